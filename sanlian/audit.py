@@ -1,0 +1,55 @@
+"""Recording changes to tracked objects, with personal identifiers masked."""
+
+from django.db import models
+
+from sanlian.masking import mask_id_number, mask_phone
+from sanlian.models import AuditEntry
+
+# Field names whose values never reach the history table in full.
+_MASKERS = {
+    "id_number": mask_id_number,
+    "phone": mask_phone,
+    "contact_phone": mask_phone,
+    "emergency_contact_phone": mask_phone,
+}
+
+
+def _printable(field: str, value) -> str | int | float | bool | None:
+    if field in _MASKERS:
+        return _MASKERS[field](value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, models.Model):
+        return value.pk
+    return str(value)
+
+
+def snapshot(instance: models.Model, fields: list[str]) -> dict:
+    return {field: _printable(field, getattr(instance, field)) for field in fields}
+
+
+def audit_record(
+    *,
+    actor,
+    instance: models.Model,
+    action: str,
+    before: dict | None = None,
+    after: dict | None = None,
+    reason: str = "",
+) -> AuditEntry:
+    """Store one history entry; `before`/`after` come from `snapshot()`."""
+    before, after = before or {}, after or {}
+    changes = {
+        field: [before.get(field), after.get(field)]
+        for field in sorted(set(before) | set(after))
+        if before.get(field) != after.get(field)
+    }
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        object_type=instance._meta.label_lower,
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:200],
+        changes=changes,
+        reason=reason,
+    )

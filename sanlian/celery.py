@@ -1,0 +1,15 @@
+"""The Celery application and the one place where beat schedules live."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sanlian.settings")
+
+app = Celery("sanlian")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Beat schedules: django-celery-beat copies these into the database on start, so
+# several beat-capable hosts agree on one schedule.
+app.conf.beat_schedule = {}
