@@ -16,6 +16,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("communities/", include("communities.urls")),
+    path("organizations/", include("organizations.urls")),
+    path("socialworkers/", include("socialworkers.urls")),
+    path("services/", include("services.urls")),
+    path("matching/", include("services.urls_matching")),
 ]
 
 if settings.DEBUG:

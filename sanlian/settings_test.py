@@ -1,0 +1,24 @@
+"""Settings for the test suite: the real settings with test-only speedups.
+
+DATABASE_URL and REDIS_URL still decide the backends, so CI runs the same
+suite on PostgreSQL and Redis and a laptop on SQLite.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+
+from sanlian.settings import *  # noqa: F403
+from sanlian.settings import VAR_DIR
+
+# Hashing is not under test; the fast hasher keeps logins cheap.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tasks run in-process when enqueued (after commit); tests assert what changed.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = "memory://"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = VAR_DIR / "test-media"

@@ -1,0 +1,53 @@
+"""Who sees which social workers, volunteer teams and volunteers."""
+
+from django.db.models import Q, QuerySet
+
+from communities.queries import staff_community_ids
+from sanlian.models import Role
+from socialworkers.models import SocialWorker, Volunteer, VolunteerTeam
+
+
+def social_workers_visible_to(user) -> QuerySet[SocialWorker]:
+    workers = SocialWorker.objects.select_related("organization")
+    if not user.is_authenticated:
+        return workers.none()
+    if user.role == Role.CIVIL_AFFAIRS:
+        return workers
+    if user.role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF):
+        in_scope = SocialWorker.objects.filter(communities__in=staff_community_ids(user))
+        return workers.filter(pk__in=in_scope.values("pk"))
+    if user.role == Role.ORGANIZATION:
+        return workers.filter(organization__members__user=user)
+    if user.role == Role.SOCIAL_WORKER:
+        return workers.filter(user=user)
+    return workers.none()
+
+
+def volunteer_teams_visible_to(user) -> QuerySet[VolunteerTeam]:
+    teams = VolunteerTeam.objects.select_related("community", "leader")
+    if not user.is_authenticated:
+        return teams.none()
+    if user.role == Role.CIVIL_AFFAIRS:
+        return teams
+    if user.role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF):
+        return teams.filter(community_id__in=staff_community_ids(user))
+    if user.role == Role.SOCIAL_WORKER:
+        return teams.filter(leader__user=user)
+    if user.role == Role.VOLUNTEER:
+        return teams.filter(members__user=user)
+    return teams.none()
+
+
+def volunteers_visible_to(user) -> QuerySet[Volunteer]:
+    volunteers = Volunteer.objects.select_related("team__community")
+    if not user.is_authenticated:
+        return volunteers.none()
+    if user.role == Role.CIVIL_AFFAIRS:
+        return volunteers
+    if user.role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF):
+        return volunteers.filter(team__community_id__in=staff_community_ids(user))
+    if user.role == Role.SOCIAL_WORKER:
+        return volunteers.filter(team__leader__user=user)
+    if user.role == Role.VOLUNTEER:
+        return volunteers.filter(Q(user=user))
+    return volunteers.none()

@@ -1,0 +1,75 @@
+"""The shared cast for permission tests.
+
+Two streets (east and west), each with one community; two organizations, each
+entering one community. "Ours" is east; every "other_*" object is west, which
+the east-side users must never see.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+
+from sanlian.models import Role
+from tests import factories as f
+
+
+@pytest.fixture
+def cast(db):
+    east_street = f.StreetFactory(name="桃园街道")
+    west_street = f.StreetFactory(name="坞城街道", district=east_street.district)
+    community = f.CommunityFactory(street=east_street, name="桃南二社区")
+    other_community = f.CommunityFactory(street=west_street, name="坞城社区")
+
+    organization = f.OrganizationFactory(name="优社优家")
+    other_organization = f.OrganizationFactory(name="别家服务社")
+    f.AgreementFactory(organization=organization, community=community)
+    f.AgreementFactory(organization=other_organization, community=other_community)
+
+    civil = f.UserFactory(username="civil", role=Role.CIVIL_AFFAIRS)
+    street_staff = f.StaffAssignmentFactory(
+        user=f.UserFactory(username="street", role=Role.STREET_STAFF),
+        street=east_street,
+        community=None,
+    ).user
+    other_street_staff = f.StaffAssignmentFactory(
+        user=f.UserFactory(username="street2", role=Role.STREET_STAFF),
+        street=west_street,
+        community=None,
+    ).user
+    community_staff = f.StaffAssignmentFactory(
+        user=f.UserFactory(username="community", role=Role.COMMUNITY_STAFF),
+        community=community,
+    ).user
+    member = f.OrganizationMemberFactory(
+        user=f.UserFactory(username="alice", role=Role.ORGANIZATION), organization=organization
+    ).user
+    other_member = f.OrganizationMemberFactory(
+        user=f.UserFactory(username="charlie", role=Role.ORGANIZATION),
+        organization=other_organization,
+    ).user
+
+    resident = f.ResidentFactory(
+        community=community, user=f.UserFactory(username="grandma", role=Role.RESIDENT)
+    )
+    other_resident = f.ResidentFactory(community=other_community)
+    family = f.FamilyMemberFactory(
+        resident=resident, user=f.UserFactory(username="daughter", role=Role.FAMILY)
+    ).user
+
+    return SimpleNamespace(
+        east_street=east_street,
+        west_street=west_street,
+        community=community,
+        other_community=other_community,
+        organization=organization,
+        other_organization=other_organization,
+        civil=civil,
+        street_staff=street_staff,
+        other_street_staff=other_street_staff,
+        community_staff=community_staff,
+        member=member,
+        other_member=other_member,
+        resident=resident,
+        other_resident=other_resident,
+        family=family,
+    )
