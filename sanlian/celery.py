@@ -12,4 +12,6 @@ app.autodiscover_tasks()
 
 # Beat schedules: django-celery-beat copies these into the database on start, so
 # several beat-capable hosts agree on one schedule.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    "expire-matches": {"task": "services.expire_matches", "schedule": 5 * 60},
+}

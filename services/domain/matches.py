@@ -1,0 +1,264 @@
+"""Confirming, answering and expiring matches, with capacity held per offering and week.
+
+Capacity rule: a place is taken by one conditional UPDATE
+(reserved = reserved + 1 WHERE reserved < capacity) on the OfferingWeek row,
+locked with SELECT ... FOR UPDATE first. Two staff confirming, or two members
+accepting, at the same moment therefore queue on that row and the second sees
+the first's place; the CHECK constraint reserved <= capacity is the last guard.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from organizations.models import Agreement, Organization
+from sanlian.audit import audit_record, snapshot
+from sanlian.models import STAFF_ROLES, Role
+from services.models import (
+    Match,
+    OfferingWeek,
+    ServiceOffering,
+    ServiceRequest,
+    week_start_of,
+)
+from services.queries import matches_visible_to, offerings_visible_to, requests_visible_to
+
+_MATCH_FIELDS = ["status", "confirmed_by", "expires_at", "responded_by", "response_note"]
+
+
+def _between_read_and_write() -> None:
+    """Hook for the overbooking control test; does nothing in production."""
+
+
+def _offering_week(offering: ServiceOffering, week_start: datetime.date) -> OfferingWeek:
+    week, _created = OfferingWeek.objects.get_or_create(
+        offering=offering, week_start=week_start, defaults={"capacity": offering.weekly_capacity}
+    )
+    return week
+
+
+def _reserve_place(offering: ServiceOffering, week_start: datetime.date, *, lock: bool) -> None:
+    week = _offering_week(offering, week_start)
+    if not lock:
+        # Unsafe read-check-write, kept only so a test can show what the lock prevents.
+        reserved = OfferingWeek.objects.get(pk=week.pk).reserved
+        if reserved >= week.capacity:
+            raise ValidationError(_("该服务项目本周名额已满。"))
+        _between_read_and_write()
+        OfferingWeek.objects.filter(pk=week.pk).update(reserved=reserved + 1)
+        return
+    OfferingWeek.objects.select_for_update().get(pk=week.pk)
+    taken = OfferingWeek.objects.filter(pk=week.pk, reserved__lt=F("capacity")).update(
+        reserved=F("reserved") + 1
+    )
+    if not taken:
+        raise ValidationError(_("该服务项目本周名额已满。"))
+
+
+def _release_place(match: Match) -> None:
+    OfferingWeek.objects.select_for_update().filter(
+        offering_id=match.offering_id, week_start=match.week_start
+    ).first()
+    OfferingWeek.objects.filter(
+        offering_id=match.offering_id, week_start=match.week_start, reserved__gt=0
+    ).update(reserved=F("reserved") - 1)
+
+
+def _require_staff(user, match: Match) -> None:
+    if user.role not in STAFF_ROLES:
+        raise PermissionDenied(_("只有政府工作人员可以确认匹配。"))
+    if not matches_visible_to(user).filter(pk=match.pk).exists():
+        raise PermissionDenied(_("该匹配不在您的管辖范围内。"))
+
+
+def _require_member(user, match: Match) -> None:
+    if (
+        user.role != Role.ORGANIZATION
+        or not match.offering.organization.members.filter(user=user).exists()
+    ):
+        raise PermissionDenied(_("只有该社会组织的成员可以答复。"))
+
+
+def _locked(match: Match) -> Match:
+    return (
+        Match.objects.select_for_update().select_related("offering__organization").get(pk=match.pk)
+    )
+
+
+def _set_request_status(request: ServiceRequest, status: str, *, actor, reason: str) -> None:
+    before = snapshot(request, ["status"])
+    request.status = status
+    request.full_clean()
+    request.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        instance=request,
+        action="status",
+        before=before,
+        after=snapshot(request, ["status"]),
+        reason=reason,
+    )
+
+
+def _save_match(match: Match, before: dict, *, actor, reason: str = "") -> Match:
+    match.full_clean()
+    match.save()
+    audit_record(
+        actor=actor,
+        instance=match,
+        action="status",
+        before=before,
+        after=snapshot(match, _MATCH_FIELDS),
+        reason=reason,
+    )
+    return match
+
+
+def _hold(match: Match, request: ServiceRequest, user, *, lock: bool) -> None:
+    """Take a place for `match` and mark its request matched; raises if either is taken."""
+    if request.status != ServiceRequest.Status.OPEN:
+        raise ValidationError(_("该需求已不是待匹配状态。"))
+    if request.matches.filter(status__in=Match.HOLDING).exists():
+        raise ValidationError(_("该需求已有生效的匹配。"))
+    _reserve_place(match.offering, match.week_start, lock=lock)
+    now = timezone.now()
+    match.status = Match.Status.CONFIRMED
+    match.confirmed_by, match.confirmed_at = user, now
+    match.expires_at = now + datetime.timedelta(hours=settings.MATCH_PROPOSAL_TTL_HOURS)
+    _set_request_status(request, ServiceRequest.Status.MATCHED, actor=user, reason=_("匹配已确认"))
+
+
+@transaction.atomic
+def match_confirm(*, match: Match, user, lock: bool = True) -> Match:
+    """Staff confirm a proposal: it takes a place and goes to the organization to accept.
+
+    `lock=False` exists only for the overbooking control test.
+    """
+    _require_staff(user, match)
+    match = _locked(match)
+    if match.status != Match.Status.PROPOSED:
+        raise ValidationError(_("只能确认待确认的匹配。"))
+    request = ServiceRequest.objects.select_for_update().get(pk=match.request_id)
+    before = snapshot(match, _MATCH_FIELDS)
+    _hold(match, request, user, lock=lock)
+    Match.objects.filter(request=request, status=Match.Status.PROPOSED).exclude(pk=match.pk).update(
+        status=Match.Status.WITHDRAWN
+    )
+    return _save_match(match, before, actor=user)
+
+
+@transaction.atomic
+def match_accept(*, match: Match, user) -> Match:
+    match = _locked(match)
+    _require_member(user, match)
+    if match.status != Match.Status.CONFIRMED:
+        raise ValidationError(_("只能接受待答复的匹配。"))
+    if match.expires_at and match.expires_at <= timezone.now():
+        raise ValidationError(_("答复期限已过。"))
+    before = snapshot(match, _MATCH_FIELDS)
+    match.status = Match.Status.ACCEPTED
+    match.responded_by, match.responded_at = user, timezone.now()
+    return _save_match(match, before, actor=user)
+
+
+def _free(match: Match, status: str, *, actor, note: str) -> Match:
+    before = snapshot(match, _MATCH_FIELDS)
+    _release_place(match)
+    match.status = status
+    match.responded_by = actor
+    match.responded_at = timezone.now()
+    match.response_note = note[:200]
+    request = ServiceRequest.objects.select_for_update().get(pk=match.request_id)
+    if request.status == ServiceRequest.Status.MATCHED:
+        _set_request_status(request, ServiceRequest.Status.OPEN, actor=actor, reason=note)
+    return _save_match(match, before, actor=actor, reason=note)
+
+
+@transaction.atomic
+def match_decline(*, match: Match, user, reason: str) -> Match:
+    """The organization turns a confirmed match down; the place is freed, the request reopens."""
+    match = _locked(match)
+    _require_member(user, match)
+    if match.status != Match.Status.CONFIRMED:
+        raise ValidationError(_("只能拒绝待答复的匹配。"))
+    if not reason.strip():
+        raise ValidationError({"reason": _("请说明拒绝原因。")})
+    return _free(match, Match.Status.DECLINED, actor=user, note=reason.strip())
+
+
+@transaction.atomic
+def match_expire_overdue(*, now: datetime.datetime) -> int:
+    """Expire confirmed matches nobody answered in time; returns how many."""
+    overdue = (
+        Match.objects.select_for_update(skip_locked=True)
+        .filter(status=Match.Status.CONFIRMED, expires_at__lte=now)
+        .order_by("pk")
+    )
+    count = 0
+    for match in overdue:
+        _free(match, Match.Status.EXPIRED, actor=None, note=_("组织未在期限内答复"))
+        count += 1
+    return count
+
+
+def _serves(offering: ServiceOffering, community_id: int) -> bool:
+    return offering.communities.filter(pk=community_id).exists() or (
+        offering.organization.agreements.filter(
+            community_id=community_id, status=Agreement.Status.ACTIVE
+        ).exists()
+    )
+
+
+def _check_assignable(request, offering, user) -> None:
+    if user.role not in STAFF_ROLES:
+        raise PermissionDenied(_("只有政府工作人员可以手工指派。"))
+    if not requests_visible_to(user).filter(pk=request.pk).exists():
+        raise PermissionDenied(_("该需求不在您的管辖范围内。"))
+    if not offerings_visible_to(user).filter(pk=offering.pk).exists():
+        raise PermissionDenied(_("该服务项目不在您的管辖范围内。"))
+    if offering.service_type_id != request.service_type_id:
+        raise ValidationError({"offering": _("服务项目的类型与需求不一致。")})
+    if not _serves(offering, request.resident.community_id):
+        raise ValidationError({"offering": _("该服务项目不服务此居民所在社区。")})
+    if offering.status != ServiceOffering.Status.ACTIVE:
+        raise ValidationError({"offering": _("该服务项目已暂停。")})
+    if offering.organization.status != Organization.Status.APPROVED:
+        raise ValidationError({"offering": _("该社会组织不在正常服务状态。")})
+
+
+@transaction.atomic
+def match_assign_manually(
+    *,
+    request: ServiceRequest,
+    offering: ServiceOffering,
+    week_start: datetime.date,
+    user,
+    reason: str,
+) -> Match:
+    """Staff assign a request by hand; same capacity rule, the match starts confirmed."""
+    _check_assignable(request, offering, user)
+    if not reason.strip():
+        raise ValidationError({"reason": _("请说明手工指派的原因。")})
+    request = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+    match = Match(
+        request=request,
+        offering=offering,
+        week_start=week_start_of(week_start),
+        reason=_("手工指派：%(reason)s") % {"reason": reason.strip()},
+    )
+    _hold(match, request, user, lock=True)
+    Match.objects.filter(request=request, status=Match.Status.PROPOSED).update(
+        status=Match.Status.WITHDRAWN
+    )
+    match.full_clean()
+    match.save()
+    audit_record(
+        actor=user, instance=match, action="create", after=snapshot(match, _MATCH_FIELDS),
+        reason=reason.strip(),
+    )  # fmt: skip
+    return match
