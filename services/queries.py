@@ -5,7 +5,7 @@ from django.db.models import Q, QuerySet
 from communities.queries import residents_visible_to, staff_community_ids
 from organizations.models import Organization
 from sanlian.models import Role
-from services.models import Match, ServiceOffering, ServiceRequest, Visit
+from services.models import Feedback, Match, ServiceOffering, ServiceRequest, Visit
 
 
 def offerings_visible_to(user) -> QuerySet[ServiceOffering]:
@@ -110,3 +110,9 @@ def visits_visible_to(user) -> QuerySet[Visit]:
     if user.role in (Role.RESIDENT, Role.FAMILY):
         return visits.filter(request__resident__in=residents_visible_to(user).values("pk"))
     return visits.none()
+
+
+def feedback_visible_to(user) -> QuerySet[Feedback]:
+    return Feedback.objects.select_related("visit").filter(
+        visit__in=visits_visible_to(user).values("pk")
+    )

@@ -226,6 +226,7 @@ class ServiceTypeFactory(factory.django.DjangoModelFactory):
 class OfferingFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ServiceOffering
+        skip_postgeneration_save = True
 
     organization = factory.SubFactory(OrganizationFactory)
     service_type = factory.SubFactory(ServiceTypeFactory)

@@ -1,0 +1,109 @@
+from django.contrib import admin
+
+from communities.models import (
+    Community,
+    Consent,
+    District,
+    FamilyMember,
+    Resident,
+    StaffAssignment,
+    Street,
+    Venue,
+)
+from communities.queries import communities_visible_to, residents_visible_to
+from sanlian.admin_base import MASKED_ID, MASKED_PHONE, ScopedAdmin
+
+
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ("code", "name")
+    search_fields = ("code", "name")
+
+
+@admin.register(Street)
+class StreetAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "district")
+    list_filter = ("district",)
+    search_fields = ("code", "name")
+
+
+class VenueInline(admin.TabularInline):
+    model = Venue
+    extra = 0
+
+
+@admin.register(Community)
+class CommunityAdmin(ScopedAdmin):
+    scope = communities_visible_to
+    list_display = (
+        "code",
+        "name",
+        "street",
+        "pilot_batch",
+        "households",
+        "residents_60_plus",
+        "facility_area_m2",
+    )
+    list_filter = ("pilot_batch", "street__district", "street")
+    search_fields = ("code", "name")
+    list_select_related = ("street",)
+    inlines = [VenueInline]
+
+
+@admin.register(Venue)
+class VenueAdmin(admin.ModelAdmin):
+    list_display = ("name", "community", "kind", "area_m2", "capacity")
+    list_filter = ("kind",)
+    search_fields = ("name", "community__name")
+    list_select_related = ("community",)
+
+
+class ConsentInline(admin.TabularInline):
+    model = Consent
+    extra = 0
+    fields = ("given_by", "guardian_name", "channel", "given_at", "withdrawn_at", "recorded_by")
+    raw_id_fields = ("recorded_by",)
+
+
+@admin.register(Resident)
+class ResidentAdmin(ScopedAdmin):
+    scope = residents_visible_to
+    list_display = (
+        "name",
+        "sex",
+        "birth_date",
+        MASKED_ID,
+        MASKED_PHONE,
+        "community",
+        "living_situation",
+        "care_level",
+    )
+    list_filter = ("living_situation", "care_level", "sex", "low_income", "community__street")
+    # Searching by the full ID number or phone stays possible; lists only show them masked.
+    search_fields = ("name", "=id_number", "=phone", "=phone_last4")
+    list_select_related = ("community",)
+    raw_id_fields = ("user", "community")
+    inlines = [ConsentInline]
+
+
+@admin.register(Consent)
+class ConsentAdmin(admin.ModelAdmin):
+    list_display = ("resident", "given_by", "channel", "given_at", "withdrawn_at")
+    list_filter = ("given_by", "channel")
+    search_fields = ("resident__name",)
+    raw_id_fields = ("resident", "recorded_by")
+
+
+@admin.register(FamilyMember)
+class FamilyMemberAdmin(admin.ModelAdmin):
+    list_display = ("user", "resident", "relationship")
+    search_fields = ("user__username", "resident__name")
+    raw_id_fields = ("user", "resident")
+
+
+@admin.register(StaffAssignment)
+class StaffAssignmentAdmin(admin.ModelAdmin):
+    list_display = ("user", "street", "community")
+    list_filter = ("street__district",)
+    search_fields = ("user__username", "street__name", "community__name")
+    raw_id_fields = ("user", "community")

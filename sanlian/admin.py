@@ -1,0 +1,39 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from sanlian.admin_base import MASKED_PHONE
+from sanlian.models import AuditEntry, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "display_name", "role", MASKED_PHONE, "is_active", "last_login")
+    list_filter = ("role", "is_active", "is_staff", "is_superuser")
+    search_fields = ("username", "display_name", "email")
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("门户"), {"fields": ("role", "display_name", "phone")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (_("门户"), {"fields": ("role", "display_name", "phone")}),
+    )
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ("at", "actor", "action", "object_type", "object_repr")
+    list_filter = ("action", "object_type")
+    search_fields = ("object_repr", "object_id", "actor__username", "reason")
+    date_hierarchy = "at"
+
+    # The history is evidence: nobody edits or deletes it through the admin.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

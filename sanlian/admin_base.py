@@ -1,0 +1,34 @@
+"""Admin helpers: the scoped queries apply in the admin too, and identifiers stay masked."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from sanlian.masking import mask_id_number, mask_phone
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Non-superusers see only what the entity's `*_visible_to(user)` lets them see."""
+
+    scope = None  # a function user -> QuerySet, from the app's queries.py
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser or self.scope is None:
+            return queryset
+        return queryset.filter(pk__in=type(self).scope(request.user).values("pk"))
+
+
+def masked_column(field: str, kind: str, label):
+    """A list_display column showing `field` masked as an ID number or a phone."""
+    masker = mask_id_number if kind == "id" else mask_phone
+
+    @admin.display(description=label)
+    def column(obj):
+        return masker(getattr(obj, field))
+
+    column.__name__ = f"masked_{field}"
+    return column
+
+
+MASKED_ID = masked_column("id_number", "id", _("身份证号码"))
+MASKED_PHONE = masked_column("phone", "phone", _("联系电话"))
