@@ -539,6 +539,12 @@ class Reminder(models.Model):
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     response = models.CharField(_("通道回执"), max_length=300, blank=True)
     idempotency_key = models.UUIDField(_("幂等键"), default=uuid.uuid4, unique=True, editable=False)
+    # Set after a failed attempt (backoff); NULL means "send at due_at".
+    next_attempt_at = models.DateTimeField(_("下次尝试时间"), null=True, blank=True)
+    # Urgent SMS ignore quiet hours.
+    urgent = models.BooleanField(_("紧急"), default=False)
+    # Changes with every claim, so a worker whose claim was taken over cannot overwrite the result.
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("提醒")
@@ -581,3 +587,46 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+def validate_offsets(value: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    try:
+        offsets = [int(part) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise ValidationError(_("请输入以逗号分隔的分钟数，例如 1440,60。")) from None
+    if not offsets or any(offset <= 0 or offset > 14 * 24 * 60 for offset in offsets):
+        raise ValidationError(_("每个提前量须在 1 分钟到 14 天之间。"))
+
+
+class ReminderPolicy(models.Model):
+    """How long before a visit reminders go out; one row (pk=1), edited by staff."""
+
+    offsets = models.CharField(
+        _("提前量（分钟，逗号分隔）"),
+        max_length=60,
+        default="1440,60",
+        validators=[validate_offsets],
+        help_text=_("例如 1440,60 表示提前 24 小时和 1 小时提醒。"),
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("更新人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("提醒设置")
+        verbose_name_plural = _("提醒设置")
+
+    def __str__(self) -> str:
+        return self.offsets
+
+    @property
+    def offset_list(self) -> list[int]:
+        return sorted({int(part) for part in self.offsets.split(",") if part.strip()}, reverse=True)
