@@ -120,7 +120,9 @@ def _offering_details(offering_ids: list[int], week_start: datetime.date):
             matching.Window(window.weekday, _minutes(window.start_time), _minutes(window.end_time))
         )
     listed: dict[int, set[int]] = defaultdict(set)
-    through = ServiceOffering.communities.through.objects.filter(offering_id__in=offering_ids)
+    through = ServiceOffering.communities.through.objects.filter(
+        serviceoffering_id__in=offering_ids
+    )
     for offering_id, community_id in through.values_list("serviceoffering_id", "community_id"):
         listed[offering_id].add(community_id)
     weeks = {
@@ -133,7 +135,7 @@ def _offering_details(offering_ids: list[int], week_start: datetime.date):
 def matching_candidates(
     *, street: Street | None = None, community: Community | None = None, week_start: datetime.date
 ) -> tuple[list[matching.RequestInput], list[matching.OfferingInput]]:
-    """Open requests in scope and the offerings able to serve them that week (6 queries)."""
+    """Open requests in scope and the offerings able to serve them that week (7 queries)."""
     community_ids = scope_community_ids(street=street, community=community)
     requests = _request_inputs(community_ids, week_start)
     agreements = _agreement_communities(week_start)
