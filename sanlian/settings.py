@@ -182,6 +182,9 @@ else:
         "processed_folder": str(CELERY_FILESYSTEM_DIR / "processed"),
         "store_processed": False,
     }
+    # kombu does not create these; the web process, worker and beat all need them.
+    for _folder in ("queue", "processed"):
+        (CELERY_FILESYSTEM_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "false")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
@@ -241,3 +244,23 @@ LOGGING = {
 
 # Matching and reminders (see services/).
 MATCH_PROPOSAL_TTL_HOURS = envint("MATCH_PROPOSAL_TTL_HOURS", "48")
+
+# Reminders (services/reminders.py): offsets fall back to this when staff saved no policy.
+REMINDER_OFFSETS_MINUTES = [int(v) for v in envlist("REMINDER_OFFSETS_MINUTES", "1440,60")]
+REMINDER_BATCH_SIZE = envint("REMINDER_BATCH_SIZE", "100")
+REMINDER_MAX_ATTEMPTS = envint("REMINDER_MAX_ATTEMPTS", "5")
+# A claim still "sending" after this long belongs to a dead worker and is taken over.
+REMINDER_CLAIM_TIMEOUT_SECONDS = envint("REMINDER_CLAIM_TIMEOUT_SECONDS", "300")
+REMINDER_PLAN_AHEAD_HOURS = envint("REMINDER_PLAN_AHEAD_HOURS", "48")
+# SMS: "file" appends one line per message to SMS_LOG_PATH; "http" posts to SMS_HTTP_URL.
+SMS_BACKEND = os.getenv("SMS_BACKEND", "file")
+SMS_LOG_PATH = Path(os.getenv("SMS_LOG_PATH", str(VAR_DIR / "sms.log")))
+SMS_HTTP_URL = os.getenv("SMS_HTTP_URL", "")
+SMS_HTTP_KEY = envsecret("SMS_HTTP_KEY")
+SMS_HTTP_TIMEOUT_SECONDS = envint("SMS_HTTP_TIMEOUT_SECONDS", "10")
+# Non-urgent SMS wait outside "HH:MM-HH:MM" (local time); empty disables quiet hours.
+SMS_QUIET_HOURS = os.getenv("SMS_QUIET_HOURS", "21:00-08:00")
+ESCALATION_CHECKIN_GRACE_MINUTES = envint("ESCALATION_CHECKIN_GRACE_MINUTES", "30")
+ESCALATION_UNMATCHED_DAYS = envint("ESCALATION_UNMATCHED_DAYS", "3")
+# Lets an isolated worker (the reminder kill test) use a queue of its own on a shared Redis.
+CELERY_TASK_DEFAULT_QUEUE = os.getenv("CELERY_TASK_DEFAULT_QUEUE", "celery")

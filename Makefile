@@ -1,0 +1,39 @@
+# The two commands a newcomer needs: `make run` (the demo portal with its Celery
+# worker and beat) and `make test` (the test suite). Both create .venv and
+# install the project when needed; only Python 3.11 must be present.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# Reinstall only when the dependencies change: the stamp is newer than pyproject.toml.
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format check install
+
+run: $(STAMP)
+	PYTHON=$(BIN)/python bin/run-demo
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py check
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -e '.[test]'
+	touch $@
+
