@@ -73,3 +73,13 @@ def cast(db):
         other_resident=other_resident,
         family=family,
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The cache holds login-failure counts and cached figures: no test sees another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
