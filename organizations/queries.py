@@ -2,6 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
+from communities.models import Community, Venue
 from communities.queries import staff_community_ids
 from organizations.models import Agreement, Organization, OrganizationMember
 from sanlian.models import Role
@@ -53,3 +54,62 @@ def membership_of(user) -> OrganizationMember | None:
         .order_by("joined_at")
         .first()
     )
+
+
+def communities_open_to(organization: Organization) -> QuerySet[Community]:
+    """Communities an organization may publish offerings for: agreed or asked to serve."""
+    agreed = Agreement.objects.filter(
+        organization=organization, status=Agreement.Status.ACTIVE
+    ).values("community_id")
+    wanted = Organization.wants_to_serve.through.objects.filter(
+        organization_id=organization.pk
+    ).values("community_id")
+    return Community.objects.select_related("street").filter(Q(pk__in=agreed) | Q(pk__in=wanted))
+
+
+def agreed_venues_of(organization: Organization) -> QuerySet[Venue]:
+    """Venues in communities where the organization holds an active agreement."""
+    agreed = Agreement.objects.filter(
+        organization=organization, status=Agreement.Status.ACTIVE
+    ).values("community_id")
+    return Venue.objects.select_related("community").filter(community_id__in=agreed)
+
+
+def organizations_for_review(
+    user,
+    *,
+    status: str = "",
+    category: str = "",
+    street_id: int | None = None,
+    submitted_before=None,
+    search: str = "",
+) -> QuerySet[Organization]:
+    """The review queue: the reviewer's organizations, filtered; oldest submission first."""
+    organizations = organizations_visible_to(user)
+    if status:
+        organizations = organizations.filter(status=status)
+    if category:
+        organizations = organizations.filter(category=category)
+    if street_id:
+        in_street = Organization.objects.filter(
+            Q(home_street_id=street_id) | Q(wants_to_serve__street_id=street_id)
+        ).values("pk")
+        organizations = organizations.filter(pk__in=in_street)
+    if submitted_before is not None:
+        organizations = organizations.filter(submitted_at__lt=submitted_before)
+    if search:
+        organizations = organizations.filter(
+            Q(name__icontains=search) | Q(credit_code__icontains=search)
+        )
+    return organizations.order_by("submitted_at", "pk")
+
+
+def agreements_for_list(user, *, status: str = "", search: str = "") -> QuerySet[Agreement]:
+    agreements = agreements_visible_to(user)
+    if status:
+        agreements = agreements.filter(status=status)
+    if search:
+        agreements = agreements.filter(
+            Q(organization__name__icontains=search) | Q(community__name__icontains=search)
+        )
+    return agreements.order_by("-requested_at", "-pk")

@@ -1,3 +1,59 @@
+from django.urls import path
+
+from organizations import views
+
 app_name = "organizations"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("register/", views.register, name="register"),
+    path("register/done/", views.register_done, name="register_done"),
+    path("review/", views.review_list, name="review_list"),
+    path("<int:pk>/", views.organization_detail, name="detail"),
+    path("<int:pk>/approve/", views.organization_review, {"action": "approve"}, name="approve"),
+    path("<int:pk>/reject/", views.organization_review, {"action": "reject"}, name="reject"),
+    path("<int:pk>/suspend/", views.organization_review, {"action": "suspend"}, name="suspend"),
+    path(
+        "<int:pk>/reinstate/",
+        views.organization_review,
+        {"action": "reinstate"},
+        name="reinstate",
+    ),
+    path("workspace/", views.workspace, name="workspace"),
+    path("workspace/edit/", views.profile_edit, name="profile_edit"),
+    path("workspace/members/new/", views.member_invite, name="member_invite"),
+    path("offerings/", views.offering_list, name="offering_list"),
+    path("offerings/new/", views.offering_create, name="offering_create"),
+    path(
+        "offerings/<int:pk>/pause/",
+        views.offering_set_status,
+        {"action": "pause"},
+        name="offering_pause",
+    ),
+    path(
+        "offerings/<int:pk>/resume/",
+        views.offering_set_status,
+        {"action": "resume"},
+        name="offering_resume",
+    ),
+    path("agreements/", views.agreement_list, name="agreement_list"),
+    path("agreements/new/", views.agreement_create, name="agreement_create"),
+    path("agreements/<int:pk>/", views.agreement_detail, name="agreement_detail"),
+    path(
+        "agreements/<int:pk>/accept/",
+        views.agreement_action,
+        {"action": "accept"},
+        name="agreement_accept",
+    ),
+    path(
+        "agreements/<int:pk>/decline/",
+        views.agreement_action,
+        {"action": "decline"},
+        name="agreement_decline",
+    ),
+    path(
+        "agreements/<int:pk>/end/",
+        views.agreement_action,
+        {"action": "end"},
+        name="agreement_end",
+    ),
+]

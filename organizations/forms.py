@@ -1,0 +1,215 @@
+"""Forms of the organization pages: input checking only; the rules live in domain.py."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from communities.models import Community, Street, Venue
+from organizations.models import Agreement, Category, Organization
+from organizations.queries import agreed_venues_of, communities_open_to
+from sanlian.models import User
+from services.models import WEEKDAY_NAMES, PriceClass, ServiceType
+
+_DATE = forms.DateInput(attrs={"type": "date"})
+_TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+def _username_taken(username: str) -> bool:
+    return User.objects.filter(username__iexact=username).exists()
+
+
+class RegistrationForm(forms.ModelForm):
+    communities = forms.ModelMultipleChoiceField(
+        label=_("意向服务社区"),
+        queryset=Community.objects.select_related("street").order_by("street__name", "name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    streets = forms.ModelMultipleChoiceField(
+        label=_("意向服务街道（选中即包含该街道所有社区）"),
+        queryset=Street.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    username = forms.CharField(
+        label=_("联系人登录用户名"), max_length=150, help_text=_("审核通过后用此账户登录。")
+    )
+    password = forms.CharField(label=_("登录密码"), widget=forms.PasswordInput, strip=False)
+    password_again = forms.CharField(
+        label=_("再次输入密码"), widget=forms.PasswordInput, strip=False
+    )
+
+    class Meta:
+        model = Organization
+        fields = [
+            "name",
+            "credit_code",
+            "category",
+            "legal_representative",
+            "contact_name",
+            "contact_phone",
+            "email",
+            "address",
+            "description",
+            "home_street",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        error_messages = {
+            "name": {"unique": _("该组织名称已经登记过。")},
+            "credit_code": {"unique": _("该统一社会信用代码已经登记过。")},
+        }
+
+    def clean_credit_code(self) -> str:
+        return self.cleaned_data["credit_code"].strip().upper()
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        if _username_taken(username):
+            raise forms.ValidationError(_("该用户名已被使用，请换一个。"))
+        return username
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        password, again = cleaned.get("password"), cleaned.get("password_again")
+        if password and again and password != again:
+            self.add_error("password_again", _("两次输入的密码不一致。"))
+        if not cleaned.get("communities") and not cleaned.get("streets"):
+            self.add_error("communities", _("请至少选择一个意向服务的社区或街道。"))
+        return cleaned
+
+
+class ReviewFilterForm(forms.Form):
+    OLDER_THAN = [("", _("不限")), ("3", _("3天以上")), ("7", _("7天以上")), ("30", _("30天以上"))]
+
+    q = forms.CharField(label=_("名称或信用代码"), required=False)
+    status = forms.ChoiceField(
+        label=_("状态"),
+        choices=[("", _("全部")), *list(Organization.Status.choices)],
+        required=False,
+    )
+    category = forms.ChoiceField(
+        label=_("类别"), choices=[("", _("全部")), *list(Category.choices)], required=False
+    )
+    street = forms.ModelChoiceField(label=_("街道"), queryset=Street.objects.none(), required=False)
+    older_than = forms.ChoiceField(label=_("提交时间"), choices=OLDER_THAN, required=False)
+
+    def __init__(self, *args, streets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["street"].queryset = streets
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("原因或意见"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ProfileForm(forms.Form):
+    legal_representative = forms.CharField(label=_("法定代表人"), max_length=30)
+    contact_name = forms.CharField(label=_("联系人"), max_length=30)
+    contact_phone = forms.CharField(
+        label=_("联系电话"),
+        max_length=11,
+        required=False,
+        help_text=_("不修改请留空。"),
+    )
+    email = forms.EmailField(label=_("电子邮箱"))
+    address = forms.CharField(label=_("地址"), max_length=120)
+    description = forms.CharField(
+        label=_("简介"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    wants_to_serve = forms.ModelMultipleChoiceField(
+        label=_("意向服务社区"),
+        queryset=Community.objects.select_related("street").order_by("street__name", "name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class InviteForm(forms.Form):
+    username = forms.CharField(label=_("登录用户名"), max_length=150)
+    display_name = forms.CharField(label=_("姓名"), max_length=50)
+    email = forms.EmailField(label=_("电子邮箱"), required=False)
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip()
+        if _username_taken(username):
+            raise forms.ValidationError(_("该用户名已被使用，请换一个。"))
+        return username
+
+
+class OfferingForm(forms.Form):
+    service_type = forms.ModelChoiceField(label=_("服务类型"), queryset=ServiceType.objects.all())
+    communities = forms.ModelMultipleChoiceField(
+        label=_("服务社区"),
+        queryset=Community.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("仅限已签约或登记时意向服务的社区。"),
+    )
+    weekly_capacity = forms.IntegerField(label=_("每周服务人次"), min_value=1, max_value=10000)
+    price_class = forms.ChoiceField(label=_("收费类型"), choices=PriceClass.choices)
+    price_yuan = forms.DecimalField(
+        label=_("单价（元）"), required=False, min_value=0, max_digits=8, decimal_places=2
+    )
+    venue = forms.ModelChoiceField(
+        label=_("场地（日托服务必填）"), queryset=Venue.objects.none(), required=False
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("服务日"),
+        choices=[(str(day), name) for day, name in enumerate(WEEKDAY_NAMES)],
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    start_time = forms.TimeField(label=_("开始时间"), widget=_TIME)
+    end_time = forms.TimeField(label=_("结束时间"), widget=_TIME)
+    start_time_2 = forms.TimeField(label=_("第二时段开始（可选）"), widget=_TIME, required=False)
+    end_time_2 = forms.TimeField(label=_("第二时段结束（可选）"), widget=_TIME, required=False)
+    description = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["communities"].queryset = communities_open_to(organization)
+        self.fields["venue"].queryset = agreed_venues_of(organization)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        second = (cleaned.get("start_time_2"), cleaned.get("end_time_2"))
+        if any(second) and not all(second):
+            self.add_error("end_time_2", _("第二时段请同时填写开始和结束时间。"))
+        return cleaned
+
+    def windows(self) -> list:
+        data = self.cleaned_data
+        slots = [(data["start_time"], data["end_time"])]
+        if data.get("start_time_2") and data.get("end_time_2"):
+            slots.append((data["start_time_2"], data["end_time_2"]))
+        return [(day, start, end) for day in data["weekdays"] for start, end in slots]
+
+
+class AgreementRequestForm(forms.Form):
+    community = forms.ModelChoiceField(label=_("社区"), queryset=Community.objects.none())
+    venue = forms.ModelChoiceField(
+        label=_("拟使用场地（须属于该社区）"),
+        queryset=Venue.objects.select_related("community").order_by("community__name", "name"),
+        required=False,
+    )
+    start_date = forms.DateField(label=_("开始日期"), widget=_DATE)
+    end_date = forms.DateField(label=_("结束日期"), widget=_DATE, required=False)
+    note = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = communities.order_by("street__name", "name")
+
+
+class AgreementFilterForm(forms.Form):
+    q = forms.CharField(label=_("组织或社区"), required=False)
+    status = forms.ChoiceField(
+        label=_("状态"),
+        choices=[("", _("全部")), *list(Agreement.Status.choices)],
+        required=False,
+    )

@@ -1,0 +1,402 @@
+"""Organization pages: thin adapters between forms, scoped queries and domain functions."""
+
+import datetime
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import ExpressionWrapper, F, FloatField
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from communities.queries import communities_visible_to, streets_visible_to
+from organizations import domain
+from organizations.forms import (
+    AgreementFilterForm,
+    AgreementRequestForm,
+    InviteForm,
+    OfferingForm,
+    ProfileForm,
+    ReasonForm,
+    RegistrationForm,
+    ReviewFilterForm,
+)
+from organizations.models import Organization
+from organizations.queries import (
+    agreements_for_list,
+    agreements_visible_to,
+    membership_of,
+    organizations_for_review,
+    organizations_visible_to,
+)
+from sanlian.models import STAFF_ROLES, AuditEntry, Role
+from services.queries import offerings_visible_to
+
+PAGE_SIZE = 20
+REVIEWERS = (Role.CIVIL_AFFAIRS, Role.STREET_STAFF)
+AGREEMENT_ROLES = (*STAFF_ROLES, Role.ORGANIZATION)
+
+
+def role_required(*roles):
+    """Logged-in users of other roles get 403; anonymous users go to the login page."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.user.role not in roles:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def paginate(request: HttpRequest, queryset, per_page: int = PAGE_SIZE):
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def apply_domain_error(form, error: ValidationError) -> None:
+    """Show a domain refusal next to the field it names, else above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _membership(request: HttpRequest):
+    membership = membership_of(request.user)
+    if membership is None:
+        raise Http404
+    return membership
+
+
+# --- registration -------------------------------------------------------------------------
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            domain.organization_register(
+                **{field: data[field] for field in RegistrationForm.Meta.fields},
+                communities=data["communities"],
+                streets=data["streets"],
+                username=data["username"],
+                password=data["password"],
+            )
+        except ValidationError as error:
+            apply_domain_error(form, error)
+        else:
+            return redirect("organizations:register_done")
+    return render(request, "organizations/register.html", {"form": form})
+
+
+def register_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "organizations/register_done.html")
+
+
+# --- review -------------------------------------------------------------------------------
+
+
+@role_required(*REVIEWERS)
+def review_list(request: HttpRequest) -> HttpResponse:
+    data = request.GET.copy() if request.GET else {"status": Organization.Status.SUBMITTED}
+    form = ReviewFilterForm(data, streets=streets_visible_to(request.user))
+    filters = form.cleaned_data if form.is_valid() else {}
+    older_than = filters.get("older_than")
+    organizations = organizations_for_review(
+        request.user,
+        status=filters.get("status", ""),
+        category=filters.get("category", ""),
+        street_id=filters["street"].pk if filters.get("street") else None,
+        submitted_before=(
+            timezone.now() - datetime.timedelta(days=int(older_than)) if older_than else None
+        ),
+        search=filters.get("q", ""),
+    )
+    page = paginate(request, organizations)
+    return render(
+        request,
+        "organizations/review_list.html",
+        {"form": form, "page_obj": page, "now": timezone.now()},
+    )
+
+
+@role_required(*STAFF_ROLES)
+def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = get_object_or_404(organizations_visible_to(request.user), pk=pk)
+    context = {
+        "organization": organization,
+        "history": organization.status_changes.select_related("changed_by"),
+        "audit": AuditEntry.objects.filter(
+            object_type=organization._meta.label_lower, object_id=str(organization.pk)
+        ).select_related("actor"),
+        "wants_to_serve": organization.wants_to_serve.select_related("street"),
+        "agreements": organization.agreements.select_related("community", "venue"),
+        "can_review": request.user.role in REVIEWERS,
+        "reason_form": ReasonForm(),
+    }
+    return render(request, "organizations/organization_detail.html", context)
+
+
+REVIEW_ACTIONS = {
+    "approve": (domain.organization_approve, gettext_lazy("已批准该组织。")),
+    "reject": (domain.organization_reject, gettext_lazy("已驳回该组织的登记。")),
+    "suspend": (domain.organization_suspend, gettext_lazy("已暂停该组织。")),
+    "reinstate": (domain.organization_reinstate, gettext_lazy("已恢复该组织。")),
+}
+
+
+@require_POST
+@role_required(*REVIEWERS)
+def organization_review(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    organization = get_object_or_404(organizations_visible_to(request.user), pk=pk)
+    act, done = REVIEW_ACTIONS[action]
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        act(organization=organization, reviewer=request.user, reason=reason)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect("organizations:detail", pk=organization.pk)
+
+
+# --- workspace ----------------------------------------------------------------------------
+
+
+@role_required(Role.ORGANIZATION)
+def workspace(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    organization = membership.organization
+    context = {
+        "membership": membership,
+        "organization": organization,
+        "is_approved": organization.status == Organization.Status.APPROVED,
+        "history": organization.status_changes.select_related("changed_by"),
+        "members": organization.members.select_related("user").order_by("joined_at"),
+        "wants_to_serve": organization.wants_to_serve.select_related("street"),
+    }
+    return render(request, "organizations/workspace.html", context)
+
+
+def _approved_membership_or_redirect(request: HttpRequest):
+    membership = _membership(request)
+    if membership.organization.status != Organization.Status.APPROVED:
+        messages.error(request, _("本组织当前不是已批准状态，暂不能使用此功能。"))
+        return membership, redirect("organizations:workspace")
+    return membership, None
+
+
+@role_required(Role.ORGANIZATION)
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    membership, refused = _approved_membership_or_redirect(request)
+    if refused:
+        return refused
+    organization = membership.organization
+    initial = {field: getattr(organization, field) for field in domain.PROFILE_FIELDS}
+    initial["contact_phone"] = ""  # never echo the full number back into the page
+    initial["wants_to_serve"] = organization.wants_to_serve.all()
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        wants_to_serve = fields.pop("wants_to_serve")
+        if not fields["contact_phone"]:
+            fields.pop("contact_phone")
+        try:
+            domain.organization_update_profile(
+                organization=organization,
+                actor=request.user,
+                wants_to_serve=wants_to_serve,
+                **fields,
+            )
+        except ValidationError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("组织资料已保存。"))
+            return redirect("organizations:workspace")
+    context = {"form": form, "organization": organization}
+    return render(request, "organizations/profile_form.html", context)
+
+
+@role_required(Role.ORGANIZATION)
+def member_invite(request: HttpRequest) -> HttpResponse:
+    membership, refused = _approved_membership_or_redirect(request)
+    if refused:
+        return refused
+    if not membership.is_admin:
+        raise PermissionDenied
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member, password = domain.organization_member_invite(
+                organization=membership.organization, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_domain_error(form, error)
+        else:
+            # Rendered, not redirected: the password exists only in this response.
+            context = {"member": member, "password": password}
+            return render(request, "organizations/member_invited.html", context)
+    return render(request, "organizations/member_form.html", {"form": form})
+
+
+# --- offerings ----------------------------------------------------------------------------
+
+
+@role_required(Role.ORGANIZATION)
+def offering_list(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    offerings = (
+        offerings_visible_to(request.user)
+        .prefetch_related("communities", "windows")
+        .annotate(price_yuan=ExpressionWrapper(F("price_fen") / 100.0, output_field=FloatField()))
+        .order_by("status", "service_type__name", "pk")
+    )
+    context = {
+        "organization": membership.organization,
+        "is_approved": membership.organization.status == Organization.Status.APPROVED,
+        "page_obj": paginate(request, offerings),
+    }
+    return render(request, "organizations/offering_list.html", context)
+
+
+@role_required(Role.ORGANIZATION)
+def offering_create(request: HttpRequest) -> HttpResponse:
+    membership, refused = _approved_membership_or_redirect(request)
+    if refused:
+        return refused
+    organization = membership.organization
+    form = OfferingForm(request.POST or None, organization=organization)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            domain.offering_publish(
+                organization=organization,
+                actor=request.user,
+                service_type=data["service_type"],
+                communities=data["communities"],
+                weekly_capacity=data["weekly_capacity"],
+                price_class=data["price_class"],
+                price_yuan=data["price_yuan"],
+                windows=form.windows(),
+                venue=data["venue"],
+                description=data["description"],
+            )
+        except ValidationError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("服务项目已发布。"))
+            return redirect("organizations:offering_list")
+    return render(request, "organizations/offering_form.html", {"form": form})
+
+
+@require_POST
+@role_required(Role.ORGANIZATION)
+def offering_set_status(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    offering = get_object_or_404(offerings_visible_to(request.user), pk=pk)
+    act = domain.offering_pause if action == "pause" else domain.offering_resume
+    try:
+        act(offering=offering, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("服务项目状态已更新。"))
+    return redirect("organizations:offering_list")
+
+
+# --- agreements ---------------------------------------------------------------------------
+
+
+@role_required(*AGREEMENT_ROLES)
+def agreement_list(request: HttpRequest) -> HttpResponse:
+    form = AgreementFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    agreements = agreements_for_list(
+        request.user, status=filters.get("status", ""), search=filters.get("q", "")
+    )
+    context = {"form": form, "page_obj": paginate(request, agreements)}
+    if request.user.role == Role.ORGANIZATION:
+        organization = _membership(request).organization
+        context["can_request"] = organization.status == Organization.Status.APPROVED
+    return render(request, "organizations/agreement_list.html", context)
+
+
+@role_required(Role.ORGANIZATION)
+def agreement_create(request: HttpRequest) -> HttpResponse:
+    membership, refused = _approved_membership_or_redirect(request)
+    if refused:
+        return refused
+    form = AgreementRequestForm(
+        request.POST or None, communities=communities_visible_to(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            agreement = domain.agreement_request(
+                organization=membership.organization, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("入驻申请已提交，等待社区确认。"))
+            return redirect("organizations:agreement_detail", pk=agreement.pk)
+    return render(request, "organizations/agreement_form.html", {"form": form})
+
+
+@role_required(*AGREEMENT_ROLES)
+def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    agreement = get_object_or_404(agreements_visible_to(request.user), pk=pk)
+    context = {
+        "agreement": agreement,
+        "can_decide": request.user.role in domain.AGREEMENT_DECIDER_ROLES,
+        "can_end": request.user.role == Role.ORGANIZATION,
+        "reason_form": ReasonForm(),
+        "audit": AuditEntry.objects.filter(
+            object_type=agreement._meta.label_lower, object_id=str(agreement.pk)
+        ).select_related("actor"),
+    }
+    return render(request, "organizations/agreement_detail.html", context)
+
+
+AGREEMENT_ACTIONS = {
+    "accept": (
+        domain.agreement_accept,
+        domain.AGREEMENT_DECIDER_ROLES,
+        gettext_lazy("已同意入驻。"),
+    ),
+    "decline": (
+        domain.agreement_decline,
+        domain.AGREEMENT_DECIDER_ROLES,
+        gettext_lazy("已拒绝入驻申请。"),
+    ),
+    "end": (domain.agreement_end, frozenset({Role.ORGANIZATION}), gettext_lazy("协议已结束。")),
+}
+
+
+@require_POST
+@role_required(*AGREEMENT_ROLES)
+def agreement_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    act, roles, done = AGREEMENT_ACTIONS[action]
+    if request.user.role not in roles:
+        raise PermissionDenied
+    agreement = get_object_or_404(agreements_visible_to(request.user), pk=pk)
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        act(agreement=agreement, actor=request.user, reason=reason)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect("organizations:agreement_detail", pk=agreement.pk)
