@@ -9,9 +9,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sanlian.settings")
 app = Celery("sanlian")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Reminder and escalation tasks live in services/tasks_reminders.py.
+app.autodiscover_tasks(related_name="tasks_reminders")
 
 # Beat schedules: django-celery-beat copies these into the database on start, so
 # several beat-capable hosts agree on one schedule.
 app.conf.beat_schedule = {
     "expire-matches": {"task": "services.expire_matches", "schedule": 5 * 60},
+    "dispatch-due-reminders": {"task": "services.dispatch_due_reminders", "schedule": 60},
+    "raise-escalations": {"task": "services.raise_escalations", "schedule": 5 * 60},
 }

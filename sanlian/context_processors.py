@@ -6,3 +6,13 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     return {"nav_items": menu_for(user)}
+
+
+def unread_notifications(request) -> dict:
+    """How many in-app notifications the user has not read, for the navbar badge."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"unread_notifications": 0}
+    from services.channels import notification_unread_count
+
+    return {"unread_notifications": notification_unread_count(user=user)}

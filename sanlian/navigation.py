@@ -33,3 +33,10 @@ def menu_for(user) -> list[NavItem]:
     if user.is_superuser:
         items.append(NavItem(_("后台管理"), "admin:index", _ALL))
     return items
+
+# Notifications and reminders (services/urls_notifications.py).
+MENU += (
+    NavItem(_("通知"), "notifications:list", _ALL - {Role.DASHBOARD}),
+    NavItem(_("发送失败的提醒"), "notifications:failed_reminders", _STAFF),
+    NavItem(_("提醒设置"), "notifications:reminder_policy", frozenset({Role.CIVIL_AFFAIRS})),
+)

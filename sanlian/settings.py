@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sanlian.context_processors.navigation",
+                "sanlian.context_processors.unread_notifications",
             ],
         },
     },
