@@ -1,0 +1,157 @@
+"""Delivery channels of reminders and alerts: SMS gateways, email, in-app notifications.
+
+Every send takes the reminder's idempotency key. The SMS gateways answer "already
+delivered" for a key they have seen, so a reminder taken over from a dead worker
+can be sent again safely; in-app notifications dedupe on the same key.
+"""
+
+import datetime
+import fcntl
+import json
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from services.models import Notification
+
+SMS_MAX_CHARS = 70  # one Chinese SMS segment
+ALREADY_DELIVERED = "already delivered"
+
+
+class ChannelError(Exception):
+    """The channel did not take the message; the reminder is retried later."""
+
+
+def sms_fit(text: str) -> str:
+    return text if len(text) <= SMS_MAX_CHARS else text[: SMS_MAX_CHARS - 1] + "…"
+
+
+class FileSmsGateway:
+    """Development gateway: one line per delivered message in a local file.
+
+    The file is locked while it is read and appended, so worker processes
+    agree on which keys were delivered.
+    """
+
+    def __init__(self, *, path: Path, delay_ms: int = 0):
+        self.path = Path(path)
+        self.delay_ms = delay_ms
+
+    def send(self, *, phone: str, text: str, idempotency_key: str) -> str:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a+", encoding="utf-8") as log:
+            fcntl.flock(log, fcntl.LOCK_EX)
+            log.seek(0)
+            if any(f"\t{idempotency_key}\t" in line for line in log):
+                return ALREADY_DELIVERED
+            if self.delay_ms:
+                time.sleep(self.delay_ms / 1000)  # simulates a slow gateway
+            stamp = timezone.localtime().isoformat(timespec="seconds")
+            log.write(f"{stamp}\t{idempotency_key}\t{phone}\t{sms_fit(text)}\n")
+        return "delivered"
+
+
+class HttpSmsGateway:
+    """A gateway reached by POSTing JSON; the idempotency key travels in a header."""
+
+    def __init__(self, *, url: str, key: str, timeout: float):
+        self.url, self.key, self.timeout = url, key, timeout
+
+    def send(self, *, phone: str, text: str, idempotency_key: str) -> str:
+        body = json.dumps({"phone": phone, "text": sms_fit(text)}, ensure_ascii=False)
+        request = urllib.request.Request(  # noqa: S310 - the URL is the operator's setting
+            self.url,
+            data=body.encode("utf-8"),
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "Authorization": f"Bearer {self.key}",
+                "Idempotency-Key": idempotency_key,
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                answer = json.loads(response.read() or b"{}")
+        except urllib.error.HTTPError as error:
+            raise ChannelError(f"HTTP {error.code}") from error
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            raise ChannelError(str(error)[:200]) from error
+        if answer.get("status") == "duplicate":
+            return ALREADY_DELIVERED
+        return str(answer.get("id") or answer.get("status") or "delivered")[:200]
+
+
+def sms_gateway():
+    if settings.SMS_BACKEND == "http":
+        if not settings.SMS_HTTP_URL:
+            raise ChannelError("SMS_HTTP_URL is not set")
+        return HttpSmsGateway(
+            url=settings.SMS_HTTP_URL,
+            key=settings.SMS_HTTP_KEY,
+            timeout=settings.SMS_HTTP_TIMEOUT_SECONDS,
+        )
+    return FileSmsGateway(
+        path=settings.SMS_LOG_PATH, delay_ms=getattr(settings, "SMS_FILE_DELAY_MS", 0)
+    )
+
+
+def sms_send(*, phone: str, text: str, idempotency_key: str) -> str:
+    return sms_gateway().send(phone=phone, text=text, idempotency_key=idempotency_key)
+
+
+def email_send(*, address: str, subject: str, body: str, idempotency_key: str) -> str:
+    message = EmailMessage(
+        subject=subject,
+        body=body,
+        to=[address],
+        headers={"X-Idempotency-Key": idempotency_key},
+    )
+    try:
+        message.send()
+    except OSError as error:
+        raise ChannelError(str(error)[:200]) from error
+    return "accepted"
+
+
+def notification_create(*, user, title: str, body: str, link: str, dedupe_key: str) -> str:
+    """An in-app notification, at most one per dedupe_key."""
+    try:
+        with transaction.atomic():
+            Notification.objects.create(
+                user=user,
+                title=title[:100],
+                body=body[:300],
+                link=link[:200],
+                dedupe_key=dedupe_key,
+            )
+    except IntegrityError:
+        return ALREADY_DELIVERED
+    return "delivered"
+
+
+def notifications_visible_to(user) -> QuerySet[Notification]:
+    """Everyone sees their own notifications, and nobody else's."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(user=user)
+
+
+def notification_unread_count(*, user) -> int:
+    return notifications_visible_to(user).filter(read_at__isnull=True).count()
+
+
+def notification_mark_read(*, notification: Notification, now: datetime.datetime) -> None:
+    if notification.read_at is None:
+        notification.read_at = now
+        notification.save(update_fields=["read_at"])
+
+
+def notifications_mark_all_read(*, user, now: datetime.datetime) -> int:
+    return notifications_visible_to(user).filter(read_at__isnull=True).update(read_at=now)

@@ -1,0 +1,393 @@
+"""Visit reminders: plan, move, cancel, claim and send, each reminder once.
+
+A reminder row exists per (visit, recipient, channel, offset). Rows are written in
+the caller's transaction, so a visit that rolls back leaves none. Sending is
+claim-based: a claim sets status "sending" with a fresh token and counts one
+attempt; only the holder of the current token may record the outcome. A claim
+left "sending" longer than REMINDER_CLAIM_TIMEOUT_SECONDS belonged to a dead
+worker and is claimed again; the gateways dedupe on the idempotency key.
+"""
+
+import datetime
+import logging
+import uuid
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sanlian.models import STAFF_ROLES
+from services.channels import (
+    ChannelError,
+    email_send,
+    notification_create,
+    sms_fit,
+    sms_send,
+)
+from services.models import Reminder, ReminderPolicy, Visit
+from services.queries import visits_visible_to
+
+logger = logging.getLogger(__name__)
+
+Channel = Reminder.Channel
+Status = Reminder.Status
+
+
+class PermanentChannelError(ChannelError):
+    """Retrying cannot help (no phone number, no e-mail address)."""
+
+
+def reminder_offsets() -> list[int]:
+    """Minutes before a visit at which reminders go out, largest first."""
+    policy = ReminderPolicy.objects.filter(pk=1).first()
+    if policy is not None:
+        return policy.offset_list
+    return sorted(set(settings.REMINDER_OFFSETS_MINUTES), reverse=True)
+
+
+def _recipients(visit: Visit) -> dict[tuple[str, str], object]:
+    """(recipient_key, channel) -> user (None for the resident's own phone)."""
+    resident = visit.request.resident
+    wanted: dict[tuple[str, str], object] = {}
+    if resident.phone and resident.anonymised_at is None:
+        wanted[(f"resident:{resident.pk}", Channel.SMS)] = None
+    if resident.user is not None and resident.user.is_active:
+        wanted[(f"user:{resident.user.pk}", Channel.IN_APP)] = resident.user
+    for link in resident.family_members.select_related("user"):
+        if link.user.is_active:
+            wanted[(f"user:{link.user.pk}", Channel.IN_APP)] = link.user
+            if link.user.phone:
+                wanted[(f"user:{link.user.pk}", Channel.SMS)] = link.user
+    workers = [
+        visit.social_worker.user if visit.social_worker else None,
+        visit.volunteer.user if visit.volunteer else None,
+        visit.staff_member,
+    ]
+    for user in workers:
+        if user is not None and user.is_active:
+            wanted[(f"user:{user.pk}", Channel.IN_APP)] = user
+            if user.email:
+                wanted[(f"user:{user.pk}", Channel.EMAIL)] = user
+    return wanted
+
+
+def _wanted_reminders(visit: Visit, now: datetime.datetime) -> dict[tuple, tuple]:
+    """(key, channel, offset) -> (user, due_at) for a visit as it stands now.
+
+    Offsets already past collapse into one reminder due now (the smallest of
+    them), so a visit booked for tomorrow still gets a reminder today, once.
+    """
+    if visit.status != Visit.Status.SCHEDULED or visit.scheduled_start <= now:
+        return {}
+    offsets = reminder_offsets()
+    due = {offset: visit.scheduled_start - datetime.timedelta(minutes=offset) for offset in offsets}
+    past = [offset for offset in offsets if due[offset] <= now]
+    kept = [offset for offset in offsets if due[offset] > now] + ([min(past)] if past else [])
+    return {
+        (key, channel, offset): (user, max(due[offset], now))
+        for (key, channel), user in _recipients(visit).items()
+        for offset in kept
+    }
+
+
+@transaction.atomic
+def _reminders_sync(*, visit: Visit, now: datetime.datetime) -> int:
+    wanted = _wanted_reminders(visit, now)
+    existing = {
+        (r.recipient_key, r.channel, r.offset_minutes): r
+        for r in Reminder.objects.select_for_update().filter(visit=visit)
+    }
+    for slot, reminder in existing.items():
+        if reminder.status != Status.PENDING:
+            continue  # sent, failed, in flight or cancelled: never touched again
+        if slot not in wanted:
+            reminder.status = Status.CANCELLED
+        else:
+            reminder.due_at = wanted[slot][1]
+        reminder.next_attempt_at = None
+        reminder.save(update_fields=["status", "due_at", "next_attempt_at"])
+    created = [
+        Reminder(
+            visit=visit,
+            recipient_key=slot[0],
+            channel=slot[1],
+            offset_minutes=slot[2],
+            recipient_user=user,
+            due_at=due_at,
+        )
+        for slot, (user, due_at) in wanted.items()
+        if slot not in existing
+    ]
+    for reminder in created:
+        reminder.full_clean(exclude=["visit", "recipient_user"])
+    Reminder.objects.bulk_create(created)
+    if any(due_at <= now for _user, due_at in wanted.values()):
+        transaction.on_commit(_dispatch_soon)
+    return len(created)
+
+
+def _dispatch_soon() -> None:
+    from services.tasks_reminders import task_dispatch_due_reminders
+
+    task_dispatch_due_reminders.delay()
+
+
+def reminders_plan_for_visit(*, visit: Visit, now: datetime.datetime | None = None) -> int:
+    """Create the reminders of a scheduled visit; call inside the visit's transaction."""
+    return _reminders_sync(visit=visit, now=now or timezone.now())
+
+
+def reminders_move_for_visit(*, visit: Visit, now: datetime.datetime | None = None) -> int:
+    """Re-time pending reminders after a reschedule (and reach newly assigned workers)."""
+    return _reminders_sync(visit=visit, now=now or timezone.now())
+
+
+def reminders_cancel_for_visit(*, visit: Visit) -> int:
+    return Reminder.objects.filter(visit=visit, status=Status.PENDING).update(
+        status=Status.CANCELLED, next_attempt_at=None
+    )
+
+
+def reminders_plan_missing(*, now: datetime.datetime) -> int:
+    """Plan reminders for scheduled visits in the next hours that have none yet."""
+    horizon = now + datetime.timedelta(hours=settings.REMINDER_PLAN_AHEAD_HOURS)
+    visits = (
+        Visit.objects.filter(
+            status=Visit.Status.SCHEDULED,
+            scheduled_start__gt=now,
+            scheduled_start__lte=horizon,
+        )
+        .exclude(pk__in=Reminder.objects.values("visit_id"))
+        .select_related(*_VISIT_RELATED)
+    )
+    return sum(reminders_plan_for_visit(visit=visit, now=now) for visit in visits)
+
+
+_VISIT_RELATED = (
+    "request__resident__user",
+    "request__resident__community",
+    "request__service_type",
+    "offering__organization",
+    "social_worker__user",
+    "volunteer__user",
+    "staff_member",
+)
+
+
+# Quiet hours -----------------------------------------------------------------
+
+
+def _quiet_window() -> tuple[datetime.time, datetime.time] | None:
+    spec = settings.SMS_QUIET_HOURS.strip()
+    if not spec:
+        return None
+    start, end = (datetime.time.fromisoformat(part.strip()) for part in spec.split("-"))
+    return start, end
+
+
+def sms_quiet_at(moment: datetime.datetime) -> bool:
+    window = _quiet_window()
+    if window is None:
+        return False
+    start, end = window
+    local = timezone.localtime(moment).time()
+    if start > end:  # spans midnight, e.g. 21:00-08:00
+        return local >= start or local < end
+    return start <= local < end
+
+
+# Claiming and sending ----------------------------------------------------------
+
+
+def _claimable(now: datetime.datetime) -> Q:
+    stale = now - datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
+    ready = Q(next_attempt_at__isnull=True, due_at__lte=now) | Q(next_attempt_at__lte=now)
+    claimable = (Q(status=Status.PENDING) & ready) | Q(status=Status.SENDING, claimed_at__lt=stale)
+    if sms_quiet_at(now):
+        # Deferred, not dropped: claimable again when quiet hours end.
+        claimable &= ~Q(channel=Channel.SMS, urgent=False)
+    return claimable
+
+
+def reminders_claim_due(*, now: datetime.datetime, limit: int) -> tuple[str, list[int]]:
+    """Claim up to `limit` due reminders for one sender; returns (claim token, ids)."""
+    token = uuid.uuid4()
+    claim = {
+        "status": Status.SENDING,
+        "claimed_at": now,
+        "claim_token": token,
+        "attempts": F("attempts") + 1,
+    }
+    with transaction.atomic():
+        due = Reminder.objects.filter(_claimable(now)).order_by("due_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
+            Reminder.objects.filter(pk__in=ids).update(**claim)
+        else:
+            # SQLite has no SKIP LOCKED, but its writers take turns (IMMEDIATE
+            # transactions), so the conditional UPDATE is itself the claim.
+            candidates = list(due.values_list("pk", flat=True)[:limit])
+            Reminder.objects.filter(_claimable(now), pk__in=candidates).update(**claim)
+            ids = list(Reminder.objects.filter(claim_token=token).values_list("pk", flat=True))
+    return str(token), ids
+
+
+def _record(reminder: Reminder, **fields) -> bool:
+    """Store an outcome if this sender still holds the claim."""
+    return bool(
+        Reminder.objects.filter(
+            pk=reminder.pk, claim_token=reminder.claim_token, status=Status.SENDING
+        ).update(**fields)
+    )
+
+
+def _when(visit: Visit) -> str:
+    return timezone.localtime(visit.scheduled_start).strftime("%m月%d日 %H:%M")
+
+
+def reminder_text(reminder: Reminder) -> str:
+    """The message, at most one SMS long; names and times only, never an identifier."""
+    visit = reminder.visit
+    resident = visit.request.resident
+    values = {
+        "when": _when(visit),
+        "service": visit.request.service_type.name,
+        "resident": resident.name,
+        "organization": visit.offering.organization.name,
+    }
+    if _is_worker(reminder):
+        text = _("【三社联动】提醒：您%(when)s为%(resident)s提供%(service)s服务。") % values
+    else:
+        text = _(
+            "【三社联动】提醒：%(resident)s的%(service)s服务将于%(when)s开始，%(organization)s。"
+        ) % (values)
+    return sms_fit(text)
+
+
+def _is_worker(reminder: Reminder) -> bool:
+    visit = reminder.visit
+    user_id = reminder.recipient_user_id
+    return user_id is not None and user_id in {
+        visit.social_worker.user_id if visit.social_worker else None,
+        visit.volunteer.user_id if visit.volunteer else None,
+        visit.staff_member_id,
+    }
+
+
+def _visit_link(visit: Visit) -> str:
+    try:
+        return reverse("services:visit_detail", kwargs={"pk": visit.pk})
+    except NoReverseMatch:
+        return reverse("notifications:list")
+
+
+def _deliver(reminder: Reminder) -> str:
+    text, key = reminder_text(reminder), str(reminder.idempotency_key)
+    user = reminder.recipient_user
+    if reminder.channel == Channel.SMS:
+        phone = reminder.visit.request.resident.phone if user is None else user.phone
+        if not phone:
+            raise PermanentChannelError("no phone number")
+        return sms_send(phone=phone, text=text, idempotency_key=key)
+    if user is None:
+        raise PermanentChannelError("no recipient account")
+    if reminder.channel == Channel.EMAIL:
+        if not user.email:
+            raise PermanentChannelError("no e-mail address")
+        return email_send(
+            address=user.email, subject=_("上门服务提醒"), body=text, idempotency_key=key
+        )
+    return notification_create(
+        user=user,
+        title=_("上门服务提醒"),
+        body=text,
+        link=_visit_link(reminder.visit),
+        dedupe_key=f"reminder:{key}",
+    )
+
+
+def reminder_send_claimed(*, reminder_id: int, claim_token: str, now: datetime.datetime) -> str:
+    """Send one claimed reminder and record the outcome; returns the new status."""
+    reminder = (
+        Reminder.objects.select_related(
+            *(f"visit__{path}" for path in _VISIT_RELATED), "recipient_user"
+        )
+        .filter(pk=reminder_id, claim_token=claim_token, status=Status.SENDING)
+        .first()
+    )
+    if reminder is None:
+        return "skipped"  # taken over by another sender, or already finished
+    if reminder.visit.status != Visit.Status.SCHEDULED:
+        _record(reminder, status=Status.CANCELLED, response="visit no longer scheduled")
+        return Status.CANCELLED
+    if reminder.attempts > settings.REMINDER_MAX_ATTEMPTS:
+        # Claimed again and again by workers that died while sending it.
+        _record(reminder, status=Status.FAILED, response="too many attempts")
+        return Status.FAILED
+    try:
+        response = _deliver(reminder)
+    except Exception as error:
+        return _reminder_fail(reminder, error=error, now=now)
+    _record(reminder, status=Status.SENT, sent_at=now, response=response[:300])
+    return Status.SENT
+
+
+def _reminder_fail(reminder: Reminder, *, error: Exception, now: datetime.datetime) -> str:
+    if not isinstance(error, ChannelError):
+        logger.exception("reminder %s: unexpected error", reminder.pk)
+    final = isinstance(error, PermanentChannelError) or (
+        reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS
+    )
+    backoff = datetime.timedelta(minutes=2**reminder.attempts)
+    _record(
+        reminder,
+        status=Status.FAILED if final else Status.PENDING,
+        next_attempt_at=None if final else now + backoff,
+        response=f"{type(error).__name__}: {error}"[:300],
+    )
+    return Status.FAILED if final else Status.PENDING
+
+
+def reminders_send_batch(*, ids: list[int], claim_token: str) -> dict[str, int]:
+    outcome: dict[str, int] = {}
+    for reminder_id in ids:
+        status = reminder_send_claimed(
+            reminder_id=reminder_id, claim_token=claim_token, now=timezone.now()
+        )
+        outcome[status] = outcome.get(status, 0) + 1
+    return outcome
+
+
+# Staff view of failures ------------------------------------------------------------
+
+
+def reminders_failed_visible_to(user) -> QuerySet[Reminder]:
+    failed = Reminder.objects.filter(status=Status.FAILED).select_related(
+        "visit__request__resident__community", "visit__request__service_type", "recipient_user"
+    )
+    if not user.is_authenticated or user.role not in STAFF_ROLES:
+        return failed.none()
+    return failed.filter(visit__in=visits_visible_to(user).values("pk"))
+
+
+def reminder_retry(*, reminder: Reminder) -> None:
+    """Give a failed reminder a fresh set of attempts, now."""
+    if reminder.status != Status.FAILED:
+        return
+    Reminder.objects.filter(pk=reminder.pk, status=Status.FAILED).update(
+        status=Status.PENDING, attempts=0, next_attempt_at=None, claim_token=None
+    )
+    transaction.on_commit(_dispatch_soon)
+
+
+def reminder_policy_update(*, offsets: str, actor) -> ReminderPolicy:
+    """Change the offsets of reminders planned from now on (planned ones keep theirs)."""
+    policy = ReminderPolicy.objects.filter(pk=1).first() or ReminderPolicy(pk=1)
+    policy.offsets = ",".join(part.strip() for part in offsets.split(",") if part.strip())
+    policy.updated_by = actor
+    policy.full_clean()
+    policy.save()
+    return policy

@@ -1,0 +1,37 @@
+"""Celery tasks of reminders and escalations: thin adapters over services.reminders."""
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from services.escalations import escalations_raise
+from services.reminders import reminders_claim_due, reminders_plan_missing, reminders_send_batch
+
+# One beat run claims at most this many batches; the next minute takes the rest.
+MAX_BATCHES_PER_RUN = 50
+
+
+@shared_task(name="services.dispatch_due_reminders")
+def task_dispatch_due_reminders() -> int:
+    """Plan missing reminders, then claim due ones in batches and fan out the sending."""
+    reminders_plan_missing(now=timezone.now())
+    claimed = 0
+    for _batch in range(MAX_BATCHES_PER_RUN):
+        token, ids = reminders_claim_due(now=timezone.now(), limit=settings.REMINDER_BATCH_SIZE)
+        if ids:
+            # The claim has committed: a batch task can never see it unclaimed.
+            task_send_reminder_batch.delay(ids=ids, claim_token=token)
+        claimed += len(ids)
+        if len(ids) < settings.REMINDER_BATCH_SIZE:
+            break
+    return claimed
+
+
+@shared_task(name="services.send_reminder_batch")
+def task_send_reminder_batch(*, ids: list[int], claim_token: str) -> dict:
+    return reminders_send_batch(ids=ids, claim_token=claim_token)
+
+
+@shared_task(name="services.raise_escalations")
+def task_raise_escalations() -> int:
+    return escalations_raise(now=timezone.now())
