@@ -86,7 +86,10 @@ def _require_member(user, match: Match) -> None:
 
 def _locked(match: Match) -> Match:
     return (
-        Match.objects.select_for_update().select_related("offering__organization").get(pk=match.pk)
+        # of=self: locking the joined offering row too would queue every confirmation.
+        Match.objects.select_for_update(of=("self",))
+        .select_related("offering__organization")
+        .get(pk=match.pk)
     )
 
 

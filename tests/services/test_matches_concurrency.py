@@ -1,0 +1,88 @@
+"""Many staff confirming at the same moment never overbook an offering (PostgreSQL only)."""
+
+import datetime
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+
+from services.domain import matches as domain
+from services.models import Match, OfferingWeek
+from tests import factories as f
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="SQLite serialises every write transaction, so no race can be staged; "
+        "run with DATABASE_URL=postgres://... to exercise row locking",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+WEEK = datetime.date(2026, 3, 9)
+CAPACITY = 3
+THREADS = 8
+
+
+def _proposals(cast) -> tuple:
+    offering = f.OfferingFactory(organization=cast.organization, weekly_capacity=CAPACITY)
+    matches = [
+        f.MatchFactory(
+            request=f.ServiceRequestFactory(
+                resident=f.ResidentFactory(community=cast.community),
+                service_type=offering.service_type,
+            ),
+            offering=offering,
+            week_start=WEEK,
+        )
+        for _ in range(THREADS)
+    ]
+    return offering, matches
+
+
+def _confirm_all_at_once(matches, user, *, lock: bool) -> list[str]:
+    """Each thread has its own connection; all start together; returns the outcomes."""
+    start = threading.Barrier(len(matches), timeout=20)
+    outcomes: list[str] = []
+
+    def confirm(match):
+        try:
+            start.wait()
+            domain.match_confirm(match=match, user=user, lock=lock)
+            outcomes.append("confirmed")
+        except ValidationError:
+            outcomes.append("full")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=confirm, args=(match,)) for match in matches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def test_match_confirm_concurrently_never_exceeds_capacity(cast):
+    offering, matches = _proposals(cast)
+    outcomes = _confirm_all_at_once(matches, cast.street_staff, lock=True)
+    week = OfferingWeek.objects.get(offering=offering, week_start=WEEK)
+    holding = Match.objects.filter(offering=offering, status__in=Match.HOLDING).count()
+    assert sorted(outcomes) == ["confirmed"] * CAPACITY + ["full"] * (THREADS - CAPACITY)
+    assert week.reserved == CAPACITY == holding
+
+
+def test_match_confirm_without_the_lock_overbooks(cast, monkeypatch):
+    """The control: the same path with a Python-only check lets every thread through."""
+    offering, matches = _proposals(cast)
+    OfferingWeek.objects.create(offering=offering, week_start=WEEK, capacity=CAPACITY)
+    # Every thread has read "0 reserved" before any writes: the classic lost update.
+    between = threading.Barrier(THREADS, timeout=20)
+    monkeypatch.setattr(domain, "_between_read_and_write", between.wait)
+    outcomes = _confirm_all_at_once(matches, cast.street_staff, lock=False)
+    holding = Match.objects.filter(offering=offering, status__in=Match.HOLDING).count()
+    assert outcomes == ["confirmed"] * THREADS
+    assert holding == THREADS > CAPACITY
+    # The counter row even claims one place: each write overwrote the others.
+    assert OfferingWeek.objects.get(offering=offering, week_start=WEEK).reserved == 1
