@@ -19,3 +19,9 @@ app.conf.beat_schedule = {
     "dispatch-due-reminders": {"task": "services.dispatch_due_reminders", "schedule": 60},
     "raise-escalations": {"task": "services.raise_escalations", "schedule": 5 * 60},
 }
+# Weekly visit plans keep their next weeks filled (services/tasks_visits.py).
+app.autodiscover_tasks(related_name="tasks_visits")
+app.conf.beat_schedule["extend-visit-plans"] = {
+    "task": "services.extend_visit_plans",
+    "schedule": 24 * 60 * 60,
+}

@@ -34,6 +34,21 @@ def menu_for(user) -> list[NavItem]:
         items.append(NavItem(_("后台管理"), "admin:index", _ALL))
     return items
 
+
+# Residents, hotline and visits (services/urls.py).
+MENU += (
+    NavItem(_("我的服务"), "services:my_requests", frozenset({Role.RESIDENT, Role.FAMILY})),
+    NavItem(_("申请服务"), "services:request_new", frozenset({Role.RESIDENT, Role.FAMILY})),
+    NavItem(_("热线受理"), "services:hotline", _STAFF),
+    NavItem(_("服务需求"), "services:request_list", _STAFF),
+    NavItem(_("上门服务"), "services:visit_list", _STAFF | {Role.ORGANIZATION}),
+    NavItem(
+        _("我的任务"),
+        "services:my_visits",
+        frozenset({Role.SOCIAL_WORKER, Role.VOLUNTEER, Role.ORGANIZATION}),
+    ),
+)
+
 # Notifications and reminders (services/urls_notifications.py).
 MENU += (
     NavItem(_("通知"), "notifications:list", _ALL - {Role.DASHBOARD}),

@@ -1,0 +1,36 @@
+"""Reads for hotline intake: finding the caller among the residents a staff member may see."""
+
+import re
+
+from django.db.models import QuerySet
+
+from communities.models import Resident
+from communities.queries import residents_visible_to
+
+SEARCH_LIMIT = 20
+_DIGITS = re.compile(r"[0-9]+", re.ASCII)
+_ID_NUMBER = re.compile(r"[0-9]{17}[0-9Xx]", re.ASCII)
+
+
+def residents_search(*, user, term: str) -> QuerySet[Resident]:
+    """At most 20 residents matching a phone number, its last 4 digits, an ID number or a name.
+
+    Every branch is an indexed lookup (phone, phone_last4, id_number, name), except a
+    name fragment that is not a prefix, which is scanned but capped by the limit.
+    """
+    term = re.sub(r"[\s-]", "", term or "")
+    residents = residents_visible_to(user).filter(anonymised_at__isnull=True)
+    if not term:
+        return residents.none()
+    if _DIGITS.fullmatch(term):
+        if len(term) == 11:
+            found = residents.filter(phone=term)
+        elif len(term) == 4:
+            found = residents.filter(phone_last4=term)
+        else:
+            return residents.none()  # fragments would match half the city
+    elif _ID_NUMBER.fullmatch(term):
+        found = residents.filter(id_number=term.upper())
+    else:
+        found = residents.filter(name__contains=term)
+    return found.order_by("name", "id")[:SEARCH_LIMIT]

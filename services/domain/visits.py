@@ -1,0 +1,462 @@
+"""Writes on visits: scheduling from an accepted match, weekly plans, the worker's steps, feedback.
+
+`visit_reschedule` and `visit_cancel` are the only places where a scheduled visit's
+time or status changes outside the worker's own steps, so reminders can hook there.
+
+Request status follows its visits (`_request_follow_visits`):
+- scheduled while a visit is scheduled or in progress, or a weekly plan still runs;
+- done once a visit was completed and nothing else is pending;
+- otherwise back to matched: a missed or cancelled visit leaves the accepted match
+  (and the capacity it holds) in place, so the organization schedules a new visit
+  instead of the request going through matching again.
+"""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from organizations.models import OrganizationMember
+from sanlian.audit import audit_record, snapshot
+from sanlian.models import STAFF_ROLES, Role
+from services.models import (
+    CareMode,
+    Feedback,
+    Match,
+    ServiceOffering,
+    ServiceRequest,
+    Visit,
+    VisitPlan,
+    week_start_of,
+)
+from socialworkers.models import SocialWorker, Volunteer
+
+VISIT_AUDIT_FIELDS = [
+    "scheduled_start",
+    "status",
+    "social_worker",
+    "volunteer",
+    "staff_member",
+    "venue",
+    "checked_in_at",
+    "checked_out_at",
+    "service_log",
+]
+PENDING = (Visit.Status.SCHEDULED, Visit.Status.IN_PROGRESS)
+
+
+# --- rules shared by the steps -------------------------------------------------------------
+
+
+def _is_org_member(*, user, offering: ServiceOffering) -> bool:
+    return OrganizationMember.objects.filter(
+        user=user, organization_id=offering.organization_id
+    ).exists()
+
+
+def _check_organizer(*, actor, offering: ServiceOffering) -> None:
+    """Scheduling, rescheduling and cancelling: the offering's organization or government staff."""
+    if actor.role in STAFF_ROLES:
+        return
+    if actor.role == Role.ORGANIZATION and _is_org_member(user=actor, offering=offering):
+        return
+    raise PermissionDenied
+
+
+def visit_is_assigned_to(*, visit: Visit, user) -> bool:
+    return user.is_authenticated and (
+        visit.staff_member_id == user.pk
+        or (visit.social_worker_id is not None and visit.social_worker.user_id == user.pk)
+        or (visit.volunteer_id is not None and visit.volunteer.user_id == user.pk)
+    )
+
+
+def _check_assigned(*, visit: Visit, actor) -> None:
+    if not visit_is_assigned_to(visit=visit, user=actor):
+        raise PermissionDenied
+
+
+def _check_in_window(*, offering: ServiceOffering, start: datetime.datetime) -> None:
+    """The start must be in the future and inside one of the offering's weekly windows."""
+    if start <= timezone.now():
+        raise ValidationError({"scheduled_start": _("服务时间必须晚于现在。")})
+    local = timezone.localtime(start)
+    fits = offering.windows.filter(
+        weekday=local.weekday(), start_time__lte=local.time(), end_time__gt=local.time()
+    ).exists()
+    if not fits:
+        windows = "、".join(str(window) for window in offering.windows.all()) or _("（未设置）")
+        raise ValidationError(
+            {
+                "scheduled_start": _("该时间不在服务时段内。可选时段：%(windows)s")
+                % {"windows": windows}
+            }
+        )
+
+
+def _check_assignees(
+    *, offering: ServiceOffering, request: ServiceRequest, social_worker, volunteer, staff_member
+) -> None:
+    if social_worker is None and volunteer is None and staff_member is None:
+        raise ValidationError(_("请至少指定一名上门服务人员（社工、志愿者或组织服务人员）。"))
+    community_id = request.resident.community_id
+    if social_worker is not None and not (
+        social_worker.active
+        and (
+            social_worker.organization_id == offering.organization_id
+            or social_worker.communities.filter(pk=community_id).exists()
+        )
+    ):
+        raise ValidationError({"social_worker": _("该社工不属于本组织，也不服务该居民所在社区。")})
+    if volunteer is not None and not (
+        volunteer.team is not None
+        and (
+            volunteer.team.community_id == community_id
+            or (
+                volunteer.team.leader is not None
+                and volunteer.team.leader.organization_id == offering.organization_id
+            )
+        )
+    ):
+        raise ValidationError({"volunteer": _("该志愿者所在服务队不服务该居民所在社区。")})
+    if staff_member is not None and not _is_org_member(user=staff_member, offering=offering):
+        raise ValidationError({"staff_member": _("该人员不是本组织成员。")})
+
+
+def _request_follow_visits(*, service_request: ServiceRequest, actor) -> None:
+    """Move the request's status after its visits changed (rules in the module docstring)."""
+    service_request = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+    if service_request.status == ServiceRequest.Status.CANCELLED:
+        return
+    today = timezone.localdate()
+    visits = service_request.visits.all()
+    plan_running = service_request.plans.filter(active=True).filter(
+        Q(until__isnull=True) | Q(until__gt=today)
+    )
+    if visits.filter(status__in=PENDING).exists() or plan_running.exists():
+        status = ServiceRequest.Status.SCHEDULED
+    elif visits.filter(status=Visit.Status.COMPLETED).exists():
+        status = ServiceRequest.Status.DONE
+    else:
+        status = ServiceRequest.Status.MATCHED
+    if status == service_request.status:
+        return
+    before = snapshot(service_request, ["status"])
+    service_request.status = status
+    service_request.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        instance=service_request,
+        action="status",
+        before=before,
+        after=snapshot(service_request, ["status"]),
+        reason=str(_("随上门服务状态变化")),
+    )
+
+
+def _save_visit(*, visit: Visit, actor, before: dict | None, action: str, reason: str = "") -> None:
+    visit.full_clean()
+    visit.save()
+    audit_record(
+        actor=actor,
+        instance=visit,
+        action=action,
+        before=before,
+        after=snapshot(visit, VISIT_AUDIT_FIELDS),
+        reason=reason,
+    )
+
+
+# --- scheduling ----------------------------------------------------------------------------
+
+
+def _aware(day: datetime.date, at: datetime.time) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, at))
+
+
+@transaction.atomic
+def visit_schedule(
+    *,
+    match: Match,
+    scheduled_start: datetime.datetime,
+    actor,
+    social_worker: SocialWorker | None = None,
+    volunteer: Volunteer | None = None,
+    staff_member=None,
+    weekly: bool = False,
+    until: datetime.date | None = None,
+) -> Visit:
+    """Turn an accepted match into a visit (and, if weekly, a plan with its next visits)."""
+    match = (
+        Match.objects.select_for_update()
+        .select_related("offering", "request__resident")
+        .get(pk=match.pk)
+    )
+    offering = match.offering
+    _check_organizer(actor=actor, offering=offering)
+    if match.status != Match.Status.ACCEPTED:
+        raise ValidationError(_("只有组织已接受的匹配才能排期。"))
+    if (
+        match.visits.filter(status__in=PENDING).exists()
+        or match.request.plans.filter(active=True).exists()
+    ):
+        raise ValidationError(_("该匹配已有待进行的上门服务，请在服务详情中改期。"))
+    _check_in_window(offering=offering, start=scheduled_start)
+    _check_assignees(
+        offering=offering,
+        request=match.request,
+        social_worker=social_worker,
+        volunteer=volunteer,
+        staff_member=staff_member,
+    )
+    local_start = timezone.localtime(scheduled_start)
+    if until is not None and until < local_start.date():
+        raise ValidationError({"until": _("截止日期不能早于第一次服务。")})
+    plan = None
+    if weekly:
+        plan = VisitPlan(
+            request=match.request,
+            offering=offering,
+            weekday=local_start.weekday(),
+            start_time=local_start.time().replace(second=0, microsecond=0),
+            until=until,
+        )
+        plan.full_clean()
+        plan.save()
+    visit = Visit(
+        request=match.request,
+        offering=offering,
+        match=match,
+        plan=plan,
+        venue=offering.venue if offering.service_type.care_mode == CareMode.DAY_CARE else None,
+        scheduled_start=scheduled_start,
+        duration_minutes=offering.service_type.default_duration_minutes,
+        social_worker=social_worker,
+        volunteer=volunteer,
+        staff_member=staff_member,
+    )
+    _save_visit(visit=visit, actor=actor, before=None, action="create")
+    if plan is not None:
+        visit_plan_extend(plan=plan)
+    _request_follow_visits(service_request=match.request, actor=actor)
+    return visit
+
+
+def _plan_slots(*, plan: VisitPlan, first_day: datetime.date, last_day: datetime.date):
+    day = first_day + datetime.timedelta(days=(plan.weekday - first_day.weekday()) % 7)
+    while day <= last_day and (plan.until is None or day <= plan.until):
+        yield _aware(day, plan.start_time)
+        day += datetime.timedelta(days=7)
+
+
+@transaction.atomic
+def visit_plan_extend(*, plan: VisitPlan, horizon_weeks: int = 4) -> list[Visit]:
+    """Create the plan's visits for the coming `horizon_weeks`; running it twice adds nothing.
+
+    A week that already holds a visit of the plan (even one moved to another day) is
+    skipped; the unique (plan, scheduled_start) constraint settles a race between two runs.
+    """
+    plan = VisitPlan.objects.select_for_update().get(pk=plan.pk)
+    today = timezone.localdate()
+    if not plan.active:
+        return []
+    if plan.until is not None and plan.until < today:
+        plan.active = False
+        plan.save(update_fields=["active"])
+        _request_follow_visits(service_request=plan.request, actor=None)
+        return []
+    template = plan.visits.order_by("-scheduled_start").first()
+    first = plan.visits.order_by("scheduled_start").first()
+    if template is None:
+        return []
+    first_day = max(today, timezone.localtime(first.scheduled_start).date())
+    taken_weeks = {
+        week_start_of(timezone.localtime(start).date())
+        for start in plan.visits.values_list("scheduled_start", flat=True)
+    }
+    created = []
+    now = timezone.now()
+    for start in _plan_slots(
+        plan=plan, first_day=first_day, last_day=today + datetime.timedelta(weeks=horizon_weeks)
+    ):
+        if start <= now or week_start_of(start.date()) in taken_weeks:
+            continue
+        visit = Visit(
+            request_id=plan.request_id,
+            offering_id=plan.offering_id,
+            match_id=template.match_id,
+            plan=plan,
+            venue_id=template.venue_id,
+            scheduled_start=start,
+            duration_minutes=template.duration_minutes,
+            social_worker_id=template.social_worker_id,
+            volunteer_id=template.volunteer_id,
+            staff_member_id=template.staff_member_id,
+        )
+        try:
+            with transaction.atomic():
+                _save_visit(
+                    visit=visit,
+                    actor=None,
+                    before=None,
+                    action="create",
+                    reason=str(_("周期计划自动生成")),
+                )
+        except (IntegrityError, ValidationError):
+            continue  # another run created this slot first
+        created.append(visit)
+    return created
+
+
+@transaction.atomic
+def visit_plan_stop(*, plan: VisitPlan, actor) -> VisitPlan:
+    """End a weekly plan: no new visits; its future scheduled visits are cancelled."""
+    _check_organizer(actor=actor, offering=plan.offering)
+    plan = VisitPlan.objects.select_for_update().get(pk=plan.pk)
+    plan.active = False
+    plan.save(update_fields=["active"])
+    for visit in plan.visits.filter(
+        status=Visit.Status.SCHEDULED, scheduled_start__gt=timezone.now()
+    ):
+        visit_cancel(visit=visit, actor=actor, reason=str(_("周期计划已停止")))
+    _request_follow_visits(service_request=plan.request, actor=actor)
+    return plan
+
+
+@transaction.atomic
+def visit_reschedule(
+    *, visit: Visit, scheduled_start: datetime.datetime, actor, reason: str = ""
+) -> Visit:
+    """Move a scheduled visit to another time inside the offering's windows."""
+    visit = Visit.objects.select_for_update().select_related("offering").get(pk=visit.pk)
+    _check_organizer(actor=actor, offering=visit.offering)
+    if visit.status != Visit.Status.SCHEDULED:
+        raise ValidationError(_("只有待上门的服务可以改期。"))
+    _check_in_window(offering=visit.offering, start=scheduled_start)
+    before = snapshot(visit, VISIT_AUDIT_FIELDS)
+    visit.scheduled_start = scheduled_start
+    _save_visit(visit=visit, actor=actor, before=before, action="change", reason=reason)
+    return visit
+
+
+@transaction.atomic
+def visit_cancel(*, visit: Visit, actor, reason: str = "") -> Visit:
+    visit = Visit.objects.select_for_update().select_related("offering").get(pk=visit.pk)
+    _check_organizer(actor=actor, offering=visit.offering)
+    if visit.status != Visit.Status.SCHEDULED:
+        raise ValidationError(_("只有待上门的服务可以取消。"))
+    before = snapshot(visit, VISIT_AUDIT_FIELDS)
+    visit.status = Visit.Status.CANCELLED
+    _save_visit(visit=visit, actor=actor, before=before, action="status", reason=reason)
+    _request_follow_visits(service_request=visit.request, actor=actor)
+    return visit
+
+
+# --- the assigned worker's steps -----------------------------------------------------------
+
+
+def _locked_assigned(*, visit: Visit, actor) -> Visit:
+    visit = (
+        Visit.objects.select_for_update()
+        .select_related("social_worker", "volunteer")
+        .get(pk=visit.pk)
+    )
+    _check_assigned(visit=visit, actor=actor)
+    return visit
+
+
+@transaction.atomic
+def visit_check_in(*, visit: Visit, actor) -> Visit:
+    visit = _locked_assigned(visit=visit, actor=actor)
+    if visit.status != Visit.Status.SCHEDULED:
+        raise ValidationError(_("此服务当前不能签到。"))
+    if timezone.localtime(visit.scheduled_start).date() != timezone.localdate():
+        raise ValidationError(_("只能在预约当天签到。"))
+    before = snapshot(visit, VISIT_AUDIT_FIELDS)
+    visit.status = Visit.Status.IN_PROGRESS
+    visit.checked_in_at = timezone.now()
+    _save_visit(visit=visit, actor=actor, before=before, action="status")
+    return visit
+
+
+@transaction.atomic
+def visit_check_out(*, visit: Visit, actor, service_log: str) -> Visit:
+    """Record leaving and what was done; the visit stays in progress until completed."""
+    visit = _locked_assigned(visit=visit, actor=actor)
+    if visit.status != Visit.Status.IN_PROGRESS or visit.checked_out_at is not None:
+        raise ValidationError(_("请先签到，再签退。"))
+    if not service_log.strip():
+        raise ValidationError({"service_log": _("请简单记录本次服务内容。")})
+    before = snapshot(visit, VISIT_AUDIT_FIELDS)
+    visit.checked_out_at = max(timezone.now(), visit.checked_in_at)
+    visit.service_log = service_log.strip()
+    _save_visit(visit=visit, actor=actor, before=before, action="change")
+    return visit
+
+
+@transaction.atomic
+def visit_complete(*, visit: Visit, actor, service_log: str = "") -> Visit:
+    """Finish an in-progress visit; checks out now if not yet done. A service log is required."""
+    visit = _locked_assigned(visit=visit, actor=actor)
+    if visit.status != Visit.Status.IN_PROGRESS:
+        raise ValidationError(_("只有服务中的上门服务可以标记完成。"))
+    service_log = service_log.strip() or visit.service_log
+    if not service_log:
+        raise ValidationError({"service_log": _("请简单记录本次服务内容。")})
+    before = snapshot(visit, VISIT_AUDIT_FIELDS)
+    visit.service_log = service_log
+    if visit.checked_out_at is None:
+        visit.checked_out_at = max(timezone.now(), visit.checked_in_at)
+    visit.status = Visit.Status.COMPLETED
+    _save_visit(visit=visit, actor=actor, before=before, action="status")
+    _request_follow_visits(service_request=visit.request, actor=actor)
+    return visit
+
+
+@transaction.atomic
+def visit_mark_missed(*, visit: Visit, actor, reason: str) -> Visit:
+    """The worker came (or the time passed) but the service could not take place."""
+    visit = _locked_assigned(visit=visit, actor=actor)
+    if visit.status != Visit.Status.SCHEDULED:
+        raise ValidationError(_("只有待上门的服务可以标记为未上门。"))
+    if visit.scheduled_start > timezone.now():
+        raise ValidationError(_("预约时间还没到，不能标记为未上门。"))
+    if not reason.strip():
+        raise ValidationError({"reason": _("请说明未能上门服务的原因。")})
+    before = snapshot(visit, VISIT_AUDIT_FIELDS)
+    visit.status = Visit.Status.MISSED
+    visit.service_log = reason.strip()
+    _save_visit(visit=visit, actor=actor, before=before, action="status", reason=reason.strip())
+    _request_follow_visits(service_request=visit.request, actor=actor)
+    return visit
+
+
+# --- feedback ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def feedback_give(*, visit: Visit, actor, rating: int, comment: str = "") -> Feedback:
+    """The resident (or a linked family member) rates a completed visit, once."""
+    visit = Visit.objects.select_for_update().select_related("request__resident").get(pk=visit.pk)
+    resident = visit.request.resident
+    may_rate = resident.user_id == actor.pk or resident.family_members.filter(user=actor).exists()
+    if actor.role not in (Role.RESIDENT, Role.FAMILY) or not may_rate:
+        raise PermissionDenied
+    if visit.status != Visit.Status.COMPLETED:
+        raise ValidationError(_("服务完成后才能评价。"))
+    if Feedback.objects.filter(visit=visit).exists():
+        raise ValidationError(_("这次服务已经评价过了，谢谢您！"))
+    feedback = Feedback(visit=visit, rating=rating, comment=comment.strip(), given_by=actor)
+    feedback.full_clean()
+    feedback.save()
+    audit_record(
+        actor=actor,
+        instance=visit,
+        action="change",
+        after={"feedback_rating": rating},
+        reason=str(_("居民评价")),
+    )
+    return feedback
