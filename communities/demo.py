@@ -1,0 +1,158 @@
+"""The demo dataset behind `manage.py seed_demo`: Taiyuan's pilot, reproducible from a seed.
+
+The same seed and the same "today" always give the same rows: one
+random.Random drives every choice, and every date is counted from `today`
+(visits tomorrow and next week) or from fixed 2014 dates (the pilot itself).
+"""
+
+import datetime
+import random
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from communities import demo_data as data
+from communities.demo_kit import DemoContext, bulk, mobile
+from communities.demo_orgs import organizations_build, workers_build
+from communities.demo_places import places_build, residents_build
+from communities.demo_services import offerings_build, requests_build, service_types_build
+from communities.models import District, StaffAssignment
+from sanlian.models import AuditEntry, Role, User
+
+DEMO_PASSWORD = "Sanlian-demo-2026"  # noqa: S105 - published on purpose: it is the demo's login
+DEFAULT_SEED = 2014
+DEFAULT_RESIDENTS = 2400
+DEMO_URL = "http://127.0.0.1:8000"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    display_name: str
+
+
+DEMO_LOGINS = (
+    DemoLogin("admin", Role.CIVIL_AFFAIRS, "系统管理员"),
+    DemoLogin("civil", Role.CIVIL_AFFAIRS, "刘志刚"),
+    DemoLogin("street", Role.STREET_STAFF, "赵亚楠"),
+    DemoLogin("community", Role.COMMUNITY_STAFF, "郭丽娜"),
+    DemoLogin("org", Role.ORGANIZATION, "赵丽君"),
+    DemoLogin("socialworker", Role.SOCIAL_WORKER, "王润梅"),
+    DemoLogin("volunteer", Role.VOLUNTEER, "杨晓东"),
+    DemoLogin("resident", Role.RESIDENT, "李德厚"),
+    DemoLogin("family", Role.FAMILY, "李建军"),
+    DemoLogin("dashboard", Role.DASHBOARD, "城市数据大屏"),
+)
+
+# Deleted children first, so PROTECT foreign keys never block a reset.
+_RESET_ORDER = (
+    "services.Reminder",
+    "services.Notification",
+    "services.Feedback",
+    "services.Visit",
+    "services.VisitPlan",
+    "services.Match",
+    "services.MatchingRun",
+    "services.OfferingWeek",
+    "services.OfferingWindow",
+    "services.ServiceRequest",
+    "services.ServiceOffering",
+    "services.ServiceType",
+    "socialworkers.Volunteer",
+    "socialworkers.VolunteerTeam",
+    "socialworkers.SocialWorker",
+    "socialworkers.Skill",
+    "organizations.Agreement",
+    "organizations.OrganizationStatusChange",
+    "organizations.OrganizationMember",
+    "organizations.Organization",
+    "communities.FamilyMember",
+    "communities.Consent",
+    "communities.StaffAssignment",
+    "communities.Resident",
+    "communities.Venue",
+    "communities.Community",
+    "communities.Street",
+    "communities.District",
+)
+_DOMAIN_APPS = ("communities", "organizations", "socialworkers", "services")
+
+
+def demo_is_seeded() -> bool:
+    codes = [code for code, *_ in data.DISTRICTS]
+    usernames = [login.username for login in DEMO_LOGINS]
+    return (
+        District.objects.filter(code__in=codes).exists()
+        or User.objects.filter(username__in=usernames).exists()
+    )
+
+
+@transaction.atomic
+def demo_reset() -> None:
+    """Delete every domain row, the audit trail and the demo logins."""
+    known = set(_RESET_ORDER)
+    # Models added after this list was written are assumed to be leaves: delete them first.
+    extra = [
+        model
+        for app in _DOMAIN_APPS
+        for model in apps.get_app_config(app).get_models()
+        if model._meta.label not in known
+    ]
+    for model in [*extra, *(apps.get_model(label) for label in _RESET_ORDER)]:
+        model.objects.all().delete()
+    AuditEntry.objects.all().delete()
+    User.objects.filter(username__in=[login.username for login in DEMO_LOGINS]).delete()
+
+
+@transaction.atomic
+def demo_seed(
+    *, seed: int = DEFAULT_SEED, residents: int = DEFAULT_RESIDENTS, today=None
+) -> DemoContext:
+    """Build the whole dataset in one transaction; returns the context with row counts."""
+    ctx = DemoContext(
+        rng=random.Random(seed),
+        today=today or timezone.localdate(),
+        residents_wanted=max(residents, 30),
+    )
+    _users(ctx)
+    places_build(ctx)
+    _assignments(ctx)
+    organizations_build(ctx)
+    workers_build(ctx)
+    service_types_build(ctx)
+    offerings_build(ctx)
+    residents_build(ctx)
+    requests_build(ctx)
+    return ctx
+
+
+def _users(ctx: DemoContext) -> None:
+    # One hash for all: the demo password is public, and hashing ten times costs seconds.
+    password = make_password(DEMO_PASSWORD)
+    joined = ctx.at(datetime.date(2014, 9, 1), 9)
+    rows = [
+        User(
+            username=login.username,
+            role=login.role,
+            display_name=login.display_name,
+            phone="" if login.role == Role.DASHBOARD else mobile(ctx),
+            password=password,
+            is_staff=login.username == "admin",
+            is_superuser=login.username == "admin",
+            date_joined=joined,
+        )
+        for login in DEMO_LOGINS
+    ]
+    ctx.users = {user.username: user for user in bulk(User, rows, ctx)}
+
+
+def _assignments(ctx: DemoContext) -> None:
+    rows = [
+        StaffAssignment(user=ctx.users["street"], street_id=ctx.flagship.street_id),
+        StaffAssignment(user=ctx.users["community"], community=ctx.flagship),
+    ]
+    bulk(StaffAssignment, rows, ctx)
