@@ -1,0 +1,56 @@
+"""Shared pieces of the reminder tests: a visit with every kind of recipient."""
+
+import datetime
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+from sanlian.models import Role
+from services.models import Visit
+from tests import factories as f
+
+# 14:00 in Shanghai: outside quiet hours.
+NOON = datetime.datetime(2026, 11, 27, 6, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def sms_log(settings, tmp_path):
+    settings.SMS_BACKEND = "file"
+    settings.SMS_LOG_PATH = tmp_path / "sms.log"
+    settings.SMS_QUIET_HOURS = ""
+    settings.REMINDER_OFFSETS_MINUTES = [1440, 60]
+    return settings.SMS_LOG_PATH
+
+
+def sms_lines(path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
+def care_visit(cast, *, start: datetime.datetime) -> SimpleNamespace:
+    """A visit to cast.resident (phone + account, daughter with a phone) by a
+    social worker with e-mail and a volunteer whose team a social worker leads."""
+    cast.family.phone = "13800001111"
+    cast.family.save()
+    worker_user = f.UserFactory(role=Role.SOCIAL_WORKER, email="sw@example.org")
+    leader_user = f.UserFactory(role=Role.SOCIAL_WORKER)
+    volunteer_user = f.UserFactory(role=Role.VOLUNTEER)
+    team = f.VolunteerTeamFactory(
+        community=cast.community, leader=f.SocialWorkerFactory(user=leader_user)
+    )
+    request = f.ServiceRequestFactory(resident=cast.resident)
+    visit = f.VisitFactory(
+        request=request,
+        offering=f.OfferingFactory(organization=cast.organization),
+        scheduled_start=start,
+        social_worker=f.SocialWorkerFactory(user=worker_user),
+        volunteer=f.VolunteerFactory(user=volunteer_user, team=team),
+        status=Visit.Status.SCHEDULED,
+    )
+    return SimpleNamespace(
+        visit=visit, worker=worker_user, leader=leader_user, volunteer=volunteer_user
+    )
+
+
+def later(hours: float, *, now: datetime.datetime | None = None) -> datetime.datetime:
+    return (now or timezone.now()) + datetime.timedelta(hours=hours)
