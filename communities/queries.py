@@ -76,3 +76,36 @@ def residents_visible_to(user) -> QuerySet[Resident]:
     if user.role in (Role.RESIDENT, Role.FAMILY):
         return residents.filter(Q(user=user) | Q(family_members__user=user)).distinct()
     return residents.none()
+
+
+def communities_with_indicators(user) -> QuerySet[Community]:
+    """Visible communities with `social_worker_count` (active workers serving them)."""
+    from django.db.models import Count
+
+    return communities_visible_to(user).annotate(
+        social_worker_count=Count(
+            "social_workers", filter=Q(social_workers__active=True), distinct=True
+        )
+    )
+
+
+def communities_for_list(
+    user,
+    *,
+    search: str = "",
+    street_id: int | None = None,
+    pilot_batch: str = "",
+    below_target: bool = False,
+) -> QuerySet[Community]:
+    from communities.models import SOCIAL_WORKER_TARGET
+
+    communities = communities_with_indicators(user)
+    if search:
+        communities = communities.filter(Q(name__icontains=search) | Q(code__icontains=search))
+    if street_id:
+        communities = communities.filter(street_id=street_id)
+    if pilot_batch:
+        communities = communities.filter(pilot_batch=pilot_batch)
+    if below_target:
+        communities = communities.filter(social_worker_count__lt=SOCIAL_WORKER_TARGET)
+    return communities.order_by("street__name", "name")

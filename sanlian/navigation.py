@@ -55,3 +55,23 @@ MENU += (
     NavItem(_("发送失败的提醒"), "notifications:failed_reminders", _STAFF),
     NavItem(_("提醒设置"), "notifications:reminder_policy", frozenset({Role.CIVIL_AFFAIRS})),
 )
+
+MENU += (
+    NavItem(_("需求匹配"), "matching:run", _STAFF),
+    NavItem(_("匹配确认"), "matching:inbox", frozenset({Role.ORGANIZATION})),
+)
+
+# Organizations, communities and the social-worker registry (organizations/, communities/,
+# socialworkers/).
+MENU += (
+    NavItem(
+        _("组织审核"),
+        "organizations:review_list",
+        frozenset({Role.CIVIL_AFFAIRS, Role.STREET_STAFF}),
+    ),
+    NavItem(_("社区"), "communities:list", _STAFF),
+    NavItem(_("社工与志愿者"), "socialworkers:list", _STAFF),
+    NavItem(_("本组织"), "organizations:workspace", frozenset({Role.ORGANIZATION})),
+    NavItem(_("服务项目"), "organizations:offering_list", frozenset({Role.ORGANIZATION})),
+    NavItem(_("入驻协议"), "organizations:agreement_list", _STAFF | {Role.ORGANIZATION}),
+)

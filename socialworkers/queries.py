@@ -51,3 +51,55 @@ def volunteers_visible_to(user) -> QuerySet[Volunteer]:
     if user.role == Role.VOLUNTEER:
         return volunteers.filter(Q(user=user))
     return volunteers.none()
+
+
+def social_workers_for_list(
+    user,
+    *,
+    search: str = "",
+    skill_id: int | None = None,
+    community_id: int | None = None,
+    qualification: str = "",
+) -> QuerySet[SocialWorker]:
+    workers = social_workers_visible_to(user)
+    if search:
+        workers = workers.filter(
+            Q(name__icontains=search) | Q(certificate_number__icontains=search)
+        )
+    if skill_id:
+        workers = workers.filter(pk__in=SocialWorker.objects.filter(skills=skill_id).values("pk"))
+    if community_id:
+        workers = workers.filter(
+            pk__in=SocialWorker.objects.filter(communities=community_id).values("pk")
+        )
+    if qualification:
+        workers = workers.filter(qualification=qualification)
+    return workers.prefetch_related("communities", "skills").order_by("name", "pk")
+
+
+def volunteer_teams_for_list(
+    user, *, search: str = "", community_id: int | None = None
+) -> QuerySet[VolunteerTeam]:
+    from django.db.models import Count
+
+    teams = volunteer_teams_visible_to(user).annotate(member_count=Count("members"))
+    if search:
+        teams = teams.filter(name__icontains=search)
+    if community_id:
+        teams = teams.filter(community_id=community_id)
+    return teams.order_by("name", "pk")
+
+
+def volunteers_for_list(
+    user, *, search: str = "", skill_id: int | None = None, team_id: int | None = None
+) -> QuerySet[Volunteer]:
+    volunteers = volunteers_visible_to(user)
+    if search:
+        volunteers = volunteers.filter(name__icontains=search)
+    if skill_id:
+        volunteers = volunteers.filter(
+            pk__in=Volunteer.objects.filter(skills=skill_id).values("pk")
+        )
+    if team_id:
+        volunteers = volunteers.filter(team_id=team_id)
+    return volunteers.prefetch_related("skills").order_by("name", "pk")
