@@ -1,3 +1,16 @@
+from django.urls import path
+
+from services.views import matching as views
+
 app_name = "matching"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.run, name="run"),
+    path("runs/<int:pk>/", views.run_detail, name="run_detail"),
+    path("runs/<int:pk>/confirm/", views.run_confirm, name="run_confirm"),
+    path("list/", views.match_list, name="list"),
+    path("assign/", views.assign, name="assign"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("<int:pk>/accept/", views.accept, name="accept"),
+    path("<int:pk>/decline/", views.decline, name="decline"),
+]

@@ -1,0 +1,185 @@
+"""Matching pages: staff run and confirm; organization members accept or decline."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from communities.queries import communities_visible_to
+from sanlian.models import STAFF_ROLES, Role
+from services.domain.matches import (
+    match_accept,
+    match_assign_manually,
+    match_confirm,
+    match_decline,
+)
+from services.forms_matching import (
+    AssignForm,
+    DeclineForm,
+    MatchFilterForm,
+    RunForm,
+    runnable_streets,
+)
+from services.matching_io import matching_run
+from services.models import Match, MatchingRun
+from services.queries import matches_visible_to
+
+PAGE_SIZE = 20
+_ORGANIZATION = frozenset({Role.ORGANIZATION})
+
+
+def _require(user, roles) -> None:
+    if user.role not in roles:
+        raise PermissionDenied
+
+
+def _runs_visible_to(user):
+    return MatchingRun.objects.select_related("street", "community").filter(
+        Q(community__in=communities_visible_to(user)) | Q(street__in=runnable_streets(user))
+    )
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _errors(error: ValidationError) -> str:
+    return "；".join(error.messages)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def run(request: HttpRequest) -> HttpResponse:
+    _require(request.user, STAFF_ROLES)
+    form = RunForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        result = matching_run(
+            user=request.user,
+            week_start=form.cleaned_data["week_start"],
+            **form.cleaned_data["scope"],
+        )
+        return redirect("matching:run_detail", pk=result.pk)
+    runs = _page(request, _runs_visible_to(request.user))
+    return render(request, "services/matching/run.html", {"form": form, "page_obj": runs})
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request.user, STAFF_ROLES)
+    result = get_object_or_404(_runs_visible_to(request.user), pk=pk)
+    proposals = (
+        matches_visible_to(request.user)
+        .filter(run=result)
+        .select_related("offering__service_type")
+        .order_by("-score", "pk")
+    )
+    context = {"run": result, "page_obj": _page(request, proposals)}
+    return render(request, "services/matching/run_detail.html", context)
+
+
+@login_required
+@require_POST
+def run_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request.user, STAFF_ROLES)
+    result = get_object_or_404(_runs_visible_to(request.user), pk=pk)
+    chosen = matches_visible_to(request.user).filter(run=result, status=Match.Status.PROPOSED)
+    if "all" not in request.POST:
+        chosen = chosen.filter(pk__in=[v for v in request.POST.getlist("match") if v.isdigit()])
+    confirmed, refused = 0, []
+    for match in chosen.order_by("-score", "pk"):
+        try:
+            match_confirm(match=match, user=request.user)
+            confirmed += 1
+        except ValidationError as error:
+            refused.append(f"{match.request.resident.name}：{_errors(error)}")
+    messages.success(request, _("已确认 %(count)d 条匹配。") % {"count": confirmed})
+    for line in refused:
+        messages.warning(request, line)
+    return redirect("matching:run_detail", pk=result.pk)
+
+
+@login_required
+def match_list(request: HttpRequest) -> HttpResponse:
+    _require(request.user, STAFF_ROLES)
+    form = MatchFilterForm(request.GET or None)
+    matches = matches_visible_to(request.user).exclude(status__in=("proposed", "withdrawn"))
+    if form.is_valid():
+        if form.cleaned_data["q"]:
+            matches = matches.filter(request__resident__name__contains=form.cleaned_data["q"])
+        if form.cleaned_data["status"]:
+            matches = matches.filter(status=form.cleaned_data["status"])
+    matches = matches.select_related("offering__service_type")
+    context = {"form": form, "page_obj": _page(request, matches)}
+    return render(request, "services/matching/list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assign(request: HttpRequest) -> HttpResponse:
+    _require(request.user, STAFF_ROLES)
+    form = AssignForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            match_assign_manually(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, _("已手工指派，等待社会组织答复。"))
+            return redirect("matching:list")
+    return render(request, "services/matching/assign.html", {"form": form})
+
+
+def _form_error(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    _require(request.user, _ORGANIZATION)
+    waiting = request.GET.get("show") != "answered"
+    matches = matches_visible_to(request.user).select_related("offering__service_type")
+    if waiting:
+        matches = matches.filter(status=Match.Status.CONFIRMED).order_by("expires_at", "pk")
+    else:
+        matches = matches.exclude(status=Match.Status.CONFIRMED)
+    context = {"page_obj": _page(request, matches), "waiting": waiting}
+    return render(request, "services/matching/inbox.html", context)
+
+
+@login_required
+@require_POST
+def accept(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request.user, _ORGANIZATION)
+    match = get_object_or_404(matches_visible_to(request.user), pk=pk)
+    try:
+        match_accept(match=match, user=request.user)
+        messages.success(request, _("已接受该匹配。"))
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    return redirect("matching:inbox")
+
+
+@login_required
+@require_POST
+def decline(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request.user, _ORGANIZATION)
+    match = get_object_or_404(matches_visible_to(request.user), pk=pk)
+    form = DeclineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请说明拒绝原因。"))
+        return redirect("matching:inbox")
+    try:
+        match_decline(match=match, user=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("已拒绝，名额已释放。"))
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    return redirect("matching:inbox")

@@ -1,0 +1,259 @@
+"""Matching pages: scope, roles, confirming, manual assignment and the organization inbox."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from services.models import Match, MatchingRun, OfferingWeek, ServiceRequest
+from tests import factories as f
+
+WEEK = datetime.date(2026, 3, 9)
+
+
+@pytest.fixture
+def scene(cast):
+    service_type = f.ServiceTypeFactory(code="cleaning", name="助洁")
+    offering = f.OfferingFactory(
+        organization=cast.organization, service_type=service_type, weekly_capacity=1
+    )
+    f.OfferingWindowFactory(offering=offering, weekday=0)
+    urgent = f.ServiceRequestFactory(resident=cast.resident, service_type=service_type, urgent=True)
+    calm = f.ServiceRequestFactory(
+        resident=f.ResidentFactory(community=cast.community), service_type=service_type
+    )
+    return cast, offering, urgent, calm
+
+
+def _run(client, cast, user=None):
+    client.force_login(user or cast.street_staff)
+    scope = f"street:{cast.east_street.pk}"
+    return client.post(reverse("matching:run"), {"scope": scope, "week_start": "2026-03-11"})
+
+
+def test_run_page_offers_only_the_users_scope(client, cast):
+    client.force_login(cast.community_staff)
+    response = client.get(reverse("matching:run"))
+    choices = dict(response.context["form"].fields["scope"].choices)
+    assert choices == {f"community:{cast.community.pk}": str(cast.community)}
+
+
+def test_run_creates_proposals_and_shows_them_masked(client, scene):
+    cast, _offering, urgent, _calm = scene
+    response = _run(client, cast)
+    run = MatchingRun.objects.get()
+    assert response.url == reverse("matching:run_detail", args=[run.pk])
+    assert run.week_start == WEEK
+    assert list(run.matches.values_list("request", "status")) == [(urgent.pk, "proposed")]
+    page = client.get(response.url).content.decode()
+    assert cast.resident.name in page
+    assert cast.resident.masked_phone in page
+    assert cast.resident.phone not in page
+    assert "紧急" in page
+
+
+def test_run_rejects_a_scope_outside_the_user(client, scene):
+    cast, *_ = scene
+    client.force_login(cast.street_staff)
+    response = client.post(
+        reverse("matching:run"),
+        {"scope": f"street:{cast.west_street.pk}", "week_start": "2026-03-11"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["scope"]
+    assert not MatchingRun.objects.exists()
+
+
+def test_community_staff_cannot_run_a_whole_street(client, scene):
+    cast, *_ = scene
+    client.force_login(cast.community_staff)
+    response = client.post(
+        reverse("matching:run"),
+        {"scope": f"street:{cast.east_street.pk}", "week_start": "2026-03-11"},
+    )
+    assert response.context["form"].errors["scope"]
+    assert not MatchingRun.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["member", "family"])
+def test_matching_pages_refuse_wrong_roles(client, scene, who):
+    cast, *_ = scene
+    client.force_login(getattr(cast, who))
+    for name in ("matching:run", "matching:list", "matching:assign"):
+        assert client.get(reverse(name)).status_code == 403
+    assert client.post(reverse("matching:run"), {}).status_code == 403
+
+
+def test_run_detail_of_another_street_is_not_found(client, scene):
+    cast, *_ = scene
+    _run(client, cast)
+    run = MatchingRun.objects.get()
+    client.force_login(cast.other_street_staff)
+    assert client.get(reverse("matching:run_detail", args=[run.pk])).status_code == 404
+    response = client.post(reverse("matching:run_confirm", args=[run.pk]), {"all": "1"})
+    assert response.status_code == 404
+    assert Match.objects.get().status == Match.Status.PROPOSED
+
+
+def test_confirm_selected_takes_places(client, scene):
+    cast, offering, urgent, _calm = scene
+    _run(client, cast)
+    run = MatchingRun.objects.get()
+    match = run.matches.get()
+    client.post(reverse("matching:run_confirm", args=[run.pk]), {"match": [str(match.pk)]})
+    match.refresh_from_db()
+    assert match.status == Match.Status.CONFIRMED
+    assert OfferingWeek.objects.get(offering=offering, week_start=WEEK).reserved == 1
+    assert ServiceRequest.objects.get(pk=urgent.pk).status == "matched"
+
+
+def test_confirm_all_reports_full_offerings_and_changes_nothing_for_them(client, scene):
+    cast, offering, _urgent, _calm = scene
+    _run(client, cast)
+    run = MatchingRun.objects.get()
+    OfferingWeek.objects.create(offering=offering, week_start=WEEK, capacity=1, reserved=1)
+    response = client.post(
+        reverse("matching:run_confirm", args=[run.pk]), {"all": "1"}, follow=True
+    )
+    assert "名额已满" in response.content.decode()
+    assert run.matches.get().status == Match.Status.PROPOSED
+
+
+def test_match_list_filters(client, scene):
+    cast, offering, urgent, calm = scene
+    f.MatchFactory(request=urgent, offering=offering, status=Match.Status.CONFIRMED)
+    f.MatchFactory(request=calm, offering=offering, status=Match.Status.DECLINED)
+    f.MatchFactory(
+        request=f.ServiceRequestFactory(resident=cast.other_resident),
+        status=Match.Status.CONFIRMED,
+    )
+    client.force_login(cast.street_staff)
+    response = client.get(reverse("matching:list"), {"status": "confirmed"})
+    assert [m.request for m in response.context["page_obj"]] == [urgent]
+    response = client.get(reverse("matching:list"), {"q": calm.resident.name})
+    assert [m.request for m in response.context["page_obj"]] == [calm]
+
+
+def _queries_of(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("name", ["matching:list", "matching:inbox"])
+def test_match_lists_use_a_fixed_number_of_queries(client, scene, name):
+    """The count (base page included) must not grow with the rows shown."""
+    cast, offering, *_ = scene
+    user = cast.member if name == "matching:inbox" else cast.street_staff
+    client.force_login(user)
+    f.MatchFactory(
+        offering=offering, request__resident__community=cast.community, status="confirmed"
+    )
+    few = _queries_of(client, reverse(name))
+    for _ in range(6):
+        f.MatchFactory(
+            offering=offering, request__resident__community=cast.community, status="confirmed"
+        )
+    assert _queries_of(client, reverse(name)) == few
+
+
+def test_assign_creates_a_confirmed_match(client, scene):
+    cast, offering, urgent, _calm = scene
+    client.force_login(cast.community_staff)
+    data = {"request": urgent.pk, "offering": offering.pk, "week_start": "2026-03-09"}
+    response = client.post(reverse("matching:assign"), {**data, "reason": "家属来电"})
+    assert response.status_code == 302
+    match = Match.objects.get(request=urgent)
+    assert (match.status, match.offering) == (Match.Status.CONFIRMED, offering)
+
+
+def test_assign_bad_input_shows_errors_and_changes_nothing(client, scene):
+    cast, offering, urgent, _calm = scene
+    OfferingWeek.objects.create(offering=offering, week_start=WEEK, capacity=1, reserved=1)
+    client.force_login(cast.community_staff)
+    data = {"request": urgent.pk, "offering": offering.pk, "week_start": "2026-03-09"}
+    no_reason = client.post(reverse("matching:assign"), {**data, "reason": " "})
+    assert no_reason.context["form"].errors["reason"]
+    full = client.post(reverse("matching:assign"), {**data, "reason": "急"})
+    assert "名额已满" in str(full.context["form"].non_field_errors())
+    foreign = f.ServiceRequestFactory(resident=cast.other_resident)
+    other = client.post(reverse("matching:assign"), {**data, "request": foreign.pk, "reason": "急"})
+    assert other.context["form"].errors["request"]
+    assert not Match.objects.exists()
+    assert OfferingWeek.objects.get(offering=offering).reserved == 1
+
+
+def _confirmed(cast, offering, request):
+    return f.MatchFactory(
+        request=request,
+        offering=offering,
+        week_start=WEEK,
+        status=Match.Status.CONFIRMED,
+        expires_at=timezone.now() + datetime.timedelta(hours=48),
+    )
+
+
+def test_inbox_lists_only_the_members_confirmed_matches(client, scene):
+    cast, offering, urgent, _calm = scene
+    mine = _confirmed(cast, offering, urgent)
+    f.MatchFactory(offering=offering, status=Match.Status.PROPOSED)
+    elsewhere = f.OfferingFactory(organization=cast.other_organization)
+    _confirmed(cast, elsewhere, f.ServiceRequestFactory(resident=cast.other_resident))
+    client.force_login(cast.member)
+    response = client.get(reverse("matching:inbox"))
+    assert list(response.context["page_obj"]) == [mine]
+    assert cast.resident.phone not in response.content.decode()
+
+
+def test_inbox_refuses_staff(client, scene):
+    cast, *_ = scene
+    client.force_login(cast.street_staff)
+    assert client.get(reverse("matching:inbox")).status_code == 403
+
+
+def test_accept_and_decline_by_the_member(client, scene):
+    cast, offering, urgent, calm = scene
+    OfferingWeek.objects.create(offering=offering, week_start=WEEK, capacity=2, reserved=2)
+    accepted = _confirmed(cast, offering, urgent)
+    declined = _confirmed(cast, offering, calm)
+    client.force_login(cast.member)
+    client.post(reverse("matching:accept", args=[accepted.pk]))
+    client.post(reverse("matching:decline", args=[declined.pk]), {"reason": "周一没有人手"})
+    accepted.refresh_from_db()
+    declined.refresh_from_db()
+    assert (accepted.status, declined.status) == ("accepted", "declined")
+    assert OfferingWeek.objects.get(offering=offering).reserved == 1
+    assert ServiceRequest.objects.get(pk=calm.pk).status == "open"
+
+
+def test_decline_without_reason_changes_nothing(client, scene):
+    cast, offering, urgent, _calm = scene
+    match = _confirmed(cast, offering, urgent)
+    client.force_login(cast.member)
+    client.post(reverse("matching:decline", args=[match.pk]), {"reason": ""})
+    assert Match.objects.get(pk=match.pk).status == Match.Status.CONFIRMED
+
+
+def test_accept_by_other_organization_is_not_found_and_staff_forbidden(client, scene):
+    cast, offering, urgent, _calm = scene
+    match = _confirmed(cast, offering, urgent)
+    client.force_login(cast.other_member)
+    assert client.post(reverse("matching:accept", args=[match.pk])).status_code == 404
+    assert (
+        client.post(reverse("matching:decline", args=[match.pk]), {"reason": "x"}).status_code
+        == 404
+    )
+    client.force_login(cast.street_staff)
+    assert client.post(reverse("matching:accept", args=[match.pk])).status_code == 403
+    assert Match.objects.get(pk=match.pk).status == Match.Status.CONFIRMED
+
+
+def test_accept_needs_post(client, scene):
+    cast, offering, urgent, _calm = scene
+    match = _confirmed(cast, offering, urgent)
+    client.force_login(cast.member)
+    assert client.get(reverse("matching:accept", args=[match.pk])).status_code == 405
+    assert Match.objects.get(pk=match.pk).status == Match.Status.CONFIRMED
