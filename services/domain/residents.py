@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from communities.models import Resident
 from communities.queries import residents_visible_to
+from sanlian.masking import mask_id_number, mask_phone
 
 SEARCH_LIMIT = 20
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
@@ -22,15 +23,25 @@ def residents_search(*, user, term: str) -> QuerySet[Resident]:
     residents = residents_visible_to(user).filter(anonymised_at__isnull=True)
     if not term:
         return residents.none()
-    if _DIGITS.fullmatch(term):
+    if _ID_NUMBER.fullmatch(term):
+        found = residents.filter(id_number=term.upper())
+    elif _DIGITS.fullmatch(term):
         if len(term) == 11:
             found = residents.filter(phone=term)
         elif len(term) == 4:
             found = residents.filter(phone_last4=term)
         else:
             return residents.none()  # fragments would match half the city
-    elif _ID_NUMBER.fullmatch(term):
-        found = residents.filter(id_number=term.upper())
     else:
         found = residents.filter(name__contains=term)
     return found.order_by("name", "id")[:SEARCH_LIMIT]
+
+
+def search_term_display(term: str) -> tuple[str, bool]:
+    """What the page may echo back: numbers masked like results, and whether it was masked."""
+    term = re.sub(r"[\s-]", "", term or "")
+    if _DIGITS.fullmatch(term) and len(term) == 11:
+        return mask_phone(term), True
+    if _ID_NUMBER.fullmatch(term):
+        return mask_id_number(term.upper()), True
+    return term, False

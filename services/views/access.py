@@ -28,3 +28,8 @@ def form_error(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def posted(request):
+    """The POST data, or None on GET: an empty POST (a bare confirm button) still binds."""
+    return request.POST if request.method == "POST" else None

@@ -13,7 +13,7 @@ from communities.models import Consent
 from communities.queries import communities_visible_to, residents_visible_to
 from sanlian.models import STAFF_ROLES
 from services.domain.requests import request_create, resident_has_consent
-from services.domain.residents import residents_search
+from services.domain.residents import residents_search, search_term_display
 from services.forms import (
     HotlineRequestForm,
     HotlineSearchForm,
@@ -22,26 +22,28 @@ from services.forms import (
 )
 from services.models import RequestChannel
 from services.queries import requests_visible_to
-from services.views.access import form_error, page_of, require_role
+from services.views.access import form_error, page_of, posted, require_role
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def hotline_search(request: HttpRequest) -> HttpResponse:
+    """POST, so phone and ID numbers stay out of URLs, browser history and access logs."""
     require_role(request.user, STAFF_ROLES)
-    form = HotlineSearchForm(request.GET or None)
-    results = None
+    form = HotlineSearchForm(posted(request))
+    context = {"form": form, "results": None, "term": "", "term_masked": False}
     if form.is_valid():
-        results = list(residents_search(user=request.user, term=form.cleaned_data["q"]))
-    return render(request, "services/hotline/search.html", {"form": form, "results": results})
+        term = form.cleaned_data["q"]
+        context["results"] = list(residents_search(user=request.user, term=term))
+        context["term"], context["term_masked"] = search_term_display(term)
+    return render(request, "services/hotline/search.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def hotline_resident_new(request: HttpRequest) -> HttpResponse:
     require_role(request.user, STAFF_ROLES)
-    form = ResidentRegisterForm(
-        request.POST or None, communities=communities_visible_to(request.user)
-    )
+    form = ResidentRegisterForm(posted(request), communities=communities_visible_to(request.user))
     if request.method == "POST" and form.is_valid():
         data = {
             field: value
@@ -65,7 +67,7 @@ def hotline_resident_new(request: HttpRequest) -> HttpResponse:
 def hotline_request_new(request: HttpRequest, resident_pk: int) -> HttpResponse:
     require_role(request.user, STAFF_ROLES)
     resident = get_object_or_404(residents_visible_to(request.user), pk=resident_pk)
-    form = HotlineRequestForm(request.POST or None, resident=resident)
+    form = HotlineRequestForm(posted(request), resident=resident)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -17,7 +17,7 @@ from services.domain.visits import PENDING, feedback_give
 from services.forms import CancelForm, FeedbackForm, RequestForm
 from services.models import RequestChannel, ServiceRequest, Visit
 from services.queries import requests_visible_to, visits_visible_to
-from services.views.access import RESIDENT_SIDE, form_error, page_of, require_role
+from services.views.access import RESIDENT_SIDE, form_error, page_of, posted, require_role
 
 PLAIN_STATUS = {
     ServiceRequest.Status.OPEN: gettext_lazy("已收到，正在为您寻找服务机构"),
@@ -57,7 +57,7 @@ def my_requests(request: HttpRequest) -> HttpResponse:
 def request_new(request: HttpRequest) -> HttpResponse:
     require_role(request.user, RESIDENT_SIDE)
     residents = residents_visible_to(request.user).filter(anonymised_at__isnull=True)
-    form = RequestForm(request.POST or None, residents=residents)
+    form = RequestForm(posted(request), residents=residents)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -98,7 +98,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def request_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     service_request = get_object_or_404(requests_visible_to(request.user), pk=pk)
     require_role(request.user, RESIDENT_SIDE | STAFF_ROLES)
-    form = CancelForm(request.POST or None)
+    form = CancelForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             request_cancel(
@@ -124,7 +124,7 @@ def request_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     visit = get_object_or_404(visits_visible_to(request.user), pk=pk)
     require_role(request.user, RESIDENT_SIDE)
-    form = FeedbackForm(request.POST or None)
+    form = FeedbackForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             feedback_give(

@@ -31,6 +31,7 @@ from services.views.access import (
     WORKERS,
     form_error,
     page_of,
+    posted,
     require_role,
 )
 from socialworkers.models import SocialWorker, Volunteer
@@ -91,7 +92,7 @@ def _schedule_form(data, match: Match) -> VisitScheduleForm:
 def visit_schedule(request: HttpRequest, match_pk: int) -> HttpResponse:
     require_role(request.user, ORGANIZERS)
     match = get_object_or_404(matches_visible_to(request.user), pk=match_pk)
-    form = _schedule_form(request.POST or None, match)
+    form = _schedule_form(posted(request), match)
     if request.method == "POST" and form.is_valid():
         try:
             visit = domain.visit_schedule(match=match, actor=request.user, **form.cleaned_data)
@@ -204,7 +205,7 @@ def visit_missed(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     visit = get_object_or_404(visits_visible_to(request.user), pk=pk)
     require_role(request.user, ORGANIZERS)
-    form = RescheduleForm(request.POST or None)
+    form = RescheduleForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             domain.visit_reschedule(visit=visit, actor=request.user, **form.cleaned_data)
@@ -222,7 +223,7 @@ def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     visit = get_object_or_404(visits_visible_to(request.user), pk=pk)
     require_role(request.user, ORGANIZERS)
-    form = CancelForm(request.POST or None)
+    form = CancelForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             domain.visit_cancel(visit=visit, actor=request.user, **form.cleaned_data)

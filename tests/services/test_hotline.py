@@ -1,0 +1,254 @@
+"""Hotline intake: finding the caller, filing requests for them, the staff request list."""
+
+import pytest
+from django.urls import reverse
+
+from communities.models import Resident
+from sanlian.models import AuditEntry
+from services.models import RequestChannel, ServiceRequest
+from tests import factories as f
+
+
+@pytest.fixture
+def caller(cast):
+    resident = f.ResidentFactory(
+        community=cast.community, name="张秀兰", phone="13912345678", id_number=None
+    )
+    resident.id_number = f.resident_id("140105", resident.birth_date, 777)
+    resident.save()
+    f.ConsentFactory(resident=resident)
+    return resident
+
+
+def _search(client, user, term):
+    client.force_login(user)
+    return client.post(reverse("services:hotline"), {"q": term})
+
+
+@pytest.mark.parametrize("term", ["5678", "13912345678", "139-1234-5678", "秀兰"])
+def test_hotline_search_finds_caller_with_masked_identifiers_only(client, cast, caller, term):
+    response = _search(client, cast.community_staff, term)
+    html = response.content.decode()
+
+    assert response.context["results"] == [caller]
+    assert "139****5678" in html and caller.masked_id_number in html
+    assert "13912345678" not in html
+    assert caller.id_number not in html
+
+
+def test_hotline_search_by_id_number(client, cast, caller):
+    response = _search(client, cast.street_staff, caller.id_number)
+
+    assert response.context["results"] == [caller]
+    assert caller.id_number not in response.content.decode()
+
+
+def test_hotline_search_does_not_reach_other_street(client, cast, caller):
+    response = _search(client, cast.other_street_staff, "5678")
+
+    assert response.context["results"] == []
+    assert "张秀兰" not in response.content.decode()
+
+
+def test_hotline_search_caps_results_and_ignores_short_digit_fragments(client, cast):
+    for n in range(25):
+        f.ResidentFactory(community=cast.community, name=f"李{n}", phone=f"1380000{n:04d}")
+
+    by_name = _search(client, cast.community_staff, "李")
+    by_fragment = _search(client, cast.community_staff, "138")
+
+    assert len(by_name.context["results"]) == 20
+    assert by_fragment.context["results"] == []
+
+
+def test_hotline_search_query_count_is_fixed(client, cast, django_assert_max_num_queries):
+    for n in range(30):
+        f.ResidentFactory(community=cast.community, phone=f"1370000{n % 3:04d}")
+    client.force_login(cast.community_staff)
+
+    with django_assert_max_num_queries(8):
+        client.post(reverse("services:hotline"), {"q": "0001"})
+
+
+@pytest.mark.parametrize("who", ["member", "family"])
+def test_hotline_is_for_government_staff_only(client, cast, who):
+    response = _search(client, getattr(cast, who), "5678")
+
+    assert response.status_code == 403
+
+
+def _hotline_request(client, user, resident, **overrides):
+    client.force_login(user)
+    data = {
+        "service_type": f.ServiceTypeFactory(code="bp", name="测血压").pk,
+        "preferred_days": ["1"],
+        "preferred_start": "08:00",
+        "preferred_end": "10:00",
+        "urgent": "on",
+        **overrides,
+    }
+    return client.post(reverse("services:hotline_request_new", args=[resident.pk]), data)
+
+
+def test_hotline_request_is_filed_by_the_staff_on_the_phone(client, cast, caller):
+    response = _hotline_request(client, cast.community_staff, caller)
+
+    service_request = ServiceRequest.objects.get()
+    assert response.status_code == 302
+    assert service_request.resident == caller
+    assert service_request.channel == RequestChannel.HOTLINE
+    assert service_request.filed_by == cast.community_staff
+    assert service_request.urgent is True
+
+
+def test_hotline_request_for_other_street_resident_is_not_found(client, cast, caller):
+    response = _hotline_request(client, cast.other_street_staff, caller)
+
+    assert response.status_code == 404
+    assert ServiceRequest.objects.count() == 0
+
+
+def test_hotline_request_without_consent_is_refused(client, cast):
+    no_consent = f.ResidentFactory(community=cast.community)
+
+    response = _hotline_request(client, cast.community_staff, no_consent)
+
+    assert "知情同意" in response.content.decode()
+    assert ServiceRequest.objects.count() == 0
+
+
+def _register_data(community, **overrides):
+    birth = f.datetime.date(1944, 6, 1)
+    return {
+        "name": "赵桂芳",
+        "sex": "F",
+        "birth_date": "1944-06-01",
+        "id_number": f.resident_id("140105", birth, 321),
+        "phone": "13698765432",
+        "address": "桃园南路8号",
+        "community": community.pk,
+        "living_situation": "alone",
+        "care_level": "semi_dependent",
+        "emergency_contact_name": "赵明",
+        "emergency_contact_phone": "13512345678",
+        "consent_given": "on",
+        "consent_given_by": "self",
+        **overrides,
+    }
+
+
+def test_hotline_register_resident_records_consent_and_history(client, cast):
+    client.force_login(cast.community_staff)
+
+    response = client.post(reverse("services:hotline_resident_new"), _register_data(cast.community))
+
+    resident = Resident.objects.get(name="赵桂芳")
+    consent = resident.consents.get()
+    assert response.status_code == 302
+    assert resident.phone_last4 == "5432"
+    assert consent.channel == "hotline" and consent.given_by == "self"
+    assert consent.recorded_by == cast.community_staff
+    entry = AuditEntry.objects.get(object_type="communities.resident", action="create")
+    assert "13698765432" not in str(entry.changes)
+
+
+def test_hotline_register_by_guardian_needs_the_guardians_name(client, cast):
+    client.force_login(cast.community_staff)
+    before = Resident.objects.count()
+
+    response = client.post(
+        reverse("services:hotline_resident_new"),
+        _register_data(cast.community, consent_given_by="guardian"),
+    )
+    ok = client.post(
+        reverse("services:hotline_resident_new"),
+        _register_data(cast.community, consent_given_by="guardian", guardian_name="赵明"),
+    )
+
+    assert "监护人或家属姓名" in response.content.decode()
+    assert ok.status_code == 302
+    assert Resident.objects.count() == before + 1
+    assert Resident.objects.get(name="赵桂芳").consents.get().guardian_name == "赵明"
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"id_number": "140105194406013210"}, "校验位"),
+        ({"birth_date": "1944-06-02"}, "出生日期与身份证号码"),
+        ({"phone": "12345"}, "手机号码"),
+        ({"emergency_contact_phone": "0351123"}, "手机号码"),
+        ({"consent_given": ""}, "没有取得同意"),
+        ({"name": ""}, "该字段是必填项"),
+    ],
+)
+def test_hotline_register_invalid_input_changes_nothing(client, cast, bad, message):
+    client.force_login(cast.community_staff)
+    before = (Resident.objects.count(), AuditEntry.objects.count())
+
+    response = client.post(
+        reverse("services:hotline_resident_new"), _register_data(cast.community, **bad)
+    )
+
+    assert message in response.content.decode()
+    assert (Resident.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_hotline_register_outside_own_communities_changes_nothing(client, cast):
+    client.force_login(cast.community_staff)
+
+    client.post(reverse("services:hotline_resident_new"), _register_data(cast.other_community))
+
+    assert not Resident.objects.filter(name="赵桂芳").exists()
+
+
+def test_request_list_puts_urgent_first_and_stays_in_scope(client, cast, caller):
+    calm = f.ServiceRequestFactory(resident=caller)
+    urgent = f.ServiceRequestFactory(resident=cast.resident, urgent=True)
+    f.ServiceRequestFactory(resident=cast.other_resident, urgent=True)
+    client.force_login(cast.street_staff)
+
+    response = client.get(reverse("services:request_list"))
+    html = response.content.decode()
+
+    assert list(response.context["page_obj"].object_list) == [urgent, calm]
+    assert "紧急" in html and "13912345678" not in html
+
+
+def test_request_list_filters(client, cast, caller):
+    haircut = f.ServiceTypeFactory(code="haircut", name="理发")
+    wanted = f.ServiceRequestFactory(resident=caller, service_type=haircut, urgent=True)
+    f.ServiceRequestFactory(resident=caller)
+    f.ServiceRequestFactory(resident=cast.resident, service_type=haircut)
+    f.ServiceRequestFactory(resident=caller, service_type=haircut, status="cancelled")
+    client.force_login(cast.community_staff)
+
+    response = client.get(
+        reverse("services:request_list"),
+        {
+            "q": "秀兰",
+            "status": "open",
+            "urgent": "on",
+            "service_type": haircut.pk,
+            "community": cast.community.pk,
+        },
+    )
+
+    assert list(response.context["page_obj"].object_list) == [wanted]
+
+
+def test_request_list_query_count_is_fixed(client, cast, django_assert_max_num_queries):
+    for resident in f.ResidentFactory.create_batch(15, community=cast.community):
+        f.ServiceRequestFactory(resident=resident)
+    client.force_login(cast.community_staff)
+
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("services:request_list"))
+    assert len(response.context["page_obj"].object_list) == 15
+
+
+@pytest.mark.parametrize("who", ["member", "family"])
+def test_request_list_is_for_government_staff_only(client, cast, who):
+    client.force_login(getattr(cast, who))
+
+    assert client.get(reverse("services:request_list")).status_code == 403
