@@ -24,6 +24,7 @@ urlpatterns = [
     path("socialworkers/", include("socialworkers.urls")),
     path("services/", include("services.urls")),
     path("matching/", include("services.urls_matching")),
+    path("api/v1/", include("sanlian.api.urls")),
     path("notifications/", include("services.urls_notifications")),
 ]
 

@@ -1,0 +1,106 @@
+from rest_framework import serializers
+
+from communities.models import Community, Street, Venue
+from organizations.models import Agreement, Category, Organization
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    """An organization; the contact phone is masked."""
+
+    contact_phone = serializers.CharField(source="masked_contact_phone", read_only=True)
+    home_street_name = serializers.CharField(
+        source="home_street.name", read_only=True, default=None
+    )
+    wants_to_serve = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = [
+            "id",
+            "name",
+            "credit_code",
+            "category",
+            "status",
+            "legal_representative",
+            "contact_name",
+            "contact_phone",
+            "email",
+            "address",
+            "description",
+            "home_street",
+            "home_street_name",
+            "wants_to_serve",
+            "submitted_at",
+            "reviewed_at",
+            "review_reason",
+        ]
+        read_only_fields = fields
+
+
+class OrganizationRegistrationSerializer(serializers.Serializer):
+    """Input of an online registration; the account named here becomes the organization's admin."""
+
+    name = serializers.CharField(max_length=100)
+    credit_code = serializers.CharField(max_length=18)
+    category = serializers.ChoiceField(choices=Category.choices)
+    legal_representative = serializers.CharField(max_length=30)
+    contact_name = serializers.CharField(max_length=30)
+    contact_phone = serializers.CharField(max_length=11)
+    email = serializers.EmailField()
+    address = serializers.CharField(max_length=120)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    home_street = serializers.PrimaryKeyRelatedField(
+        queryset=Street.objects.all(), required=False, allow_null=True, default=None
+    )
+    communities = serializers.PrimaryKeyRelatedField(
+        queryset=Community.objects.all(), many=True, required=False, default=list
+    )
+    streets = serializers.PrimaryKeyRelatedField(
+        queryset=Street.objects.all(), many=True, required=False, default=list
+    )
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    community_name = serializers.CharField(source="community.name", read_only=True)
+    street = serializers.IntegerField(source="community.street_id", read_only=True)
+    venue_name = serializers.CharField(source="venue.name", read_only=True, default=None)
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "id",
+            "organization",
+            "organization_name",
+            "community",
+            "community_name",
+            "street",
+            "venue",
+            "venue_name",
+            "start_date",
+            "end_date",
+            "status",
+            "note",
+            "requested_at",
+            "decided_at",
+            "decision_reason",
+        ]
+        read_only_fields = fields
+
+
+class AgreementRequestSerializer(serializers.Serializer):
+    """An organization asks to enter a community."""
+
+    community = serializers.PrimaryKeyRelatedField(queryset=Community.objects.all())
+    venue = serializers.PrimaryKeyRelatedField(
+        queryset=Venue.objects.all(), required=False, allow_null=True, default=None
+    )
+    start_date = serializers.DateField()
+    end_date = serializers.DateField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(required=False, allow_blank=True, default="")

@@ -1,0 +1,1 @@
+"""REST API v1: shared conventions (pagination, errors, permissions, auth, throttles) and routes."""

@@ -1,0 +1,108 @@
+"""Token login for API clients and dashboard tokens issued by civil-affairs staff."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.exceptions import Throttled
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from sanlian.api.domain import (
+    dashboard_clients_visible_to,
+    dashboard_token_issue,
+    dashboard_token_revoke,
+)
+from sanlian.api.permissions import IsCivilAffairs
+from sanlian.api.throttling import LoginRateThrottle
+from sanlian.lockout import login_failed, login_is_locked, login_succeeded
+
+TokenOut = inline_serializer("Token", {"token": serializers.CharField()})
+
+
+class TokenView(APIView):
+    """Exchange a username and password for an API token (send it as `Authorization: Token <key>`).
+
+    Five wrong passwords lock the username for a while, as on the login page.
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginRateThrottle]
+
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses={200: TokenOut},
+        examples=[
+            OpenApiExample(
+                "Login", value={"username": "street01", "password": "..."}, request_only=True
+            ),
+            OpenApiExample(
+                "Token",
+                value={"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"},
+                response_only=True,
+            ),
+        ],
+        auth=[],
+    )
+    def post(self, request):
+        username = str(request.data.get("username", ""))
+        if login_is_locked(username=username):
+            raise Throttled(detail=_("登录失败次数过多，该账户已暂时锁定，请稍后再试。"))
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        if not serializer.is_valid():
+            login_failed(username=username)
+            serializer.is_valid(raise_exception=True)
+        login_succeeded(username=username)
+        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})
+
+
+class DashboardClientSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(source="display_name", max_length=50)
+    active = serializers.BooleanField(source="is_active", read_only=True)
+    issued_at = serializers.DateTimeField(source="date_joined", read_only=True)
+
+
+class IssuedTokenSerializer(DashboardClientSerializer):
+    token = serializers.CharField(read_only=True, help_text="只在签发时显示一次。")
+
+
+class DashboardTokenViewSet(
+    mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """Read-only tokens for city dashboard programs: they see /api/v1/stats/ and nothing else.
+
+    Civil-affairs staff only. POST issues a token (shown once); DELETE revokes it.
+    """
+
+    serializer_class = DashboardClientSerializer
+    permission_classes = [IsCivilAffairs]
+    search_fields = ["display_name"]
+    ordering_fields = ["date_joined"]
+
+    def get_queryset(self):
+        return dashboard_clients_visible_to(self.request.user)
+
+    @extend_schema(
+        request=DashboardClientSerializer,
+        responses={201: IssuedTokenSerializer},
+        examples=[
+            OpenApiExample("Issue", value={"name": "市民政局大屏"}, request_only=True),
+        ],
+    )
+    def create(self, request):
+        serializer = DashboardClientSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = dashboard_token_issue(
+            name=serializer.validated_data["display_name"], issued_by=request.user
+        )
+        client = token.user
+        client.token = token.key
+        return Response(IssuedTokenSerializer(client).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance):
+        dashboard_token_revoke(client=instance, revoked_by=self.request.user)

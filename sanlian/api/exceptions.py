@@ -1,0 +1,64 @@
+"""One error shape for every API response: {"detail": "...", "errors": {field: [...]}}.
+
+Domain functions raise Django's ValidationError (bad input → 400) and
+PermissionDenied (→ 403); a unique-constraint race surfaces as IntegrityError
+(→ 409). Nothing a client sends should end in a 500.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler as drf_exception_handler
+
+NON_FIELD = "non_field_errors"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("数据已被他人同时修改，请刷新后重试。")
+    default_code = "conflict"
+
+
+def _from_django(error: DjangoValidationError) -> exceptions.ValidationError:
+    if hasattr(error, "error_dict"):
+        return exceptions.ValidationError(
+            {
+                (NON_FIELD if field == "__all__" else field): messages
+                for field, messages in error.message_dict.items()
+            }
+        )
+    return exceptions.ValidationError({NON_FIELD: error.messages})
+
+
+def _flatten(value) -> list[str]:
+    if isinstance(value, dict):
+        return [message for item in value.values() for message in _flatten(item)]
+    if isinstance(value, list):
+        return [message for item in value for message in _flatten(item)]
+    return [str(value)]
+
+
+def _shape(data) -> dict:
+    if isinstance(data, dict) and set(data) <= {"detail"}:
+        return {"detail": str(data.get("detail", "")), "errors": {}}
+    if isinstance(data, list):
+        data = {NON_FIELD: data}
+    errors = {field: _flatten(messages) for field, messages in data.items()}
+    general = errors.pop(NON_FIELD, [])
+    first = general[0] if general else str(_("提交的数据有误，请检查标出的字段。"))
+    if general:
+        errors[NON_FIELD] = general
+    return {"detail": first, "errors": errors}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = _from_django(exc)
+    elif isinstance(exc, IntegrityError):
+        exc = Conflict()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    response.data = _shape(response.data)
+    return response

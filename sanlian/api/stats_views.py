@@ -1,0 +1,189 @@
+"""/api/v1/stats/: aggregate figures for city dashboards; computed by sanlian.stats."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from communities.models import PilotBatch
+from communities.queries import communities_visible_to
+from sanlian.api.permissions import IsStatsReader
+from sanlian.models import Role
+from sanlian.stats import StatsFilter, stats_by_area, stats_overview, stats_weekly
+
+# Whole-city readers; other staff are held to the communities they work for.
+CITY_WIDE = (Role.CIVIL_AFFAIRS, Role.DASHBOARD)
+
+
+class StatsQuerySerializer(serializers.Serializer):
+    district = serializers.IntegerField(required=False, min_value=1)
+    street = serializers.IntegerField(required=False, min_value=1)
+    pilot_batch = serializers.ChoiceField(
+        choices=[choice for choice, _label in PilotBatch.choices if choice], required=False
+    )
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+    def validate(self, attrs):
+        start, end = attrs.get("date_from"), attrs.get("date_to")
+        if start and end and start > end:
+            raise serializers.ValidationError({"date_to": "结束日期不能早于开始日期。"})
+        return attrs
+
+
+PARAMETERS = [
+    OpenApiParameter("district", OpenApiTypes.INT, description="District id"),
+    OpenApiParameter("street", OpenApiTypes.INT, description="Street id"),
+    OpenApiParameter(
+        "pilot_batch", OpenApiTypes.STR, enum=["province", "city"], description="Pilot batch"
+    ),
+    OpenApiParameter("date_from", OpenApiTypes.DATE, description="First day (inclusive)"),
+    OpenApiParameter("date_to", OpenApiTypes.DATE, description="Last day (inclusive)"),
+]
+FIGURE = {"value": 12, "suppressed": False}
+SUPPRESSED = {"value": None, "suppressed": True}
+
+
+class StatsView(APIView):
+    """Base: parse the filters, scope them to the caller, return a cached dict."""
+
+    permission_classes = [IsStatsReader]
+
+    def stats_filter(self, request) -> StatsFilter:
+        query = StatsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        scope = None
+        if request.user.role not in CITY_WIDE:
+            scope = frozenset(communities_visible_to(request.user).values_list("pk", flat=True))
+        return StatsFilter(community_ids=scope, **query.validated_data)
+
+    def compute(self, stats_filter: StatsFilter) -> dict:
+        raise NotImplementedError
+
+    def get(self, request):
+        return Response(self.compute(self.stats_filter(request)))
+
+
+class OverviewView(StatsView):
+    @extend_schema(
+        parameters=PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        description=(
+            "Totals for the city (or your communities): pilot communities, organizations with an "
+            "active agreement, active social workers, residents 60+ served (distinct residents "
+            "with a completed visit), requests and visits by status, median days from request to "
+            "first visit, average satisfaction. Counts of 1–4 people are suppressed "
+            "(`value: null, suppressed: true`). Cached for 60 s; see `generated_at`."
+        ),
+        examples=[
+            OpenApiExample(
+                "Overview",
+                value={
+                    "generated_at": "2026-03-02T09:30:00+08:00",
+                    "cache_seconds": 60,
+                    "filters": {
+                        "district": None,
+                        "street": None,
+                        "pilot_batch": None,
+                        "date_from": None,
+                        "date_to": None,
+                    },
+                    "communities": 50,
+                    "pilot_communities": 50,
+                    "organizations_entered": 37,
+                    "social_workers": 96,
+                    "residents_60_plus_served": FIGURE,
+                    "requests_by_status": {"open": FIGURE, "cancelled": SUPPRESSED},
+                    "visits_by_status": {"completed": FIGURE},
+                    "median_days_to_first_visit": {"value": 3.5, "suppressed": False},
+                    "average_satisfaction": {"value": 4.6, "suppressed": False},
+                    "ratings": FIGURE,
+                },
+            )
+        ],
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, stats_filter):
+        return stats_overview(stats_filter)
+
+
+AREA_DESCRIPTION = (
+    "Indicators per {level} against the pilot targets (facility m² per 100 households ≥ 30, "
+    "social workers per community ≥ 2), organizations entered, requests, completed visits, "
+    "residents served and average rating; small counts suppressed. Cached for 60 s."
+)
+
+
+class CommunitiesView(StatsView):
+    @extend_schema(
+        parameters=PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        description=AREA_DESCRIPTION.format(level="community"),
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, stats_filter):
+        return stats_by_area(stats_filter, level="community")
+
+
+class StreetsView(StatsView):
+    @extend_schema(
+        parameters=PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        description=AREA_DESCRIPTION.format(level="street (rollup of its communities)"),
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, stats_filter):
+        return stats_by_area(stats_filter, level="street")
+
+
+class DistrictsView(StatsView):
+    @extend_schema(
+        parameters=PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        description=AREA_DESCRIPTION.format(level="district (rollup of its communities)"),
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, stats_filter):
+        return stats_by_area(stats_filter, level="district")
+
+
+class WeeklyView(StatsView):
+    @extend_schema(
+        parameters=PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        description=(
+            "Weekly series (Monday to Sunday) of requests filed, visits completed, ratings given "
+            "and average rating; the last 12 weeks unless `date_from`/`date_to` say otherwise."
+        ),
+        examples=[
+            OpenApiExample(
+                "Weekly",
+                value={
+                    "generated_at": "2026-03-02T09:30:00+08:00",
+                    "results": [
+                        {
+                            "week_start": "2026-02-23",
+                            "requests": FIGURE,
+                            "visits_completed": FIGURE,
+                            "ratings": SUPPRESSED,
+                            "average_rating": SUPPRESSED,
+                        }
+                    ],
+                },
+            )
+        ],
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, stats_filter):
+        return stats_weekly(stats_filter)
