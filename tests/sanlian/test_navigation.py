@@ -1,0 +1,77 @@
+import re
+
+import pytest
+from django.urls import reverse
+
+from sanlian import navigation
+from sanlian.models import Role
+from sanlian.navigation import NavItem, menu_for
+from tests import factories as f
+
+
+def _nav_labels(response) -> list[str]:
+    """The link texts of the main menu, in order."""
+    html = response.content.decode()
+    menu = html[html.index('id="main-nav"') : html.index("</ul>", html.index('id="main-nav"'))]
+    return [label.strip() for label in re.findall(r'class="nav-link[^"]*"[^>]*>([^<]+)</a>', menu)]
+
+
+@pytest.fixture
+def fake_menu(monkeypatch):
+    monkeypatch.setattr(
+        navigation,
+        "MENU",
+        (
+            NavItem("首页", "home", frozenset(Role)),
+            NavItem("审核组织", "home", frozenset({Role.CIVIL_AFFAIRS})),
+            NavItem("我的服务", "home", frozenset({Role.RESIDENT, Role.FAMILY})),
+            NavItem("未上线页面", "no-such-page", frozenset(Role)),
+        ),
+    )
+
+
+def test_navigation_shows_only_the_roles_items(client, cast, fake_menu):
+    client.force_login(cast.civil)
+    assert _nav_labels(client.get(reverse("home"))) == ["首页", "审核组织"]
+    client.force_login(cast.resident.user)
+    assert _nav_labels(client.get(reverse("home"))) == ["首页", "我的服务"]
+
+
+def test_navigation_skips_items_whose_page_does_not_exist(cast, fake_menu):
+    labels = [item.label for item in menu_for(cast.member)]
+    assert labels == ["首页"]
+
+
+def test_navigation_admin_link_only_for_superusers(cast):
+    superuser = f.UserFactory(username="root", role=Role.CIVIL_AFFAIRS, is_superuser=True)
+    assert "admin:index" in [item.url_name for item in menu_for(superuser)]
+    assert "admin:index" not in [item.url_name for item in menu_for(cast.civil)]
+
+
+@pytest.mark.parametrize("who", ["civil", "street_staff", "community_staff", "member", "family"])
+def test_navigation_real_menu_matches_menu_for(client, cast, who):
+    user = getattr(cast, who)
+    client.force_login(user)
+    shown = _nav_labels(client.get(reverse("home")))
+    assert shown == [str(item.label) for item in menu_for(user)]
+    assert all(user.role in item.roles for item in menu_for(user))
+
+
+def test_navigation_marks_current_page(client, cast):
+    client.force_login(cast.civil)
+    html = client.get(reverse("home")).content.decode()
+    assert re.search(r'class="nav-link active" href="/" aria-current="page"', html)
+
+
+def test_navigation_shows_user_and_role_and_logout_form(client, cast):
+    client.force_login(cast.street_staff)
+    html = client.get(reverse("home")).content.decode()
+    assert "街道办工作人员" in html
+    assert str(cast.street_staff) in html
+    assert f'method="post" action="{reverse("logout")}"' in html
+
+
+def test_navigation_hidden_for_anonymous_visitors(client, db):
+    html = client.get(reverse("login")).content.decode()
+    assert "nav-link" not in html
+    assert 'action="/accounts/logout/"' not in html
