@@ -240,3 +240,11 @@ def test_match_assign_manually_refuses_offering_not_serving_the_community(setup)
             request=request, offering=elsewhere, week_start=WEEK, user=cast.civil, reason="急"
         )
     assert not Match.objects.filter(request=request).exists()
+
+
+def test_expire_task_is_scheduled_every_five_minutes():
+    from sanlian.celery import app
+
+    entry = app.conf.beat_schedule["expire-matches"]
+    assert (entry["task"], entry["schedule"]) == ("services.expire_matches", 300)
+    assert task_expire_matches.name == "services.expire_matches"
