@@ -142,7 +142,8 @@ def test_home_community_staff_shows_their_community(client, city):
     assert list(response.context["visits_tomorrow"]) == [tomorrow_visit]
     assert "优社优家" in _testid_text(response, "entered-organizations")
     assert "别家服务社" not in response.content.decode()
-    assert "0名" in _testid_text(response, "social-worker-indicator")
+    badge = re.sub(r"<[^>]+>", "", _testid_text(response, "social-worker-indicator"))
+    assert "0 未达标（目标 ≥ 2）" in " ".join(badge.split())
     assert "20.0" in _testid_text(response, "facility-indicator")
 
 
