@@ -391,6 +391,8 @@ def offering_publish(
     allowed = set(communities_open_to(organization).values_list("pk", flat=True))
     if any(community.pk not in allowed for community in communities):
         raise ValidationError({"communities": _("只能选择已签约或登记时意向服务的社区。")})
+    if weekly_capacity is None or weekly_capacity < 1:
+        raise ValidationError({"weekly_capacity": _("每周服务人次至少为1。")})
     _check_offering_venue(organization=organization, service_type=service_type, venue=venue)
     windows = _check_windows(windows)
     offering = ServiceOffering(
