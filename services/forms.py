@@ -252,6 +252,14 @@ class ServiceLogForm(forms.Form):
     )
 
 
+class CompleteForm(ServiceLogForm):
+    """The log may already have been written at check-out; the domain insists on one."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service_log"].required = False
+
+
 class MissedForm(forms.Form):
     reason = forms.CharField(
         label=_("未能服务的原因"),

@@ -17,6 +17,7 @@ from sanlian.models import STAFF_ROLES, Role
 from services.domain import visits as domain
 from services.forms import (
     CancelForm,
+    CompleteForm,
     MissedForm,
     RescheduleForm,
     ServiceLogForm,
@@ -191,7 +192,7 @@ def visit_check_out(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def visit_complete(request: HttpRequest, pk: int) -> HttpResponse:
-    return _run_step(request, pk, domain.visit_complete, ServiceLogForm)
+    return _run_step(request, pk, domain.visit_complete, CompleteForm)
 
 
 @login_required

@@ -1,0 +1,571 @@
+"""Visits: scheduling accepted matches, weekly plans, the worker's steps, feedback."""
+
+import datetime
+from types import SimpleNamespace
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from sanlian.models import AuditEntry, Role
+from services.domain.visits import (
+    visit_plan_extend,
+    visit_schedule,
+)
+from services.models import Feedback, Match, ServiceRequest, Visit, VisitPlan
+from services.tasks_visits import task_extend_visit_plans
+from tests import factories as f
+
+
+def next_weekday(weekday: int, at: datetime.time, weeks_ahead: int = 0) -> datetime.datetime:
+    """The next such weekday strictly after today, as an aware local datetime."""
+    today = timezone.localdate()
+    days = (weekday - today.weekday()) % 7 or 7
+    day = today + datetime.timedelta(days=days + 7 * weeks_ahead)
+    return timezone.make_aware(datetime.datetime.combine(day, at))
+
+
+@pytest.fixture
+def setup(cast):
+    """An accepted match of the cast's resident with the cast's organization (Mondays 9–12)."""
+    offering = f.OfferingFactory(organization=cast.organization, communities=[cast.community])
+    f.OfferingWindowFactory(offering=offering, weekday=0)
+    service_request = f.ServiceRequestFactory(
+        resident=cast.resident, service_type=offering.service_type, status="matched"
+    )
+    match = f.MatchFactory(request=service_request, offering=offering, status="accepted")
+    worker = f.SocialWorkerFactory(
+        user=f.UserFactory(username="worker", role=Role.SOCIAL_WORKER),
+        organization=cast.organization,
+    )
+    other_worker = f.SocialWorkerFactory(
+        user=f.UserFactory(username="worker2", role=Role.SOCIAL_WORKER),
+        organization=cast.organization,
+    )
+    return SimpleNamespace(
+        cast=cast,
+        offering=offering,
+        request=service_request,
+        match=match,
+        worker=worker,
+        other_worker=other_worker,
+    )
+
+
+def _schedule_post(client, user, setup, **overrides):
+    client.force_login(user)
+    start = next_weekday(0, datetime.time(10, 0))
+    data = {
+        "scheduled_start": start.strftime("%Y-%m-%dT%H:%M"),
+        "social_worker": setup.worker.pk,
+        **overrides,
+    }
+    return client.post(reverse("services:visit_schedule", args=[setup.match.pk]), data)
+
+
+def _visit_today(setup, **kwargs) -> Visit:
+    """A visit due at today's midnight (already past, still today), assigned to the worker."""
+    setup.request.status = "scheduled"
+    setup.request.save()
+    fields = {
+        "request": setup.request,
+        "offering": setup.offering,
+        "match": setup.match,
+        "social_worker": setup.worker,
+        "scheduled_start": timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0),
+        **kwargs,
+    }
+    return f.VisitFactory(**fields)
+
+
+# --- scheduling ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["member", "community_staff", "street_staff"])
+def test_visit_schedule_by_organization_or_staff(client, setup, who):
+    response = _schedule_post(client, getattr(setup.cast, who), setup)
+
+    visit = Visit.objects.get()
+    setup.request.refresh_from_db()
+    assert response.status_code == 302
+    assert visit.social_worker == setup.worker
+    assert timezone.localtime(visit.scheduled_start).time() == datetime.time(10, 0)
+    assert visit.duration_minutes == setup.offering.service_type.default_duration_minutes
+    assert setup.request.status == ServiceRequest.Status.SCHEDULED
+    assert AuditEntry.objects.filter(object_type="services.visit", action="create").exists()
+
+
+@pytest.mark.parametrize("who", ["other_member", "other_street_staff"])
+def test_visit_schedule_by_other_organization_or_street_is_not_found(client, setup, who):
+    response = _schedule_post(client, getattr(setup.cast, who), setup)
+
+    assert response.status_code == 404
+    assert Visit.objects.count() == 0
+
+
+def test_visit_schedule_by_resident_is_forbidden(client, setup):
+    response = _schedule_post(client, setup.cast.resident.user, setup)
+
+    assert response.status_code == 403
+    assert Visit.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"scheduled_start": "2020-01-06T10:00"}, "晚于现在"),
+        (
+            {"scheduled_start": next_weekday(1, datetime.time(10)).strftime("%Y-%m-%dT%H:%M")},
+            "服务时段",
+        ),
+        (
+            {"scheduled_start": next_weekday(0, datetime.time(12)).strftime("%Y-%m-%dT%H:%M")},
+            "服务时段",
+        ),
+        ({"social_worker": ""}, "至少指定一名"),
+        ({"scheduled_start": "明天"}, "有效的日期"),
+        ({"weekly": "on", "until": "2020-01-01"}, "截止日期"),
+    ],
+)
+def test_visit_schedule_invalid_input_changes_nothing(client, setup, overrides, message):
+    response = _schedule_post(client, setup.cast.member, setup, **overrides)
+
+    setup.request.refresh_from_db()
+    assert message in response.content.decode()
+    assert Visit.objects.count() == 0 and VisitPlan.objects.count() == 0
+    assert setup.request.status == ServiceRequest.Status.MATCHED
+
+
+def test_visit_schedule_worker_of_other_organization_is_refused(setup):
+    outsider = f.SocialWorkerFactory(organization=setup.cast.other_organization)
+
+    with pytest.raises(ValidationError):
+        visit_schedule(
+            match=setup.match,
+            scheduled_start=next_weekday(0, datetime.time(10)),
+            social_worker=outsider,
+            actor=setup.cast.member,
+        )
+    assert Visit.objects.count() == 0
+
+
+@pytest.mark.parametrize("status", ["proposed", "confirmed", "declined"])
+def test_visit_schedule_needs_an_accepted_match(setup, status):
+    Match.objects.filter(pk=setup.match.pk).update(status=status)
+
+    with pytest.raises(ValidationError, match="已接受"):
+        visit_schedule(
+            match=setup.match,
+            scheduled_start=next_weekday(0, datetime.time(10)),
+            social_worker=setup.worker,
+            actor=setup.cast.member,
+        )
+    assert Visit.objects.count() == 0
+
+
+def test_visit_schedule_twice_for_one_match_is_refused(setup):
+    kwargs = {
+        "match": setup.match,
+        "scheduled_start": next_weekday(0, datetime.time(10)),
+        "social_worker": setup.worker,
+        "actor": setup.cast.member,
+    }
+    visit_schedule(**kwargs)
+
+    with pytest.raises(ValidationError):
+        visit_schedule(**kwargs)
+    assert Visit.objects.count() == 1
+
+
+def test_visit_schedule_day_care_uses_the_offering_venue(setup):
+    venue = f.VenueFactory(community=setup.cast.community)
+    day_care = f.ServiceTypeFactory(code="day-care", name="日托", care_mode="day_care")
+    setup.offering.venue = venue
+    setup.offering.service_type = day_care
+    setup.offering.save()
+
+    visit = visit_schedule(
+        match=setup.match,
+        scheduled_start=next_weekday(0, datetime.time(9, 30)),
+        staff_member=setup.cast.member,
+        actor=setup.cast.member,
+    )
+
+    assert visit.venue == venue
+
+
+# --- weekly plans --------------------------------------------------------------------------
+
+
+def test_weekly_plan_creates_the_next_mondays_and_is_idempotent(setup):
+    first = next_weekday(0, datetime.time(10))
+
+    visit = visit_schedule(
+        match=setup.match,
+        scheduled_start=first,
+        social_worker=setup.worker,
+        actor=setup.cast.member,
+        weekly=True,
+    )
+    again = visit_plan_extend(plan=visit.plan)
+
+    starts = list(
+        Visit.objects.order_by("scheduled_start").values_list("scheduled_start", flat=True)
+    )
+    horizon = timezone.localdate() + datetime.timedelta(weeks=4)
+    expected = [first + datetime.timedelta(weeks=n) for n in range(5)]
+    assert starts == [start for start in expected if start.date() <= horizon]
+    assert again == []
+    assert all(v.social_worker == setup.worker for v in Visit.objects.all())
+    assert visit.plan.weekday == 0 and visit.plan.start_time == datetime.time(10)
+
+
+def test_weekly_plan_stops_at_until(setup):
+    first = next_weekday(0, datetime.time(10))
+
+    visit_schedule(
+        match=setup.match,
+        scheduled_start=first,
+        social_worker=setup.worker,
+        actor=setup.cast.member,
+        weekly=True,
+        until=(first + datetime.timedelta(weeks=1)).date(),
+    )
+
+    assert Visit.objects.count() == 2
+
+
+def test_weekly_plan_does_not_refill_a_rescheduled_week(client, setup):
+    first = next_weekday(0, datetime.time(10))
+    visit = visit_schedule(
+        match=setup.match,
+        scheduled_start=first,
+        social_worker=setup.worker,
+        actor=setup.cast.member,
+        weekly=True,
+    )
+    count = Visit.objects.count()
+    client.force_login(setup.cast.member)
+
+    client.post(
+        reverse("services:visit_reschedule", args=[visit.pk]),
+        {"scheduled_start": (first + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")},
+    )
+    visit_plan_extend(plan=visit.plan)
+
+    visit.refresh_from_db()
+    assert timezone.localtime(visit.scheduled_start).time() == datetime.time(11)
+    assert Visit.objects.count() == count
+
+
+def test_task_extend_visit_plans_fills_new_weeks(setup):
+    visit = visit_schedule(
+        match=setup.match,
+        scheduled_start=next_weekday(0, datetime.time(10)),
+        social_worker=setup.worker,
+        actor=setup.cast.member,
+        weekly=True,
+    )
+    Visit.objects.exclude(pk=visit.pk).delete()
+
+    created = task_extend_visit_plans.delay(horizon_weeks=4).get()
+
+    assert created == Visit.objects.count() - 1 > 0
+
+
+# --- the worker's steps --------------------------------------------------------------------
+
+
+def test_assigned_worker_checks_in_out_and_completes(client, setup):
+    visit = _visit_today(setup)
+    client.force_login(setup.worker.user)
+
+    client.post(reverse("services:visit_check_in", args=[visit.pk]))
+    client.post(
+        reverse("services:visit_check_out", args=[visit.pk]), {"service_log": "理发，量血压"}
+    )
+    client.post(reverse("services:visit_complete", args=[visit.pk]), {"service_log": ""})
+
+    visit.refresh_from_db()
+    setup.request.refresh_from_db()
+    assert visit.status == Visit.Status.COMPLETED
+    assert visit.checked_in_at <= visit.checked_out_at
+    assert visit.service_log == "理发，量血压"
+    assert setup.request.status == ServiceRequest.Status.DONE
+
+
+def test_check_out_before_check_in_changes_nothing(client, setup):
+    visit = _visit_today(setup)
+    client.force_login(setup.worker.user)
+
+    client.post(reverse("services:visit_check_out", args=[visit.pk]), {"service_log": "x"})
+    client.post(reverse("services:visit_complete", args=[visit.pk]), {"service_log": "x"})
+
+    visit.refresh_from_db()
+    assert visit.status == Visit.Status.SCHEDULED
+    assert visit.checked_out_at is None and visit.service_log == ""
+
+
+def test_complete_without_service_log_changes_nothing(client, setup):
+    visit = _visit_today(setup)
+    client.force_login(setup.worker.user)
+    client.post(reverse("services:visit_check_in", args=[visit.pk]))
+
+    client.post(reverse("services:visit_complete", args=[visit.pk]), {"service_log": "  "})
+
+    visit.refresh_from_db()
+    assert visit.status == Visit.Status.IN_PROGRESS
+
+
+def test_worker_steps_require_post(client, setup):
+    visit = _visit_today(setup)
+    client.force_login(setup.worker.user)
+
+    response = client.get(reverse("services:visit_check_in", args=[visit.pk]))
+
+    visit.refresh_from_db()
+    assert response.status_code == 405
+    assert visit.status == Visit.Status.SCHEDULED
+
+
+def test_check_in_by_unassigned_worker_is_not_found(client, setup):
+    visit = _visit_today(setup)
+    client.force_login(setup.other_worker.user)
+
+    response = client.post(reverse("services:visit_check_in", args=[visit.pk]))
+
+    visit.refresh_from_db()
+    assert response.status_code == 404
+    assert visit.status == Visit.Status.SCHEDULED
+
+
+def test_check_in_by_team_leader_who_sees_but_is_not_assigned_is_forbidden(client, setup):
+    volunteer = f.VolunteerFactory(
+        user=f.UserFactory(role=Role.VOLUNTEER),
+        team=f.VolunteerTeamFactory(community=setup.cast.community, leader=setup.other_worker),
+    )
+    visit = _visit_today(setup, volunteer=volunteer)
+    client.force_login(setup.other_worker.user)
+
+    response = client.post(reverse("services:visit_check_in", args=[visit.pk]))
+
+    visit.refresh_from_db()
+    assert response.status_code == 403
+    assert visit.status == Visit.Status.SCHEDULED
+
+
+def test_check_in_by_assigned_volunteer(client, setup):
+    volunteer = f.VolunteerFactory(
+        user=f.UserFactory(role=Role.VOLUNTEER),
+        team=f.VolunteerTeamFactory(community=setup.cast.community),
+    )
+    visit = _visit_today(setup, social_worker=None, volunteer=volunteer)
+    client.force_login(volunteer.user)
+
+    client.post(reverse("services:visit_check_in", args=[visit.pk]))
+
+    visit.refresh_from_db()
+    assert visit.status == Visit.Status.IN_PROGRESS
+
+
+def test_missed_visit_returns_request_to_matched(client, setup):
+    visit = _visit_today(setup)
+    client.force_login(setup.worker.user)
+
+    client.post(reverse("services:visit_missed", args=[visit.pk]), {"reason": ""})
+    visit.refresh_from_db()
+    assert visit.status == Visit.Status.SCHEDULED
+
+    client.post(reverse("services:visit_missed", args=[visit.pk]), {"reason": "家中无人"})
+    visit.refresh_from_db()
+    setup.request.refresh_from_db()
+    assert visit.status == Visit.Status.MISSED
+    assert setup.request.status == ServiceRequest.Status.MATCHED
+
+
+def test_my_visits_lists_todays_visits_in_large_type(client, setup):
+    mine = _visit_today(setup)
+    f.VisitFactory(request=setup.request, offering=setup.offering, social_worker=setup.other_worker)
+    client.force_login(setup.worker.user)
+
+    response = client.get(reverse("services:my_visits"))
+
+    assert list(response.context["today"]) == [mine]
+    assert 'class="resident-ui"' in response.content.decode()
+
+
+def test_my_visits_for_resident_is_forbidden(client, setup):
+    client.force_login(setup.cast.resident.user)
+
+    assert client.get(reverse("services:my_visits")).status_code == 403
+
+
+# --- rescheduling and cancelling -----------------------------------------------------------
+
+
+def _scheduled(setup) -> Visit:
+    return visit_schedule(
+        match=setup.match,
+        scheduled_start=next_weekday(0, datetime.time(10)),
+        social_worker=setup.worker,
+        actor=setup.cast.member,
+    )
+
+
+def test_visit_reschedule_by_organization(client, setup):
+    visit = _scheduled(setup)
+    new_start = next_weekday(0, datetime.time(11), weeks_ahead=1)
+    client.force_login(setup.cast.member)
+
+    client.post(
+        reverse("services:visit_reschedule", args=[visit.pk]),
+        {"scheduled_start": new_start.strftime("%Y-%m-%dT%H:%M"), "reason": "社工请假"},
+    )
+
+    visit.refresh_from_db()
+    assert visit.scheduled_start == new_start
+    assert AuditEntry.objects.filter(
+        object_type="services.visit", action="change", reason="社工请假"
+    ).exists()
+
+
+def test_visit_reschedule_outside_windows_changes_nothing(client, setup):
+    visit = _scheduled(setup)
+    before = visit.scheduled_start
+    client.force_login(setup.cast.member)
+
+    response = client.post(
+        reverse("services:visit_reschedule", args=[visit.pk]),
+        {"scheduled_start": next_weekday(3, datetime.time(10)).strftime("%Y-%m-%dT%H:%M")},
+    )
+
+    visit.refresh_from_db()
+    assert "服务时段" in response.content.decode()
+    assert visit.scheduled_start == before
+
+
+@pytest.mark.parametrize(("who", "status"), [("other_member", 404), ("resident", 403)])
+def test_visit_reschedule_by_outsiders_changes_nothing(client, setup, who, status):
+    visit = _scheduled(setup)
+    before = visit.scheduled_start
+    user = setup.cast.resident.user if who == "resident" else getattr(setup.cast, who)
+    client.force_login(user)
+
+    response = client.post(
+        reverse("services:visit_reschedule", args=[visit.pk]),
+        {"scheduled_start": next_weekday(0, datetime.time(11)).strftime("%Y-%m-%dT%H:%M")},
+    )
+
+    visit.refresh_from_db()
+    assert response.status_code == status
+    assert visit.scheduled_start == before
+
+
+def test_visit_cancel_by_organization_returns_request_to_matched(client, setup):
+    visit = _scheduled(setup)
+    client.force_login(setup.cast.member)
+
+    client.post(reverse("services:visit_cancel", args=[visit.pk]), {"reason": "老人住院"})
+
+    visit.refresh_from_db()
+    setup.request.refresh_from_db()
+    assert visit.status == Visit.Status.CANCELLED
+    assert setup.request.status == ServiceRequest.Status.MATCHED
+
+
+def test_visit_cancel_by_other_organization_is_not_found(client, setup):
+    visit = _scheduled(setup)
+    client.force_login(setup.cast.other_member)
+
+    response = client.post(reverse("services:visit_cancel", args=[visit.pk]))
+
+    visit.refresh_from_db()
+    assert response.status_code == 404
+    assert visit.status == Visit.Status.SCHEDULED
+
+
+def test_visit_list_shows_own_organization_and_matches_to_schedule(client, setup):
+    visit = _scheduled(setup)
+    f.VisitFactory(offering=f.OfferingFactory(organization=setup.cast.other_organization))
+    waiting = f.MatchFactory(
+        request=f.ServiceRequestFactory(resident=setup.cast.resident),
+        offering=setup.offering,
+        status="accepted",
+    )
+    client.force_login(setup.cast.member)
+
+    response = client.get(reverse("services:visit_list"))
+
+    assert list(response.context["page_obj"].object_list) == [visit]
+    assert list(response.context["to_schedule"]) == [waiting]
+
+
+def test_visit_detail_scoping(client, setup):
+    visit = _scheduled(setup)
+    url = reverse("services:visit_detail", args=[visit.pk])
+    stranger = f.FamilyMemberFactory(resident=setup.cast.other_resident).user
+
+    for user, status in [
+        (setup.cast.resident.user, 200),
+        (setup.cast.family, 200),
+        (setup.cast.member, 200),
+        (setup.worker.user, 200),
+        (setup.cast.community_staff, 200),
+        (setup.cast.other_member, 404),
+        (setup.cast.other_street_staff, 404),
+        (setup.other_worker.user, 404),
+        (stranger, 404),
+    ]:
+        client.force_login(user)
+        assert client.get(url).status_code == status, user
+
+
+# --- feedback ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["resident", "family"])
+def test_feedback_on_completed_visit_once(client, setup, who):
+    visit = _visit_today(setup, status=Visit.Status.COMPLETED)
+    user = setup.cast.resident.user if who == "resident" else setup.cast.family
+    client.force_login(user)
+    url = reverse("services:visit_feedback", args=[visit.pk])
+
+    client.post(url, {"rating": "4", "comment": "很耐心"})
+    second = client.post(url, {"rating": "1"})
+
+    feedback = Feedback.objects.get()
+    assert (feedback.rating, feedback.comment, feedback.given_by) == (4, "很耐心", user)
+    assert "已经评价过" in second.content.decode()
+
+
+def test_feedback_on_scheduled_visit_is_refused(client, setup):
+    visit = _visit_today(setup)
+    client.force_login(setup.cast.resident.user)
+
+    response = client.post(reverse("services:visit_feedback", args=[visit.pk]), {"rating": "5"})
+
+    assert "服务完成后才能评价" in response.content.decode()
+    assert Feedback.objects.count() == 0
+
+
+@pytest.mark.parametrize("rating", ["0", "6", "", "五"])
+def test_feedback_invalid_rating_changes_nothing(client, setup, rating):
+    visit = _visit_today(setup, status=Visit.Status.COMPLETED)
+    client.force_login(setup.cast.resident.user)
+
+    client.post(reverse("services:visit_feedback", args=[visit.pk]), {"rating": rating})
+
+    assert Feedback.objects.count() == 0
+
+
+def test_feedback_by_other_family_is_not_found_and_by_staff_forbidden(client, setup):
+    visit = _visit_today(setup, status=Visit.Status.COMPLETED)
+    stranger = f.FamilyMemberFactory(resident=setup.cast.other_resident).user
+    url = reverse("services:visit_feedback", args=[visit.pk])
+
+    client.force_login(stranger)
+    assert client.post(url, {"rating": "5"}).status_code == 404
+    client.force_login(setup.cast.community_staff)
+    assert client.post(url, {"rating": "5"}).status_code == 403
+    assert Feedback.objects.count() == 0
