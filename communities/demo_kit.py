@@ -65,10 +65,14 @@ def bulk(model, objects: list, ctx: DemoContext | None = None) -> list:
     return created
 
 
-def backdate(model, objects: list, *fields: str) -> None:
-    """Restore historical values that `auto_now_add` overwrote in bulk_create."""
-    if objects:
-        model.objects.bulk_update(objects, list(fields), batch_size=BATCH)
+def bulk_dated(model, objects: list, ctx: DemoContext, field_name: str) -> list:
+    """bulk_create, then restore the historical `field_name` that auto_now_add overwrote."""
+    wanted = [getattr(obj, field_name) for obj in objects]
+    created = bulk(model, objects, ctx)
+    for obj, value in zip(created, wanted, strict=True):
+        setattr(obj, field_name, value)
+    model.objects.bulk_update(created, [field_name], batch_size=BATCH)
+    return created
 
 
 def person_name(ctx: DemoContext, given: tuple[str, ...], surname: str | None = None) -> str:

@@ -6,8 +6,8 @@ from decimal import Decimal
 from communities import demo_data as data
 from communities.demo_kit import (
     DemoContext,
-    backdate,
     bulk,
+    bulk_dated,
     credit_code,
     mobile,
     weighted,
@@ -151,7 +151,7 @@ def _status_history(ctx: DemoContext) -> None:
             rows.append(_change(org, Status.APPROVED, Status.SUSPENDED, org, None, None))
         elif org.status != Status.SUBMITTED:
             rows.append(_change(org, Status.SUBMITTED, org.status, org, None, None))
-    backdate(OrganizationStatusChange, bulk(OrganizationStatusChange, rows, ctx), "changed_at")
+    bulk_dated(OrganizationStatusChange, rows, ctx, "changed_at")
 
 
 def _change(org, from_status, to_status, reviewer_org, at, reason) -> OrganizationStatusChange:
@@ -236,8 +236,7 @@ def _agreements(ctx: DemoContext) -> None:
             open_pairs.add((org.pk, community.pk))
             venue = _pick_venue(ctx, community) if status == "active" else None
             rows.append(_agreement(ctx, org, community, status, venue=venue))
-    agreements = bulk(Agreement, rows, ctx)
-    backdate(Agreement, agreements, "requested_at")
+    agreements = bulk_dated(Agreement, rows, ctx, "requested_at")
     for agreement in agreements:
         if agreement.status == Agreement.Status.ACTIVE:
             ctx.active_agreements.setdefault(agreement.organization_id, []).append(

@@ -6,8 +6,8 @@ from decimal import Decimal
 from communities import demo_data as data
 from communities.demo_kit import (
     DemoContext,
-    backdate,
     bulk,
+    bulk_dated,
     elder_name,
     mobile,
     resident_id,
@@ -94,8 +94,8 @@ def _community(ctx: DemoContext, *, street, name, code, batch) -> Community:
         residents_60_plus=int(population * rng.uniform(0.13, 0.24)),
         facility_area_m2=Decimal(f"{households * per_100 / 100:.1f}"),
         pilot_batch=batch,
-        latitude=Decimal(f"{min(37.95, max(37.75, lat + rng.uniform(-0.04, 0.04))):.6f}"),
-        longitude=Decimal(f"{min(112.65, max(112.45, lon + rng.uniform(-0.04, 0.04))):.6f}"),
+        latitude=Decimal(f"{min(37.95, max(37.75, lat + rng.uniform(-0.03, 0.03))):.6f}"),
+        longitude=Decimal(f"{min(112.65, max(112.45, lon + rng.uniform(-0.03, 0.03))):.6f}"),
     )
 
 
@@ -150,9 +150,8 @@ def residents_build(ctx: DemoContext) -> None:
     used_ids: set[str] = set()
     rows = [_demo_resident(ctx, used_ids)]
     rows += [_resident(ctx, community, used_ids) for community in homes[1:]]
-    ctx.residents = bulk(Resident, rows, ctx)
+    ctx.residents = bulk_dated(Resident, rows, ctx, "created_at")
     ctx.demo_resident = ctx.residents[0]
-    backdate(Resident, ctx.residents, "created_at")
     _consents(ctx)
     bulk(
         FamilyMember,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from communities import demo_data as data
-from communities.demo_kit import DemoContext, backdate, bulk, weighted
+from communities.demo_kit import DemoContext, bulk, bulk_dated, weighted
 from organizations.models import Organization
 from services.models import (
     ALL_DAYS,
@@ -358,8 +358,7 @@ def _reason(ctx: DemoContext, request, resident) -> str:
 def _save_stories(ctx: DemoContext, book: _Book) -> None:
     requests = bulk(ServiceRequest, [s.request for s in book.stories], ctx)
     served = [s for s in book.stories if s.offering]
-    matches = bulk(Match, [_match(ctx, s) for s in served], ctx)
-    backdate(Match, matches, "proposed_at")
+    matches = bulk_dated(Match, [_match(ctx, s) for s in served], ctx, "proposed_at")
     plans = bulk(VisitPlan, [_plan(s) for s in served if s.recurring], ctx)
     plan_of = {plan.request_id: plan for plan in plans}
     visits = []
@@ -451,4 +450,4 @@ def _feedback(ctx: DemoContext, visits: list, wants_feedback: dict) -> None:
                 created_at=visit.checked_out_at + datetime.timedelta(hours=ctx.rng.randint(1, 30)),
             )
         )
-    backdate(Feedback, bulk(Feedback, rows, ctx), "created_at")
+    bulk_dated(Feedback, rows, ctx, "created_at")
