@@ -55,6 +55,9 @@ class VolunteerTeamForm(forms.ModelForm):
 
 
 class VolunteerForm(forms.ModelForm):
+    hours_served = forms.DecimalField(
+        label=_("累计服务时长（小时）"), min_value=0, max_digits=7, decimal_places=1, initial=0
+    )
     skills = _skills_field()
 
     class Meta:
