@@ -184,9 +184,11 @@ else:
         "data_folder_out": str(CELERY_FILESYSTEM_DIR / "queue"),
         "processed_folder": str(CELERY_FILESYSTEM_DIR / "processed"),
         "store_processed": False,
+        # Exchange tables; kombu's default is "control" in the working directory.
+        "control_folder": str(CELERY_FILESYSTEM_DIR / "control"),
     }
     # kombu does not create these; the web process, worker and beat all need them.
-    for _folder in ("queue", "processed"):
+    for _folder in ("queue", "processed", "control"):
         (CELERY_FILESYSTEM_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "false")
 CELERY_TASK_EAGER_PROPAGATES = True

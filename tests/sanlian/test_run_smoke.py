@@ -12,12 +12,20 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DEADLINE_SECONDS = 30
+# Generous for a loaded CI machine; a normal run takes about 15 s in all.
+DEADLINE_SECONDS = 45
+
+
+@dataclass
+class Demo:
+    process: subprocess.Popen
+    var: Path
 
 
 def free_port() -> int:
@@ -26,15 +34,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until(condition: Callable[[], object], what: str) -> object:
-    """Poll `condition` until it returns something truthy or the deadline passes."""
+def wait_until(condition: Callable[[], object], what: str, demo: Demo) -> object:
+    """Poll `condition` until it returns something truthy, the deadline passes or
+    bin/run-demo exits; a failure shows every log of the run."""
     deadline = time.monotonic() + DEADLINE_SECONDS
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and demo.process.poll() is None:
         result = condition()
         if result:
             return result
         time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    logs = "\n".join(f"--- {log}\n{log.read_text()}" for log in sorted(demo.var.rglob("*.log")))
+    raise AssertionError(f"gave up waiting for {what}\n{logs}")
 
 
 def fetch(url: str) -> tuple[int, str] | None:
@@ -64,9 +74,10 @@ def test_run_demo_serves_login_page_runs_tasks_and_stops_cleanly(tmp_path):
         "VAR_DIR": str(tmp_path / "var"),
         "PYTHON": sys.executable,
     }
-    output = tmp_path / "run-demo.out"
+    output = tmp_path / "var/log/run-demo.log"
+    output.parent.mkdir(parents=True)
     with output.open("w") as out:
-        demo = subprocess.Popen(  # noqa: S603 - our own script
+        process = subprocess.Popen(  # noqa: S603 - our own script
             [ROOT / "bin/run-demo", "--no-seed", "--noreload", "--port", str(port)],
             cwd=ROOT,
             env=env,
@@ -74,9 +85,10 @@ def test_run_demo_serves_login_page_runs_tasks_and_stops_cleanly(tmp_path):
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+    demo = Demo(process=process, var=tmp_path / "var")
     try:
         status, page = wait_until(
-            lambda: fetch(f"http://127.0.0.1:{port}/accounts/login/"), "the login page"
+            lambda: fetch(f"http://127.0.0.1:{port}/accounts/login/"), "the login page", demo
         )
         assert status == 200
         assert "登录三社联动服务平台" in page
@@ -97,12 +109,15 @@ def test_run_demo_serves_login_page_runs_tasks_and_stops_cleanly(tmp_path):
         wait_until(
             lambda: re.search(r"succeeded in .*'run-smoke-test'", worker_log.read_text()),
             "the worker to run the task",
+            demo,
         )
+        # The exchange table lives under VAR_DIR, not in the working directory.
+        assert (tmp_path / "var/celery/control/celery.exchange").exists()
         beat_log = tmp_path / "var/log/celery-beat.log"
-        wait_until(lambda: "beat: Starting" in beat_log.read_text(), "Celery beat to start")
+        wait_until(lambda: "beat: Starting" in beat_log.read_text(), "Celery beat to start", demo)
     finally:
-        demo.send_signal(signal.SIGTERM)
-        demo.wait(timeout=DEADLINE_SECONDS)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=DEADLINE_SECONDS)
 
     pids = [int(pid) for pid in re.findall(r"started \(pid (\d+)\)", output.read_text())]
     assert len(pids) == 2  # worker and beat

@@ -61,6 +61,7 @@ def test_settings_nothing_set_uses_sqlite_and_filesystem_broker(tmp_path):
     # The folders exist before any worker or web process enqueues a task.
     assert (tmp_path / "var/celery/queue").is_dir()
     assert (tmp_path / "var/celery/processed").is_dir()
+    assert s["transport_options"]["control_folder"] == str(tmp_path / "var/celery/control")
 
 
 def test_settings_urls_switch_to_postgresql_and_redis(tmp_path):
