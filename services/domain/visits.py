@@ -32,6 +32,11 @@ from services.models import (
     VisitPlan,
     week_start_of,
 )
+from services.reminders import (
+    reminders_cancel_for_visit,
+    reminders_move_for_visit,
+    reminders_plan_for_visit,
+)
 from socialworkers.models import SocialWorker, Volunteer
 
 VISIT_AUDIT_FIELDS = [
@@ -239,6 +244,7 @@ def visit_schedule(
         staff_member=staff_member,
     )
     _save_visit(visit=visit, actor=actor, before=None, action="create")
+    reminders_plan_for_visit(visit=visit)
     if plan is not None:
         visit_plan_extend(plan=plan)
     _request_follow_visits(service_request=match.request, actor=actor)
@@ -339,6 +345,7 @@ def visit_reschedule(
     before = snapshot(visit, VISIT_AUDIT_FIELDS)
     visit.scheduled_start = scheduled_start
     _save_visit(visit=visit, actor=actor, before=before, action="change", reason=reason)
+    reminders_move_for_visit(visit=visit)
     return visit
 
 
@@ -351,6 +358,7 @@ def visit_cancel(*, visit: Visit, actor, reason: str = "") -> Visit:
     before = snapshot(visit, VISIT_AUDIT_FIELDS)
     visit.status = Visit.Status.CANCELLED
     _save_visit(visit=visit, actor=actor, before=before, action="status", reason=reason)
+    reminders_cancel_for_visit(visit=visit)
     _request_follow_visits(service_request=visit.request, actor=actor)
     return visit
 
