@@ -22,3 +22,6 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "test-media"
+# Tests that let reminders go out never write into the development SMS log.
+SMS_BACKEND = "file"
+SMS_LOG_PATH = VAR_DIR / "test-sms.log"
