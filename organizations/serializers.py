@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from communities.models import Community, Street, Venue
 from organizations.models import Agreement, Category, Organization
+from sanlian.validators import validate_credit_code, validate_mobile
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -41,11 +42,12 @@ class OrganizationRegistrationSerializer(serializers.Serializer):
     """Input of an online registration; the account named here becomes the organization's admin."""
 
     name = serializers.CharField(max_length=100)
-    credit_code = serializers.CharField(max_length=18)
+    # Format checks reuse the model's validators so every bad field is reported at once.
+    credit_code = serializers.CharField(max_length=18, validators=[validate_credit_code])
     category = serializers.ChoiceField(choices=Category.choices)
     legal_representative = serializers.CharField(max_length=30)
     contact_name = serializers.CharField(max_length=30)
-    contact_phone = serializers.CharField(max_length=11)
+    contact_phone = serializers.CharField(max_length=11, validators=[validate_mobile])
     email = serializers.EmailField()
     address = serializers.CharField(max_length=120)
     description = serializers.CharField(required=False, allow_blank=True, default="")

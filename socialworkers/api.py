@@ -79,8 +79,10 @@ class VolunteerTeamViewSet(viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["name", "founded_on"]
 
     def get_queryset(self):
-        return volunteer_teams_visible_to(self.request.user).annotate(
-            member_count=Count("members", distinct=True)
+        return (
+            volunteer_teams_visible_to(self.request.user)
+            .annotate(member_count=Count("members", distinct=True))
+            .order_by("name", "pk")
         )
 
 
