@@ -368,7 +368,8 @@ def visit_cancel(*, visit: Visit, actor, reason: str = "") -> Visit:
 
 def _locked_assigned(*, visit: Visit, actor) -> Visit:
     visit = (
-        Visit.objects.select_for_update()
+        # of=self: PostgreSQL refuses to lock the nullable side of the outer joins.
+        Visit.objects.select_for_update(of=("self",))
         .select_related("social_worker", "volunteer")
         .get(pk=visit.pk)
     )
