@@ -94,7 +94,7 @@ def _wanted_reminders(visit: Visit, now: datetime.datetime) -> dict[tuple, tuple
 
 
 @transaction.atomic
-def _reminders_sync(*, visit: Visit, now: datetime.datetime) -> int:
+def _reminders_sync(*, visit: Visit, now: datetime.datetime, dispatch: bool = True) -> int:
     wanted = _wanted_reminders(visit, now)
     existing = {
         (r.recipient_key, r.channel, r.offset_minutes): r
@@ -124,8 +124,8 @@ def _reminders_sync(*, visit: Visit, now: datetime.datetime) -> int:
     for reminder in created:
         reminder.full_clean(exclude=["visit", "recipient_user"])
     Reminder.objects.bulk_create(created)
-    if any(due_at <= now for _user, due_at in wanted.values()):
-        transaction.on_commit(_dispatch_soon)
+    if dispatch and any(due_at <= now for _user, due_at in wanted.values()):
+        _dispatch_after_commit()
     return len(created)
 
 
@@ -133,6 +133,13 @@ def _dispatch_soon() -> None:
     from services.tasks_reminders import task_dispatch_due_reminders
 
     task_dispatch_due_reminders.delay()
+
+
+def _dispatch_after_commit() -> None:
+    """Send what is due right after the commit, once per transaction however many visits."""
+    pending = getattr(transaction.get_connection(), "run_on_commit", [])
+    if not any(callback[1] is _dispatch_soon for callback in pending):
+        transaction.on_commit(_dispatch_soon)
 
 
 def reminders_plan_for_visit(*, visit: Visit, now: datetime.datetime | None = None) -> int:
@@ -163,7 +170,8 @@ def reminders_plan_missing(*, now: datetime.datetime) -> int:
         .exclude(pk__in=Reminder.objects.values("visit_id"))
         .select_related(*_VISIT_RELATED)
     )
-    return sum(reminders_plan_for_visit(visit=visit, now=now) for visit in visits)
+    # The caller (the dispatch task) sends what is due next; no extra dispatch per visit.
+    return sum(_reminders_sync(visit=visit, now=now, dispatch=False) for visit in visits)
 
 
 _VISIT_RELATED = (
@@ -380,7 +388,7 @@ def reminder_retry(*, reminder: Reminder) -> None:
     Reminder.objects.filter(pk=reminder.pk, status=Status.FAILED).update(
         status=Status.PENDING, attempts=0, next_attempt_at=None, claim_token=None
     )
-    transaction.on_commit(_dispatch_soon)
+    _dispatch_after_commit()
 
 
 def reminder_policy_update(*, offsets: str, actor) -> ReminderPolicy:

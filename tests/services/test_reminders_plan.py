@@ -151,3 +151,13 @@ def test_plan_missing_covers_scheduled_visits_of_the_next_two_days_only(cast, sm
     assert Reminder.objects.filter(visit=soon).exists()
     assert not Reminder.objects.filter(visit__in=[far, done]).exists()
     assert reminders_plan_missing(now=NOON) == 0
+
+
+def test_many_visits_in_one_transaction_dispatch_once(
+    cast, sms_log, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        for _visit in range(3):
+            reminders_plan_for_visit(visit=care_visit(cast, start=later(0.5)).visit)
+    assert len(callbacks) == 1
+    assert set(Reminder.objects.values_list("status", flat=True)) == {Status.SENT}
