@@ -105,7 +105,11 @@ def community_indicators(communities: QuerySet[Community]) -> list[CommunityIndi
         )
         for row in rows
     ]
-    return sorted(indicators, key=lambda item: -item.shortfalls)
+    return sorted(indicators, key=_worst_first)
+
+
+def _worst_first(item: CommunityIndicators) -> tuple:
+    return (-item.shortfalls, item.social_workers, item.facility_ratio or 0)
 
 
 def _pilot_figures(communities: QuerySet[Community]) -> dict:
@@ -152,10 +156,11 @@ def _service_figures(user) -> dict:
     }
 
 
-def _area_figures(user) -> dict:
+def _area_figures(user, *, pilots_only: bool) -> dict:
     """The figures civil-affairs and street staff share, scoped to what the user sees."""
     communities = communities_visible_to(user)
-    indicators = community_indicators(communities)
+    listed = communities.exclude(pilot_batch=PilotBatch.NONE) if pilots_only else communities
+    indicators = community_indicators(listed)
     return {
         **_pilot_figures(communities),
         **_organization_figures(user),
@@ -166,6 +171,7 @@ def _area_figures(user) -> dict:
         "below_social_worker_target": sum(not i.social_workers_met for i in indicators),
         "below_facility_target": sum(not i.facility_met for i in indicators),
         "indicators": indicators,
+        "indicator_total": len(indicators),
         "social_worker_target": SOCIAL_WORKER_TARGET,
         "facility_target": FACILITY_M2_PER_100_HOUSEHOLDS_TARGET,
     }
@@ -175,7 +181,8 @@ def _area_figures(user) -> dict:
 
 
 def _civil_affairs_home(user) -> HomeContext:
-    figures = _area_figures(user)
+    # The city has hundreds of communities; the targets are the pilots' targets.
+    figures = _area_figures(user, pilots_only=True)
     figures["indicators"] = figures["indicators"][:COMMUNITY_LIST_LIMIT]
     return "home/civil_affairs.html", figures
 
@@ -184,7 +191,10 @@ def _street_staff_home(user) -> HomeContext:
     streets = (
         communities_visible_to(user).values_list("street__name", flat=True).distinct().order_by()
     )
-    return "home/street_staff.html", {**_area_figures(user), "street_names": sorted(streets)}
+    return "home/street_staff.html", {
+        **_area_figures(user, pilots_only=False),
+        "street_names": sorted(streets),
+    }
 
 
 def _community_staff_home(user) -> HomeContext:

@@ -103,6 +103,14 @@ def test_home_civil_affairs_lists_communities_below_target_first(client, city):
     assert "未达标（目标 ≥ 30）" in _testid_text(response, "indicator-table")
 
 
+def test_home_civil_affairs_lists_only_pilot_communities(client, city):
+    f.CommunityFactory(name="非试点社区", street=city.east_street)
+    client.force_login(city.civil)
+    response = client.get(reverse("home"))
+    assert "非试点社区" not in _testid_text(response, "indicator-table")
+    assert response.context["indicator_total"] == 2
+
+
 def test_home_street_staff_sees_only_their_street(client, city):
     client.force_login(city.street_staff)
     response = client.get(reverse("home"))
@@ -225,6 +233,8 @@ def test_home_resident_lists_completed_visit_without_rating(client, city):
     client.force_login(city.resident.user)
     response = client.get(reverse("home"))
     assert list(response.context["visits_to_rate"]) == [visit]
+    feedback_url = reverse("services:visit_feedback", args=[visit.pk])
+    assert feedback_url in _testid_text(response, "visits-to-rate")
 
 
 def test_home_dashboard_role_explains_api_use(client, db):
