@@ -1,0 +1,46 @@
+"""Two senders claiming at once on PostgreSQL never get the same reminder."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+
+from services.models import Reminder
+from services.reminders import reminders_claim_due
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_concurrent_claims_are_disjoint_and_complete():
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED claims need PostgreSQL; SQLite serialises writers")
+    visit = f.VisitFactory()
+    due = timezone.now() - datetime.timedelta(minutes=1)
+    Reminder.objects.bulk_create(
+        Reminder(
+            visit=visit, recipient_key="resident:1", channel="sms", offset_minutes=n, due_at=due
+        )
+        for n in range(1, 201)
+    )
+    claimed: list[list[int]] = []
+    start = threading.Barrier(4)
+
+    def sender():
+        start.wait()
+        mine = []
+        while ids := reminders_claim_due(now=timezone.now(), limit=7)[1]:
+            mine += ids
+        claimed.append(mine)
+        connections.close_all()
+
+    threads = [threading.Thread(target=sender) for _sender in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    every = [pk for mine in claimed for pk in mine]
+    assert len(every) == len(set(every)) == 200
+    assert not Reminder.objects.exclude(status="sending").exists()
