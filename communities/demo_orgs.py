@@ -294,7 +294,7 @@ def _social_workers(ctx: DemoContext) -> None:
                     qualification=qualification,
                     certificate_number=_certificate(qualification, year, len(rows) + 1),
                     organization=rng.choice(employers) if rng.random() < 0.6 else None,
-                    active=rng.random() < 0.96,
+                    active=bool(community.pilot_batch) or rng.random() < 0.9,
                 )
             )
             homes.append(community)

@@ -228,7 +228,7 @@ def _request(ctx: DemoContext, resident, service_type, created: datetime.datetim
 def _open_request(ctx: DemoContext, resident) -> ServiceRequest:
     available = [t for t in ctx.service_types.values() if _offerings_for(ctx, resident, t)]
     pool = available if available and ctx.rng.random() < 0.88 else list(ctx.service_types.values())
-    created = ctx.at(ctx.days_ago(ctx.rng.randint(0, 14)), ctx.rng.randint(8, 19))
+    created = ctx.at(ctx.days_ago(ctx.rng.randint(1, 14)), ctx.rng.randint(8, 19))
     return _request(ctx, resident, ctx.rng.choice(pool), created)
 
 
@@ -256,6 +256,7 @@ def _visit_days(ctx: DemoContext, weekday: int, ongoing: bool) -> list[tuple[dat
     if ongoing:
         upcoming = tomorrow + datetime.timedelta(days=(weekday - tomorrow.weekday()) % 7)
         past = [upcoming - week * k for k in range(ctx.rng.randint(0, 3), 0, -1)]
+        past = [day for day in past if day < ctx.today]  # today's hour may not have come yet
         coming = [upcoming + week * k for k in range(ctx.rng.randint(1, 2))]
         return [(d, _past_status(ctx)) for d in past] + [(d, "scheduled") for d in coming]
     last = ctx.days_ago(ctx.rng.randint(2, 120))
@@ -288,7 +289,9 @@ def _served_story(ctx: DemoContext, book: _Book, resident) -> None:
     else:
         book.stories.append(_Story(_open_request(ctx, resident)))
         return
-    created = ctx.at(days[0][0] - datetime.timedelta(days=rng.randint(2, 10)), rng.randint(8, 17))
+    # Asked for a few days before the first visit, and never later than a few days ago.
+    asked = min(days[0][0] - datetime.timedelta(days=rng.randint(3, 10)), ctx.days_ago(2))
+    created = ctx.at(asked, rng.randint(8, 17))
     status = "scheduled" if ongoing else "done"
     request = _request(ctx, resident, service_type, created, status=status)
     request.preferred_days |= 1 << weekday
@@ -435,6 +438,7 @@ def _visits(ctx: DemoContext, story: _Story, match, plan) -> list[Visit]:
 
 
 def _feedback(ctx: DemoContext, visits: list, wants_feedback: dict) -> None:
+    midnight = ctx.at(ctx.today, 0)
     rows = []
     for visit in visits:
         if visit.status != "completed" or not wants_feedback[visit.request_id]:
@@ -442,12 +446,13 @@ def _feedback(ctx: DemoContext, visits: list, wants_feedback: dict) -> None:
         if ctx.rng.random() >= 0.75:
             continue
         rating = weighted(ctx, {5: 55, 4: 30, 3: 10, 2: 3, 1: 2})
+        given = visit.checked_out_at + datetime.timedelta(hours=ctx.rng.randint(1, 24))
         rows.append(
             Feedback(
                 visit=visit,
                 rating=rating,
                 comment=ctx.rng.choice(data.FEEDBACK_COMMENTS[rating]),
-                created_at=visit.checked_out_at + datetime.timedelta(hours=ctx.rng.randint(1, 30)),
+                created_at=min(given, midnight),  # never later than the seed runs
             )
         )
     bulk_dated(Feedback, rows, ctx, "created_at")

@@ -274,6 +274,19 @@ def test_seed_demo_requests_visits_and_feedback_tell_a_consistent_story(small_de
     assert not Match.objects.exclude(status="accepted").exists()
 
 
+def test_seed_demo_history_lies_in_the_past(small_demo):
+    now = timezone.now()
+    assert not ServiceRequest.objects.filter(created_at__gt=now).exists()
+    assert not Visit.objects.filter(checked_out_at__gt=now).exists()
+    assert not Visit.objects.exclude(status="scheduled").filter(scheduled_start__gt=now).exists()
+    assert not Feedback.objects.filter(created_at__gt=now).exists()
+    assert not Match.objects.filter(responded_at__gt=now).exists()
+    assert not Organization.objects.filter(reviewed_at__gt=now).exists()
+    assert not Agreement.objects.filter(requested_at__gt=now).exists()
+    assert not Consent.objects.filter(given_at__gt=now).exists()
+    assert not Agreement.objects.filter(status="active", start_date__gt=now.date()).exists()
+
+
 def test_seed_demo_resident_login_has_the_article_story(small_demo):
     resident = Resident.objects.get(user__username="resident")
     today = timezone.localdate()
