@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils import timezone
 
 from communities import demo_data as data
@@ -93,19 +94,45 @@ def demo_is_seeded() -> bool:
 
 @transaction.atomic
 def demo_reset() -> None:
-    """Delete every domain row, the audit trail and the demo logins."""
-    known = set(_RESET_ORDER)
-    # Models added after this list was written are assumed to be leaves: delete them first.
-    extra = [
-        model
-        for app in _DOMAIN_APPS
-        for model in apps.get_app_config(app).get_models()
-        if model._meta.label not in known
-    ]
-    for model in [*extra, *(apps.get_model(label) for label in _RESET_ORDER)]:
-        model.objects.all().delete()
+    """Delete every domain row, the audit trail and the demo logins.
+
+    Settings-like rows that point at no domain row (a reminder policy, a
+    city-wide allowance rule) are kept.
+    """
+    _delete_rows_of_newer_models()
+    for label in _RESET_ORDER:
+        apps.get_model(label).objects.all().delete()
     AuditEntry.objects.all().delete()
     User.objects.filter(username__in=[login.username for login in DEMO_LOGINS]).delete()
+
+
+def _delete_rows_of_newer_models() -> None:
+    """Models added after _RESET_ORDER was written: delete their rows that hang off domain rows.
+
+    Their order is unknown, so a PROTECT between two of them is retried in a later pass.
+    """
+    known = set(_RESET_ORDER)
+    pending = {}
+    for app in _DOMAIN_APPS:
+        for model in apps.get_app_config(app).get_models():
+            links = Q()
+            for fk in model._meta.concrete_fields:
+                if fk.is_relation and fk.related_model._meta.app_label in _DOMAIN_APPS:
+                    links |= Q(**{f"{fk.name}__isnull": False})
+            if model._meta.label not in known and links:
+                pending[model] = links
+    while pending:
+        progressed = False
+        for model, links in list(pending.items()):
+            try:
+                with transaction.atomic():
+                    model.objects.filter(links).delete()
+            except (ProtectedError, RestrictedError):
+                continue
+            del pending[model]
+            progressed = True
+        if not progressed:
+            raise ProtectedError("demo reset: rows still protected", set(pending))
 
 
 @transaction.atomic

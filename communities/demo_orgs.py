@@ -144,25 +144,27 @@ def _organizations(ctx: DemoContext) -> None:
 def _status_history(ctx: DemoContext) -> None:
     rows = []
     for org in ctx.organizations:
-        rows.append(_change(org, "", Status.SUBMITTED, None, org.submitted_at, ""))
+        rows.append(_change(org, "", Status.SUBMITTED, at=org.submitted_at))
+        reviewed = {"at": org.reviewed_at, "by": org.reviewed_by, "reason": org.review_reason}
         if org.status == Status.SUSPENDED:
             approved_at = org.submitted_at + datetime.timedelta(days=7)
-            rows.append(_change(org, Status.SUBMITTED, Status.APPROVED, org, approved_at, ""))
-            rows.append(_change(org, Status.APPROVED, Status.SUSPENDED, org, None, None))
+            rows.append(
+                _change(org, Status.SUBMITTED, Status.APPROVED, at=approved_at, by=org.reviewed_by)
+            )
+            rows.append(_change(org, Status.APPROVED, Status.SUSPENDED, **reviewed))
         elif org.status != Status.SUBMITTED:
-            rows.append(_change(org, Status.SUBMITTED, org.status, org, None, None))
+            rows.append(_change(org, Status.SUBMITTED, org.status, **reviewed))
     bulk_dated(OrganizationStatusChange, rows, ctx, "changed_at")
 
 
-def _change(org, from_status, to_status, reviewer_org, at, reason) -> OrganizationStatusChange:
-    """One review step; `reviewer_org` given means "as recorded on the organization"."""
+def _change(org, from_status, to_status, *, at, by=None, reason="") -> OrganizationStatusChange:
     return OrganizationStatusChange(
         organization=org,
         from_status=from_status,
         to_status=to_status,
-        changed_by=reviewer_org.reviewed_by if reviewer_org else None,
-        changed_at=at or org.reviewed_at,
-        reason=org.review_reason if reason is None else reason,
+        changed_by=by,
+        changed_at=at,
+        reason=reason,
     )
 
 

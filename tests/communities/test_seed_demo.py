@@ -32,6 +32,7 @@ from sanlian.validators import resident_id_birth_date, validate_credit_code, val
 from services.models import (
     Feedback,
     Match,
+    Notification,
     OfferingWeek,
     OfferingWindow,
     ServiceOffering,
@@ -342,6 +343,18 @@ def test_seed_demo_is_deterministic_for_a_seed(small_demo):
     seed("--reset", "--residents", SMALL, "--seed", "7")
     assert digest() != first
     assert User.objects.filter(username="admin").count() == 1
+
+
+def test_seed_demo_reset_clears_rows_added_while_using_the_demo(small_demo):
+    civil = User.objects.get(username="civil")
+    Notification.objects.create(user=civil, title="测试", body="演示期间产生的通知")
+    visit = Visit.objects.filter(status="completed", feedback__isnull=True).first()
+    Feedback.objects.create(visit=visit, rating=5, given_by=civil)
+    before = Feedback.objects.count()
+    seed("--reset", "--residents", SMALL)
+    assert not Notification.objects.exists()
+    assert Feedback.objects.count() == before - 1
+    assert User.objects.filter(username="civil").count() == 1
 
 
 def test_seed_demo_residents_option_scales(small_demo):
