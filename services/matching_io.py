@@ -183,7 +183,7 @@ def matching_run(
     requests, offerings = matching_candidates(
         street=street, community=community, week_start=week_start
     )
-    proposals = matching.solve(requests, offerings)
+    proposals = matching.solve(requests, offerings, fairness=matching.COMMUNITY_FAIRNESS)
     run = MatchingRun.objects.create(
         street=street, community=community, week_start=week_start, started_by=user
     )

@@ -1,0 +1,1 @@
+"""Benchmarks: each seeds its data, prints lines for people, ends with one JSON line."""

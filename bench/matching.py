@@ -1,0 +1,612 @@
+"""Matching at city scale: the min-cost-flow solver against two greedy baselines.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sanlian_bench .venv/bin/python -m bench.matching
+
+Per size (open requests × offerings) it reports the solver's time, the end-to-end
+time of `services.matching_io.matching_run` on the database (read candidates → solve
+→ write proposals) and that run's peak memory (max RSS of a fresh subprocess), and,
+for the solver and both baselines: requests served, the priority-weighted objective,
+the share of urgent requests served and the worst community's coverage against the
+overall rate. `--sizes 1000x100,5000x500` picks sizes.
+
+The instances are synthetic but shaped like the demo: communities clustered in
+streets, organizations with agreements in their street, offerings listing nearby
+communities, weekly windows, service durations, ~5 % urgent requests, and about
+three places for every four requests, so priorities decide who waits.
+"""
+
+import argparse
+import datetime
+import json
+import math
+import random
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from bench.common import (
+    best_of,
+    database_vendor,
+    django_setup,
+    emit,
+    machine,
+    peak_rss_mib,
+    ratio,
+    say,
+)
+
+SIZES = ((1_000, 100), (5_000, 500), (20_000, 2_000), (50_000, 5_000))
+TARGET_SIZE = (20_000, 2_000)
+TARGETS = {"solver_s": 2.0, "end_to_end_s": 10.0, "peak_rss_mib": 1024.0, "fairness": 0.8}
+WEEK = datetime.date(2026, 3, 9)  # a Monday
+SEED = 20260312
+COMMUNITIES_PER_STREET = 10
+REQUESTS_PER_COMMUNITY = 100
+PLACES_PER_REQUEST = 0.75
+
+# (duration minutes, share of requests, home visit?) — like the demo's service types.
+SERVICE_TYPES = (
+    (30, 14, True),  # haircut
+    (20, 16, True),  # blood pressure
+    (60, 14, True),  # companionship
+    (90, 16, True),  # cleaning
+    (60, 10, True),  # bathing
+    (240, 8, False),  # day care at the community centre
+    (90, 8, False),  # interest class
+    (60, 14, True),  # hotline-dispatched home service
+)
+HOME_WINDOWS = ((510, 690), (840, 1050), (540, 720))
+CLASS_WINDOWS = ((540, 660), (870, 990), (480, 1050))
+REQUEST_HOURS = ((480, 720), (780, 1080), (480, 1080), (540, 1020))
+
+
+@dataclass
+class Instance:
+    requests: list
+    offerings: list
+    communities: dict  # id → (street index, lat, lon)
+    organizations: dict  # id → home community id
+    agreements: list  # (organization id, community id)
+    listed: dict  # offering id → community ids it lists itself
+
+
+# --- the synthetic instance ---------------------------------------------------
+
+
+def instance_build(n_requests: int, n_offerings: int, seed: int = SEED) -> Instance:
+    from services.matching import OfferingInput, RequestInput, Window
+
+    rng = random.Random(seed * 1_000_003 + n_requests)
+    communities = _communities(rng, max(COMMUNITIES_PER_STREET, n_requests // 100))
+    by_street = defaultdict(list)
+    for community_id, (street, _lat, _lon) in communities.items():
+        by_street[street].append(community_id)
+    # Demand differs up to 4 × between communities; organizations settle where it is.
+    demand = {c: 0.5 + 1.5 * rng.random() for c in communities}
+    organizations, agreements = _organizations(rng, max(1, n_offerings // 4), by_street, demand)
+    agreed, orgs_by_street = defaultdict(set), defaultdict(list)
+    for organization_id, home in organizations.items():
+        orgs_by_street[communities[home][0]].append(organization_id)
+    for organization_id, community_id in agreements:
+        agreed[organization_id].add(community_id)
+    places = round(PLACES_PER_REQUEST * n_requests / n_offerings)
+    offerings, listed = [], {}
+    for offering_id in range(1, n_offerings + 1):
+        # Supply follows demand: the venue is where demand is, run by an organization nearby.
+        home = rng.choices(list(demand), list(demand.values()))[0]
+        organization_id = rng.choice(orgs_by_street[communities[home][0]] or list(organizations))
+        type_index = rng.choices(range(len(SERVICE_TYPES)), [t[1] for t in SERVICE_TYPES])[0]
+        duration, _share, home_visit = SERVICE_TYPES[type_index]
+        street = by_street[communities[home][0]]
+        listed[offering_id] = (
+            frozenset([*rng.sample(street, rng.randint(1, min(6, len(street)))), home])
+            if home_visit
+            else frozenset({home})
+        )
+        offerings.append(
+            OfferingInput(
+                id=offering_id,
+                organization_id=organization_id,
+                service_type_id=type_index + 1,
+                served_community_ids=listed[offering_id] | agreed[organization_id],
+                windows=tuple(Window(*w) for w in _windows(rng, home_visit)),
+                remaining=rng.randint(max(1, places // 3), places * 5 // 3 + 1),
+                duration=duration,
+                home_community_id=home,
+                agreement_community_ids=frozenset(agreed[organization_id]),
+                lat=communities[home][1],
+                lon=communities[home][2],
+            )
+        )
+    requests = [
+        _request(RequestInput, rng, request_id, communities, demand)
+        for request_id in range(1, n_requests + 1)
+    ]
+    return Instance(requests, offerings, communities, organizations, agreements, listed)
+
+
+def _communities(rng: random.Random, count: int) -> dict:
+    streets = math.ceil(count / COMMUNITIES_PER_STREET)
+    centres = [(37.78 + 0.2 * rng.random(), 112.45 + 0.2 * rng.random()) for _ in range(streets)]
+    return {
+        c: (
+            (c - 1) // COMMUNITIES_PER_STREET,
+            round(centres[(c - 1) // COMMUNITIES_PER_STREET][0] + rng.uniform(-0.012, 0.012), 6),
+            round(centres[(c - 1) // COMMUNITIES_PER_STREET][1] + rng.uniform(-0.012, 0.012), 6),
+        )
+        for c in range(1, count + 1)
+    }
+
+
+def _organizations(rng: random.Random, count: int, by_street: dict, demand: dict):
+    street_of = {c: s for s, members in by_street.items() for c in members}
+    organizations, agreements = {}, []
+    for organization_id in range(1, count + 1):
+        home = rng.choices(list(demand), list(demand.values()))[0]
+        street = by_street[street_of[home]]
+        organizations[organization_id] = home
+        for community_id in rng.sample(street, rng.randint(1, min(3, len(street)))):
+            agreements.append((organization_id, community_id))
+    return organizations, agreements
+
+
+def _windows(rng: random.Random, home_visit: bool) -> list[tuple[int, int, int]]:
+    if home_visit:
+        start, end = rng.choice(HOME_WINDOWS)
+        days = rng.sample(range(7), rng.randint(2, 5))
+    else:
+        start, end = rng.choice(CLASS_WINDOWS)
+        days = rng.sample(range(5), rng.randint(1, 5))
+    return [(day, start, end) for day in sorted(days)]
+
+
+def _request(RequestInput, rng: random.Random, request_id: int, communities: dict, demand: dict):
+    community_id = rng.choices(list(demand), list(demand.values()))[0]
+    start, end = rng.choice(REQUEST_HOURS)
+    if rng.random() < 0.3:
+        days_mask = 0b1111111
+    else:
+        days_mask = sum(1 << d for d in rng.sample(range(7), rng.randint(1, 3)))
+    _street, lat, lon = communities[community_id]
+    return RequestInput(
+        id=request_id,
+        service_type_id=rng.choices(range(1, 9), [t[1] for t in SERVICE_TYPES])[0],
+        community_id=community_id,
+        days_mask=days_mask,
+        start=start,
+        end=end,
+        urgent=rng.random() < 0.05,
+        living_alone=rng.random() < 0.3,
+        care_level=rng.choices(["self_reliant", "semi_dependent", "dependent"], [60, 25, 15])[0],
+        age=min(int(rng.triangular(60, 100, 72)), 99),
+        days_waited=rng.randint(0, 90),
+        lat=lat,
+        lon=lon,
+    )
+
+
+# --- quality of a set of proposals ---------------------------------------------
+
+
+def quality(instance: Instance, proposals: list) -> dict:
+    from services.matching import priority
+
+    served = {p.request_id for p in proposals}
+    wanted, got = Counter(), Counter()
+    for r in instance.requests:
+        wanted[r.community_id] += 1
+        got[r.community_id] += r.id in served
+    overall = len(served) / len(instance.requests)
+    worst = min(got[c] / wanted[c] for c in wanted)
+    urgent = [r for r in instance.requests if r.urgent]
+    return {
+        "served": len(served),
+        "objective": sum(priority(r) for r in instance.requests if r.id in served),
+        "urgent_served": sum(1 for r in urgent if r.id in served),
+        "urgent_share": round(sum(1 for r in urgent if r.id in served) / len(urgent), 4),
+        "coverage": round(overall, 4),
+        "worst_community_coverage": round(worst, 4),
+        "fairness": round(worst / overall, 3) if overall else None,
+    }
+
+
+def urgent_bounds(instance: Instance) -> dict:
+    """Urgent requests with a feasible offering, and how many of them capacity lets serve at once.
+
+    The second is a max flow on urgent requests alone: the most any plan could serve.
+    """
+    from services.matching import _pair_arrays, solve
+
+    urgent = [r for r in instance.requests if r.urgent]
+    pair_requests, _ = _pair_arrays(urgent, instance.offerings)
+    # With urgent requests only, every unit of flow is worth the same: solve = max flow.
+    return {
+        "urgent": len(urgent),
+        "urgent_feasible": len(set(pair_requests.tolist())),
+        "urgent_max_servable": len(solve(urgent, instance.offerings)),
+    }
+
+
+def community_bound(instance: Instance) -> float:
+    """The lowest coverage any community could reach even if served alone: an upper bound.
+
+    Where offerings near a community are too few, no plan reaches 0.8 × overall there.
+    """
+    from services.matching import solve
+
+    by_community = defaultdict(list)
+    for r in instance.requests:
+        by_community[r.community_id].append(r)
+    return round(
+        min(
+            len(solve(rs, [o for o in instance.offerings if c in o.served_community_ids])) / len(rs)
+            for c, rs in by_community.items()
+        ),
+        4,
+    )
+
+
+def fcfs(instance: Instance) -> list:
+    """First come, first served: longest-waiting first, nearest offering with a place left."""
+    from services.matching import greedy_in_order
+
+    requests = instance.requests
+    order = sorted(range(len(requests)), key=lambda i: (-requests[i].days_waited, requests[i].id))
+    return greedy_in_order(requests, instance.offerings, order)
+
+
+def urgent_first(instance: Instance) -> list:
+    """Most urgent first (by the priority score), nearest feasible offering with a place left."""
+    from services.matching import greedy
+
+    return greedy(instance.requests, instance.offerings)
+
+
+# --- one size --------------------------------------------------------------------
+
+
+def size_run(n_requests: int, n_offerings: int) -> dict:
+    from services.matching import COMMUNITY_FAIRNESS, _pair_arrays, solve
+
+    instance = instance_build(n_requests, n_offerings)
+    arcs = len(_pair_arrays(instance.requests, instance.offerings)[0])
+    repeat = 3 if n_requests <= 20_000 else 1
+    result = {"requests": n_requests, "offerings": n_offerings, "arcs": arcs}
+    result["solver_s"], proposals = best_of(
+        repeat, solve, instance.requests, instance.offerings, fairness=COMMUNITY_FAIRNESS
+    )
+    result["fcfs_s"], by_arrival = best_of(repeat, fcfs, instance)
+    result["urgent_first_s"], by_urgency = best_of(repeat, urgent_first, instance)
+    result["solver"] = quality(instance, proposals)
+    result["fcfs"] = quality(instance, by_arrival)
+    result["urgent_first"] = quality(instance, by_urgency)
+    result.update(urgent_bounds(instance))
+    result["worst_community_bound"] = community_bound(instance)
+    result.update(end_to_end(instance))
+    return result
+
+
+def end_to_end(instance: Instance) -> dict:
+    """Seed the instance into the database, then time matching_run in a fresh process."""
+    began = time.perf_counter()
+    street_id = database_seed(instance)
+    seeded = round(time.perf_counter() - began, 2)
+    child = subprocess.run(  # noqa: S603 - our own interpreter and module, no user input
+        [sys.executable, "-m", "bench.matching", "--matching-run", str(street_id)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    measured = json.loads(child.stdout.strip().splitlines()[-1])
+    return {"seed_s": seeded, **measured}
+
+
+def matching_run_once(street_id: int) -> dict:
+    """In a fresh process: one matching run over the whole street, timed, with its peak memory."""
+    from communities.models import Street
+    from sanlian.models import User
+    from services.matching_io import matching_run
+
+    street = Street.objects.get(pk=street_id)
+    user = User.objects.get(username="bench-staff")
+    baseline_rss = peak_rss_mib()
+    began = time.perf_counter()
+    run = matching_run(user=user, street=street, week_start=WEEK)
+    seconds = round(time.perf_counter() - began, 3)
+    return {
+        "end_to_end_s": seconds,
+        "peak_rss_mib": peak_rss_mib(),
+        "django_rss_mib": baseline_rss,
+        "db_served": run.stats["served"],
+        "db_requests": run.stats["requests"],
+    }
+
+
+# --- seeding the database --------------------------------------------------------
+
+
+def database_seed(instance: Instance) -> int:
+    """Replace the benchmark tables' rows with the instance (bulk inserts); the street's id."""
+    from django.db import transaction
+
+    database_clear()
+    with transaction.atomic():
+        street, communities, venues = _seed_places(instance)
+        types = _seed_service_types()
+        organizations = _seed_organizations(instance, street, communities, venues)
+        _seed_offerings(instance, organizations, types, communities, venues)
+        _seed_requests(instance, types, communities)
+        _seed_user()
+    return street.pk
+
+
+def database_clear() -> None:
+    from django.db import connection
+
+    from communities.models import Community, District, Resident, Street, Venue
+    from organizations.models import Agreement, Organization
+    from sanlian.models import AuditEntry
+    from services.models import Match, MatchingRun, ServiceOffering, ServiceRequest, ServiceType
+
+    models = (Match, MatchingRun, ServiceRequest, Resident, ServiceOffering, Agreement)
+    models += (Organization, Venue, Community, Street, District, ServiceType, AuditEntry)
+    if connection.vendor == "postgresql":
+        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    else:
+        for model in models:
+            model.objects.all().delete()
+
+
+def _seed_places(instance: Instance):
+    from communities.models import Community, District, Street, Venue
+
+    district = District.objects.create(code="140199", name="基准区")
+    # One street holds every community: the run solves the whole instance as one scope.
+    street = Street.objects.create(district=district, code="140199000001", name="基准街道")
+    rows = [
+        Community(
+            street=street,
+            code=f"B{c:08d}",
+            name=f"第{s + 1}片{c}社区",
+            households=3000,
+            population=9000,
+            residents_60_plus=1800,
+            latitude=lat,
+            longitude=lon,
+        )
+        for c, (s, lat, lon) in instance.communities.items()
+    ]
+    communities = dict(zip(instance.communities, Community.objects.bulk_create(rows), strict=True))
+    venues = Venue.objects.bulk_create(
+        Venue(community=c, name="日间照料中心", kind="day_care", area_m2=200, capacity=40)
+        for c in communities.values()
+    )
+    return street, communities, dict(zip(communities, venues, strict=True))
+
+
+def _seed_service_types() -> dict:
+    from services.models import ServiceType
+
+    rows = [
+        ServiceType(
+            code=f"bench-{k}",
+            name=f"基准服务{k}",
+            care_mode="home" if home else "day_care",
+            default_duration_minutes=duration,
+        )
+        for k, (duration, _share, home) in enumerate(SERVICE_TYPES, start=1)
+    ]
+    return dict(zip(range(1, len(rows) + 1), ServiceType.objects.bulk_create(rows), strict=True))
+
+
+def _seed_organizations(instance: Instance, street, communities: dict, venues: dict) -> dict:
+    from django.utils import timezone
+
+    from organizations.models import Agreement, Organization
+
+    rows = [
+        Organization(
+            name=f"基准社会组织{o}",
+            credit_code=f"52140100B{o:09d}",
+            category="public_welfare",
+            legal_representative="王某",
+            contact_name="李某",
+            contact_phone=f"139{o:08d}",
+            email=f"org{o}@example.cn",
+            address="太原市",
+            home_street=street,
+            status=Organization.Status.APPROVED,
+            submitted_at=timezone.now(),
+        )
+        for o in instance.organizations
+    ]
+    organizations = dict(
+        zip(instance.organizations, Organization.objects.bulk_create(rows), strict=True)
+    )
+    Agreement.objects.bulk_create(
+        Agreement(
+            organization=organizations[o],
+            community=communities[c],
+            venue=venues[c],
+            start_date=WEEK - datetime.timedelta(days=90),
+            status=Agreement.Status.ACTIVE,
+        )
+        for o, c in instance.agreements
+    )
+    return organizations
+
+
+def _seed_offerings(instance, organizations, types, communities, venues) -> None:
+    from services.models import OfferingWindow, ServiceOffering
+
+    rows = [
+        ServiceOffering(
+            organization=organizations[o.organization_id],
+            service_type=types[o.service_type_id],
+            venue=venues[o.home_community_id],
+            weekly_capacity=o.remaining,
+        )
+        for o in instance.offerings
+    ]
+    saved = ServiceOffering.objects.bulk_create(rows)
+    saved = {o.id: row for o, row in zip(instance.offerings, saved, strict=True)}
+    OfferingWindow.objects.bulk_create(
+        OfferingWindow(
+            offering=saved[o.id],
+            weekday=w.weekday,
+            start_time=datetime.time(w.start // 60, w.start % 60),
+            end_time=datetime.time(w.end // 60, w.end % 60),
+        )
+        for o in instance.offerings
+        for w in o.windows
+    )
+    through = ServiceOffering.communities.through
+    through.objects.bulk_create(
+        through(serviceoffering_id=saved[o].pk, community_id=communities[c].pk)
+        for o, listed in instance.listed.items()
+        for c in listed
+    )
+
+
+def _seed_requests(instance: Instance, types: dict, communities: dict) -> None:
+    from django.utils import timezone
+
+    from communities.models import Resident
+    from services.models import ServiceRequest
+
+    residents = Resident.objects.bulk_create(
+        (
+            Resident(
+                name=f"居民{r.id}",
+                sex="F" if r.id % 2 else "M",
+                birth_date=WEEK.replace(year=WEEK.year - r.age) - datetime.timedelta(days=1),
+                address="太原市",
+                community=communities[r.community_id],
+                living_situation="alone" if r.living_alone else "with_family",
+                care_level=r.care_level,
+            )
+            for r in instance.requests
+        ),
+        batch_size=5000,
+    )
+    now = timezone.now()
+    ServiceRequest.objects.bulk_create(
+        (
+            ServiceRequest(
+                resident=resident,
+                service_type=types[r.service_type_id],
+                preferred_days=r.days_mask,
+                preferred_start=datetime.time(r.start // 60, r.start % 60),
+                preferred_end=datetime.time(r.end // 60, r.end % 60),
+                urgent=r.urgent,
+                created_at=now - datetime.timedelta(days=r.days_waited),
+            )
+            for r, resident in zip(instance.requests, residents, strict=True)
+        ),
+        batch_size=5000,
+    )
+
+
+def _seed_user() -> None:
+    from sanlian.models import User
+
+    User.objects.update_or_create(username="bench-staff", defaults={"role": "street_staff"})
+
+
+# --- the report --------------------------------------------------------------------
+
+
+def growth_exponent(rows: list[dict]) -> float | None:
+    """Least-squares slope of log(solver time) on log(arcs)."""
+    points = [(math.log(r["arcs"]), math.log(r["solver_s"])) for r in rows if r["solver_s"] > 0]
+    if len(points) < 2:
+        return None
+    mean_x = sum(x for x, _ in points) / len(points)
+    mean_y = sum(y for _, y in points) / len(points)
+    num = sum((x - mean_x) * (y - mean_y) for x, y in points)
+    den = sum((x - mean_x) ** 2 for x, _ in points)
+    return round(num / den, 3) if den else None
+
+
+def size_report(row: dict) -> None:
+    say(
+        f"{row['requests']:>6} × {row['offerings']:<5} arcs {row['arcs']:>8}  "
+        f"solver {row['solver_s']:.3f}s (fcfs {row['fcfs_s']:.3f}s, "
+        f"urgent-first {row['urgent_first_s']:.3f}s)  end-to-end {row['end_to_end_s']:.2f}s  "
+        f"peak {row['peak_rss_mib']:.0f} MiB"
+    )
+    for name in ("solver", "fcfs", "urgent_first"):
+        q = row[name]
+        say(
+            f"    {name:<13} served {q['served']:>6}  objective {q['objective']:>9}"
+            f" ({ratio(q['objective'], row['fcfs']['objective']):.3f} × fcfs)"
+            f"  urgent {q['urgent_served']}/{row['urgent']}"
+            f"  worst community {q['worst_community_coverage']:.2f} vs {q['coverage']:.2f}"
+        )
+    say(
+        f"    urgent with a feasible offering {row['urgent_feasible']}, "
+        f"servable at once {row['urgent_max_servable']}; "
+        f"the worst community could reach at most {row['worst_community_bound']:.2f} alone"
+    )
+
+
+def checks(rows: list[dict], exponent: float | None) -> dict:
+    at = [r for r in rows if (r["requests"], r["offerings"]) == TARGET_SIZE]
+    if not at:
+        return {}
+    r = at[0]
+    solver = r["solver"]
+    return {
+        "solver_le_2s": r["solver_s"] <= TARGETS["solver_s"],
+        "end_to_end_le_10s": r["end_to_end_s"] <= TARGETS["end_to_end_s"],
+        "peak_memory_le_1gib": r["peak_rss_mib"] <= TARGETS["peak_rss_mib"],
+        "objective_ge_baselines": solver["objective"]
+        >= max(r["fcfs"]["objective"], r["urgent_first"]["objective"]),
+        "feasible_urgent_served": solver["urgent_served"] == r["urgent_max_servable"],
+        "worst_community_ge_0_8_overall": (solver["fairness"] or 0) >= TARGETS["fairness"],
+        "growth_le_arcs_1_5": exponent is not None and exponent <= 1.5,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", help="e.g. 1000x100,20000x2000")
+    parser.add_argument("--matching-run", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    django_setup()
+    if args.matching_run:
+        emit(matching_run_once(args.matching_run))
+        return
+    sizes = SIZES
+    if args.sizes:
+        sizes = [tuple(int(x) for x in s.split("x")) for s in args.sizes.split(",")]
+    say(
+        f"matching benchmark on {database_vendor()}, {machine()['cpu']}, {machine()['cores']} cores"
+    )
+    rows = []
+    for n_requests, n_offerings in sizes:
+        rows.append(size_run(n_requests, n_offerings))
+        size_report(rows[-1])
+    exponent = growth_exponent(rows)
+    say(f"solver time grows as arcs^{exponent} (target ≤ 1.5)")
+    verdict = checks(rows, exponent)
+    for name, ok in verdict.items():
+        say(f"  {'PASS' if ok else 'FAIL'}  {name}")
+    emit(
+        {
+            "benchmark": "matching",
+            "database": database_vendor(),
+            "machine": machine(),
+            "sizes": rows,
+            "growth_exponent": exponent,
+            "checks": verdict,
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
