@@ -9,6 +9,7 @@ from services.models import (
     OfferingWeek,
     OfferingWindow,
     Reminder,
+    ReminderPolicy,
     ServiceOffering,
     ServiceRequest,
     ServiceType,
@@ -157,3 +158,11 @@ class OfferingWindowAdmin(admin.ModelAdmin):
     list_display = ("offering", "weekday", "start_time", "end_time")
     list_filter = ("weekday",)
     raw_id_fields = ("offering",)
+
+
+@admin.register(ReminderPolicy)
+class ReminderPolicyAdmin(admin.ModelAdmin):
+    """The one row (pk=1) of reminder offsets; also edited at /notifications/reminder-policy/."""
+
+    list_display = ("offsets", "updated_at", "updated_by")
+    readonly_fields = ("updated_at", "updated_by")
