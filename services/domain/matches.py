@@ -183,6 +183,23 @@ def _free(match: Match, status: str, *, actor, note: str) -> Match:
 
 
 @transaction.atomic
+def matches_withdraw_for_request(*, service_request: ServiceRequest, actor, reason: str) -> int:
+    """Withdraw a request's live matches (it was cancelled), freeing the places they held."""
+    live = service_request.matches.select_for_update().filter(
+        status__in=(Match.Status.PROPOSED, *Match.HOLDING)
+    )
+    count = 0
+    for match in live:
+        before = snapshot(match, _MATCH_FIELDS)
+        if match.status in Match.HOLDING:
+            _release_place(match)
+        match.status = Match.Status.WITHDRAWN
+        _save_match(match, before, actor=actor, reason=reason)
+        count += 1
+    return count
+
+
+@transaction.atomic
 def match_decline(*, match: Match, user, reason: str) -> Match:
     """The organization turns a confirmed match down; the place is freed, the request reopens."""
     match = _locked(match)

@@ -4,16 +4,14 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Resident
 from sanlian.audit import audit_record, snapshot
 from sanlian.models import STAFF_ROLES, Role
+from services.domain.matches import matches_withdraw_for_request
 from services.models import (
-    Match,
-    OfferingWeek,
     RequestChannel,
     ServiceRequest,
     ServiceType,
@@ -112,26 +110,6 @@ def _may_cancel(*, service_request: ServiceRequest, actor) -> bool:
     return False
 
 
-def _release_matches(*, service_request: ServiceRequest) -> None:
-    """Withdraw the request's live matches and give back the capacity they held."""
-    for match in service_request.matches.select_for_update().filter(
-        status__in=(Match.Status.PROPOSED, *Match.HOLDING)
-    ):
-        if match.status in Match.HOLDING:
-            OfferingWeek.objects.filter(
-                offering_id=match.offering_id, week_start=match.week_start, reserved__gt=0
-            ).update(reserved=F("reserved") - 1)
-        match.status = Match.Status.WITHDRAWN
-        match.save(update_fields=["status"])
-        audit_record(
-            actor=None,
-            instance=match,
-            action="status",
-            after={"status": match.status},
-            reason=str(_("服务需求已取消")),
-        )
-
-
 @transaction.atomic
 def request_cancel(*, service_request: ServiceRequest, actor, reason: str = "") -> ServiceRequest:
     """Cancel an open or matched request; matches are withdrawn and their places freed."""
@@ -149,7 +127,9 @@ def request_cancel(*, service_request: ServiceRequest, actor, reason: str = "") 
     service_request.cancel_reason = reason.strip()[:200]
     service_request.full_clean()
     service_request.save()
-    _release_matches(service_request=service_request)
+    matches_withdraw_for_request(
+        service_request=service_request, actor=actor, reason=str(_("服务需求已取消"))
+    )
     audit_record(
         actor=actor,
         instance=service_request,
