@@ -25,3 +25,15 @@ app.conf.beat_schedule["extend-visit-plans"] = {
     "task": "services.extend_visit_plans",
     "schedule": 24 * 60 * 60,
 }
+# Residents who withdrew consent are anonymised after ANONYMISE_AFTER_DAYS (communities/tasks.py).
+app.conf.beat_schedule["anonymise-withdrawn-residents"] = {
+    "task": "communities.anonymise_withdrawn",
+    "schedule": 24 * 60 * 60,
+}
+# Monetary care: credit the current month's allowances (services/tasks_allowances.py); a daily
+# run is safe, each resident gets one credit per rule and month.
+app.autodiscover_tasks(related_name="tasks_allowances")
+app.conf.beat_schedule["credit-monthly-allowances"] = {
+    "task": "services.credit_monthly_allowances",
+    "schedule": 24 * 60 * 60,
+}

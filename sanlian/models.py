@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sanlian.masking import mask_phone
@@ -80,3 +81,168 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.object_repr}"
+
+
+class AccessLog(models.Model):
+    """One read of a resident's personal data: a reveal, an export or a detail-page view.
+
+    Reads are logged apart from AuditEntry (changes) so the history of a record stays
+    readable and the access log can be searched and kept on its own schedule.
+    """
+
+    class Kind(models.TextChoices):
+        VIEW = "view", _("查看详情")
+        REVEAL = "reveal", _("查看完整号码")
+        EXPORT = "export", _("导出个人信息")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="access_logs",
+    )
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    resident = models.ForeignKey(
+        "communities.Resident",
+        verbose_name=_("居民"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="access_logs",
+    )
+    field = models.CharField(_("字段"), max_length=40, blank=True)
+    purpose = models.CharField(_("用途"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("敏感信息访问记录")
+        verbose_name_plural = _("敏感信息访问记录")
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="view") | ~Q(purpose=""), name="accesslog_purpose_stated"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.resident_id}"
+
+
+class BackgroundJob(models.Model):
+    """Long work run by a Celery worker, with progress a page can poll (htmx, every second)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("进行中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class ExportJob(BackgroundJob):
+    """One export of a list (CSV or XLSX), masked and scoped to its owner; see sanlian/exports.py.
+
+    Small CSV exports are answered at once and recorded here as done without a file;
+    the others are written under MEDIA_ROOT/exports/ and downloaded only by the owner.
+    """
+
+    class Kind(models.TextChoices):
+        ORGANIZATIONS = "organizations", _("社会组织")
+        RESIDENTS = "residents", _("老年居民")
+        REQUESTS = "requests", _("服务需求")
+        VISITS = "visits", _("上门服务")
+        INDICATORS = "indicators", _("社区指标")
+
+    class Format(models.TextChoices):
+        CSV = "csv", _("CSV（Excel 可直接打开）")
+        XLSX = "xlsx", _("Excel 工作簿（XLSX）")
+
+    kind = models.CharField(_("内容"), max_length=20, choices=Kind.choices)
+    file_format = models.CharField(_("格式"), max_length=4, choices=Format.choices)
+    purpose = models.CharField(_("用途"), max_length=200, blank=True)
+    row_count = models.PositiveIntegerField(_("行数"), default=0)
+    # Relative to MEDIA_ROOT; empty for exports answered at once.
+    file_path = models.CharField(_("文件"), max_length=255, blank=True)
+
+    class Meta(BackgroundJob.Meta):
+        verbose_name = _("导出任务")
+        verbose_name_plural = _("导出任务")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="exportjob_progress_at_most_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.get_file_format_display()} #{self.pk}"
+
+
+class MatchingJob(BackgroundJob):
+    """One run of matching requested from a page; the worker stores its MatchingRun here.
+
+    Kept beside ExportJob (not in services) because both share the polling pages.
+    """
+
+    street = models.ForeignKey(
+        "communities.Street",
+        verbose_name=_("街道"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    community = models.ForeignKey(
+        "communities.Community",
+        verbose_name=_("社区"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    week_start = models.DateField(_("服务周"))
+    run = models.ForeignKey(
+        "services.MatchingRun",
+        verbose_name=_("匹配批次"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta(BackgroundJob.Meta):
+        verbose_name = _("匹配任务")
+        verbose_name_plural = _("匹配任务")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="matchingjob_progress_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(street__isnull=True, community__isnull=False)
+                | Q(street__isnull=False, community__isnull=True),
+                name="matchingjob_one_scope",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.street or self.community} {self.week_start}"

@@ -75,3 +75,18 @@ MENU += (
     NavItem(_("服务项目"), "organizations:offering_list", frozenset({Role.ORGANIZATION})),
     NavItem(_("入驻协议"), "organizations:agreement_list", _STAFF | {Role.ORGANIZATION}),
 )
+
+# Monetary elderly care: allowances, accounts, monthly settlement (services/urls_allowances.py).
+MENU += (
+    NavItem(_("养老补贴"), "allowances:my_account", frozenset({Role.RESIDENT, Role.FAMILY})),
+    NavItem(_("补贴账户"), "allowances:account_list", _STAFF),
+    NavItem(_("补贴规则"), "allowances:rule_list", _STAFF),
+    NavItem(_("月度结算"), "allowances:statement_list", _STAFF | {Role.ORGANIZATION}),
+    NavItem(_("结算汇总"), "allowances:area_totals", frozenset({Role.CIVIL_AFFAIRS})),
+)
+
+# Residents' personal data and audit pages (communities/views_privacy.py, sanlian/views_audit.py).
+MENU += (
+    NavItem(_("老年居民"), "communities:resident_list", _STAFF),
+    NavItem(_("审计记录"), "audit:list", frozenset({Role.CIVIL_AFFAIRS, Role.STREET_STAFF})),
+)

@@ -122,6 +122,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+# A PostgreSQL streaming replica for statistics reads (sanlian/routers.py); optional.
+if os.getenv("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.getenv("DATABASE_REPLICA_URL"),
+        conn_max_age=envint("DB_CONN_MAX_AGE", "60"),
+        conn_health_checks=True,
+    )
+    # Tests have no replica: the alias reads the test copy of default.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["sanlian.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.getenv("REDIS_URL", "")
@@ -291,3 +301,6 @@ ESCALATION_CHECKIN_GRACE_MINUTES = envint("ESCALATION_CHECKIN_GRACE_MINUTES", "3
 ESCALATION_UNMATCHED_DAYS = envint("ESCALATION_UNMATCHED_DAYS", "3")
 # Lets an isolated worker (the reminder kill test) use a queue of its own on a shared Redis.
 CELERY_TASK_DEFAULT_QUEUE = os.getenv("CELERY_TASK_DEFAULT_QUEUE", "celery")
+
+# Privacy (communities/privacy.py): a resident who withdrew consent is anonymised after this grace.
+ANONYMISE_AFTER_DAYS = 30

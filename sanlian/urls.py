@@ -26,6 +26,7 @@ urlpatterns = [
     path("matching/", include("services.urls_matching")),
     path("api/v1/", include("sanlian.api.urls")),
     path("notifications/", include("services.urls_notifications")),
+    path("allowances/", include("services.urls_allowances")),
 ]
 
 if settings.DEBUG:

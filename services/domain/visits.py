@@ -19,9 +19,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from communities.privacy import care_stopped
 from organizations.models import OrganizationMember
 from sanlian.audit import audit_record, snapshot
 from sanlian.models import STAFF_ROLES, Role
+from services.domain.allowances import visit_charge
 from services.models import (
     CareMode,
     Feedback,
@@ -204,6 +206,9 @@ def visit_schedule(
     _check_organizer(actor=actor, offering=offering)
     if match.status != Match.Status.ACCEPTED:
         raise ValidationError(_("只有组织已接受的匹配才能排期。"))
+    if care_stopped(match.request.resident):
+        # PIPL art. 13: no new care records once consent is withdrawn.
+        raise ValidationError(_("该居民已撤回知情同意（或已匿名化），不能安排上门服务。"))
     if (
         match.visits.filter(status__in=PENDING).exists()
         or match.request.plans.filter(active=True).exists()
@@ -267,7 +272,7 @@ def visit_plan_extend(*, plan: VisitPlan, horizon_weeks: int = 4) -> list[Visit]
     """
     plan = VisitPlan.objects.select_for_update().get(pk=plan.pk)
     today = timezone.localdate()
-    if not plan.active:
+    if not plan.active or care_stopped(plan.request.resident):
         return []
     if plan.until is not None and plan.until < today:
         plan.active = False
@@ -421,6 +426,8 @@ def visit_complete(*, visit: Visit, actor, service_log: str = "") -> Visit:
         visit.checked_out_at = max(timezone.now(), visit.checked_in_at)
     visit.status = Visit.Status.COMPLETED
     _save_visit(visit=visit, actor=actor, before=before, action="status")
+    # Monetary care: charge the allowance / record the co-payment in the same transaction.
+    visit_charge(visit=visit, actor=actor)
     _request_follow_visits(service_request=visit.request, actor=actor)
     return visit
 

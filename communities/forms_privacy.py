@@ -1,0 +1,79 @@
+"""Forms of the resident privacy pages: reveal, export, correction, withdrawal, anonymisation."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from communities.models import Resident
+from communities.privacy import REVEALABLE
+
+PURPOSE_HELP = _("例如：热线回拨确认身份。用途会记入访问记录。")
+
+
+class ResidentSearchForm(forms.Form):
+    q = forms.CharField(label=_("姓名"), required=False)
+
+
+class RevealForm(forms.Form):
+    field = forms.ChoiceField(label=_("查看哪项"), choices=list(REVEALABLE.items()))
+    purpose = forms.CharField(label=_("用途"), max_length=200, help_text=PURPOSE_HELP)
+
+
+class ExportForm(forms.Form):
+    format = forms.ChoiceField(label=_("格式"), choices=[("json", "JSON"), ("csv", "CSV")])
+    purpose = forms.CharField(
+        label=_("用途"), max_length=200, help_text=_("例如：居民本人申请查阅个人信息。")
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("原因"), max_length=200)
+
+
+class CorrectionForm(forms.ModelForm):
+    """Identifiers are never filled in: left empty they stay as they are."""
+
+    KEEP_IF_EMPTY = ("id_number", "phone", "emergency_contact_phone")
+    reason = forms.CharField(label=_("更正原因"), max_length=200)
+
+    class Meta:
+        model = Resident
+        fields = [
+            "name",
+            "sex",
+            "birth_date",
+            "id_number",
+            "phone",
+            "address",
+            "living_situation",
+            "care_level",
+            "low_income",
+            "emergency_contact_name",
+            "emergency_contact_phone",
+        ]
+        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, instance: Resident, **kwargs):
+        super().__init__(*args, instance=instance, **kwargs)
+        for name in self.KEEP_IF_EMPTY:
+            masked = getattr(instance, f"masked_{name}", "") or _mask_of(instance, name)
+            self.initial[name] = ""
+            self.fields[name].required = False
+            self.fields[name].widget.attrs["placeholder"] = masked
+            self.fields[name].help_text = _("留空表示不修改；当前：%(value)s") % {"value": masked}
+
+    def _post_clean(self):
+        # Validation of the whole resident happens in the domain function (full_clean).
+        pass
+
+    def changes(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self._meta.fields}
+        for name in self.KEEP_IF_EMPTY:
+            if not data[name]:
+                data.pop(name)
+        return data
+
+
+def _mask_of(instance: Resident, name: str) -> str:
+    from sanlian.masking import mask_phone
+
+    return mask_phone(getattr(instance, name))

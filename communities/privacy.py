@@ -1,0 +1,345 @@
+"""A resident's personal data under PIPL: reveal, access export, correction, withdrawal of
+consent and anonymisation. Every read of a full identifier lands in the access log.
+
+Where full values may appear (decided here, tested in tests/privacy/):
+- the reveal response, to staff in scope who state a purpose, one field at a time;
+- the access export (PIPL art. 45, the resident's right to a copy of their data), made by
+  staff in scope with a stated purpose. Nowhere else: pages, lists, API, logs, history,
+  messages and tasks carry masked values only.
+"""
+
+import datetime
+import json
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from communities.domain import RESIDENT_AUDIT_FIELDS
+from communities.models import Consent, Resident
+from communities.queries import residents_visible_to
+from sanlian.audit import audit_record, snapshot
+from sanlian.masking import mask_id_number, mask_phone
+from sanlian.models import STAFF_ROLES, AccessLog, AuditEntry
+
+ANONYMISED_NAME = "已匿名"
+REVEALABLE = {
+    "id_number": _("身份证号码"),
+    "phone": _("联系电话"),
+    "emergency_contact_phone": _("紧急联系人电话"),
+}
+# What staff may correct on the resident's behalf (PIPL art. 46).
+CORRECTABLE = [
+    "name",
+    "sex",
+    "birth_date",
+    "id_number",
+    "phone",
+    "address",
+    "living_situation",
+    "care_level",
+    "low_income",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+]
+
+
+def privacy_may_act(*, actor, resident: Resident) -> bool:
+    """Government staff whose scope holds the resident (the hotline, civil affairs)."""
+    return (
+        actor.is_authenticated
+        and actor.role in STAFF_ROLES
+        and residents_visible_to(actor).filter(pk=resident.pk).exists()
+    )
+
+
+def _require(*, actor, resident: Resident) -> None:
+    if not privacy_may_act(actor=actor, resident=resident):
+        raise PermissionDenied
+
+
+def _purpose(purpose: str) -> str:
+    purpose = (purpose or "").strip()
+    if len(purpose) < 4:
+        raise ValidationError({"purpose": _("请说明用途（至少4个字），将记入访问记录。")})
+    return purpose[:200]
+
+
+def access_log_record(*, actor, resident: Resident, kind: str, field: str = "", purpose: str = ""):
+    return AccessLog.objects.create(
+        actor=actor, resident=resident, kind=kind, field=field, purpose=purpose
+    )
+
+
+def resident_view_log(*, actor, resident: Resident) -> None:
+    """A staff member opened the resident's detail page (masked values only)."""
+    access_log_record(actor=actor, resident=resident, kind=AccessLog.Kind.VIEW)
+
+
+@transaction.atomic
+def resident_reveal(*, actor, resident: Resident, field: str, purpose: str) -> str:
+    """The full value of one identifier, logged with who, when, which field and why."""
+    _require(actor=actor, resident=resident)
+    if field not in REVEALABLE:
+        raise ValidationError({"field": _("只能查看身份证号码或电话号码。")})
+    purpose = _purpose(purpose)
+    access_log_record(
+        actor=actor, resident=resident, kind=AccessLog.Kind.REVEAL, field=field, purpose=purpose
+    )
+    return getattr(resident, field) or ""
+
+
+def _rows(queryset, fields: list[str]) -> list[dict]:
+    return [{name: _plain(getattr(row, name)) for name in fields} for row in queryset]
+
+
+def _plain(value):
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _held_about(resident: Resident) -> dict:
+    requests = resident.requests.select_related("service_type").order_by("pk")
+    from services.models import Feedback, Match, Visit
+
+    return {
+        "resident": {name: _plain(getattr(resident, name)) for name in ["pk", *CORRECTABLE]}
+        | {"community": resident.community.name, "created_at": _plain(resident.created_at)},
+        "consents": _rows(
+            resident.consents.order_by("given_at"),
+            ["given_by", "guardian_name", "channel", "given_at", "withdrawn_at"],
+        ),
+        "family_members": _rows(
+            resident.family_members.select_related("user"), ["user", "relationship"]
+        ),
+        "requests": _rows(
+            requests,
+            ["pk", "service_type", "status", "urgent", "channel", "notes", "created_at"],
+        ),
+        "matches": _rows(
+            Match.objects.filter(request__resident=resident).select_related("offering"),
+            ["pk", "request_id", "offering", "status", "reason", "week_start"],
+        ),
+        "visits": _rows(
+            Visit.objects.filter(request__resident=resident).order_by("scheduled_start"),
+            ["pk", "request_id", "scheduled_start", "status", "service_log"],
+        ),
+        "feedback": _rows(
+            Feedback.objects.filter(visit__request__resident=resident),
+            ["visit_id", "rating", "comment"],
+        ),
+        "history": _rows(
+            resident_history(resident=resident),
+            ["at", "actor", "action", "object_type", "object_id", "changes", "reason"],
+        ),
+    }
+
+
+@transaction.atomic
+def resident_export(*, actor, resident: Resident, purpose: str) -> dict:
+    """Everything held about the resident, full values included, for an access request."""
+    _require(actor=actor, resident=resident)
+    purpose = _purpose(purpose)
+    access_log_record(actor=actor, resident=resident, kind=AccessLog.Kind.EXPORT, purpose=purpose)
+    return _held_about(resident)
+
+
+def _history_filter(resident: Resident) -> Q:
+    from services.models import Match, ServiceRequest, Visit
+
+    request_ids = ServiceRequest.objects.filter(resident=resident).values_list("pk", flat=True)
+    objects = {
+        "communities.resident": [resident.pk],
+        "services.servicerequest": list(request_ids),
+        "services.match": list(
+            Match.objects.filter(request_id__in=request_ids).values_list("pk", flat=True)
+        ),
+        "services.visit": list(
+            Visit.objects.filter(request_id__in=request_ids).values_list("pk", flat=True)
+        ),
+    }
+    condition = Q(pk__in=[])
+    for object_type, ids in objects.items():
+        condition |= Q(object_type=object_type, object_id__in=[str(pk) for pk in ids])
+    return condition
+
+
+def resident_history(*, resident: Resident) -> QuerySet[AuditEntry]:
+    """History entries about the resident and their requests, matches and visits."""
+    return AuditEntry.objects.filter(_history_filter(resident)).select_related("actor")
+
+
+@transaction.atomic
+def resident_correct(*, actor, resident: Resident, reason: str, **changes) -> Resident:
+    """Correct the resident's data on their request; the history keeps masked old values."""
+    _require(actor=actor, resident=resident)
+    if resident.anonymised_at is not None:
+        raise ValidationError(_("该居民信息已匿名化，不能再修改。"))
+    unknown = set(changes) - set(CORRECTABLE)
+    if unknown:
+        raise ValidationError(_("不能修改这些字段：%(fields)s") % {"fields": ", ".join(unknown)})
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    before = snapshot(resident, RESIDENT_AUDIT_FIELDS)
+    for name, value in changes.items():
+        setattr(resident, name, value.strip() if isinstance(value, str) else value)
+    resident.id_number = resident.id_number or None
+    resident.full_clean()
+    resident.save()
+    audit_record(
+        actor=actor,
+        instance=resident,
+        action=AuditEntry.Action.CHANGE,
+        before=before,
+        after=snapshot(resident, RESIDENT_AUDIT_FIELDS),
+        reason=reason.strip() or str(_("居民要求更正个人信息")),
+    )
+    return resident
+
+
+def consent_current(resident: Resident) -> Consent | None:
+    return resident.consents.filter(withdrawn_at__isnull=True, given_at__lte=timezone.now()).first()
+
+
+def care_stopped(resident: Resident) -> bool:
+    """Consent was withdrawn (and not given again), or the resident is anonymised.
+
+    Filing a request already demands a current consent (services.domain.requests); this
+    guards the records that follow a request: visits and weekly plans.
+    """
+    if resident.anonymised_at is not None:
+        return True
+    consents = resident.consents.all()
+    return consents.exists() and not consents.filter(withdrawn_at__isnull=True).exists()
+
+
+@transaction.atomic
+def consent_withdraw(*, actor, resident: Resident, reason: str = "") -> Resident:
+    """Withdraw consent: no new care records from now on, open requests are cancelled,
+    weekly plans stop, and the resident is anonymised after ANONYMISE_AFTER_DAYS."""
+    from services.domain.requests import CANCELLABLE, request_cancel
+    from services.domain.visits import visit_plan_stop
+    from services.models import VisitPlan
+
+    _require(actor=actor, resident=resident)
+    now = timezone.now()
+    if not resident.consents.filter(withdrawn_at__isnull=True).update(withdrawn_at=now):
+        raise ValidationError(_("该居民当前没有有效的知情同意。"))
+    note = reason.strip() or str(_("居民撤回知情同意"))
+    for service_request in resident.requests.filter(status__in=CANCELLABLE):
+        request_cancel(service_request=service_request, actor=actor, reason=note)
+    for plan in VisitPlan.objects.filter(request__resident=resident, active=True):
+        visit_plan_stop(plan=plan, actor=actor)
+    audit_record(
+        actor=actor,
+        instance=resident,
+        action=AuditEntry.Action.CHANGE,
+        after={"consent": "withdrawn"},
+        reason=note,
+    )
+    return resident
+
+
+def anonymise_due_on(resident: Resident) -> datetime.date | None:
+    """When a resident without current consent will be anonymised, or None."""
+    if resident.anonymised_at is not None or consent_current(resident) is not None:
+        return None
+    withdrawn = resident.consents.aggregate(last=Max("withdrawn_at"))["last"]
+    if withdrawn is None:
+        return None
+    return timezone.localdate(withdrawn) + datetime.timedelta(days=settings.ANONYMISE_AFTER_DAYS)
+
+
+def residents_due_for_anonymisation(*, now: datetime.datetime) -> QuerySet[Resident]:
+    cutoff = now - datetime.timedelta(days=settings.ANONYMISE_AFTER_DAYS)
+    current = Consent.objects.filter(withdrawn_at__isnull=True).values("resident_id")
+    return (
+        Resident.objects.filter(anonymised_at__isnull=True)
+        .exclude(pk__in=current)
+        .annotate(last_withdrawn=Max("consents__withdrawn_at"))
+        .filter(last_withdrawn__lte=cutoff)
+    )
+
+
+def _scrub(text: str, values: list[str]) -> str:
+    for value in values:
+        text = text.replace(value, ANONYMISED_NAME)
+    return text
+
+
+def _personal_values(resident: Resident) -> list[str]:
+    values = [
+        resident.name,
+        resident.address,
+        resident.emergency_contact_name,
+        resident.id_number or "",
+        mask_id_number(resident.id_number),
+        resident.phone,
+        mask_phone(resident.phone),
+        resident.emergency_contact_phone,
+        mask_phone(resident.emergency_contact_phone),
+    ]
+    # Longest first, so a full number is replaced before a value it contains.
+    return sorted({value for value in values if len(value) >= 2}, key=len, reverse=True)
+
+
+def _scrub_history(resident: Resident) -> None:
+    values = _personal_values(resident)
+    entries = AuditEntry.objects.filter(
+        _history_filter(resident) | Q(object_repr__contains=resident.name)
+    )
+    for entry in entries:
+        entry.changes = json.loads(_scrub(json.dumps(entry.changes, ensure_ascii=False), values))
+        entry.object_repr = _scrub(entry.object_repr, values)
+        entry.reason = _scrub(entry.reason, values)
+        entry.save(update_fields=["changes", "object_repr", "reason"])
+
+
+@transaction.atomic
+def resident_anonymise(*, actor, resident: Resident, reason: str) -> Resident:
+    """Erase the resident's identity in the resident row, their account and the history.
+
+    Service records stay (statistics), tied to a person nobody can identify any more.
+    `actor` is None when the scheduled task runs after a withdrawal of consent.
+    """
+    if actor is not None:
+        _require(actor=actor, resident=resident)
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    if resident.anonymised_at is not None:
+        raise ValidationError(_("该居民信息已经匿名化。"))
+    _scrub_history(resident)
+    if resident.user_id is not None:
+        resident.user.display_name, resident.user.phone = "", ""
+        resident.user.is_active = False
+        resident.user.save(update_fields=["display_name", "phone", "is_active"])
+    resident.name = ANONYMISED_NAME
+    resident.id_number = None
+    resident.phone = resident.address = ""
+    resident.emergency_contact_name = resident.emergency_contact_phone = ""
+    resident.user = None
+    resident.anonymised_at = timezone.now()
+    resident.save()  # no full_clean: a blank address is what anonymisation means
+    # A guardian's name identifies the family; the constraint wants one, so it is replaced.
+    resident.consents.exclude(guardian_name="").update(guardian_name=ANONYMISED_NAME)
+    audit_record(
+        actor=actor,
+        instance=resident,
+        action=AuditEntry.Action.DELETE,
+        after={"anonymised": True},
+        reason=reason.strip() or str(_("匿名化")),
+    )
+    return resident
+
+
+def residents_anonymise_due(*, now: datetime.datetime) -> int:
+    """Anonymise everyone whose consent was withdrawn more than the grace period ago."""
+    count = 0
+    for resident in residents_due_for_anonymisation(now=now):
+        resident_anonymise(actor=None, resident=resident, reason=str(_("撤回同意后到期匿名化")))
+        count += 1
+    return count
