@@ -116,3 +116,95 @@ def feedback_visible_to(user) -> QuerySet[Feedback]:
     return Feedback.objects.select_related("visit").filter(
         visit__in=visits_visible_to(user).values("pk")
     )
+
+
+# --- Monetary elderly care: care accounts, ledger entries and settlement statements ---------
+
+
+def care_accounts_visible_to(user) -> QuerySet:
+    """Staff see the accounts of residents in their area; residents and family their own."""
+    from services.models import CareAccount
+
+    accounts = CareAccount.objects.select_related("resident__community__street")
+    if not user.is_authenticated:
+        return accounts.none()
+    if user.role == Role.CIVIL_AFFAIRS:
+        return accounts
+    if user.role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF):
+        return accounts.filter(resident__community_id__in=staff_community_ids(user))
+    if user.role in (Role.RESIDENT, Role.FAMILY):
+        return accounts.filter(resident__in=residents_visible_to(user).values("pk"))
+    return accounts.none()
+
+
+def ledger_entries_visible_to(user) -> QuerySet:
+    from services.models import LedgerEntry
+
+    return LedgerEntry.objects.select_related("account__resident", "rule", "actor").filter(
+        account__in=care_accounts_visible_to(user).values("pk")
+    )
+
+
+def settlements_visible_to(user) -> QuerySet:
+    """Organizations see their own statements; street and community staff those serving
+    residents of their area; civil affairs all of them."""
+    from services.models import SettlementLine, SettlementStatement
+
+    statements = SettlementStatement.objects.select_related("organization", "approved_by")
+    if not user.is_authenticated:
+        return statements.none()
+    if user.role == Role.CIVIL_AFFAIRS:
+        return statements
+    if user.role == Role.ORGANIZATION:
+        return statements.filter(organization__members__user=user)
+    if user.role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF):
+        serving = SettlementLine.objects.filter(community_id__in=staff_community_ids(user)).values(
+            "statement_id"
+        )
+        return statements.filter(pk__in=serving)
+    return statements.none()
+
+
+def settlement_lines_visible_to(user, *, statement=None) -> QuerySet:
+    """Lines of visible statements (of one `statement` if given); staff see only the lines
+    of their area's residents."""
+    from services.models import SettlementLine
+
+    lines = SettlementLine.objects.select_related("resident", "community", "street", "visit")
+    lines = lines.filter(statement__in=settlements_visible_to(user).values("pk"))
+    if statement is not None:
+        lines = lines.filter(statement=statement)
+    if user.role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF):
+        return lines.filter(community_id__in=staff_community_ids(user))
+    return lines
+
+
+def settlement_totals_by_area(*, month, approved_only: bool = False) -> dict:
+    """City totals of a month's statements per street and per district (civil affairs)."""
+    from django.db.models import Count, Sum
+
+    from services.models import SettlementLine
+
+    lines = SettlementLine.objects.filter(statement__month=month)
+    if approved_only:
+        lines = lines.filter(statement__status="approved")
+    measures = {
+        "visits": Count("pk"),
+        "allowance_fen": Sum("allowance_fen"),
+        "copay_fen": Sum("copay_fen"),
+    }
+    streets = (
+        lines.values("street_id", "street__name", "street__district__name")
+        .annotate(**measures)
+        .order_by("street__district__name", "street__name")
+    )
+    districts = (
+        lines.values("street__district_id", "street__district__name")
+        .annotate(**measures)
+        .order_by("street__district__name")
+    )
+    return {
+        "streets": list(streets),
+        "districts": list(districts),
+        "city": lines.aggregate(**measures),
+    }

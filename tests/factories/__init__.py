@@ -281,3 +281,17 @@ class FeedbackFactory(factory.django.DjangoModelFactory):
 
     visit = factory.SubFactory(VisitFactory, status=Visit.Status.COMPLETED)
     rating = 5
+
+
+# --- Monetary elderly care (services: AllowanceRule) ---------------------------------------
+
+
+class AllowanceRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "services.AllowanceRule"
+
+    name = factory.Sequence(lambda n: f"高龄津贴{n}")
+    min_age = 80
+    monthly_amount_fen = 10000
+    stacking = "stack"
+    valid_from = datetime.date(2020, 1, 1)
