@@ -146,3 +146,19 @@ def test_policy_page_is_forbidden_to_street_staff(client, cast):
     response = client.post(reverse("notifications:reminder_policy"), {"offsets": "30"})
     assert response.status_code == 403
     assert not ReminderPolicy.objects.exists()
+
+
+@pytest.mark.django_db
+def test_navbar_shows_unread_count_of_own_notifications_only(client):
+    from services.models import Notification
+    from tests import factories as f
+
+    me = f.UserFactory(username="me-badge")
+    other = f.UserFactory(username="other-badge")
+    Notification.objects.create(user=me, title="提醒", body="明天上门")
+    Notification.objects.create(user=me, title="提醒2", body="明天上门")
+    Notification.objects.create(user=other, title="别人的", body="x")
+    client.force_login(me)
+    page = client.get("/").content.decode()
+    assert 'data-testid="notifications-link"' in page
+    assert '<span class="badge rounded-pill text-bg-danger ms-1">2<' in page
