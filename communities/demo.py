@@ -113,7 +113,7 @@ def _delete_rows_of_newer_models() -> None:
     """
     known = set(_RESET_ORDER)
     pending = {}
-    for app in _DOMAIN_APPS:
+    for app in (*_DOMAIN_APPS, "sanlian"):
         for model in apps.get_app_config(app).get_models():
             links = Q()
             for fk in model._meta.concrete_fields:
