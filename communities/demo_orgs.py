@@ -120,11 +120,10 @@ def _organization(ctx: DemoContext, index: int, status: str) -> Organization:
 
 def _organizations(ctx: DemoContext) -> None:
     rows = [_organization(ctx, i, s) for i, s in enumerate(_statuses(ctx))]
+    rows[0].reviewed_at = ctx.at(datetime.date(2014, 9, 28), 15)  # 优社优家, before signing
     ctx.organizations = bulk(Organization, rows, ctx)
     ctx.article_orgs = {org.name: org for org in ctx.organizations[:3]}
     youshe = ctx.article_orgs["优社优家"]
-    youshe.reviewed_at = ctx.at(datetime.date(2014, 9, 28), 15)
-    Organization.objects.filter(pk=youshe.pk).update(reviewed_at=youshe.reviewed_at)
     bulk(
         OrganizationMember,
         [OrganizationMember(user=ctx.users["org"], organization=youshe, is_admin=True)],
