@@ -37,3 +37,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -e '.[test]'
 	touch $@
 
+
+# Benchmarks (docs/benchmarks.md) on a dedicated PostgreSQL database they may wipe.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sanlian_bench
+
+.PHONY: bench
+bench: $(STAMP)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.matching
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.lookup
