@@ -711,12 +711,14 @@ class AllowanceRule(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
                 name="allowance_rule_valid_to_after_from",
+                violation_error_message=_("截止日期不能早于生效日期。"),
             ),
             models.CheckConstraint(
                 condition=Q(min_age__isnull=True)
                 | Q(max_age__isnull=True)
                 | Q(max_age__gte=F("min_age")),
                 name="allowance_rule_age_band_ordered",
+                violation_error_message=_("最高年龄不能小于最低年龄。"),
             ),
         ]
 

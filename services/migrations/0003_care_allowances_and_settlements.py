@@ -390,6 +390,7 @@ class Migration(migrations.Migration):
                     _connector="OR",
                 ),
                 name="allowance_rule_valid_to_after_from",
+                violation_error_message="截止日期不能早于生效日期。",
             ),
         ),
         migrations.AddConstraint(
@@ -402,6 +403,7 @@ class Migration(migrations.Migration):
                     _connector="OR",
                 ),
                 name="allowance_rule_age_band_ordered",
+                violation_error_message="最高年龄不能小于最低年龄。",
             ),
         ),
         migrations.AddConstraint(
