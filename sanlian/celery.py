@@ -37,3 +37,5 @@ app.conf.beat_schedule["credit-monthly-allowances"] = {
     "task": "services.credit_monthly_allowances",
     "schedule": 24 * 60 * 60,
 }
+# Exports built in the background (sanlian/tasks_exports.py).
+app.autodiscover_tasks(["sanlian"], related_name="tasks_exports")

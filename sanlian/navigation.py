@@ -90,3 +90,9 @@ MENU += (
     NavItem(_("老年居民"), "communities:resident_list", _STAFF),
     NavItem(_("审计记录"), "audit:list", frozenset({Role.CIVIL_AFFAIRS, Role.STREET_STAFF})),
 )
+
+# Dashboards of the pilot's indicators and exports (sanlian/urls_dashboard.py).
+MENU += (
+    NavItem(_("数据看板"), "dashboard:index", _STAFF),
+    NavItem(_("数据导出"), "exports:index", _STAFF | {Role.ORGANIZATION}),
+)

@@ -24,13 +24,17 @@ from communities.models import (
     SOCIAL_WORKER_TARGET,
     Community,
 )
+from communities.queries import communities_visible_to
 from organizations.models import Agreement
+from sanlian.models import Role
 from services.models import Feedback, ServiceRequest, Visit
 from socialworkers.models import SocialWorker
 
 SUPPRESSION_THRESHOLD = 5
 CACHE_SECONDS = 60
 DEFAULT_WEEKS = 12
+# Whole-city readers; other staff are held to the communities they work for.
+CITY_WIDE_ROLES = (Role.CIVIL_AFFAIRS, Role.DASHBOARD)
 
 # Group keys, relative to Community, and the labels each level reports.
 LEVELS = {
@@ -135,6 +139,16 @@ def _in_period(field: str, stats_filter: StatsFilter) -> Q:
     if end:
         condition &= Q(**{f"{field}__lt": end})
     return condition
+
+
+def stats_scope(user) -> frozenset[int] | None:
+    """The communities `user` may count: None (the whole city) for city-wide readers.
+
+    The API and the dashboard pages both call this, so their figures agree.
+    """
+    if user.role in CITY_WIDE_ROLES:
+        return None
+    return frozenset(communities_visible_to(user).values_list("pk", flat=True))
 
 
 def communities_in(stats_filter: StatsFilter) -> QuerySet[Community]:
@@ -332,8 +346,8 @@ def stats_overview(stats_filter: StatsFilter) -> dict:
 
 
 def stats_by_area(stats_filter: StatsFilter, *, level: str) -> dict:
-    """Indicators per community, street or district, against the pilot targets."""
-    if level not in ("community", "street", "district"):
+    """Indicators per community, street or district (or one row for the city), vs the targets."""
+    if level not in ("community", "street", "district", "city"):
         raise ValueError(level)
     return _cached(level, stats_filter, lambda: {"results": _rows(stats_filter, level)})
 

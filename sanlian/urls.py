@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from sanlian import views
+from sanlian import urls_dashboard, views
 from sanlian.forms import LockoutAuthenticationForm
 
 urlpatterns = [
@@ -26,6 +26,9 @@ urlpatterns = [
     path("matching/", include("services.urls_matching")),
     path("api/v1/", include("sanlian.api.urls")),
     path("notifications/", include("services.urls_notifications")),
+    path("audit/", include("sanlian.urls_audit")),
+    path("dashboard/", include(urls_dashboard.dashboard_patterns)),
+    path("exports/", include(urls_dashboard.export_patterns)),
     path("allowances/", include("services.urls_allowances")),
 ]
 

@@ -6,6 +6,8 @@ app_name = "matching"
 
 urlpatterns = [
     path("", views.run, name="run"),
+    path("jobs/<int:pk>/", views.job_detail, name="job"),
+    path("jobs/<int:pk>/progress/", views.job_progress, name="job_progress"),
     path("runs/<int:pk>/", views.run_detail, name="run_detail"),
     path("runs/<int:pk>/confirm/", views.run_confirm, name="run_confirm"),
     path("list/", views.match_list, name="list"),

@@ -7,13 +7,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from communities.models import PilotBatch
-from communities.queries import communities_visible_to
 from sanlian.api.permissions import IsStatsReader
-from sanlian.models import Role
-from sanlian.stats import StatsFilter, stats_by_area, stats_overview, stats_weekly
+from sanlian.stats import (
+    CITY_WIDE_ROLES,
+    StatsFilter,
+    stats_by_area,
+    stats_overview,
+    stats_scope,
+    stats_weekly,
+)
 
-# Whole-city readers; other staff are held to the communities they work for.
-CITY_WIDE = (Role.CIVIL_AFFAIRS, Role.DASHBOARD)
+CITY_WIDE = CITY_WIDE_ROLES
 
 
 class StatsQuerySerializer(serializers.Serializer):
@@ -53,9 +57,7 @@ class StatsView(APIView):
     def stats_filter(self, request) -> StatsFilter:
         query = StatsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        scope = None
-        if request.user.role not in CITY_WIDE:
-            scope = frozenset(communities_visible_to(request.user).values_list("pk", flat=True))
+        scope = stats_scope(request.user)
         return StatsFilter(community_ids=scope, **query.validated_data)
 
     def compute(self, stats_filter: StatsFilter) -> dict:

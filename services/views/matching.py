@@ -4,14 +4,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from communities.queries import communities_visible_to
-from sanlian.models import STAFF_ROLES, Role
+from sanlian.jobs import matching_job_start
+from sanlian.models import STAFF_ROLES, MatchingJob, Role
 from services.domain.matches import (
     match_accept,
     match_assign_manually,
@@ -25,9 +28,9 @@ from services.forms_matching import (
     RunForm,
     runnable_streets,
 )
-from services.matching_io import matching_run
 from services.models import Match, MatchingRun
 from services.queries import matches_visible_to
+from services.tasks import task_run_matching
 
 PAGE_SIZE = 20
 _ORGANIZATION = frozenset({Role.ORGANIZATION})
@@ -58,14 +61,47 @@ def run(request: HttpRequest) -> HttpResponse:
     _require(request.user, STAFF_ROLES)
     form = RunForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        result = matching_run(
+        job = matching_job_start(
             user=request.user,
             week_start=form.cleaned_data["week_start"],
             **form.cleaned_data["scope"],
         )
-        return redirect("matching:run_detail", pk=result.pk)
+        transaction.on_commit(lambda: task_run_matching.delay(job_id=job.pk))
+        return _after_job(job)
     runs = _page(request, _runs_visible_to(request.user))
     return render(request, "services/matching/run.html", {"form": form, "page_obj": runs})
+
+
+def _after_job(job: MatchingJob) -> HttpResponse:
+    """The proposals once the run is stored (at once when tasks run eagerly), else progress."""
+    job.refresh_from_db()
+    if job.run_id:
+        return redirect("matching:run_detail", pk=job.run_id)
+    return redirect("matching:job", pk=job.pk)
+
+
+def _jobs_of(user):
+    return MatchingJob.objects.filter(owner=user).select_related("street", "community")
+
+
+@login_required
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require(request.user, STAFF_ROLES)
+    job = get_object_or_404(_jobs_of(request.user), pk=pk)
+    if job.run_id:
+        return redirect("matching:run_detail", pk=job.run_id)
+    return render(request, "services/matching/job.html", {"job": job})
+
+
+@login_required
+def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress fragment htmx polls; once the run is stored, htmx goes to its proposals."""
+    _require(request.user, STAFF_ROLES)
+    job = get_object_or_404(_jobs_of(request.user), pk=pk)
+    response = render(request, "services/matching/_job_progress.html", {"job": job})
+    if job.run_id:
+        response["HX-Redirect"] = reverse("matching:run_detail", args=[job.run_id])
+    return response
 
 
 @login_required

@@ -4,10 +4,12 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from sanlian.models import MatchingJob
 from services.models import Match, MatchingRun, OfferingWeek, ServiceRequest
 from tests import factories as f
 
@@ -29,9 +31,16 @@ def scene(cast):
 
 
 def _run(client, cast, user=None):
+    """Post the run form and let its Celery task (eager in tests) run after commit."""
     client.force_login(user or cast.street_staff)
     scope = f"street:{cast.east_street.pk}"
-    return client.post(reverse("matching:run"), {"scope": scope, "week_start": "2026-03-11"})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(
+            reverse("matching:run"), {"scope": scope, "week_start": "2026-03-11"}
+        )
+    job = MatchingJob.objects.get()
+    assert response.url == reverse("matching:job", args=[job.pk])
+    return client.get(response.url)  # the job page sends a finished run to its proposals
 
 
 def test_run_page_offers_only_the_users_scope(client, cast):
