@@ -1,0 +1,457 @@
+"""Who may do what: one declarative table of role × object × action, and the URL probing each.
+
+Each cell is
+- "all"   every object of the kind, in any street or organization;
+- "scope" objects in the user's streets/communities (government staff);
+- "own"   the user's own objects (their organization, their visits, themselves and family);
+- False   never: 403 (or the login page for anonymous users; 404 where the object is not
+          even visible to the role).
+
+The table states the intended rules; the scoped `*_visible_to(user)` queries and the domain
+functions enforce them. tests/policy/test_matrix.py walks every row over pages and the API
+and fails on any difference, so a change to either side has to change the other.
+"""
+
+from dataclasses import dataclass, field
+
+from sanlian.models import Role
+
+ALL, SCOPE, OWN = "all", "scope", "own"
+ANONYMOUS = "anonymous"
+DASHBOARD = Role.DASHBOARD.value  # an API token client: aggregate figures only
+ROLES = (*[role.value for role in Role], ANONYMOUS)
+
+CA, ST, CS = Role.CIVIL_AFFAIRS.value, Role.STREET_STAFF.value, Role.COMMUNITY_STAFF.value
+ORG, SW, VO = Role.ORGANIZATION.value, Role.SOCIAL_WORKER.value, Role.VOLUNTEER.value
+RE, FA = Role.RESIDENT.value, Role.FAMILY.value
+
+STAFF = {CA: ALL, ST: SCOPE, CS: SCOPE}
+REVIEWERS = {CA: ALL, ST: SCOPE}
+RESIDENT_SIDE = {RE: OWN, FA: OWN}
+WORKERS = {SW: OWN, VO: OWN}
+# Approved organizations and their active offerings are public to residents and workers.
+PUBLIC_TO_PEOPLE = {SW: ALL, VO: ALL, RE: ALL, FA: ALL}
+
+
+@dataclass(frozen=True)
+class Probe:
+    """How the test exercises a cell: a URL name (kwarg `pk` = the target object's id),
+    the method, the form/JSON data, and the world object acted on ("" for lists/new-forms)."""
+
+    url: str
+    method: str = "GET"
+    data: dict = field(default_factory=dict)
+    target: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    obj: str
+    action: str
+    channel: str  # "page" or "api"
+    probe: Probe
+    cells: dict
+
+    def cell(self, role: str):
+        return self.cells.get(role, False)
+
+
+def _rule(obj: str, action: str, channel: str, probe: Probe, *grants: dict) -> Rule:
+    cells: dict = {}
+    for grant in grants:
+        cells.update(grant)
+    return Rule(obj=obj, action=action, channel=channel, probe=probe, cells=cells)
+
+
+def _page(obj, action, url, *grants, method="GET", data=None, target=""):
+    return _rule(obj, action, "page", Probe(url, method, data or {}, target), *grants)
+
+
+def _api(obj, action, url, *grants, method="GET", data=None, target=""):
+    return _rule(obj, action, "api", Probe(f"api:{url}", method, data or {}, target), *grants)
+
+
+REASON = {"reason": "核对后处理"}
+PURPOSE = "热线回拨核实身份"
+
+POLICY: tuple[Rule, ...] = (
+    # --- residents ---------------------------------------------------------------------------
+    _page("residents", "list", "communities:resident_list", STAFF),
+    _api("residents", "list", "resident-list", STAFF, {ORG: OWN}, WORKERS, RESIDENT_SIDE),
+    _page("residents", "view", "communities:resident_detail", STAFF, target="resident"),
+    _api(
+        "residents",
+        "view",
+        "resident-detail",
+        STAFF,
+        {ORG: OWN},
+        WORKERS,
+        RESIDENT_SIDE,
+        target="resident",
+    ),
+    _page("residents", "create", "services:hotline_resident_new", STAFF),
+    _page(
+        "residents",
+        "change",
+        "communities:resident_edit",
+        STAFF,
+        method="POST",
+        data={"address": "桃园南路更正1号", "reason": "居民来电更正住址"},
+        target="resident",
+    ),
+    _page(
+        "residents",
+        "delete",
+        "communities:resident_anonymise",
+        STAFF,
+        method="POST",
+        data={"reason": "居民要求删除"},
+        target="resident",
+    ),
+    _page(
+        "residents",
+        "reveal",
+        "communities:resident_reveal",
+        STAFF,
+        method="POST",
+        data={"field": "phone", "purpose": PURPOSE},
+        target="resident",
+    ),
+    _page(
+        "residents",
+        "withdraw_consent",
+        "communities:resident_consent_withdraw",
+        STAFF,
+        method="POST",
+        data={"reason": "居民撤回同意"},
+        target="resident",
+    ),
+    # --- exports (the access request: the one place with full values) -----------------------
+    _page(
+        "exports",
+        "export",
+        "communities:resident_export",
+        STAFF,
+        method="POST",
+        data={"format": "json", "purpose": "居民申请查阅个人信息"},
+        target="resident",
+    ),
+    # --- requests ----------------------------------------------------------------------------
+    _page("requests", "list", "services:request_list", STAFF),
+    _page("requests", "list_mine", "services:my_requests", RESIDENT_SIDE),
+    _api("requests", "list", "request-list", STAFF, {ORG: OWN}, WORKERS, RESIDENT_SIDE),
+    _page(
+        "requests",
+        "view",
+        "services:request_detail",
+        STAFF,
+        {ORG: OWN},
+        WORKERS,
+        RESIDENT_SIDE,
+        target="request_visited",
+    ),
+    _api(
+        "requests",
+        "view",
+        "request-detail",
+        STAFF,
+        {ORG: OWN},
+        WORKERS,
+        RESIDENT_SIDE,
+        target="request_visited",
+    ),
+    _page("requests", "create", "services:request_new", RESIDENT_SIDE),
+    _page(
+        "requests",
+        "cancel",
+        "services:request_cancel",
+        STAFF,
+        RESIDENT_SIDE,
+        method="POST",
+        data={"reason": "不需要了"},
+        target="request_open",
+    ),
+    _api(
+        "requests",
+        "cancel",
+        "request-cancel",
+        STAFF,
+        RESIDENT_SIDE,
+        method="POST",
+        data={"reason": "不需要了"},
+        target="request_open",
+    ),
+    # --- matches -----------------------------------------------------------------------------
+    _page("matches", "list", "matching:list", STAFF),
+    _page("matches", "list_inbox", "matching:inbox", {ORG: OWN}),
+    _api("matches", "list", "match-list", STAFF, {ORG: OWN}, RESIDENT_SIDE),
+    _api(
+        "matches",
+        "view",
+        "match-detail",
+        STAFF,
+        {ORG: OWN},
+        RESIDENT_SIDE,
+        target="match_accepted",
+    ),
+    _api("matches", "confirm", "match-confirm", STAFF, method="POST", target="match_proposed"),
+    _page(
+        "matches", "accept", "matching:accept", {ORG: OWN}, method="POST", target="match_confirmed"
+    ),
+    _api("matches", "accept", "match-accept", {ORG: OWN}, method="POST", target="match_confirmed"),
+    _page(
+        "matches",
+        "decline",
+        "matching:decline",
+        {ORG: OWN},
+        method="POST",
+        data=REASON,
+        target="match_confirmed",
+    ),
+    _api(
+        "matches",
+        "decline",
+        "match-decline",
+        {ORG: OWN},
+        method="POST",
+        data=REASON,
+        target="match_confirmed",
+    ),
+    # --- visits ------------------------------------------------------------------------------
+    _page("visits", "list", "services:visit_list", STAFF, {ORG: OWN}),
+    _page("visits", "list_mine", "services:my_visits", {ORG: OWN}, WORKERS),
+    _api("visits", "list", "visit-list", STAFF, {ORG: OWN}, WORKERS, RESIDENT_SIDE),
+    _page(
+        "visits",
+        "view",
+        "services:visit_detail",
+        STAFF,
+        {ORG: OWN},
+        WORKERS,
+        RESIDENT_SIDE,
+        target="visit_scheduled",
+    ),
+    _api(
+        "visits",
+        "view",
+        "visit-detail",
+        STAFF,
+        {ORG: OWN},
+        WORKERS,
+        RESIDENT_SIDE,
+        target="visit_scheduled",
+    ),
+    _page(
+        "visits",
+        "cancel",
+        "services:visit_cancel",
+        STAFF,
+        {ORG: OWN},
+        method="POST",
+        data={"reason": "居民住院"},
+        target="visit_scheduled",
+    ),
+    _page(
+        "visits",
+        "check_in",
+        "services:visit_check_in",
+        WORKERS,
+        method="POST",
+        target="visit_scheduled",
+    ),
+    _api("visits", "check_in", "visit-check-in", WORKERS, method="POST", target="visit_scheduled"),
+    _page(
+        "visits",
+        "check_out",
+        "services:visit_check_out",
+        WORKERS,
+        method="POST",
+        data={"service_log": "理发一次"},
+        target="visit_in_progress",
+    ),
+    _api(
+        "visits",
+        "check_out",
+        "visit-check-out",
+        WORKERS,
+        method="POST",
+        data={"service_log": "理发一次"},
+        target="visit_in_progress",
+    ),
+    _page(
+        "visits",
+        "complete",
+        "services:visit_complete",
+        WORKERS,
+        method="POST",
+        data={"service_log": "理发一次"},
+        target="visit_in_progress",
+    ),
+    _api(
+        "visits",
+        "complete",
+        "visit-complete",
+        WORKERS,
+        method="POST",
+        data={"service_log": "理发一次"},
+        target="visit_in_progress",
+    ),
+    # --- feedback ----------------------------------------------------------------------------
+    _page(
+        "feedback",
+        "create",
+        "services:visit_feedback",
+        RESIDENT_SIDE,
+        method="POST",
+        data={"rating": 5, "comment": "很好"},
+        target="visit_completed",
+    ),
+    _api(
+        "feedback",
+        "create",
+        "visit-feedback",
+        RESIDENT_SIDE,
+        method="POST",
+        data={"rating": 5, "comment": "很好"},
+        target="visit_completed",
+    ),
+    # --- organizations -----------------------------------------------------------------------
+    _page("organizations", "list", "organizations:review_list", REVIEWERS),
+    _api("organizations", "list", "organization-list", STAFF, {ORG: OWN}, PUBLIC_TO_PEOPLE),
+    _page("organizations", "view", "organizations:detail", STAFF, target="organization"),
+    _api(
+        "organizations",
+        "view",
+        "organization-detail",
+        STAFF,
+        {ORG: OWN},
+        PUBLIC_TO_PEOPLE,
+        target="organization",
+    ),
+    _page(
+        "organizations",
+        "approve",
+        "organizations:approve",
+        REVIEWERS,
+        method="POST",
+        target="organization_submitted",
+    ),
+    _api(
+        "organizations",
+        "approve",
+        "organization-approve",
+        REVIEWERS,
+        method="POST",
+        target="organization_submitted",
+    ),
+    _page(
+        "organizations",
+        "reject",
+        "organizations:reject",
+        REVIEWERS,
+        method="POST",
+        data=REASON,
+        target="organization_submitted",
+    ),
+    _api(
+        "organizations",
+        "reject",
+        "organization-reject",
+        REVIEWERS,
+        method="POST",
+        data=REASON,
+        target="organization_submitted",
+    ),
+    _page(
+        "organizations",
+        "suspend",
+        "organizations:suspend",
+        REVIEWERS,
+        method="POST",
+        data=REASON,
+        target="organization",
+    ),
+    _api(
+        "organizations",
+        "suspend",
+        "organization-suspend",
+        REVIEWERS,
+        method="POST",
+        data=REASON,
+        target="organization",
+    ),
+    # --- agreements (organizations ask to enter; street and community staff decide) ----------
+    _page("agreements", "list", "organizations:agreement_list", STAFF, {ORG: OWN}),
+    _api("agreements", "list", "agreement-list", STAFF, {ORG: OWN}),
+    _page(
+        "agreements",
+        "view",
+        "organizations:agreement_detail",
+        STAFF,
+        {ORG: OWN},
+        target="agreement_active",
+    ),
+    _api("agreements", "view", "agreement-detail", STAFF, {ORG: OWN}, target="agreement_active"),
+    _page(
+        "agreements",
+        "accept",
+        "organizations:agreement_accept",
+        {ST: SCOPE, CS: SCOPE},
+        method="POST",
+        target="agreement_pending",
+    ),
+    _api(
+        "agreements",
+        "accept",
+        "agreement-accept",
+        {ST: SCOPE, CS: SCOPE},
+        method="POST",
+        target="agreement_pending",
+    ),
+    _page(
+        "agreements",
+        "decline",
+        "organizations:agreement_decline",
+        {ST: SCOPE, CS: SCOPE},
+        method="POST",
+        data=REASON,
+        target="agreement_pending",
+    ),
+    _api(
+        "agreements",
+        "decline",
+        "agreement-decline",
+        {ST: SCOPE, CS: SCOPE},
+        method="POST",
+        data=REASON,
+        target="agreement_pending",
+    ),
+    # --- offerings ---------------------------------------------------------------------------
+    _page("offerings", "list", "organizations:offering_list", {ORG: OWN}),
+    _api("offerings", "list", "offering-list", STAFF, {ORG: OWN}, PUBLIC_TO_PEOPLE),
+    _api(
+        "offerings",
+        "view",
+        "offering-detail",
+        STAFF,
+        {ORG: OWN},
+        PUBLIC_TO_PEOPLE,
+        target="offering",
+    ),
+    _page(
+        "offerings",
+        "suspend",
+        "organizations:offering_pause",
+        {ORG: OWN},
+        method="POST",
+        target="offering",
+    ),
+    # --- audit log and access log ------------------------------------------------------------
+    _page("audit_log", "list", "audit:list", REVIEWERS),
+    _page("audit_log", "list_access", "audit:access_log", REVIEWERS),
+)
+
+
+def allowed(role: str, obj: str, action: str) -> bool:
+    """Whether any channel grants `role` the action on `obj` (for menus and documentation)."""
+    return any(rule.cell(role) for rule in POLICY if rule.obj == obj and rule.action == action)

@@ -1,0 +1,209 @@
+"""The checker: walks sanlian.policy.POLICY for every role over pages and the API and
+returns the violations (an empty list when pages, API and table agree)."""
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from communities.models import Resident
+from sanlian.models import AccessLog
+from sanlian.policy import ALL, POLICY, ROLES, Rule
+from services.models import Feedback
+
+LOGIN = "/accounts/login/"
+
+
+def _fresh(obj):
+    return type(obj).objects.get(pk=obj.pk)
+
+
+def _status_is(value: str) -> Callable:
+    return lambda obj: _fresh(obj).status == value
+
+
+def _logged(kind: str) -> Callable:
+    return lambda resident: AccessLog.objects.filter(resident=resident, kind=kind).count()
+
+
+# (object, action) → a reading of the target that an allowed probe changes and a refused
+# one leaves as it was.
+EFFECTS: dict[tuple, Callable] = {
+    ("residents", "view", "page"): _logged(AccessLog.Kind.VIEW),
+    ("residents", "change"): lambda r: _fresh(r).address == "桃园南路更正1号",
+    ("residents", "delete"): lambda r: _fresh(r).anonymised_at is not None,
+    ("residents", "reveal"): _logged(AccessLog.Kind.REVEAL),
+    ("residents", "withdraw_consent"): lambda r: (
+        not r.consents.filter(withdrawn_at__isnull=True).exists()
+    ),
+    ("exports", "export"): _logged(AccessLog.Kind.EXPORT),
+    ("requests", "cancel"): _status_is("cancelled"),
+    ("matches", "confirm"): _status_is("confirmed"),
+    ("matches", "accept"): _status_is("accepted"),
+    ("matches", "decline"): _status_is("declined"),
+    ("visits", "cancel"): _status_is("cancelled"),
+    ("visits", "check_in"): _status_is("in_progress"),
+    ("visits", "check_out"): lambda v: _fresh(v).checked_out_at is not None,
+    ("visits", "complete"): _status_is("completed"),
+    ("feedback", "create"): lambda v: Feedback.objects.filter(visit=v).exists(),
+    ("organizations", "approve"): _status_is("approved"),
+    ("organizations", "reject"): _status_is("rejected"),
+    ("organizations", "suspend"): _status_is("suspended"),
+    ("agreements", "accept"): _status_is("active"),
+    ("agreements", "decline"): _status_is("declined"),
+    ("offerings", "suspend"): _status_is("paused"),
+}
+
+
+def _resident_form(resident: Resident) -> dict:
+    """The rest of the correction form: everything as it is, identifiers left empty."""
+    return {
+        "name": resident.name,
+        "sex": resident.sex,
+        "birth_date": resident.birth_date.isoformat(),
+        "living_situation": resident.living_situation,
+        "care_level": resident.care_level,
+        "emergency_contact_name": resident.emergency_contact_name,
+    }
+
+
+EXTRA_DATA = {("residents", "change"): _resident_form}
+
+
+@dataclass
+class Probe:
+    rule: Rule
+    role: str
+    side: str
+    status: int
+    location: str
+    body: str
+    changed: bool | None
+
+
+def clients_for(world) -> dict:
+    clients = {"page": {}, "api": {}}
+    for role in ROLES:
+        user = world.users[role]
+        page, api = Client(), APIClient()
+        if user is not None:
+            page.force_login(user)
+            api.force_authenticate(user)
+        clients["page"][role], clients["api"][role] = page, api
+    return clients
+
+
+def _send(client, rule: Rule, url: str, data: dict):
+    if rule.probe.method == "GET":
+        return client.get(url)
+    if rule.channel == "api":
+        return client.post(url, data, format="json")
+    return client.post(url, data)
+
+
+def probe(world, clients, rule: Rule, role: str, side: str) -> Probe:
+    target = getattr(world.sides[side], rule.probe.target) if rule.probe.target else None
+    url = reverse(rule.probe.url, kwargs={"pk": target.pk} if target is not None else None)
+    data = dict(rule.probe.data)
+    if (rule.obj, rule.action) in EXTRA_DATA:
+        data.update(EXTRA_DATA[(rule.obj, rule.action)](target))
+    effect = EFFECTS.get((rule.obj, rule.action, rule.channel)) or EFFECTS.get(
+        (rule.obj, rule.action)
+    )
+    with transaction.atomic():
+        cache.clear()  # throttles and lockouts belong to other tests
+        before = effect(target) if effect and target is not None else None
+        try:
+            response = _send(clients[rule.channel][role], rule, url, data)
+        except Exception as error:  # a server error is a violation, not a crash of the walk
+            transaction.set_rollback(True)
+            return Probe(rule, role, side, 500, "", repr(error), None)
+        changed = effect(target) != before if before is not None else None
+        transaction.set_rollback(True)
+    body = b"" if response.get("Content-Disposition") else response.content
+    return Probe(
+        rule,
+        role,
+        side,
+        response.status_code,
+        response.get("Location", ""),
+        body.decode("utf-8", "replace"),
+        changed,
+    )
+
+
+def _denied(p: Probe) -> bool:
+    return p.status in (401, 403, 404, 405) or (p.status == 302 and LOGIN in p.location)
+
+
+def _succeeded(p: Probe) -> bool:
+    return p.status in (200, 201) or (p.status == 302 and LOGIN not in p.location)
+
+
+def _empty_api_list(p: Probe) -> bool:
+    try:
+        return p.status == 200 and json.loads(p.body).get("count") == 0
+    except ValueError:
+        return False
+
+
+def judge(world, p: Probe) -> str | None:
+    """None when the probe matches the table, else what went wrong."""
+    cell = p.rule.cell(p.role)
+    if p.status >= 500:
+        return f"server error {p.body[:200]}"
+    if not p.rule.probe.target:
+        if not cell:
+            ok = _denied(p) or _empty_api_list(p)
+            return None if ok else f"list open to a forbidden role ({p.status})"
+        if p.status != 200:
+            return f"list refused ({p.status})"
+        if cell != ALL:
+            leaked = [name for name in world.foreign_names if name in p.body]
+            return f"foreign names listed: {leaked}" if leaked else None
+        return None
+    reaches = cell and (cell == ALL or p.side == "ours")
+    if not reaches:
+        if p.changed:
+            return f"changed although forbidden ({p.status})"
+        if cell and p.side == "theirs" and p.status != 404:
+            return f"out-of-scope object answered {p.status}, not 404"
+        return None if _denied(p) else f"not refused ({p.status})"
+    if not _succeeded(p):
+        return f"allowed but refused ({p.status})"
+    if p.changed is False:
+        return f"answered {p.status} but nothing changed"
+    return None
+
+
+def run_matrix(world, rules=POLICY) -> tuple[int, list[str]]:
+    """Probe every rule for every role; objects on both sides. Returns (probes, violations)."""
+    quiet = logging.getLogger("django.request")
+    level, quiet.level = quiet.level, logging.CRITICAL  # hundreds of expected 403/404 warnings
+    try:
+        return _walk(world, rules)
+    finally:
+        quiet.level = level
+
+
+def _walk(world, rules) -> tuple[int, list[str]]:
+    clients = clients_for(world)
+    count, violations = 0, []
+    for rule in rules:
+        sides = ("ours", "theirs") if rule.probe.target else ("ours",)
+        for role in ROLES:
+            for side in sides:
+                result = probe(world, clients, rule, role, side)
+                count += 1
+                problem = judge(world, result)
+                if problem:
+                    violations.append(
+                        f"{rule.channel} {rule.obj}.{rule.action} as {role} on {side}: {problem}"
+                    )
+    return count, violations

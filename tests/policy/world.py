@@ -1,0 +1,142 @@
+"""The policy world: the shared `cast` plus, on each side (east "ours", west "theirs"),
+one object in every state a probed action needs: an open request, proposed, confirmed and
+accepted matches, scheduled, in-progress and completed visits, a submitted organization,
+a pending agreement. The side "theirs" is out of every east-side user's scope."""
+
+import datetime
+from types import SimpleNamespace
+
+from django.utils import timezone
+
+from communities.models import Resident
+from organizations.models import Agreement, Organization
+from sanlian.audit import audit_record
+from sanlian.models import AccessLog, Role
+from sanlian.policy import ANONYMOUS
+from services.models import Match, ServiceRequest, Visit
+from tests import factories as f
+
+OURS_NAME, THEIRS_NAME = "桃南李奶奶", "坞城王奶奶"
+
+
+def _request(resident, status=ServiceRequest.Status.OPEN):
+    return f.ServiceRequestFactory(
+        resident=resident, service_type=f.ServiceTypeFactory(), status=status
+    )
+
+
+def _visit(*, resident, offering, worker, volunteer, status, start, **extra):
+    service_request = _request(resident, ServiceRequest.Status.SCHEDULED)
+    return f.VisitFactory(
+        request=service_request,
+        offering=offering,
+        social_worker=worker,
+        volunteer=volunteer,
+        status=status,
+        scheduled_start=start,
+        **extra,
+    )
+
+
+def _side(*, organization, community, street, resident, worker_user=None, volunteer_user=None):
+    now = timezone.now()
+    f.ConsentFactory(resident=resident)
+    worker = f.SocialWorkerFactory(user=worker_user, organization=organization)
+    worker.communities.set([community])
+    team = f.VolunteerTeamFactory(community=community, leader=worker)
+    volunteer = f.VolunteerFactory(team=team, user=volunteer_user)
+    offering = f.OfferingFactory(organization=organization, communities=[community])
+    f.OfferingWindowFactory(offering=offering)
+    people = {"resident": resident, "offering": offering, "worker": worker, "volunteer": volunteer}
+
+    def match(status, request_status=ServiceRequest.Status.OPEN, **extra):
+        return f.MatchFactory(
+            request=_request(resident, request_status), offering=offering, status=status, **extra
+        )
+
+    def visit(status, start, **extra):
+        return _visit(
+            resident=resident,
+            offering=offering,
+            worker=worker,
+            volunteer=volunteer,
+            status=status,
+            start=start,
+            **extra,
+        )
+
+    scheduled = visit(Visit.Status.SCHEDULED, now)
+    hour = datetime.timedelta(hours=1)
+    side = SimpleNamespace(
+        **people,
+        organization=organization,
+        request_open=_request(resident),
+        request_visited=scheduled.request,
+        match_proposed=match(Match.Status.PROPOSED),
+        match_confirmed=match(Match.Status.CONFIRMED, expires_at=now + 24 * hour),
+        match_accepted=match(Match.Status.ACCEPTED, ServiceRequest.Status.MATCHED),
+        visit_scheduled=scheduled,
+        visit_in_progress=visit(Visit.Status.IN_PROGRESS, now - hour, checked_in_at=now - hour),
+        visit_completed=visit(
+            Visit.Status.COMPLETED,
+            now - 2 * hour,
+            checked_in_at=now - 2 * hour,
+            checked_out_at=now - hour,
+            service_log="理发一次",
+        ),
+        organization_submitted=f.OrganizationFactory(
+            status=Organization.Status.SUBMITTED, home_street=street
+        ),
+        agreement_active=organization.agreements.get(),
+        agreement_pending=f.AgreementFactory(
+            organization=f.OrganizationFactory(home_street=street),
+            community=community,
+            status=Agreement.Status.PENDING,
+        ),
+    )
+    # Something for the audit pages to list on both sides.
+    audit_record(actor=None, instance=resident, action="change", after={"care_level": "x"})
+    AccessLog.objects.create(resident=resident, kind=AccessLog.Kind.VIEW)
+    return side
+
+
+def build_world(cast) -> SimpleNamespace:
+    Resident.objects.filter(pk=cast.resident.pk).update(name=OURS_NAME)
+    Resident.objects.filter(pk=cast.other_resident.pk).update(name=THEIRS_NAME)
+    cast.resident.refresh_from_db()
+    cast.other_resident.refresh_from_db()
+    worker = f.UserFactory(username="worker", role=Role.SOCIAL_WORKER)
+    volunteer = f.UserFactory(username="volunteer", role=Role.VOLUNTEER)
+    users = {
+        Role.CIVIL_AFFAIRS: cast.civil,
+        Role.STREET_STAFF: cast.street_staff,
+        Role.COMMUNITY_STAFF: cast.community_staff,
+        Role.ORGANIZATION: cast.member,
+        Role.SOCIAL_WORKER: worker,
+        Role.VOLUNTEER: volunteer,
+        Role.RESIDENT: cast.resident.user,
+        Role.FAMILY: cast.family,
+        Role.DASHBOARD: f.UserFactory(username="dashboard", role=Role.DASHBOARD),
+        ANONYMOUS: None,
+    }
+    ours = _side(
+        organization=cast.organization,
+        community=cast.community,
+        street=cast.east_street,
+        resident=cast.resident,
+        worker_user=worker,
+        volunteer_user=volunteer,
+    )
+    theirs = _side(
+        organization=cast.other_organization,
+        community=cast.other_community,
+        street=cast.west_street,
+        resident=cast.other_resident,
+    )
+    return SimpleNamespace(
+        cast=cast,
+        users={str(role): user for role, user in users.items()},
+        sides={"ours": ours, "theirs": theirs},
+        # Names that must never show in an east-side user's scoped list.
+        foreign_names=[THEIRS_NAME, cast.other_organization.name],
+    )
