@@ -65,5 +65,5 @@ def test_policy_matrix_turns_red_when_the_table_grants_too_much(cast):
     generous = dataclasses.replace(cancel, cells={**cancel.cells, SW: OWN})
     _, violations = run_matrix(world, [generous])
     assert violations == [
-        "page requests.cancel as social_worker on ours: allowed but refused (403)"
+        "page requests.cancel as social_worker on ours: allowed but refused (404)"
     ]
