@@ -22,13 +22,13 @@ TARGET_P95_MS = 50.0
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
 GIVEN = "秀英桂兰玉梅凤珍淑华建国志明德明文荣金花永平福成海明秀珍丽红春生宝山树林振华"
 REGION = "140105"  # 太原市小店区
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
 
 
 def id_number(born: datetime.date, sequence: int) -> str:
     body = f"{REGION}{born:%Y%m%d}{sequence:03d}"
-    return body + _ID_CHECK[sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS, strict=True)) % 11]
+    from sanlian.validators import resident_id_check_char
+
+    return body + resident_id_check_char(body)
 
 
 def residents_seed(count: int) -> None:
