@@ -21,6 +21,11 @@ from services.api import (
     ServiceTypeViewSet,
     VisitViewSet,
 )
+from services.api_allowances import (
+    CareAccountViewSet,
+    LedgerEntryViewSet,
+    SettlementStatementViewSet,
+)
 from socialworkers.api import SocialWorkerViewSet, VolunteerTeamViewSet, VolunteerViewSet
 
 app_name = "api"
@@ -42,6 +47,9 @@ router.register("requests", RequestViewSet, basename="request")
 router.register("matches", MatchViewSet, basename="match")
 router.register("visits", VisitViewSet, basename="visit")
 router.register("dashboard-tokens", DashboardTokenViewSet, basename="dashboard-token")
+router.register("care-accounts", CareAccountViewSet, basename="care-account")
+router.register("ledger-entries", LedgerEntryViewSet, basename="ledger-entry")
+router.register("settlements", SettlementStatementViewSet, basename="settlement")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
