@@ -154,3 +154,15 @@ def test_navigation_shows_allowance_pages_by_role(client, cast):
     assert "allowances:area_totals" in [item.url_name for item in menu_for(cast.civil)]
     assert "allowances:area_totals" not in [item.url_name for item in menu_for(cast.street_staff)]
     assert "allowances:statement_list" in [item.url_name for item in menu_for(cast.member)]
+
+
+@pytest.mark.django_db
+def test_family_with_two_relatives_gets_a_list_of_their_accounts(client, cast, accounts):
+    second = f.ResidentFactory(community=cast.community)
+    f.FamilyMemberFactory(user=cast.family, resident=second)
+    allowances_credit_month(month=MARCH)
+    client.force_login(cast.family)
+    page = client.get(reverse("allowances:my_account")).content.decode()
+    assert cast.resident.name in page and second.name in page
+    assert cast.other_resident.name not in page
+    assert "resident-ui" in page

@@ -261,3 +261,14 @@ def test_area_totals_page_for_civil_affairs_only(client, cast, statement):
     assert "桃园街道" in page and "50.00" in page
     client.force_login(cast.street_staff)
     assert client.get(reverse("allowances:area_totals")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_statement_list_filters_by_month_and_status(client, cast, statement):
+    client.force_login(cast.civil)
+    url = reverse("allowances:statement_list")
+    link = reverse("allowances:statement_detail", args=[statement.pk])
+    month = this_month().strftime("%Y-%m")
+    assert link in client.get(url, {"month": month}).content.decode()
+    assert link not in client.get(url, {"month": "2020-01"}).content.decode()
+    assert link not in client.get(url, {"status": "approved"}).content.decode()
