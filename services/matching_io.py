@@ -7,11 +7,13 @@ from collections import defaultdict
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from communities.models import Community, Resident, Street
 from organizations.models import Agreement, Organization
 from sanlian.audit import audit_record
 from services import matching
+from services.domain.matches import matches_withdraw_proposed
 from services.models import (
     Match,
     MatchingRun,
@@ -187,11 +189,13 @@ def matching_run(
     run = MatchingRun.objects.create(
         street=street, community=community, week_start=week_start, started_by=user
     )
-    Match.objects.filter(
-        request_id__in=[r.id for r in requests],
-        week_start=week_start,
-        status=Match.Status.PROPOSED,
-    ).update(status=Match.Status.WITHDRAWN)
+    matches_withdraw_proposed(
+        matches=Match.objects.filter(
+            request_id__in=[r.id for r in requests], week_start=week_start
+        ),
+        actor=user,
+        reason=_("重新匹配"),
+    )
     Match.objects.bulk_create(_match_rows(run, proposals))
     run.stats = _stats(requests, offerings, proposals, time.perf_counter() - began)
     run.finished_at = timezone.now()

@@ -122,6 +122,28 @@ def _save_match(match: Match, before: dict, *, actor, reason: str = "") -> Match
     return match
 
 
+def matches_withdraw_proposed(*, matches, actor, reason: str) -> int:
+    """Withdraw still-proposed matches in one UPDATE, with one history entry each.
+
+    Bulk on purpose: a matching run may replace thousands of proposals at once.
+    """
+    from sanlian.models import AuditEntry
+
+    proposed = list(matches.filter(status=Match.Status.PROPOSED).values_list("pk", flat=True))
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            action=AuditEntry.Action.STATUS,
+            object_type=Match._meta.label_lower,
+            object_id=str(pk),
+            changes={"status": [Match.Status.PROPOSED, Match.Status.WITHDRAWN]},
+            reason=reason,
+        )
+        for pk in proposed
+    )
+    return Match.objects.filter(pk__in=proposed).update(status=Match.Status.WITHDRAWN)
+
+
 def _hold(match: Match, request: ServiceRequest, user, *, lock: bool) -> None:
     """Take a place for `match` and mark its request matched; raises if either is taken."""
     if request.status != ServiceRequest.Status.OPEN:
@@ -149,8 +171,10 @@ def match_confirm(*, match: Match, user, lock: bool = True) -> Match:
     request = ServiceRequest.objects.select_for_update().get(pk=match.request_id)
     before = snapshot(match, _MATCH_FIELDS)
     _hold(match, request, user, lock=lock)
-    Match.objects.filter(request=request, status=Match.Status.PROPOSED).exclude(pk=match.pk).update(
-        status=Match.Status.WITHDRAWN
+    matches_withdraw_proposed(
+        matches=Match.objects.filter(request=request).exclude(pk=match.pk),
+        actor=user,
+        reason=_("另一匹配已确认"),
     )
     return _save_match(match, before, actor=user)
 
@@ -272,8 +296,8 @@ def match_assign_manually(
         reason=_("手工指派：%(reason)s") % {"reason": reason.strip()},
     )
     _hold(match, request, user, lock=True)
-    Match.objects.filter(request=request, status=Match.Status.PROPOSED).update(
-        status=Match.Status.WITHDRAWN
+    matches_withdraw_proposed(
+        matches=Match.objects.filter(request=request), actor=user, reason=_("已手工指派")
     )
     match.full_clean()
     match.save()
