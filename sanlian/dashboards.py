@@ -57,6 +57,10 @@ class Dashboard:
     weekly: list[dict] = field(default_factory=list)
 
     @property
+    def generated_at(self) -> datetime.datetime:
+        return datetime.datetime.fromisoformat(self.overview["generated_at"])
+
+    @property
     def missing_target_count(self) -> int:
         return sum(1 for row in self.communities if missing_targets(row))
 

@@ -49,7 +49,8 @@
       options: {
         maintainAspectRatio: false,
         animation: false,
-        scales: { y: { beginAtZero: true } },
+        // Room above the target line, so it never sits on the chart's edge.
+        scales: { y: { beginAtZero: true, suggestedMax: target === null ? undefined : target * 1.25 } },
       },
     });
   }
