@@ -218,7 +218,11 @@ class ServiceRequest(models.Model):
         verbose_name = _("服务需求")
         verbose_name_plural = _("服务需求")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "created_at"], name="request_status_created_idx")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="request_status_created_idx"),
+            # Lists walk this newest first instead of sorting every row in scope.
+            models.Index(fields=["-created_at", "-id"], name="request_newest_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(preferred_days__gte=1, preferred_days__lte=ALL_DAYS),
@@ -456,6 +460,8 @@ class Visit(models.Model):
         verbose_name = _("上门服务")
         verbose_name_plural = _("上门服务")
         ordering = ["-scheduled_start", "-id"]
+        # Lists and cursor pages walk this instead of sorting a million visits.
+        indexes = [models.Index(fields=["-scheduled_start", "-id"], name="visit_newest_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(checked_out_at__isnull=True)
