@@ -304,3 +304,8 @@ CELERY_TASK_DEFAULT_QUEUE = os.getenv("CELERY_TASK_DEFAULT_QUEUE", "celery")
 
 # Privacy (communities/privacy.py): a resident who withdrew consent is anonymised after this grace.
 ANONYMISE_AFTER_DAYS = 30
+
+# API lists (sanlian/api/pagination.py): how long the `count` of a list is reused; 0 = always count.
+API_COUNT_CACHE_SECONDS = envint("API_COUNT_CACHE_SECONDS", "30")
+# bench/api.py's floor view (sanlian/views_bench.py) at /bench/; never on in production.
+BENCHMARK_VIEWS = envbool("BENCHMARK_VIEWS", "false")

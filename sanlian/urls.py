@@ -36,3 +36,7 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+if settings.BENCHMARK_VIEWS:
+    # bench/api.py's floor; absent unless BENCHMARK_VIEWS=1 (tests/api/test_benchmark_views.py).
+    urlpatterns += [path("bench/", include("sanlian.views_bench"))]

@@ -24,6 +24,7 @@ from services.queries import (
     visits_visible_to,
 )
 from services.serializers import (
+    REQUEST_LIST_VALUES,
     CancelSerializer,
     DeclineSerializer,
     FeedbackSerializer,
@@ -34,6 +35,7 @@ from services.serializers import (
     ServiceLogSerializer,
     ServiceTypeSerializer,
     VisitSerializer,
+    request_list_rows,
 )
 
 
@@ -169,6 +171,12 @@ class RequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return requests_visible_to(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        # The rows as plain values, formatted without a serializer per row (bench/api.py).
+        rows = self.filter_queryset(self.get_queryset()).values(*REQUEST_LIST_VALUES.values())
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(request_list_rows(page))
 
     def create(self, request, *args, **kwargs):
         data = _valid(

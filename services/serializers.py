@@ -12,6 +12,7 @@ from services.models import (
     ServiceRequest,
     ServiceType,
     Visit,
+    mask_to_days,
 )
 
 
@@ -207,3 +208,59 @@ class FeedbackSerializer(serializers.ModelSerializer):
         model = Feedback
         fields = ["id", "visit", "rating", "comment", "created_at"]
         read_only_fields = ["id", "visit", "created_at"]
+
+
+# Lists of requests: rows read with `.values()` and formatted field by field, without a
+# serializer instance per row. The output is exactly RequestSerializer's (a test holds
+# the two together); bench/api.py measures the difference.
+REQUEST_LIST_VALUES = {
+    "id": "id",
+    "resident": "resident_id",
+    "resident_name": "resident__name",
+    "community": "resident__community_id",
+    "community_name": "resident__community__name",
+    "service_type": "service_type_id",
+    "service_type_name": "service_type__name",
+    "preferred_days": "preferred_days",
+    "preferred_start": "preferred_start",
+    "preferred_end": "preferred_end",
+    "notes": "notes",
+    "urgent": "urgent",
+    "channel": "channel",
+    "status": "status",
+    "created_at": "created_at",
+    "cancelled_at": "cancelled_at",
+    "cancel_reason": "cancel_reason",
+}
+_DATETIME = serializers.DateTimeField()
+_TIME = serializers.TimeField()
+
+
+def _moment(value):
+    return None if value is None else _DATETIME.to_representation(value)
+
+
+def request_list_rows(rows) -> list[dict]:
+    """RequestSerializer(many=True).data for rows of `.values(*REQUEST_LIST_VALUES.values())`."""
+    return [
+        {
+            "id": row["id"],
+            "resident": row["resident_id"],
+            "resident_name": row["resident__name"],
+            "community": row["resident__community_id"],
+            "community_name": row["resident__community__name"],
+            "service_type": row["service_type_id"],
+            "service_type_name": row["service_type__name"],
+            "preferred_days": mask_to_days(row["preferred_days"]),
+            "preferred_start": _TIME.to_representation(row["preferred_start"]),
+            "preferred_end": _TIME.to_representation(row["preferred_end"]),
+            "notes": row["notes"],
+            "urgent": row["urgent"],
+            "channel": row["channel"],
+            "status": row["status"],
+            "created_at": _moment(row["created_at"]),
+            "cancelled_at": _moment(row["cancelled_at"]),
+            "cancel_reason": row["cancel_reason"],
+        }
+        for row in rows
+    ]
