@@ -16,6 +16,7 @@ from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils import timezone
 
 from communities import demo_data as data
+from communities.demo_allowances import allowances_build
 from communities.demo_kit import DemoContext, bulk, mobile
 from communities.demo_orgs import organizations_build, workers_build
 from communities.demo_places import places_build, residents_build
@@ -154,6 +155,7 @@ def demo_seed(
     offerings_build(ctx)
     residents_build(ctx)
     requests_build(ctx)
+    allowances_build(ctx)
     return ctx
 
 

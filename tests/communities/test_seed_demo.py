@@ -400,3 +400,24 @@ def test_seed_demo_rows_pass_full_clean(small_demo):
         sample = rows[:15] + rows[len(rows) // 2 : len(rows) // 2 + 15] + rows[-15:]
         for row in sample:
             row.full_clean()
+
+
+def test_seed_demo_credits_care_allowances_by_the_rules(small_demo):
+    from django.db.models import Sum
+
+    from services.domain.allowances import month_start
+    from services.models import AllowanceRule, CareAccount, LedgerEntry
+
+    assert AllowanceRule.objects.count() == 4
+    li = Resident.objects.get(user__username="resident")  # 83, lives alone
+    account = CareAccount.objects.get(resident=li)
+    credits = LedgerEntry.objects.filter(account=account, kind=LedgerEntry.Kind.CREDIT)
+    this_month = month_start(timezone.localdate())
+    assert credits.filter(month=this_month, rule__name="80至89周岁高龄津贴").count() == 1
+    assert credits.values("month").distinct().count() == 2
+    assert (
+        account.balance_fen
+        == LedgerEntry.objects.filter(account=account).aggregate(total=Sum("amount_fen"))["total"]
+    )
+    young = Resident.objects.filter(birth_date__gt=this_month.replace(year=this_month.year - 79))
+    assert not LedgerEntry.objects.filter(account__resident__in=young, rule__min_age=80).exists()
