@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from sanlian.admin_base import MASKED_PHONE
-from sanlian.models import AuditEntry, User
+from sanlian.models import AuditEntry, ExportJob, MatchingJob, User
 
 
 @admin.register(User)
@@ -37,3 +37,28 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class _JobAdmin(admin.ModelAdmin):
+    """Background jobs are records of what ran: read-only, like the history."""
+
+    list_filter = ("status",)
+    search_fields = ("owner__username",)
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(_JobAdmin):
+    list_display = ("created_at", "owner", "kind", "file_format", "row_count", "status")
+    list_filter = ("status", "kind", "file_format")
+
+
+@admin.register(MatchingJob)
+class MatchingJobAdmin(_JobAdmin):
+    list_display = ("created_at", "owner", "street", "community", "week_start", "status")
