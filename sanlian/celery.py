@@ -39,3 +39,6 @@ app.conf.beat_schedule["credit-monthly-allowances"] = {
 }
 # Exports built in the background (sanlian/tasks_exports.py).
 app.autodiscover_tasks(["sanlian"], related_name="tasks_exports")
+# City-wide statistics recomputed into the cache before they expire (sanlian/tasks_stats.py).
+app.autodiscover_tasks(["sanlian"], related_name="tasks_stats")
+app.conf.beat_schedule["warm-stats"] = {"task": "sanlian.warm_stats", "schedule": 60}

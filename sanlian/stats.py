@@ -11,6 +11,7 @@ Zero is shown, as it points at no one.
 import datetime
 import hashlib
 import statistics
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
@@ -32,6 +33,11 @@ from socialworkers.models import SocialWorker
 
 SUPPRESSION_THRESHOLD = 5
 CACHE_SECONDS = 60
+# The city-wide figures are recomputed by beat every WARM_INTERVAL_SECONDS (stats_warm) and
+# kept WARM_SECONDS, so a dashboard never waits for the cold computation.
+WARM_INTERVAL_SECONDS = 60
+WARM_SECONDS = 5 * 60
+_refreshing: ContextVar[bool] = ContextVar("stats_refreshing", default=False)
 DEFAULT_WEEKS = 12
 # Whole-city readers; other staff are held to the communities they work for.
 CITY_WIDE_ROLES = (Role.CIVIL_AFFAIRS, Role.DASHBOARD)
@@ -306,6 +312,17 @@ def _median_days_to_first_visit(stats_filter: StatsFilter) -> dict:
 
 
 def _cached(name: str, stats_filter: StatsFilter, compute) -> dict:
+    if _refreshing.get():
+        # stats_warm: compute anew and keep it until well after the next warm-up.
+        value = {
+            "generated_at": timezone.localtime().isoformat(),
+            "cache_seconds": CACHE_SECONDS,
+            "filters": stats_filter.public(),
+            **compute(),
+        }
+        cache.set(stats_filter.cache_key(name), value, WARM_SECONDS)
+        return value
+
     def build() -> dict:
         return {
             "generated_at": timezone.localtime().isoformat(),
@@ -442,3 +459,21 @@ def stats_weekly(stats_filter: StatsFilter) -> dict:
         return {"results": series}
 
     return _cached("weekly", period, compute)
+
+
+def stats_warm() -> list[str]:
+    """Recompute the city-wide overview and area tables into the cache (a beat task).
+
+    City-wide readers (civil affairs, dashboard tokens) then always hit a warm cache; the
+    figures are at most WARM_INTERVAL_SECONDS old plus the computation (`generated_at`).
+    """
+    city = StatsFilter()
+    token = _refreshing.set(True)
+    try:
+        stats_overview(city)
+        for level in ("district", "street", "community"):
+            stats_by_area(city, level=level)
+        stats_weekly(city)
+    finally:
+        _refreshing.reset(token)
+    return ["overview", "district", "street", "community", "weekly"]
