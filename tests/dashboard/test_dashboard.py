@@ -3,10 +3,15 @@
 import json
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from sanlian.dashboards import dashboard_for
+from tests import factories as f
+from tests.dashboard.conftest import served
 
 
 def _api(user, path: str, **params) -> dict:
@@ -134,3 +139,19 @@ def test_dashboard_bad_dates_show_an_error_next_to_the_field(client, city):
     assert response.status_code == 200
     assert response.context["form"].errors["date_to"]
     assert response.context["board"].stats_filter.date_from is None
+
+
+def _dashboard_queries(client, user) -> int:
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("dashboard:index")).status_code == 200
+    return len(queries)
+
+
+def test_dashboard_query_count_does_not_grow_with_the_city(client, city):
+    client.force_login(city.civil)
+    before = _dashboard_queries(client, city.civil)
+    for _ in range(3):
+        community = f.CommunityFactory(street=city.east_street)
+        served(community, 5)
+    assert _dashboard_queries(client, city.civil) == before

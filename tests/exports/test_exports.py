@@ -9,7 +9,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from sanlian import exports
-from sanlian.models import AuditEntry, ExportJob
+from sanlian.models import AccessLog, AuditEntry, ExportJob
 from tests import factories as f
 
 
@@ -50,6 +50,19 @@ def test_residents_csv_is_scoped_masked_and_audited(client, cast):
     entry = AuditEntry.objects.get(action="export")
     assert entry.actor == cast.street_staff and entry.reason == "季度走访名单"
     assert entry.changes["rows"] == [None, 1]
+    log = AccessLog.objects.get()
+    assert (log.actor, log.resident, log.kind, log.purpose) == (
+        cast.street_staff,
+        cast.resident,
+        "export",
+        "季度走访名单",
+    )
+
+
+def test_export_without_personal_data_leaves_no_access_log(client, cast):
+    _csv(_post(client, cast.civil, kind="organizations"))
+    assert AuditEntry.objects.filter(action="export").count() == 1
+    assert not AccessLog.objects.exists()
 
 
 def test_personal_export_without_purpose_changes_nothing(client, cast):
@@ -57,6 +70,7 @@ def test_personal_export_without_purpose_changes_nothing(client, cast):
     assert response.status_code == 200
     assert response.context["form"].errors["purpose"]
     assert not ExportJob.objects.exists() and not AuditEntry.objects.exists()
+    assert not AccessLog.objects.exists()
 
 
 def test_organization_may_export_only_its_own_work(client, cast):
