@@ -111,3 +111,9 @@ _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 
 def _unquote(text: str) -> str:
     return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(0)), text.strip()[1:-1])
+
+
+def test_browser_language_alone_does_not_switch_to_english(client, db):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "登录三社联动服务平台" in page.content.decode()
+    assert page["Content-Language"] == "zh-hans"
