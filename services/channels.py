@@ -8,6 +8,7 @@ can be sent again safely; in-app notifications dedupe on the same key.
 import datetime
 import fcntl
 import json
+import os
 import time
 import urllib.error
 import urllib.request
@@ -48,14 +49,35 @@ class FileSmsGateway:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a+", encoding="utf-8") as log:
             fcntl.flock(log, fcntl.LOCK_EX)
-            log.seek(0)
-            if any(f"\t{idempotency_key}\t" in line for line in log):
+            if idempotency_key in _delivered_keys(log):
                 return ALREADY_DELIVERED
             if self.delay_ms:
                 time.sleep(self.delay_ms / 1000)  # simulates a slow gateway
             stamp = timezone.localtime().isoformat(timespec="seconds")
             log.write(f"{stamp}\t{idempotency_key}\t{phone}\t{sms_fit(text)}\n")
+            log.flush()
+            _KEYS_READ[str(self.path)][2].add(idempotency_key)
+            _KEYS_READ[str(self.path)][1] = log.tell()
         return "delivered"
+
+
+# Keys already in each log, and how far it was read: under the lock, only lines appended
+# since (by any process) are read, instead of the whole file for every message.
+_KEYS_READ: dict[str, list] = {}
+
+
+def _delivered_keys(log) -> set[str]:
+    stat = os.fstat(log.fileno())
+    known = _KEYS_READ.get(log.name)
+    if known is None or known[0] != (stat.st_dev, stat.st_ino) or known[1] > stat.st_size:
+        known = _KEYS_READ[log.name] = [(stat.st_dev, stat.st_ino), 0, set()]
+    log.seek(known[1])
+    for line in log:
+        parts = line.split("\t", 2)
+        if len(parts) > 1:
+            known[2].add(parts[1])
+    known[1] = log.tell()
+    return known[2]
 
 
 class HttpSmsGateway:
