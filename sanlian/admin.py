@@ -62,3 +62,26 @@ class ExportJobAdmin(_JobAdmin):
 @admin.register(MatchingJob)
 class MatchingJobAdmin(_JobAdmin):
     list_display = ("created_at", "owner", "street", "community", "week_start", "status")
+
+
+from sanlian.models import AccessLog  # noqa: E402
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    """Reads of residents' identifiers (communities/privacy.py): evidence, read-only."""
+
+    list_display = ("at", "actor", "kind", "resident", "field", "purpose")
+    list_filter = ("kind", "field")
+    search_fields = ("actor__username", "purpose", "resident__name")
+    date_hierarchy = "at"
+    list_select_related = ("actor", "resident")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
