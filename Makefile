@@ -45,3 +45,4 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/sanlian_bench
 bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.matching
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.lookup
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.api
