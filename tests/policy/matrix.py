@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from communities.models import Resident
@@ -94,7 +95,9 @@ def clients_for(world) -> dict:
         page, api = Client(), APIClient()
         if user is not None:
             page.force_login(user)
-            api.force_authenticate(user)
+            # A real token, as API and dashboard clients send it.
+            token, _created = Token.objects.get_or_create(user=user)
+            api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
         clients["page"][role], clients["api"][role] = page, api
     return clients
 
