@@ -156,6 +156,27 @@ def _empty_api_list(p: Probe) -> bool:
         return False
 
 
+# The other side's objects of each listed kind, whose ids must not be in a scoped API list.
+FOREIGN_KEYS = {
+    "residents": ["resident"],
+    "requests": ["request_open", "request_visited"],
+    "matches": ["match_proposed", "match_confirmed", "match_accepted"],
+    "visits": ["visit_scheduled", "visit_in_progress", "visit_completed"],
+    "organizations": ["organization", "organization_submitted"],
+    "agreements": ["agreement_active", "agreement_pending"],
+    "offerings": ["offering"],
+}
+
+
+def _foreign_ids(world, p: Probe) -> list[str]:
+    if p.rule.channel != "api":
+        return []
+    listed = {row.get("id") for row in json.loads(p.body).get("results", [])}
+    theirs = world.sides["theirs"]
+    keys = FOREIGN_KEYS.get(p.rule.obj, [])
+    return [f"#{getattr(theirs, key).pk}" for key in keys if getattr(theirs, key).pk in listed]
+
+
 def judge(world, p: Probe) -> str | None:
     """None when the probe matches the table, else what went wrong."""
     cell = p.rule.cell(p.role)
@@ -169,6 +190,7 @@ def judge(world, p: Probe) -> str | None:
             return f"list refused ({p.status})"
         if cell != ALL:
             leaked = [name for name in world.foreign_names if name in p.body]
+            leaked += _foreign_ids(world, p)
             return f"foreign names listed: {leaked}" if leaked else None
         return None
     reaches = cell and (cell == ALL or p.side == "ours")

@@ -67,3 +67,18 @@ def test_policy_matrix_turns_red_when_the_table_grants_too_much(cast):
     assert violations == [
         "page requests.cancel as social_worker on ours: allowed but refused (404)"
     ]
+
+
+def test_policy_matrix_reports_foreign_ids_in_api_lists(cast, monkeypatch):
+    from services.models import Visit
+
+    world = build_world(cast)
+    _patch_everywhere(
+        monkeypatch, "services.queries", "visits_visible_to", lambda user: Visit.objects.all()
+    )
+    _, violations = run_matrix(
+        world, [rule for rule in POLICY if (rule.obj, rule.channel) == ("visits", "api")]
+    )
+    theirs = world.sides["theirs"].visit_scheduled.pk
+    assert any("api visits.list as organization" in v and f"#{theirs}" in v for v in violations)
+    assert any("visits.check_in as social_worker on theirs" in v for v in violations)
