@@ -46,3 +46,4 @@ bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.matching
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.lookup
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.api
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.reminders
