@@ -220,11 +220,11 @@ def care_stopped(resident: Resident) -> bool:
 
 @transaction.atomic
 def consent_withdraw(*, actor, resident: Resident, reason: str = "") -> Resident:
-    """Withdraw consent: no new care records from now on, open requests are cancelled,
-    weekly plans stop, and the resident is anonymised after ANONYMISE_AFTER_DAYS."""
+    """Withdraw consent: no new care records from now on. Open requests and scheduled visits
+    are cancelled, weekly plans stop; the resident is anonymised after ANONYMISE_AFTER_DAYS."""
     from services.domain.requests import CANCELLABLE, request_cancel
-    from services.domain.visits import visit_plan_stop
-    from services.models import VisitPlan
+    from services.domain.visits import visit_cancel, visit_plan_stop
+    from services.models import Visit, VisitPlan
 
     _require(actor=actor, resident=resident)
     now = timezone.now()
@@ -235,6 +235,8 @@ def consent_withdraw(*, actor, resident: Resident, reason: str = "") -> Resident
         request_cancel(service_request=service_request, actor=actor, reason=note)
     for plan in VisitPlan.objects.filter(request__resident=resident, active=True):
         visit_plan_stop(plan=plan, actor=actor)
+    for visit in Visit.objects.filter(request__resident=resident, status=Visit.Status.SCHEDULED):
+        visit_cancel(visit=visit, actor=actor, reason=note)
     audit_record(
         actor=actor,
         instance=resident,
@@ -288,12 +290,31 @@ def _personal_values(resident: Resident) -> list[str]:
     return sorted({value for value in values if len(value) >= 2}, key=len, reverse=True)
 
 
+def _scrub_notifications(resident: Resident, values: list[str]) -> None:
+    """In-app messages about the resident's visits and requests name them."""
+    from django.urls import reverse
+
+    from services.models import Notification, Visit
+
+    links = [
+        reverse("services:visit_detail", kwargs={"pk": pk})
+        for pk in Visit.objects.filter(request__resident=resident).values_list("pk", flat=True)
+    ] + [
+        reverse("services:request_detail", kwargs={"pk": pk})
+        for pk in resident.requests.values_list("pk", flat=True)
+    ]
+    for notification in Notification.objects.filter(link__in=links):
+        notification.title = _scrub(notification.title, values)
+        notification.body = _scrub(notification.body, values)
+        notification.save(update_fields=["title", "body"])
+
+
 def _scrub_history(resident: Resident) -> None:
+    """Only the resident's own entries and those of their requests, matches and visits:
+    another person of the same name keeps their history."""
     values = _personal_values(resident)
-    entries = AuditEntry.objects.filter(
-        _history_filter(resident) | Q(object_repr__contains=resident.name)
-    )
-    for entry in entries:
+    _scrub_notifications(resident, values)
+    for entry in AuditEntry.objects.filter(_history_filter(resident)):
         entry.changes = json.loads(_scrub(json.dumps(entry.changes, ensure_ascii=False), values))
         entry.object_repr = _scrub(entry.object_repr, values)
         entry.reason = _scrub(entry.reason, values)

@@ -335,3 +335,39 @@ def test_anonymisation_by_family_is_forbidden(client, cast, resident):
     assert client.post(_url("resident_anonymise", resident), {"reason": "删除"}).status_code == 403
     resident.refresh_from_db()
     assert resident.anonymised_at is None
+
+
+def test_withdrawal_cancels_scheduled_visits(cast, resident):
+    offering = f.OfferingFactory(organization=cast.organization, communities=[cast.community])
+    visit = f.VisitFactory(
+        request=f.ServiceRequestFactory(resident=resident, status="scheduled"),
+        offering=offering,
+        scheduled_start=timezone.now() + datetime.timedelta(days=2),
+    )
+    consent_withdraw(actor=cast.community_staff, resident=resident)
+    visit.refresh_from_db()
+    assert visit.status == "cancelled"
+
+
+def test_anonymisation_scrubs_messages_but_not_a_namesakes_history(cast, resident):
+    from services.models import Notification
+
+    namesake = f.ResidentFactory(community=cast.community, name=resident.name)
+    resident_correct(
+        actor=cast.community_staff, resident=namesake, reason="更正", address="别处1号"
+    )
+    visit = f.VisitFactory(
+        request=f.ServiceRequestFactory(resident=resident),
+        offering=f.OfferingFactory(organization=cast.organization),
+    )
+    note = Notification.objects.create(
+        user=cast.member,
+        title="上门服务提醒",
+        body=f"您明天为{resident.name}提供理发服务。",
+        link=reverse("services:visit_detail", kwargs={"pk": visit.pk}),
+    )
+    resident_anonymise(actor=cast.community_staff, resident=resident, reason="删除")
+    note.refresh_from_db()
+    assert resident.name not in note.body and ANONYMISED_NAME in note.body
+    kept = AuditEntry.objects.get(object_id=str(namesake.pk), object_type="communities.resident")
+    assert kept.object_repr == namesake.name
