@@ -74,3 +74,17 @@ def test_router_relates_objects_read_from_either_alias(cast):
 
 def test_settings_install_the_router():
     assert "sanlian.routers.ReplicaRouter" in settings.DATABASE_ROUTERS
+
+
+@pytest.mark.django_db
+def test_stats_figures_are_computed_inside_a_statistics_block(replica):
+    from sanlian.stats import StatsFilter, _cached
+
+    seen = {}
+
+    def compute() -> dict:
+        seen["alias"] = ReplicaRouter().db_for_read(Community)
+        return {}
+
+    _cached("router-probe", StatsFilter(), compute)
+    assert seen["alias"] == "replica"
