@@ -38,7 +38,8 @@ def browser():
         pytest.skip(reason)
     # Django's async-safety check trips on Playwright's event loop in this thread;
     # the live server runs in a thread of its own, so the check has nothing to guard here.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
@@ -53,6 +54,10 @@ def browser():
         )
         yield browser
         browser.close()
+    if before is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
 
 
 class Tab:
