@@ -12,6 +12,7 @@ import os
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -34,6 +35,13 @@ def sms_fit(text: str) -> str:
     return text if len(text) <= SMS_MAX_CHARS else text[: SMS_MAX_CHARS - 1] + "…"
 
 
+@dataclass(frozen=True)
+class SmsMessage:
+    phone: str
+    text: str
+    idempotency_key: str
+
+
 class FileSmsGateway:
     """Development gateway: one line per delivered message in a local file.
 
@@ -46,23 +54,35 @@ class FileSmsGateway:
         self.delay_ms = delay_ms
 
     def send(self, *, phone: str, text: str, idempotency_key: str) -> str:
+        return self.send_many([SmsMessage(phone, text, idempotency_key)])[0]
+
+    def send_many(self, messages: list[SmsMessage]) -> list[str | ChannelError]:
+        """Answers in the order of `messages`; the log is opened and locked once."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        answers: list[str | ChannelError] = []
+        lines: list[str] = []
         with self.path.open("a+", encoding="utf-8") as log:
             fcntl.flock(log, fcntl.LOCK_EX)
-            if idempotency_key in _delivered_keys(log):
-                return ALREADY_DELIVERED
-            if self.delay_ms:
-                time.sleep(self.delay_ms / 1000)  # simulates a slow gateway
+            delivered = _delivered_keys(log)
             stamp = timezone.localtime().isoformat(timespec="seconds")
-            log.write(f"{stamp}\t{idempotency_key}\t{phone}\t{sms_fit(text)}\n")
+            for message in messages:
+                if message.idempotency_key in delivered:
+                    answers.append(ALREADY_DELIVERED)
+                    continue
+                if self.delay_ms:
+                    time.sleep(self.delay_ms / 1000)  # simulates a slow gateway
+                text = sms_fit(message.text)
+                lines.append(f"{stamp}\t{message.idempotency_key}\t{message.phone}\t{text}\n")
+                delivered.add(message.idempotency_key)
+                answers.append("delivered")
+            log.write("".join(lines))
             log.flush()
-            _KEYS_READ[str(self.path)][2].add(idempotency_key)
-            _KEYS_READ[str(self.path)][1] = log.tell()
-        return "delivered"
+            _KEYS_READ[log.name][1] = log.tell()
+        return answers
 
 
 # Keys already in each log, and how far it was read: under the lock, only lines appended
-# since (by any process) are read, instead of the whole file for every message.
+# since (by any process) are read, instead of the whole file for every batch.
 _KEYS_READ: dict[str, list] = {}
 
 
@@ -109,6 +129,22 @@ class HttpSmsGateway:
             return ALREADY_DELIVERED
         return str(answer.get("id") or answer.get("status") or "delivered")[:200]
 
+    def send_many(self, messages: list[SmsMessage]) -> list[str | ChannelError]:
+        """One POST per message: the gateway's API takes one message per request."""
+        answers: list[str | ChannelError] = []
+        for message in messages:
+            try:
+                answers.append(
+                    self.send(
+                        phone=message.phone,
+                        text=message.text,
+                        idempotency_key=message.idempotency_key,
+                    )
+                )
+            except ChannelError as error:
+                answers.append(error)
+        return answers
+
 
 def sms_gateway():
     if settings.SMS_BACKEND == "http":
@@ -126,6 +162,13 @@ def sms_gateway():
 
 def sms_send(*, phone: str, text: str, idempotency_key: str) -> str:
     return sms_gateway().send(phone=phone, text=text, idempotency_key=idempotency_key)
+
+
+def sms_send_many(*, messages: list[SmsMessage]) -> list[str | ChannelError]:
+    """Send several messages; per message an answer, or the ChannelError that stopped it."""
+    if not messages:
+        return []
+    return sms_gateway().send_many(messages)
 
 
 def email_send(*, address: str, subject: str, body: str, idempotency_key: str) -> str:
@@ -156,6 +199,22 @@ def notification_create(*, user, title: str, body: str, link: str, dedupe_key: s
     except IntegrityError:
         return ALREADY_DELIVERED
     return "delivered"
+
+
+def notifications_create_many(*, notifications: list[Notification]) -> list[str]:
+    """In-app notifications in one INSERT, at most one per dedupe_key; answers in order."""
+    keys = [notification.dedupe_key for notification in notifications]
+    seen = set(
+        Notification.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
+    )
+    fresh = [notification for notification in notifications if notification.dedupe_key not in seen]
+    for notification in fresh:
+        notification.title = notification.title[:100]
+        notification.body = notification.body[:300]
+        notification.link = notification.link[:200]
+    # A key another sender inserts meanwhile is skipped by the database, not raised.
+    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
+    return [ALREADY_DELIVERED if key in seen else "delivered" for key in keys]
 
 
 def notifications_visible_to(user) -> QuerySet[Notification]:

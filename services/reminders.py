@@ -22,12 +22,13 @@ from django.utils.translation import gettext as _
 from sanlian.models import STAFF_ROLES
 from services.channels import (
     ChannelError,
+    SmsMessage,
     email_send,
-    notification_create,
+    notifications_create_many,
     sms_fit,
-    sms_send,
+    sms_send_many,
 )
-from services.models import Reminder, ReminderPolicy, Visit
+from services.models import Notification, Reminder, ReminderPolicy, Visit
 from services.queries import visits_visible_to
 
 logger = logging.getLogger(__name__)
@@ -243,13 +244,8 @@ def reminders_claim_due(*, now: datetime.datetime, limit: int) -> tuple[str, lis
     return str(token), ids
 
 
-def _record(reminder: Reminder, **fields) -> bool:
-    """Store an outcome if this sender still holds the claim."""
-    return bool(
-        Reminder.objects.filter(
-            pk=reminder.pk, claim_token=reminder.claim_token, status=Status.SENDING
-        ).update(**fields)
-    )
+_BATCH_RELATED = (*(f"visit__{path}" for path in _VISIT_RELATED), "recipient_user")
+_OUTCOME_FIELDS = ["status", "sent_at", "next_attempt_at", "response"]
 
 
 def _when(visit: Visit) -> str:
@@ -292,81 +288,146 @@ def _visit_link(visit: Visit) -> str:
         return reverse("notifications:list")
 
 
-def _deliver(reminder: Reminder) -> str:
-    text, key = reminder_text(reminder), str(reminder.idempotency_key)
+def reminder_send_claimed(*, reminder_id: int, claim_token: str, now: datetime.datetime) -> str:
+    """Send one claimed reminder and record the outcome; returns the new status."""
+    statuses = _send_claimed(ids=[reminder_id], claim_token=claim_token, now=now)
+    return statuses[0] if statuses else "skipped"
+
+
+def reminders_send_batch(*, ids: list[int], claim_token: str) -> dict[str, int]:
+    """Send a claimed batch: one query loads it, one UPDATE records it; counts per status."""
+    statuses = _send_claimed(ids=ids, claim_token=claim_token, now=None)
+    outcome: dict[str, int] = {}
+    if len(statuses) < len(ids):
+        outcome["skipped"] = len(ids) - len(statuses)  # taken over, or already finished
+    for status in statuses:
+        outcome[status] = outcome.get(status, 0) + 1
+    return outcome
+
+
+def _send_claimed(*, ids: list[int], claim_token: str, now: datetime.datetime | None) -> list[str]:
+    """Deliver the reminders of `ids` still held under `claim_token`; their new statuses.
+
+    Outcomes are recorded only after the gateways answered: a sender that dies in
+    between leaves its claim "sending", and whoever takes it over sends again,
+    which the gateways answer with "already delivered".
+    """
+    reminders = list(
+        Reminder.objects.select_related(*_BATCH_RELATED)
+        .filter(pk__in=ids, claim_token=claim_token, status=Status.SENDING)
+        .order_by("due_at", "id")
+    )
+    ready = [reminder for reminder in reminders if not _settled_unsent(reminder)]
+    answers = _deliver_all(ready)
+    now = now or timezone.now()
+    for reminder in ready:
+        answer = answers[reminder.pk]
+        if isinstance(answer, Exception):
+            _reminder_fail(reminder, error=answer, now=now)
+        else:
+            reminder.status, reminder.sent_at = Status.SENT, now
+            reminder.response = answer[:300]
+    # Only the current claim holder records: the filter is part of the UPDATE.
+    Reminder.objects.filter(claim_token=claim_token, status=Status.SENDING).bulk_update(
+        reminders, _OUTCOME_FIELDS
+    )
+    return [reminder.status for reminder in reminders]
+
+
+def _settled_unsent(reminder: Reminder) -> bool:
+    """Set the outcome of a reminder that must not be sent; False if it is to be sent."""
+    if reminder.visit.status != Visit.Status.SCHEDULED:
+        reminder.status, reminder.response = Status.CANCELLED, "visit no longer scheduled"
+    elif reminder.attempts > settings.REMINDER_MAX_ATTEMPTS:
+        # Claimed again and again by workers that died while sending it.
+        reminder.status, reminder.response = Status.FAILED, "too many attempts"
+    else:
+        return False
+    reminder.next_attempt_at = None
+    return True
+
+
+def _deliver_all(reminders: list[Reminder]) -> dict[int, str | Exception]:
+    """Per reminder id: the channel's answer, or the error that stopped it."""
+    answers: dict[int, str | Exception] = {}
+    sms: list[tuple[Reminder, SmsMessage]] = []
+    in_app: list[tuple[Reminder, Notification]] = []
+    for reminder in reminders:
+        try:
+            message = _message(reminder)
+        except Exception as error:
+            answers[reminder.pk] = error
+            continue
+        if isinstance(message, SmsMessage):
+            sms.append((reminder, message))
+        elif isinstance(message, Notification):
+            in_app.append((reminder, message))
+        else:
+            answers[reminder.pk] = _email_send(reminder, message)
+    answers.update(_in_bulk(sms, lambda messages: sms_send_many(messages=messages)))
+    answers.update(_in_bulk(in_app, lambda notes: notifications_create_many(notifications=notes)))
+    return answers
+
+
+def _in_bulk(pairs: list[tuple], send) -> dict[int, str | Exception]:
+    if not pairs:
+        return {}
+    try:
+        answers = send([message for _reminder, message in pairs])
+    except Exception as error:
+        answers = [error] * len(pairs)
+    return {
+        reminder.pk: answer for (reminder, _message), answer in zip(pairs, answers, strict=True)
+    }
+
+
+def _message(reminder: Reminder) -> SmsMessage | Notification | str:
+    """What goes out: an SMS, an in-app notification, or the e-mail address (body apart)."""
     user = reminder.recipient_user
     if reminder.channel == Channel.SMS:
         phone = reminder.visit.request.resident.phone if user is None else user.phone
         if not phone:
             raise PermanentChannelError("no phone number")
-        return sms_send(phone=phone, text=text, idempotency_key=key)
+        return SmsMessage(phone, reminder_text(reminder), str(reminder.idempotency_key))
     if user is None:
         raise PermanentChannelError("no recipient account")
     if reminder.channel == Channel.EMAIL:
         if not user.email:
             raise PermanentChannelError("no e-mail address")
-        return email_send(
-            address=user.email, subject=_("上门服务提醒"), body=text, idempotency_key=key
-        )
-    return notification_create(
+        return user.email
+    return Notification(
         user=user,
         title=_("上门服务提醒"),
-        body=text,
+        body=reminder_text(reminder),
         link=_visit_link(reminder.visit),
-        dedupe_key=f"reminder:{key}",
+        dedupe_key=f"reminder:{reminder.idempotency_key}",
     )
 
 
-def reminder_send_claimed(*, reminder_id: int, claim_token: str, now: datetime.datetime) -> str:
-    """Send one claimed reminder and record the outcome; returns the new status."""
-    reminder = (
-        Reminder.objects.select_related(
-            *(f"visit__{path}" for path in _VISIT_RELATED), "recipient_user"
-        )
-        .filter(pk=reminder_id, claim_token=claim_token, status=Status.SENDING)
-        .first()
-    )
-    if reminder is None:
-        return "skipped"  # taken over by another sender, or already finished
-    if reminder.visit.status != Visit.Status.SCHEDULED:
-        _record(reminder, status=Status.CANCELLED, response="visit no longer scheduled")
-        return Status.CANCELLED
-    if reminder.attempts > settings.REMINDER_MAX_ATTEMPTS:
-        # Claimed again and again by workers that died while sending it.
-        _record(reminder, status=Status.FAILED, response="too many attempts")
-        return Status.FAILED
+def _email_send(reminder: Reminder, address: str) -> str | Exception:
     try:
-        response = _deliver(reminder)
+        return email_send(
+            address=address,
+            subject=_("上门服务提醒"),
+            body=reminder_text(reminder),
+            idempotency_key=str(reminder.idempotency_key),
+        )
     except Exception as error:
-        return _reminder_fail(reminder, error=error, now=now)
-    _record(reminder, status=Status.SENT, sent_at=now, response=response[:300])
-    return Status.SENT
+        return error
 
 
-def _reminder_fail(reminder: Reminder, *, error: Exception, now: datetime.datetime) -> str:
+def _reminder_fail(reminder: Reminder, *, error: Exception, now: datetime.datetime) -> None:
+    """Set the outcome of a failed attempt: retried after a backoff, or failed for good."""
     if not isinstance(error, ChannelError):
-        logger.exception("reminder %s: unexpected error", reminder.pk)
+        logger.error("reminder %s: unexpected error", reminder.pk, exc_info=error)
     final = isinstance(error, PermanentChannelError) or (
         reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS
     )
-    backoff = datetime.timedelta(minutes=2**reminder.attempts)
-    _record(
-        reminder,
-        status=Status.FAILED if final else Status.PENDING,
-        next_attempt_at=None if final else now + backoff,
-        response=f"{type(error).__name__}: {error}"[:300],
+    reminder.status = Status.FAILED if final else Status.PENDING
+    reminder.next_attempt_at = (
+        None if final else now + datetime.timedelta(minutes=2**reminder.attempts)
     )
-    return Status.FAILED if final else Status.PENDING
-
-
-def reminders_send_batch(*, ids: list[int], claim_token: str) -> dict[str, int]:
-    outcome: dict[str, int] = {}
-    for reminder_id in ids:
-        status = reminder_send_claimed(
-            reminder_id=reminder_id, claim_token=claim_token, now=timezone.now()
-        )
-        outcome[status] = outcome.get(status, 0) + 1
-    return outcome
+    reminder.response = f"{type(error).__name__}: {error}"[:300]
 
 
 # Staff view of failures ------------------------------------------------------------

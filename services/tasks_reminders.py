@@ -7,14 +7,18 @@ from django.utils import timezone
 from services.escalations import escalations_raise
 from services.reminders import reminders_claim_due, reminders_plan_missing, reminders_send_batch
 
-# One beat run claims at most this many batches; the next minute takes the rest.
-MAX_BATCHES_PER_RUN = 50
+# One run claims at most this many batches, then queues its own continuation behind
+# them: claims keep pace with sending instead of running minutes ahead of it (a claim
+# older than REMINDER_CLAIM_TIMEOUT_SECONDS would be taken over), and a burst is sent
+# at once rather than a run's worth per beat minute.
+MAX_BATCHES_PER_RUN = 20
 
 
 @shared_task(name="services.dispatch_due_reminders")
-def task_dispatch_due_reminders() -> int:
+def task_dispatch_due_reminders(*, plan: bool = True) -> int:
     """Plan missing reminders, then claim due ones in batches and fan out the sending."""
-    reminders_plan_missing(now=timezone.now())
+    if plan:
+        reminders_plan_missing(now=timezone.now())
     claimed = 0
     for _batch in range(MAX_BATCHES_PER_RUN):
         token, ids = reminders_claim_due(now=timezone.now(), limit=settings.REMINDER_BATCH_SIZE)
@@ -23,7 +27,8 @@ def task_dispatch_due_reminders() -> int:
             task_send_reminder_batch.delay(ids=ids, claim_token=token)
         claimed += len(ids)
         if len(ids) < settings.REMINDER_BATCH_SIZE:
-            break
+            return claimed
+    task_dispatch_due_reminders.delay(plan=False)  # more may be due: carry on right away
     return claimed
 
 
