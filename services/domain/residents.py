@@ -3,6 +3,7 @@
 import re
 
 from django.db.models import QuerySet
+from django.db.models.functions import Substr
 
 from communities.models import Resident
 from communities.queries import residents_visible_to
@@ -13,16 +14,17 @@ _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 _ID_NUMBER = re.compile(r"[0-9]{17}[0-9Xx]", re.ASCII)
 
 
-def residents_search(*, user, term: str) -> QuerySet[Resident]:
+def residents_search(*, user, term: str) -> list[Resident]:
     """At most 20 residents matching a phone number, its last 4 digits, an ID number or a name.
 
-    Every branch is an indexed lookup (phone, phone_last4, id_number, name prefix),
-    except a name fragment that starts no name, which is scanned but capped by the limit.
+    Every branch is an indexed lookup: phone, phone_last4, id_number, a name prefix, or
+    a given-name prefix (PostgreSQL expression index, migration 0003); only a fragment
+    found in neither place is scanned, and that scan stops at the limit.
     """
     term = re.sub(r"[\s-]", "", term or "")
     residents = residents_visible_to(user).filter(anonymised_at__isnull=True)
     if not term:
-        return residents.none()
+        return []
     if _ID_NUMBER.fullmatch(term):
         found = residents.filter(id_number=term.upper())
     elif _DIGITS.fullmatch(term):
@@ -31,20 +33,26 @@ def residents_search(*, user, term: str) -> QuerySet[Resident]:
         elif len(term) == 4:
             found = residents.filter(phone_last4=term)
         else:
-            return residents.none()  # fragments would match half the city
+            return []  # fragments would match half the city
     else:
-        found = _by_name(residents, term)
-    return found.order_by("name", "id")[:SEARCH_LIMIT]
+        return _by_name(residents, term)
+    return list(found.order_by("name", "id")[:SEARCH_LIMIT])
 
 
-def _by_name(residents: QuerySet[Resident], term: str) -> QuerySet[Resident]:
-    # Callers usually say their whole name: a prefix walks the name index (on
-    # PostgreSQL Django adds a pattern-ops index for LIKE 'x%'). Only when no
-    # name starts with the term is it searched as a given name inside names.
-    by_prefix = residents.filter(name__startswith=term)
-    if by_prefix.exists():
+def _by_name(residents: QuerySet[Resident], term: str) -> list[Resident]:
+    # Callers usually say their whole name: a prefix walks the name index in name
+    # order (Django adds a pattern-ops index for LIKE 'x%' on PostgreSQL).
+    by_prefix = list(residents.filter(name__startswith=term).order_by("name", "id")[:SEARCH_LIMIT])
+    if by_prefix:
         return by_prefix
-    return residents.filter(name__contains=term)
+    # Then the given name (the name after the one-character surname), then anywhere.
+    # No ORDER BY here: sorting by name would make PostgreSQL walk the whole name
+    # index instead of the expression index; twenty rows are sorted in Python.
+    by_given = residents.alias(given=Substr("name", 2)).filter(given__startswith=term)
+    found = list(by_given.order_by()[:SEARCH_LIMIT]) or list(
+        residents.filter(name__contains=term).order_by()[:SEARCH_LIMIT]
+    )
+    return sorted(found, key=lambda resident: (resident.name, resident.pk))
 
 
 def search_term_display(term: str) -> tuple[str, bool]:

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from communities.models import Resident
-from sanlian.models import AuditEntry
+from sanlian.models import AuditEntry, Role
 from services.models import RequestChannel, ServiceRequest
 from tests import factories as f
 
@@ -252,3 +252,20 @@ def test_request_list_is_for_government_staff_only(client, cast, who):
     client.force_login(getattr(cast, who))
 
     assert client.get(reverse("services:request_list")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_hotline_search_finds_given_names_after_whole_name_prefixes():
+    from services.domain.residents import residents_search
+
+    civil = f.UserFactory(username="civil-search", role=Role.CIVIL_AFFAIRS)
+    community = f.CommunityFactory()
+    for name in ("王秀英", "李秀英", "张英秀", "秀英华"):
+        f.ResidentFactory(name=name, community=community)
+    # A whole-name prefix wins.
+    assert [r.name for r in residents_search(user=civil, term="秀英")] == ["秀英华"]
+    # No name starts with 英秀: the given name (after the surname) does.
+    assert [r.name for r in residents_search(user=civil, term="英秀")] == ["张英秀"]
+    assert [r.name for r in residents_search(user=civil, term="秀英华")] == ["秀英华"]
+    # Neither a name nor a given name starts with 华: anywhere in the name.
+    assert [r.name for r in residents_search(user=civil, term="华")] == ["秀英华"]
