@@ -13,7 +13,7 @@ from communities.serializers import (
     StreetSerializer,
     VenueSerializer,
 )
-from sanlian.api.filters import CreatedRangeFilterSet
+from sanlian.api.filters import CreatedRangeFilterSet, IdFilter
 from sanlian.stats import community_indicator_annotations
 
 
@@ -50,8 +50,8 @@ class StreetViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class CommunityFilter(django_filters.FilterSet):
-    district = django_filters.NumberFilter(field_name="street__district")
-    street = django_filters.NumberFilter(field_name="street")
+    district = IdFilter(field_name="street__district")
+    street = IdFilter(field_name="street")
     pilot_batch = django_filters.ChoiceFilter(
         choices=Community._meta.get_field("pilot_batch").choices
     )
@@ -86,8 +86,8 @@ class CommunityViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class VenueFilter(django_filters.FilterSet):
-    district = django_filters.NumberFilter(field_name="community__street__district")
-    street = django_filters.NumberFilter(field_name="community__street")
+    district = IdFilter(field_name="community__street__district")
+    street = IdFilter(field_name="community__street")
 
     class Meta:
         model = Venue
@@ -114,8 +114,8 @@ class VenueViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class ResidentFilter(CreatedRangeFilterSet):
-    district = django_filters.NumberFilter(field_name="community__street__district")
-    street = django_filters.NumberFilter(field_name="community__street")
+    district = IdFilter(field_name="community__street__district")
+    street = IdFilter(field_name="community__street")
 
     class Meta:
         model = Resident

@@ -1,6 +1,5 @@
 """API v1 for organizations (registration, review) and agreements (request, accept, decline)."""
 
-import django_filters
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -18,7 +17,7 @@ from organizations.serializers import (
     OrganizationSerializer,
     ReasonSerializer,
 )
-from sanlian.api.filters import CreatedRangeFilterSet, in_subquery
+from sanlian.api.filters import CreatedRangeFilterSet, IdFilter, in_subquery
 from sanlian.api.throttling import RegistrationRateThrottle
 
 REGISTRATION_EXAMPLE = {
@@ -39,8 +38,8 @@ REGISTRATION_EXAMPLE = {
 
 class OrganizationFilter(CreatedRangeFilterSet):
     created_field = "submitted_at"
-    street = django_filters.NumberFilter(field_name="home_street")
-    community = django_filters.NumberFilter(method="filter_community")
+    street = IdFilter(field_name="home_street")
+    community = IdFilter(method="filter_community")
 
     class Meta:
         model = Organization
@@ -144,8 +143,8 @@ class OrganizationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
 
 class AgreementFilter(CreatedRangeFilterSet):
     created_field = "requested_at"
-    street = django_filters.NumberFilter(field_name="community__street")
-    district = django_filters.NumberFilter(field_name="community__street__district")
+    street = IdFilter(field_name="community__street")
+    district = IdFilter(field_name="community__street__district")
 
     class Meta:
         model = Agreement

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from communities.queries import residents_visible_to
-from sanlian.api.filters import CreatedRangeFilterSet, in_subquery
+from sanlian.api.filters import CreatedRangeFilterSet, IdFilter, in_subquery
 from sanlian.api.permissions import CanFileRequests
 from services.domain.matches import match_accept, match_confirm, match_decline
 from services.domain.requests import request_cancel, request_create
@@ -66,8 +66,8 @@ class OfferingFilter(CreatedRangeFilterSet):
     care_mode = django_filters.ChoiceFilter(
         field_name="service_type__care_mode", choices=CareMode.choices
     )
-    community = django_filters.NumberFilter(method="filter_community")
-    street = django_filters.NumberFilter(method="filter_street")
+    community = IdFilter(method="filter_community")
+    street = IdFilter(method="filter_street")
 
     class Meta:
         model = ServiceOffering
@@ -108,9 +108,9 @@ class RequestFilter(CreatedRangeFilterSet):
     care_mode = django_filters.ChoiceFilter(
         field_name="service_type__care_mode", choices=CareMode.choices
     )
-    community = django_filters.NumberFilter(field_name="resident__community")
-    street = django_filters.NumberFilter(field_name="resident__community__street")
-    district = django_filters.NumberFilter(field_name="resident__community__street__district")
+    community = IdFilter(field_name="resident__community")
+    street = IdFilter(field_name="resident__community__street")
+    district = IdFilter(field_name="resident__community__street__district")
 
     class Meta:
         model = ServiceRequest
@@ -196,10 +196,10 @@ class RequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 class MatchFilter(CreatedRangeFilterSet):
     created_field = "proposed_at"
-    organization = django_filters.NumberFilter(field_name="offering__organization")
-    service_type = django_filters.NumberFilter(field_name="request__service_type")
-    community = django_filters.NumberFilter(field_name="request__resident__community")
-    street = django_filters.NumberFilter(field_name="request__resident__community__street")
+    organization = IdFilter(field_name="offering__organization")
+    service_type = IdFilter(field_name="request__service_type")
+    community = IdFilter(field_name="request__resident__community")
+    street = IdFilter(field_name="request__resident__community__street")
 
     class Meta:
         model = Match
@@ -262,13 +262,13 @@ class MatchViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class VisitFilter(django_filters.FilterSet):
-    service_type = django_filters.NumberFilter(field_name="request__service_type")
+    service_type = IdFilter(field_name="request__service_type")
     care_mode = django_filters.ChoiceFilter(
         field_name="request__service_type__care_mode", choices=CareMode.choices
     )
-    community = django_filters.NumberFilter(field_name="request__resident__community")
-    street = django_filters.NumberFilter(field_name="request__resident__community__street")
-    organization = django_filters.NumberFilter(field_name="offering__organization")
+    community = IdFilter(field_name="request__resident__community")
+    street = IdFilter(field_name="request__resident__community__street")
+    organization = IdFilter(field_name="offering__organization")
     scheduled_after = django_filters.DateFilter(
         field_name="scheduled_start", lookup_expr="date__gte"
     )

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
+from sanlian.api.filters import IdFilter
 from services.models import CareAccount, LedgerEntry, SettlementLine, SettlementStatement
 from services.queries import (
     care_accounts_visible_to,
@@ -91,8 +92,8 @@ class SettlementStatementSerializer(serializers.ModelSerializer):
 
 
 class CareAccountFilter(django_filters.FilterSet):
-    community = django_filters.NumberFilter(field_name="resident__community")
-    street = django_filters.NumberFilter(field_name="resident__community__street")
+    community = IdFilter(field_name="resident__community")
+    street = IdFilter(field_name="resident__community__street")
 
     class Meta:
         model = CareAccount

@@ -5,7 +5,7 @@ from django.db.models import Count
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
-from sanlian.api.filters import in_subquery
+from sanlian.api.filters import IdFilter, in_subquery
 from socialworkers.models import SocialWorker, Volunteer, VolunteerTeam
 from socialworkers.queries import (
     social_workers_visible_to,
@@ -20,8 +20,8 @@ from socialworkers.serializers import (
 
 
 class SocialWorkerFilter(django_filters.FilterSet):
-    community = django_filters.NumberFilter(method="filter_community")
-    street = django_filters.NumberFilter(method="filter_street")
+    community = IdFilter(method="filter_community")
+    street = IdFilter(method="filter_street")
 
     class Meta:
         model = SocialWorker
@@ -58,8 +58,8 @@ class SocialWorkerViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class VolunteerTeamFilter(django_filters.FilterSet):
-    street = django_filters.NumberFilter(field_name="community__street")
-    district = django_filters.NumberFilter(field_name="community__street__district")
+    street = IdFilter(field_name="community__street")
+    district = IdFilter(field_name="community__street__district")
 
     class Meta:
         model = VolunteerTeam
@@ -87,8 +87,8 @@ class VolunteerTeamViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class VolunteerFilter(django_filters.FilterSet):
-    community = django_filters.NumberFilter(field_name="team__community")
-    street = django_filters.NumberFilter(field_name="team__community__street")
+    community = IdFilter(field_name="team__community")
+    street = IdFilter(field_name="team__community__street")
 
     class Meta:
         model = Volunteer
