@@ -211,14 +211,23 @@ def sms_quiet_at(moment: datetime.datetime) -> bool:
 # Claiming and sending ----------------------------------------------------------
 
 
-def _claimable(now: datetime.datetime) -> Q:
+def _claimable(now: datetime.datetime) -> tuple[Q, Q]:
+    """(taken over, due): claims left by dead senders, and pending reminders ready now.
+
+    Two conditions, queried one after the other, so each walks the (status, due_at)
+    index: an OR of both would make PostgreSQL sort every due row for each claim.
+    A retry's next_attempt_at is set after a claim, so later than its due_at: the
+    due_at bound holds for retries too.
+    """
     stale = now - datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
-    ready = Q(next_attempt_at__isnull=True, due_at__lte=now) | Q(next_attempt_at__lte=now)
-    claimable = (Q(status=Status.PENDING) & ready) | Q(status=Status.SENDING, claimed_at__lt=stale)
+    taken_over = Q(status=Status.SENDING, claimed_at__lt=stale)
+    ready = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    due = Q(status=Status.PENDING, due_at__lte=now) & ready
     if sms_quiet_at(now):
         # Deferred, not dropped: claimable again when quiet hours end.
-        claimable &= ~Q(channel=Channel.SMS, urgent=False)
-    return claimable
+        loud = ~Q(channel=Channel.SMS, urgent=False)
+        return taken_over & loud, due & loud
+    return taken_over, due
 
 
 def reminders_claim_due(*, now: datetime.datetime, limit: int) -> tuple[str, list[int]]:
@@ -230,21 +239,63 @@ def reminders_claim_due(*, now: datetime.datetime, limit: int) -> tuple[str, lis
         "claim_token": token,
         "attempts": F("attempts") + 1,
     }
+    conditions = _claimable(now)
     with transaction.atomic():
-        due = Reminder.objects.filter(_claimable(now)).order_by("due_at", "id")
-        if connection.features.has_select_for_update_skip_locked:
-            ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit])
+        ids: list[int] = []
+        skip_locked = connection.features.has_select_for_update_skip_locked
+        for condition in conditions:
+            wanted = limit - len(ids)
+            if wanted <= 0:
+                break
+            due = Reminder.objects.filter(condition).order_by("due_at")
+            if skip_locked:
+                due = due.select_for_update(skip_locked=True)
+            ids += due.values_list("pk", flat=True)[:wanted]
+        if skip_locked:
             Reminder.objects.filter(pk__in=ids).update(**claim)
         else:
             # SQLite has no SKIP LOCKED, but its writers take turns (IMMEDIATE
             # transactions), so the conditional UPDATE is itself the claim.
-            candidates = list(due.values_list("pk", flat=True)[:limit])
-            Reminder.objects.filter(_claimable(now), pk__in=candidates).update(**claim)
+            claimable = conditions[0] | conditions[1]
+            Reminder.objects.filter(claimable, pk__in=ids).update(**claim)
             ids = list(Reminder.objects.filter(claim_token=token).values_list("pk", flat=True))
     return str(token), ids
 
 
-_BATCH_RELATED = (*(f"visit__{path}" for path in _VISIT_RELATED), "recipient_user")
+# What sending reads, in one query per batch: only the columns the texts and the
+# outcomes need (a full row of each of nine tables cost more than the rest of a send).
+_SENDING_RELATED = (
+    "visit__request__resident",
+    "visit__request__service_type",
+    "visit__offering__organization",
+    "visit__social_worker",
+    "visit__volunteer",
+    "recipient_user",
+)
+_SENDING_FIELDS = (
+    "visit_id",
+    "recipient_user_id",
+    "channel",
+    "idempotency_key",
+    "attempts",
+    "status",
+    "claim_token",
+    "due_at",
+    "sent_at",
+    "next_attempt_at",
+    "response",
+    "recipient_user__phone",
+    "recipient_user__email",
+    "visit__status",
+    "visit__scheduled_start",
+    "visit__staff_member_id",
+    "visit__request__resident__name",
+    "visit__request__resident__phone",
+    "visit__request__service_type__name",
+    "visit__offering__organization__name",
+    "visit__social_worker__user_id",
+    "visit__volunteer__user_id",
+)
 _OUTCOME_FIELDS = ["status", "sent_at", "next_attempt_at", "response"]
 
 
@@ -288,6 +339,15 @@ def _visit_link(visit: Visit) -> str:
         return reverse("notifications:list")
 
 
+def reminders_for_sending() -> QuerySet[Reminder]:
+    """Reminders with what their messages need, in one query."""
+    return (
+        Reminder.objects.select_related(*_SENDING_RELATED)
+        .only(*_SENDING_FIELDS)
+        .order_by("due_at", "id")
+    )
+
+
 def reminder_send_claimed(*, reminder_id: int, claim_token: str, now: datetime.datetime) -> str:
     """Send one claimed reminder and record the outcome; returns the new status."""
     statuses = _send_claimed(ids=[reminder_id], claim_token=claim_token, now=now)
@@ -313,9 +373,7 @@ def _send_claimed(*, ids: list[int], claim_token: str, now: datetime.datetime | 
     which the gateways answer with "already delivered".
     """
     reminders = list(
-        Reminder.objects.select_related(*_BATCH_RELATED)
-        .filter(pk__in=ids, claim_token=claim_token, status=Status.SENDING)
-        .order_by("due_at", "id")
+        reminders_for_sending().filter(pk__in=ids, claim_token=claim_token, status=Status.SENDING)
     )
     ready = [reminder for reminder in reminders if not _settled_unsent(reminder)]
     answers = _deliver_all(ready)
@@ -327,11 +385,22 @@ def _send_claimed(*, ids: list[int], claim_token: str, now: datetime.datetime | 
         else:
             reminder.status, reminder.sent_at = Status.SENT, now
             reminder.response = answer[:300]
-    # Only the current claim holder records: the filter is part of the UPDATE.
-    Reminder.objects.filter(claim_token=claim_token, status=Status.SENDING).bulk_update(
-        reminders, _OUTCOME_FIELDS
-    )
+    _outcomes_record(reminders, claim_token=claim_token)
     return [reminder.status for reminder in reminders]
+
+
+@transaction.atomic
+def _outcomes_record(reminders: list[Reminder], *, claim_token: str) -> None:
+    """One UPDATE per distinct outcome (usually one per batch), by the claim holder only."""
+    groups: dict[tuple, list[int]] = {}
+    for reminder in reminders:
+        outcome = tuple(getattr(reminder, field) for field in _OUTCOME_FIELDS)
+        groups.setdefault(outcome, []).append(reminder.pk)
+    for outcome, pks in groups.items():
+        # The token in the WHERE clause: a claim taken over meanwhile is not overwritten.
+        Reminder.objects.filter(pk__in=pks, claim_token=claim_token, status=Status.SENDING).update(
+            **dict(zip(_OUTCOME_FIELDS, outcome, strict=True))
+        )
 
 
 def _settled_unsent(reminder: Reminder) -> bool:
