@@ -1,0 +1,114 @@
+"""Sending a claimed batch at once: one load, one record, claims honoured to the end."""
+
+import uuid
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from services import reminders as reminders_module
+from services import tasks_reminders
+from services.channels import (
+    ALREADY_DELIVERED,
+    FileSmsGateway,
+    SmsMessage,
+    notifications_create_many,
+)
+from services.models import Notification, Reminder
+from services.reminders import reminders_claim_due, reminders_plan_for_visit, reminders_send_batch
+from services.tasks_reminders import task_dispatch_due_reminders
+from tests.services._reminders_support import NOON, care_visit, later, sms_lines, sms_log
+
+__all__ = ["sms_log"]
+
+Status = Reminder.Status
+
+
+def planned_visits(cast, count: int) -> None:
+    for _visit in range(count):
+        care = care_visit(cast, start=later(0.5, now=NOON))
+        reminders_plan_for_visit(visit=care.visit, now=NOON)
+
+
+def queries_to_send(now) -> tuple[int, int]:
+    token, ids = reminders_claim_due(now=now, limit=1000)
+    with CaptureQueriesContext(connection) as queries:
+        outcome = reminders_send_batch(ids=ids, claim_token=token)
+    return len(queries), outcome[Status.SENT]
+
+
+def test_batch_queries_do_not_grow_with_the_batch(cast, sms_log):
+    planned_visits(cast, 1)
+    small = queries_to_send(NOON)
+    planned_visits(cast, 3)
+    large = queries_to_send(NOON)
+    assert (small[1], large[1]) == (7, 21)
+    assert small[0] == large[0]
+    assert len(sms_lines(sms_log)) == 8
+
+
+def test_dispatch_carries_on_past_its_cap(cast, settings, sms_log, monkeypatch):
+    settings.REMINDER_BATCH_SIZE = 2
+    monkeypatch.setattr(tasks_reminders, "MAX_CLAIMED_PER_RUN", 2)
+    planned_visits(cast, 2)
+    task_dispatch_due_reminders.delay()  # eager: its continuations run at once
+    assert set(Reminder.objects.values_list("status", flat=True)) == {Status.SENT}
+    assert len(sms_lines(sms_log)) == 4
+
+
+def test_claim_taken_over_during_the_send_is_not_overwritten(cast, settings, sms_log, monkeypatch):
+    settings.REMINDER_CLAIM_TIMEOUT_SECONDS = 300
+    planned_visits(cast, 1)
+    token, ids = reminders_claim_due(now=NOON, limit=100)
+    taken: list = []
+    send_many = reminders_module.sms_send_many
+
+    def slow_send_many(**kwargs):
+        answers = send_many(**kwargs)
+        taken.append(reminders_claim_due(now=later(0.1, now=NOON), limit=100))
+        return answers
+
+    monkeypatch.setattr(reminders_module, "sms_send_many", slow_send_many)
+    reminders_send_batch(ids=ids, claim_token=token)
+    new_token, new_ids = taken[0]
+    assert set(new_ids) == set(ids)
+    assert set(Reminder.objects.values_list("status", "claim_token")) == {
+        (Status.SENDING, uuid.UUID(new_token))
+    }
+    monkeypatch.setattr(reminders_module, "sms_send_many", send_many)
+    assert reminders_send_batch(ids=new_ids, claim_token=new_token) == {Status.SENT: 7}
+    sms = Reminder.objects.filter(channel="sms")
+    assert set(sms.values_list("response", flat=True)) == {ALREADY_DELIVERED}
+    assert len(sms_lines(sms_log)) == 2
+    assert Notification.objects.count() == 4
+
+
+def test_file_gateway_sends_many_in_order_and_sees_other_writers(tmp_path):
+    path = tmp_path / "sms.log"
+    FileSmsGateway(path=path).send(phone="13900001111", text="一", idempotency_key="k1")
+    with path.open("a", encoding="utf-8") as other_process:
+        other_process.write("2026-11-27T14:00:00+08:00\tk2\t13900002222\t二\n")
+    answers = FileSmsGateway(path=path).send_many(
+        [
+            SmsMessage("13900001111", "一", "k1"),
+            SmsMessage("13900002222", "二", "k2"),
+            SmsMessage("13900003333", "三", "k3"),
+            SmsMessage("13900003333", "三", "k3"),
+        ]
+    )
+    assert answers == [ALREADY_DELIVERED, ALREADY_DELIVERED, "delivered", ALREADY_DELIVERED]
+    assert [line.split("\t")[1] for line in sms_lines(path)] == ["k1", "k2", "k3"]
+
+
+def test_notifications_in_bulk_once_per_key(cast):
+    Notification.objects.create(user=cast.member, title="旧", body="旧", dedupe_key="reminder:a")
+    answers = notifications_create_many(
+        notifications=[
+            Notification(user=cast.member, title="提醒", body="甲", dedupe_key="reminder:a"),
+            Notification(user=cast.member, title="提醒", body="乙", dedupe_key="reminder:b"),
+        ]
+    )
+    assert answers == [ALREADY_DELIVERED, "delivered"]
+    assert sorted(Notification.objects.values_list("dedupe_key", "body")) == [
+        ("reminder:a", "旧"),
+        ("reminder:b", "乙"),
+    ]
