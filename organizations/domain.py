@@ -28,7 +28,15 @@ from organizations.queries import (
 )
 from sanlian.audit import audit_record, snapshot
 from sanlian.models import AuditEntry, Role, User
-from services.models import CareMode, OfferingWindow, PriceClass, ServiceOffering, ServiceType
+from services.models import (
+    CareMode,
+    OfferingWeek,
+    OfferingWindow,
+    PriceClass,
+    ServiceOffering,
+    ServiceType,
+    week_start_of,
+)
 
 Status = Organization.Status
 REVIEWER_ROLES = frozenset({Role.CIVIL_AFFAIRS, Role.STREET_STAFF})
@@ -236,6 +244,37 @@ def organization_reinstate(
     )
 
 
+@transaction.atomic
+def organization_resubmit(*, organization: Organization, actor) -> Organization:
+    """A rejected organization, its registration corrected, asks to be reviewed again."""
+    _require_member(organization=organization, actor=actor, admin=True)
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if organization.status != Status.REJECTED:
+        raise ValidationError(_("只有未通过审核的组织可以重新提交。"))
+    fields = ["status", "submitted_at"]
+    before = snapshot(organization, fields)
+    organization.status = Status.SUBMITTED
+    organization.submitted_at = timezone.now()
+    organization.full_clean()
+    organization.save(update_fields=fields)
+    OrganizationStatusChange.objects.create(
+        organization=organization,
+        from_status=Status.REJECTED,
+        to_status=Status.SUBMITTED,
+        changed_by=actor,
+        reason=_("修改后重新提交审核"),
+    )
+    audit_record(
+        actor=actor,
+        instance=organization,
+        action=AuditEntry.Action.STATUS,
+        before=before,
+        after=snapshot(organization, fields),
+        reason=_("修改后重新提交审核"),
+    )
+    return organization
+
+
 REVIEW_EMAIL_SUBJECTS = {
     "approved": gettext_lazy("您的组织登记已通过审核"),
     "rejected": gettext_lazy("您的组织登记未通过审核"),
@@ -283,7 +322,9 @@ def organization_update_profile(
     *, organization: Organization, actor, wants_to_serve=None, **fields
 ) -> Organization:
     _require_member(organization=organization, actor=actor)
-    _require_approved(organization, _("只有已批准的组织可以修改资料。"))
+    # A rejected organization corrects its registration here before resubmitting it.
+    if organization.status not in (Status.APPROVED, Status.REJECTED):
+        raise ValidationError(_("只有已批准或未通过审核的组织可以修改资料。"))
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"not profile fields: {sorted(unknown)}")
@@ -327,6 +368,8 @@ def organization_member_invite(
 
 
 # --- offerings ----------------------------------------------------------------------------
+
+_OFFERING_AUDIT_FIELDS = ["service_type", "weekly_capacity", "price_class", "price_fen"]
 
 
 def _price_fen(*, price_class: str, price_yuan: Decimal | None) -> int:
@@ -385,16 +428,14 @@ def offering_publish(
     """Publish an offering with its weekly windows (weekday 0 = Monday)."""
     _require_member(organization=organization, actor=actor)
     _require_approved(organization, _("只有已批准的组织可以发布服务项目。"))
-    communities = list(communities)
-    if not communities:
-        raise ValidationError({"communities": _("请至少选择一个服务社区。")})
-    allowed = set(communities_open_to(organization).values_list("pk", flat=True))
-    if any(community.pk not in allowed for community in communities):
-        raise ValidationError({"communities": _("只能选择已签约或登记时意向服务的社区。")})
-    if weekly_capacity is None or weekly_capacity < 1:
-        raise ValidationError({"weekly_capacity": _("每周服务人次至少为1。")})
-    _check_offering_venue(organization=organization, service_type=service_type, venue=venue)
-    windows = _check_windows(windows)
+    communities, windows = _check_offering_input(
+        organization=organization,
+        service_type=service_type,
+        communities=communities,
+        weekly_capacity=weekly_capacity,
+        venue=venue,
+        windows=windows,
+    )
     offering = ServiceOffering(
         organization=organization,
         service_type=service_type,
@@ -407,17 +448,118 @@ def offering_publish(
     offering.full_clean()
     offering.save()
     offering.communities.set(communities)
-    OfferingWindow.objects.bulk_create(
-        OfferingWindow(offering=offering, weekday=day, start_time=start, end_time=end)
-        for day, start, end in windows
-    )
+    _offering_set_windows(offering=offering, windows=windows)
     audit_record(
         actor=actor,
         instance=offering,
         action=AuditEntry.Action.CREATE,
-        after=snapshot(offering, ["service_type", "weekly_capacity", "price_class", "price_fen"]),
+        after=snapshot(offering, _OFFERING_AUDIT_FIELDS),
     )
     return offering
+
+
+def _check_offering_input(
+    *,
+    organization: Organization,
+    service_type: ServiceType,
+    communities: Iterable[Community],
+    weekly_capacity: int,
+    venue: Venue | None,
+    windows,
+) -> tuple[list[Community], list[tuple[int, datetime.time, datetime.time]]]:
+    """The rules an offering meets when published and after every edit."""
+    communities = list(communities)
+    if not communities:
+        raise ValidationError({"communities": _("请至少选择一个服务社区。")})
+    allowed = set(communities_open_to(organization).values_list("pk", flat=True))
+    if any(community.pk not in allowed for community in communities):
+        raise ValidationError({"communities": _("只能选择已签约或登记时意向服务的社区。")})
+    if weekly_capacity is None or weekly_capacity < 1:
+        raise ValidationError({"weekly_capacity": _("每周服务人次至少为1。")})
+    _check_offering_venue(organization=organization, service_type=service_type, venue=venue)
+    return communities, _check_windows(windows)
+
+
+def _offering_set_windows(*, offering: ServiceOffering, windows) -> None:
+    offering.windows.all().delete()
+    OfferingWindow.objects.bulk_create(
+        OfferingWindow(offering=offering, weekday=day, start_time=start, end_time=end)
+        for day, start, end in windows
+    )
+
+
+def _offering_weeks_resize(*, offering: ServiceOffering, weekly_capacity: int) -> None:
+    """This week's and later weeks' capacity follows the offering, never below what is booked."""
+    weeks = OfferingWeek.objects.select_for_update().filter(
+        offering=offering, week_start__gte=week_start_of(timezone.localdate())
+    )
+    booked = max((week.reserved for week in weeks), default=0)
+    if booked > weekly_capacity:
+        raise ValidationError(
+            {
+                "weekly_capacity": _(
+                    "已有一周预订了%(booked)s人次，每周服务人次不能少于%(booked)s。"
+                )
+                % {"booked": booked}
+            }
+        )
+    weeks.update(capacity=weekly_capacity)
+
+
+@transaction.atomic
+def offering_update(
+    *,
+    offering: ServiceOffering,
+    actor,
+    service_type: ServiceType,
+    communities: Iterable[Community],
+    weekly_capacity: int,
+    price_class: str,
+    price_yuan: Decimal | None,
+    windows: Iterable[tuple[int, datetime.time, datetime.time]],
+    venue: Venue | None = None,
+    description: str = "",
+) -> ServiceOffering:
+    """Edit a published offering under the rules of `offering_publish`; windows are replaced."""
+    organization = offering.organization
+    _require_member(organization=organization, actor=actor)
+    _require_approved(organization, _("只有已批准的组织可以修改服务项目。"))
+    communities, windows = _check_offering_input(
+        organization=organization,
+        service_type=service_type,
+        communities=communities,
+        weekly_capacity=weekly_capacity,
+        venue=venue,
+        windows=windows,
+    )
+    offering = ServiceOffering.objects.select_for_update().get(pk=offering.pk)
+    before = _offering_state(offering)
+    offering.service_type = service_type
+    offering.venue = venue
+    offering.weekly_capacity = weekly_capacity
+    offering.price_class = price_class
+    offering.price_fen = _price_fen(price_class=price_class, price_yuan=price_yuan)
+    offering.description = description
+    offering.full_clean()
+    _offering_weeks_resize(offering=offering, weekly_capacity=weekly_capacity)
+    offering.save()
+    offering.communities.set(communities)
+    _offering_set_windows(offering=offering, windows=windows)
+    audit_record(
+        actor=actor,
+        instance=offering,
+        action=AuditEntry.Action.CHANGE,
+        before=before,
+        after=_offering_state(offering),
+    )
+    return offering
+
+
+def _offering_state(offering: ServiceOffering) -> dict:
+    state = snapshot(offering, [*_OFFERING_AUDIT_FIELDS, "venue", "description"])
+    state["communities"] = sorted(offering.communities.values_list("pk", flat=True))
+    state["windows"] = [str(window) for window in offering.windows.all()]
+    return state
 
 
 def _offering_set_status(*, offering: ServiceOffering, actor, status: str) -> ServiceOffering:

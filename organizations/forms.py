@@ -1,6 +1,7 @@
 """Forms of the organization pages: input checking only; the rules live in domain.py."""
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, Street, Venue
@@ -187,13 +188,23 @@ class OfferingForm(forms.Form):
             slots.append((data["start_time_2"], data["end_time_2"]))
         return [(day, start, end) for day in data["weekdays"] for start, end in slots]
 
+    def offering_data(self) -> dict:
+        """Keyword arguments of `offering_publish` and `offering_update`."""
+        data = self.cleaned_data
+        fields = ["service_type", "communities", "weekly_capacity", "price_class", "price_yuan"]
+        return {
+            **{field: data[field] for field in [*fields, "venue", "description"]},
+            "windows": self.windows(),
+        }
+
 
 class AgreementRequestForm(forms.Form):
     community = forms.ModelChoiceField(label=_("社区"), queryset=Community.objects.none())
     venue = forms.ModelChoiceField(
         label=_("拟使用场地（须属于该社区）"),
-        queryset=Venue.objects.select_related("community").order_by("community__name", "name"),
+        queryset=Venue.objects.none(),
         required=False,
+        help_text=_("先选择社区，再从该社区的场地中选择。"),
     )
     start_date = forms.DateField(label=_("开始日期"), widget=_DATE)
     end_date = forms.DateField(label=_("结束日期"), widget=_DATE, required=False)
@@ -204,6 +215,21 @@ class AgreementRequestForm(forms.Form):
     def __init__(self, *args, communities, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["community"].queryset = communities.order_by("street__name", "name")
+        # Only the chosen community's venues are offered, and so only they validate.
+        self.fields["community"].widget.attrs.update(
+            {
+                "hx-get": reverse("organizations:agreement_venue_options"),
+                "hx-target": "#id_venue",
+                "hx-trigger": "change",
+            }
+        )
+        community = self["community"].value()
+        if community and str(community).isdigit():
+            self.fields["venue"].queryset = (
+                Venue.objects.select_related("community")
+                .filter(community__in=communities.filter(pk=community))
+                .order_by("name")
+            )
 
 
 class AgreementFilterForm(forms.Form):

@@ -20,9 +20,11 @@ urlpatterns = [
     ),
     path("workspace/", views.workspace, name="workspace"),
     path("workspace/edit/", views.profile_edit, name="profile_edit"),
+    path("workspace/resubmit/", views.organization_resubmit, name="resubmit"),
     path("workspace/members/new/", views.member_invite, name="member_invite"),
     path("offerings/", views.offering_list, name="offering_list"),
     path("offerings/new/", views.offering_create, name="offering_create"),
+    path("offerings/<int:pk>/edit/", views.offering_edit, name="offering_edit"),
     path(
         "offerings/<int:pk>/pause/",
         views.offering_set_status,
@@ -37,6 +39,11 @@ urlpatterns = [
     ),
     path("agreements/", views.agreement_list, name="agreement_list"),
     path("agreements/new/", views.agreement_create, name="agreement_create"),
+    path(
+        "agreements/new/venues/",
+        views.agreement_venue_options,
+        name="agreement_venue_options",
+    ),
     path("agreements/<int:pk>/", views.agreement_detail, name="agreement_detail"),
     path(
         "agreements/<int:pk>/accept/",

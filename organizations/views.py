@@ -1,6 +1,7 @@
 """Organization pages: thin adapters between forms, scoped queries and domain functions."""
 
 import datetime
+from decimal import Decimal
 from functools import wraps
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from communities.models import Venue
 from communities.queries import communities_visible_to, streets_visible_to
 from organizations import domain
 from organizations.forms import (
@@ -199,9 +201,29 @@ def _approved_membership_or_redirect(request: HttpRequest):
     return membership, None
 
 
+@require_POST
+@role_required(Role.ORGANIZATION)
+def organization_resubmit(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    if not membership.is_admin:
+        raise PermissionDenied
+    try:
+        domain.organization_resubmit(organization=membership.organization, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("已重新提交审核，请等待审核结果。"))
+    return redirect("organizations:workspace")
+
+
 @role_required(Role.ORGANIZATION)
 def profile_edit(request: HttpRequest) -> HttpResponse:
-    membership, refused = _approved_membership_or_redirect(request)
+    membership = _membership(request)
+    # A rejected organization corrects its registration here before resubmitting it.
+    if membership.organization.status == Organization.Status.REJECTED:
+        refused = None
+    else:
+        membership, refused = _approved_membership_or_redirect(request)
     if refused:
         return refused
     organization = membership.organization
@@ -280,19 +302,9 @@ def offering_create(request: HttpRequest) -> HttpResponse:
     organization = membership.organization
     form = OfferingForm(request.POST or None, organization=organization)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
             domain.offering_publish(
-                organization=organization,
-                actor=request.user,
-                service_type=data["service_type"],
-                communities=data["communities"],
-                weekly_capacity=data["weekly_capacity"],
-                price_class=data["price_class"],
-                price_yuan=data["price_yuan"],
-                windows=form.windows(),
-                venue=data["venue"],
-                description=data["description"],
+                organization=organization, actor=request.user, **form.offering_data()
             )
         except ValidationError as error:
             apply_domain_error(form, error)
@@ -300,6 +312,48 @@ def offering_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("服务项目已发布。"))
             return redirect("organizations:offering_list")
     return render(request, "organizations/offering_form.html", {"form": form})
+
+
+def _offering_initial(offering) -> dict:
+    """The edit form's fields from an offering: windows become weekdays and up to two slots."""
+    windows = list(offering.windows.all())
+    slots = sorted({(window.start_time, window.end_time) for window in windows})
+    initial = {
+        "service_type": offering.service_type,
+        "communities": offering.communities.all(),
+        "weekly_capacity": offering.weekly_capacity,
+        "price_class": offering.price_class,
+        "price_yuan": Decimal(offering.price_fen) / 100 if offering.price_fen else None,
+        "venue": offering.venue,
+        "weekdays": sorted({window.weekday for window in windows}),
+        "description": offering.description,
+    }
+    for suffix, (start, end) in zip(["", "_2"], slots, strict=False):
+        initial[f"start_time{suffix}"], initial[f"end_time{suffix}"] = start, end
+    return initial
+
+
+@role_required(Role.ORGANIZATION)
+def offering_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    offering = get_object_or_404(offerings_visible_to(request.user), pk=pk)
+    membership, refused = _approved_membership_or_redirect(request)
+    if refused:
+        return refused
+    form = OfferingForm(
+        request.POST or None,
+        organization=membership.organization,
+        initial=_offering_initial(offering),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            domain.offering_update(offering=offering, actor=request.user, **form.offering_data())
+        except ValidationError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("服务项目已修改。"))
+            return redirect("organizations:offering_list")
+    context = {"form": form, "offering": offering}
+    return render(request, "organizations/offering_form.html", context)
 
 
 @require_POST
@@ -352,6 +406,19 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("入驻申请已提交，等待社区确认。"))
             return redirect("organizations:agreement_detail", pk=agreement.pk)
     return render(request, "organizations/agreement_form.html", {"form": form})
+
+
+@role_required(Role.ORGANIZATION)
+def agreement_venue_options(request: HttpRequest) -> HttpResponse:
+    """The venue <option>s of one community, loaded by htmx when the community changes."""
+    _membership(request)
+    community = communities_visible_to(request.user).filter(pk=_int(request.GET.get("community")))
+    venues = Venue.objects.filter(community__in=community).order_by("name")
+    return render(request, "organizations/_venue_options.html", {"venues": venues})
+
+
+def _int(value) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 19 else None
 
 
 @role_required(*AGREEMENT_ROLES)
