@@ -3,8 +3,10 @@
 import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
+from rest_framework.response import Response
 
 from communities.models import Community, District, Resident, Venue
+from communities.privacy import resident_view_log
 from communities.queries import communities_visible_to, residents_visible_to, streets_visible_to
 from communities.serializers import (
     CommunitySerializer,
@@ -130,7 +132,9 @@ class ResidentFilter(CreatedRangeFilterSet):
             "ID-card and phone numbers are always masked."
         )
     ),
-    retrieve=extend_schema(description="One resident, identifiers masked."),
+    retrieve=extend_schema(
+        description="One resident, identifiers masked. Each read is written to the access log."
+    ),
 )
 class ResidentViewSet(viewsets.ReadOnlyModelViewSet):
     """Older residents (老年居民)."""
@@ -142,3 +146,9 @@ class ResidentViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return residents_visible_to(self.request.user)
+
+    def retrieve(self, request, *args, **kwargs):
+        # PIPL: opening one person's record is logged, as on the staff detail page.
+        resident = self.get_object()
+        resident_view_log(actor=request.user, resident=resident)
+        return Response(self.get_serializer(resident).data)

@@ -321,6 +321,23 @@ def _scrub_history(resident: Resident) -> None:
         entry.save(update_fields=["changes", "object_repr", "reason"])
 
 
+def _scrub_free_text(resident: Resident) -> None:
+    """Notes, service logs, feedback and match reasons are free text that may describe the
+    person (illness, family, address): replaced whole, since no list of values catches it all."""
+    from services.models import Feedback, Match, ServiceRequest, Visit
+
+    texts = [
+        (ServiceRequest.objects.filter(resident=resident), "notes"),
+        (ServiceRequest.objects.filter(resident=resident), "cancel_reason"),
+        (Visit.objects.filter(request__resident=resident), "service_log"),
+        (Feedback.objects.filter(visit__request__resident=resident), "comment"),
+        (Match.objects.filter(request__resident=resident), "reason"),
+        (Match.objects.filter(request__resident=resident), "response_note"),
+    ]
+    for rows, field in texts:
+        rows.exclude(**{field: ""}).update(**{field: ANONYMISED_NAME})
+
+
 @transaction.atomic
 def resident_anonymise(*, actor, resident: Resident, reason: str) -> Resident:
     """Erase the resident's identity in the resident row, their account and the history.
@@ -334,6 +351,7 @@ def resident_anonymise(*, actor, resident: Resident, reason: str) -> Resident:
     if resident.anonymised_at is not None:
         raise ValidationError(_("该居民信息已经匿名化。"))
     _scrub_history(resident)
+    _scrub_free_text(resident)
     if resident.user_id is not None:
         resident.user.display_name, resident.user.phone = "", ""
         resident.user.is_active = False
