@@ -455,6 +455,9 @@ class Visit(models.Model):
     checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
     checked_out_at = models.DateTimeField(_("签退时间"), null=True, blank=True)
     service_log = models.TextField(_("服务记录"), blank=True, max_length=2000)
+    # A weekly plan's visit outside its match's week holds a place of that week's capacity;
+    # cleared when the place is given back (cancelled or missed).
+    holds_week = models.DateField(_("占用名额的周"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("上门服务")

@@ -11,5 +11,6 @@ def task_extend_visit_plans(*, horizon_weeks: int = 4) -> int:
     """Extend every active plan; returns the number of visits created."""
     created = 0
     for plan_id in VisitPlan.objects.filter(active=True).values_list("pk", flat=True):
-        created += len(visit_plan_extend(plan=VisitPlan(pk=plan_id), horizon_weeks=horizon_weeks))
+        extension = visit_plan_extend(plan=VisitPlan(pk=plan_id), horizon_weeks=horizon_weeks)
+        created += len(extension.created)
     return created

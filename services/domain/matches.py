@@ -60,13 +60,27 @@ def _reserve_place(offering: ServiceOffering, week_start: datetime.date, *, lock
         raise ValidationError(_("该服务项目本周名额已满。"))
 
 
-def _release_place(match: Match) -> None:
+def offering_week_reserve(*, offering: ServiceOffering, week_start: datetime.date) -> bool:
+    """Take one place in the offering's week under the capacity rule; False when it is full."""
+    try:
+        _reserve_place(offering, week_start, lock=True)
+    except ValidationError:
+        return False
+    return True
+
+
+def offering_week_release(*, offering_id: int, week_start: datetime.date) -> None:
+    """Give back one place in the offering's week."""
     OfferingWeek.objects.select_for_update().filter(
-        offering_id=match.offering_id, week_start=match.week_start
+        offering_id=offering_id, week_start=week_start
     ).first()
     OfferingWeek.objects.filter(
-        offering_id=match.offering_id, week_start=match.week_start, reserved__gt=0
+        offering_id=offering_id, week_start=week_start, reserved__gt=0
     ).update(reserved=F("reserved") - 1)
+
+
+def _release_place(match: Match) -> None:
+    offering_week_release(offering_id=match.offering_id, week_start=match.week_start)
 
 
 def _require_staff(user, match: Match) -> None:

@@ -11,6 +11,7 @@ Request status follows its visits (`_request_follow_visits`):
   instead of the request going through matching again.
 """
 
+import dataclasses
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +25,7 @@ from organizations.models import OrganizationMember
 from sanlian.audit import audit_record, snapshot
 from sanlian.models import STAFF_ROLES, Role
 from services.domain.allowances import visit_charge
+from services.domain.matches import offering_week_release, offering_week_reserve
 from services.models import (
     CareMode,
     Feedback,
@@ -263,32 +265,65 @@ def _plan_slots(*, plan: VisitPlan, first_day: datetime.date, last_day: datetime
         day += datetime.timedelta(days=7)
 
 
+@dataclasses.dataclass
+class PlanExtension:
+    """What `visit_plan_extend` did: the visits it created and the weeks it skipped as full."""
+
+    created: list[Visit] = dataclasses.field(default_factory=list)
+    full_weeks: list[datetime.date] = dataclasses.field(default_factory=list)
+
+
+def _plan_visit_save(*, visit: Visit, match_week: datetime.date | None) -> bool:
+    """Save one plan visit, taking a place of its week unless the match holds that week's.
+
+    False (and nothing saved) when the week is full.
+    """
+    week = week_start_of(timezone.localtime(visit.scheduled_start).date())
+    if week != match_week:
+        if not offering_week_reserve(offering=visit.offering, week_start=week):
+            return False
+        visit.holds_week = week
+    _save_visit(
+        visit=visit, actor=None, before=None, action="create", reason=str(_("周期计划自动生成"))
+    )
+    return True
+
+
+def _release_held_week(visit: Visit) -> None:
+    if visit.holds_week is not None:
+        offering_week_release(offering_id=visit.offering_id, week_start=visit.holds_week)
+        visit.holds_week = None
+
+
 @transaction.atomic
-def visit_plan_extend(*, plan: VisitPlan, horizon_weeks: int = 4) -> list[Visit]:
+def visit_plan_extend(*, plan: VisitPlan, horizon_weeks: int = 4) -> PlanExtension:
     """Create the plan's visits for the coming `horizon_weeks`; running it twice adds nothing.
 
     A week that already holds a visit of the plan (even one moved to another day) is
     skipped; the unique (plan, scheduled_start) constraint settles a race between two runs.
+    Each visit outside the match's week takes a place of that week's capacity; a full
+    week gets no visit and is listed in `full_weeks`.
     """
-    plan = VisitPlan.objects.select_for_update().get(pk=plan.pk)
+    plan = VisitPlan.objects.select_for_update().select_related("offering").get(pk=plan.pk)
     today = timezone.localdate()
+    result = PlanExtension()
     if not plan.active or care_stopped(plan.request.resident):
-        return []
+        return result
     if plan.until is not None and plan.until < today:
         plan.active = False
         plan.save(update_fields=["active"])
         _request_follow_visits(service_request=plan.request, actor=None)
-        return []
-    template = plan.visits.order_by("-scheduled_start").first()
+        return result
+    template = plan.visits.select_related("match").order_by("-scheduled_start").first()
     first = plan.visits.order_by("scheduled_start").first()
     if template is None:
-        return []
+        return result
+    match_week = template.match.week_start if template.match is not None else None
     first_day = max(today, timezone.localtime(first.scheduled_start).date())
     taken_weeks = {
         week_start_of(timezone.localtime(start).date())
         for start in plan.visits.values_list("scheduled_start", flat=True)
     }
-    created = []
     now = timezone.now()
     for start in _plan_slots(
         plan=plan, first_day=first_day, last_day=today + datetime.timedelta(weeks=horizon_weeks)
@@ -297,7 +332,7 @@ def visit_plan_extend(*, plan: VisitPlan, horizon_weeks: int = 4) -> list[Visit]
             continue
         visit = Visit(
             request_id=plan.request_id,
-            offering_id=plan.offering_id,
+            offering=plan.offering,
             match_id=template.match_id,
             plan=plan,
             venue_id=template.venue_id,
@@ -309,17 +344,14 @@ def visit_plan_extend(*, plan: VisitPlan, horizon_weeks: int = 4) -> list[Visit]
         )
         try:
             with transaction.atomic():
-                _save_visit(
-                    visit=visit,
-                    actor=None,
-                    before=None,
-                    action="create",
-                    reason=str(_("周期计划自动生成")),
-                )
+                saved = _plan_visit_save(visit=visit, match_week=match_week)
         except (IntegrityError, ValidationError):
             continue  # another run created this slot first
-        created.append(visit)
-    return created
+        if saved:
+            result.created.append(visit)
+        else:
+            result.full_weeks.append(week_start_of(start.date()))
+    return result
 
 
 @transaction.atomic
@@ -348,10 +380,21 @@ def visit_reschedule(
         raise ValidationError(_("只有待上门的服务可以改期。"))
     _check_in_window(offering=visit.offering, start=scheduled_start)
     before = snapshot(visit, VISIT_AUDIT_FIELDS)
+    _move_held_week(visit, week_start_of(timezone.localtime(scheduled_start).date()))
     visit.scheduled_start = scheduled_start
     _save_visit(visit=visit, actor=actor, before=before, action="change", reason=reason)
     reminders_move_for_visit(visit=visit)
     return visit
+
+
+def _move_held_week(visit: Visit, week: datetime.date) -> None:
+    """A plan visit moved to another week takes its place there and frees the old one."""
+    if visit.holds_week is None or visit.holds_week == week:
+        return
+    if not offering_week_reserve(offering=visit.offering, week_start=week):
+        raise ValidationError({"scheduled_start": _("该服务项目那一周的名额已满。")})
+    offering_week_release(offering_id=visit.offering_id, week_start=visit.holds_week)
+    visit.holds_week = week
 
 
 @transaction.atomic
@@ -362,6 +405,7 @@ def visit_cancel(*, visit: Visit, actor, reason: str = "") -> Visit:
         raise ValidationError(_("只有待上门的服务可以取消。"))
     before = snapshot(visit, VISIT_AUDIT_FIELDS)
     visit.status = Visit.Status.CANCELLED
+    _release_held_week(visit)
     _save_visit(visit=visit, actor=actor, before=before, action="status", reason=reason)
     reminders_cancel_for_visit(visit=visit)
     _request_follow_visits(service_request=visit.request, actor=actor)
@@ -444,6 +488,7 @@ def visit_mark_missed(*, visit: Visit, actor, reason: str) -> Visit:
         raise ValidationError({"reason": _("请说明未能上门服务的原因。")})
     before = snapshot(visit, VISIT_AUDIT_FIELDS)
     visit.status = Visit.Status.MISSED
+    _release_held_week(visit)
     visit.service_log = reason.strip()
     _save_visit(visit=visit, actor=actor, before=before, action="status", reason=reason.strip())
     _request_follow_visits(service_request=visit.request, actor=actor)
