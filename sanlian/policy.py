@@ -446,6 +446,7 @@ POLICY: tuple[Rule, ...] = (
         method="POST",
         target="offering",
     ),
+    _page("offerings", "change", "organizations:offering_edit", {ORG: OWN}, target="offering"),
     # --- audit log and access log ------------------------------------------------------------
     _page("audit_log", "list", "audit:list", REVIEWERS),
     _page("audit_log", "list_access", "audit:access_log", REVIEWERS),

@@ -37,6 +37,7 @@ def _logged(kind: str) -> Callable:
 # one leaves as it was.
 EFFECTS: dict[tuple, Callable] = {
     ("residents", "view", "page"): _logged(AccessLog.Kind.VIEW),
+    ("residents", "view", "api"): _logged(AccessLog.Kind.VIEW),
     ("residents", "change"): lambda r: _fresh(r).address == "桃园南路更正1号",
     ("residents", "delete"): lambda r: _fresh(r).anonymised_at is not None,
     ("residents", "reveal"): _logged(AccessLog.Kind.REVEAL),
