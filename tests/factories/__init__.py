@@ -107,7 +107,11 @@ class ResidentFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"居民{n}")
     sex = Resident.Sex.FEMALE
     birth_date = datetime.date(1940, 3, 15)
-    id_number = factory.LazyAttributeSequence(lambda o, n: resident_id("140105", o.birth_date, n))
+    # The sequence also moves the region code every 1,000 residents, so numbers stay
+    # unique however many residents one test session creates.
+    id_number = factory.LazyAttributeSequence(
+        lambda o, n: resident_id(f"{140105 + (n // 1000) % 800:06d}", o.birth_date, n)
+    )
     phone = factory.Sequence(mobile)
     address = factory.Sequence(lambda n: f"桃园南路{n}号")
     community = factory.SubFactory(CommunityFactory)
