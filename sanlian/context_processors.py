@@ -1,11 +1,12 @@
-from sanlian.navigation import menu_for
+from sanlian.navigation import menu_for, menu_sections
 
 
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
-    return {"nav_items": menu_for(user)}
+        return {"nav_items": [], "nav_sections": []}
+    items = menu_for(user)
+    return {"nav_items": items, "nav_sections": menu_sections(items)}
 
 
 def unread_notifications(request) -> dict:

@@ -1,11 +1,26 @@
-"""The navigation menu of each role; apps add their pages here as they grow."""
+"""The navigation menu of each role; apps add their pages here as they grow.
+
+Menu labels carry the "menu" context so they can read as plurals in English
+("Communities") while the same Chinese word names a single object elsewhere.
+"""
 
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sanlian.models import Role
+
+# Menus longer than this are folded into their sections' drop-downs; shorter ones
+# (residents, family, workers) stay a flat row of big links.
+FLAT_MENU_MAX = 7
+
+CARE = pgettext_lazy("menu", "养老服务")
+ORGANIZATIONS = pgettext_lazy("menu", "组织与社区")
+ALLOWANCES = pgettext_lazy("menu", "养老补贴")
+DATA = pgettext_lazy("menu", "数据与审计")
+NOTIFICATIONS = pgettext_lazy("menu", "通知提醒")
 
 
 @dataclass(frozen=True)
@@ -13,6 +28,7 @@ class NavItem:
     label: str
     url_name: str
     roles: frozenset
+    section: str = ""
 
     @property
     def url(self) -> str:
@@ -24,75 +40,90 @@ class NavItem:
 
 _STAFF = frozenset({Role.CIVIL_AFFAIRS, Role.STREET_STAFF, Role.COMMUNITY_STAFF})
 _ALL = frozenset(Role)
+_CITY = frozenset({Role.CIVIL_AFFAIRS})
+_REVIEWERS = frozenset({Role.CIVIL_AFFAIRS, Role.STREET_STAFF})
+_ORG = frozenset({Role.ORGANIZATION})
+_RESIDENT_SIDE = frozenset({Role.RESIDENT, Role.FAMILY})
+_WORKERS = frozenset({Role.SOCIAL_WORKER, Role.VOLUNTEER, Role.ORGANIZATION})
 
-MENU = (NavItem(_("首页"), "home", _ALL),)
+
+MENU = (
+    NavItem(_("首页"), "home", _ALL),
+    # Care: residents' requests, the hotline, matching and visits (services/).
+    NavItem(pgettext_lazy("menu", "我的服务"), "services:my_requests", _RESIDENT_SIDE, CARE),
+    NavItem(pgettext_lazy("menu", "申请服务"), "services:request_new", _RESIDENT_SIDE, CARE),
+    NavItem(pgettext_lazy("menu", "热线受理"), "services:hotline", _STAFF, CARE),
+    NavItem(pgettext_lazy("menu", "服务需求"), "services:request_list", _STAFF, CARE),
+    NavItem(pgettext_lazy("menu", "需求匹配"), "matching:run", _STAFF, CARE),
+    NavItem(pgettext_lazy("menu", "匹配确认"), "matching:inbox", _ORG, CARE),
+    NavItem(pgettext_lazy("menu", "上门服务"), "services:visit_list", _STAFF | _ORG, CARE),
+    NavItem(pgettext_lazy("menu", "我的任务"), "services:my_visits", _WORKERS, CARE),
+    # Organizations, communities, residents and the social-worker registry.
+    NavItem(
+        pgettext_lazy("menu", "组织审核"), "organizations:review_list", _REVIEWERS, ORGANIZATIONS
+    ),
+    NavItem(pgettext_lazy("menu", "本组织"), "organizations:workspace", _ORG, ORGANIZATIONS),
+    NavItem(pgettext_lazy("menu", "服务项目"), "organizations:offering_list", _ORG, ORGANIZATIONS),
+    NavItem(
+        pgettext_lazy("menu", "入驻协议"),
+        "organizations:agreement_list",
+        _STAFF | _ORG,
+        ORGANIZATIONS,
+    ),
+    NavItem(pgettext_lazy("menu", "社区"), "communities:list", _STAFF, ORGANIZATIONS),
+    NavItem(pgettext_lazy("menu", "老年居民"), "communities:resident_list", _STAFF, ORGANIZATIONS),
+    NavItem(pgettext_lazy("menu", "社工与志愿者"), "socialworkers:list", _STAFF, ORGANIZATIONS),
+    # Monetary elderly care: allowances, accounts, monthly settlement.
+    NavItem(pgettext_lazy("menu", "养老补贴"), "allowances:my_account", _RESIDENT_SIDE, ALLOWANCES),
+    NavItem(pgettext_lazy("menu", "补贴账户"), "allowances:account_list", _STAFF, ALLOWANCES),
+    NavItem(pgettext_lazy("menu", "补贴规则"), "allowances:rule_list", _STAFF, ALLOWANCES),
+    NavItem(
+        pgettext_lazy("menu", "月度结算"), "allowances:statement_list", _STAFF | _ORG, ALLOWANCES
+    ),
+    NavItem(pgettext_lazy("menu", "结算汇总"), "allowances:area_totals", _CITY, ALLOWANCES),
+    # Dashboards, exports and the audit trail.
+    NavItem(pgettext_lazy("menu", "数据看板"), "dashboard:index", _STAFF, DATA),
+    NavItem(pgettext_lazy("menu", "数据导出"), "exports:index", _STAFF | _ORG, DATA),
+    NavItem(pgettext_lazy("menu", "审计记录"), "audit:list", _REVIEWERS, DATA),
+    # Notifications and reminders.
+    NavItem(
+        pgettext_lazy("menu", "通知"), "notifications:list", _ALL - {Role.DASHBOARD}, NOTIFICATIONS
+    ),
+    NavItem(
+        pgettext_lazy("menu", "发送失败的提醒"),
+        "notifications:failed_reminders",
+        _STAFF,
+        NOTIFICATIONS,
+    ),
+    NavItem(
+        pgettext_lazy("menu", "提醒设置"), "notifications:reminder_policy", _CITY, NOTIFICATIONS
+    ),
+)
+
+
+@dataclass(frozen=True)
+class NavSection:
+    """A drop-down of menu items; a section without a label is a single plain link."""
+
+    label: str
+    items: tuple
 
 
 def menu_for(user) -> list[NavItem]:
     items = [item for item in MENU if user.role in item.roles and item.url]
     if user.is_superuser:
-        items.append(NavItem(_("后台管理"), "admin:index", _ALL))
+        items.append(NavItem(_("后台管理"), "admin:index", _ALL, DATA))
     return items
 
 
-# Residents, hotline and visits (services/urls.py).
-MENU += (
-    NavItem(_("我的服务"), "services:my_requests", frozenset({Role.RESIDENT, Role.FAMILY})),
-    NavItem(_("申请服务"), "services:request_new", frozenset({Role.RESIDENT, Role.FAMILY})),
-    NavItem(_("热线受理"), "services:hotline", _STAFF),
-    NavItem(_("服务需求"), "services:request_list", _STAFF),
-    NavItem(_("上门服务"), "services:visit_list", _STAFF | {Role.ORGANIZATION}),
-    NavItem(
-        _("我的任务"),
-        "services:my_visits",
-        frozenset({Role.SOCIAL_WORKER, Role.VOLUNTEER, Role.ORGANIZATION}),
-    ),
-)
-
-# Notifications and reminders (services/urls_notifications.py).
-MENU += (
-    NavItem(_("通知"), "notifications:list", _ALL - {Role.DASHBOARD}),
-    NavItem(_("发送失败的提醒"), "notifications:failed_reminders", _STAFF),
-    NavItem(_("提醒设置"), "notifications:reminder_policy", frozenset({Role.CIVIL_AFFAIRS})),
-)
-
-MENU += (
-    NavItem(_("需求匹配"), "matching:run", _STAFF),
-    NavItem(_("匹配确认"), "matching:inbox", frozenset({Role.ORGANIZATION})),
-)
-
-# Organizations, communities and the social-worker registry (organizations/, communities/,
-# socialworkers/).
-MENU += (
-    NavItem(
-        _("组织审核"),
-        "organizations:review_list",
-        frozenset({Role.CIVIL_AFFAIRS, Role.STREET_STAFF}),
-    ),
-    NavItem(_("社区"), "communities:list", _STAFF),
-    NavItem(_("社工与志愿者"), "socialworkers:list", _STAFF),
-    NavItem(_("本组织"), "organizations:workspace", frozenset({Role.ORGANIZATION})),
-    NavItem(_("服务项目"), "organizations:offering_list", frozenset({Role.ORGANIZATION})),
-    NavItem(_("入驻协议"), "organizations:agreement_list", _STAFF | {Role.ORGANIZATION}),
-)
-
-# Monetary elderly care: allowances, accounts, monthly settlement (services/urls_allowances.py).
-MENU += (
-    NavItem(_("养老补贴"), "allowances:my_account", frozenset({Role.RESIDENT, Role.FAMILY})),
-    NavItem(_("补贴账户"), "allowances:account_list", _STAFF),
-    NavItem(_("补贴规则"), "allowances:rule_list", _STAFF),
-    NavItem(_("月度结算"), "allowances:statement_list", _STAFF | {Role.ORGANIZATION}),
-    NavItem(_("结算汇总"), "allowances:area_totals", frozenset({Role.CIVIL_AFFAIRS})),
-)
-
-# Residents' personal data and audit pages (communities/views_privacy.py, sanlian/views_audit.py).
-MENU += (
-    NavItem(_("老年居民"), "communities:resident_list", _STAFF),
-    NavItem(_("审计记录"), "audit:list", frozenset({Role.CIVIL_AFFAIRS, Role.STREET_STAFF})),
-)
-
-# Dashboards of the pilot's indicators and exports (sanlian/urls_dashboard.py).
-MENU += (
-    NavItem(_("数据看板"), "dashboard:index", _STAFF),
-    NavItem(_("数据导出"), "exports:index", _STAFF | {Role.ORGANIZATION}),
-)
+def menu_sections(items: list[NavItem]) -> list[NavSection]:
+    """Fold a long menu into sections, in the order their first item appears."""
+    if len(items) <= FLAT_MENU_MAX:
+        return [NavSection("", (item,)) for item in items]
+    sections: dict[str, list[NavItem]] = {}
+    for item in items:
+        sections.setdefault(str(item.section) if item.section else item.url_name, []).append(item)
+    return [
+        NavSection(str(group[0].section) if group[0].section else "", tuple(group))
+        for group in sections.values()
+    ]

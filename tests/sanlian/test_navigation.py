@@ -5,15 +5,17 @@ from django.urls import reverse
 
 from sanlian import navigation
 from sanlian.models import Role
-from sanlian.navigation import NavItem, menu_for
+from sanlian.navigation import FLAT_MENU_MAX, NavItem, menu_for, menu_sections
 from tests import factories as f
 
 
 def _nav_labels(response) -> list[str]:
     """The link texts of the main menu, in order."""
     html = response.content.decode()
-    menu = html[html.index('id="main-nav"') : html.index("</ul>", html.index('id="main-nav"'))]
-    return [label.strip() for label in re.findall(r'class="nav-link[^"]*"[^>]*>([^<]+)</a>', menu)]
+    start = html.index('class="navbar-nav sl-menu"')
+    menu = html[start : html.index("</nav>", start)]
+    pattern = r'class="(?:nav-link|dropdown-item)[^"]*"[^>]*>([^<]+)</a>'
+    return [label.strip() for label in re.findall(pattern, menu)]
 
 
 @pytest.fixture
@@ -75,3 +77,24 @@ def test_navigation_hidden_for_anonymous_visitors(client, db):
     html = client.get(reverse("login")).content.decode()
     assert "nav-link" not in html
     assert 'action="/accounts/logout/"' not in html
+
+
+def test_navigation_long_menus_fold_into_sections_short_ones_stay_flat(cast):
+    staff_sections = menu_sections(menu_for(cast.civil))
+    assert len(menu_for(cast.civil)) > FLAT_MENU_MAX
+    assert staff_sections[0].label == ""  # the home page stays a plain link
+    assert any(len(section.items) > 1 and section.label for section in staff_sections)
+    items = [item for section in staff_sections for item in section.items]
+    assert items == menu_for(cast.civil)
+    resident_sections = menu_sections(menu_for(cast.resident.user))
+    assert all(section.label == "" for section in resident_sections)
+
+
+def test_navigation_sections_render_as_dropdowns_for_staff(client, cast):
+    client.force_login(cast.civil)
+    html = client.get(reverse("home")).content.decode()
+    assert 'data-bs-toggle="dropdown"' in html
+    assert "组织与社区" in html
+    client.force_login(cast.resident.user)
+    html = client.get(reverse("home")).content.decode()
+    assert 'data-bs-toggle="dropdown"' not in html
