@@ -12,8 +12,8 @@ from communities.queries import (
 )
 from organizations.models import Agreement
 from organizations.queries import agreements_visible_to
-from organizations.views import paginate, role_required
 from sanlian.models import STAFF_ROLES
+from sanlian.view_helpers import paginate, role_required
 from socialworkers.queries import social_workers_visible_to, volunteer_teams_visible_to
 
 TARGETS = {

@@ -33,8 +33,8 @@ from communities.privacy import (
     resident_view_log,
 )
 from communities.queries import residents_visible_to
-from organizations.views import apply_domain_error, paginate, role_required
 from sanlian.models import STAFF_ROLES
+from sanlian.view_helpers import apply_domain_error, paginate, role_required
 
 
 def _resident(request: HttpRequest, pk: int):

@@ -2,12 +2,9 @@
 
 import datetime
 from decimal import Decimal
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import ExpressionWrapper, F, FloatField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -38,40 +35,11 @@ from organizations.queries import (
     organizations_visible_to,
 )
 from sanlian.models import STAFF_ROLES, AuditEntry, Role
+from sanlian.view_helpers import apply_domain_error, paginate, role_required
 from services.queries import offerings_visible_to
 
-PAGE_SIZE = 20
 REVIEWERS = (Role.CIVIL_AFFAIRS, Role.STREET_STAFF)
 AGREEMENT_ROLES = (*STAFF_ROLES, Role.ORGANIZATION)
-
-
-def role_required(*roles):
-    """Logged-in users of other roles get 403; anonymous users go to the login page."""
-
-    def decorator(view):
-        @login_required
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if request.user.role not in roles:
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-def paginate(request: HttpRequest, queryset, per_page: int = PAGE_SIZE):
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
-
-
-def apply_domain_error(form, error: ValidationError) -> None:
-    """Show a domain refusal next to the field it names, else above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _membership(request: HttpRequest):

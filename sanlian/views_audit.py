@@ -5,9 +5,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from organizations.views import paginate, role_required
 from sanlian.audit_queries import AUDIT_ROLES, access_logs_search, audit_entries_search
 from sanlian.models import AccessLog
+from sanlian.view_helpers import paginate, role_required
 
 OBJECT_TYPES = [
     ("", _("全部")),

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from communities.models import SOCIAL_WORKER_TARGET
 from communities.queries import communities_visible_to, communities_with_indicators
 from organizations.queries import organizations_visible_to
-from organizations.views import apply_domain_error, paginate, role_required
 from sanlian.models import STAFF_ROLES
+from sanlian.view_helpers import apply_domain_error, paginate, role_required
 from socialworkers import domain
 from socialworkers.forms import (
     SocialWorkerFilterForm,

@@ -16,6 +16,7 @@ from communities.queries import communities_visible_to
 from organizations.queries import membership_of, organizations_visible_to
 from sanlian.audit import audit_record
 from sanlian.models import STAFF_ROLES, Role
+from sanlian.view_helpers import apply_domain_error, paginate, posted, require_role
 from services.domain.allowances import CORRECTORS, allowance_rule_save, ledger_entry_reverse
 from services.domain.settlements import (
     settlement_approve,
@@ -38,7 +39,7 @@ from services.queries import (
     settlement_totals_by_area,
     settlements_visible_to,
 )
-from services.views.access import RESIDENT_SIDE, form_error, page_of, posted, require_role
+from services.views.access import RESIDENT_SIDE
 
 CIVIL = frozenset({Role.CIVIL_AFFAIRS})
 STATEMENT_READERS = frozenset({*STAFF_ROLES, Role.ORGANIZATION})
@@ -54,7 +55,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     if search:
         rules = rules.filter(name__icontains=search)
-    context = {"page_obj": page_of(request, rules), "q": search}
+    context = {"page_obj": paginate(request, rules), "q": search}
     return render(request, "services/allowances/rule_list.html", context)
 
 
@@ -68,7 +69,7 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         try:
             allowance_rule_save(rule=form.instance, actor=request.user)
         except ValidationError as error:
-            form_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, _("补贴规则已保存。"))
             return redirect("allowances:rule_list")
@@ -88,7 +89,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
             accounts = accounts.filter(resident__name__icontains=form.cleaned_data["q"])
         if form.cleaned_data["community"]:
             accounts = accounts.filter(resident__community=form.cleaned_data["community"])
-    context = {"form": form, "page_obj": page_of(request, accounts)}
+    context = {"form": form, "page_obj": paginate(request, accounts)}
     return render(request, "services/allowances/account_list.html", context)
 
 
@@ -99,7 +100,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     resident_side = request.user.role in RESIDENT_SIDE
     context = {
         "account": account,
-        "page_obj": page_of(request, entries.prefetch_related("reversals")),
+        "page_obj": paginate(request, entries.prefetch_related("reversals")),
         "can_correct": request.user.role in CORRECTORS,
         "resident_side": resident_side,
     }
@@ -128,7 +129,7 @@ def entry_reverse(request: HttpRequest, pk: int) -> HttpResponse:
                 entry=entry, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            form_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, _("已登记更正。"))
             return redirect("allowances:account_detail", pk=entry.account_id)
@@ -158,7 +159,7 @@ def statement_list(request: HttpRequest) -> HttpResponse:
     may_generate = request.user.role in (Role.CIVIL_AFFAIRS, Role.ORGANIZATION)
     context = {
         "form": form,
-        "page_obj": page_of(request, statements),
+        "page_obj": paginate(request, statements),
         "generate_form": _generate_form(request) if may_generate else None,
     }
     return render(request, "services/allowances/statement_list.html", context)
@@ -179,13 +180,13 @@ def statement_generate(request: HttpRequest) -> HttpResponse:
                 organization=organization, month=form.cleaned_data["month"], actor=request.user
             )
         except ValidationError as error:
-            form_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, _("结算单已生成。"))
             return redirect("allowances:statement_detail", pk=statement.pk)
     context = {
         "form": StatementFilterForm(),
-        "page_obj": page_of(request, []),
+        "page_obj": paginate(request, []),
         "generate_form": form,
     }
     return render(request, "services/allowances/statement_list.html", context, status=400)
@@ -197,7 +198,7 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lines = settlement_lines_visible_to(request.user, statement=statement)
     context = {
         "statement": statement,
-        "page_obj": page_of(request, lines),
+        "page_obj": paginate(request, lines),
         "partial": request.user.role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF),
         "may_approve": settlement_may_approve(statement=statement, user=request.user),
         "may_regenerate": statement.status == "draft"

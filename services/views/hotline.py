@@ -12,6 +12,7 @@ from communities.domain import resident_register
 from communities.models import Consent
 from communities.queries import communities_visible_to, residents_visible_to
 from sanlian.models import STAFF_ROLES
+from sanlian.view_helpers import apply_domain_error, paginate, posted, require_role
 from services.domain.requests import request_create, resident_has_consent
 from services.domain.residents import residents_search, search_term_display
 from services.forms import (
@@ -22,7 +23,6 @@ from services.forms import (
 )
 from services.models import RequestChannel
 from services.queries import requests_visible_to
-from services.views.access import form_error, page_of, posted, require_role
 
 
 @login_required
@@ -55,7 +55,7 @@ def hotline_resident_new(request: HttpRequest) -> HttpResponse:
                 actor=request.user, consent_channel=Consent.Channel.HOTLINE, **data
             )
         except ValidationError as error:
-            form_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, _("已登记居民 %(name)s。") % {"name": resident.name})
             return redirect("services:hotline_request_new", resident_pk=resident.pk)
@@ -78,7 +78,7 @@ def hotline_request_new(request: HttpRequest, resident_pk: int) -> HttpResponse:
                 **data,
             )
         except ValidationError as error:
-            form_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, _("已为 %(name)s 登记服务需求。") % {"name": resident.name})
             return redirect("services:request_detail", pk=service_request.pk)
@@ -104,5 +104,5 @@ def request_list(request: HttpRequest) -> HttpResponse:
         if data["community"]:
             requests = requests.filter(resident__community=data["community"])
     requests = requests.order_by("-urgent", "-created_at", "-id")
-    context = {"form": form, "page_obj": page_of(request, requests)}
+    context = {"form": form, "page_obj": paginate(request, requests)}
     return render(request, "services/hotline/request_list.html", context)

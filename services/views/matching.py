@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from communities.queries import communities_visible_to
 from sanlian.jobs import matching_job_start
 from sanlian.models import STAFF_ROLES, MatchingJob, Role
+from sanlian.view_helpers import apply_domain_error, require_role
 from services.domain.matches import (
     match_accept,
     match_assign_manually,
@@ -36,11 +37,6 @@ PAGE_SIZE = 20
 _ORGANIZATION = frozenset({Role.ORGANIZATION})
 
 
-def _require(user, roles) -> None:
-    if user.role not in roles:
-        raise PermissionDenied
-
-
 def _runs_visible_to(user):
     return MatchingRun.objects.select_related("street", "community").filter(
         Q(community__in=communities_visible_to(user)) | Q(street__in=runnable_streets(user))
@@ -58,7 +54,7 @@ def _errors(error: ValidationError) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def run(request: HttpRequest) -> HttpResponse:
-    _require(request.user, STAFF_ROLES)
+    require_role(request.user, STAFF_ROLES)
     form = RunForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         job = matching_job_start(
@@ -86,7 +82,7 @@ def _jobs_of(user):
 
 @login_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, STAFF_ROLES)
+    require_role(request.user, STAFF_ROLES)
     job = get_object_or_404(_jobs_of(request.user), pk=pk)
     if job.run_id:
         return redirect("matching:run_detail", pk=job.run_id)
@@ -96,7 +92,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress fragment htmx polls; once the run is stored, htmx goes to its proposals."""
-    _require(request.user, STAFF_ROLES)
+    require_role(request.user, STAFF_ROLES)
     job = get_object_or_404(_jobs_of(request.user), pk=pk)
     response = render(request, "services/matching/_job_progress.html", {"job": job})
     if job.run_id:
@@ -106,7 +102,7 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, STAFF_ROLES)
+    require_role(request.user, STAFF_ROLES)
     result = get_object_or_404(_runs_visible_to(request.user), pk=pk)
     proposals = (
         matches_visible_to(request.user)
@@ -121,7 +117,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def run_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, STAFF_ROLES)
+    require_role(request.user, STAFF_ROLES)
     result = get_object_or_404(_runs_visible_to(request.user), pk=pk)
     chosen = matches_visible_to(request.user).filter(run=result, status=Match.Status.PROPOSED)
     if "all" not in request.POST:
@@ -141,7 +137,7 @@ def run_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def match_list(request: HttpRequest) -> HttpResponse:
-    _require(request.user, STAFF_ROLES)
+    require_role(request.user, STAFF_ROLES)
     form = MatchFilterForm(request.GET or None)
     matches = matches_visible_to(request.user).exclude(status__in=("proposed", "withdrawn"))
     if form.is_valid():
@@ -157,30 +153,22 @@ def match_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def assign(request: HttpRequest) -> HttpResponse:
-    _require(request.user, STAFF_ROLES)
+    require_role(request.user, STAFF_ROLES)
     form = AssignForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             match_assign_manually(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, _("已手工指派，等待社会组织答复。"))
             return redirect("matching:list")
     return render(request, "services/matching/assign.html", {"form": form})
 
 
-def _form_error(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    _require(request.user, _ORGANIZATION)
+    require_role(request.user, _ORGANIZATION)
     waiting = request.GET.get("show") != "answered"
     matches = matches_visible_to(request.user).select_related("offering__service_type")
     if waiting:
@@ -194,7 +182,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, _ORGANIZATION)
+    require_role(request.user, _ORGANIZATION)
     match = get_object_or_404(matches_visible_to(request.user), pk=pk)
     try:
         match_accept(match=match, user=request.user)
@@ -207,7 +195,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def decline(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request.user, _ORGANIZATION)
+    require_role(request.user, _ORGANIZATION)
     match = get_object_or_404(matches_visible_to(request.user), pk=pk)
     form = DeclineForm(request.POST)
     if not form.is_valid():

@@ -12,12 +12,13 @@ from django.views.decorators.http import require_http_methods
 
 from communities.queries import residents_visible_to
 from sanlian.models import STAFF_ROLES
+from sanlian.view_helpers import apply_domain_error, paginate, posted, require_role
 from services.domain.requests import CANCELLABLE, request_cancel, request_create
 from services.domain.visits import PENDING, feedback_give
 from services.forms import CancelForm, FeedbackForm, RequestForm
 from services.models import RequestChannel, ServiceRequest, Visit
 from services.queries import requests_visible_to, visits_visible_to
-from services.views.access import RESIDENT_SIDE, form_error, page_of, posted, require_role
+from services.views.access import RESIDENT_SIDE
 
 PLAIN_STATUS = {
     ServiceRequest.Status.OPEN: gettext_lazy("已收到，正在为您寻找服务机构"),
@@ -36,7 +37,7 @@ def _plain(service_request: ServiceRequest) -> ServiceRequest:
 @login_required
 def my_requests(request: HttpRequest) -> HttpResponse:
     require_role(request.user, RESIDENT_SIDE)
-    page = page_of(request, requests_visible_to(request.user).order_by("-created_at", "-id"))
+    page = paginate(request, requests_visible_to(request.user).order_by("-created_at", "-id"))
     for item in page:
         _plain(item)
     visits = visits_visible_to(request.user)
@@ -72,7 +73,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 filed_by=request.user,
             )
         except ValidationError as error:
-            form_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, _("已提交，我们会尽快为您安排。"))
             return redirect("services:request_detail", pk=service_request.pk)
@@ -107,7 +108,7 @@ def request_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            form_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, _("已取消这项服务需求。"))
             return redirect("services:request_detail", pk=service_request.pk)
@@ -134,7 +135,7 @@ def visit_feedback(request: HttpRequest, pk: int) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
             )
         except ValidationError as error:
-            form_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, _("谢谢您的评价！"))
             return redirect("services:my_requests")

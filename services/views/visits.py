@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sanlian.models import STAFF_ROLES, Role
+from sanlian.view_helpers import apply_domain_error, paginate, posted, require_role
 from services.domain import visits as domain
 from services.forms import (
     CancelForm,
@@ -26,15 +27,7 @@ from services.forms import (
 )
 from services.models import Match, Visit
 from services.queries import matches_visible_to, visits_visible_to
-from services.views.access import (
-    ORGANIZERS,
-    RESIDENT_SIDE,
-    WORKERS,
-    form_error,
-    page_of,
-    posted,
-    require_role,
-)
+from services.views.access import ORGANIZERS, RESIDENT_SIDE, WORKERS
 from socialworkers.models import SocialWorker, Volunteer
 
 
@@ -65,7 +58,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "form": form,
-        "page_obj": page_of(request, _filtered_visits(request.user, form)),
+        "page_obj": paginate(request, _filtered_visits(request.user, form)),
         "to_schedule": to_schedule,
     }
     return render(request, "services/visits/visit_list.html", context)
@@ -98,7 +91,7 @@ def visit_schedule(request: HttpRequest, match_pk: int) -> HttpResponse:
         try:
             visit = domain.visit_schedule(match=match, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, _("已安排上门服务。"))
             return redirect("services:visit_detail", pk=visit.pk)
@@ -211,7 +204,7 @@ def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             domain.visit_reschedule(visit=visit, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, _("已改期。"))
             return redirect("services:visit_detail", pk=pk)
@@ -229,7 +222,7 @@ def visit_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             domain.visit_cancel(visit=visit, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form_error(form, error)
+            apply_domain_error(form, error)
         else:
             messages.success(request, _("已取消这次上门服务。"))
             return redirect("services:visit_detail", pk=pk)
