@@ -96,4 +96,3 @@ def test_agreement_form_with_the_communitys_venue_is_filed(client, cast, venues)
     )
     agreement = Agreement.objects.get(community=venues["community"])
     assert agreement.venue == venues["ours"]
-
