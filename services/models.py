@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from communities.models import Community, Resident, Street, Venue
 from organizations.models import Organization
@@ -243,7 +244,9 @@ class ServiceRequest(models.Model):
 
     @property
     def preferred_days_display(self) -> str:
-        return "、".join(str(WEEKDAY_NAMES[day]) for day in self.preferred_day_list)
+        return pgettext("enumeration", "、").join(
+            str(WEEKDAY_NAMES[day]) for day in self.preferred_day_list
+        )
 
 
 class MatchingRun(models.Model):

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from communities.privacy import care_stopped
 from organizations.models import OrganizationMember
@@ -97,7 +98,9 @@ def _check_in_window(*, offering: ServiceOffering, start: datetime.datetime) -> 
         weekday=local.weekday(), start_time__lte=local.time(), end_time__gt=local.time()
     ).exists()
     if not fits:
-        windows = "、".join(str(window) for window in offering.windows.all()) or _("（未设置）")
+        windows = pgettext("enumeration", "、").join(
+            str(window) for window in offering.windows.all()
+        ) or _("（未设置）")
         raise ValidationError(
             {
                 "scheduled_start": _("该时间不在服务时段内。可选时段：%(windows)s")
