@@ -22,6 +22,7 @@ from sanlian.stats import (
 )
 from sanlian.stats import (
     StatsFilter,
+    stats_allowances,
     stats_by_area,
     stats_overview,
     stats_scope,
@@ -55,6 +56,7 @@ class Dashboard:
     child_level: str | None = None
     communities: list[dict] = field(default_factory=list)
     weekly: list[dict] = field(default_factory=list)
+    allowances: dict = field(default_factory=dict)
 
     @property
     def generated_at(self) -> datetime.datetime:
@@ -171,6 +173,7 @@ def dashboard_for(
         children=stats_by_area(stats_filter, level=child_level)["results"] if child_level else [],
         communities=sorted(communities, key=_worst_first),
         weekly=stats_weekly(stats_filter)["results"],
+        allowances=stats_allowances(stats_filter),
     )
 
 

@@ -12,7 +12,7 @@ import datetime
 import hashlib
 import statistics
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 
 from django.core.cache import cache
@@ -29,7 +29,17 @@ from communities.queries import communities_visible_to
 from organizations.models import Agreement
 from sanlian.models import Role
 from sanlian.routers import statistics_reads
-from services.models import Feedback, ServiceRequest, Visit
+from services.models import (
+    CareAccount,
+    Feedback,
+    LedgerEntry,
+    ServiceRequest,
+    SettlementLine,
+    SettlementStatement,
+    Visit,
+    month_start,
+    yuan,
+)
 from socialworkers.models import SocialWorker
 
 SUPPRESSION_THRESHOLD = 5
@@ -355,6 +365,7 @@ def stats_overview(stats_filter: StatsFilter) -> dict:
             "median_days_to_first_visit": _median_days_to_first_visit(stats_filter),
             "average_satisfaction": city["average_rating"],
             "ratings": city["ratings"],
+            "allowances": _allowances_this_month(stats_filter),
         }
 
     return _cached("overview", stats_filter, compute)
@@ -365,6 +376,196 @@ def stats_by_area(stats_filter: StatsFilter, *, level: str) -> dict:
     if level not in ("community", "street", "district", "city"):
         raise ValueError(level)
     return _cached(level, stats_filter, lambda: {"results": _rows(stats_filter, level)})
+
+
+# --- Monetary elderly care (货币养老) ----------------------------------------------------------
+
+_ACCOUNT = "resident__community"
+_LEDGER = "account__resident__community"
+
+
+def _months(stats_filter: StatsFilter) -> tuple[datetime.date, datetime.date]:
+    """First and last month (first days) of the period; the current month by default."""
+    this_month = month_start(timezone.localdate())
+    first = month_start(stats_filter.date_from or stats_filter.date_to or this_month)
+    last = month_start(stats_filter.date_to) if stats_filter.date_to else max(first, this_month)
+    return first, last
+
+
+def _after(month: datetime.date) -> datetime.date:
+    return month_start(month + datetime.timedelta(days=31))
+
+
+def _suppressed(basis: int | None) -> bool:
+    return 0 < (basis or 0) < SUPPRESSION_THRESHOLD
+
+
+def _money(fen: int | None, basis: int | None) -> dict:
+    """An amount in yuan ("1234.50") that `basis` residents account for; see stats_allowances."""
+    if _suppressed(basis):
+        return {"value": None, "suppressed": True}
+    return {"value": yuan(fen or 0), "suppressed": False}
+
+
+def _count_of(count: int | None, basis: int | None) -> dict:
+    """A count of things (visits, entries) about `basis` residents, suppressed with them."""
+    if _suppressed(basis):
+        return {"value": None, "suppressed": True}
+    return figure(count)
+
+
+def _allowance_raw(stats_filter: StatsFilter, level: str) -> dict:
+    """{group id: raw sums in fen and distinct residents}; two queries whatever the groups.
+
+    Credits count by the month they are for; debits, co-payments and corrections by the
+    day they were booked. Care accounts: those opened before the period ends.
+    """
+    first, last = _months(stats_filter)
+    start, _end = _bounds(StatsFilter(date_from=first))
+    _start, end = _bounds(StatsFilter(date_to=_after(last) - datetime.timedelta(days=1)))
+    scope = communities_in(stats_filter).values("pk")
+    kind = LedgerEntry.Kind
+    credit = Q(kind=kind.CREDIT)
+    debit = Q(kind=kind.VISIT_DEBIT)
+    copay = Q(kind=kind.CO_PAYMENT)
+    correction = Q(kind=kind.CORRECTION)
+    entries = LedgerEntry.objects.filter(
+        (credit & Q(month__gte=first, month__lte=last))
+        | (~credit & Q(created_at__gte=start, created_at__lt=end)),
+        account__resident__community_id__in=scope,
+    )
+    ledger = _grouped(
+        entries,
+        _LEDGER,
+        level,
+        credited_residents=Count("account", distinct=True, filter=credit),
+        credited_total=Sum("amount_fen", filter=credit),
+        paid_residents=Count("account", distinct=True, filter=debit),
+        paid_visits=Count("visit", distinct=True, filter=debit),
+        debit_total=Sum("amount_fen", filter=debit),
+        copay_residents=Count("account", distinct=True, filter=copay),
+        copay_total=Sum("copay_fen", filter=copay),
+        corrected_residents=Count("account", distinct=True, filter=correction),
+        corrections=Count("id", filter=correction),
+        correction_amount_total=Sum("amount_fen", filter=correction),
+        correction_copay_total=Sum("copay_fen", filter=correction),
+    )
+    accounts = _grouped(
+        CareAccount.objects.filter(resident__community_id__in=scope, opened_at__lt=end),
+        _ACCOUNT,
+        level,
+        accounts=Count("id"),
+    )
+    return {
+        key: {**(accounts.get(key) or {}), **(ledger.get(key) or {})}
+        for key in {*accounts, *ledger}
+    }
+
+
+def _allowance_figures(raw: dict) -> dict:
+    def get(name: str) -> int:
+        return raw.get(name) or 0
+
+    return {
+        "care_accounts": figure(get("accounts")),
+        "residents_credited": figure(get("credited_residents")),
+        "credited": _money(get("credited_total"), get("credited_residents")),
+        "residents_paid_for_visits": figure(get("paid_residents")),
+        "visits_paid_from_allowances": _count_of(get("paid_visits"), get("paid_residents")),
+        "paid_from_allowances": _money(-get("debit_total"), get("paid_residents")),
+        "co_payments": _money(get("copay_total"), get("copay_residents")),
+        "corrections": {
+            "entries": _count_of(get("corrections"), get("corrected_residents")),
+            "allowance_change": _money(get("correction_amount_total"), get("corrected_residents")),
+            "co_payment_change": _money(get("correction_copay_total"), get("corrected_residents")),
+        },
+    }
+
+
+def _summed(rows) -> dict:
+    """Raw figures of several groups added up (a resident is in one group only)."""
+    total: dict = {}
+    for row in rows:
+        for name, value in row.items():
+            total[name] = total.get(name, 0) + (value or 0)
+    return total
+
+
+def _statements_by_status(stats_filter: StatsFilter) -> dict:
+    """Settlement statements of the period by status, from their lines in the area; one query."""
+    first, last = _months(stats_filter)
+    rows = (
+        SettlementLine.objects.filter(
+            community_id__in=communities_in(stats_filter).values("pk"),
+            statement__month__gte=first,
+            statement__month__lte=last,
+        )
+        .order_by()
+        .values("statement__status")
+        .annotate(
+            statements=Count("statement", distinct=True),
+            visits=Count("id"),
+            residents=Count("resident", distinct=True),
+            allowance_total=Sum("allowance_fen"),
+            copay_total=Sum("copay_fen"),
+        )
+    )
+    found = {row["statement__status"]: row for row in rows}
+    result = {}
+    for status in SettlementStatement.Status.values:
+        row = found.get(status) or {}
+        residents = row.get("residents") or 0
+        result[status] = {
+            "statements": row.get("statements") or 0,
+            "visits": _count_of(row.get("visits"), residents),
+            "allowance": _money(row.get("allowance_total"), residents),
+            "co_payments": _money(row.get("copay_total"), residents),
+        }
+    return result
+
+
+def _allowances_this_month(stats_filter: StatsFilter) -> dict:
+    """The overview's block: accounts and this month's credits and visit payments; 2 queries."""
+    area = replace(stats_filter, date_from=None, date_to=None)
+    figures = _allowance_figures(_allowance_raw(area, "city").get(None) or {})
+    return {
+        "care_accounts": figures["care_accounts"],
+        "credited_this_month": figures["credited"],
+        "paid_from_allowances_this_month": figures["paid_from_allowances"],
+    }
+
+
+def stats_allowances(stats_filter: StatsFilter) -> dict:
+    """Care allowances of the area for whole months, with a row per district; four queries.
+
+    The period is every month from `date_from`'s to `date_to`'s (the current month when
+    neither is given). Credits count by the month they are for; visit debits, co-payments
+    and corrections by the day they were booked; statements by their month, from their
+    lines in the area (so a statement of several streets is counted in each).
+
+    Counts of residents (accounts, residents credited or paid for) of 1–4 are suppressed
+    like every other count of people. Amounts of money are not counts of people and are
+    shown in yuan with two decimals ("1234.50"), unless the residents they come from number
+    1–4: then the amount is suppressed together with that count, as it would single them
+    out. The same holds for counts of visits, statement lines and correction entries.
+    Corrections are reported on their own (signed); the other sums are gross.
+    """
+
+    def compute() -> dict:
+        first, last = _months(stats_filter)
+        raw = _allowance_raw(stats_filter, "district")
+        districts = []
+        for area in _area_rows(stats_filter, "district"):
+            row = raw.get(area["key"]) or {}
+            districts.append({"id": area["key"], **area["labels"], **_allowance_figures(row)})
+        return {
+            "months": {"first": f"{first:%Y-%m}", "last": f"{last:%Y-%m}"},
+            **_allowance_figures(_summed(raw.values())),
+            "statements_by_status": _statements_by_status(stats_filter),
+            "districts": districts,
+        }
+
+    return _cached("allowances", stats_filter, compute)
 
 
 def community_indicator_annotations() -> dict:

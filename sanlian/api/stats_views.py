@@ -11,6 +11,7 @@ from sanlian.api.permissions import IsStatsReader
 from sanlian.stats import (
     CITY_WIDE_ROLES,
     StatsFilter,
+    stats_allowances,
     stats_by_area,
     stats_overview,
     stats_scope,
@@ -75,8 +76,10 @@ class OverviewView(StatsView):
             "Totals for the city (or your communities): pilot communities, organizations with an "
             "active agreement, active social workers, residents 60+ served (distinct residents "
             "with a completed visit), requests and visits by status, median days from request to "
-            "first visit, average satisfaction. Counts of 1–4 people are suppressed "
-            "(`value: null, suppressed: true`). Cached for 60 s; see `generated_at`."
+            "first visit, average satisfaction, and `allowances`: care accounts, allowances "
+            "credited and paid for visits this month (yuan; see /api/v1/stats/allowances/). "
+            "Counts of 1–4 people are suppressed (`value: null, suppressed: true`). Cached for "
+            "60 s; see `generated_at`."
         ),
         examples=[
             OpenApiExample(
@@ -101,6 +104,11 @@ class OverviewView(StatsView):
                     "median_days_to_first_visit": {"value": 3.5, "suppressed": False},
                     "average_satisfaction": {"value": 4.6, "suppressed": False},
                     "ratings": FIGURE,
+                    "allowances": {
+                        "care_accounts": FIGURE,
+                        "credited_this_month": {"value": "12000.00", "suppressed": False},
+                        "paid_from_allowances_this_month": {"value": "850.50", "suppressed": False},
+                    },
                 },
             )
         ],
@@ -110,6 +118,83 @@ class OverviewView(StatsView):
 
     def compute(self, stats_filter):
         return stats_overview(stats_filter)
+
+
+def _money(value: str | None) -> dict:
+    return {"value": value, "suppressed": value is None}
+
+
+ALLOWANCE_FIGURES = {
+    "care_accounts": FIGURE,
+    "residents_credited": FIGURE,
+    "credited": _money("12000.00"),
+    "residents_paid_for_visits": FIGURE,
+    "visits_paid_from_allowances": {"value": 40, "suppressed": False},
+    "paid_from_allowances": _money("850.50"),
+    "co_payments": _money("120.00"),
+    "corrections": {
+        "entries": SUPPRESSED,
+        "allowance_change": SUPPRESSED,
+        "co_payment_change": SUPPRESSED,
+    },
+}
+
+
+class AllowancesView(StatsView):
+    @extend_schema(
+        parameters=PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        description=(
+            "Monetary elderly care (货币养老) for whole months: every month from `date_from`'s "
+            "to `date_to`'s, the current month by default. Care accounts, residents credited, "
+            "allowances credited (by the month they are for), paid from allowances for visits, "
+            "co-payments recorded and corrections (signed; by booking day), settlement "
+            "statements by status with their totals (from their lines in the area), and one "
+            "row per district. Amounts are yuan strings with two decimals. Counts of 1–4 "
+            "residents are suppressed, and so is every amount or count those 1–4 residents "
+            "account for (`value: null, suppressed: true`). Cached for 60 s."
+        ),
+        examples=[
+            OpenApiExample(
+                "Allowances",
+                value={
+                    "generated_at": "2026-03-02T09:30:00+08:00",
+                    "cache_seconds": 60,
+                    "filters": {
+                        "district": None,
+                        "street": None,
+                        "pilot_batch": None,
+                        "date_from": None,
+                        "date_to": None,
+                    },
+                    "months": {"first": "2026-03", "last": "2026-03"},
+                    **ALLOWANCE_FIGURES,
+                    "statements_by_status": {
+                        "draft": {
+                            "statements": 3,
+                            "visits": FIGURE,
+                            "allowance": _money("320.00"),
+                            "co_payments": _money("40.00"),
+                        },
+                        "approved": {
+                            "statements": 1,
+                            "visits": SUPPRESSED,
+                            "allowance": SUPPRESSED,
+                            "co_payments": SUPPRESSED,
+                        },
+                    },
+                    "districts": [
+                        {"id": 1, "code": "140105", "name": "小店区", **ALLOWANCE_FIGURES}
+                    ],
+                },
+            )
+        ],
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, stats_filter):
+        return stats_allowances(stats_filter)
 
 
 AREA_DESCRIPTION = (

@@ -58,6 +58,7 @@ urlpatterns = [
     path("stats/streets/", stats_views.StreetsView.as_view(), name="stats-streets"),
     path("stats/districts/", stats_views.DistrictsView.as_view(), name="stats-districts"),
     path("stats/weekly/", stats_views.WeeklyView.as_view(), name="stats-weekly"),
+    path("stats/allowances/", stats_views.AllowancesView.as_view(), name="stats-allowances"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
