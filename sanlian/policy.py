@@ -35,13 +35,22 @@ PUBLIC_TO_PEOPLE = {SW: ALL, VO: ALL, RE: ALL, FA: ALL}
 
 @dataclass(frozen=True)
 class Probe:
-    """How the test exercises a cell: a URL name (kwarg `pk` = the target object's id),
-    the method, the form/JSON data, and the world object acted on ("" for lists/new-forms)."""
+    """How the test exercises a cell: a URL name (URL argument `kwarg` = the target object's
+    id; "" when the target travels in the data or query instead), the method, the form/JSON
+    data and query string, and the world object acted on ("" for lists/new-forms).
+
+    A data or query value "@name" stands for the id of the world object `name` on the side
+    probed; "@monday" for next Monday's date. `form_refusal`: the target is a choice in a
+    POSTed form, so an out-of-scope one is refused by the form (nothing changes) instead of
+    a 404 page."""
 
     url: str
     method: str = "GET"
     data: dict = field(default_factory=dict)
     target: str = ""
+    kwarg: str = "pk"
+    query: dict = field(default_factory=dict)
+    form_refusal: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,8 +72,8 @@ def _rule(obj: str, action: str, channel: str, probe: Probe, *grants: dict) -> R
     return Rule(obj=obj, action=action, channel=channel, probe=probe, cells=cells)
 
 
-def _page(obj, action, url, *grants, method="GET", data=None, target=""):
-    return _rule(obj, action, "page", Probe(url, method, data or {}, target), *grants)
+def _page(obj, action, url, *grants, method="GET", data=None, target="", **probe):
+    return _rule(obj, action, "page", Probe(url, method, data or {}, target, **probe), *grants)
 
 
 def _api(obj, action, url, *grants, method="GET", data=None, target=""):
@@ -73,6 +82,21 @@ def _api(obj, action, url, *grants, method="GET", data=None, target=""):
 
 REASON = {"reason": "核对后处理"}
 PURPOSE = "热线回拨核实身份"
+NEW_REQUEST = {
+    "service_type": "@service_type",
+    "preferred_days": [0, 2],
+    "preferred_start": "09:00",
+    "preferred_end": "11:00",
+    "notes": "想理发",
+}
+OFFERING = {
+    "service_type": "@service_type",
+    "weekly_capacity": 20,
+    "price_class": "free",
+    "weekdays": [0, 2],
+    "start_time": "09:00",
+    "end_time": "11:00",
+}
 
 POLICY: tuple[Rule, ...] = (
     # --- residents ---------------------------------------------------------------------------
@@ -446,10 +470,209 @@ POLICY: tuple[Rule, ...] = (
         method="POST",
         target="offering",
     ),
-    _page("offerings", "change", "organizations:offering_edit", {ORG: OWN}, target="offering"),
+    _page("offerings", "edit_form", "organizations:offering_edit", {ORG: OWN}, target="offering"),
     # --- audit log and access log ------------------------------------------------------------
     _page("audit_log", "list", "audit:list", REVIEWERS),
     _page("audit_log", "list_access", "audit:access_log", REVIEWERS),
+    # --- probes added for the issue's "not probed yet" list ------------------------------------
+    _page(
+        "requests",
+        "create",
+        "services:request_new",
+        RESIDENT_SIDE,
+        method="POST",
+        data={**NEW_REQUEST, "resident": "@resident"},
+        target="resident",
+        kwarg="",
+        form_refusal=True,
+    ),
+    _page(
+        "requests",
+        "create",
+        "services:hotline_request_new",
+        STAFF,
+        method="POST",
+        data=NEW_REQUEST,
+        target="resident",
+        kwarg="resident_pk",
+    ),
+    _page(
+        "visits",
+        "schedule",
+        "services:visit_schedule",
+        STAFF,
+        {ORG: OWN},
+        method="POST",
+        data={"scheduled_start": "@monday 10:00", "social_worker": "@worker"},
+        target="match_accepted",
+        kwarg="match_pk",
+    ),
+    _page(
+        "visits",
+        "reschedule",
+        "services:visit_reschedule",
+        STAFF,
+        {ORG: OWN},
+        method="POST",
+        data={"scheduled_start": "@monday 10:00", "reason": "居民改约"},
+        target="visit_scheduled",
+    ),
+    _page(
+        "visits",
+        "missed",
+        "services:visit_missed",
+        WORKERS,
+        method="POST",
+        data={"reason": "居民不在家"},
+        target="visit_scheduled",
+    ),
+    _page(
+        "offerings",
+        "create",
+        "organizations:offering_create",
+        {ORG: OWN},
+        method="POST",
+        data={**OFFERING, "communities": "@community"},
+    ),
+    _page(
+        "offerings",
+        "change",
+        "organizations:offering_edit",
+        {ORG: OWN},
+        method="POST",
+        data={**OFFERING, "communities": "@community", "weekly_capacity": 77},
+        target="offering",
+    ),
+    _page(
+        "offerings",
+        "resume",
+        "organizations:offering_resume",
+        {ORG: OWN},
+        method="POST",
+        target="offering_paused",
+    ),
+    _page(
+        "agreements",
+        "create",
+        "organizations:agreement_create",
+        {ORG: ALL},
+        method="POST",
+        data={"community": "@community_new", "start_date": "@monday"},
+        target="community_new",
+        kwarg="",
+        form_refusal=True,
+    ),
+    _page(
+        "agreements",
+        "end",
+        "organizations:agreement_end",
+        {ORG: OWN},
+        method="POST",
+        data=REASON,
+        target="agreement_active",
+    ),
+    _page(
+        "organizations",
+        "reinstate",
+        "organizations:reinstate",
+        REVIEWERS,
+        method="POST",
+        data=REASON,
+        target="organization_suspended",
+    ),
+    _page("matches", "run_list", "matching:run", STAFF),
+    _page(
+        "matches",
+        "run",
+        "matching:run",
+        STAFF,
+        method="POST",
+        data={"scope": "community:@community", "week_start": "@monday"},
+        target="community",
+        kwarg="",
+        form_refusal=True,
+    ),
+    _page("matches", "run_view", "matching:run_detail", STAFF, target="run"),
+    _page(
+        "matches",
+        "confirm",
+        "matching:run_confirm",
+        STAFF,
+        method="POST",
+        data={"all": "1"},
+        target="run",
+    ),
+    # --- social workers, volunteer teams, communities ----------------------------------------
+    _page("social_workers", "list", "socialworkers:list", STAFF),
+    _page("social_workers", "view", "socialworkers:detail", STAFF, target="worker"),
+    _page("social_workers", "change", "socialworkers:edit", REVIEWERS, target="worker"),
+    _page("social_workers", "list_teams", "socialworkers:team_list", STAFF),
+    _page("social_workers", "view_team", "socialworkers:team_detail", STAFF, target="team"),
+    _page("social_workers", "change_team", "socialworkers:team_edit", REVIEWERS, target="team"),
+    _page("social_workers", "list_volunteers", "socialworkers:volunteer_list", STAFF),
+    _page(
+        "social_workers",
+        "change_volunteer",
+        "socialworkers:volunteer_edit",
+        REVIEWERS,
+        target="volunteer",
+    ),
+    _page("communities", "list", "communities:list", STAFF),
+    _page("communities", "view", "communities:detail", STAFF, target="community"),
+    # --- allowances --------------------------------------------------------------------------
+    _page("allowances", "list_accounts", "allowances:account_list", STAFF),
+    _page(
+        "allowances",
+        "view_account",
+        "allowances:account_detail",
+        STAFF,
+        RESIDENT_SIDE,
+        target="account",
+    ),
+    _page("allowances", "list_statements", "allowances:statement_list", STAFF, {ORG: OWN}),
+    _page(
+        "allowances",
+        "view_statement",
+        "allowances:statement_detail",
+        STAFF,
+        {ORG: OWN},
+        target="statement",
+    ),
+    _page("allowances", "list_rules", "allowances:rule_list", STAFF),
+    _page("allowances", "create_rule", "allowances:rule_new", {CA: ALL}),
+    _page("allowances", "change_rule", "allowances:rule_edit", {CA: ALL}, target="rule"),
+    # --- dashboards and exports --------------------------------------------------------------
+    _page("dashboard", "view", "dashboard:index", STAFF),
+    _page(
+        "dashboard",
+        "view_street",
+        "dashboard:index",
+        STAFF,
+        target="street",
+        kwarg="",
+        query={"street": "@street"},
+    ),
+    _page(
+        "dashboard",
+        "view_community",
+        "dashboard:index",
+        STAFF,
+        target="community",
+        kwarg="",
+        query={"community": "@community"},
+    ),
+    _page(
+        "dashboard",
+        "view_district",
+        "dashboard:index",
+        {CA: ALL},  # a district figure is city-wide staff's; street and community staff: 404
+        target="district",
+        kwarg="",
+        query={"district": "@district"},
+    ),
+    _page("exports", "list", "exports:index", STAFF, {ORG: OWN}),
+    _page("exports", "view", "exports:job", {CA: OWN}, target="export_job"),
+    _page("exports", "view_progress", "exports:progress", {CA: OWN}, target="export_job"),
 )
 
 

@@ -1,6 +1,7 @@
 """The checker: walks sanlian.policy.POLICY for every role over pages and the API and
 returns the violations (an empty list when pages, API and table agree)."""
 
+import datetime
 import json
 import logging
 from collections.abc import Callable
@@ -10,13 +11,20 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from communities.models import Resident
-from sanlian.models import AccessLog
+from organizations.models import Agreement
+from sanlian.models import AccessLog, MatchingJob
 from sanlian.policy import ALL, POLICY, ROLES, Rule
-from services.models import Feedback
+from services.models import (
+    Feedback,
+    ServiceOffering,
+    ServiceRequest,
+    Visit,
+)
 
 LOGIN = "/accounts/login/"
 
@@ -60,6 +68,18 @@ EFFECTS: dict[tuple, Callable] = {
     ("agreements", "accept"): _status_is("active"),
     ("agreements", "decline"): _status_is("declined"),
     ("offerings", "suspend"): _status_is("paused"),
+    ("requests", "create"): lambda r: ServiceRequest.objects.filter(resident=r).count(),
+    ("visits", "schedule"): lambda m: Visit.objects.filter(request=m.request).count(),
+    ("visits", "reschedule"): lambda v: _fresh(v).scheduled_start,
+    ("visits", "missed"): _status_is("missed"),
+    ("offerings", "create"): lambda _none: ServiceOffering.objects.count(),
+    ("offerings", "change"): lambda o: _fresh(o).weekly_capacity,
+    ("offerings", "resume"): _status_is("active"),
+    ("agreements", "create"): lambda c: Agreement.objects.filter(community=c).count(),
+    ("agreements", "end"): _status_is("ended"),
+    ("organizations", "reinstate"): _status_is("approved"),
+    ("matches", "run"): lambda c: MatchingJob.objects.count(),
+    ("matches", "confirm", "page"): lambda run: run.matches.filter(status="confirmed").count(),
 }
 
 
@@ -103,18 +123,38 @@ def clients_for(world) -> dict:
     return clients
 
 
-def _send(client, rule: Rule, url: str, data: dict):
+def _send(client, rule: Rule, url: str, data: dict, query: dict):
     if rule.probe.method == "GET":
-        return client.get(url)
+        return client.get(url, query)
     if rule.channel == "api":
         return client.post(url, data, format="json")
     return client.post(url, data)
 
 
+def _resolve(values: dict, side) -> dict:
+    """Replace "@name" by the id of the side's object `name`, "@monday" by next Monday's
+    date (10:00 is inside the world offerings' window)."""
+    resolved = {}
+    for key, value in values.items():
+        if isinstance(value, str) and value.startswith("@monday"):
+            today = timezone.localdate()
+            monday = today + datetime.timedelta(days=7 - today.weekday())
+            value = monday.isoformat() + value.removeprefix("@monday")
+        elif isinstance(value, str) and "@" in value:
+            prefix, _at, name = value.partition("@")
+            pk = getattr(side, name).pk
+            value = f"{prefix}{pk}" if prefix else pk
+        resolved[key] = value
+    return resolved
+
+
 def probe(world, clients, rule: Rule, role: str, side: str) -> Probe:
-    target = getattr(world.sides[side], rule.probe.target) if rule.probe.target else None
-    url = reverse(rule.probe.url, kwargs={"pk": target.pk} if target is not None else None)
-    data = dict(rule.probe.data)
+    objects = world.sides[side]
+    target = getattr(objects, rule.probe.target) if rule.probe.target else None
+    in_url = target is not None and rule.probe.kwarg
+    url = reverse(rule.probe.url, kwargs={rule.probe.kwarg: target.pk} if in_url else None)
+    data = _resolve(rule.probe.data, objects)
+    query = _resolve(rule.probe.query, objects)
     if (rule.obj, rule.action) in EXTRA_DATA:
         data.update(EXTRA_DATA[(rule.obj, rule.action)](target))
     effect = EFFECTS.get((rule.obj, rule.action, rule.channel)) or EFFECTS.get(
@@ -122,9 +162,11 @@ def probe(world, clients, rule: Rule, role: str, side: str) -> Probe:
     )
     with transaction.atomic():
         cache.clear()  # throttles and lockouts belong to other tests
-        before = effect(target) if effect and target is not None else None
+        # A create without a target reads a count: effect(None).
+        watched = target is not None or rule.probe.method == "POST"
+        before = effect(target) if effect and watched else None
         try:
-            response = _send(clients[rule.channel][role], rule, url, data)
+            response = _send(clients[rule.channel][role], rule, url, data, query)
         except Exception as error:  # a server error is a violation, not a crash of the walk
             transaction.set_rollback(True)
             return Probe(rule, role, side, 500, "", repr(error), None)
@@ -183,6 +225,14 @@ def judge(world, p: Probe) -> str | None:
     cell = p.rule.cell(p.role)
     if p.status >= 500:
         return f"server error {p.body[:200]}"
+    if not p.rule.probe.target and p.rule.probe.method == "POST":
+        if not cell:
+            if p.changed:
+                return f"created although forbidden ({p.status})"
+            return None if _denied(p) else f"not refused ({p.status})"
+        if not _succeeded(p):
+            return f"allowed but refused ({p.status})"
+        return f"answered {p.status} but nothing changed" if p.changed is False else None
     if not p.rule.probe.target:
         if not cell:
             ok = _denied(p) or _empty_api_list(p)
@@ -198,6 +248,10 @@ def judge(world, p: Probe) -> str | None:
     if not reaches:
         if p.changed:
             return f"changed although forbidden ({p.status})"
+        if cell and p.side == "theirs" and p.rule.probe.form_refusal:
+            # The foreign choice is not offered: the form answers again, nothing changed.
+            ok = p.changed is False and (p.status in (200, 400) or _denied(p))
+            return None if ok else f"out-of-scope choice not refused by the form ({p.status})"
         if cell and p.side == "theirs" and p.status != 404:
             return f"out-of-scope object answered {p.status}, not 404"
         return None if _denied(p) else f"not refused ({p.status})"

@@ -7,6 +7,10 @@ from tests.policy.matrix import run_matrix
 from tests.policy.world import build_world
 
 OBJECTS = {
+    "social_workers",
+    "communities",
+    "allowances",
+    "dashboard",
     "residents",
     "requests",
     "matches",
@@ -30,7 +34,7 @@ def test_policy_table_names_every_object_and_only_known_cells():
 def test_policy_matrix_pages_and_api_agree_with_the_table(cast):
     world = build_world(cast)
     count, violations = run_matrix(world)
-    assert count >= 300
+    assert count >= 1700
     assert violations == []
 
 
@@ -82,3 +86,42 @@ def test_policy_matrix_reports_foreign_ids_in_api_lists(cast, monkeypatch):
     theirs = world.sides["theirs"].visit_scheduled.pk
     assert any("api visits.list as organization" in v and f"#{theirs}" in v for v in violations)
     assert any("visits.check_in as social_worker on theirs" in v for v in violations)
+
+
+def test_policy_matrix_turns_red_when_run_and_statement_scopes_are_switched_off(cast, monkeypatch):
+    from services.models import MatchingRun, SettlementStatement
+    from services.views import matching
+
+    world = build_world(cast)
+    monkeypatch.setattr(matching, "_runs_visible_to", lambda user: MatchingRun.objects.all())
+    _patch_everywhere(
+        monkeypatch,
+        "services.queries",
+        "settlements_visible_to",
+        lambda user: SettlementStatement.objects.all(),
+    )
+    probed = {("matches", "run_view"), ("matches", "confirm"), ("allowances", "view_statement")}
+    rules = [rule for rule in POLICY if (rule.obj, rule.action) in probed]
+    _, violations = run_matrix(world, rules)
+    assert (
+        "page matches.run_view as street_staff on theirs: out-of-scope object answered 200, not 404"
+        in violations
+    )
+    assert any("page matches.confirm as community_staff on theirs" in v for v in violations)
+    assert any("allowances.view_statement as organization on theirs" in v for v in violations)
+
+
+def test_policy_matrix_turns_red_when_a_form_offers_foreign_choices(cast, monkeypatch):
+    from communities.models import Resident
+    from services.views import residents
+
+    world = build_world(cast)
+    monkeypatch.setattr(residents, "residents_visible_to", lambda user: Resident.objects.all())
+    create = [rule for rule in POLICY if rule.probe.url == "services:request_new"]
+    _, violations = run_matrix(world, [rule for rule in create if rule.probe.method == "POST"])
+    assert (
+        "page requests.create as resident on theirs: changed although forbidden (302)" in violations
+    )
+    assert (
+        "page requests.create as family on theirs: changed although forbidden (302)" in violations
+    )

@@ -11,9 +11,18 @@ from django.utils import timezone
 from communities.models import Resident
 from organizations.models import Agreement, Organization
 from sanlian.audit import audit_record
-from sanlian.models import AccessLog, Role
+from sanlian.models import AccessLog, ExportJob, Role
 from sanlian.policy import ANONYMOUS
-from services.models import Match, ServiceRequest, Visit
+from services.models import (
+    CareAccount,
+    Match,
+    MatchingRun,
+    ServiceOffering,
+    ServiceRequest,
+    SettlementLine,
+    SettlementStatement,
+    Visit,
+)
 from tests import factories as f
 
 OURS_NAME, THEIRS_NAME = "桃南李奶奶", "坞城王奶奶"
@@ -38,7 +47,45 @@ def _visit(*, resident, offering, worker, volunteer, status, start, **extra):
     )
 
 
-def _side(*, organization, community, street, resident, worker_user=None, volunteer_user=None):
+def _run(*, community, match, started_by):
+    run = MatchingRun.objects.create(community=community, week_start=timezone.localdate(),
+                                     started_by=started_by)  # fmt: skip
+    Match.objects.filter(pk=match.pk).update(run=run)
+    return run
+
+
+def _statement(*, organization, visit):
+    statement = SettlementStatement.objects.create(
+        organization=organization, month=timezone.localdate().replace(day=1)
+    )
+    resident = visit.request.resident
+    SettlementLine.objects.create(
+        statement=statement,
+        visit=visit,
+        resident=resident,
+        community=resident.community,
+        street=resident.community.street,
+        service_type_name="理发",
+        served_on=timezone.localdate(),
+        price_class=visit.offering.price_class,
+        price_fen=1000,
+        allowance_fen=1000,
+        copay_fen=0,
+    )
+    return statement
+
+
+def _side(
+    *,
+    organization,
+    community,
+    street,
+    district,
+    resident,
+    owner,
+    worker_user=None,
+    volunteer_user=None,
+):
     now = timezone.now()
     f.ConsentFactory(resident=resident)
     worker = f.SocialWorkerFactory(user=worker_user, organization=organization)
@@ -93,7 +140,28 @@ def _side(*, organization, community, street, resident, worker_user=None, volunt
             community=community,
             status=Agreement.Status.PENDING,
         ),
+        organization_suspended=f.OrganizationFactory(
+            status=Organization.Status.SUSPENDED, home_street=street
+        ),
+        offering_paused=f.OfferingFactory(
+            organization=organization,
+            communities=[community],
+            status=ServiceOffering.Status.PAUSED,
+        ),
+        community=community,
+        street=street,
+        district=district,
+        service_type=offering.service_type,
+        community_new=f.CommunityFactory(street=street),
+        team=team,
+        account=CareAccount.objects.create(resident=resident),
+        rule=f.AllowanceRuleFactory(),
+        export_job=ExportJob.objects.create(
+            owner=owner, kind=ExportJob.Kind.REQUESTS, file_format="csv"
+        ),
     )
+    side.run = _run(community=community, match=side.match_proposed, started_by=owner)
+    side.statement = _statement(organization=organization, visit=side.visit_completed)
     # Something for the audit pages to list on both sides.
     audit_record(actor=None, instance=resident, action="change", after={"care_level": "x"})
     AccessLog.objects.create(resident=resident, kind=AccessLog.Kind.VIEW)
@@ -123,7 +191,9 @@ def build_world(cast) -> SimpleNamespace:
         organization=cast.organization,
         community=cast.community,
         street=cast.east_street,
+        district=cast.east_street.district,
         resident=cast.resident,
+        owner=cast.civil,
         worker_user=worker,
         volunteer_user=volunteer,
     )
@@ -131,7 +201,10 @@ def build_world(cast) -> SimpleNamespace:
         organization=cast.other_organization,
         community=cast.other_community,
         street=cast.west_street,
+        # Both streets lie in one district: the foreign district is one more.
+        district=f.StreetFactory().district,
         resident=cast.other_resident,
+        owner=cast.other_street_staff,
     )
     return SimpleNamespace(
         cast=cast,
