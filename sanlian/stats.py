@@ -673,6 +673,7 @@ def stats_warm() -> list[str]:
         for level in ("district", "street", "community"):
             stats_by_area(city, level=level)
         stats_weekly(city)
+        stats_allowances(city)
     finally:
         _refreshing.reset(token)
-    return ["overview", "district", "street", "community", "weekly"]
+    return ["overview", "district", "street", "community", "weekly", "allowances"]

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from sanlian.models import Role, User
-from sanlian.stats import StatsFilter, stats_allowances
+from sanlian.stats import StatsFilter, stats_allowances, stats_warm
 from services.domain.allowances import (
     allowances_credit_month,
     ledger_entry_reverse,
@@ -218,3 +218,11 @@ def test_dashboard_shows_the_same_allowance_figures(client, ledger):
     client.force_login(ledger.street_staff)
     street = client.get(reverse("dashboard:index")).context["board"]
     assert street.allowances["credited"] == shown("600.00")
+
+
+@pytest.mark.django_db
+def test_allowance_figures_warmed_for_the_city(ledger):
+    assert cache.get(StatsFilter().cache_key("allowances")) is None
+    assert "allowances" in stats_warm()
+    warmed = cache.get(StatsFilter().cache_key("allowances"))
+    assert warmed["credited"] == shown("700.00")
