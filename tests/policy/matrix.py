@@ -12,6 +12,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -148,11 +149,19 @@ def _resolve(values: dict, side) -> dict:
     return resolved
 
 
-def probe(world, clients, rule: Rule, role: str, side: str) -> Probe:
-    objects = world.sides[side]
+def probe_url(rule: Rule, objects, *, with_query: bool = False) -> str:
+    """The probed path for the side `objects` (and its query string if asked)."""
     target = getattr(objects, rule.probe.target) if rule.probe.target else None
     in_url = target is not None and rule.probe.kwarg
     url = reverse(rule.probe.url, kwargs={rule.probe.kwarg: target.pk} if in_url else None)
+    query = _resolve(rule.probe.query, objects)
+    return f"{url}?{urlencode(query)}" if with_query and query else url
+
+
+def probe(world, clients, rule: Rule, role: str, side: str) -> Probe:
+    objects = world.sides[side]
+    target = getattr(objects, rule.probe.target) if rule.probe.target else None
+    url = probe_url(rule, objects)
     data = _resolve(rule.probe.data, objects)
     query = _resolve(rule.probe.query, objects)
     if (rule.obj, rule.action) in EXTRA_DATA:

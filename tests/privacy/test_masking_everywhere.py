@@ -16,7 +16,7 @@ from django.urls import reverse
 from communities.models import Resident
 from sanlian.policy import POLICY, ROLES
 from services.models import Notification
-from tests.policy.matrix import clients_for
+from tests.policy.matrix import clients_for, probe_url
 from tests.policy.world import build_world
 
 API_LISTS = [
@@ -74,9 +74,7 @@ def _gets(world) -> list[tuple[str, str]]:
         if rule.probe.method != "GET":
             continue
         for side in ("ours", "theirs") if rule.probe.target else ("ours",):
-            target = getattr(world.sides[side], rule.probe.target, None)
-            kwargs = {"pk": target.pk} if target is not None else None
-            urls.append((rule.channel, reverse(rule.probe.url, kwargs=kwargs)))
+            urls.append((rule.channel, probe_url(rule, world.sides[side], with_query=True)))
     urls += [("api", reverse(f"api:{name}")) for name in API_LISTS]
     urls += [("page", url) for url in ("/", "/audit/", "/audit/access/", "/notifications/")]
     return urls
