@@ -21,6 +21,7 @@ from organizations.models import Agreement
 from sanlian.models import AccessLog, MatchingJob
 from sanlian.policy import ALL, POLICY, ROLES, Rule
 from services.models import (
+    AllowanceRule,
     Feedback,
     ServiceOffering,
     ServiceRequest,
@@ -80,6 +81,8 @@ EFFECTS: dict[tuple, Callable] = {
     ("agreements", "end"): _status_is("ended"),
     ("organizations", "reinstate"): _status_is("approved"),
     ("matches", "run"): lambda c: MatchingJob.objects.count(),
+    ("allowances", "approve_statement"): _status_is("approved"),
+    ("allowances", "create_rule"): lambda _none: AllowanceRule.objects.count(),
     ("matches", "confirm", "page"): lambda run: run.matches.filter(status="confirmed").count(),
 }
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from communities.models import Resident
 from organizations.models import Agreement, Organization
 from sanlian.audit import audit_record
-from sanlian.models import AccessLog, ExportJob, Role
+from sanlian.models import AccessLog, ExportJob, MatchingJob, Role
 from sanlian.policy import ANONYMOUS
 from services.models import (
     CareAccount,
@@ -83,6 +83,7 @@ def _side(
     district,
     resident,
     owner,
+    runner,
     worker_user=None,
     volunteer_user=None,
 ):
@@ -161,6 +162,9 @@ def _side(
         ),
     )
     side.run = _run(community=community, match=side.match_proposed, started_by=owner)
+    side.matching_job = MatchingJob.objects.create(
+        owner=runner, community=community, week_start=timezone.localdate()
+    )
     side.statement = _statement(organization=organization, visit=side.visit_completed)
     # Something for the audit pages to list on both sides.
     audit_record(actor=None, instance=resident, action="change", after={"care_level": "x"})
@@ -194,6 +198,7 @@ def build_world(cast) -> SimpleNamespace:
         district=cast.east_street.district,
         resident=cast.resident,
         owner=cast.civil,
+        runner=cast.street_staff,
         worker_user=worker,
         volunteer_user=volunteer,
     )
@@ -205,6 +210,7 @@ def build_world(cast) -> SimpleNamespace:
         district=f.StreetFactory().district,
         resident=cast.other_resident,
         owner=cast.other_street_staff,
+        runner=cast.other_street_staff,
     )
     return SimpleNamespace(
         cast=cast,
