@@ -530,9 +530,12 @@ POLICY: tuple[Rule, ...] = (
         "offerings",
         "create",
         "organizations:offering_create",
-        {ORG: OWN},
+        {ORG: OWN},  # only in communities the organization has entered
         method="POST",
         data={**OFFERING, "communities": "@community"},
+        target="community",
+        kwarg="",
+        form_refusal=True,
     ),
     _page(
         "offerings",

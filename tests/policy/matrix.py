@@ -74,7 +74,7 @@ EFFECTS: dict[tuple, Callable] = {
     ("visits", "schedule"): lambda m: Visit.objects.filter(request=m.request).count(),
     ("visits", "reschedule"): lambda v: _fresh(v).scheduled_start,
     ("visits", "missed"): _status_is("missed"),
-    ("offerings", "create"): lambda _none: ServiceOffering.objects.count(),
+    ("offerings", "create"): lambda c: ServiceOffering.objects.filter(communities=c).count(),
     ("offerings", "change"): lambda o: _fresh(o).weekly_capacity,
     ("offerings", "resume"): _status_is("active"),
     ("agreements", "create"): lambda c: Agreement.objects.filter(community=c).count(),
