@@ -314,10 +314,10 @@ def reminder_text(reminder: Reminder) -> str:
         "organization": visit.offering.organization.name,
     }
     if _is_worker(reminder):
-        text = _("【三社联动】提醒：您%(when)s为%(resident)s提供%(service)s服务。") % values
+        text = _("【三社联动】提醒：您%(when)s为%(resident)s提供“%(service)s”。") % values
     else:
         text = _(
-            "【三社联动】提醒：%(resident)s的%(service)s服务将于%(when)s开始，%(organization)s。"
+            "【三社联动】提醒：%(resident)s的“%(service)s”将于%(when)s开始，%(organization)s。"
         ) % (values)
     return sms_fit(text)
 
