@@ -3,8 +3,9 @@
 import datetime
 
 from communities.demo_kit import DemoContext
-from services.domain.allowances import allowances_credit_month, month_start
-from services.models import AllowanceRule
+from services.domain.allowances import allowances_credit_month, month_start, visit_charge
+from services.domain.settlements import settlement_generate
+from services.models import AllowanceRule, PriceClass, Visit
 
 # name, min age, max age, care levels, living alone only, low income only, yuan, stacking
 _RULES = (
@@ -36,3 +37,29 @@ def allowances_build(ctx: DemoContext) -> None:
     last_month = month_start(this_month - datetime.timedelta(days=1))
     for month in (last_month, this_month):
         allowances_credit_month(month=month)
+    _charge_recent_visits(since=last_month)
+    _draft_statements(ctx, month=last_month, until=this_month)
+
+
+def _charge_recent_visits(*, since: datetime.date) -> None:
+    """Charge the priced visits completed since the credits began, oldest first."""
+    visits = Visit.objects.filter(
+        status=Visit.Status.COMPLETED,
+        checked_out_at__date__gte=since,
+        offering__price_class__in=(PriceClass.SUBSIDISED, PriceClass.PAID),
+    ).order_by("checked_out_at", "pk")
+    for visit in visits:
+        visit_charge(visit=visit)
+
+
+def _draft_statements(ctx: DemoContext, *, month: datetime.date, until: datetime.date) -> None:
+    """Draft statements for `month` of the organizations with charged visits in it."""
+    charged = Visit.objects.filter(
+        ledger_entries__isnull=False,
+        checked_out_at__date__gte=month,
+        checked_out_at__date__lt=until,
+    ).values_list("offering__organization", flat=True)
+    from organizations.models import Organization
+
+    for organization in Organization.objects.filter(pk__in=charged).order_by("pk"):
+        settlement_generate(organization=organization, month=month, actor=ctx.users["civil"])

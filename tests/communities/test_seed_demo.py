@@ -421,3 +421,19 @@ def test_seed_demo_credits_care_allowances_by_the_rules(small_demo):
     )
     young = Resident.objects.filter(birth_date__gt=this_month.replace(year=this_month.year - 79))
     assert not LedgerEntry.objects.filter(account__resident__in=young, rule__min_age=80).exists()
+
+
+def test_seed_demo_charges_recent_visits_and_drafts_last_months_statements(small_demo):
+    from django.db.models import Sum
+
+    from services.models import LedgerEntry, SettlementStatement
+
+    charged = LedgerEntry.objects.filter(kind__in=LedgerEntry.CHARGE_KINDS)
+    assert charged.exists()
+    assert not charged.filter(visit__status__in=("missed", "cancelled", "scheduled")).exists()
+    statements = SettlementStatement.objects.all()
+    assert statements.exists()
+    assert all(statement.visit_count > 0 for statement in statements)
+    for statement in statements:
+        lines = statement.lines.aggregate(total=Sum("allowance_fen"))["total"] or 0
+        assert lines == statement.allowance_total_fen
