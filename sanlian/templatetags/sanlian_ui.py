@@ -18,6 +18,12 @@ def is_current_nav(item, path: str) -> bool:
     return path.startswith(url)
 
 
+@register.simple_tag
+def is_current_section(section, path: str) -> bool:
+    """A drop-down holds the page being shown: its toggle is marked as the current place."""
+    return any(is_current_nav(item, path) for item in section.items)
+
+
 @register.inclusion_tag("includes/indicator_badge.html")
 def indicator_badge(value, target, unit: str = "", label: str = "") -> dict:
     """A value measured against a minimum target, shown with text and colour."""

@@ -98,3 +98,10 @@ def test_navigation_sections_render_as_dropdowns_for_staff(client, cast):
     client.force_login(cast.resident.user)
     html = client.get(reverse("home")).content.decode()
     assert 'data-bs-toggle="dropdown"' not in html
+
+
+def test_navigation_marks_the_section_holding_the_current_page(client, cast):
+    client.force_login(cast.civil)
+    html = client.get(reverse("communities:list")).content.decode()
+    assert re.search(r'class="nav-link dropdown-toggle active"[^>]*>组织与社区<', html)
+    assert not re.search(r'class="nav-link dropdown-toggle active"[^>]*>养老服务<', html)
