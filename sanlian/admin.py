@@ -55,7 +55,15 @@ class _JobAdmin(admin.ModelAdmin):
 
 @admin.register(ExportJob)
 class ExportJobAdmin(_JobAdmin):
-    list_display = ("created_at", "owner", "kind", "file_format", "row_count", "status")
+    list_display = (
+        "created_at",
+        "owner",
+        "kind",
+        "file_format",
+        "row_count",
+        "status",
+        "expired_at",
+    )
     list_filter = ("status", "kind", "file_format")
 
 

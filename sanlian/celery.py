@@ -39,6 +39,8 @@ app.conf.beat_schedule["credit-monthly-allowances"] = {
 }
 # Exports built in the background (sanlian/tasks_exports.py).
 app.autodiscover_tasks(["sanlian"], related_name="tasks_exports")
+# Their files are removed EXPORT_RETENTION_HOURS after they were built; hourly is precise enough.
+app.conf.beat_schedule["expire-exports"] = {"task": "sanlian.exports_expire", "schedule": 60 * 60}
 # City-wide statistics recomputed into the cache before they expire (sanlian/tasks_stats.py).
 app.autodiscover_tasks(["sanlian"], related_name="tasks_stats")
 app.conf.beat_schedule["warm-stats"] = {"task": "sanlian.warm_stats", "schedule": 60}

@@ -3,12 +3,16 @@
 `export_start` records an ExportJob for every export. A small CSV is answered at once
 (`export_csv_lines`); anything larger, and every XLSX, is built by the Celery task
 `sanlian.build_export`, which calls `export_build` and writes the file under
-MEDIA_ROOT/exports/<owner id>/ with a random name. Every export is in the audit log;
-one that carries residents' data also leaves one AccessLog row per resident in it.
+MEDIA_ROOT/exports/<owner id>/ with a random name (MEDIA_ROOT is the volume web and
+workers share). Every export is in the audit log; one that carries residents' data also
+leaves one AccessLog row per resident in it. `exports_expire` (hourly, beat) removes a file
+EXPORT_RETENTION_HOURS after its build finished and marks the job expired.
 """
 
 import csv
+import datetime
 import io
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -17,7 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -28,6 +32,8 @@ from sanlian.audit import audit_record
 from sanlian.models import AccessLog, ExportJob, Role
 from sanlian.stats import StatsFilter, stats_by_area, stats_scope
 from services.queries import requests_visible_to, visits_visible_to
+
+logger = logging.getLogger(__name__)
 
 # Above this many rows a CSV is built by a worker, so the page answers at once.
 SYNC_ROW_LIMIT = 2000
@@ -254,8 +260,9 @@ def export_file_name(job: ExportJob) -> str:
 
 def export_build(*, job: ExportJob) -> None:
     """Write the job's file, updating its progress as rows go out; never raises."""
-    _set_progress(job, status=ExportJob.Status.RUNNING, progress=0)
     relative = Path("exports") / str(job.owner_id) / f"{uuid.uuid4().hex}.{job.file_format}"
+    # The path is recorded first: should the worker die mid-build, the sweep finds the file.
+    _set_progress(job, status=ExportJob.Status.RUNNING, progress=0, file_path=str(relative))
     target = Path(settings.MEDIA_ROOT) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -267,9 +274,10 @@ def export_build(*, job: ExportJob) -> None:
         else:
             _write_csv(target, table, lambda n: _progress(job, n, table.count))
     except Exception as error:
-        target.unlink(missing_ok=True)
+        # A partial file is never offered; when it cannot be removed now the sweep retries.
+        kept = "" if _file_removed(str(relative)) else str(relative)
         _set_progress(job, status=ExportJob.Status.FAILED, error=str(error)[:500],
-                      finished_at=timezone.now())  # fmt: skip
+                      file_path=kept, finished_at=timezone.now())  # fmt: skip
         return
     _set_progress(job, status=ExportJob.Status.DONE, progress=100, file_path=str(relative),
                   row_count=table.count, finished_at=timezone.now())  # fmt: skip
@@ -310,7 +318,7 @@ def _cell(value):
 
 
 def export_job_path(job: ExportJob) -> Path | None:
-    if job.status != ExportJob.Status.DONE or not job.file_path:
+    if job.status != ExportJob.Status.DONE or not job.file_path or job.expired_at:
         return None
     path = Path(settings.MEDIA_ROOT) / job.file_path
     return path if path.is_file() else None
@@ -319,3 +327,39 @@ def export_job_path(job: ExportJob) -> Path | None:
 def export_jobs_of(user) -> QuerySet[ExportJob]:
     """A user's own exports; nobody else's job is ever found (the download's 404)."""
     return ExportJob.objects.filter(owner=user)
+
+
+def _file_removed(relative: str) -> bool:
+    """Delete one export file; True when it is gone, also when it was gone already."""
+    try:
+        (Path(settings.MEDIA_ROOT) / relative).unlink(missing_ok=True)
+    except OSError:
+        logger.exception("export file %s could not be removed", relative)
+        return False
+    return True
+
+
+def exports_expire(*, now: datetime.datetime) -> int:
+    """Remove the files of exports past EXPORT_RETENTION_HOURS and mark the jobs expired.
+
+    A finished job counts from `finished_at`; one still queued or running that long has
+    lost its worker, so it is failed and its partial file removed too. Idempotent: an
+    expired job is not looked at again, and a file already missing is no error. Returns
+    the number of jobs expired.
+    """
+    cutoff = now - datetime.timedelta(hours=settings.EXPORT_RETENTION_HOURS)
+    due = (
+        ExportJob.objects.filter(expired_at__isnull=True)
+        .exclude(file_path="")
+        .filter(Q(finished_at__lt=cutoff) | Q(finished_at__isnull=True, created_at__lt=cutoff))
+    )
+    expired = 0
+    for job in due.only("pk", "file_path", "status").iterator():
+        if not _file_removed(job.file_path):
+            continue  # left unmarked, so the next run tries again
+        fields = {"expired_at": now}
+        if not job.is_finished:
+            fields |= {"status": ExportJob.Status.FAILED, "finished_at": now,
+                       "error": "abandoned: no worker finished it in time"}  # fmt: skip
+        expired += ExportJob.objects.filter(pk=job.pk, expired_at__isnull=True).update(**fields)
+    return expired

@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -182,8 +184,11 @@ class ExportJob(BackgroundJob):
     file_format = models.CharField(_("格式"), max_length=4, choices=Format.choices)
     purpose = models.CharField(_("用途"), max_length=200, blank=True)
     row_count = models.PositiveIntegerField(_("行数"), default=0)
-    # Relative to MEDIA_ROOT; empty for exports answered at once.
+    # Relative to MEDIA_ROOT; recorded when the build starts, so the sweep also finds a
+    # partial file; empty for exports answered at once.
     file_path = models.CharField(_("文件"), max_length=255, blank=True)
+    # Set when exports_expire removed the file after EXPORT_RETENTION_HOURS.
+    expired_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
 
     class Meta(BackgroundJob.Meta):
         verbose_name = _("导出任务")
@@ -196,6 +201,13 @@ class ExportJob(BackgroundJob):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.get_file_format_display()} #{self.pk}"
+
+    @property
+    def kept_until(self) -> datetime.datetime | None:
+        """When the file of a finished export is removed; None when there is none to remove."""
+        if not self.file_path or self.expired_at or self.finished_at is None:
+            return None
+        return self.finished_at + datetime.timedelta(hours=settings.EXPORT_RETENTION_HOURS)
 
 
 class MatchingJob(BackgroundJob):

@@ -306,6 +306,9 @@ CELERY_TASK_DEFAULT_QUEUE = os.getenv("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # Privacy (communities/privacy.py): a resident who withdrew consent is anonymised after this grace.
 ANONYMISE_AFTER_DAYS = 30
 
+# Exports (sanlian/exports.py): a built file is removed this long after it was finished.
+EXPORT_RETENTION_HOURS = envint("EXPORT_RETENTION_HOURS", "72")
+
 # API lists (sanlian/api/pagination.py): how long the `count` of a list is reused; 0 = always count.
 API_COUNT_CACHE_SECONDS = envint("API_COUNT_CACHE_SECONDS", "30")
 # bench/api.py's floor view (sanlian/views_bench.py) at /bench/; never on in production.

@@ -173,8 +173,11 @@ def export_job_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def export_download(request: HttpRequest, pk: int) -> FileResponse:
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(export_jobs_of(request.user), pk=pk)
+    if job.expired_at:
+        # The owner's own job, only its file is gone: say so, and offer to export again.
+        return render(request, "exports/job.html", {"job": job}, status=410)
     path = export_job_path(job)
     if path is None:
         raise Http404
