@@ -18,15 +18,16 @@ from communities.models import Community, District, Street
 from communities.queries import communities_visible_to, streets_visible_to
 from sanlian.models import STAFF_ROLES, Role
 from sanlian.stats import (
-    CITY_WIDE_ROLES as CITY_WIDE,
-)
-from sanlian.stats import (
+    ALLOWANCE_BREAKDOWNS,
     StatsFilter,
     stats_allowances,
     stats_by_area,
     stats_overview,
     stats_scope,
     stats_weekly,
+)
+from sanlian.stats import (
+    CITY_WIDE_ROLES as CITY_WIDE,
 )
 
 DASHBOARD_ROLES = STAFF_ROLES
@@ -61,6 +62,13 @@ class Dashboard:
     @property
     def generated_at(self) -> datetime.datetime:
         return datetime.datetime.fromisoformat(self.overview["generated_at"])
+
+    @property
+    def allowance_rows(self) -> list[dict]:
+        """The allowance rows of the level below, as the API lists them; none at a community."""
+        if self.child_level is None:
+            return []
+        return self.allowances[ALLOWANCE_BREAKDOWNS[self.child_level]]
 
     @property
     def missing_target_count(self) -> int:
@@ -173,7 +181,7 @@ def dashboard_for(
         children=stats_by_area(stats_filter, level=child_level)["results"] if child_level else [],
         communities=sorted(communities, key=_worst_first),
         weekly=stats_weekly(stats_filter)["results"],
-        allowances=stats_allowances(stats_filter),
+        allowances=stats_allowances(stats_filter, breakdown=child_level or "district"),
     )
 
 

@@ -535,8 +535,15 @@ def _allowances_this_month(stats_filter: StatsFilter) -> dict:
     }
 
 
-def stats_allowances(stats_filter: StatsFilter) -> dict:
+# The rows stats_allowances may break its totals into, and the key they are listed under.
+ALLOWANCE_BREAKDOWNS = {"district": "districts", "street": "streets", "community": "communities"}
+
+
+def stats_allowances(stats_filter: StatsFilter, *, breakdown: str = "district") -> dict:
     """Care allowances of the area for whole months, with a row per district; four queries.
+
+    `breakdown` "street" or "community" lists a row per street or community instead, under
+    "streets" or "communities" (ALLOWANCE_BREAKDOWNS); the totals are the same.
 
     The period is every month from `date_from`'s to `date_to`'s (the current month when
     neither is given). Credits count by the month they are for; visit debits, co-payments
@@ -551,21 +558,24 @@ def stats_allowances(stats_filter: StatsFilter) -> dict:
     Corrections are reported on their own (signed); the other sums are gross.
     """
 
+    rows_key = ALLOWANCE_BREAKDOWNS[breakdown]
+
     def compute() -> dict:
         first, last = _months(stats_filter)
-        raw = _allowance_raw(stats_filter, "district")
-        districts = []
-        for area in _area_rows(stats_filter, "district"):
+        raw = _allowance_raw(stats_filter, breakdown)
+        rows = []
+        for area in _area_rows(stats_filter, breakdown):
             row = raw.get(area["key"]) or {}
-            districts.append({"id": area["key"], **area["labels"], **_allowance_figures(row)})
+            rows.append({"id": area["key"], **area["labels"], **_allowance_figures(row)})
         return {
             "months": {"first": f"{first:%Y-%m}", "last": f"{last:%Y-%m}"},
             **_allowance_figures(_summed(raw.values())),
             "statements_by_status": _statements_by_status(stats_filter),
-            "districts": districts,
+            rows_key: rows,
         }
 
-    return _cached("allowances", stats_filter, compute)
+    name = "allowances" if breakdown == "district" else f"allowances:{breakdown}"
+    return _cached(name, stats_filter, compute)
 
 
 def community_indicator_annotations() -> dict:

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from communities.models import PilotBatch
 from sanlian.api.permissions import IsStatsReader
 from sanlian.stats import (
+    ALLOWANCE_BREAKDOWNS,
     CITY_WIDE_ROLES,
     StatsFilter,
     stats_allowances,
@@ -140,9 +141,21 @@ ALLOWANCE_FIGURES = {
 }
 
 
+class AllowancesQuerySerializer(serializers.Serializer):
+    breakdown = serializers.ChoiceField(choices=list(ALLOWANCE_BREAKDOWNS), default="district")
+
+
 class AllowancesView(StatsView):
     @extend_schema(
-        parameters=PARAMETERS,
+        parameters=[
+            *PARAMETERS,
+            OpenApiParameter(
+                "breakdown",
+                OpenApiTypes.STR,
+                enum=list(ALLOWANCE_BREAKDOWNS),
+                description="Rows per district (default), street or community",
+            ),
+        ],
         responses=OpenApiTypes.OBJECT,
         description=(
             "Monetary elderly care (货币养老) for whole months: every month from `date_from`'s "
@@ -150,9 +163,11 @@ class AllowancesView(StatsView):
             "allowances credited (by the month they are for), paid from allowances for visits, "
             "co-payments recorded and corrections (signed; by booking day), settlement "
             "statements by status with their totals (from their lines in the area), and one "
-            "row per district. Amounts are yuan strings with two decimals. Counts of 1–4 "
-            "residents are suppressed, and so is every amount or count those 1–4 residents "
-            "account for (`value: null, suppressed: true`). Cached for 60 s."
+            "row per district (`districts`), or with `breakdown=street` / `community` one row "
+            "per street (`streets`) or community (`communities`). Amounts are yuan strings "
+            "with two decimals. Counts of 1–4 residents are suppressed, and so is every amount "
+            "or count those 1–4 residents account for (`value: null, suppressed: true`). "
+            "Cached for 60 s."
         ),
         examples=[
             OpenApiExample(
@@ -191,10 +206,10 @@ class AllowancesView(StatsView):
         ],
     )
     def get(self, request):
-        return super().get(request)
-
-    def compute(self, stats_filter):
-        return stats_allowances(stats_filter)
+        stats_filter = self.stats_filter(request)
+        query = AllowancesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(stats_allowances(stats_filter, **query.validated_data))
 
 
 AREA_DESCRIPTION = (

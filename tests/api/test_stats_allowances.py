@@ -226,3 +226,44 @@ def test_allowance_figures_warmed_for_the_city(ledger):
     assert "allowances" in stats_warm()
     warmed = cache.get(StatsFilter().cache_key("allowances"))
     assert warmed["credited"] == shown("700.00")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("breakdown", "key"), [("street", "streets"), ("community", "communities")]
+)
+def test_allowance_breakdown_lists_finer_rows_with_the_same_totals(ledger, breakdown, key):
+    civil = client_for(ledger.civil)
+    default = civil.get(URL).json()
+    body = civil.get(URL, {"breakdown": breakdown}).json()
+    assert "districts" not in body
+    assert {k: v for k, v in body.items() if k not in (key, "generated_at")} == {
+        k: v for k, v in default.items() if k not in ("districts", "generated_at")
+    }
+    by_name = {row["name"]: row for row in body[key]}
+    east_name, west_name = {"street": ("桃园街道", "坞城街道")}.get(
+        breakdown, ("桃南二社区", "坞城社区")
+    )
+    assert set(by_name) == {east_name, west_name}
+    east, west = by_name[east_name], by_name[west_name]
+    assert east["credited"] == shown("600.00") and east["paid_from_allowances"] == shown("150.00")
+    assert west["credited"] == SUPPRESSED  # one west resident
+    staff = client_for(ledger.street_staff).get(URL, {"breakdown": breakdown}).json()
+    assert [row["id"] for row in staff[key]] == [east["id"]]
+
+
+@pytest.mark.django_db
+def test_allowance_unknown_breakdown_is_refused(ledger):
+    response = client_for(ledger.civil).get(URL, {"breakdown": "resident"})
+    assert response.status_code == 400 and "breakdown" in response.json()["errors"]
+
+
+@pytest.mark.django_db
+def test_allowance_breakdown_costs_no_more_queries(ledger):
+    def queries(breakdown: str) -> int:
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            stats_allowances(StatsFilter(), breakdown=breakdown)
+        return len(captured)
+
+    assert queries("community") == queries("street") == queries("district") <= 4
