@@ -284,8 +284,11 @@ MATCH_PROPOSAL_TTL_HOURS = envint("MATCH_PROPOSAL_TTL_HOURS", "48")
 
 # Reminders (services/reminders.py): offsets fall back to this when staff saved no policy.
 REMINDER_OFFSETS_MINUTES = [int(v) for v in envlist("REMINDER_OFFSETS_MINUTES", "1440,60")]
-# 500 per batch: a claim and a task round trip cost ~30 ms whatever the size (docs/benchmarks.md).
+# 500 per batch: a claim, a load and a recorded outcome cost ~20 ms whatever the size
+# (docs/benchmarks.md). Senders: how many worker processes send at once in a backlog
+# (each claims disjoint batches); one per worker process is the useful most.
 REMINDER_BATCH_SIZE = envint("REMINDER_BATCH_SIZE", "500")
+REMINDER_SENDERS = envint("REMINDER_SENDERS", "2")
 REMINDER_MAX_ATTEMPTS = envint("REMINDER_MAX_ATTEMPTS", "5")
 # A claim still "sending" after this long belongs to a dead worker and is taken over.
 REMINDER_CLAIM_TIMEOUT_SECONDS = envint("REMINDER_CLAIM_TIMEOUT_SECONDS", "300")

@@ -458,8 +458,8 @@ class Visit(models.Model):
     checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
     checked_out_at = models.DateTimeField(_("签退时间"), null=True, blank=True)
     service_log = models.TextField(_("服务记录"), blank=True, max_length=2000)
-    # A weekly plan's visit outside its match's week holds a place of that week's capacity;
-    # cleared when the place is given back (cancelled or missed).
+    # The week whose place the visit holds itself; empty when it rides on its match's place
+    # (rules in services.domain.visits) or gave its place back (cancelled or missed).
     holds_week = models.DateField(_("占用名额的周"), null=True, blank=True, editable=False)
 
     class Meta:
@@ -532,8 +532,14 @@ class Reminder(models.Model):
         FAILED = "failed", _("发送失败")
         CANCELLED = "cancelled", _("已取消")
 
+    # No index of its own: the unique constraint below starts with visit. Every claim and
+    # every outcome rewrites the row with a new status, so each index costs twice per send.
     visit = models.ForeignKey(
-        Visit, verbose_name=_("上门服务"), on_delete=models.CASCADE, related_name="reminders"
+        Visit,
+        verbose_name=_("上门服务"),
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        db_index=False,
     )
     # "resident:<id>" or "user:<id>": who receives it, stable across reschedules.
     recipient_key = models.CharField(_("接收人"), max_length=40)

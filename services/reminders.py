@@ -10,7 +10,9 @@ worker and is claimed again; the gateways dedupe on the idempotency key.
 
 import datetime
 import logging
+import time
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -21,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from sanlian.models import STAFF_ROLES
 from services.channels import (
+    ALREADY_DELIVERED,
     ChannelError,
     SmsMessage,
     email_send,
@@ -348,6 +351,31 @@ def reminders_for_sending() -> QuerySet[Reminder]:
     )
 
 
+def reminders_send_due(
+    *, batch_size: int, deadline: float, on_backlog: Callable[[], None] | None = None
+) -> int:
+    """Claim and send due reminders, batch after batch, until none is left or time is up.
+
+    `deadline` is a `time.monotonic()` value: a sender stops between batches after it,
+    so a beat tick's senders end before the next tick's start. Each batch is sent right
+    after its claim, so no claim waits in a queue (and none nears the takeover timeout
+    because of a backlog). `on_backlog` runs once, after the first full batch: the
+    dispatcher starts more senders there, which share the work through SKIP LOCKED
+    claims. Returns how many reminders this sender claimed.
+    """
+    handled = 0
+    while True:
+        token, ids = reminders_claim_due(now=timezone.now(), limit=batch_size)
+        if ids:
+            if on_backlog is not None and len(ids) == batch_size:
+                on_backlog()
+                on_backlog = None
+            reminders_send_batch(ids=ids, claim_token=token)
+        handled += len(ids)
+        if len(ids) < batch_size or time.monotonic() >= deadline:
+            return handled
+
+
 def reminder_send_claimed(*, reminder_id: int, claim_token: str, now: datetime.datetime) -> str:
     """Send one claimed reminder and record the outcome; returns the new status."""
     statuses = _send_claimed(ids=[reminder_id], claim_token=claim_token, now=now)
@@ -405,7 +433,10 @@ def _outcomes_record(reminders: list[Reminder], *, claim_token: str) -> None:
 
 def _settled_unsent(reminder: Reminder) -> bool:
     """Set the outcome of a reminder that must not be sent; False if it is to be sent."""
-    if reminder.visit.status != Visit.Status.SCHEDULED:
+    if reminder.sent_at is not None:
+        # An e-mail the server accepted before its sender died (see _email_send).
+        reminder.status, reminder.response = Status.SENT, ALREADY_DELIVERED
+    elif reminder.visit.status != Visit.Status.SCHEDULED:
         reminder.status, reminder.response = Status.CANCELLED, "visit no longer scheduled"
     elif reminder.attempts > settings.REMINDER_MAX_ATTEMPTS:
         # Claimed again and again by workers that died while sending it.
@@ -474,8 +505,16 @@ def _message(reminder: Reminder) -> SmsMessage | Notification | str:
 
 
 def _email_send(reminder: Reminder, address: str) -> str | Exception:
+    """Send one e-mail and note its delivery on the reminder at once.
+
+    SMTP has no idempotency key, so the mail server cannot refuse a resend the way the
+    SMS gateways do. Instead `sent_at` is written (committed, still under the claim) as
+    soon as the server accepts the message, and a sender taking the claim over records
+    it as delivered instead of mailing again. Only a death in the milliseconds between
+    the server's answer and that UPDATE can still send an e-mail twice.
+    """
     try:
-        return email_send(
+        answer = email_send(
             address=address,
             subject=_("上门服务提醒"),
             body=reminder_text(reminder),
@@ -483,6 +522,10 @@ def _email_send(reminder: Reminder, address: str) -> str | Exception:
         )
     except Exception as error:
         return error
+    Reminder.objects.filter(
+        pk=reminder.pk, claim_token=reminder.claim_token, status=Status.SENDING
+    ).update(sent_at=timezone.now())
+    return answer
 
 
 def _reminder_fail(reminder: Reminder, *, error: Exception, now: datetime.datetime) -> None:

@@ -1,40 +1,48 @@
 """Celery tasks of reminders and escalations: thin adapters over services.reminders."""
 
+import time
+
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
 from services.escalations import escalations_raise
-from services.reminders import reminders_claim_due, reminders_plan_missing, reminders_send_batch
+from services.reminders import reminders_plan_missing, reminders_send_due
 
-# One run claims about this many reminders, then queues its own continuation behind
-# the batches: claims keep pace with sending instead of running minutes ahead of it
-# (even through a slow HTTP gateway, a claim older than REMINDER_CLAIM_TIMEOUT_SECONDS
-# would be taken over), and a burst is sent at once, not a run's worth per beat minute.
-MAX_CLAIMED_PER_RUN = 2000
+# A sender claims and sends batch after batch for at most this long, then stops between
+# batches: well inside beat's 60 s period, so each tick starts a fresh set of senders
+# instead of piling more onto ones still running, and a long task never blocks the
+# worker's other queues for minutes.
+SENDER_SECONDS = 50
 
 
 @shared_task(name="services.dispatch_due_reminders")
 def task_dispatch_due_reminders(*, plan: bool = True) -> int:
-    """Plan missing reminders, then claim due ones in batches and fan out the sending."""
+    """Plan missing reminders, then send what is due, with more senders for a backlog.
+
+    This task is itself the first sender; when its first batch comes back full, it
+    starts REMINDER_SENDERS - 1 more (one per worker process is the useful most), which
+    claim disjoint batches until nothing is due. Returns how many it claimed itself.
+    """
     if plan:
         reminders_plan_missing(now=timezone.now())
-    claimed, size = 0, settings.REMINDER_BATCH_SIZE
-    for _batch in range(max(1, MAX_CLAIMED_PER_RUN // size)):
-        token, ids = reminders_claim_due(now=timezone.now(), limit=size)
-        if ids:
-            # The claim has committed: a batch task can never see it unclaimed.
-            task_send_reminder_batch.delay(ids=ids, claim_token=token)
-        claimed += len(ids)
-        if len(ids) < size:
-            return claimed
-    task_dispatch_due_reminders.delay(plan=False)  # more may be due: carry on right away
-    return claimed
+    return reminders_send_due(
+        batch_size=settings.REMINDER_BATCH_SIZE,
+        deadline=time.monotonic() + SENDER_SECONDS,
+        on_backlog=_senders_start,
+    )
 
 
-@shared_task(name="services.send_reminder_batch")
-def task_send_reminder_batch(*, ids: list[int], claim_token: str) -> dict:
-    return reminders_send_batch(ids=ids, claim_token=claim_token)
+def _senders_start() -> None:
+    for _sender in range(settings.REMINDER_SENDERS - 1):
+        task_send_due_reminders.delay()
+
+
+@shared_task(name="services.send_due_reminders")
+def task_send_due_reminders() -> int:
+    return reminders_send_due(
+        batch_size=settings.REMINDER_BATCH_SIZE, deadline=time.monotonic() + SENDER_SECONDS
+    )
 
 
 @shared_task(name="services.raise_escalations")

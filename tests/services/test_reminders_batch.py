@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -30,10 +31,12 @@ def planned_visits(cast, count: int) -> None:
 
 
 def queries_to_send(now) -> tuple[int, int]:
+    """(queries apart from the one delivery note per e-mail, reminders sent)."""
     token, ids = reminders_claim_due(now=now, limit=1000)
+    mailed = len(mail.outbox)
     with CaptureQueriesContext(connection) as queries:
         outcome = reminders_send_batch(ids=ids, claim_token=token)
-    return len(queries), outcome[Status.SENT]
+    return len(queries) - (len(mail.outbox) - mailed), outcome[Status.SENT]
 
 
 def test_batch_queries_do_not_grow_with_the_batch(cast, sms_log):
@@ -42,17 +45,51 @@ def test_batch_queries_do_not_grow_with_the_batch(cast, sms_log):
     planned_visits(cast, 3)
     large = queries_to_send(NOON)
     assert (small[1], large[1]) == (7, 21)
-    assert small[0] == large[0]
+    assert small[0] == large[0]  # SMS and in-app messages: the same queries for 7 or 21
     assert len(sms_lines(sms_log)) == 8
 
 
-def test_dispatch_carries_on_past_its_cap(cast, settings, sms_log, monkeypatch):
-    settings.REMINDER_BATCH_SIZE = 2
-    monkeypatch.setattr(tasks_reminders, "MAX_CLAIMED_PER_RUN", 2)
-    planned_visits(cast, 2)
-    task_dispatch_due_reminders.delay()  # eager: its continuations run at once
+def test_dispatch_sends_batch_after_batch_and_starts_more_senders(
+    cast, settings, sms_log, monkeypatch
+):
+    settings.REMINDER_BATCH_SIZE, settings.REMINDER_SENDERS = 2, 3
+    started = []
+    monkeypatch.setattr(
+        tasks_reminders.task_send_due_reminders, "delay", lambda: started.append("sender")
+    )
+    planned_visits(cast, 2)  # 14 due
+    assert task_dispatch_due_reminders.delay().get() == 14
     assert set(Reminder.objects.values_list("status", flat=True)) == {Status.SENT}
     assert len(sms_lines(sms_log)) == 4
+    assert started == ["sender", "sender"]  # once, after the first full batch
+
+
+def test_dispatch_of_a_small_batch_starts_no_other_sender(cast, settings, sms_log, monkeypatch):
+    started = []
+    monkeypatch.setattr(
+        tasks_reminders.task_send_due_reminders, "delay", lambda: started.append("sender")
+    )
+    planned_visits(cast, 1)
+    assert task_dispatch_due_reminders.delay().get() == 7
+    assert started == []
+
+
+def test_sender_stops_between_batches_once_its_time_is_up(cast, settings, sms_log):
+    planned_visits(cast, 1)
+    handled = reminders_module.reminders_send_due(batch_size=2, deadline=0.0)
+    assert handled == 2  # one batch, then the deadline (long past) stops it
+    assert Reminder.objects.filter(status=Status.SENT).count() == 2
+    assert Reminder.objects.filter(status=Status.PENDING).count() == 5
+
+
+def test_senders_share_a_backlog_without_sending_twice(cast, settings, sms_log):
+    settings.REMINDER_BATCH_SIZE, settings.REMINDER_SENDERS = 3, 2
+    planned_visits(cast, 3)  # 21 due; eager: the second sender runs inside the first
+    task_dispatch_due_reminders.delay()
+    keys = [line.split("\t")[1] for line in sms_lines(sms_log)]
+    assert len(keys) == len(set(keys)) == 6
+    assert Reminder.objects.filter(status=Status.SENT).count() == 21
+    assert Reminder.objects.filter(attempts=1).count() == 21
 
 
 def test_claim_taken_over_during_the_send_is_not_overwritten(cast, settings, sms_log, monkeypatch):

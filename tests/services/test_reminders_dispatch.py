@@ -1,7 +1,9 @@
 import datetime
 
+import pytest
 from django.core import mail
 
+from services import reminders as reminders_module
 from services.models import Notification, Reminder
 from services.reminders import (
     reminder_send_claimed,
@@ -136,6 +138,43 @@ def test_dead_workers_claim_is_taken_over_and_delivered_once(cast, settings, sms
     assert len(sms_lines(sms_log)) == 2
     assert Notification.objects.count() == 4
     assert set(Reminder.objects.values_list("status", flat=True)) == {Status.SENT}
+
+
+def test_email_accepted_before_the_sender_died_is_not_mailed_again(
+    cast, settings, sms_log, monkeypatch
+):
+    settings.REMINDER_CLAIM_TIMEOUT_SECONDS = 300
+    care = planned(cast, hours_ahead=0.5)
+    dead_token, ids = reminders_claim_due(now=NOON, limit=100)
+
+    def die(*_args, **_kwargs):
+        raise SystemExit("worker killed after sending, before recording")
+
+    monkeypatch.setattr(reminders_module, "_outcomes_record", die)
+    with pytest.raises(SystemExit):
+        reminders_send_batch(ids=ids, claim_token=dead_token)
+    monkeypatch.undo()
+    email = Reminder.objects.get(channel="email")
+    assert (email.status, len(mail.outbox)) == (Status.SENDING, 1)
+    assert email.sent_at is not None  # noted at once, under the dead claim
+    token, taken = reminders_claim_due(now=later(0.1, now=NOON), limit=100)
+    assert set(taken) == set(ids)
+    reminders_send_batch(ids=taken, claim_token=token)
+    email.refresh_from_db()
+    assert (email.status, email.response) == (Status.SENT, "already delivered")
+    assert [message.to for message in mail.outbox] == [[care.worker.email]]
+    assert len(sms_lines(sms_log)) == 2  # the SMS gateway answered the resend itself
+    assert set(Reminder.objects.values_list("status", flat=True)) == {Status.SENT}
+
+
+def test_email_noted_only_under_the_senders_own_claim(cast, settings, sms_log):
+    settings.REMINDER_CLAIM_TIMEOUT_SECONDS = 300
+    planned(cast, hours_ahead=0.5)
+    dead_token, ids = reminders_claim_due(now=NOON, limit=100)
+    reminders_claim_due(now=later(0.1, now=NOON), limit=100)  # taken over
+    assert reminders_send_batch(ids=ids, claim_token=dead_token) == {"skipped": 7}
+    assert Reminder.objects.filter(sent_at__isnull=False).count() == 0
+    assert mail.outbox == []
 
 
 def test_cancelled_visit_in_flight_is_not_sent(cast, sms_log):
