@@ -5,6 +5,11 @@ Capacity rule: a place is taken by one conditional UPDATE
 locked with SELECT ... FOR UPDATE first. Two staff confirming, or two members
 accepting, at the same moment therefore queue on that row and the second sees
 the first's place; the CHECK constraint reserved <= capacity is the last guard.
+
+An accepted match's place follows the visit that rides on it: when that visit moves to
+another week, services.domain.visits moves the place and `Match.week_start` with it, so
+releasing the match's place (declined, expired, withdrawn) always gives back the week
+actually held, once.
 """
 
 import datetime
@@ -77,6 +82,26 @@ def offering_week_release(*, offering_id: int, week_start: datetime.date) -> Non
     OfferingWeek.objects.filter(
         offering_id=offering_id, week_start=week_start, reserved__gt=0
     ).update(reserved=F("reserved") - 1)
+
+
+def offering_week_move(
+    *, offering: ServiceOffering, from_week: datetime.date, to_week: datetime.date
+) -> bool:
+    """Move one place of the offering from one week to another; False (nothing changed) when full.
+
+    Both weeks are locked in date order first, so two moves in opposite directions queue
+    instead of deadlocking.
+    """
+    _offering_week(offering, to_week)
+    list(
+        OfferingWeek.objects.select_for_update()
+        .filter(offering=offering, week_start__in=(from_week, to_week))
+        .order_by("week_start")
+    )
+    if not offering_week_reserve(offering=offering, week_start=to_week):
+        return False
+    offering_week_release(offering_id=offering.pk, week_start=from_week)
+    return True
 
 
 def _release_place(match: Match) -> None:

@@ -9,6 +9,21 @@ Request status follows its visits (`_request_follow_visits`):
 - otherwise back to matched: a missed or cancelled visit leaves the accepted match
   (and the capacity it holds) in place, so the organization schedules a new visit
   instead of the request going through matching again.
+
+Capacity: every visit that takes place (scheduled, in progress or completed) counts once,
+in the week it falls in. So `OfferingWeek.reserved`, the booked figure organizations see
+and matching subtracts, is a week's visits plus the places matches keep there for a visit
+still to come:
+- a confirmed or accepted match holds one place, in `Match.week_start`; at most one visit
+  rides on it: a live visit of that week whose `holds_week` is empty;
+- a visit that needs a place in a week (scheduled, made by a plan, or moved to another
+  week) takes the match's place when no other visit rides on it, and the place moves to
+  that week with `Match.week_start`; otherwise it takes a place of that week of its own
+  (`holds_week`). A full week refuses the visit and changes nothing;
+- a cancelled or missed visit gives back its own place; the match keeps its place for
+  the next visit. A completed visit keeps whichever place it had.
+Visits only ever move the match's place, never give it back, so releasing it later
+(request cancelled: `matches_withdraw_for_request`) frees the week actually held, once.
 """
 
 import dataclasses
@@ -26,7 +41,11 @@ from organizations.models import OrganizationMember
 from sanlian.audit import audit_record, snapshot
 from sanlian.models import STAFF_ROLES, Role
 from services.domain.allowances import visit_charge
-from services.domain.matches import offering_week_release, offering_week_reserve
+from services.domain.matches import (
+    offering_week_move,
+    offering_week_release,
+    offering_week_reserve,
+)
 from services.models import (
     CareMode,
     Feedback,
@@ -56,6 +75,8 @@ VISIT_AUDIT_FIELDS = [
     "service_log",
 ]
 PENDING = (Visit.Status.SCHEDULED, Visit.Status.IN_PROGRESS)
+# Visits that count against their week's capacity.
+LIVE = (*PENDING, Visit.Status.COMPLETED)
 
 
 # --- rules shared by the steps -------------------------------------------------------------
@@ -182,6 +203,102 @@ def _save_visit(*, visit: Visit, actor, before: dict | None, action: str, reason
     )
 
 
+# --- capacity (rules in the module docstring) ------------------------------------------------
+
+
+def _week_of(start: datetime.datetime) -> datetime.date:
+    return week_start_of(timezone.localtime(start).date())
+
+
+def _locked_match(visit: Visit) -> Match | None:
+    """Lock the visit's match: decisions on its place queue here.
+
+    Lock order: an existing visit or plan, then its match, then offering weeks (by date);
+    `visit_schedule` starts at the match (the plan it makes is new).
+    """
+    if visit.match_id is None:
+        return None
+    return (
+        Match.objects.select_for_update(of=("self",))
+        .select_related("offering")
+        .get(pk=visit.match_id)
+    )
+
+
+def _match_place_free(match: Match, *, visit: Visit) -> bool:
+    """Whether the match holds a place that no visit but `visit` rides on."""
+    if match.status not in Match.HOLDING:
+        return False
+    riders = match.visits.filter(
+        status__in=LIVE,
+        holds_week__isnull=True,
+        scheduled_start__gte=_aware(match.week_start, datetime.time.min),
+        scheduled_start__lt=_aware(
+            match.week_start + datetime.timedelta(weeks=1), datetime.time.min
+        ),
+    )
+    if visit.pk is not None:
+        riders = riders.exclude(pk=visit.pk)
+    return not riders.exists()
+
+
+def _match_move_place(*, match: Match, week: datetime.date, actor) -> bool:
+    """Move the match's place (and its week) to `week`; False (nothing changed) when full."""
+    if week == match.week_start:
+        return True
+    if not offering_week_move(offering=match.offering, from_week=match.week_start, to_week=week):
+        return False
+    before = snapshot(match, ["week_start"])
+    match.week_start = week
+    match.save(update_fields=["week_start"])
+    audit_record(
+        actor=actor,
+        instance=match,
+        action="change",
+        before=before,
+        after=snapshot(match, ["week_start"]),
+        reason=str(_("名额随上门服务移到这一周")),
+    )
+    return True
+
+
+def _visit_take_place(*, visit: Visit, match: Match | None, week: datetime.date, actor) -> bool:
+    """Give `visit` a place in `week`, giving back the one it held; False (nothing changed) if full.
+
+    The caller holds the match's lock, so two visits cannot both take its free place.
+    """
+    if match is not None and _match_place_free(match, visit=visit):
+        if not _match_move_place(match=match, week=week, actor=actor):
+            return False
+        _release_held_week(visit)
+        return True
+    if visit.holds_week is None:
+        taken = offering_week_reserve(offering=visit.offering, week_start=week)
+    else:
+        taken = offering_week_move(
+            offering=visit.offering, from_week=visit.holds_week, to_week=week
+        )
+    if taken:
+        visit.holds_week = week
+    return taken
+
+
+def _release_held_week(visit: Visit) -> None:
+    """Give back the visit's own place; a place it rides on stays with the match."""
+    if visit.holds_week is not None:
+        offering_week_release(offering_id=visit.offering_id, week_start=visit.holds_week)
+        visit.holds_week = None
+
+
+def _week_full(week: datetime.date) -> ValidationError:
+    return ValidationError(
+        {
+            "scheduled_start": _("该服务项目 %(week)s 起的这一周名额已满，请另选一周。")
+            % {"week": week.isoformat()}
+        }
+    )
+
+
 # --- scheduling ----------------------------------------------------------------------------
 
 
@@ -201,7 +318,11 @@ def visit_schedule(
     weekly: bool = False,
     until: datetime.date | None = None,
 ) -> Visit:
-    """Turn an accepted match into a visit (and, if weekly, a plan with its next visits)."""
+    """Turn an accepted match into a visit (and, if weekly, a plan with its next visits).
+
+    The visit takes the match's place, moved to the visit's week, unless an earlier
+    completed visit still rides on it; then a place of its week of its own.
+    """
     match = (
         Match.objects.select_for_update()
         .select_related("offering", "request__resident")
@@ -230,6 +351,20 @@ def visit_schedule(
     local_start = timezone.localtime(scheduled_start)
     if until is not None and until < local_start.date():
         raise ValidationError({"until": _("截止日期不能早于第一次服务。")})
+    visit = Visit(
+        request=match.request,
+        offering=offering,
+        match=match,
+        venue=offering.venue if offering.service_type.care_mode == CareMode.DAY_CARE else None,
+        scheduled_start=scheduled_start,
+        duration_minutes=offering.service_type.default_duration_minutes,
+        social_worker=social_worker,
+        volunteer=volunteer,
+        staff_member=staff_member,
+    )
+    week = _week_of(scheduled_start)
+    if not _visit_take_place(visit=visit, match=match, week=week, actor=actor):
+        raise _week_full(week)
     plan = None
     if weekly:
         plan = VisitPlan(
@@ -241,18 +376,7 @@ def visit_schedule(
         )
         plan.full_clean()
         plan.save()
-    visit = Visit(
-        request=match.request,
-        offering=offering,
-        match=match,
-        plan=plan,
-        venue=offering.venue if offering.service_type.care_mode == CareMode.DAY_CARE else None,
-        scheduled_start=scheduled_start,
-        duration_minutes=offering.service_type.default_duration_minutes,
-        social_worker=social_worker,
-        volunteer=volunteer,
-        staff_member=staff_member,
-    )
+    visit.plan = plan
     _save_visit(visit=visit, actor=actor, before=None, action="create")
     reminders_plan_for_visit(visit=visit)
     if plan is not None:
@@ -276,26 +400,16 @@ class PlanExtension:
     full_weeks: list[datetime.date] = dataclasses.field(default_factory=list)
 
 
-def _plan_visit_save(*, visit: Visit, match_week: datetime.date | None) -> bool:
-    """Save one plan visit, taking a place of its week unless the match holds that week's.
-
-    False (and nothing saved) when the week is full.
-    """
-    week = week_start_of(timezone.localtime(visit.scheduled_start).date())
-    if week != match_week:
-        if not offering_week_reserve(offering=visit.offering, week_start=week):
-            return False
-        visit.holds_week = week
+def _plan_visit_save(*, visit: Visit, match: Match | None) -> bool:
+    """Save one plan visit with a place of its week; False (and nothing saved) when full."""
+    if not _visit_take_place(
+        visit=visit, match=match, week=_week_of(visit.scheduled_start), actor=None
+    ):
+        return False
     _save_visit(
         visit=visit, actor=None, before=None, action="create", reason=str(_("周期计划自动生成"))
     )
     return True
-
-
-def _release_held_week(visit: Visit) -> None:
-    if visit.holds_week is not None:
-        offering_week_release(offering_id=visit.offering_id, week_start=visit.holds_week)
-        visit.holds_week = None
 
 
 @transaction.atomic
@@ -304,10 +418,12 @@ def visit_plan_extend(*, plan: VisitPlan, horizon_weeks: int = 4) -> PlanExtensi
 
     A week that already holds a visit of the plan (even one moved to another day) is
     skipped; the unique (plan, scheduled_start) constraint settles a race between two runs.
-    Each visit outside the match's week takes a place of that week's capacity; a full
-    week gets no visit and is listed in `full_weeks`.
+    Each visit takes a place of its week (rules in the module docstring); a full week gets
+    no visit and is listed in `full_weeks`.
     """
-    plan = VisitPlan.objects.select_for_update().select_related("offering").get(pk=plan.pk)
+    plan = (
+        VisitPlan.objects.select_for_update(of=("self",)).select_related("offering").get(pk=plan.pk)
+    )
     today = timezone.localdate()
     result = PlanExtension()
     if not plan.active or care_stopped(plan.request.resident):
@@ -317,11 +433,11 @@ def visit_plan_extend(*, plan: VisitPlan, horizon_weeks: int = 4) -> PlanExtensi
         plan.save(update_fields=["active"])
         _request_follow_visits(service_request=plan.request, actor=None)
         return result
-    template = plan.visits.select_related("match").order_by("-scheduled_start").first()
+    template = plan.visits.order_by("-scheduled_start").first()
     first = plan.visits.order_by("scheduled_start").first()
     if template is None:
         return result
-    match_week = template.match.week_start if template.match is not None else None
+    match = _locked_match(template)
     first_day = max(today, timezone.localtime(first.scheduled_start).date())
     taken_weeks = {
         week_start_of(timezone.localtime(start).date())
@@ -347,8 +463,10 @@ def visit_plan_extend(*, plan: VisitPlan, horizon_weeks: int = 4) -> PlanExtensi
         )
         try:
             with transaction.atomic():
-                saved = _plan_visit_save(visit=visit, match_week=match_week)
+                saved = _plan_visit_save(visit=visit, match=match)
         except (IntegrityError, ValidationError):
+            if match is not None:
+                match.refresh_from_db(fields=["week_start"])  # the savepoint undid a move
             continue  # another run created this slot first
         if saved:
             result.created.append(visit)
@@ -376,28 +494,29 @@ def visit_plan_stop(*, plan: VisitPlan, actor) -> VisitPlan:
 def visit_reschedule(
     *, visit: Visit, scheduled_start: datetime.datetime, actor, reason: str = ""
 ) -> Visit:
-    """Move a scheduled visit to another time inside the offering's windows."""
-    visit = Visit.objects.select_for_update().select_related("offering").get(pk=visit.pk)
+    """Move a scheduled visit to another time inside the offering's windows.
+
+    Within its week the visit keeps its place; to another week its place moves along (the
+    match's place with `Match.week_start`, or its own), or it joins the match's place when
+    that is free. A full week refuses the move and changes nothing.
+    """
+    visit = (
+        Visit.objects.select_for_update(of=("self",)).select_related("offering").get(pk=visit.pk)
+    )
     _check_organizer(actor=actor, offering=visit.offering)
     if visit.status != Visit.Status.SCHEDULED:
         raise ValidationError(_("只有待上门的服务可以改期。"))
     _check_in_window(offering=visit.offering, start=scheduled_start)
     before = snapshot(visit, VISIT_AUDIT_FIELDS)
-    _move_held_week(visit, week_start_of(timezone.localtime(scheduled_start).date()))
+    week = _week_of(scheduled_start)
+    if week != _week_of(visit.scheduled_start) and not _visit_take_place(
+        visit=visit, match=_locked_match(visit), week=week, actor=actor
+    ):
+        raise _week_full(week)
     visit.scheduled_start = scheduled_start
     _save_visit(visit=visit, actor=actor, before=before, action="change", reason=reason)
     reminders_move_for_visit(visit=visit)
     return visit
-
-
-def _move_held_week(visit: Visit, week: datetime.date) -> None:
-    """A plan visit moved to another week takes its place there and frees the old one."""
-    if visit.holds_week is None or visit.holds_week == week:
-        return
-    if not offering_week_reserve(offering=visit.offering, week_start=week):
-        raise ValidationError({"scheduled_start": _("该服务项目那一周的名额已满。")})
-    offering_week_release(offering_id=visit.offering_id, week_start=visit.holds_week)
-    visit.holds_week = week
 
 
 @transaction.atomic

@@ -1,23 +1,35 @@
-"""Weekly plans take places of each week's capacity; cancelled or missed visits give them back."""
+"""Visits and weekly plans take places of each week's capacity, each visit once.
+
+Accepted matches here really hold their place (`_held_match`), so `OfferingWeek.reserved`
+is the booked figure organizations see and matching subtracts, and `_assert_booked` checks
+the rule of services.domain.visits: each week's booked figure is the places visits hold
+themselves plus the places of holding matches, and every other live visit rides on its
+match's place in the match's week.
+"""
 
 import datetime
+from collections import Counter
 from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.utils import timezone
 
-from sanlian.models import Role
+from sanlian.models import AuditEntry, Role
+from services.domain.matches import offering_week_reserve
+from services.domain.requests import request_cancel
 from services.domain.visits import (
+    LIVE,
     visit_cancel,
+    visit_check_in,
+    visit_complete,
     visit_mark_missed,
     visit_plan_extend,
     visit_plan_stop,
     visit_reschedule,
     visit_schedule,
 )
-from services.models import OfferingWeek, Visit, week_start_of
+from services.models import Match, OfferingWeek, Reminder, ServiceRequest, Visit, week_start_of
 from tests import factories as f
 
 
@@ -29,6 +41,14 @@ def next_monday(at: datetime.time, weeks_ahead: int = 0) -> datetime.datetime:
 
 def _week(start: datetime.datetime) -> datetime.date:
     return week_start_of(timezone.localtime(start).date())
+
+
+def W(n: int) -> datetime.date:
+    """The week `n` weeks after next week (W(-1) is this week)."""
+    return _week(next_monday(datetime.time(10), weeks_ahead=n))
+
+
+THIS_WEEK = W(-1)
 
 
 @pytest.fixture
@@ -44,92 +64,145 @@ def world(cast):
     return SimpleNamespace(cast=cast, offering=offering, worker=worker)
 
 
-def _accepted_match(world, resident=None, **fields):
+def _held_match(world, week: datetime.date = THIS_WEEK, resident=None) -> Match:
+    """An accepted match that holds its place, as match_confirm + match_accept leave it."""
     request = f.ServiceRequestFactory(
-        resident=resident or world.cast.resident,
+        resident=resident or f.ResidentFactory(community=world.cast.community),
         service_type=world.offering.service_type,
         status="matched",
     )
-    return f.MatchFactory(request=request, offering=world.offering, status="accepted", **fields)
-
-
-def _plan(world, match, at=datetime.time(10)):
-    return visit_schedule(
-        match=match,
-        scheduled_start=next_monday(at),
-        social_worker=world.worker,
-        actor=world.cast.member,
-        weekly=True,
+    assert offering_week_reserve(offering=world.offering, week_start=week)
+    return f.MatchFactory(
+        request=request, offering=world.offering, status="accepted", week_start=week
     )
 
 
-def _reserved(world, week: datetime.date) -> int:
+def _fill(world, week: datetime.date) -> None:
+    """Another organization's resident takes the week's places (an accepted match each)."""
     row = OfferingWeek.objects.filter(offering=world.offering, week_start=week).first()
-    return row.reserved if row else 0
+    for _ in range(world.offering.weekly_capacity - (row.reserved if row else 0)):
+        _held_match(world, week)
+
+
+def _schedule(world, match, start=None, *, weekly=False) -> Visit:
+    return visit_schedule(
+        match=match,
+        scheduled_start=start or next_monday(datetime.time(10)),
+        social_worker=world.worker,
+        actor=world.cast.member,
+        weekly=weekly,
+    )
+
+
+def _move(world, visit, start) -> Visit:
+    return visit_reschedule(visit=visit, scheduled_start=start, actor=world.cast.member)
+
+
+def _booked(world) -> dict[datetime.date, int]:
+    weeks = OfferingWeek.objects.filter(offering=world.offering, reserved__gt=0)
+    return {week.week_start: week.reserved for week in weeks}
+
+
+def _assert_booked(world) -> None:
+    visits = Visit.objects.filter(offering=world.offering, status__in=LIVE).select_related("match")
+    holding = Match.objects.filter(offering=world.offering, status__in=Match.HOLDING)
+    expected = Counter(v.holds_week for v in visits if v.holds_week is not None)
+    expected.update(match.week_start for match in holding)
+    assert _booked(world) == dict(expected)
+    riders = [v for v in visits if v.holds_week is None]
+    for visit in riders:
+        assert visit.match.status in Match.HOLDING
+        assert _week(visit.scheduled_start) == visit.match.week_start
+    assert len({visit.match_id for visit in riders}) == len(riders)  # one rider per match
+
+
+def _state(visit: Visit) -> tuple:
+    visit = Visit.objects.get(pk=visit.pk)
+    reminders = list(visit.reminders.order_by("pk").values_list("pk", "due_at", "status"))
+    return visit.scheduled_start, visit.holds_week, visit.status, reminders
+
+
+# --- weekly plans --------------------------------------------------------------------------
 
 
 def test_plan_visits_outside_the_match_week_take_a_place_each(world):
-    first = _plan(world, _accepted_match(world))
+    first = _schedule(world, _held_match(world, W(0)), weekly=True)
     extended = Visit.objects.exclude(pk=first.pk).order_by("scheduled_start")
     assert extended.exists()
     for visit in extended:
         assert visit.holds_week == _week(visit.scheduled_start)
-        assert _reserved(world, visit.holds_week) == 1
     assert Visit.objects.get(pk=first.pk).holds_week is None
+    assert _booked(world) == {_week(v.scheduled_start): 1 for v in Visit.objects.all()}
+    _assert_booked(world)
 
 
-def test_plan_visit_in_the_match_week_uses_the_matchs_place(world):
-    match_week = _week(next_monday(datetime.time(10), weeks_ahead=1))
-    _plan(world, _accepted_match(world, week_start=match_week))
-    visit = Visit.objects.get(scheduled_start=next_monday(datetime.time(10), weeks_ahead=1))
-    assert visit.holds_week is None
-    assert _reserved(world, match_week) == 0
+def test_plan_starting_before_the_match_week_takes_the_matchs_place_along(world):
+    match = _held_match(world, W(1))
+    assert _booked(world) == {W(1): 1}
+
+    first = _schedule(world, match, weekly=True)
+
+    match.refresh_from_db()
+    assert (match.week_start, first.holds_week) == (W(0), None)
+    in_match_week = Visit.objects.get(scheduled_start=next_monday(datetime.time(10), 1))
+    assert in_match_week.holds_week == W(1)
+    assert _booked(world)[W(0)] == _booked(world)[W(1)] == 1
+    _assert_booked(world)
 
 
 def test_full_week_is_skipped_and_reported(world):
-    full = _week(next_monday(datetime.time(10), weeks_ahead=2))
-    OfferingWeek.objects.create(offering=world.offering, week_start=full, capacity=1, reserved=1)
-    first = _plan(world, _accepted_match(world))
+    _fill(world, W(2))
+    first = _schedule(world, _held_match(world, W(0)), weekly=True)
     weeks = {_week(start) for start in Visit.objects.values_list("scheduled_start", flat=True)}
-    assert full not in weeks
-    assert _reserved(world, full) == 1
+    assert W(2) not in weeks
+    assert _booked(world)[W(2)] == 1
 
     again = visit_plan_extend(plan=first.plan)
     assert again.created == []
-    assert again.full_weeks == [full]
+    assert again.full_weeks == [W(2)]
+    _assert_booked(world)
 
 
-def test_two_plans_never_exceed_a_weeks_capacity(world):
-    _plan(world, _accepted_match(world))
-    second_resident = f.ResidentFactory(community=world.cast.community)
-    second = _plan(world, _accepted_match(world, resident=second_resident), datetime.time(11))
-    assert visit_plan_extend(plan=second.plan).full_weeks  # the first plan took those weeks
+def test_a_second_plan_is_refused_in_a_week_the_first_filled(world):
+    _schedule(world, _held_match(world, W(0)), weekly=True)
+    second = _held_match(world, THIS_WEEK)
+    booked = _booked(world)
+
+    with pytest.raises(ValidationError) as refused:
+        _schedule(world, second, next_monday(datetime.time(11)), weekly=True)
+
+    assert "scheduled_start" in refused.value.error_dict
+    assert not second.visits.exists() and not second.request.plans.exists()
+    assert _booked(world) == booked
     for week in OfferingWeek.objects.filter(offering=world.offering):
         assert week.reserved <= week.capacity
-    holders = Visit.objects.filter(holds_week__isnull=False).values("holds_week")
-    assert all(row["n"] <= 1 for row in holders.annotate(n=Count("pk")))
+    _assert_booked(world)
 
 
 def test_cancelling_a_plan_visit_gives_its_place_back(world):
-    first = _plan(world, _accepted_match(world))
+    first = _schedule(world, _held_match(world, W(0)), weekly=True)
     visit = Visit.objects.exclude(pk=first.pk).order_by("scheduled_start").first()
     week = visit.holds_week
     visit_cancel(visit=visit, actor=world.cast.member, reason="居民住院")
-    assert _reserved(world, week) == 0
+    assert week not in _booked(world)
     assert Visit.objects.get(pk=visit.pk).holds_week is None
+    _assert_booked(world)
 
 
-def test_stopping_a_plan_gives_every_future_place_back(world):
-    first = _plan(world, _accepted_match(world))
+def test_stopping_a_plan_gives_back_every_place_but_the_matchs(world):
+    match = _held_match(world, W(0))
+    first = _schedule(world, match, weekly=True)
+    assert len(_booked(world)) > 1
     visit_plan_stop(plan=first.plan, actor=world.cast.member)
-    assert OfferingWeek.objects.filter(offering=world.offering, reserved__gt=0).count() == 0
+    assert _booked(world) == {W(0): 1}
+    _assert_booked(world)
 
 
 def test_missed_plan_visit_gives_its_place_back(world):
-    match = _accepted_match(world)
+    match = _held_match(world, W(0))
     start = timezone.localtime() - datetime.timedelta(hours=1)
     week = _week(start)
-    OfferingWeek.objects.create(offering=world.offering, week_start=week, capacity=1, reserved=1)
+    offering_week_reserve(offering=world.offering, week_start=week)
     visit = f.VisitFactory(
         request=match.request,
         offering=world.offering,
@@ -138,44 +211,244 @@ def test_missed_plan_visit_gives_its_place_back(world):
         scheduled_start=start,
         holds_week=week,
     )
+    booked = _booked(world)[week]
     visit_mark_missed(visit=visit, actor=world.worker.user, reason="家中无人")
-    assert _reserved(world, week) == 0
+    assert _booked(world).get(week, 0) == booked - 1
     assert Visit.objects.get(pk=visit.pk).holds_week is None
 
 
 def test_cancelling_the_first_visit_keeps_the_matchs_place(world):
-    match = _accepted_match(world)
-    OfferingWeek.objects.create(
-        offering=world.offering, week_start=match.week_start, capacity=1, reserved=1
-    )
-    first = _plan(world, match)
+    match = _held_match(world, W(0))
+    first = _schedule(world, match, weekly=True)
     visit_cancel(visit=first, actor=world.cast.member)
-    assert _reserved(world, match.week_start) == 1
+    assert _booked(world)[W(0)] == 1
+    _assert_booked(world)
 
 
 def test_rescheduling_a_plan_visit_to_another_week_moves_its_place(world):
-    first = _plan(world, _accepted_match(world))
+    first = _schedule(world, _held_match(world, W(0)), weekly=True)
     last = Visit.objects.exclude(pk=first.pk).order_by("scheduled_start").last()
     old_week = last.holds_week
     later = last.scheduled_start + datetime.timedelta(weeks=1)
-    visit_reschedule(visit=last, scheduled_start=later, actor=world.cast.member)
-    assert (_reserved(world, old_week), _reserved(world, _week(later))) == (0, 1)
+    _move(world, last, later)
+    assert (_booked(world).get(old_week, 0), _booked(world)[_week(later)]) == (0, 1)
     assert Visit.objects.get(pk=last.pk).holds_week == _week(later)
+    _assert_booked(world)
 
 
 def test_rescheduling_into_a_full_week_is_refused_and_changes_nothing(world):
-    first = _plan(world, _accepted_match(world))
+    first = _schedule(world, _held_match(world, W(0)), weekly=True)
     visits = list(Visit.objects.exclude(pk=first.pk).order_by("scheduled_start"))
     moved, full = visits[0], visits[1]
-    with pytest.raises(ValidationError):
-        visit_reschedule(
-            visit=moved,
-            scheduled_start=full.scheduled_start + datetime.timedelta(minutes=30),
-            actor=world.cast.member,
-        )
-    moved_now = Visit.objects.get(pk=moved.pk)
-    assert (moved_now.scheduled_start, moved_now.holds_week) == (
-        moved.scheduled_start,
-        moved.holds_week,
+    before, booked = _state(moved), _booked(world)
+    with pytest.raises(ValidationError) as refused:
+        _move(world, moved, full.scheduled_start + datetime.timedelta(minutes=30))
+    assert "scheduled_start" in refused.value.error_dict
+    assert (_state(moved), _booked(world)) == (before, booked)
+
+
+def test_plan_visit_moved_into_the_match_week_takes_a_place_of_its_own(world):
+    world.offering.weekly_capacity = 2
+    world.offering.save()
+    first = _schedule(world, _held_match(world, W(0)), weekly=True)
+    second = Visit.objects.get(scheduled_start=next_monday(datetime.time(10), 1))
+
+    _move(world, second, next_monday(datetime.time(11)))
+
+    second.refresh_from_db()
+    assert second.holds_week == W(0)
+    assert Visit.objects.get(pk=first.pk).holds_week is None
+    assert (_booked(world)[W(0)], _booked(world).get(W(1), 0)) == (2, 0)
+    _assert_booked(world)
+
+
+def test_plan_visit_moved_into_the_match_week_rides_on_a_free_match_place(world):
+    match = _held_match(world, W(0))
+    first = _schedule(world, match, weekly=True)
+    visit_cancel(visit=first, actor=world.cast.member, reason="居民住院")
+    second = Visit.objects.get(scheduled_start=next_monday(datetime.time(10), 1))
+
+    _move(world, second, next_monday(datetime.time(11)))
+
+    second.refresh_from_db()
+    assert second.holds_week is None
+    assert (_booked(world)[W(0)], _booked(world).get(W(1), 0)) == (1, 0)
+    _assert_booked(world)
+
+
+# --- the first visit of a match --------------------------------------------------------------
+
+
+def test_first_visit_in_another_week_takes_the_matchs_place_along(world):
+    match = _held_match(world, THIS_WEEK)
+    assert _booked(world) == {THIS_WEEK: 1}
+
+    visit = _schedule(world, match)
+
+    match.refresh_from_db()
+    assert (match.week_start, visit.holds_week) == (W(0), None)
+    assert _booked(world) == {W(0): 1}
+    audit = AuditEntry.objects.get(object_type="services.match", object_id=str(match.pk))
+    assert audit.changes == {"week_start": [THIS_WEEK.isoformat(), W(0).isoformat()]}
+    _assert_booked(world)
+
+
+def test_first_visit_into_a_full_week_is_refused_and_changes_nothing(world):
+    match = _held_match(world, THIS_WEEK)
+    _fill(world, W(0))
+    booked = _booked(world)
+
+    for weekly in (False, True):
+        with pytest.raises(ValidationError) as refused:
+            _schedule(world, match, weekly=weekly)
+        assert list(refused.value.error_dict) == ["scheduled_start"]
+
+    match.refresh_from_db()
+    assert match.week_start == THIS_WEEK
+    assert not match.visits.exists() and not match.request.plans.exists()
+    assert not Reminder.objects.exists()
+    assert _booked(world) == booked == {THIS_WEEK: 1, W(0): 1}
+    assert ServiceRequest.objects.get(pk=match.request_id).status == "matched"
+
+
+def test_next_visit_after_a_completed_one_takes_a_place_of_its_own(world):
+    match = _held_match(world, THIS_WEEK)
+    f.VisitFactory(
+        request=match.request,
+        offering=world.offering,
+        match=match,
+        status=Visit.Status.COMPLETED,
+        scheduled_start=timezone.make_aware(datetime.datetime.combine(THIS_WEEK, datetime.time(9))),
     )
-    assert _reserved(world, moved.holds_week) == 1
+
+    visit = _schedule(world, match)
+
+    match.refresh_from_db()
+    assert (match.week_start, visit.holds_week) == (THIS_WEEK, W(0))
+    assert _booked(world) == {THIS_WEEK: 1, W(0): 1}
+    _assert_booked(world)
+
+
+def test_next_visit_after_a_cancelled_one_takes_the_matchs_place_along(world):
+    match = _held_match(world, THIS_WEEK)
+    visit_cancel(visit=_schedule(world, match), actor=world.cast.member, reason="老人住院")
+    assert _booked(world) == {W(0): 1}
+
+    again = _schedule(world, match, next_monday(datetime.time(10), 2))
+
+    assert again.holds_week is None
+    assert _booked(world) == {W(2): 1}
+    _assert_booked(world)
+
+
+# --- moving a one-off visit ------------------------------------------------------------------
+
+
+def test_one_off_visit_moved_to_another_week_takes_the_matchs_place_along_and_back(world):
+    match = _held_match(world, W(0))
+    visit = _schedule(world, match)
+
+    _move(world, visit, next_monday(datetime.time(11), 2))
+    match.refresh_from_db()
+    assert (match.week_start, Visit.objects.get(pk=visit.pk).holds_week) == (W(2), None)
+    assert _booked(world) == {W(2): 1}
+    _assert_booked(world)
+
+    _move(world, visit, next_monday(datetime.time(9)))
+    match.refresh_from_db()
+    assert match.week_start == W(0)
+    assert _booked(world) == {W(0): 1}
+    _assert_booked(world)
+
+
+def test_one_off_visit_moved_within_a_full_week_keeps_its_place(world):
+    visit = _schedule(world, _held_match(world, W(0)))
+    assert _booked(world) == {W(0): 1}  # the week is full, by this visit
+
+    _move(world, visit, next_monday(datetime.time(11, 30)))
+
+    assert _state(visit)[0] == next_monday(datetime.time(11, 30))
+    assert _booked(world) == {W(0): 1}
+
+
+def test_one_off_visit_moved_into_a_full_week_changes_nothing(world):
+    match = _held_match(world, W(0))
+    visit = _schedule(world, match)
+    _fill(world, W(1))
+    before, booked = _state(visit), _booked(world)
+    assert before[3], "scheduling planned the visit's reminders"
+
+    with pytest.raises(ValidationError) as refused:
+        _move(world, visit, next_monday(datetime.time(10), 1))
+
+    assert list(refused.value.error_dict) == ["scheduled_start"]
+    match.refresh_from_db()
+    assert match.week_start == W(0)
+    assert (_state(visit), _booked(world)) == (before, booked)
+    assert not AuditEntry.objects.filter(object_type="services.visit", action="change").exists()
+
+
+def test_request_cancelled_after_a_move_frees_the_moved_week_once(world):
+    world.offering.weekly_capacity = 2
+    world.offering.save()
+    match = _held_match(world, W(0))
+    neighbours = [_held_match(world, week) for week in (W(0), W(2))]
+    visit = _schedule(world, match)
+    _move(world, visit, next_monday(datetime.time(10), 2))
+    visit_cancel(visit=visit, actor=world.cast.member, reason="居民住院")
+    assert _booked(world) == {W(0): 1, W(2): 2}
+
+    request_cancel(
+        service_request=match.request, actor=world.cast.street_staff, reason="已入住养老院"
+    )
+
+    assert Match.objects.get(pk=match.pk).status == Match.Status.WITHDRAWN
+    assert _booked(world) == {W(0): 1, W(2): 1}  # the neighbours keep theirs
+    assert all(Match.objects.get(pk=m.pk).status == "accepted" for m in neighbours)
+    _assert_booked(world)
+
+
+# --- the worker's steps ----------------------------------------------------------------------
+
+
+def _due_now(world, match, **fields) -> Visit:
+    match.request.status = "scheduled"
+    match.request.save()
+    return f.VisitFactory(
+        request=match.request,
+        offering=world.offering,
+        match=match,
+        social_worker=world.worker,
+        scheduled_start=timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0),
+        **fields,
+    )
+
+
+def test_completing_a_visit_keeps_its_place(world):
+    world.offering.weekly_capacity = 3
+    world.offering.save()
+    rider_match, own_match = _held_match(world), _held_match(world)
+    _due_now(world, own_match, status=Visit.Status.COMPLETED)  # rides on own_match's place
+    assert offering_week_reserve(offering=world.offering, week_start=THIS_WEEK)
+    rider = _due_now(world, rider_match)
+    own = _due_now(world, own_match, holds_week=THIS_WEEK)
+    assert _booked(world) == {THIS_WEEK: 3}
+
+    for visit in (rider, own):
+        visit_check_in(visit=visit, actor=world.worker.user)
+        visit_complete(visit=visit, actor=world.worker.user, service_log="助浴一次")
+
+    assert _booked(world) == {THIS_WEEK: 3}
+    assert Visit.objects.get(pk=own.pk).holds_week == THIS_WEEK
+    assert Visit.objects.get(pk=rider.pk).holds_week is None
+    _assert_booked(world)
+
+
+def test_missed_visit_on_the_matchs_place_leaves_it_with_the_match(world):
+    match = _held_match(world)
+    visit = _due_now(world, match)
+
+    visit_mark_missed(visit=visit, actor=world.worker.user, reason="家中无人")
+
+    assert _booked(world) == {THIS_WEEK: 1}
+    assert Match.objects.get(pk=match.pk).week_start == THIS_WEEK

@@ -6,14 +6,23 @@ from types import SimpleNamespace
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sanlian.models import AuditEntry, Role
 from services.domain.visits import (
     visit_plan_extend,
+    visit_reschedule,
     visit_schedule,
 )
-from services.models import Feedback, Match, ServiceRequest, Visit, VisitPlan
+from services.models import (
+    Feedback,
+    Match,
+    OfferingWeek,
+    ServiceRequest,
+    Visit,
+    VisitPlan,
+    week_start_of,
+)
 from services.tasks_visits import task_extend_visit_plans
 from tests import factories as f
 
@@ -443,6 +452,58 @@ def test_visit_reschedule_outside_windows_changes_nothing(client, setup):
     visit.refresh_from_db()
     assert "服务时段" in response.content.decode()
     assert visit.scheduled_start == before
+
+
+def _full_week(setup, start: datetime.datetime) -> None:
+    week = week_start_of(timezone.localtime(start).date())
+    OfferingWeek.objects.create(offering=setup.offering, week_start=week, capacity=1, reserved=1)
+
+
+def _error_beside_start(response) -> str:
+    html = response.content.decode()
+    return html[html.index('id="id_scheduled_start-error"') :].split("</div>\n")[0]
+
+
+def test_visit_schedule_into_a_full_week_shows_the_error_beside_the_time(client, setup):
+    _full_week(setup, next_weekday(0, datetime.time(10)))
+
+    response = _schedule_post(client, setup.cast.member, setup)
+
+    setup.match.refresh_from_db()
+    assert response.status_code == 200
+    assert "名额已满" in _error_beside_start(response)
+    assert Visit.objects.count() == 0 and VisitPlan.objects.count() == 0
+    assert setup.match.week_start == week_start_of(timezone.localdate())
+
+
+def test_visit_reschedule_into_a_full_week_shows_the_error_beside_the_time(client, setup):
+    visit = _scheduled(setup)
+    later = next_weekday(0, datetime.time(11), weeks_ahead=1)
+    _full_week(setup, later)
+    client.force_login(setup.cast.member)
+
+    response = client.post(
+        reverse("services:visit_reschedule", args=[visit.pk]),
+        {"scheduled_start": later.strftime("%Y-%m-%dT%H:%M")},
+    )
+
+    before = visit.scheduled_start
+    visit.refresh_from_db()
+    assert response.status_code == 200
+    assert "名额已满" in _error_beside_start(response)
+    assert visit.scheduled_start == before
+
+
+def test_full_week_refusal_reads_in_english(setup):
+    visit = _scheduled(setup)
+    later = next_weekday(0, datetime.time(11), weeks_ahead=1)
+    _full_week(setup, later)
+
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        visit_reschedule(visit=visit, scheduled_start=later, actor=setup.cast.member)
+
+    message = refused.value.error_dict["scheduled_start"][0].messages[0]
+    assert "fully booked" in message and week_start_of(later.date()).isoformat() in message
 
 
 @pytest.mark.parametrize(("who", "status"), [("other_member", 404), ("resident", 403)])
