@@ -223,9 +223,26 @@ class VisitScheduleForm(forms.Form):
     scheduled_start = forms.DateTimeField(
         label=_("服务时间"), input_formats=DATETIME_INPUT_FORMATS, widget=DateTimeInput
     )
-    social_worker = forms.ModelChoiceField(label=_("社工"), required=False, queryset=None)
-    volunteer = forms.ModelChoiceField(label=_("志愿者"), required=False, queryset=None)
-    staff_member = forms.ModelChoiceField(label=_("组织服务人员"), required=False, queryset=None)
+    # A posted id outside the offered people (another organization's) gets the domain's
+    # words, not "select a valid choice".
+    social_worker = forms.ModelChoiceField(
+        label=_("社工"),
+        required=False,
+        queryset=None,
+        error_messages={"invalid_choice": _("该社工不属于本组织，也不服务该居民所在社区。")},
+    )
+    volunteer = forms.ModelChoiceField(
+        label=_("志愿者"),
+        required=False,
+        queryset=None,
+        error_messages={"invalid_choice": _("该志愿者所在服务队不服务该居民所在社区。")},
+    )
+    staff_member = forms.ModelChoiceField(
+        label=_("组织服务人员"),
+        required=False,
+        queryset=None,
+        error_messages={"invalid_choice": _("该人员不是本组织成员。")},
+    )
     weekly = forms.BooleanField(label=_("每周同一时间重复"), required=False)
     until = forms.DateField(label=_("重复到（可不填）"), required=False, widget=DateInput)
 

@@ -46,7 +46,12 @@ class VolunteerTeamForm(forms.ModelForm):
         model = VolunteerTeam
         fields = ["name", "community", "leader", "founded_on"]
         widgets = {"founded_on": forms.DateInput(attrs={"type": "date"})}
-        error_messages = {"name": {"unique": _("该队名已经使用过。")}}
+        # An id posted from outside the user's area gets the domain's words.
+        error_messages = {
+            "name": {"unique": _("该队名已经使用过。")},
+            "community": {"invalid_choice": _("只能选择您管辖范围内的社区。")},
+            "leader": {"invalid_choice": _("只能选择您管辖范围内的社工。")},
+        }
 
     def __init__(self, *args, communities, leaders, **kwargs):
         super().__init__(*args, **kwargs)
@@ -63,6 +68,7 @@ class VolunteerForm(forms.ModelForm):
     class Meta:
         model = Volunteer
         fields = ["name", "phone", "team", "hours_served"]
+        error_messages = {"team": {"invalid_choice": _("只能选择您管辖范围内的服务队。")}}
 
     def __init__(self, *args, teams, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
