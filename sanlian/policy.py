@@ -40,9 +40,15 @@ class Probe:
     data and query string, and the world object acted on ("" for lists/new-forms).
 
     A data or query value "@name" stands for the id of the world object `name` on the side
-    probed; "@monday" for next Monday's date. `form_refusal`: the target is a choice in a
-    POSTed form, so an out-of-scope one is refused by the form (nothing changes) instead of
-    a 404 page."""
+    probed; "@monday" for next Monday's date, "@month" for this month. `form_refusal`: the
+    target is a choice in a POSTed form, so an out-of-scope one is refused by the form
+    (nothing changes) instead of a 404 page. `url_kwargs`: fixed URL arguments besides the
+    target's id.
+
+    `choice` makes a "posted foreign id" probe: the URL's object is always the east side's
+    and only the form field `choice` carries the side probed's object, so the other side's
+    id arrives in the POST body of a page the user may use. Unless the cell is "all" it has
+    to be refused with an error on that field, and nothing may change."""
 
     url: str
     method: str = "GET"
@@ -51,6 +57,8 @@ class Probe:
     kwarg: str = "pk"
     query: dict = field(default_factory=dict)
     form_refusal: bool = False
+    url_kwargs: dict = field(default_factory=dict)
+    choice: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,8 +84,9 @@ def _page(obj, action, url, *grants, method="GET", data=None, target="", **probe
     return _rule(obj, action, "page", Probe(url, method, data or {}, target, **probe), *grants)
 
 
-def _api(obj, action, url, *grants, method="GET", data=None, target=""):
-    return _rule(obj, action, "api", Probe(f"api:{url}", method, data or {}, target), *grants)
+def _api(obj, action, url, *grants, method="GET", data=None, target="", **probe):
+    probe = Probe(f"api:{url}", method, data or {}, target, **probe)
+    return _rule(obj, action, "api", probe, *grants)
 
 
 REASON = {"reason": "核对后处理"}
@@ -97,6 +106,28 @@ OFFERING = {
     "start_time": "09:00",
     "end_time": "11:00",
 }
+
+WORKER = {
+    "name": "钱社工",
+    "qualification": "assistant",
+    "certificate_number": "SW-POLICY-1",
+    "organization": "@organization",
+    "communities": "@community",
+    "active": "on",
+}
+TEAM = {"name": "银龄志愿服务队", "community": "@community", "leader": "@worker"}
+VOLUNTEER = {"name": "孙志愿者", "team": "@team", "hours_served": "2"}
+RULE = {
+    "name": "百岁津贴",
+    "min_age": 100,
+    "monthly_amount_yuan": "300",
+    "stacking": "stack",
+    "valid_from": "2026-01-01",
+}
+# Whoever schedules a visit assigns the match's own people: the offering organization's or
+# those serving the resident's community. Another organization's worker is refused for
+# every role, civil affairs included.
+OWN_ASSIGNEES = {CA: OWN, ST: OWN, CS: OWN, ORG: OWN}
 
 POLICY: tuple[Rule, ...] = (
     # --- residents ---------------------------------------------------------------------------
@@ -707,6 +738,176 @@ POLICY: tuple[Rule, ...] = (
     _page("exports", "list", "exports:index", STAFF, {ORG: OWN}),
     _page("exports", "view", "exports:job", {CA: OWN}, target="export_job"),
     _page("exports", "view_progress", "exports:progress", {CA: OWN}, target="export_job"),
+    # --- settlement, ledger corrections, downloads, the registry's writes, posted ids -------
+    _page(
+        "allowances",
+        "generate_statement",
+        "allowances:statement_generate",
+        {CA: ALL, ORG: OWN},  # an organization member generates its own organization's
+        method="POST",
+        data={"month": "@month", "organization": "@organization"},
+    ),
+    _page(
+        "allowances",
+        "export_statement",
+        "allowances:statement_export",
+        STAFF,
+        {ORG: OWN},
+        target="statement",
+        url_kwargs={"fmt": "csv"},
+    ),
+    _api("allowances", "list_statements", "settlement-list", STAFF, {ORG: OWN}),
+    _api(
+        "allowances", "view_statement", "settlement-detail", STAFF, {ORG: OWN}, target="statement"
+    ),
+    _api(
+        "allowances",
+        "view_statement_lines",
+        "settlement-lines",
+        STAFF,
+        {ORG: OWN},
+        target="statement",
+    ),
+    _api("allowances", "list_accounts", "care-account-list", STAFF, RESIDENT_SIDE),
+    _api(
+        "allowances", "view_account", "care-account-detail", STAFF, RESIDENT_SIDE, target="account"
+    ),
+    _api("allowances", "list_entries", "ledger-entry-list", STAFF, RESIDENT_SIDE),
+    _api("allowances", "view_entry", "ledger-entry-detail", STAFF, RESIDENT_SIDE, target="entry"),
+    _page(
+        "allowances", "reverse_entry_form", "allowances:entry_reverse", REVIEWERS, target="entry"
+    ),
+    _page(
+        "allowances",
+        "reverse_entry",
+        "allowances:entry_reverse",
+        REVIEWERS,
+        method="POST",
+        data={"reason": "重复入账"},
+        target="entry",
+    ),
+    _page(
+        "allowances",
+        "edit_rule",
+        "allowances:rule_edit",
+        {CA: ALL},
+        method="POST",
+        data=RULE,
+        target="rule",
+    ),
+    # An export file is its owner's alone (street staff in the world): 404 to anyone else.
+    _page("exports", "download", "exports:download", {ST: OWN}, target="export_file"),
+    _page(
+        "social_workers",
+        "create",
+        "socialworkers:create",
+        REVIEWERS,
+        method="POST",
+        data=WORKER,
+        target="community",
+        kwarg="",
+        form_refusal=True,
+    ),
+    _page(
+        "social_workers",
+        "save",
+        "socialworkers:edit",
+        REVIEWERS,
+        method="POST",
+        data={**WORKER, "name": "钱社工（更正）"},
+        target="worker",
+    ),
+    _page(
+        "social_workers",
+        "deactivate",
+        "socialworkers:edit",
+        REVIEWERS,
+        method="POST",
+        data={key: value for key, value in WORKER.items() if key != "active"},
+        target="worker",
+    ),
+    _page(
+        "social_workers",
+        "create_team",
+        "socialworkers:team_create",
+        REVIEWERS,
+        method="POST",
+        data=TEAM,
+        target="community",
+        kwarg="",
+        form_refusal=True,
+    ),
+    _page(
+        "social_workers",
+        "save_team",
+        "socialworkers:team_edit",
+        REVIEWERS,
+        method="POST",
+        data=TEAM,
+        target="team",
+    ),
+    _page(
+        "social_workers",
+        "create_volunteer",
+        "socialworkers:volunteer_create",
+        REVIEWERS,
+        method="POST",
+        data=VOLUNTEER,
+        target="team",
+        kwarg="",
+        form_refusal=True,
+    ),
+    _page(
+        "social_workers",
+        "save_volunteer",
+        "socialworkers:volunteer_edit",
+        REVIEWERS,
+        method="POST",
+        data=VOLUNTEER,
+        target="volunteer",
+    ),
+    _page(
+        "social_workers",
+        "assign_leader",
+        "socialworkers:team_edit",
+        REVIEWERS,  # street staff: only a leader serving their street
+        method="POST",
+        data=TEAM,
+        target="team",
+        choice="leader",
+    ),
+    _page(
+        "social_workers",
+        "assign_team",
+        "socialworkers:volunteer_edit",
+        REVIEWERS,
+        method="POST",
+        data=VOLUNTEER,
+        target="volunteer",
+        choice="team",
+    ),
+    _page(
+        "visits",
+        "assign_worker",
+        "services:visit_schedule",
+        OWN_ASSIGNEES,
+        method="POST",
+        data={"scheduled_start": "@monday 10:00", "social_worker": "@worker"},
+        target="match_accepted",
+        kwarg="match_pk",
+        choice="social_worker",
+    ),
+    _page(
+        "visits",
+        "assign_volunteer",
+        "services:visit_schedule",
+        OWN_ASSIGNEES,
+        method="POST",
+        data={"scheduled_start": "@monday 10:00", "volunteer": "@volunteer"},
+        target="match_accepted",
+        kwarg="match_pk",
+        choice="volunteer",
+    ),
 )
 
 

@@ -7,26 +7,31 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django import forms
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlencode
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from communities.models import Resident
 from organizations.models import Agreement
-from sanlian.models import AccessLog, MatchingJob
+from sanlian.models import AccessLog, AuditEntry, MatchingJob
 from sanlian.policy import ALL, POLICY, ROLES, Rule
 from services.models import (
     AllowanceRule,
     Feedback,
+    LedgerEntry,
     ServiceOffering,
     ServiceRequest,
+    SettlementStatement,
     Visit,
 )
+from socialworkers.models import SocialWorker, Volunteer, VolunteerTeam
 
 LOGIN = "/accounts/login/"
 
@@ -41,6 +46,19 @@ def _status_is(value: str) -> Callable:
 
 def _logged(kind: str) -> Callable:
     return lambda resident: AccessLog.objects.filter(resident=resident, kind=kind).count()
+
+
+def _named(*fields: str) -> Callable:
+    return lambda obj: tuple(getattr(_fresh(obj), name) for name in ("name", *fields))
+
+
+def _exported(statement) -> int:
+    entries = AuditEntry.objects.filter(object_type="services.settlementstatement", action="export")
+    return entries.filter(object_id=str(statement.pk)).count()
+
+
+def _visits_of(match) -> int:
+    return Visit.objects.filter(request=match.request).count()
 
 
 # (object, action) → a reading of the target that an allowed probe changes and a refused
@@ -84,6 +102,23 @@ EFFECTS: dict[tuple, Callable] = {
     ("allowances", "approve_statement"): _status_is("approved"),
     ("allowances", "create_rule"): lambda _none: AllowanceRule.objects.count(),
     ("matches", "confirm", "page"): lambda run: run.matches.filter(status="confirmed").count(),
+    ("allowances", "generate_statement"): lambda _none: SettlementStatement.objects.filter(
+        generated_by__isnull=False
+    ).count(),
+    ("allowances", "export_statement"): _exported,
+    ("allowances", "reverse_entry"): lambda e: LedgerEntry.objects.filter(reverses=e).exists(),
+    ("allowances", "edit_rule"): lambda r: _fresh(r).monthly_amount_fen,
+    ("social_workers", "create"): lambda c: SocialWorker.objects.filter(communities=c).count(),
+    ("social_workers", "save"): _named(),
+    ("social_workers", "deactivate"): lambda w: _fresh(w).active,
+    ("social_workers", "create_team"): lambda c: VolunteerTeam.objects.filter(community=c).count(),
+    ("social_workers", "save_team"): _named(),
+    ("social_workers", "create_volunteer"): lambda t: Volunteer.objects.filter(team=t).count(),
+    ("social_workers", "save_volunteer"): _named(),
+    ("social_workers", "assign_leader"): _named("leader_id"),
+    ("social_workers", "assign_team"): _named("team_id"),
+    ("visits", "assign_worker"): _visits_of,
+    ("visits", "assign_volunteer"): _visits_of,
 }
 
 
@@ -111,6 +146,7 @@ class Probe:
     location: str
     body: str
     changed: bool | None
+    errors: dict  # the form's (page) or the 400 answer's (API) errors by field
 
 
 def clients_for(world) -> dict:
@@ -137,13 +173,15 @@ def _send(client, rule: Rule, url: str, data: dict, query: dict):
 
 def _resolve(values: dict, side) -> dict:
     """Replace "@name" by the id of the side's object `name`, "@monday" by next Monday's
-    date (10:00 is inside the world offerings' window)."""
+    date (10:00 is inside the world offerings' window), "@month" by this month."""
     resolved = {}
     for key, value in values.items():
         if isinstance(value, str) and value.startswith("@monday"):
             today = timezone.localdate()
             monday = today + datetime.timedelta(days=7 - today.weekday())
             value = monday.isoformat() + value.removeprefix("@monday")
+        elif value == "@month":
+            value = f"{timezone.localdate():%Y-%m}"
         elif isinstance(value, str) and "@" in value:
             prefix, _at, name = value.partition("@")
             pk = getattr(side, name).pk
@@ -155,17 +193,31 @@ def _resolve(values: dict, side) -> dict:
 def probe_url(rule: Rule, objects, *, with_query: bool = False) -> str:
     """The probed path for the side `objects` (and its query string if asked)."""
     target = getattr(objects, rule.probe.target) if rule.probe.target else None
-    in_url = target is not None and rule.probe.kwarg
-    url = reverse(rule.probe.url, kwargs={rule.probe.kwarg: target.pk} if in_url else None)
+    kwargs = dict(rule.probe.url_kwargs)
+    if target is not None and rule.probe.kwarg:
+        kwargs[rule.probe.kwarg] = target.pk
+    url = reverse(rule.probe.url, kwargs=kwargs or None)
     query = _resolve(rule.probe.query, objects)
     return f"{url}?{urlencode(query)}" if with_query and query else url
 
 
+def _form_errors(response) -> dict:
+    if response.status_code == 400 and isinstance(getattr(response, "data", None), dict):
+        return dict(response.data)
+    context = getattr(response, "context", None)
+    form = context.get("form") if context is not None else None
+    return dict(getattr(form, "errors", None) or {})
+
+
 def probe(world, clients, rule: Rule, role: str, side: str) -> Probe:
-    objects = world.sides[side]
+    # A posted-id probe acts on the east side's object; only its `choice` comes from `side`.
+    objects = world.sides["ours" if rule.probe.choice else side]
     target = getattr(objects, rule.probe.target) if rule.probe.target else None
     url = probe_url(rule, objects)
     data = _resolve(rule.probe.data, objects)
+    if rule.probe.choice:
+        choice = {rule.probe.choice: rule.probe.data[rule.probe.choice]}
+        data.update(_resolve(choice, world.sides[side]))
     query = _resolve(rule.probe.query, objects)
     if (rule.obj, rule.action) in EXTRA_DATA:
         data.update(EXTRA_DATA[(rule.obj, rule.action)](target))
@@ -181,7 +233,7 @@ def probe(world, clients, rule: Rule, role: str, side: str) -> Probe:
             response = _send(clients[rule.channel][role], rule, url, data, query)
         except Exception as error:  # a server error is a violation, not a crash of the walk
             transaction.set_rollback(True)
-            return Probe(rule, role, side, 500, "", repr(error), None)
+            return Probe(rule, role, side, 500, "", repr(error), None, {})
         changed = effect(target) != before if before is not None else None
         transaction.set_rollback(True)
     body = b"" if response.get("Content-Disposition") else response.content
@@ -193,6 +245,7 @@ def probe(world, clients, rule: Rule, role: str, side: str) -> Probe:
         response.get("Location", ""),
         body.decode("utf-8", "replace"),
         changed,
+        _form_errors(response),
     )
 
 
@@ -204,6 +257,13 @@ def _succeeded(p: Probe) -> bool:
     return p.status in (200, 201) or (p.status == 302 and LOGIN not in p.location)
 
 
+def _clear_error(p: Probe, field: str) -> bool:
+    """An error on `field` that says more than Django's "select a valid choice"."""
+    with translation.override(settings.LANGUAGE_CODE):
+        generic = str(forms.ModelChoiceField.default_error_messages["invalid_choice"])
+    return any(str(message) != generic for message in p.errors.get(field, []))
+
+
 def _empty_api_list(p: Probe) -> bool:
     try:
         return p.status == 200 and json.loads(p.body).get("count") == 0
@@ -211,8 +271,12 @@ def _empty_api_list(p: Probe) -> bool:
         return False
 
 
-# The other side's objects of each listed kind, whose ids must not be in a scoped API list.
+# The other side's objects of each listed kind (by object, or by object and action where
+# one object lists several kinds), whose ids must not be in a scoped API list.
 FOREIGN_KEYS = {
+    ("allowances", "list_statements"): ["statement"],
+    ("allowances", "list_accounts"): ["account"],
+    ("allowances", "list_entries"): ["entry"],
     "residents": ["resident"],
     "requests": ["request_open", "request_visited"],
     "matches": ["match_proposed", "match_confirmed", "match_accepted"],
@@ -228,7 +292,7 @@ def _foreign_ids(world, p: Probe) -> list[str]:
         return []
     listed = {row.get("id") for row in json.loads(p.body).get("results", [])}
     theirs = world.sides["theirs"]
-    keys = FOREIGN_KEYS.get(p.rule.obj, [])
+    keys = FOREIGN_KEYS.get((p.rule.obj, p.rule.action)) or FOREIGN_KEYS.get(p.rule.obj, [])
     return [f"#{getattr(theirs, key).pk}" for key in keys if getattr(theirs, key).pk in listed]
 
 
@@ -256,6 +320,14 @@ def judge(world, p: Probe) -> str | None:
             leaked += _foreign_ids(world, p)
             return f"foreign names listed: {leaked}" if leaked else None
         return None
+    choice = p.rule.probe.choice
+    if choice and cell and cell != ALL and p.side == "theirs":
+        # The other side's id in the body of a page the user may use: a form error, no change.
+        if p.changed:
+            return f"foreign {choice} accepted ({p.status})"
+        if p.changed is False and p.status in (200, 400) and _clear_error(p, choice):
+            return None
+        return f"foreign {choice} not refused with a clear form error ({p.status}, {p.errors})"
     reaches = cell and (cell == ALL or p.side == "ours")
     if not reaches:
         if p.changed:

@@ -1,6 +1,8 @@
-"""The policy table walked over pages and the API: about 1,900 probes, zero violations."""
+"""The policy table walked over pages and the API: about 2,350 probes, zero violations."""
 
 import sys
+
+import pytest
 
 from sanlian.policy import ALL, OWN, POLICY, ROLES, SCOPE
 from tests.policy.matrix import run_matrix
@@ -24,6 +26,11 @@ OBJECTS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the world writes an export file
+
+
 def test_policy_table_names_every_object_and_only_known_cells():
     assert {rule.obj for rule in POLICY} == OBJECTS
     for rule in POLICY:
@@ -34,7 +41,7 @@ def test_policy_table_names_every_object_and_only_known_cells():
 def test_policy_matrix_pages_and_api_agree_with_the_table(cast):
     world = build_world(cast)
     count, violations = run_matrix(world)
-    assert count >= 1900
+    assert count >= 2300
     assert violations == []
 
 
@@ -100,7 +107,13 @@ def test_policy_matrix_turns_red_when_run_and_statement_scopes_are_switched_off(
         "settlements_visible_to",
         lambda user: SettlementStatement.objects.all(),
     )
-    probed = {("matches", "run_view"), ("matches", "confirm"), ("allowances", "view_statement")}
+    probed = {
+        ("matches", "run_view"),
+        ("matches", "confirm"),
+        ("allowances", "view_statement"),
+        ("allowances", "export_statement"),
+        ("allowances", "list_statements"),
+    }
     rules = [rule for rule in POLICY if (rule.obj, rule.action) in probed]
     _, violations = run_matrix(world, rules)
     assert (
@@ -109,6 +122,15 @@ def test_policy_matrix_turns_red_when_run_and_statement_scopes_are_switched_off(
     )
     assert any("page matches.confirm as community_staff on theirs" in v for v in violations)
     assert any("allowances.view_statement as organization on theirs" in v for v in violations)
+    assert any("api allowances.view_statement as street_staff on theirs" in v for v in violations)
+    assert (
+        "page allowances.export_statement as organization on theirs: "
+        "changed although forbidden (200)" in violations
+    )
+    assert any(
+        "api allowances.list_statements as organization" in v and "别家服务社" in v
+        for v in violations
+    )
 
 
 def test_policy_matrix_turns_red_when_a_form_offers_foreign_choices(cast, monkeypatch):
@@ -124,4 +146,130 @@ def test_policy_matrix_turns_red_when_a_form_offers_foreign_choices(cast, monkey
     )
     assert (
         "page requests.create as family on theirs: changed although forbidden (302)" in violations
+    )
+
+
+def _schedule_form_offering(monkeypatch, change) -> None:
+    from services.views import visits
+
+    original = visits._schedule_form
+
+    def changed(data, match):
+        form = original(data, match)
+        change(form)
+        return form
+
+    monkeypatch.setattr(visits, "_schedule_form", changed)
+
+
+def test_policy_matrix_turns_red_when_a_foreign_worker_is_assigned(cast, monkeypatch):
+    from services.domain import visits
+    from socialworkers.models import SocialWorker, Volunteer
+
+    world = build_world(cast)
+
+    def everyone(form):
+        form.fields["social_worker"].queryset = SocialWorker.objects.all()
+        form.fields["volunteer"].queryset = Volunteer.objects.all()
+
+    _schedule_form_offering(monkeypatch, everyone)
+    monkeypatch.setattr(visits, "_check_assignees", lambda **people: None)
+    assigning = [rule for rule in POLICY if rule.obj == "visits" and rule.probe.choice]
+    _, violations = run_matrix(world, assigning)
+    assert (
+        "page visits.assign_worker as organization on theirs: foreign social_worker accepted (302)"
+        in violations
+    )
+    assert (
+        "page visits.assign_volunteer as civil_affairs on theirs: foreign volunteer accepted (302)"
+        in violations
+    )
+
+
+def test_policy_matrix_turns_red_when_a_foreign_id_gets_only_the_generic_error(cast, monkeypatch):
+    from django import forms
+
+    world = build_world(cast)
+    generic = forms.ModelChoiceField.default_error_messages["invalid_choice"]
+
+    def vague(form):
+        field = form.fields["social_worker"]
+        field.error_messages = {**field.error_messages, "invalid_choice": generic}
+
+    _schedule_form_offering(monkeypatch, vague)
+    assign = [rule for rule in POLICY if (rule.obj, rule.action) == ("visits", "assign_worker")]
+    _, violations = run_matrix(world, assign)
+    refused = [v for v in violations if "not refused with a clear form error (200" in v]
+    assert len(refused) == 4 and len(violations) == 4  # the four organizing roles on theirs
+
+
+def test_policy_matrix_turns_red_when_export_files_are_everyones(cast, monkeypatch):
+    from sanlian import views_dashboard
+    from sanlian.models import ExportJob
+
+    world = build_world(cast)
+    monkeypatch.setattr(views_dashboard, "export_jobs_of", lambda user: ExportJob.objects.all())
+    download = [rule for rule in POLICY if (rule.obj, rule.action) == ("exports", "download")]
+    _, violations = run_matrix(world, download)
+    assert "page exports.download as civil_affairs on ours: not refused (200)" in violations
+    assert (
+        "page exports.download as street_staff on theirs: out-of-scope object answered 200, not 404"
+        in violations
+    )
+
+
+def test_policy_matrix_turns_red_when_the_registry_takes_foreign_edits(cast, monkeypatch):
+    from sanlian import view_helpers
+    from socialworkers import domain
+    from socialworkers.models import SocialWorker, VolunteerTeam
+
+    world = build_world(cast)
+    # Other roles past the gates (the view's and the domain's), and every worker and team.
+    monkeypatch.setattr(view_helpers, "require_role", lambda user, roles: None)
+    monkeypatch.setattr(domain, "_check_editor", lambda actor: None)
+    for name, model in (
+        ("social_workers_visible_to", SocialWorker),
+        ("volunteer_teams_visible_to", VolunteerTeam),
+    ):
+        _patch_everywhere(
+            monkeypatch, "socialworkers.queries", name, lambda u, m=model: m.objects.all()
+        )
+    writes = [r for r in POLICY if r.obj == "social_workers" and r.probe.method == "POST"]
+    _, violations = run_matrix(world, writes)
+    assert (
+        "page social_workers.save as organization on ours: changed although forbidden (302)"
+        in violations
+    )
+    assert (
+        "page social_workers.deactivate as street_staff on theirs: "
+        "out-of-scope object answered 200, not 404" in violations
+    )
+    assert (
+        "page social_workers.assign_leader as street_staff on theirs: foreign leader accepted (302)"
+        in violations
+    )
+
+
+def test_policy_matrix_turns_red_when_ledger_scopes_are_switched_off(cast, monkeypatch):
+    from services.models import LedgerEntry
+
+    world = build_world(cast)
+    _patch_everywhere(
+        monkeypatch,
+        "services.queries",
+        "ledger_entries_visible_to",
+        lambda user: LedgerEntry.objects.select_related("account"),
+    )
+    ledger = {"reverse_entry", "list_entries", "view_entry"}
+    _, violations = run_matrix(world, [rule for rule in POLICY if rule.action in ledger])
+    theirs = world.sides["theirs"].entry.pk
+    assert any(
+        "allowances.reverse_entry as street_staff on theirs: changed" in v for v in violations
+    )
+    assert any(
+        "api allowances.list_entries as resident" in v and f"#{theirs}" in v for v in violations
+    )
+    assert (
+        "api allowances.view_entry as family on theirs: out-of-scope object answered 200, not 404"
+        in violations
     )

@@ -1,11 +1,14 @@
 """The policy world: the shared `cast` plus, on each side (east "ours", west "theirs"),
 one object in every state a probed action needs: an open request, proposed, confirmed and
 accepted matches, scheduled, in-progress and completed visits, a submitted organization,
-a pending agreement. The side "theirs" is out of every east-side user's scope."""
+a pending agreement, an allowance credit, an export file. The side "theirs" is out of every
+east-side user's scope."""
 
 import datetime
+from pathlib import Path
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.utils import timezone
 
 from communities.models import Resident
@@ -13,6 +16,7 @@ from organizations.models import Agreement, Organization
 from sanlian.audit import audit_record
 from sanlian.models import AccessLog, ExportJob, MatchingJob, Role
 from sanlian.policy import ANONYMOUS
+from services.domain.allowances import care_account_credit_month
 from services.models import (
     CareAccount,
     Match,
@@ -73,6 +77,23 @@ def _statement(*, organization, visit):
         copay_fen=0,
     )
     return statement
+
+
+def _export_file(*, owner) -> ExportJob:
+    """A finished export with its file; the name is fixed so runs overwrite, not pile up."""
+    relative = f"exports/policy/{owner.username}.csv"
+    path = Path(settings.MEDIA_ROOT) / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\ufeff姓名,社区\n", encoding="utf-8")
+    return ExportJob.objects.create(
+        owner=owner,
+        kind=ExportJob.Kind.REQUESTS,
+        file_format="csv",
+        status=ExportJob.Status.DONE,
+        progress=100,
+        file_path=relative,
+        finished_at=timezone.now(),
+    )
 
 
 def _side(
@@ -166,6 +187,11 @@ def _side(
         owner=runner, community=community, week_start=timezone.localdate()
     )
     side.statement = _statement(organization=organization, visit=side.visit_completed)
+    # A credit staff can reverse; the export file is the street staff's (`runner`).
+    side.entry = care_account_credit_month(
+        resident=resident, month=timezone.localdate(), rules=[side.rule]
+    )[0]
+    side.export_file = _export_file(owner=runner)
     # Something for the audit pages to list on both sides.
     audit_record(actor=None, instance=resident, action="change", after={"care_level": "x"})
     AccessLog.objects.create(resident=resident, kind=AccessLog.Kind.VIEW)
