@@ -6,13 +6,14 @@
 Uses bench/api.py's city (seeded if missing) and gives 100,000 of its scheduled visits
 one due SMS reminder each. One worker (`celery worker -c 2`, prefork, Redis broker)
 sends them through the development SMS backend (the file log); the dispatch task is
-triggered as beat does (every 60 s; it carries on by itself past its per-run cap) until
-all are sent; the time runs from the first trigger to the last sent_at; duplicates are
-counted per idempotency key in the log. The floor, in the same run: a plain loop reading
-the same reminders (fresh keys) with the same query and texts and handing them to the
-same backend one batch at a time, without Celery, claims or recorded outcomes; for
-comparison also one send (one open of the log) per message. Then 10,000 reminders fall
-due at the same minute: lateness = sent_at − due_at.
+triggered as beat does (every 60 s; it sends batch after batch and starts
+REMINDER_SENDERS - 1 more senders) until all are sent; the time runs from the first
+trigger to the last sent_at; duplicates are counted per idempotency key in the log.
+The floor, in the same run: a plain loop reading the same reminders (fresh keys) with
+the same query and texts and handing them to the same backend one batch at a time,
+without Celery, claims or recorded outcomes; for comparison also one send (one open of
+the log) per message. Then 10,000 reminders fall due at the same minute:
+lateness = sent_at - due_at.
 Targets: ≥ 2,000 reminders/s, ≥ 50 % of the plain loop, lateness p95 ≤ 90 s, 0 duplicates.
 """
 
