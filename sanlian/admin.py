@@ -40,7 +40,11 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 
 class _JobAdmin(admin.ModelAdmin):
-    """Background jobs are records of what ran: read-only, like the history."""
+    """Background jobs are records of what ran: read-only, like the history.
+
+    Not deletable either: an export's file is removed with its retention
+    (`exports_expire`), which a deleted row would leave behind on the shared volume.
+    """
 
     list_filter = ("status",)
     search_fields = ("owner__username",)
@@ -50,6 +54,9 @@ class _JobAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 

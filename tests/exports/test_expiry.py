@@ -12,6 +12,7 @@ from sanlian import exports
 from sanlian.celery import app
 from sanlian.models import ExportJob
 from sanlian.tasks_exports import task_exports_expire
+from tests import factories as f
 
 
 @pytest.fixture(autouse=True)
@@ -188,3 +189,11 @@ def test_expiry_task_is_on_the_beat_schedule_hourly(cast):
     assert task_exports_expire.delay().get() == 1
     job.refresh_from_db()
     assert job.expired_at is not None and not _file(job).exists()
+
+
+def test_admin_cannot_delete_an_export_and_orphan_its_file(client, cast):
+    job = _built(cast.civil, hours_ago=1)
+    client.force_login(f.UserFactory(username="root", is_superuser=True, is_staff=True))
+    url = reverse("admin:sanlian_exportjob_delete", args=[job.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert ExportJob.objects.filter(pk=job.pk).exists() and _file(job).is_file()
