@@ -13,6 +13,7 @@ actually held, once.
 """
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +33,8 @@ from services.models import (
     week_start_of,
 )
 from services.queries import matches_visible_to, offerings_visible_to, requests_visible_to
+
+logger = logging.getLogger(__name__)
 
 _MATCH_FIELDS = ["status", "confirmed_by", "expires_at", "responded_by", "response_note"]
 
@@ -74,14 +77,26 @@ def offering_week_reserve(*, offering: ServiceOffering, week_start: datetime.dat
     return True
 
 
-def offering_week_release(*, offering_id: int, week_start: datetime.date) -> None:
-    """Give back one place in the offering's week."""
+def offering_week_release(*, offering_id: int, week_start: datetime.date) -> bool:
+    """Give back one place in the offering's week; False when the week held none.
+
+    Never below zero (the CHECK constraint would refuse it), but a release with nothing
+    to give back means a place was counted twice somewhere: logged as an error, so the
+    bug shows instead of silently taking another booking's place later.
+    """
     OfferingWeek.objects.select_for_update().filter(
         offering_id=offering_id, week_start=week_start
     ).first()
-    OfferingWeek.objects.filter(
+    released = OfferingWeek.objects.filter(
         offering_id=offering_id, week_start=week_start, reserved__gt=0
     ).update(reserved=F("reserved") - 1)
+    if not released:
+        logger.error(
+            "offering %s, week of %s: a place was given back that was not held",
+            offering_id,
+            week_start,
+        )
+    return bool(released)
 
 
 def offering_week_move(

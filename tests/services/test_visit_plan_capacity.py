@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from sanlian.models import AuditEntry, Role
-from services.domain.matches import offering_week_reserve
+from services.domain.matches import offering_week_release, offering_week_reserve
 from services.domain.requests import request_cancel
 from services.domain.visits import (
     LIVE,
@@ -452,3 +452,13 @@ def test_missed_visit_on_the_matchs_place_leaves_it_with_the_match(world):
 
     assert _booked(world) == {THIS_WEEK: 1}
     assert Match.objects.get(pk=match.pk).week_start == THIS_WEEK
+
+
+def test_giving_back_a_place_not_held_changes_nothing_and_is_logged(world, caplog):
+    offering = world.offering
+    assert offering_week_reserve(offering=offering, week_start=W(3))
+    assert offering_week_release(offering_id=offering.pk, week_start=W(3)) is True
+    with caplog.at_level("ERROR", logger="services.domain.matches"):
+        assert offering_week_release(offering_id=offering.pk, week_start=W(3)) is False
+    assert OfferingWeek.objects.get(offering=offering, week_start=W(3)).reserved == 0
+    assert "was not held" in caplog.text
