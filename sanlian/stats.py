@@ -11,6 +11,7 @@ Zero is shown, as it points at no one.
 import datetime
 import hashlib
 import statistics
+import time
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
@@ -48,6 +49,9 @@ CACHE_SECONDS = 60
 # kept WARM_SECONDS, so a dashboard never waits for the cold computation.
 WARM_INTERVAL_SECONDS = 60
 WARM_SECONDS = 5 * 60
+# A cold figure is computed by one process at a time; the others wait up to this long for
+# it (a city-wide overview takes ~5 s cold at a million visits, docs/benchmarks.md).
+COMPUTING_SECONDS = 30
 _refreshing: ContextVar[bool] = ContextVar("stats_refreshing", default=False)
 DEFAULT_WEEKS = 12
 # Whole-city readers; other staff are held to the communities they work for.
@@ -334,12 +338,42 @@ def _cached(name: str, stats_filter: StatsFilter, compute) -> dict:
             **figures,
         }
 
+    key = stats_filter.cache_key(name)
     if _refreshing.get():
         # stats_warm: compute anew and keep it until well after the next warm-up.
         value = build()
-        cache.set(stats_filter.cache_key(name), value, WARM_SECONDS)
+        cache.set(key, value, WARM_SECONDS)
         return value
-    return cache.get_or_set(stats_filter.cache_key(name), build, CACHE_SECONDS)
+    value = cache.get(key)
+    if value is None:
+        value = _computed_once(key, build)
+    return value
+
+
+def _computed_once(key: str, build) -> dict:
+    """Compute a cold figure in one process; the others wait for it instead of repeating it.
+
+    After a cache flush every open dashboard asks at once; without this each request
+    would run the same GROUP BYs over a million rows side by side on the database.
+    """
+    computing = f"{key}:computing"
+    if cache.add(computing, 1, COMPUTING_SECONDS):
+        try:
+            value = build()
+            cache.set(key, value, CACHE_SECONDS)
+            return value
+        finally:
+            cache.delete(computing)
+    deadline = time.monotonic() + COMPUTING_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.05)  # a bounded wait for another process's result
+        if (value := cache.get(key)) is not None:
+            return value
+        if cache.get(computing) is None:
+            break  # that process failed: compute here
+    value = build()
+    cache.set(key, value, CACHE_SECONDS)
+    return value
 
 
 def stats_overview(stats_filter: StatsFilter) -> dict:

@@ -1,10 +1,15 @@
 """The city-wide statistics are recomputed into the cache by beat, so dashboards never wait."""
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from sanlian import stats
 from sanlian.celery import app
 from sanlian.models import Role
 from sanlian.stats import WARM_SECONDS, StatsFilter
@@ -53,3 +58,36 @@ def test_street_staff_figures_are_not_the_warmed_city_ones(cast):
     street = client_for(cast.street_staff).get("/api/v1/stats/overview/").json()
     city = cache.get(StatsFilter().cache_key("overview"))
     assert street["communities"] < city["communities"]
+
+
+def test_cold_figures_are_computed_once_while_other_readers_wait():
+    cache.clear()
+    calls, started = [], threading.Event()
+
+    def compute():
+        calls.append(threading.get_ident())
+        started.set()
+        time.sleep(0.3)  # the GROUP BYs of a cold city-wide overview
+        return {"figure": len(calls)}
+
+    def read():
+        return stats._cached("cold-test", StatsFilter(), compute)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        first = pool.submit(read)
+        started.wait(timeout=5)
+        others = [pool.submit(read) for _ in range(3)]
+        results = [first.result(timeout=10)] + [other.result(timeout=10) for other in others]
+    assert len(calls) == 1
+    assert {result["figure"] for result in results} == {1}
+    assert len({result["generated_at"] for result in results}) == 1
+
+
+def test_a_reader_computes_itself_when_the_computing_one_failed(monkeypatch):
+    cache.clear()
+    key = StatsFilter().cache_key("cold-test")
+    cache.set(f"{key}:computing", 1, 1)  # taken by a process that then died
+    monkeypatch.setattr(stats.time, "sleep", lambda _seconds: cache.delete(f"{key}:computing"))
+    value = stats._cached("cold-test", StatsFilter(), lambda: {"figure": "here"})
+    assert value["figure"] == "here"
+    assert cache.get(key)["figure"] == "here"
