@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +63,12 @@ class Dashboard:
     @property
     def generated_at(self) -> datetime.datetime:
         return datetime.datetime.fromisoformat(self.overview["generated_at"])
+
+    @property
+    def current_week(self) -> str:
+        """Monday of this week (ISO), whose figures are still growing."""
+        today = timezone.localdate()
+        return (today - datetime.timedelta(days=today.weekday())).isoformat()
 
     @property
     def allowance_rows(self) -> list[dict]:
@@ -185,6 +192,13 @@ def dashboard_for(
     )
 
 
+def _week_label(week_start: str, dashboard: Dashboard) -> str:
+    # The running week has only its first days: say so, or its dip reads as a decline.
+    if week_start == dashboard.current_week:
+        return str(_("%(week)s（本周至今）") % {"week": week_start})
+    return week_start
+
+
 def chart_data(dashboard: Dashboard) -> dict:
     """Plain lists for Chart.js (static/js/dashboard.js); suppressed figures are null."""
     rows = dashboard.children or dashboard.communities
@@ -194,7 +208,7 @@ def chart_data(dashboard: Dashboard) -> dict:
         "workerTarget": rows[0]["social_worker_target"] if rows else None,
         "facility": [row["facility_m2_per_100_households"] for row in rows],
         "facilityTarget": rows[0]["facility_target"] if rows else None,
-        "weeks": [week["week_start"] for week in dashboard.weekly],
+        "weeks": [_week_label(week["week_start"], dashboard) for week in dashboard.weekly],
         "requests": [week["requests"]["value"] for week in dashboard.weekly],
         "visits": [week["visits_completed"]["value"] for week in dashboard.weekly],
         "ratings": [week["average_rating"]["value"] for week in dashboard.weekly],

@@ -1,5 +1,6 @@
 """Dashboard pages: the API's figures, drill-down in scope, missing targets first."""
 
+import datetime
 import json
 
 import pytest
@@ -7,6 +8,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from sanlian.dashboards import dashboard_for
@@ -67,6 +69,20 @@ def test_dashboard_shows_figures_and_chart_data(client, city):
     assert charts["workerTarget"] == 2 and charts["facilityTarget"] == 30
     assert len(charts["weeks"]) == 12
     assert "<script>" not in page  # CSP: no inline script, data travels as json_script
+
+
+def test_the_running_week_is_marked_as_so_far(client, city):
+    client.force_login(city.civil)
+    page = client.get(reverse("dashboard:index")).content.decode()
+    charts = json.loads(page.split('id="dashboard-data" type="application/json">')[1].split("<")[0])
+    today = timezone.localdate()
+    monday = (today - datetime.timedelta(days=today.weekday())).isoformat()
+    assert charts["weeks"][-1] == f"{monday}（本周至今）"
+    assert not any("本周至今" in label for label in charts["weeks"][:-1])
+    assert page.count("本周至今") == 1  # the weekly table's badge (chart data is JSON-escaped)
+    client.post(reverse("set_language"), {"language": "en"})
+    charts_en = client.get(reverse("dashboard:index")).content.decode()
+    assert f"{monday} (this week so far)" in charts_en
 
 
 def test_communities_missing_a_target_come_first(city):
