@@ -28,6 +28,7 @@ from services.queries import (
     matches_visible_to,
     offerings_visible_to,
     requests_visible_to,
+    visits_assigned_to,
     visits_visible_to,
 )
 from socialworkers.queries import social_workers_visible_to, volunteer_teams_visible_to
@@ -124,12 +125,16 @@ def _pilot_figures(communities: QuerySet[Community]) -> dict:
 
 def _organization_figures(user) -> dict:
     status = Organization.Status
+    # Entered = an active agreement with a community of the user's own scope, as the
+    # dashboard and the statistics API count it (not an agreement anywhere in the city).
+    entered = Q(
+        agreements__status=Agreement.Status.ACTIVE,
+        agreements__community__in=communities_visible_to(user).values("pk"),
+    )
     return organizations_visible_to(user).aggregate(
         organizations_submitted=Count("pk", filter=Q(status=status.SUBMITTED), distinct=True),
         organizations_approved=Count("pk", filter=Q(status=status.APPROVED), distinct=True),
-        organizations_entered=Count(
-            "pk", filter=Q(agreements__status=Agreement.Status.ACTIVE), distinct=True
-        ),
+        organizations_entered=Count("pk", filter=entered, distinct=True),
     )
 
 
@@ -254,13 +259,29 @@ def _count_by_status(queryset: QuerySet, statuses) -> list[tuple[str, str, int]]
     return [(value, label, counts.get(value, 0)) for value, label in statuses.choices]
 
 
+# What home/_visit_list.html shows of each visit.
+_VISIT_LIST_RELATED = (
+    "request__resident",
+    "request__service_type",
+    "offering__organization",
+    "social_worker",
+    "volunteer",
+)
+
+
 def _worker_home(user) -> HomeContext:
-    visits = visits_visible_to(user).select_related("request__resident")
-    week = list(_upcoming(visits, days=7))
+    # The worker's own visits, as "我的上门" lists them; a team leader sees the visits of
+    # the team's volunteers apart, so the two pages agree on what is "mine".
+    own = visits_assigned_to(user)
+    week = list(_upcoming(own.select_related(*_VISIT_LIST_RELATED), days=7))
+    team = visits_visible_to(user).exclude(pk__in=own.values("pk"))
     today = timezone.localdate()
     return "home/worker.html", {
         "visits_today": [v for v in week if timezone.localdate(v.scheduled_start) == today],
         "visits_later": [v for v in week if timezone.localdate(v.scheduled_start) != today],
+        "team_visits": list(
+            _upcoming(team.select_related(*_VISIT_LIST_RELATED), days=7)[:LIST_LIMIT]
+        ),
         "teams": volunteer_teams_visible_to(user).annotate(member_count=Count("members")),
     }
 

@@ -112,6 +112,12 @@ def visits_visible_to(user) -> QuerySet[Visit]:
     return visits.none()
 
 
+def visits_assigned_to(user) -> QuerySet[Visit]:
+    """The visits a worker carries out in person (not those of the teams they lead)."""
+    assigned = Q(social_worker__user=user) | Q(volunteer__user=user) | Q(staff_member=user)
+    return visits_visible_to(user).filter(assigned)
+
+
 def feedback_visible_to(user) -> QuerySet[Feedback]:
     return Feedback.objects.select_related("visit").filter(
         visit__in=visits_visible_to(user).values("pk")

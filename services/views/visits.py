@@ -26,7 +26,7 @@ from services.forms import (
     VisitScheduleForm,
 )
 from services.models import Match, Visit
-from services.queries import matches_visible_to, visits_visible_to
+from services.queries import matches_visible_to, visits_assigned_to, visits_visible_to
 from services.views.access import ORGANIZERS, RESIDENT_SIDE, WORKERS
 from socialworkers.models import SocialWorker, Volunteer
 
@@ -104,12 +104,7 @@ def visit_schedule(request: HttpRequest, match_pk: int) -> HttpResponse:
 def my_visits(request: HttpRequest) -> HttpResponse:
     require_role(request.user, WORKERS)
     user = request.user
-    mine = (
-        visits_visible_to(user)
-        .filter(Q(social_worker__user=user) | Q(volunteer__user=user) | Q(staff_member=user))
-        .filter(status__in=domain.PENDING)
-        .order_by("scheduled_start")
-    )
+    mine = visits_assigned_to(user).filter(status__in=domain.PENDING).order_by("scheduled_start")
     today = timezone.localdate()
     context = {
         "today": mine.filter(scheduled_start__date__lte=today),
@@ -125,8 +120,10 @@ def _actions_for(user, visit: Visit) -> dict:
     assigned = domain.visit_is_assigned_to(visit=visit, user=user)
     organizer = user.role in STAFF_ROLES or user.role == Role.ORGANIZATION
     scheduled = visit.status == Visit.Status.SCHEDULED
+    on_the_day = timezone.localtime(visit.scheduled_start).date() == timezone.localdate()
     return {
-        "can_check_in": assigned and scheduled,
+        "can_check_in": assigned and scheduled and on_the_day,
+        "check_in_later": assigned and scheduled and not on_the_day,
         "can_finish": assigned and visit.status == Visit.Status.IN_PROGRESS,
         "can_miss": assigned and scheduled and visit.scheduled_start <= timezone.now(),
         "can_organize": organizer and scheduled,

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from communities.models import PilotBatch
 from organizations.models import Agreement, Organization
@@ -126,6 +127,19 @@ def test_home_street_staff_sees_only_their_street(client, city):
     assert "坞城社区" not in table
 
 
+def test_home_counts_organizations_entered_in_the_users_own_scope(client, city):
+    elsewhere = f.OrganizationFactory(status=Organization.Status.APPROVED)
+    f.AgreementFactory(
+        organization=elsewhere, community=city.other_community, status=Agreement.Status.ACTIVE
+    )
+    client.force_login(city.street_staff)
+    assert _stat(client.get(reverse("home")), "organizations-entered") == "1 | 有生效协议"
+    body = APIClient()
+    body.force_authenticate(city.street_staff)
+    overview = body.get("/api/v1/stats/overview/").json()
+    assert overview["organizations_entered"] == 1  # the dashboard's figure
+
+
 def test_home_street_staff_other_street_sees_the_other_side(client, city):
     client.force_login(city.other_street_staff)
     response = client.get(reverse("home"))
@@ -199,6 +213,23 @@ def test_home_worker_shows_own_visits_and_teams(client, city):
     assert response.context["visits_later"] == [mine_later]
     assert "润梅志愿服务队" in _testid_text(response, "teams")
     assert "1 名队员" in _testid_text(response, "teams")
+
+
+def test_home_worker_lists_team_visits_apart_from_own_as_my_visits_does(client, city):
+    user = f.UserFactory(username="leader", role=Role.SOCIAL_WORKER)
+    worker = f.SocialWorkerFactory(user=user)
+    team = f.VolunteerTeamFactory(leader=worker, community=city.community)
+    member = f.VolunteerFactory(team=team, name="队员小杨")
+    mine = _visit_at(city.resident, day_offset=2, social_worker=worker)
+    members = _visit_at(city.resident, day_offset=2, volunteer=member)
+
+    client.force_login(user)
+    home = client.get(reverse("home"))
+    assert home.context["visits_later"] == [mine]
+    assert home.context["team_visits"] == [members]
+    assert "队员小杨" in _testid_text(home, "team-visits")
+    my_visits = client.get(reverse("services:my_visits")).context
+    assert list(my_visits["upcoming"]) == [mine]
 
 
 def test_home_volunteer_sees_no_foreign_visits(client, city):

@@ -364,6 +364,22 @@ def test_check_in_by_team_leader_who_sees_but_is_not_assigned_is_forbidden(clien
     assert visit.status == Visit.Status.SCHEDULED
 
 
+def test_check_in_button_only_on_the_day_of_the_visit(client, setup):
+    today = _visit_today(setup)
+    later = f.VisitFactory(
+        request=setup.request,
+        offering=setup.offering,
+        social_worker=setup.worker,
+        scheduled_start=timezone.now() + datetime.timedelta(days=2),
+    )
+    client.force_login(setup.worker.user)
+    page = client.get(reverse("services:visit_detail", args=[today.pk])).content.decode()
+    assert reverse("services:visit_check_in", args=[today.pk]) in page
+    page = client.get(reverse("services:visit_detail", args=[later.pk])).content.decode()
+    assert reverse("services:visit_check_in", args=[later.pk]) not in page
+    assert 'data-testid="check-in-later"' in page
+
+
 def test_check_in_by_assigned_volunteer(client, setup):
     volunteer = f.VolunteerFactory(
         user=f.UserFactory(role=Role.VOLUNTEER),
