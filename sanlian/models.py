@@ -84,6 +84,16 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.object_repr}"
 
+    @property
+    def object_type_name(self) -> str:
+        """The kind of object in the reader's language ("结算单"), not its label."""
+        from django.apps import apps
+
+        try:
+            return str(apps.get_model(self.object_type)._meta.verbose_name)
+        except (LookupError, ValueError):
+            return self.object_type  # a model since removed: its label still says what it was
+
 
 class AccessLog(models.Model):
     """One read of a resident's personal data: a reveal, an export or a detail-page view.

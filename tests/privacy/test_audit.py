@@ -231,6 +231,8 @@ def test_audit_page_for_civil_affairs_lists_everything_and_filters(client, world
     filtered = client.get("/audit/", {"text": THEIRS_NAME, "object_type": "communities.resident"})
     page = filtered.context["page_obj"]
     assert page.paginator.count == 1 and THEIRS_NAME in page[0].object_repr
+    row = filtered.content.decode()
+    assert "老年居民 #" in row and "communities.resident" not in row.split("<tbody>")[1]
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     assert client.get("/audit/", {"date_from": tomorrow}).context["page_obj"].paginator.count == 0
 
