@@ -7,6 +7,7 @@ PermissionDenied (→ 403); a unique-constraint race surfaces as IntegrityError
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -57,6 +58,10 @@ def exception_handler(exc, context):
         exc = _from_django(exc)
     elif isinstance(exc, IntegrityError):
         exc = Conflict()
+    elif isinstance(exc, Http404):
+        # Django's text names the model ("No ServiceRequest matches …"), in English only;
+        # out of scope and missing read the same, so a 404 tells nothing either way.
+        exc = exceptions.NotFound(_("找不到该记录，或您无权查看。"))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -80,6 +80,15 @@ def test_not_found_error_shape(world):
     response = client_for(world.cast.civil).get("/api/v1/visits/999999/")
     assert response.status_code == 404
     assert set(response.json()) == {"detail", "errors"}
+    assert response.json()["detail"] == "找不到该记录，或您无权查看。"
+
+
+def test_not_found_reads_the_same_out_of_scope_and_names_no_model(world):
+    theirs = client_for(world.cast.street_staff).get(f"/api/v1/visits/{world.other.visit.pk}/")
+    missing = client_for(world.cast.street_staff).get("/api/v1/visits/999999/")
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json() == missing.json()
+    assert "Visit" not in theirs.content.decode()
 
 
 def test_datetimes_carry_the_local_offset(world):
