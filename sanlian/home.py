@@ -172,7 +172,10 @@ def _area_figures(user, *, pilots_only: bool) -> dict:
         **_request_figures(user),
         **_service_figures(user),
         "social_workers": social_workers_visible_to(user).filter(active=True).count(),
-        "residents_registered": residents_visible_to(user).count(),
+        # Beside "60+ in pilot communities": those of the same communities on the portal.
+        "residents_registered": residents_visible_to(user)
+        .exclude(community__pilot_batch=PilotBatch.NONE)
+        .count(),
         "below_social_worker_target": sum(not i.social_workers_met for i in indicators),
         "below_facility_target": sum(not i.facility_met for i in indicators),
         "indicators": indicators,

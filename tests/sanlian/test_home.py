@@ -87,7 +87,7 @@ def test_home_civil_affairs_shows_city_figures(client, city):
     assert _stat(response, "organizations-submitted") == "1 | 已批准 2 家"
     assert _stat(response, "organizations-entered") == "2 | 有生效协议"
     assert _stat(response, "social-workers") == "3 | 1 个社区未达标"
-    assert _stat(response, "elderly-in-pilots") == "2221 | 平台登记 2 人"
+    assert _stat(response, "elderly-in-pilots") == "2221 | 其中平台登记 2 人"
     assert _stat(response, "requests-open") == "5 | 其中紧急 1 件"
     assert _stat(response, "satisfaction") == "2.5 / 5 | 2 条评价"
     assert response.context["visits_this_week"] == 2
@@ -118,7 +118,7 @@ def test_home_street_staff_sees_only_their_street(client, city):
     assert response.templates[0].name == "home/street_staff.html"
     assert "桃园街道" in response.content.decode()
     assert _stat(response, "pilot-communities") == "1 | 省级 1 · 市级 0"
-    assert _stat(response, "elderly-in-pilots") == "1234 | 平台登记 1 人"
+    assert _stat(response, "elderly-in-pilots") == "1234 | 其中平台登记 1 人"
     assert _stat(response, "requests-open") == "2 | 其中紧急 1 件"
     assert _stat(response, "satisfaction") == "4.0 / 5 | 1 条评价"
     assert _stat(response, "organizations-entered") == "1 | 有生效协议"
@@ -138,6 +138,14 @@ def test_home_counts_organizations_entered_in_the_users_own_scope(client, city):
     body.force_authenticate(city.street_staff)
     overview = body.get("/api/v1/stats/overview/").json()
     assert overview["organizations_entered"] == 1  # the dashboard's figure
+
+
+def test_home_registered_residents_are_those_of_the_pilot_communities(client, city):
+    plain = f.CommunityFactory(street=city.community.street, pilot_batch=PilotBatch.NONE)
+    f.ResidentFactory(community=plain)
+    client.force_login(city.street_staff)
+    response = client.get(reverse("home"))
+    assert _stat(response, "elderly-in-pilots") == "1234 | 其中平台登记 1 人"
 
 
 def test_home_street_staff_other_street_sees_the_other_side(client, city):
