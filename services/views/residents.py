@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,7 +17,7 @@ from sanlian.view_helpers import apply_domain_error, paginate, posted, require_r
 from services.domain.requests import CANCELLABLE, request_cancel, request_create
 from services.domain.visits import PENDING, feedback_give
 from services.forms import CancelForm, FeedbackForm, RequestForm
-from services.models import RequestChannel, ServiceRequest, Visit
+from services.models import Match, RequestChannel, ServiceRequest, Visit
 from services.queries import requests_visible_to, visits_visible_to
 from services.views.access import RESIDENT_SIDE
 
@@ -29,15 +30,32 @@ PLAIN_STATUS = {
 }
 
 
+# Matched, but the organization has not said yes yet: it may still decline.
+AWAITING_ORGANIZATION = gettext_lazy("已为您推荐服务机构，正在等待机构确认")
+
+
+def _with_acceptance(requests):
+    accepted = Match.objects.filter(request=OuterRef("pk"), status=Match.Status.ACCEPTED)
+    return requests.annotate(organization_accepted=Exists(accepted))
+
+
 def _plain(service_request: ServiceRequest) -> ServiceRequest:
-    service_request.plain_status = PLAIN_STATUS[service_request.status]
+    """`plain_status`: where the request stands, in words a resident uses."""
+    if service_request.status == ServiceRequest.Status.MATCHED and not getattr(
+        service_request, "organization_accepted", True
+    ):
+        service_request.plain_status = AWAITING_ORGANIZATION
+    else:
+        service_request.plain_status = PLAIN_STATUS[service_request.status]
     return service_request
 
 
 @login_required
 def my_requests(request: HttpRequest) -> HttpResponse:
     require_role(request.user, RESIDENT_SIDE)
-    page = paginate(request, requests_visible_to(request.user).order_by("-created_at", "-id"))
+    page = paginate(
+        request, _with_acceptance(requests_visible_to(request.user)).order_by("-created_at", "-id")
+    )
     for item in page:
         _plain(item)
     visits = visits_visible_to(request.user)
@@ -82,7 +100,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    service_request = _plain(get_object_or_404(requests_visible_to(request.user), pk=pk))
+    requests = _with_acceptance(requests_visible_to(request.user))
+    service_request = _plain(get_object_or_404(requests, pk=pk))
     visits = visits_visible_to(request.user).filter(request=service_request)
     context = {
         "service_request": service_request,
@@ -97,7 +116,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
-    service_request = get_object_or_404(requests_visible_to(request.user), pk=pk)
+    service_request = get_object_or_404(_with_acceptance(requests_visible_to(request.user)), pk=pk)
     require_role(request.user, RESIDENT_SIDE | STAFF_ROLES)
     form = CancelForm(posted(request))
     if request.method == "POST" and form.is_valid():

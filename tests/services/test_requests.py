@@ -184,6 +184,24 @@ def test_my_requests_shows_plain_status_in_large_type(client, consented, haircut
     assert len(response.context["page_obj"].object_list) == 1
 
 
+def test_resident_hears_a_provider_was_found_only_once_it_accepted(client, consented, haircut):
+    matched = f.ServiceRequestFactory(
+        resident=consented.resident, service_type=haircut, status="matched"
+    )
+    match = f.MatchFactory(request=matched, status="confirmed")
+    client.force_login(consented.resident.user)
+    detail = reverse("services:request_detail", args=[matched.pk])
+
+    for url in (reverse("services:my_requests"), detail):
+        html = client.get(url).content.decode()
+        assert "正在等待机构确认" in html and "已找到服务机构" not in html
+    match.status = "accepted"
+    match.save()
+    for url in (reverse("services:my_requests"), detail):
+        html = client.get(url).content.decode()
+        assert "已找到服务机构，正在安排上门时间" in html and "正在等待机构确认" not in html
+
+
 def test_my_requests_for_staff_is_forbidden(client, cast):
     client.force_login(cast.community_staff)
 
