@@ -11,7 +11,7 @@ from communities.models import (
     Venue,
 )
 from communities.queries import communities_visible_to, residents_visible_to
-from sanlian.admin_base import MASKED_ID, MASKED_PHONE, ScopedAdmin
+from sanlian.admin_base import BIRTH_YEAR_AND_AGE, MASKED_ID, MASKED_PHONE, ScopedAdmin
 
 
 @admin.register(District)
@@ -71,7 +71,7 @@ class ResidentAdmin(ScopedAdmin):
     list_display = (
         "name",
         "sex",
-        "birth_date",
+        BIRTH_YEAR_AND_AGE,
         MASKED_ID,
         MASKED_PHONE,
         "community",

@@ -30,9 +30,10 @@ class ReasonForm(forms.Form):
 
 
 class CorrectionForm(forms.ModelForm):
-    """Identifiers are never filled in: left empty they stay as they are."""
+    """Identifiers and the birth date (the hidden digits of the ID number) are never filled
+    in: left empty they stay as they are."""
 
-    KEEP_IF_EMPTY = ("id_number", "phone", "emergency_contact_phone")
+    KEEP_IF_EMPTY = ("birth_date", "id_number", "phone", "emergency_contact_phone")
     reason = forms.CharField(label=_("更正原因"), max_length=200)
 
     class Meta:
@@ -55,7 +56,7 @@ class CorrectionForm(forms.ModelForm):
     def __init__(self, *args, instance: Resident, **kwargs):
         super().__init__(*args, instance=instance, **kwargs)
         for name in self.KEEP_IF_EMPTY:
-            masked = getattr(instance, f"masked_{name}", "") or _mask_of(instance, name)
+            masked = _shown(instance, name)
             self.initial[name] = ""
             self.fields[name].required = False
             self.fields[name].widget.attrs["placeholder"] = masked
@@ -73,7 +74,9 @@ class CorrectionForm(forms.ModelForm):
         return data
 
 
-def _mask_of(instance: Resident, name: str) -> str:
+def _shown(instance: Resident, name: str) -> str:
     from sanlian.masking import mask_phone
 
-    return mask_phone(getattr(instance, name))
+    if name == "birth_date":
+        return instance.birth_year_and_age
+    return getattr(instance, f"masked_{name}", "") or mask_phone(getattr(instance, name))

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from sanlian.masking import mask_id_number, mask_phone
+from sanlian.masking import birth_year_and_age, mask_id_number, mask_phone
 from sanlian.validators import resident_id_birth_date, validate_mobile, validate_resident_id
 
 SOCIAL_WORKER_TARGET = 2  # "each pilot community should have at least 2-3 social workers"
@@ -232,6 +232,11 @@ class Resident(models.Model):
     @property
     def age(self) -> int:
         return self.age_on(datetime.date.today())
+
+    @property
+    def birth_year_and_age(self) -> str:
+        """Shown instead of the birth date, which would unmask the ID number."""
+        return birth_year_and_age(self.birth_date, self.age)
 
     @property
     def masked_id_number(self) -> str:

@@ -31,4 +31,11 @@ def masked_column(field: str, kind: str, label):
 
 
 MASKED_ID = masked_column("id_number", "id", _("身份证号码"))
+
 MASKED_PHONE = masked_column("phone", "phone", _("联系电话"))
+
+
+@admin.display(description=_("出生年份（年龄）"), ordering="birth_date")
+def BIRTH_YEAR_AND_AGE(obj) -> str:
+    """The birth date would give back the digits MASKED_ID hides."""
+    return obj.birth_year_and_age

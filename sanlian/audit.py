@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from sanlian.masking import mask_id_number, mask_phone
+from sanlian.masking import mask_birth_date, mask_id_number, mask_phone
 from sanlian.models import AuditEntry
 
 # Field names whose values never reach the history table in full.
@@ -11,6 +11,7 @@ _MASKERS = {
     "phone": mask_phone,
     "contact_phone": mask_phone,
     "emergency_contact_phone": mask_phone,
+    "birth_date": mask_birth_date,  # the digits the masked ID number hides
 }
 
 

@@ -82,13 +82,13 @@ def _organizations(user) -> tuple[QuerySet, list[str], Callable]:
 
 def _residents(user) -> tuple[QuerySet, list[str], Callable]:
     queryset = residents_visible_to(user).order_by("community__name", "name", "pk")
-    headers = [_("姓名"), _("性别"), _("出生日期"), _("身份证号码"), _("联系电话"), _("街道"),
-               _("社区"), _("居住状况"), _("照护等级")]  # fmt: skip
+    headers = [_("姓名"), _("性别"), _("出生年份（年龄）"), _("身份证号码"), _("联系电话"),
+               _("街道"), _("社区"), _("居住状况"), _("照护等级")]  # fmt: skip
 
     def row(r) -> list:
-        return [r.name, r.get_sex_display(), r.birth_date, r.masked_id_number, r.masked_phone,
-                r.community.street.name, r.community.name, r.get_living_situation_display(),
-                r.get_care_level_display()]  # fmt: skip
+        return [r.name, r.get_sex_display(), r.birth_year_and_age, r.masked_id_number,
+                r.masked_phone, r.community.street.name, r.community.name,
+                r.get_living_situation_display(), r.get_care_level_display()]  # fmt: skip
 
     return queryset, headers, row
 
