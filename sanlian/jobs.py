@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from communities.models import Community, Street
 from sanlian.models import MatchingJob
+from services.domain.matches import week_check_not_past
 from services.matching_io import matching_run
 
 
@@ -21,6 +22,7 @@ def matching_job_start(
     street: Street | None = None,
     community: Community | None = None,
 ) -> MatchingJob:
+    week_check_not_past(week_start)
     job = MatchingJob(owner=user, week_start=week_start, street=street, community=community)
     job.full_clean()
     job.save()

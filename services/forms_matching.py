@@ -1,6 +1,7 @@
 """Forms of the matching pages; choices always come from the user's scoped querysets."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +9,7 @@ from communities.models import Street
 from communities.queries import communities_visible_to
 from organizations.models import Organization
 from sanlian.models import Role
+from services.domain.matches import week_check_not_past
 from services.models import Match, ServiceOffering, ServiceRequest, week_start_of
 from services.queries import offerings_visible_to, requests_visible_to
 
@@ -46,6 +48,14 @@ class RunForm(forms.Form):
         communities = [(f"community:{c.pk}", str(c)) for c in communities_visible_to(user)]
         self.fields["scope"].choices = streets + communities
         self._user = user
+
+    def clean_week_start(self):
+        week_start = self.cleaned_data["week_start"]
+        try:
+            week_check_not_past(week_start)
+        except ValidationError as error:
+            raise ValidationError(error.messages) from error
+        return week_start
 
     def clean_scope(self) -> dict:
         kind, _sep, pk = self.cleaned_data["scope"].partition(":")

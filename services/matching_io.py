@@ -13,7 +13,7 @@ from communities.models import Community, Resident, Street
 from organizations.models import Agreement, Organization
 from sanlian.audit import audit_record
 from services import matching
-from services.domain.matches import matches_withdraw_proposed
+from services.domain.matches import matches_withdraw_proposed, week_check_not_past
 from services.models import (
     Match,
     MatchingRun,
@@ -181,6 +181,7 @@ def matching_run(
     Earlier proposals for the same requests and week are withdrawn first, so a
     request never carries two open proposals.
     """
+    week_check_not_past(week_start)
     began = time.perf_counter()
     requests, offerings = matching_candidates(
         street=street, community=community, week_start=week_start

@@ -212,6 +212,14 @@ def _hold(match: Match, request: ServiceRequest, user, *, lock: bool) -> None:
     _set_request_status(request, ServiceRequest.Status.MATCHED, actor=user, reason=_("匹配已确认"))
 
 
+def week_check_not_past(week_start: datetime.date) -> None:
+    """Refuse a service week that has already ended: matching for it serves no one."""
+    if week_start_of(week_start) < week_start_of(timezone.localdate()):
+        raise ValidationError(
+            {"week_start": _("服务周已过去，只能选择本周或以后的周。")}, code="past_week"
+        )
+
+
 @transaction.atomic
 def match_confirm(*, match: Match, user, lock: bool = True) -> Match:
     """Staff confirm a proposal: it takes a place and goes to the organization to accept.
@@ -222,6 +230,11 @@ def match_confirm(*, match: Match, user, lock: bool = True) -> Match:
     match = _locked(match)
     if match.status != Match.Status.PROPOSED:
         raise ValidationError(_("只能确认待确认的匹配。"))
+    if match.week_start < week_start_of(timezone.localdate()):
+        raise ValidationError(
+            _("该匹配的服务周（%(week)s 起）已过去，不能再确认。")
+            % {"week": match.week_start.isoformat()}
+        )
     request = ServiceRequest.objects.select_for_update().get(pk=match.request_id)
     before = snapshot(match, _MATCH_FIELDS)
     _hold(match, request, user, lock=lock)

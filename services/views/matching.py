@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -29,7 +30,7 @@ from services.forms_matching import (
     RunForm,
     runnable_streets,
 )
-from services.models import Match, MatchingRun
+from services.models import Match, MatchingRun, week_start_of
 from services.queries import matches_visible_to
 from services.tasks import task_run_matching
 
@@ -57,13 +58,17 @@ def run(request: HttpRequest) -> HttpResponse:
     require_role(request.user, STAFF_ROLES)
     form = RunForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        job = matching_job_start(
-            user=request.user,
-            week_start=form.cleaned_data["week_start"],
-            **form.cleaned_data["scope"],
-        )
-        transaction.on_commit(lambda: task_run_matching.delay(job_id=job.pk))
-        return _after_job(job)
+        try:
+            job = matching_job_start(
+                user=request.user,
+                week_start=form.cleaned_data["week_start"],
+                **form.cleaned_data["scope"],
+            )
+        except ValidationError as error:
+            apply_domain_error(form, error)
+        else:
+            transaction.on_commit(lambda: task_run_matching.delay(job_id=job.pk))
+            return _after_job(job)
     runs = _page(request, _runs_visible_to(request.user))
     return render(request, "services/matching/run.html", {"form": form, "page_obj": runs})
 
@@ -122,6 +127,10 @@ def run_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     chosen = matches_visible_to(request.user).filter(run=result, status=Match.Status.PROPOSED)
     if "all" not in request.POST:
         chosen = chosen.filter(pk__in=[v for v in request.POST.getlist("match") if v.isdigit()])
+    refusal = _confirm_refusal(result, chosen, all_chosen="all" in request.POST)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("matching:run_detail", pk=result.pk)
     confirmed, refused = 0, []
     for match in chosen.order_by("-score", "pk"):
         try:
@@ -133,6 +142,19 @@ def run_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     for line in refused:
         messages.warning(request, line)
     return redirect("matching:run_detail", pk=result.pk)
+
+
+def _confirm_refusal(result: MatchingRun, chosen, *, all_chosen: bool) -> str:
+    """Why nothing of the run can be confirmed, or "" when the chosen proposals may go on."""
+    if result.week_start < week_start_of(timezone.localdate()):
+        return _("该匹配的服务周（%(week)s 起）已过去，不能再确认。") % {
+            "week": result.week_start.isoformat()
+        }
+    if not chosen.exists():
+        if all_chosen:
+            return _("没有待确认的匹配建议。")
+        return _("请至少勾选一条匹配建议再确认。")
+    return ""
 
 
 @login_required

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
 from services.domain import matches as domain
-from services.models import Match, OfferingWeek
+from services.models import Match, OfferingWeek, week_start_of
 from tests import factories as f
 
 pytestmark = [
@@ -20,7 +20,8 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-WEEK = datetime.date(2026, 3, 9)
+# Next week's Monday: matching refuses weeks that have already passed.
+WEEK = week_start_of(datetime.date.today()) + datetime.timedelta(weeks=1)
 CAPACITY = 3
 THREADS = 8
 

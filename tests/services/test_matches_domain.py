@@ -14,11 +14,12 @@ from services.domain.matches import (
     match_decline,
     match_expire_overdue,
 )
-from services.models import Match, OfferingWeek, ServiceOffering, ServiceRequest
+from services.models import Match, OfferingWeek, ServiceOffering, ServiceRequest, week_start_of
 from services.tasks import task_expire_matches
 from tests import factories as f
 
-WEEK = datetime.date(2026, 3, 9)
+# Next week's Monday: matching refuses weeks that have already passed.
+WEEK = week_start_of(datetime.date.today()) + datetime.timedelta(weeks=1)
 
 
 @pytest.fixture

@@ -6,10 +6,11 @@ import pytest
 
 from organizations.models import Agreement, Organization
 from services.matching_io import matching_candidates, matching_run
-from services.models import Match, OfferingWeek, ServiceOffering, ServiceRequest
+from services.models import Match, OfferingWeek, ServiceOffering, ServiceRequest, week_start_of
 from tests import factories as f
 
-WEEK = datetime.date(2026, 3, 9)  # a Monday
+# Next week's Monday: matching refuses weeks that have already passed.
+WEEK = week_start_of(datetime.date.today()) + datetime.timedelta(weeks=1)
 
 
 @pytest.fixture

@@ -3,17 +3,23 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from sanlian.jobs import matching_job_start
 from sanlian.models import MatchingJob
-from services.models import Match, MatchingRun, OfferingWeek, ServiceRequest
+from services.domain.matches import match_confirm
+from services.matching_io import matching_run
+from services.models import Match, MatchingRun, OfferingWeek, ServiceRequest, week_start_of
 from tests import factories as f
 
-WEEK = datetime.date(2026, 3, 9)
+# Next week's Monday: matching refuses weeks that have already passed.
+WEEK = week_start_of(datetime.date.today()) + datetime.timedelta(weeks=1)
+MIDWEEK = (WEEK + datetime.timedelta(days=2)).isoformat()  # any day of the week will do
 
 
 @pytest.fixture
@@ -35,9 +41,7 @@ def _run(client, cast, user=None):
     client.force_login(user or cast.street_staff)
     scope = f"street:{cast.east_street.pk}"
     with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post(
-            reverse("matching:run"), {"scope": scope, "week_start": "2026-03-11"}
-        )
+        response = client.post(reverse("matching:run"), {"scope": scope, "week_start": MIDWEEK})
     job = MatchingJob.objects.get()
     assert response.url == reverse("matching:job", args=[job.pk])
     return client.get(response.url)  # the job page sends a finished run to its proposals
@@ -69,7 +73,7 @@ def test_run_rejects_a_scope_outside_the_user(client, scene):
     client.force_login(cast.street_staff)
     response = client.post(
         reverse("matching:run"),
-        {"scope": f"street:{cast.west_street.pk}", "week_start": "2026-03-11"},
+        {"scope": f"street:{cast.west_street.pk}", "week_start": MIDWEEK},
     )
     assert response.status_code == 200
     assert response.context["form"].errors["scope"]
@@ -81,7 +85,7 @@ def test_community_staff_cannot_run_a_whole_street(client, scene):
     client.force_login(cast.community_staff)
     response = client.post(
         reverse("matching:run"),
-        {"scope": f"street:{cast.east_street.pk}", "week_start": "2026-03-11"},
+        {"scope": f"street:{cast.east_street.pk}", "week_start": MIDWEEK},
     )
     assert response.context["form"].errors["scope"]
     assert not MatchingRun.objects.exists()
@@ -172,7 +176,7 @@ def test_match_lists_use_a_fixed_number_of_queries(client, scene, name):
 def test_assign_creates_a_confirmed_match(client, scene):
     cast, offering, urgent, _calm = scene
     client.force_login(cast.community_staff)
-    data = {"request": urgent.pk, "offering": offering.pk, "week_start": "2026-03-09"}
+    data = {"request": urgent.pk, "offering": offering.pk, "week_start": WEEK.isoformat()}
     response = client.post(reverse("matching:assign"), {**data, "reason": "家属来电"})
     assert response.status_code == 302
     match = Match.objects.get(request=urgent)
@@ -183,7 +187,7 @@ def test_assign_bad_input_shows_errors_and_changes_nothing(client, scene):
     cast, offering, urgent, _calm = scene
     OfferingWeek.objects.create(offering=offering, week_start=WEEK, capacity=1, reserved=1)
     client.force_login(cast.community_staff)
-    data = {"request": urgent.pk, "offering": offering.pk, "week_start": "2026-03-09"}
+    data = {"request": urgent.pk, "offering": offering.pk, "week_start": WEEK.isoformat()}
     no_reason = client.post(reverse("matching:assign"), {**data, "reason": " "})
     assert no_reason.context["form"].errors["reason"]
     full = client.post(reverse("matching:assign"), {**data, "reason": "急"})
@@ -266,3 +270,87 @@ def test_accept_needs_post(client, scene):
     client.force_login(cast.member)
     assert client.get(reverse("matching:accept", args=[match.pk])).status_code == 405
     assert Match.objects.get(pk=match.pk).status == Match.Status.CONFIRMED
+
+
+# --- past weeks and empty confirmations -----------------------------------------------------
+
+
+def test_run_form_refuses_a_past_week_beside_the_field(client, scene):
+    cast, *_ = scene
+    client.force_login(cast.street_staff)
+    last_week = week_start_of(timezone.localdate()) - datetime.timedelta(days=1)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(
+            reverse("matching:run"),
+            {"scope": f"street:{cast.east_street.pk}", "week_start": last_week.isoformat()},
+        )
+    assert response.status_code == 200
+    assert "服务周已过去" in str(response.context["form"].errors["week_start"])
+    assert not MatchingJob.objects.exists() and not MatchingRun.objects.exists()
+    assert not Match.objects.exists()
+
+
+def test_run_form_accepts_the_current_week(client, scene):
+    cast, *_ = scene
+    client.force_login(cast.street_staff)
+    today = timezone.localdate()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(
+            reverse("matching:run"),
+            {"scope": f"street:{cast.east_street.pk}", "week_start": today.isoformat()},
+        )
+    assert MatchingRun.objects.get().week_start == week_start_of(today)
+
+
+def test_matching_domain_refuses_a_past_week_for_any_caller(scene):
+    cast, *_ = scene
+    past = week_start_of(timezone.localdate()) - datetime.timedelta(weeks=3)
+    with pytest.raises(ValidationError) as refused:
+        matching_run(user=cast.street_staff, street=cast.east_street, week_start=past)
+    assert "week_start" in refused.value.message_dict
+    with pytest.raises(ValidationError):
+        matching_job_start(user=cast.street_staff, street=cast.east_street, week_start=past)
+    assert not MatchingRun.objects.exists() and not MatchingJob.objects.exists()
+
+
+def test_confirm_refuses_proposals_of_a_week_that_has_passed(client, scene):
+    cast, offering, urgent, _calm = scene
+    _run(client, cast)
+    run = MatchingRun.objects.get()
+    match = run.matches.get()
+    past = week_start_of(timezone.localdate()) - datetime.timedelta(weeks=1)
+    MatchingRun.objects.filter(pk=run.pk).update(week_start=past)
+    Match.objects.filter(pk=match.pk).update(week_start=past)
+    response = client.post(
+        reverse("matching:run_confirm", args=[run.pk]), {"match": [str(match.pk)]}, follow=True
+    )
+    shown = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert [level for level, _text in shown] == ["error"]
+    assert "已过去" in shown[0][1]
+    match.refresh_from_db()
+    assert match.status == Match.Status.PROPOSED
+    assert ServiceRequest.objects.get(pk=urgent.pk).status == "open"
+    assert not OfferingWeek.objects.filter(offering=offering, reserved__gt=0).exists()
+
+
+def test_match_confirm_refuses_a_past_week_in_the_domain(scene):
+    cast, offering, urgent, _calm = scene
+    past = week_start_of(timezone.localdate()) - datetime.timedelta(weeks=1)
+    match = f.MatchFactory(request=urgent, offering=offering, week_start=past)
+    with pytest.raises(ValidationError):
+        match_confirm(match=match, user=cast.street_staff)
+    match.refresh_from_db()
+    assert match.status == Match.Status.PROPOSED
+    assert not OfferingWeek.objects.filter(offering=offering, reserved__gt=0).exists()
+
+
+def test_confirm_with_nothing_ticked_asks_to_tick_and_confirms_nothing(client, scene):
+    cast, *_ = scene
+    _run(client, cast)
+    run = MatchingRun.objects.get()
+    response = client.post(reverse("matching:run_confirm", args=[run.pk]), {}, follow=True)
+    shown = [(m.level_tag, str(m)) for m in response.context["messages"]]
+    assert shown == [("error", "请至少勾选一条匹配建议再确认。")]
+    assert "已确认 0 条匹配" not in response.content.decode()
+    assert run.matches.get().status == Match.Status.PROPOSED
+    assert not OfferingWeek.objects.filter(reserved__gt=0).exists()
