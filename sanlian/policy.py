@@ -40,7 +40,7 @@ class Probe:
     data and query string, and the world object acted on ("" for lists/new-forms).
 
     A data or query value "@name" stands for the id of the world object `name` on the side
-    probed; "@monday" for next Monday's date, "@month" for this month. `form_refusal`: the
+    probed; "@monday" for next Monday's date, "@month" for last month. `form_refusal`: the
     target is a choice in a POSTed form, so an out-of-scope one is refused by the form
     (nothing changes) instead of a 404 page. `url_kwargs`: fixed URL arguments besides the
     target's id.

@@ -112,6 +112,24 @@ def _locked_statement(*, organization: Organization, month: datetime.date) -> Se
         return statements.get(organization=organization, month=month)
 
 
+def _check_settled_month(*, organization: Organization, month: datetime.date) -> None:
+    """Only a month that has ended, and not before the organization registered, is settled:
+    paid visits of a running month are still to come, and a month before registration
+    has no visits of the organization to settle."""
+    if month >= month_start(timezone.localdate()):
+        raise ValidationError(
+            {"month": _("只能为已结束的月份生成结算单，本月及将来的月份还不能结算。")}
+        )
+    registered = month_start(timezone.localdate(organization.submitted_at))
+    if month < registered:
+        raise ValidationError(
+            {
+                "month": _("该组织于 %(month)s 登记，不能结算登记之前的月份。")
+                % {"month": f"{registered:%Y-%m}"}
+            }
+        )
+
+
 @transaction.atomic
 def settlement_generate(
     *, organization: Organization, month: datetime.date, actor
@@ -119,8 +137,7 @@ def settlement_generate(
     """Build (or rebuild, while a draft) the statement of `organization` for `month`."""
     _check_generator(actor=actor, organization=organization)
     month = month_start(month)
-    if month > month_start(timezone.localdate()):
-        raise ValidationError({"month": _("不能为将来的月份生成结算单。")})
+    _check_settled_month(organization=organization, month=month)
     statement = _locked_statement(organization=organization, month=month)
     if statement.status == SettlementStatement.Status.APPROVED:
         raise ValidationError(_("该结算单已审核，不能重新生成。"))
@@ -166,6 +183,7 @@ def settlement_approve(*, statement: SettlementStatement, actor) -> SettlementSt
         raise ValidationError(_("该结算单已经审核过了。"))
     if not settlement_may_approve(statement=statement, user=actor):
         raise PermissionDenied
+    _check_settled_month(organization=statement.organization, month=statement.month)
     statement.status = SettlementStatement.Status.APPROVED
     statement.approved_at = timezone.now()
     statement.approved_by = actor

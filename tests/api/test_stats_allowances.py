@@ -19,7 +19,7 @@ from services.domain.settlements import settlement_approve, settlement_generate
 from services.models import LedgerEntry
 from tests import factories as f
 from tests.api.conftest import client_for
-from tests.services._allowances_support import done_visit, this_month
+from tests.services._allowances_support import done_visit, month_ended, this_month
 
 URL = "/api/v1/stats/allowances/"
 SUPPRESSED = {"value": None, "suppressed": True}
@@ -51,10 +51,11 @@ def ledger(cast):
             )
             entries = visit_charge(visit=visit)
             debits += [e for e in entries if e.kind == LedgerEntry.Kind.VISIT_DEBIT]
-    statement = settlement_generate(
-        organization=cast.organization, month=this_month(), actor=cast.civil
-    )
-    settlement_approve(statement=statement, actor=cast.civil)
+    with month_ended():
+        statement = settlement_generate(
+            organization=cast.organization, month=this_month(), actor=cast.civil
+        )
+        settlement_approve(statement=statement, actor=cast.civil)
     for debit in debits:
         ledger_entry_reverse(entry=debit, actor=cast.civil, reason="重复扣款")
     cache.clear()

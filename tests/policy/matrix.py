@@ -173,15 +173,16 @@ def _send(client, rule: Rule, url: str, data: dict, query: dict):
 
 def _resolve(values: dict, side) -> dict:
     """Replace "@name" by the id of the side's object `name`, "@monday" by next Monday's
-    date (10:00 is inside the world offerings' window), "@month" by this month."""
+    date (10:00 is inside the world offerings' window), "@month" by last month."""
     resolved = {}
     for key, value in values.items():
         if isinstance(value, str) and value.startswith("@monday"):
             today = timezone.localdate()
             monday = today + datetime.timedelta(days=7 - today.weekday())
             value = monday.isoformat() + value.removeprefix("@monday")
-        elif value == "@month":
-            value = f"{timezone.localdate():%Y-%m}"
+        elif value == "@month":  # last month: a running month is not settled yet
+            last_month = timezone.localdate().replace(day=1) - datetime.timedelta(days=1)
+            value = f"{last_month:%Y-%m}"
         elif isinstance(value, str) and "@" in value:
             prefix, _at, name = value.partition("@")
             pk = getattr(side, name).pk

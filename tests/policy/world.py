@@ -59,9 +59,12 @@ def _run(*, community, match, started_by):
 
 
 def _statement(*, organization, visit):
-    statement = SettlementStatement.objects.create(
-        organization=organization, month=timezone.localdate().replace(day=1)
-    )
+    """A draft of last month: only an ended month, after registration, is settled."""
+    last_month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    registered = timezone.now() - datetime.timedelta(days=100)
+    Organization.objects.filter(pk=organization.pk).update(submitted_at=registered)
+    organization.refresh_from_db()
+    statement = SettlementStatement.objects.create(organization=organization, month=last_month)
     resident = visit.request.resident
     SettlementLine.objects.create(
         statement=statement,
@@ -70,7 +73,7 @@ def _statement(*, organization, visit):
         community=resident.community,
         street=resident.community.street,
         service_type_name="理发",
-        served_on=timezone.localdate(),
+        served_on=statement.month,
         price_class=visit.offering.price_class,
         price_fen=1000,
         allowance_fen=1000,

@@ -1,6 +1,8 @@
 """Helpers shared by the allowance and settlement tests."""
 
+import contextlib
 import datetime
+from unittest import mock
 
 from django.utils import timezone
 
@@ -27,3 +29,27 @@ def done_visit(*, resident, organization, price_class="subsidised", price_fen=30
 
 def this_month() -> datetime.date:
     return timezone.localdate().replace(day=1)
+
+
+def last_month() -> datetime.date:
+    return (this_month() - datetime.timedelta(days=1)).replace(day=1)
+
+
+class _OnTheFirstOfNextMonth:
+    """django.utils.timezone as the settlement module sees it once this month has ended."""
+
+    def __getattr__(self, name):
+        return getattr(timezone, name)
+
+    def localdate(self, value=None, tz=None):
+        if value is not None:
+            return timezone.localdate(value, tz)
+        return (this_month() + datetime.timedelta(days=32)).replace(day=1)
+
+
+@contextlib.contextmanager
+def month_ended():
+    """Settle this month's visits as on the 1st of next month: a statement is refused while
+    its month runs, and the visits these tests make are checked out now."""
+    with mock.patch("services.domain.settlements.timezone", _OnTheFirstOfNextMonth()):
+        yield

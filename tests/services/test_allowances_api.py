@@ -11,7 +11,7 @@ from services.domain.allowances import allowances_credit_month, visit_charge
 from services.domain.settlements import settlement_generate
 from services.models import CareAccount, LedgerEntry
 from tests import factories as f
-from tests.services._allowances_support import done_visit, this_month
+from tests.services._allowances_support import done_visit, month_ended, this_month
 
 
 def client_for(user) -> APIClient:
@@ -26,9 +26,10 @@ def money(cast):
     allowances_credit_month(month=datetime.date(2026, 3, 1))
     for resident in (cast.resident, cast.other_resident):
         visit_charge(visit=done_visit(resident=resident, organization=cast.organization))
-    statement = settlement_generate(
-        organization=cast.organization, month=this_month(), actor=cast.member
-    )
+    with month_ended():
+        statement = settlement_generate(
+            organization=cast.organization, month=this_month(), actor=cast.member
+        )
     return CareAccount.objects.get(resident=cast.resident), statement
 
 
@@ -100,7 +101,8 @@ def test_allowance_list_query_count_constant(cast, path, pinned):
         for _ in range(n):
             organization = f.OrganizationFactory()
             visit_charge(visit=done_visit(resident=f.ResidentFactory(), organization=organization))
-            settlement_generate(organization=organization, month=this_month(), actor=cast.civil)
+            with month_ended():
+                settlement_generate(organization=organization, month=this_month(), actor=cast.civil)
         allowances_credit_month(month=this_month())
 
     grow(1)

@@ -9,13 +9,22 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from organizations.models import Organization
 from sanlian.models import AuditEntry
 from services.domain.allowances import allowances_credit_month, visit_charge
 from services.domain.settlements import settlement_approve, settlement_generate
 from services.models import LedgerEntry, SettlementLine, SettlementStatement, Visit
 from services.queries import settlement_totals_by_area
 from tests import factories as f
-from tests.services._allowances_support import done_visit, this_month
+from tests.services._allowances_support import done_visit, month_ended, this_month
+
+
+@pytest.fixture(autouse=True)
+def settled_after_month_end():
+    """These tests settle this month's visits, so they run as on the 1st of next month
+    (tests/services/test_settlement_months.py checks the refusal of a running month)."""
+    with month_ended():
+        yield
 
 
 @pytest.fixture
@@ -123,6 +132,9 @@ def test_statement_generate_permissions_and_future_month(cast, month_of_visits):
 def test_statement_leaves_out_other_months(cast):
     last_month_day = this_month() - datetime.timedelta(days=3)
     when = timezone.make_aware(datetime.datetime.combine(last_month_day, datetime.time(10)))
+    registered = when - datetime.timedelta(days=60)
+    Organization.objects.filter(pk=cast.organization.pk).update(submitted_at=registered)
+    cast.organization.refresh_from_db()
     visit_charge(
         visit=done_visit(resident=cast.resident, organization=cast.organization, when=when)
     )
