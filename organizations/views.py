@@ -102,9 +102,17 @@ def review_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The statuses a review action leads out of; a rejected organization resubmits itself.
+REVIEWABLE_STATUSES = ("submitted", "approved", "suspended")
+
+
 @role_required(*STAFF_ROLES)
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     organization = get_object_or_404(organizations_visible_to(request.user), pk=pk)
+    return _detail_page(request, organization, ReasonForm())
+
+
+def _detail_page(request, organization, reason_form: ReasonForm, *, status: int = 200):
     context = {
         "organization": organization,
         "history": organization.status_changes.select_related("changed_by"),
@@ -114,9 +122,10 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "wants_to_serve": organization.wants_to_serve.select_related("street"),
         "agreements": organization.agreements.select_related("community", "venue"),
         "can_review": request.user.role in REVIEWERS,
-        "reason_form": ReasonForm(),
+        "reason_form": reason_form,
+        "reviewable": organization.status in REVIEWABLE_STATUSES,
     }
-    return render(request, "organizations/organization_detail.html", context)
+    return render(request, "organizations/organization_detail.html", context, status=status)
 
 
 REVIEW_ACTIONS = {
@@ -137,9 +146,13 @@ def organization_review(request: HttpRequest, pk: int, action: str) -> HttpRespo
     try:
         act(organization=organization, reviewer=request.user, reason=reason)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, done)
+        if not hasattr(error, "error_dict"):
+            messages.error(request, " ".join(error.messages))
+            return redirect("organizations:detail", pk=organization.pk)
+        apply_domain_error(form, error)
+        organization.refresh_from_db()
+        return _detail_page(request, organization, form, status=400)
+    messages.success(request, done)
     return redirect("organizations:detail", pk=organization.pk)
 
 

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -236,18 +237,35 @@ def test_approve_page_action_changes_state_and_emails_once(
     assert len(mail.outbox) == 1
 
 
-def test_reject_page_without_reason_shows_message_and_changes_nothing(
-    client, cast, submitted, django_capture_on_commit_callbacks
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_reject_page_without_reason_shows_the_error_beside_the_field(
+    client, cast, submitted, django_capture_on_commit_callbacks, reason
 ):
     client.force_login(cast.civil)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("organizations:reject", args=[submitted.pk]), {"reason": ""}, follow=True
+            reverse("organizations:reject", args=[submitted.pk]), {"reason": reason}
         )
-    assert "驳回时必须填写原因" in response.content.decode()
+    assert response.status_code == 400
+    assert response.context["reason_form"].errors == {"reason": ["驳回时必须填写原因。"]}
+    assert not list(response.context["messages"])  # beside the field, not a top alert
+    page = response.content.decode()
+    assert re.search(r'id="id_reason-error">\s*<div>.*?驳回时必须填写原因', page)
+    assert reverse("organizations:reject", args=[submitted.pk]) in page  # buttons still there
     submitted.refresh_from_db()
     assert submitted.status == Status.SUBMITTED
+    assert not OrganizationStatusChange.objects.filter(organization=submitted).exists()
     assert mail.outbox == []
+
+
+def test_rejected_organization_page_has_no_reason_field(client, cast, submitted):
+    domain.organization_reject(organization=submitted, reviewer=cast.civil, reason="材料不全")
+    client.force_login(cast.civil)
+    page = client.get(reverse("organizations:detail", args=[submitted.pk])).content.decode()
+    assert "当前状态无可执行的审核操作" in page
+    assert 'name="reason"' not in page and "原因或意见" not in page
+    pending = client.get(reverse("organizations:detail", args=[cast.organization.pk]))
+    assert 'name="reason"' in pending.content.decode()
 
 
 def test_review_action_on_other_streets_organization_is_404(client, cast, other_submitted):
