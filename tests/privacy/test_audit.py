@@ -3,9 +3,11 @@ go through audited domain functions; the audit and access-log pages are scoped."
 
 import ast
 import datetime
+import importlib
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.utils import timezone
 
 from communities.domain import consent_record, resident_register
@@ -271,3 +273,19 @@ def test_audit_entry_names_actor_time_and_old_and_new_values(world):
     entry = AuditEntry.objects.filter(object_type="organizations.organization").latest("id")
     assert entry.actor == civil and entry.at is not None
     assert entry.changes["status"] == [Organization.Status.SUBMITTED, Organization.Status.APPROVED]
+
+
+def test_history_stored_before_masking_gets_its_birth_dates_masked(world):
+    migration = importlib.import_module("sanlian.migrations.0005_mask_birth_dates_in_history")
+    resident = world.sides["ours"].resident
+    old = AuditEntry.objects.create(
+        action="change",
+        object_type="communities.resident",
+        object_id=str(resident.pk),
+        object_repr=resident.name,
+        changes={"birth_date": ["1964-05-28", "1964-06-28"], "name": ["甲", "乙"]},
+    )
+    migration.mask_birth_dates(django_apps, None)
+    migration.mask_birth_dates(django_apps, None)  # twice: nothing more changes
+    old.refresh_from_db()
+    assert old.changes == {"birth_date": ["1964-**-**", "1964-**-**"], "name": ["甲", "乙"]}
