@@ -353,6 +353,7 @@ def match_assign_manually(
 ) -> Match:
     """Staff assign a request by hand; same capacity rule, the match starts confirmed."""
     _check_assignable(request, offering, user)
+    week_check_not_past(week_start)
     if not reason.strip():
         raise ValidationError({"reason": _("请说明手工指派的原因。")})
     request = ServiceRequest.objects.select_for_update().get(pk=request.pk)

@@ -198,10 +198,11 @@ def test_match_assign_manually_obeys_the_capacity_rule(setup):
     assert Match.objects.filter(status=Match.Status.CONFIRMED).count() == 0
 
 
-@pytest.mark.parametrize("problem", ["other_type", "paused", "no_reason"])
+@pytest.mark.parametrize("problem", ["other_type", "paused", "no_reason", "past_week"])
 def test_match_assign_manually_rejects_bad_input(setup, problem):
     cast, offering, request, _match = setup
     reason = "" if problem == "no_reason" else "急"
+    week = WEEK - datetime.timedelta(weeks=3) if problem == "past_week" else WEEK
     if problem == "other_type":
         offering = f.OfferingFactory(organization=cast.organization)
     if problem == "paused":
@@ -209,7 +210,7 @@ def test_match_assign_manually_rejects_bad_input(setup, problem):
         offering.refresh_from_db()
     with pytest.raises(ValidationError):
         match_assign_manually(
-            request=request, offering=offering, week_start=WEEK, user=cast.civil, reason=reason
+            request=request, offering=offering, week_start=week, user=cast.civil, reason=reason
         )
     assert Match.objects.filter(status=Match.Status.CONFIRMED).count() == 0
     assert OfferingWeek.objects.filter(reserved__gt=0).count() == 0
