@@ -27,7 +27,6 @@ from sanlian.models import AuditEntry, Role, User
 DEMO_PASSWORD = "Sanlian-demo-2026"  # noqa: S105 - published on purpose: it is the demo's login
 DEFAULT_SEED = 2014
 DEFAULT_RESIDENTS = 2400
-DEMO_URL = "http://127.0.0.1:8000"
 
 
 @dataclass(frozen=True)

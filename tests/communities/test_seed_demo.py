@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db.models import Count, F
 from django.utils import timezone
 
-from communities.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_URL
+from communities.demo import DEMO_LOGINS, DEMO_PASSWORD
 from communities.models import (
     Community,
     Consent,
@@ -320,8 +320,8 @@ def test_seed_demo_logins_exist_with_roles_and_scope(small_demo, client):
     assert User.objects.get(username="dashboard").role == Role.DASHBOARD
 
 
-def test_seed_demo_prints_url_and_logins(small_demo):
-    assert DEMO_URL in small_demo
+def test_seed_demo_prints_url_and_logins(small_demo, settings):
+    assert settings.SITE_URL in small_demo
     for login in DEMO_LOGINS:
         assert login.username in small_demo
     assert small_demo.count(DEMO_PASSWORD) == len(DEMO_LOGINS)

@@ -1,5 +1,6 @@
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
@@ -8,7 +9,6 @@ from communities.demo import (
     DEFAULT_SEED,
     DEMO_LOGINS,
     DEMO_PASSWORD,
-    DEMO_URL,
     demo_is_seeded,
     demo_reset,
     demo_seed,
@@ -55,7 +55,8 @@ class Command(BaseCommand):
 
     def _print_logins(self) -> None:
         self.stdout.write("")
-        self.stdout.write(_("打开 %s ，使用以下账号登录：") % DEMO_URL)
+        # SITE_URL: bin/run-demo sets it to the address it serves on.
+        self.stdout.write(_("打开 %s ，使用以下账号登录：") % settings.SITE_URL)
         rows = [(_("角色"), _("用户名"), _("密码"))]
         for login in DEMO_LOGINS:
             role = _("超级管理员") if login.username == "admin" else str(Role(login.role).label)
