@@ -84,6 +84,15 @@ class ResidentAdmin(ScopedAdmin):
     list_select_related = ("community",)
     raw_id_fields = ("user", "community")
     inlines = [ConsentInline]
+    # An existing resident's identifiers are shown masked here too, and changed through the
+    # audited correction page: a superuser reads them in full only by the logged reveal.
+    IDENTIFIERS = ("id_number", "birth_date", "phone", "emergency_contact_phone")
+
+    def get_exclude(self, request, obj=None):
+        return self.IDENTIFIERS if obj is not None else ()
+
+    def get_readonly_fields(self, request, obj=None):
+        return (MASKED_ID, BIRTH_YEAR_AND_AGE, MASKED_PHONE) if obj is not None else ()
 
 
 @admin.register(Consent)

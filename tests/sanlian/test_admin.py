@@ -61,3 +61,23 @@ def test_admin_scopes_residents_for_non_superuser_staff(client, cast):
         302,
         404,
     )
+
+
+@pytest.mark.django_db
+def test_admin_change_form_shows_identifiers_masked_and_keeps_them(client):
+    superuser = f.UserFactory(username="root", is_superuser=True, is_staff=True)
+    resident = f.ResidentFactory(phone="13812345678")
+    full_id, born = resident.id_number, resident.birth_date
+    client.force_login(superuser)
+    url = f"/admin/communities/resident/{resident.pk}/change/"
+    page = client.get(url).content.decode()
+    assert resident.masked_id_number in page and "138****5678" in page
+    assert full_id not in page and "13812345678" not in page
+    assert born.isoformat() not in page
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update({"name": "改名", "consents-TOTAL_FORMS": 0, "consents-INITIAL_FORMS": 0})
+    client.post(url, data)
+    resident.refresh_from_db()
+    assert (resident.name, resident.id_number, resident.birth_date) == ("改名", full_id, born)
+    assert resident.phone == "13812345678"
