@@ -4,9 +4,8 @@ an account (PostgreSQL only)."""
 import datetime
 import threading
 
-import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connections
 
 from sanlian.models import Role
 from services.domain.allowances import allowances_credit_month, visit_charge
@@ -14,15 +13,9 @@ from services.domain.visits import visit_complete
 from services.models import CareAccount, LedgerEntry, Visit
 from tests import factories as f
 from tests.services._allowances_support import done_visit
+from tests.services._races import RACES_ON_POSTGRESQL
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="SQLite serialises every write transaction, so no race can be staged; "
-        "run with DATABASE_URL=postgres://... to exercise row locking",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = RACES_ON_POSTGRESQL
 
 THREADS = 6
 

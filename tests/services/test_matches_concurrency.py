@@ -3,22 +3,15 @@
 import datetime
 import threading
 
-import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connections
 
 from services.domain import matches as domain
 from services.models import Match, OfferingWeek, week_start_of
 from tests import factories as f
+from tests.services._races import RACES_ON_POSTGRESQL
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="SQLite serialises every write transaction, so no race can be staged; "
-        "run with DATABASE_URL=postgres://... to exercise row locking",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = RACES_ON_POSTGRESQL
 
 # Next week's Monday: matching refuses weeks that have already passed.
 WEEK = week_start_of(datetime.date.today()) + datetime.timedelta(weeks=1)

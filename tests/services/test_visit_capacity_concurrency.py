@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from sanlian.models import Role
@@ -17,15 +17,9 @@ from services.domain.matches import offering_week_reserve
 from services.domain.visits import LIVE, visit_cancel, visit_reschedule, visit_schedule
 from services.models import Match, OfferingWeek, Visit, week_start_of
 from tests import factories as f
+from tests.services._races import RACES_ON_POSTGRESQL
 
-pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="SQLite serialises every write transaction, so no race can be staged; "
-        "run with DATABASE_URL=postgres://... to exercise row locking",
-    ),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = RACES_ON_POSTGRESQL
 
 
 def monday(weeks_ahead: int, hour: int = 10) -> datetime.datetime:
