@@ -269,7 +269,7 @@ def stats_cold_ms() -> float:
     """The overview computed from scratch (what the beat task does each minute)."""
     from django.core.cache import cache
 
-    from sanlian.stats import StatsFilter, stats_overview
+    from reporting.stats import StatsFilter, stats_overview
 
     cache.delete(StatsFilter().cache_key("overview"))
     began = time.perf_counter()
@@ -278,7 +278,7 @@ def stats_cold_ms() -> float:
 
 
 def stats_warm_once() -> float:
-    from sanlian.stats import stats_warm
+    from reporting.stats import stats_warm
 
     began = time.perf_counter()
     stats_warm()

@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sanlian_bench .venv/bin/python -m bench.lookup
 
-Times `services.domain.residents.residents_search` exactly as the hotline page calls it
+Times `services.care.domain.residents.residents_search` exactly as the hotline page calls it
 (a city-wide civil-affairs user, so the scope filters nothing), p50/p95 over 500
 lookups per kind, and the same queries with index scans switched off (a sequential
 scan) as the baseline measured in the same run. Target: p95 ≤ 50 ms.
@@ -95,7 +95,7 @@ def search_terms(rng: random.Random) -> dict[str, list[str]]:
 def timed_lookups(user, terms: list[str], *, sequential: bool) -> list[float]:
     from django.db import connection, transaction
 
-    from services.domain.residents import residents_search
+    from services.care.domain.residents import residents_search
 
     seconds = []
     for term in terms:

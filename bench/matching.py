@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sanlian_bench .venv/bin/python -m bench.matching
 
 Per size (open requests × offerings) it reports the solver's time, the end-to-end
-time of `services.matching_io.matching_run` on the database (read candidates → solve
+time of `services.matching.io.matching_run` on the database (read candidates → solve
 → write proposals) and that run's peak memory (max RSS of a fresh subprocess), and,
 for the solver and both baselines: requests served, the priority-weighted objective,
 the share of urgent requests served and the worst community's coverage against the
@@ -76,7 +76,7 @@ class Instance:
 
 
 def instance_build(n_requests: int, n_offerings: int, seed: int = SEED) -> Instance:
-    from services.matching import OfferingInput, RequestInput, Window
+    from services.matching.core import OfferingInput, RequestInput, Window
 
     rng = random.Random(seed * 1_000_003 + n_requests)
     communities = _communities(rng, max(COMMUNITIES_PER_STREET, n_requests // 100))
@@ -191,7 +191,7 @@ def _request(RequestInput, rng: random.Random, request_id: int, communities: dic
 
 
 def quality(instance: Instance, proposals: list) -> dict:
-    from services.matching import priority
+    from services.matching.core import priority
 
     served = {p.request_id for p in proposals}
     wanted, got = Counter(), Counter()
@@ -217,7 +217,7 @@ def urgent_bounds(instance: Instance) -> dict:
 
     The second is a max flow on urgent requests alone: the most any plan could serve.
     """
-    from services.matching import _pair_arrays, solve
+    from services.matching.core import _pair_arrays, solve
 
     urgent = [r for r in instance.requests if r.urgent]
     pair_requests, _ = _pair_arrays(urgent, instance.offerings)
@@ -234,7 +234,7 @@ def community_bound(instance: Instance) -> float:
 
     Where offerings near a community are too few, no plan reaches 0.8 × overall there.
     """
-    from services.matching import solve
+    from services.matching.core import solve
 
     by_community = defaultdict(list)
     for r in instance.requests:
@@ -250,7 +250,7 @@ def community_bound(instance: Instance) -> float:
 
 def fcfs(instance: Instance) -> list:
     """First come, first served: longest-waiting first, nearest offering with a place left."""
-    from services.matching import greedy_in_order
+    from services.matching.core import greedy_in_order
 
     requests = instance.requests
     order = sorted(range(len(requests)), key=lambda i: (-requests[i].days_waited, requests[i].id))
@@ -259,7 +259,7 @@ def fcfs(instance: Instance) -> list:
 
 def urgent_first(instance: Instance) -> list:
     """Most urgent first (by the priority score), nearest feasible offering with a place left."""
-    from services.matching import greedy
+    from services.matching.core import greedy
 
     return greedy(instance.requests, instance.offerings)
 
@@ -268,7 +268,7 @@ def urgent_first(instance: Instance) -> list:
 
 
 def size_run(n_requests: int, n_offerings: int) -> dict:
-    from services.matching import COMMUNITY_FAIRNESS, _pair_arrays, solve
+    from services.matching.core import COMMUNITY_FAIRNESS, _pair_arrays, solve
 
     instance = instance_build(n_requests, n_offerings)
     arcs = len(_pair_arrays(instance.requests, instance.offerings)[0])
@@ -307,7 +307,7 @@ def matching_run_once(street_id: int) -> dict:
     """In a fresh process: one matching run over the whole street, timed, with its peak memory."""
     from communities.models import Street
     from sanlian.models import User
-    from services.matching_io import matching_run
+    from services.matching.io import matching_run
 
     street = Street.objects.get(pk=street_id)
     user = User.objects.get(username="bench-staff")

@@ -103,8 +103,8 @@ def plain_loop(total: int, *, chunk: int) -> float:
     """The floor: read the reminders, build their texts and hand them to the same backend
     in chunks of one batch (`sms_send_many`, as the workers do), nothing else: no Celery,
     no claims, no recorded outcomes."""
-    from services.channels import SmsMessage, sms_send_many
-    from services.reminders import reminder_text, reminders_for_sending
+    from services.notifications.channels import SmsMessage, sms_send_many
+    from services.notifications.reminders import reminder_text, reminders_for_sending
 
     began = time.perf_counter()
     reminders = reminders_for_sending()

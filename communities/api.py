@@ -7,7 +7,12 @@ from rest_framework.response import Response
 
 from communities.models import Community, District, Resident, Venue
 from communities.privacy import resident_view_log
-from communities.queries import communities_visible_to, residents_visible_to, streets_visible_to
+from communities.queries import (
+    communities_visible_to,
+    community_indicator_annotations,
+    residents_visible_to,
+    streets_visible_to,
+)
 from communities.serializers import (
     CommunitySerializer,
     DistrictSerializer,
@@ -16,7 +21,6 @@ from communities.serializers import (
     VenueSerializer,
 )
 from sanlian.api.filters import CreatedRangeFilterSet, IdFilter
-from sanlian.stats import community_indicator_annotations
 
 
 @extend_schema_view(

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.models import Resident
 from communities.privacy import REVEALABLE
+from sanlian.masking import mask_phone
 
 PURPOSE_HELP = _("例如：热线回拨确认身份。用途会记入访问记录。")
 
@@ -75,8 +76,6 @@ class CorrectionForm(forms.ModelForm):
 
 
 def _shown(instance: Resident, name: str) -> str:
-    from sanlian.masking import mask_phone
-
     if name == "birth_date":
         return instance.birth_year_and_age
     return getattr(instance, f"masked_{name}", "") or mask_phone(getattr(instance, name))

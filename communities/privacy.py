@@ -19,11 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.domain import RESIDENT_AUDIT_FIELDS
+from communities.hooks import resident_data_hooks
 from communities.models import Consent, Resident
 from communities.queries import residents_visible_to
 from sanlian.audit import audit_record, snapshot
 from sanlian.masking import mask_id_number, mask_phone
-from sanlian.models import STAFF_ROLES, AccessLog, AuditEntry
+from sanlian.models import AccessLog, AuditEntry
+from sanlian.roles import STAFF
 
 ANONYMISED_NAME = "已匿名"
 REVEALABLE = {
@@ -51,7 +53,7 @@ def privacy_may_act(*, actor, resident: Resident) -> bool:
     """Government staff whose scope holds the resident (the hotline, civil affairs)."""
     return (
         actor.is_authenticated
-        and actor.role in STAFF_ROLES
+        and actor.role in STAFF
         and residents_visible_to(actor).filter(pk=resident.pk).exists()
     )
 
@@ -92,7 +94,7 @@ def resident_reveal(*, actor, resident: Resident, field: str, purpose: str) -> s
     return getattr(resident, field) or ""
 
 
-def _rows(queryset, fields: list[str]) -> list[dict]:
+def rows_of(queryset, fields: list[str]) -> list[dict]:
     return [{name: _plain(getattr(row, name)) for name in fields} for row in queryset]
 
 
@@ -105,40 +107,24 @@ def _plain(value):
 
 
 def _held_about(resident: Resident) -> dict:
-    requests = resident.requests.select_related("service_type").order_by("pk")
-    from services.models import Feedback, Match, Visit
-
-    return {
+    held = {
         "resident": {name: _plain(getattr(resident, name)) for name in ["pk", *CORRECTABLE]}
         | {"community": resident.community.name, "created_at": _plain(resident.created_at)},
-        "consents": _rows(
+        "consents": rows_of(
             resident.consents.order_by("given_at"),
             ["given_by", "guardian_name", "channel", "given_at", "withdrawn_at"],
         ),
-        "family_members": _rows(
+        "family_members": rows_of(
             resident.family_members.select_related("user"), ["user", "relationship"]
         ),
-        "requests": _rows(
-            requests,
-            ["pk", "service_type", "status", "urgent", "channel", "notes", "created_at"],
-        ),
-        "matches": _rows(
-            Match.objects.filter(request__resident=resident).select_related("offering"),
-            ["pk", "request_id", "offering", "status", "reason", "week_start"],
-        ),
-        "visits": _rows(
-            Visit.objects.filter(request__resident=resident).order_by("scheduled_start"),
-            ["pk", "request_id", "scheduled_start", "status", "service_log"],
-        ),
-        "feedback": _rows(
-            Feedback.objects.filter(visit__request__resident=resident),
-            ["visit_id", "rating", "comment"],
-        ),
-        "history": _rows(
-            resident_history(resident=resident),
-            ["at", "actor", "action", "object_type", "object_id", "changes", "reason"],
-        ),
     }
+    for hooks in resident_data_hooks():
+        held |= hooks.held_about(resident)
+    held["history"] = rows_of(
+        resident_history(resident=resident),
+        ["at", "actor", "action", "object_type", "object_id", "changes", "reason"],
+    )
+    return held
 
 
 @transaction.atomic
@@ -151,19 +137,9 @@ def resident_export(*, actor, resident: Resident, purpose: str) -> dict:
 
 
 def _history_filter(resident: Resident) -> Q:
-    from services.models import Match, ServiceRequest, Visit
-
-    request_ids = ServiceRequest.objects.filter(resident=resident).values_list("pk", flat=True)
-    objects = {
-        "communities.resident": [resident.pk],
-        "services.servicerequest": list(request_ids),
-        "services.match": list(
-            Match.objects.filter(request_id__in=request_ids).values_list("pk", flat=True)
-        ),
-        "services.visit": list(
-            Visit.objects.filter(request_id__in=request_ids).values_list("pk", flat=True)
-        ),
-    }
+    objects = {"communities.resident": [resident.pk]}
+    for hooks in resident_data_hooks():
+        objects |= hooks.audited_objects(resident)
     condition = Q(pk__in=[])
     for object_type, ids in objects.items():
         condition |= Q(object_type=object_type, object_id__in=[str(pk) for pk in ids])
@@ -209,7 +185,7 @@ def consent_current(resident: Resident) -> Consent | None:
 def care_stopped(resident: Resident) -> bool:
     """Consent was withdrawn (and not given again), or the resident is anonymised.
 
-    Filing a request already demands a current consent (services.domain.requests); this
+    Filing a request already demands a current consent (services.care.domain.requests); this
     guards the records that follow a request: visits and weekly plans.
     """
     if resident.anonymised_at is not None:
@@ -222,21 +198,13 @@ def care_stopped(resident: Resident) -> bool:
 def consent_withdraw(*, actor, resident: Resident, reason: str = "") -> Resident:
     """Withdraw consent: no new care records from now on. Open requests and scheduled visits
     are cancelled, weekly plans stop; the resident is anonymised after ANONYMISE_AFTER_DAYS."""
-    from services.domain.requests import CANCELLABLE, request_cancel
-    from services.domain.visits import visit_cancel, visit_plan_stop
-    from services.models import Visit, VisitPlan
-
     _require(actor=actor, resident=resident)
     now = timezone.now()
     if not resident.consents.filter(withdrawn_at__isnull=True).update(withdrawn_at=now):
         raise ValidationError(_("该居民当前没有有效的知情同意。"))
     note = reason.strip() or str(_("居民撤回知情同意"))
-    for service_request in resident.requests.filter(status__in=CANCELLABLE):
-        request_cancel(service_request=service_request, actor=actor, reason=note)
-    for plan in VisitPlan.objects.filter(request__resident=resident, active=True):
-        visit_plan_stop(plan=plan, actor=actor)
-    for visit in Visit.objects.filter(request__resident=resident, status=Visit.Status.SCHEDULED):
-        visit_cancel(visit=visit, actor=actor, reason=note)
+    for hooks in resident_data_hooks():
+        hooks.care_stop(actor=actor, resident=resident, note=note)
     audit_record(
         actor=actor,
         instance=resident,
@@ -268,7 +236,7 @@ def residents_due_for_anonymisation(*, now: datetime.datetime) -> QuerySet[Resid
     )
 
 
-def _scrub(text: str, values: list[str]) -> str:
+def scrub_text(text: str, values: list[str]) -> str:
     for value in values:
         text = text.replace(value, ANONYMISED_NAME)
     return text
@@ -290,52 +258,20 @@ def _personal_values(resident: Resident) -> list[str]:
     return sorted({value for value in values if len(value) >= 2}, key=len, reverse=True)
 
 
-def _scrub_notifications(resident: Resident, values: list[str]) -> None:
-    """In-app messages about the resident's visits and requests name them."""
-    from django.urls import reverse
-
-    from services.models import Notification, Visit
-
-    links = [
-        reverse("services:visit_detail", kwargs={"pk": pk})
-        for pk in Visit.objects.filter(request__resident=resident).values_list("pk", flat=True)
-    ] + [
-        reverse("services:request_detail", kwargs={"pk": pk})
-        for pk in resident.requests.values_list("pk", flat=True)
-    ]
-    for notification in Notification.objects.filter(link__in=links):
-        notification.title = _scrub(notification.title, values)
-        notification.body = _scrub(notification.body, values)
-        notification.save(update_fields=["title", "body"])
-
-
 def _scrub_history(resident: Resident) -> None:
     """Only the resident's own entries and those of their requests, matches and visits:
-    another person of the same name keeps their history."""
+    another person of the same name keeps their history. The apps keeping care records
+    scrub their messages and free text (notes, logs, comments) through their hooks."""
     values = _personal_values(resident)
-    _scrub_notifications(resident, values)
+    for hooks in resident_data_hooks():
+        hooks.scrub(resident, values)
     for entry in AuditEntry.objects.filter(_history_filter(resident)):
-        entry.changes = json.loads(_scrub(json.dumps(entry.changes, ensure_ascii=False), values))
-        entry.object_repr = _scrub(entry.object_repr, values)
-        entry.reason = _scrub(entry.reason, values)
+        entry.changes = json.loads(
+            scrub_text(json.dumps(entry.changes, ensure_ascii=False), values)
+        )
+        entry.object_repr = scrub_text(entry.object_repr, values)
+        entry.reason = scrub_text(entry.reason, values)
         entry.save(update_fields=["changes", "object_repr", "reason"])
-
-
-def _scrub_free_text(resident: Resident) -> None:
-    """Notes, service logs, feedback and match reasons are free text that may describe the
-    person (illness, family, address): replaced whole, since no list of values catches it all."""
-    from services.models import Feedback, Match, ServiceRequest, Visit
-
-    texts = [
-        (ServiceRequest.objects.filter(resident=resident), "notes"),
-        (ServiceRequest.objects.filter(resident=resident), "cancel_reason"),
-        (Visit.objects.filter(request__resident=resident), "service_log"),
-        (Feedback.objects.filter(visit__request__resident=resident), "comment"),
-        (Match.objects.filter(request__resident=resident), "reason"),
-        (Match.objects.filter(request__resident=resident), "response_note"),
-    ]
-    for rows, field in texts:
-        rows.exclude(**{field: ""}).update(**{field: ANONYMISED_NAME})
 
 
 @transaction.atomic
@@ -351,7 +287,6 @@ def resident_anonymise(*, actor, resident: Resident, reason: str) -> Resident:
     if resident.anonymised_at is not None:
         raise ValidationError(_("该居民信息已经匿名化。"))
     _scrub_history(resident)
-    _scrub_free_text(resident)
     if resident.user_id is not None:
         resident.user.display_name, resident.user.phone = "", ""
         resident.user.is_active = False

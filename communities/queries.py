@@ -1,9 +1,10 @@
 """Who sees which communities and residents: the one place these rules live."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from communities.models import Community, Resident, Street
-from sanlian.models import Role
+from communities.models import SOCIAL_WORKER_TARGET, Community, Resident, Street
+from sanlian.roles import FIELD_WORKERS, LOCAL_STAFF, RESIDENT_SIDE, Role
 
 
 def _staff_community_filter(user) -> Q:
@@ -17,17 +18,17 @@ def communities_visible_to(user) -> QuerySet[Community]:
         return communities.none()
     if user.role == Role.CIVIL_AFFAIRS:
         return communities
-    if user.role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF):
+    if user.role in LOCAL_STAFF:
         scoped = Community.objects.filter(_staff_community_filter(user)).values("pk")
         return communities.filter(pk__in=scoped)
     if user.role == Role.ORGANIZATION:
         # Community facts are not personal: organizations browse them to ask to enter.
         return communities
-    if user.role in (Role.SOCIAL_WORKER, Role.VOLUNTEER):
+    if user.role in FIELD_WORKERS:
         return communities.filter(
             Q(social_workers__user=user) | Q(volunteer_teams__members__user=user)
         ).distinct()
-    if user.role in (Role.RESIDENT, Role.FAMILY):
+    if user.role in RESIDENT_SIDE:
         return communities.filter(
             Q(residents__user=user) | Q(residents__family_members__user=user)
         ).distinct()
@@ -52,7 +53,7 @@ def residents_visible_to(user) -> QuerySet[Resident]:
         return residents.none()
     if user.role == Role.CIVIL_AFFAIRS:
         return residents
-    if user.role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF):
+    if user.role in LOCAL_STAFF:
         return residents.filter(community_id__in=staff_community_ids(user))
     if user.role == Role.ORGANIZATION:
         # Only people the organization has been asked to serve.
@@ -65,7 +66,7 @@ def residents_visible_to(user) -> QuerySet[Resident]:
                 | Q(requests__visits__offering__organization__members__user=user)
             ).values("pk")
         )
-    if user.role in (Role.SOCIAL_WORKER, Role.VOLUNTEER):
+    if user.role in FIELD_WORKERS:
         return residents.filter(
             pk__in=Resident.objects.filter(
                 Q(requests__visits__social_worker__user=user)
@@ -73,20 +74,44 @@ def residents_visible_to(user) -> QuerySet[Resident]:
                 | Q(requests__visits__staff_member=user)
             ).values("pk")
         )
-    if user.role in (Role.RESIDENT, Role.FAMILY):
+    if user.role in RESIDENT_SIDE:
         return residents.filter(Q(user=user) | Q(family_members__user=user)).distinct()
     return residents.none()
 
 
-def communities_with_indicators(user) -> QuerySet[Community]:
-    """Visible communities with `social_worker_count` (active workers serving them)."""
-    from django.db.models import Count
+def community_indicator_annotations() -> dict:
+    """Annotations for a Community queryset: active social workers, organizations entered.
 
-    return communities_visible_to(user).annotate(
-        social_worker_count=Count(
-            "social_workers", filter=Q(social_workers__active=True), distinct=True
-        )
+    The one count of "social workers per community" (target >= 2), used by the community
+    pages, the API, home pages and statistics. Subqueries, so a list costs one query. The
+    rows are reached through the relations socialworkers and organizations declare on
+    Community, so this lowest app counts them without importing those apps.
+    """
+    memberships = Community.social_workers.through.objects
+    agreement = Community._meta.get_field("agreements").related_model
+    workers = (
+        memberships.filter(community_id=OuterRef("pk"), socialworker__active=True)
+        .order_by()
+        .values("community_id")
+        .annotate(n=Count("socialworker", distinct=True))
+        .values("n")
     )
+    entered = (
+        agreement.objects.filter(community_id=OuterRef("pk"), status=agreement.Status.ACTIVE)
+        .order_by()
+        .values("community_id")
+        .annotate(n=Count("organization", distinct=True))
+        .values("n")
+    )
+    return {
+        "social_worker_count": Coalesce(Subquery(workers), 0),
+        "organizations_entered": Coalesce(Subquery(entered), 0),
+    }
+
+
+def communities_with_indicators(user) -> QuerySet[Community]:
+    """Visible communities with `social_worker_count` and `organizations_entered`."""
+    return communities_visible_to(user).annotate(**community_indicator_annotations())
 
 
 def communities_for_list(
@@ -97,8 +122,6 @@ def communities_for_list(
     pilot_batch: str = "",
     below_target: bool = False,
 ) -> QuerySet[Community]:
-    from communities.models import SOCIAL_WORKER_TARGET
-
     communities = communities_with_indicators(user)
     if search:
         communities = communities.filter(Q(name__icontains=search) | Q(code__icontains=search))

@@ -67,7 +67,7 @@ class CommunitySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(CommunityIndicatorsSerializer)
     def get_indicators(self, community: Community) -> dict:
-        # The counts are annotations from sanlian.stats.community_indicator_annotations().
+        # The counts are annotations from communities.queries.community_indicator_annotations().
         workers = community.social_worker_count
         return CommunityIndicatorsSerializer(
             {

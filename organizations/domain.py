@@ -1,18 +1,17 @@
-"""Writes for organizations: registration, review, workspace, offerings and agreements."""
+"""Writes for organizations: registration, review, workspace and agreements.
+
+Offerings are written next to their capacity, in services/offerings/domain.py.
+"""
 
 import datetime
 import secrets
 from collections.abc import Iterable
-from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from communities.models import Community, Venue
 from organizations.models import (
@@ -23,24 +22,14 @@ from organizations.models import (
 )
 from organizations.queries import (
     agreements_visible_to,
-    communities_open_to,
     organizations_visible_to,
 )
+from organizations.tasks import task_send_review_email
 from sanlian.audit import audit_record, snapshot
-from sanlian.models import AuditEntry, Role, User
-from services.models import (
-    CareMode,
-    OfferingWeek,
-    OfferingWindow,
-    PriceClass,
-    ServiceOffering,
-    ServiceType,
-    week_start_of,
-)
+from sanlian.models import AuditEntry, User
+from sanlian.roles import LOCAL_STAFF, SUPERVISORS, Role
 
 Status = Organization.Status
-REVIEWER_ROLES = frozenset({Role.CIVIL_AFFAIRS, Role.STREET_STAFF})
-AGREEMENT_DECIDER_ROLES = frozenset({Role.STREET_STAFF, Role.COMMUNITY_STAFF})
 PROFILE_FIELDS = [
     "legal_representative",
     "contact_name",
@@ -127,7 +116,7 @@ def organization_register(
 
 
 def _check_reviewer(*, organization: Organization, reviewer) -> None:
-    if reviewer.role not in REVIEWER_ROLES:
+    if reviewer.role not in SUPERVISORS:
         raise PermissionDenied(_("只有民政局和街道办工作人员可以审核社会组织。"))
     if not organizations_visible_to(reviewer).filter(pk=organization.pk).exists():
         raise PermissionDenied(_("该组织不在您的管辖范围内。"))
@@ -176,8 +165,6 @@ def _organization_transition(
 
 
 def _enqueue_review_email(*, organization_id: int, kind: str) -> None:
-    from organizations.tasks import task_send_review_email
-
     transaction.on_commit(
         lambda: task_send_review_email.delay(organization_id=organization_id, kind=kind)
     )
@@ -247,7 +234,7 @@ def organization_reinstate(
 @transaction.atomic
 def organization_resubmit(*, organization: Organization, actor) -> Organization:
     """A rejected organization, its registration corrected, asks to be reviewed again."""
-    _require_member(organization=organization, actor=actor, admin=True)
+    require_member(organization=organization, actor=actor, admin=True)
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     if organization.status != Status.REJECTED:
         raise ValidationError(_("只有未通过审核的组织可以重新提交。"))
@@ -275,41 +262,15 @@ def organization_resubmit(*, organization: Organization, actor) -> Organization:
     return organization
 
 
-REVIEW_EMAIL_SUBJECTS = {
-    "approved": gettext_lazy("您的组织登记已通过审核"),
-    "rejected": gettext_lazy("您的组织登记未通过审核"),
-    "suspended": gettext_lazy("您的组织已被暂停"),
-    "reinstated": gettext_lazy("您的组织已恢复正常"),
-}
-
-
-def organization_send_review_email(*, organization: Organization, kind: str) -> None:
-    """Tell the organization's contact address the outcome of a review."""
-    subject = str(REVIEW_EMAIL_SUBJECTS[kind])
-    lines = [
-        _("%(name)s：") % {"name": organization.name},
-        _("%(subject)s。") % {"subject": subject},
-    ]
-    if organization.review_reason:
-        lines.append(_("说明：%(reason)s") % {"reason": organization.review_reason})
-    lines.append(_("三社联动服务平台"))
-    send_mail(
-        subject=subject,
-        message="\n".join(lines),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[organization.email],
-    )
-
-
 # --- workspace ----------------------------------------------------------------------------
 
 
-def _require_approved(organization: Organization, message: str) -> None:
+def require_approved(organization: Organization, message: str) -> None:
     if organization.status != Status.APPROVED:
         raise ValidationError(message)
 
 
-def _require_member(*, organization: Organization, actor, admin: bool = False) -> None:
+def require_member(*, organization: Organization, actor, admin: bool = False) -> None:
     members = OrganizationMember.objects.filter(organization=organization, user=actor)
     if admin:
         members = members.filter(is_admin=True)
@@ -321,7 +282,7 @@ def _require_member(*, organization: Organization, actor, admin: bool = False) -
 def organization_update_profile(
     *, organization: Organization, actor, wants_to_serve=None, **fields
 ) -> Organization:
-    _require_member(organization=organization, actor=actor)
+    require_member(organization=organization, actor=actor)
     # A rejected organization corrects its registration here before resubmitting it.
     if organization.status not in (Status.APPROVED, Status.REJECTED):
         raise ValidationError(_("只有已批准或未通过审核的组织可以修改资料。"))
@@ -350,8 +311,8 @@ def organization_member_invite(
     *, organization: Organization, actor, username: str, display_name: str, email: str = ""
 ) -> tuple[OrganizationMember, str]:
     """Create a member's account; returns the one-time password to hand over in person."""
-    _require_member(organization=organization, actor=actor, admin=True)
-    _require_approved(organization, _("只有已批准的组织可以添加成员。"))
+    require_member(organization=organization, actor=actor, admin=True)
+    require_approved(organization, _("只有已批准的组织可以添加成员。"))
     password = secrets.token_urlsafe(9)
     user = User(username=username, role=Role.ORGANIZATION, display_name=display_name, email=email)
     user.set_password(password)
@@ -365,233 +326,6 @@ def organization_member_invite(
         after={"member_added": username},
     )
     return member, password
-
-
-# --- offerings ----------------------------------------------------------------------------
-
-_OFFERING_AUDIT_FIELDS = ["service_type", "weekly_capacity", "price_class", "price_fen"]
-
-
-def _price_fen(*, price_class: str, price_yuan: Decimal | None) -> int:
-    if price_class == PriceClass.FREE:
-        if price_yuan:
-            raise ValidationError({"price_yuan": _("免费项目不能填写价格。")})
-        return 0
-    if price_yuan is None or price_yuan <= 0:
-        raise ValidationError({"price_yuan": _("补贴或有偿项目请填写大于0的价格。")})
-    fen = price_yuan * 100
-    if fen != fen.to_integral_value():
-        raise ValidationError({"price_yuan": _("价格最多精确到分。")})
-    return int(fen)
-
-
-def _check_offering_venue(
-    *, organization: Organization, service_type: ServiceType, venue: Venue | None
-) -> None:
-    if venue is None:
-        if service_type.care_mode == CareMode.DAY_CARE:
-            raise ValidationError({"venue": _("日托服务必须选择已签约社区的场地。")})
-        return
-    agreed = Agreement.objects.filter(
-        organization=organization, community_id=venue.community_id, status=Agreement.Status.ACTIVE
-    )
-    if not agreed.exists():
-        raise ValidationError({"venue": _("场地必须属于与本组织签有生效协议的社区。")})
-
-
-def _check_windows(windows) -> list[tuple[int, datetime.time, datetime.time]]:
-    windows = sorted(set(windows))
-    if not windows:
-        raise ValidationError({"weekdays": _("请至少选择一天和一个时段。")})
-    for weekday, start, end in windows:
-        if not 0 <= weekday <= 6:
-            raise ValidationError({"weekdays": _("星期无效。")})
-        if end <= start:
-            raise ValidationError({"end_time": _("结束时间必须晚于开始时间。")})
-    return windows
-
-
-@transaction.atomic
-def offering_publish(
-    *,
-    organization: Organization,
-    actor,
-    service_type: ServiceType,
-    communities: Iterable[Community],
-    weekly_capacity: int,
-    price_class: str,
-    price_yuan: Decimal | None,
-    windows: Iterable[tuple[int, datetime.time, datetime.time]],
-    venue: Venue | None = None,
-    description: str = "",
-) -> ServiceOffering:
-    """Publish an offering with its weekly windows (weekday 0 = Monday)."""
-    _require_member(organization=organization, actor=actor)
-    _require_approved(organization, _("只有已批准的组织可以发布服务项目。"))
-    communities, windows = _check_offering_input(
-        organization=organization,
-        service_type=service_type,
-        communities=communities,
-        weekly_capacity=weekly_capacity,
-        venue=venue,
-        windows=windows,
-    )
-    offering = ServiceOffering(
-        organization=organization,
-        service_type=service_type,
-        venue=venue,
-        weekly_capacity=weekly_capacity,
-        price_class=price_class,
-        price_fen=_price_fen(price_class=price_class, price_yuan=price_yuan),
-        description=description,
-    )
-    offering.full_clean()
-    offering.save()
-    offering.communities.set(communities)
-    _offering_set_windows(offering=offering, windows=windows)
-    audit_record(
-        actor=actor,
-        instance=offering,
-        action=AuditEntry.Action.CREATE,
-        after=snapshot(offering, _OFFERING_AUDIT_FIELDS),
-    )
-    return offering
-
-
-def _check_offering_input(
-    *,
-    organization: Organization,
-    service_type: ServiceType,
-    communities: Iterable[Community],
-    weekly_capacity: int,
-    venue: Venue | None,
-    windows,
-) -> tuple[list[Community], list[tuple[int, datetime.time, datetime.time]]]:
-    """The rules an offering meets when published and after every edit."""
-    communities = list(communities)
-    if not communities:
-        raise ValidationError({"communities": _("请至少选择一个服务社区。")})
-    allowed = set(communities_open_to(organization).values_list("pk", flat=True))
-    if any(community.pk not in allowed for community in communities):
-        raise ValidationError({"communities": _("只能选择已签约或登记时意向服务的社区。")})
-    if weekly_capacity is None or weekly_capacity < 1:
-        raise ValidationError({"weekly_capacity": _("每周服务人次至少为1。")})
-    _check_offering_venue(organization=organization, service_type=service_type, venue=venue)
-    return communities, _check_windows(windows)
-
-
-def _offering_set_windows(*, offering: ServiceOffering, windows) -> None:
-    offering.windows.all().delete()
-    OfferingWindow.objects.bulk_create(
-        OfferingWindow(offering=offering, weekday=day, start_time=start, end_time=end)
-        for day, start, end in windows
-    )
-
-
-def _offering_weeks_resize(*, offering: ServiceOffering, weekly_capacity: int) -> None:
-    """This week's and later weeks' capacity follows the offering, never below what is booked."""
-    weeks = OfferingWeek.objects.select_for_update().filter(
-        offering=offering, week_start__gte=week_start_of(timezone.localdate())
-    )
-    booked = max((week.reserved for week in weeks), default=0)
-    if booked > weekly_capacity:
-        raise ValidationError(
-            {
-                "weekly_capacity": _(
-                    "已有一周预订了%(booked)s人次，每周服务人次不能少于%(booked)s。"
-                )
-                % {"booked": booked}
-            }
-        )
-    weeks.update(capacity=weekly_capacity)
-
-
-@transaction.atomic
-def offering_update(
-    *,
-    offering: ServiceOffering,
-    actor,
-    service_type: ServiceType,
-    communities: Iterable[Community],
-    weekly_capacity: int,
-    price_class: str,
-    price_yuan: Decimal | None,
-    windows: Iterable[tuple[int, datetime.time, datetime.time]],
-    venue: Venue | None = None,
-    description: str = "",
-) -> ServiceOffering:
-    """Edit a published offering under the rules of `offering_publish`; windows are replaced."""
-    organization = offering.organization
-    _require_member(organization=organization, actor=actor)
-    _require_approved(organization, _("只有已批准的组织可以修改服务项目。"))
-    communities, windows = _check_offering_input(
-        organization=organization,
-        service_type=service_type,
-        communities=communities,
-        weekly_capacity=weekly_capacity,
-        venue=venue,
-        windows=windows,
-    )
-    offering = ServiceOffering.objects.select_for_update().get(pk=offering.pk)
-    before = _offering_state(offering)
-    offering.service_type = service_type
-    offering.venue = venue
-    offering.weekly_capacity = weekly_capacity
-    offering.price_class = price_class
-    offering.price_fen = _price_fen(price_class=price_class, price_yuan=price_yuan)
-    offering.description = description
-    offering.full_clean()
-    _offering_weeks_resize(offering=offering, weekly_capacity=weekly_capacity)
-    offering.save()
-    offering.communities.set(communities)
-    _offering_set_windows(offering=offering, windows=windows)
-    audit_record(
-        actor=actor,
-        instance=offering,
-        action=AuditEntry.Action.CHANGE,
-        before=before,
-        after=_offering_state(offering),
-    )
-    return offering
-
-
-def _offering_state(offering: ServiceOffering) -> dict:
-    state = snapshot(offering, [*_OFFERING_AUDIT_FIELDS, "venue", "description"])
-    state["communities"] = sorted(offering.communities.values_list("pk", flat=True))
-    state["windows"] = [str(window) for window in offering.windows.all()]
-    return state
-
-
-def _offering_set_status(*, offering: ServiceOffering, actor, status: str) -> ServiceOffering:
-    _require_member(organization=offering.organization, actor=actor)
-    if offering.status == status:
-        raise ValidationError(_("服务项目已经是该状态。"))
-    before = snapshot(offering, ["status"])
-    offering.status = status
-    offering.save(update_fields=["status"])
-    audit_record(
-        actor=actor,
-        instance=offering,
-        action=AuditEntry.Action.STATUS,
-        before=before,
-        after=snapshot(offering, ["status"]),
-    )
-    return offering
-
-
-@transaction.atomic
-def offering_pause(*, offering: ServiceOffering, actor) -> ServiceOffering:
-    return _offering_set_status(
-        offering=offering, actor=actor, status=ServiceOffering.Status.PAUSED
-    )
-
-
-@transaction.atomic
-def offering_resume(*, offering: ServiceOffering, actor) -> ServiceOffering:
-    _require_approved(offering.organization, _("组织未处于已批准状态，不能恢复服务项目。"))
-    return _offering_set_status(
-        offering=offering, actor=actor, status=ServiceOffering.Status.ACTIVE
-    )
 
 
 # --- agreements ---------------------------------------------------------------------------
@@ -610,8 +344,8 @@ def agreement_request(
     end_date: datetime.date | None = None,
     note: str = "",
 ) -> Agreement:
-    _require_member(organization=organization, actor=actor)
-    _require_approved(organization, _("只有已批准的组织可以申请入驻社区。"))
+    require_member(organization=organization, actor=actor)
+    require_approved(organization, _("只有已批准的组织可以申请入驻社区。"))
     if venue is not None and venue.community_id != community.pk:
         raise ValidationError({"venue": _("场地必须属于所选社区。")})
     open_statuses = (Agreement.Status.PENDING, Agreement.Status.ACTIVE)
@@ -640,7 +374,7 @@ def agreement_request(
 
 
 def _agreement_decide(*, agreement: Agreement, actor, to_status: str, reason: str) -> Agreement:
-    if actor.role not in AGREEMENT_DECIDER_ROLES:
+    if actor.role not in LOCAL_STAFF:
         raise PermissionDenied(_("只有社区或街道工作人员可以处理入驻申请。"))
     if not agreements_visible_to(actor).filter(pk=agreement.pk).exists():
         raise PermissionDenied(_("该协议不在您的管辖范围内。"))
@@ -689,7 +423,7 @@ def agreement_decline(*, agreement: Agreement, actor, reason: str) -> Agreement:
 @transaction.atomic
 def agreement_end(*, agreement: Agreement, actor, reason: str = "") -> Agreement:
     """The organization leaves a community; the agreement ends today (or on its start day)."""
-    _require_member(organization=agreement.organization, actor=actor)
+    require_member(organization=agreement.organization, actor=actor)
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if agreement.status != Agreement.Status.ACTIVE:
         raise ValidationError(_("只有生效中的协议可以结束。"))

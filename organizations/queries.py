@@ -5,7 +5,7 @@ from django.db.models import Q, QuerySet
 from communities.models import Community, Venue
 from communities.queries import staff_community_ids
 from organizations.models import Agreement, Organization, OrganizationMember
-from sanlian.models import Role
+from sanlian.roles import LOCAL_STAFF, Role
 
 
 def organizations_visible_to(user) -> QuerySet[Organization]:
@@ -14,7 +14,7 @@ def organizations_visible_to(user) -> QuerySet[Organization]:
         return organizations.none()
     if user.role == Role.CIVIL_AFFAIRS:
         return organizations
-    if user.role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF):
+    if user.role in LOCAL_STAFF:
         communities = staff_community_ids(user)
         related = Organization.objects.filter(
             Q(agreements__community_id__in=communities)
@@ -37,7 +37,7 @@ def agreements_visible_to(user) -> QuerySet[Agreement]:
         return agreements.none()
     if user.role == Role.CIVIL_AFFAIRS:
         return agreements
-    if user.role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF):
+    if user.role in LOCAL_STAFF:
         return agreements.filter(community_id__in=staff_community_ids(user))
     if user.role == Role.ORGANIZATION:
         return agreements.filter(organization__members__user=user)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from organizations.domain import organization_send_review_email
+from organizations.emails import organization_send_review_email
 from organizations.models import Organization
 
 

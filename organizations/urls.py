@@ -22,21 +22,6 @@ urlpatterns = [
     path("workspace/edit/", views.profile_edit, name="profile_edit"),
     path("workspace/resubmit/", views.organization_resubmit, name="resubmit"),
     path("workspace/members/new/", views.member_invite, name="member_invite"),
-    path("offerings/", views.offering_list, name="offering_list"),
-    path("offerings/new/", views.offering_create, name="offering_create"),
-    path("offerings/<int:pk>/edit/", views.offering_edit, name="offering_edit"),
-    path(
-        "offerings/<int:pk>/pause/",
-        views.offering_set_status,
-        {"action": "pause"},
-        name="offering_pause",
-    ),
-    path(
-        "offerings/<int:pk>/resume/",
-        views.offering_set_status,
-        {"action": "resume"},
-        name="offering_resume",
-    ),
     path("agreements/", views.agreement_list, name="agreement_list"),
     path("agreements/new/", views.agreement_create, name="agreement_create"),
     path(

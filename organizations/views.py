@@ -1,11 +1,9 @@
 """Organization pages: thin adapters between forms, scoped queries and domain functions."""
 
 import datetime
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import ExpressionWrapper, F, FloatField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,7 +18,6 @@ from organizations.forms import (
     AgreementFilterForm,
     AgreementRequestForm,
     InviteForm,
-    OfferingForm,
     ProfileForm,
     ReasonForm,
     RegistrationForm,
@@ -34,12 +31,9 @@ from organizations.queries import (
     organizations_for_review,
     organizations_visible_to,
 )
-from sanlian.models import STAFF_ROLES, AuditEntry, Role
+from sanlian.models import AuditEntry
+from sanlian.roles import LOCAL_STAFF, ORGANIZERS, STAFF, SUPERVISORS, Role
 from sanlian.view_helpers import apply_domain_error, paginate, role_required
-from services.queries import offerings_visible_to
-
-REVIEWERS = (Role.CIVIL_AFFAIRS, Role.STREET_STAFF)
-AGREEMENT_ROLES = (*STAFF_ROLES, Role.ORGANIZATION)
 
 
 def _membership(request: HttpRequest):
@@ -78,7 +72,7 @@ def register_done(request: HttpRequest) -> HttpResponse:
 # --- review -------------------------------------------------------------------------------
 
 
-@role_required(*REVIEWERS)
+@role_required(*SUPERVISORS)
 def review_list(request: HttpRequest) -> HttpResponse:
     data = request.GET.copy() if request.GET else {"status": Organization.Status.SUBMITTED}
     form = ReviewFilterForm(data, streets=streets_visible_to(request.user))
@@ -106,7 +100,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 REVIEWABLE_STATUSES = ("submitted", "approved", "suspended")
 
 
-@role_required(*STAFF_ROLES)
+@role_required(*STAFF)
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     organization = get_object_or_404(organizations_visible_to(request.user), pk=pk)
     return _detail_page(request, organization, ReasonForm())
@@ -121,7 +115,7 @@ def _detail_page(request, organization, reason_form: ReasonForm, *, status: int 
         ).select_related("actor"),
         "wants_to_serve": organization.wants_to_serve.select_related("street"),
         "agreements": organization.agreements.select_related("community", "venue"),
-        "can_review": request.user.role in REVIEWERS,
+        "can_review": request.user.role in SUPERVISORS,
         "reason_form": reason_form,
         "reviewable": organization.status in REVIEWABLE_STATUSES,
     }
@@ -137,7 +131,7 @@ REVIEW_ACTIONS = {
 
 
 @require_POST
-@role_required(*REVIEWERS)
+@role_required(*SUPERVISORS)
 def organization_review(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     organization = get_object_or_404(organizations_visible_to(request.user), pk=pk)
     act, done = REVIEW_ACTIONS[action]
@@ -255,106 +249,10 @@ def member_invite(request: HttpRequest) -> HttpResponse:
     return render(request, "organizations/member_form.html", {"form": form})
 
 
-# --- offerings ----------------------------------------------------------------------------
-
-
-@role_required(Role.ORGANIZATION)
-def offering_list(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
-    offerings = (
-        offerings_visible_to(request.user)
-        .prefetch_related("communities", "windows")
-        .annotate(price_yuan=ExpressionWrapper(F("price_fen") / 100.0, output_field=FloatField()))
-        .order_by("status", "service_type__name", "pk")
-    )
-    context = {
-        "organization": membership.organization,
-        "is_approved": membership.organization.status == Organization.Status.APPROVED,
-        "page_obj": paginate(request, offerings),
-    }
-    return render(request, "organizations/offering_list.html", context)
-
-
-@role_required(Role.ORGANIZATION)
-def offering_create(request: HttpRequest) -> HttpResponse:
-    membership, refused = _approved_membership_or_redirect(request)
-    if refused:
-        return refused
-    organization = membership.organization
-    form = OfferingForm(request.POST or None, organization=organization)
-    if request.method == "POST" and form.is_valid():
-        try:
-            domain.offering_publish(
-                organization=organization, actor=request.user, **form.offering_data()
-            )
-        except ValidationError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, _("服务项目已发布。"))
-            return redirect("organizations:offering_list")
-    return render(request, "organizations/offering_form.html", {"form": form})
-
-
-def _offering_initial(offering) -> dict:
-    """The edit form's fields from an offering: windows become weekdays and up to two slots."""
-    windows = list(offering.windows.all())
-    slots = sorted({(window.start_time, window.end_time) for window in windows})
-    initial = {
-        "service_type": offering.service_type,
-        "communities": offering.communities.all(),
-        "weekly_capacity": offering.weekly_capacity,
-        "price_class": offering.price_class,
-        "price_yuan": Decimal(offering.price_fen) / 100 if offering.price_fen else None,
-        "venue": offering.venue,
-        "weekdays": sorted({window.weekday for window in windows}),
-        "description": offering.description,
-    }
-    for suffix, (start, end) in zip(["", "_2"], slots, strict=False):
-        initial[f"start_time{suffix}"], initial[f"end_time{suffix}"] = start, end
-    return initial
-
-
-@role_required(Role.ORGANIZATION)
-def offering_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    offering = get_object_or_404(offerings_visible_to(request.user), pk=pk)
-    membership, refused = _approved_membership_or_redirect(request)
-    if refused:
-        return refused
-    form = OfferingForm(
-        request.POST or None,
-        organization=membership.organization,
-        initial=_offering_initial(offering),
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            domain.offering_update(offering=offering, actor=request.user, **form.offering_data())
-        except ValidationError as error:
-            apply_domain_error(form, error)
-        else:
-            messages.success(request, _("服务项目已修改。"))
-            return redirect("organizations:offering_list")
-    context = {"form": form, "offering": offering}
-    return render(request, "organizations/offering_form.html", context)
-
-
-@require_POST
-@role_required(Role.ORGANIZATION)
-def offering_set_status(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    offering = get_object_or_404(offerings_visible_to(request.user), pk=pk)
-    act = domain.offering_pause if action == "pause" else domain.offering_resume
-    try:
-        act(offering=offering, actor=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("服务项目状态已更新。"))
-    return redirect("organizations:offering_list")
-
-
 # --- agreements ---------------------------------------------------------------------------
 
 
-@role_required(*AGREEMENT_ROLES)
+@role_required(*ORGANIZERS)
 def agreement_list(request: HttpRequest) -> HttpResponse:
     form = AgreementFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -402,12 +300,12 @@ def _int(value) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 19 else None
 
 
-@role_required(*AGREEMENT_ROLES)
+@role_required(*ORGANIZERS)
 def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = get_object_or_404(agreements_visible_to(request.user), pk=pk)
     context = {
         "agreement": agreement,
-        "can_decide": request.user.role in domain.AGREEMENT_DECIDER_ROLES,
+        "can_decide": request.user.role in LOCAL_STAFF,
         "can_end": request.user.role == Role.ORGANIZATION,
         "reason_form": ReasonForm(),
         "audit": AuditEntry.objects.filter(
@@ -420,12 +318,12 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 AGREEMENT_ACTIONS = {
     "accept": (
         domain.agreement_accept,
-        domain.AGREEMENT_DECIDER_ROLES,
+        LOCAL_STAFF,
         gettext_lazy("已同意入驻。"),
     ),
     "decline": (
         domain.agreement_decline,
-        domain.AGREEMENT_DECIDER_ROLES,
+        LOCAL_STAFF,
         gettext_lazy("已拒绝入驻申请。"),
     ),
     "end": (domain.agreement_end, frozenset({Role.ORGANIZATION}), gettext_lazy("协议已结束。")),
@@ -433,7 +331,7 @@ AGREEMENT_ACTIONS = {
 
 
 @require_POST
-@role_required(*AGREEMENT_ROLES)
+@role_required(*ORGANIZERS)
 def agreement_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     act, roles, done = AGREEMENT_ACTIONS[action]
     if request.user.role not in roles:

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from sanlian.admin_base import MASKED_PHONE
-from sanlian.models import AuditEntry, ExportJob, MatchingJob, User
+from sanlian.models import AccessLog, AuditEntry, User
 
 
 @admin.register(User)
@@ -37,49 +37,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-
-class _JobAdmin(admin.ModelAdmin):
-    """Background jobs are records of what ran: read-only, like the history.
-
-    Not deletable either: an export's file is removed with its retention
-    (`exports_expire`), which a deleted row would leave behind on the shared volume.
-    """
-
-    list_filter = ("status",)
-    search_fields = ("owner__username",)
-    date_hierarchy = "created_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(ExportJob)
-class ExportJobAdmin(_JobAdmin):
-    list_display = (
-        "created_at",
-        "owner",
-        "kind",
-        "file_format",
-        "row_count",
-        "status",
-        "expired_at",
-    )
-    list_filter = ("status", "kind", "file_format")
-
-
-@admin.register(MatchingJob)
-class MatchingJobAdmin(_JobAdmin):
-    list_display = ("created_at", "owner", "street", "community", "week_start", "status")
-
-
-from sanlian.models import AccessLog  # noqa: E402
 
 
 @admin.register(AccessLog)

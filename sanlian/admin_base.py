@@ -39,3 +39,24 @@ MASKED_PHONE = masked_column("phone", "phone", _("联系电话"))
 def BIRTH_YEAR_AND_AGE(obj) -> str:
     """The birth date would give back the digits MASKED_ID hides."""
     return obj.birth_year_and_age
+
+
+class JobAdmin(admin.ModelAdmin):
+    """Background jobs are records of what ran: read-only, like the history.
+
+    Not deletable either: an export's file is removed with its retention
+    (`exports_expire`), which a deleted row would leave behind on the shared volume.
+    """
+
+    list_filter = ("status",)
+    search_fields = ("owner__username",)
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

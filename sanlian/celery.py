@@ -8,9 +8,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sanlian.settings")
 
 app = Celery("sanlian")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Every app's tasks.py; services/tasks.py gathers those of its sub-packages.
 app.autodiscover_tasks()
-# Reminder and escalation tasks live in services/tasks_reminders.py.
-app.autodiscover_tasks(related_name="tasks_reminders")
 
 # Beat schedules: django-celery-beat copies these into the database on start, so
 # several beat-capable hosts agree on one schedule.
@@ -19,8 +18,7 @@ app.conf.beat_schedule = {
     "dispatch-due-reminders": {"task": "services.dispatch_due_reminders", "schedule": 60},
     "raise-escalations": {"task": "services.raise_escalations", "schedule": 5 * 60},
 }
-# Weekly visit plans keep their next weeks filled (services/tasks_visits.py).
-app.autodiscover_tasks(related_name="tasks_visits")
+# Weekly visit plans keep their next weeks filled (services/care/tasks.py).
 app.conf.beat_schedule["extend-visit-plans"] = {
     "task": "services.extend_visit_plans",
     "schedule": 24 * 60 * 60,
@@ -30,17 +28,14 @@ app.conf.beat_schedule["anonymise-withdrawn-residents"] = {
     "task": "communities.anonymise_withdrawn",
     "schedule": 24 * 60 * 60,
 }
-# Monetary care: credit the current month's allowances (services/tasks_allowances.py); a daily
+# Monetary care: credit the current month's allowances (services/allowances/tasks.py); a daily
 # run is safe, each resident gets one credit per rule and month.
-app.autodiscover_tasks(related_name="tasks_allowances")
 app.conf.beat_schedule["credit-monthly-allowances"] = {
     "task": "services.credit_monthly_allowances",
     "schedule": 24 * 60 * 60,
 }
-# Exports built in the background (sanlian/tasks_exports.py).
-app.autodiscover_tasks(["sanlian"], related_name="tasks_exports")
+# Exports built in the background (reporting/tasks.py).
 # Their files are removed EXPORT_RETENTION_HOURS after they were built; hourly is precise enough.
 app.conf.beat_schedule["expire-exports"] = {"task": "sanlian.exports_expire", "schedule": 60 * 60}
-# City-wide statistics recomputed into the cache before they expire (sanlian/tasks_stats.py).
-app.autodiscover_tasks(["sanlian"], related_name="tasks_stats")
+# City-wide statistics recomputed into the cache before they expire (reporting/tasks.py).
 app.conf.beat_schedule["warm-stats"] = {"task": "sanlian.warm_stats", "schedule": 60}

@@ -1,5 +1,3 @@
-import datetime
-
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -7,22 +5,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sanlian.masking import mask_phone
+from sanlian.roles import STAFF, Role
 from sanlian.validators import validate_mobile
-
-
-class Role(models.TextChoices):
-    CIVIL_AFFAIRS = "civil_affairs", _("民政局工作人员")
-    STREET_STAFF = "street_staff", _("街道办工作人员")
-    COMMUNITY_STAFF = "community_staff", _("社区工作人员")
-    ORGANIZATION = "organization", _("社会组织工作人员")
-    SOCIAL_WORKER = "social_worker", _("社工")
-    VOLUNTEER = "volunteer", _("志愿者")
-    RESIDENT = "resident", _("居民")
-    FAMILY = "family", _("居民家属")
-    DASHBOARD = "dashboard", _("数据大屏客户端")
-
-
-STAFF_ROLES = frozenset({Role.CIVIL_AFFAIRS, Role.STREET_STAFF, Role.COMMUNITY_STAFF})
 
 
 class User(AbstractUser):
@@ -41,7 +25,7 @@ class User(AbstractUser):
 
     @property
     def is_government_staff(self) -> bool:
-        return self.role in STAFF_ROLES
+        return self.role in STAFF
 
     @property
     def masked_phone(self) -> str:
@@ -170,101 +154,3 @@ class BackgroundJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
-
-
-class ExportJob(BackgroundJob):
-    """One export of a list (CSV or XLSX), masked and scoped to its owner; see sanlian/exports.py.
-
-    Small CSV exports are answered at once and recorded here as done without a file;
-    the others are written under MEDIA_ROOT/exports/ and downloaded only by the owner.
-    """
-
-    class Kind(models.TextChoices):
-        ORGANIZATIONS = "organizations", _("社会组织")
-        RESIDENTS = "residents", _("老年居民")
-        REQUESTS = "requests", _("服务需求")
-        VISITS = "visits", _("上门服务")
-        INDICATORS = "indicators", _("社区指标")
-
-    class Format(models.TextChoices):
-        CSV = "csv", _("CSV（Excel 可直接打开）")
-        XLSX = "xlsx", _("Excel 工作簿（XLSX）")
-
-    kind = models.CharField(_("内容"), max_length=20, choices=Kind.choices)
-    file_format = models.CharField(_("格式"), max_length=4, choices=Format.choices)
-    purpose = models.CharField(_("用途"), max_length=200, blank=True)
-    row_count = models.PositiveIntegerField(_("行数"), default=0)
-    # Relative to MEDIA_ROOT; recorded when the build starts, so the sweep also finds a
-    # partial file; empty for exports answered at once.
-    file_path = models.CharField(_("文件"), max_length=255, blank=True)
-    # Set when exports_expire removed the file after EXPORT_RETENTION_HOURS.
-    expired_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
-
-    class Meta(BackgroundJob.Meta):
-        verbose_name = _("导出任务")
-        verbose_name_plural = _("导出任务")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(progress__lte=100), name="exportjob_progress_at_most_100"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.get_file_format_display()} #{self.pk}"
-
-    @property
-    def kept_until(self) -> datetime.datetime | None:
-        """When the file of a finished export is removed; None when there is none to remove."""
-        if not self.file_path or self.expired_at or self.finished_at is None:
-            return None
-        return self.finished_at + datetime.timedelta(hours=settings.EXPORT_RETENTION_HOURS)
-
-
-class MatchingJob(BackgroundJob):
-    """One run of matching requested from a page; the worker stores its MatchingRun here.
-
-    Kept beside ExportJob (not in services) because both share the polling pages.
-    """
-
-    street = models.ForeignKey(
-        "communities.Street",
-        verbose_name=_("街道"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-    )
-    community = models.ForeignKey(
-        "communities.Community",
-        verbose_name=_("社区"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-    )
-    week_start = models.DateField(_("服务周"))
-    run = models.ForeignKey(
-        "services.MatchingRun",
-        verbose_name=_("匹配批次"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-
-    class Meta(BackgroundJob.Meta):
-        verbose_name = _("匹配任务")
-        verbose_name_plural = _("匹配任务")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(progress__lte=100), name="matchingjob_progress_at_most_100"
-            ),
-            models.CheckConstraint(
-                condition=Q(street__isnull=True, community__isnull=False)
-                | Q(street__isnull=False, community__isnull=True),
-                name="matchingjob_one_scope",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.street or self.community} {self.week_start}"

@@ -5,7 +5,7 @@ import string
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from sanlian.models import STAFF_ROLES
+from sanlian.roles import STAFF
 
 _CLASSES = (
     set(string.ascii_lowercase),
@@ -22,7 +22,7 @@ class StaffPasswordValidator:
     min_classes = 3
 
     def validate(self, password: str, user=None) -> None:
-        if user is None or not (user.is_staff or getattr(user, "role", None) in STAFF_ROLES):
+        if user is None or not (user.is_staff or getattr(user, "role", None) in STAFF):
             return
         if len(password) < self.min_length:
             raise ValidationError(

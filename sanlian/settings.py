@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "organizations",
     "socialworkers",
     "services",
+    "reporting",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -100,8 +102,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "sanlian.context_processors.navigation",
-                "sanlian.context_processors.unread_notifications",
+                "reporting.context_processors.navigation",
+                "reporting.context_processors.unread_notifications",
             ],
         },
     },

@@ -3,11 +3,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from sanlian import urls_dashboard, views
+from sanlian import views
 from sanlian.forms import LockoutAuthenticationForm
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("reporting.urls")),
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",
@@ -19,17 +19,19 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("communities/", include("reporting.urls_communities")),
     path("communities/", include("communities.urls")),
+    path("organizations/offerings/", include("services.offerings.urls")),
     path("organizations/", include("organizations.urls")),
     path("socialworkers/", include("socialworkers.urls")),
-    path("services/", include("services.urls")),
-    path("matching/", include("services.urls_matching")),
+    path("services/", include("services.care.urls")),
+    path("matching/", include("services.matching.urls")),
     path("api/v1/", include("sanlian.api.urls")),
-    path("notifications/", include("services.urls_notifications")),
-    path("audit/", include("sanlian.urls_audit")),
-    path("dashboard/", include(urls_dashboard.dashboard_patterns)),
-    path("exports/", include(urls_dashboard.export_patterns)),
-    path("allowances/", include("services.urls_allowances")),
+    path("notifications/", include("services.notifications.urls")),
+    path("audit/", include("reporting.urls_audit")),
+    path("dashboard/", include("reporting.urls_dashboard")),
+    path("exports/", include("reporting.urls_exports")),
+    path("allowances/", include("services.allowances.urls")),
 ]
 
 if settings.DEBUG:
@@ -39,4 +41,4 @@ if settings.DEBUG:
 
 if settings.BENCHMARK_VIEWS:
     # bench/api.py's floor; absent unless BENCHMARK_VIEWS=1 (tests/api/test_benchmark_views.py).
-    urlpatterns += [path("bench/", include("sanlian.views_bench"))]
+    urlpatterns += [path("bench/", include("bench.views"))]

@@ -1,16 +1,10 @@
-from django.contrib.auth.decorators import login_required
+"""Plumbing views: the health check that load balancers and compose poll."""
+
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 
-from sanlian.home import home_context
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    template, context = home_context(request.user)
-    return render(request, template, context)
+from sanlian.celery import app
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -32,8 +26,6 @@ def _database_ok() -> bool:
 
 
 def _broker_ok() -> bool:
-    from sanlian.celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)

@@ -1,24 +1,10 @@
-"""Celery tasks of the services app: thin adapters over domain functions."""
+"""Celery finds an app's tasks in `<app>.tasks`: this gathers the sub-packages' tasks."""
 
-from celery import shared_task
-from django.utils import timezone
-
-from sanlian.jobs import matching_job_execute
-from sanlian.models import MatchingJob
-from services.domain.matches import match_expire_overdue
-
-
-@shared_task(name="services.expire_matches")
-def task_expire_matches() -> int:
-    return match_expire_overdue(now=timezone.now())
-
-
-@shared_task(name="services.run_matching")
-def task_run_matching(*, job_id: int) -> str:
-    # The job row lives in sanlian: it shares the progress pages with exports.
-    job = MatchingJob.objects.select_related("owner", "street", "community").filter(pk=job_id)
-    job = job.first()
-    if job is None or job.is_finished:
-        return "skipped"
-    matching_job_execute(job=job)
-    return "done"
+from services.allowances.tasks import task_credit_monthly_allowances  # noqa: F401
+from services.care.tasks import task_extend_visit_plans  # noqa: F401
+from services.matching.tasks import task_expire_matches, task_run_matching  # noqa: F401
+from services.notifications.tasks import (  # noqa: F401
+    task_dispatch_due_reminders,
+    task_raise_escalations,
+    task_send_due_reminders,
+)

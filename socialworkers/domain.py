@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from communities.models import Community
 from communities.queries import communities_visible_to
 from sanlian.audit import audit_record, snapshot
-from sanlian.models import AuditEntry, Role
+from sanlian.models import AuditEntry
+from sanlian.roles import SUPERVISORS
 from socialworkers.models import Skill, SocialWorker, Volunteer, VolunteerTeam
 from socialworkers.queries import (
     social_workers_visible_to,
@@ -18,14 +19,13 @@ from socialworkers.queries import (
     volunteers_visible_to,
 )
 
-EDITOR_ROLES = frozenset({Role.CIVIL_AFFAIRS, Role.STREET_STAFF})
 WORKER_FIELDS = ["name", "phone", "qualification", "certificate_number", "organization", "active"]
 TEAM_FIELDS = ["name", "community", "leader", "founded_on"]
 VOLUNTEER_FIELDS = ["name", "phone", "team", "hours_served"]
 
 
 def _check_editor(actor) -> None:
-    if actor.role not in EDITOR_ROLES:
+    if actor.role not in SUPERVISORS:
         raise PermissionDenied(_("只有民政局和街道办工作人员可以维护社工与志愿者名册。"))
 
 

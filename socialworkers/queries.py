@@ -1,9 +1,9 @@
 """Who sees which social workers, volunteer teams and volunteers."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from communities.queries import staff_community_ids
-from sanlian.models import Role
+from sanlian.roles import LOCAL_STAFF, Role
 from socialworkers.models import SocialWorker, Volunteer, VolunteerTeam
 
 
@@ -13,7 +13,7 @@ def social_workers_visible_to(user) -> QuerySet[SocialWorker]:
         return workers.none()
     if user.role == Role.CIVIL_AFFAIRS:
         return workers
-    if user.role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF):
+    if user.role in LOCAL_STAFF:
         in_scope = SocialWorker.objects.filter(communities__in=staff_community_ids(user))
         return workers.filter(pk__in=in_scope.values("pk"))
     if user.role == Role.ORGANIZATION:
@@ -29,7 +29,7 @@ def volunteer_teams_visible_to(user) -> QuerySet[VolunteerTeam]:
         return teams.none()
     if user.role == Role.CIVIL_AFFAIRS:
         return teams
-    if user.role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF):
+    if user.role in LOCAL_STAFF:
         return teams.filter(community_id__in=staff_community_ids(user))
     if user.role == Role.SOCIAL_WORKER:
         return teams.filter(leader__user=user)
@@ -44,7 +44,7 @@ def volunteers_visible_to(user) -> QuerySet[Volunteer]:
         return volunteers.none()
     if user.role == Role.CIVIL_AFFAIRS:
         return volunteers
-    if user.role in (Role.STREET_STAFF, Role.COMMUNITY_STAFF):
+    if user.role in LOCAL_STAFF:
         return volunteers.filter(team__community_id__in=staff_community_ids(user))
     if user.role == Role.SOCIAL_WORKER:
         return volunteers.filter(team__leader__user=user)
@@ -80,7 +80,6 @@ def social_workers_for_list(
 def volunteer_teams_for_list(
     user, *, search: str = "", community_id: int | None = None
 ) -> QuerySet[VolunteerTeam]:
-    from django.db.models import Count
 
     teams = volunteer_teams_visible_to(user).annotate(member_count=Count("members"))
     if search:

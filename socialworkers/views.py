@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from communities.models import SOCIAL_WORKER_TARGET
 from communities.queries import communities_visible_to, communities_with_indicators
 from organizations.queries import organizations_visible_to
-from sanlian.models import STAFF_ROLES
+from sanlian.roles import STAFF, SUPERVISORS
 from sanlian.view_helpers import apply_domain_error, paginate, role_required
 from socialworkers import domain
 from socialworkers.forms import (
@@ -30,14 +30,12 @@ from socialworkers.queries import (
     volunteers_visible_to,
 )
 
-EDITORS = tuple(domain.EDITOR_ROLES)
-
 
 def _pk(value):
     return value.pk if value is not None else None
 
 
-@role_required(*STAFF_ROLES)
+@role_required(*STAFF)
 def social_worker_list(request: HttpRequest) -> HttpResponse:
     form = SocialWorkerFilterForm(
         request.GET or None, communities=communities_visible_to(request.user)
@@ -55,10 +53,10 @@ def social_worker_list(request: HttpRequest) -> HttpResponse:
 
 
 def _can_edit(request: HttpRequest) -> bool:
-    return request.user.role in domain.EDITOR_ROLES
+    return request.user.role in SUPERVISORS
 
 
-@role_required(*STAFF_ROLES)
+@role_required(*STAFF)
 def social_worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
     worker = get_object_or_404(social_workers_visible_to(request.user), pk=pk)
     context = {
@@ -96,7 +94,7 @@ def _worker_fields(form: SocialWorkerForm, *, keep_phone: bool) -> dict:
     return fields
 
 
-@role_required(*EDITORS)
+@role_required(*SUPERVISORS)
 def social_worker_create(request: HttpRequest) -> HttpResponse:
     form = _worker_form(request)
     if request.method == "POST" and form.is_valid():
@@ -115,7 +113,7 @@ def social_worker_create(request: HttpRequest) -> HttpResponse:
     return render(request, "socialworkers/form.html", {"form": form, "title": _("登记社工")})
 
 
-@role_required(*EDITORS)
+@role_required(*SUPERVISORS)
 def social_worker_edit(request: HttpRequest, pk: int) -> HttpResponse:
     worker = get_object_or_404(social_workers_visible_to(request.user), pk=pk)
     form = _worker_form(request, instance=worker)
@@ -137,7 +135,7 @@ def social_worker_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "socialworkers/form.html", {"form": form, "title": _("修改社工信息")})
 
 
-@role_required(*STAFF_ROLES)
+@role_required(*STAFF)
 def coverage(request: HttpRequest) -> HttpResponse:
     communities = communities_with_indicators(request.user).order_by("street__name", "name")
     below = [c for c in communities if c.social_worker_count < SOCIAL_WORKER_TARGET]
@@ -152,7 +150,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
 # --- volunteer teams and volunteers --------------------------------------------------------
 
 
-@role_required(*STAFF_ROLES)
+@role_required(*STAFF)
 def team_list(request: HttpRequest) -> HttpResponse:
     form = TeamFilterForm(request.GET or None, communities=communities_visible_to(request.user))
     filters = form.cleaned_data if form.is_valid() else {}
@@ -163,7 +161,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
     return render(request, "socialworkers/team_list.html", context)
 
 
-@role_required(*STAFF_ROLES)
+@role_required(*STAFF)
 def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     team = get_object_or_404(volunteer_teams_visible_to(request.user), pk=pk)
     members = team.members.prefetch_related("skills").order_by("name")
@@ -180,7 +178,7 @@ def _team_form(request: HttpRequest, instance=None) -> VolunteerTeamForm:
     )
 
 
-@role_required(*EDITORS)
+@role_required(*SUPERVISORS)
 def team_create(request: HttpRequest) -> HttpResponse:
     form = _team_form(request)
     if request.method == "POST" and form.is_valid():
@@ -194,7 +192,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
     return render(request, "socialworkers/form.html", {"form": form, "title": _("登记志愿服务队")})
 
 
-@role_required(*EDITORS)
+@role_required(*SUPERVISORS)
 def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
     team = get_object_or_404(volunteer_teams_visible_to(request.user), pk=pk)
     form = _team_form(request, instance=team)
@@ -210,7 +208,7 @@ def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "socialworkers/form.html", {"form": form, "title": _("修改服务队")})
 
 
-@role_required(*STAFF_ROLES)
+@role_required(*STAFF)
 def volunteer_list(request: HttpRequest) -> HttpResponse:
     form = VolunteerFilterForm(request.GET or None, teams=volunteer_teams_visible_to(request.user))
     filters = form.cleaned_data if form.is_valid() else {}
@@ -239,7 +237,7 @@ def _volunteer_form(request: HttpRequest, instance=None) -> VolunteerForm:
     )
 
 
-@role_required(*EDITORS)
+@role_required(*SUPERVISORS)
 def volunteer_create(request: HttpRequest) -> HttpResponse:
     form = _volunteer_form(request)
     if request.method == "POST" and form.is_valid():
@@ -253,7 +251,7 @@ def volunteer_create(request: HttpRequest) -> HttpResponse:
     return render(request, "socialworkers/form.html", {"form": form, "title": _("登记志愿者")})
 
 
-@role_required(*EDITORS)
+@role_required(*SUPERVISORS)
 def volunteer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     volunteer = get_object_or_404(volunteers_visible_to(request.user), pk=pk)
     form = _volunteer_form(request, instance=volunteer)

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from sanlian.models import Role
+from sanlian.roles import Role
 from tests import factories as f
 
 

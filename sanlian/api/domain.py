@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from sanlian.audit import audit_record
-from sanlian.models import AuditEntry, Role, User
+from sanlian.models import AuditEntry, User
+from sanlian.roles import Role
 
 
 def _require_civil_affairs(user) -> None:

@@ -3,10 +3,7 @@
 
 from rest_framework.permissions import BasePermission
 
-from sanlian.models import STAFF_ROLES, Role
-
-STATS_ROLES = frozenset({*STAFF_ROLES, Role.DASHBOARD})
-REQUEST_FILER_ROLES = frozenset({*STAFF_ROLES, Role.RESIDENT, Role.FAMILY})
+from sanlian.roles import REQUEST_FILERS, STATS_READERS, Role
 
 
 class IsPortalUser(BasePermission):
@@ -26,7 +23,7 @@ class IsStatsReader(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and user.role in STATS_ROLES)
+        return bool(user and user.is_authenticated and user.role in STATS_READERS)
 
 
 class IsCivilAffairs(BasePermission):
@@ -45,4 +42,4 @@ class CanFileRequests(IsPortalUser):
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
-        return getattr(view, "action", None) != "create" or request.user.role in REQUEST_FILER_ROLES
+        return getattr(view, "action", None) != "create" or request.user.role in REQUEST_FILERS

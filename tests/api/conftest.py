@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from sanlian.models import Role
+from sanlian.roles import Role
 from services.models import Match, Visit
 from tests import factories as f
 

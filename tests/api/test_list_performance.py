@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from services.care.queries import requests_visible_to
+from services.care.serializers import REQUEST_LIST_VALUES, RequestSerializer, request_list_rows
 from services.models import ServiceRequest, Visit
-from services.queries import requests_visible_to
-from services.serializers import REQUEST_LIST_VALUES, RequestSerializer, request_list_rows
 from tests import factories as f
 from tests.api.conftest import client_for
 

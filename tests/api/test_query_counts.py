@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sanlian.api.domain import dashboard_token_issue
-from sanlian.models import Role
+from sanlian.roles import Role
 from services.models import Match, Visit
 from tests import factories as f
 from tests.api.conftest import client_for

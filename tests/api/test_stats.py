@@ -9,8 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from sanlian.models import Role, User
-from sanlian.stats import StatsFilter, stats_by_area, stats_overview
+from reporting.stats import StatsFilter, stats_by_area, stats_overview
+from sanlian.models import User
+from sanlian.roles import Role
 from services.models import Visit
 from tests import factories as f
 from tests.api.conftest import client_for

@@ -8,14 +8,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from sanlian.models import Role, User
-from sanlian.stats import StatsFilter, stats_allowances, stats_warm
-from services.domain.allowances import (
+from reporting.stats import StatsFilter, stats_allowances, stats_warm
+from sanlian.models import User
+from sanlian.roles import Role
+from services.allowances.domain import (
     allowances_credit_month,
     ledger_entry_reverse,
     visit_charge,
 )
-from services.domain.settlements import settlement_approve, settlement_generate
+from services.allowances.settlements import settlement_approve, settlement_generate
 from services.models import LedgerEntry
 from tests import factories as f
 from tests.api.conftest import client_for

@@ -9,11 +9,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from sanlian import stats
+from reporting import stats
+from reporting.stats import WARM_SECONDS, StatsFilter
+from reporting.tasks import task_warm_stats
 from sanlian.celery import app
-from sanlian.models import Role
-from sanlian.stats import WARM_SECONDS, StatsFilter
-from sanlian.tasks_stats import task_warm_stats
+from sanlian.roles import Role
 from tests import factories as f
 from tests.api.conftest import client_for
 

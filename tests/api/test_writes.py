@@ -5,7 +5,8 @@ from django.db import IntegrityError
 
 from organizations.models import Agreement, Organization
 from sanlian.api.exceptions import exception_handler
-from sanlian.models import Role, User
+from sanlian.models import User
+from sanlian.roles import Role
 from services.models import Feedback, Match, ServiceRequest, Visit
 from tests import factories as f
 from tests.api.conftest import client_for

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from communities.models import Resident
 from organizations.models import Organization
-from sanlian.models import Role
+from sanlian.roles import Role
 from services.models import Feedback, Match, Reminder, ServiceRequest, Visit
 from tests import factories as f
 from tests.dashboard.conftest import served
@@ -268,7 +268,7 @@ def test_pilot_journey_from_registration_to_dashboard(open_tab, pilot):
     _resident_rates(tab, visit)
     assert Feedback.objects.get(visit=visit).rating == 5
 
-    cache.clear()  # figures are cached for a minute (sanlian.stats.CACHE_SECONDS)
+    cache.clear()  # figures are cached for a minute (reporting.stats.CACHE_SECONDS)
     street_tab.goto("/dashboard/")
     assert street_tab.page.get_by_test_id("ratings-count").inner_text() == "5"
     street_tab.shot("20-dashboard")

@@ -9,7 +9,6 @@ from django.core.management import call_command
 from django.db.models import Count, F
 from django.utils import timezone
 
-from communities.demo import DEMO_LOGINS, DEMO_PASSWORD
 from communities.models import (
     Community,
     Consent,
@@ -20,6 +19,7 @@ from communities.models import (
     Street,
     Venue,
 )
+from demo.seed import DEMO_LOGINS, DEMO_PASSWORD
 from organizations.models import (
     Agreement,
     Category,
@@ -27,7 +27,8 @@ from organizations.models import (
     OrganizationMember,
     OrganizationStatusChange,
 )
-from sanlian.models import Role, User
+from sanlian.models import User
+from sanlian.roles import Role
 from sanlian.validators import resident_id_birth_date, validate_credit_code, validate_resident_id
 from services.models import (
     Feedback,
@@ -405,7 +406,7 @@ def test_seed_demo_rows_pass_full_clean(small_demo):
 def test_seed_demo_credits_care_allowances_by_the_rules(small_demo):
     from django.db.models import Sum
 
-    from services.domain.allowances import month_start
+    from services.allowances.domain import month_start
     from services.models import AllowanceRule, CareAccount, LedgerEntry
 
     assert AllowanceRule.objects.count() == 4

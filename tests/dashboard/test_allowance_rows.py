@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from services.domain.allowances import allowances_credit_month, visit_charge
+from services.allowances.domain import allowances_credit_month, visit_charge
 from tests import factories as f
 from tests.api.conftest import client_for
 from tests.services._allowances_support import done_visit, this_month

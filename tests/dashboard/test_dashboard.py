@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from sanlian.dashboards import dashboard_for
+from reporting.dashboards import dashboard_for
 from tests import factories as f
 from tests.dashboard.conftest import served
 

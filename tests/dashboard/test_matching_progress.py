@@ -4,9 +4,9 @@ import datetime
 
 from django.urls import reverse
 
-from sanlian.jobs import matching_job_execute, matching_job_start
-from sanlian.models import MatchingJob
-from services.models import week_start_of
+from services.matching.jobs import matching_job_execute, matching_job_start
+from services.matching.models import MatchingJob
+from services.offerings.models import week_start_of
 
 # Next week's Monday: matching refuses weeks that have already passed.
 WEEK = week_start_of(datetime.date.today()) + datetime.timedelta(weeks=1)
@@ -40,7 +40,7 @@ def test_a_failing_run_is_recorded_as_failed(cast, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("solver crashed")
 
-    monkeypatch.setattr("sanlian.jobs.matching_run", broken)
+    monkeypatch.setattr("services.matching.jobs.matching_run", broken)
     matching_job_execute(job=job)
     job.refresh_from_db()
     assert job.status == MatchingJob.Status.FAILED and "solver crashed" in job.error

@@ -8,10 +8,10 @@ from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from sanlian import exports
+from reporting import exports
+from reporting.models import ExportJob
+from reporting.tasks import task_exports_expire
 from sanlian.celery import app
-from sanlian.models import ExportJob
-from sanlian.tasks_exports import task_exports_expire
 from tests import factories as f
 
 

@@ -8,8 +8,9 @@ from django.test import TestCase
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from sanlian import exports
-from sanlian.models import AccessLog, AuditEntry, ExportJob
+from reporting import exports
+from reporting.models import ExportJob
+from sanlian.models import AccessLog, AuditEntry
 from tests import factories as f
 
 

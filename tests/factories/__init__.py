@@ -17,7 +17,8 @@ from communities.models import (
     Venue,
 )
 from organizations.models import Agreement, Category, Organization, OrganizationMember
-from sanlian.models import Role, User
+from sanlian.models import User
+from sanlian.roles import Role
 from sanlian.validators import credit_code_check_char, resident_id_check_char
 from services.models import (
     Feedback,
@@ -27,8 +28,8 @@ from services.models import (
     ServiceRequest,
     ServiceType,
     Visit,
-    week_start_of,
 )
+from services.offerings.models import week_start_of
 from socialworkers.models import Skill, SocialWorker, Volunteer, VolunteerTeam
 
 

@@ -2,7 +2,8 @@ import pytest
 from django.urls import reverse
 
 from organizations.models import Organization, OrganizationMember, OrganizationStatusChange
-from sanlian.models import AuditEntry, Role, User
+from sanlian.models import AuditEntry, User
+from sanlian.roles import Role
 from tests import factories as f
 
 

@@ -5,10 +5,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from organizations import domain
 from organizations.models import Agreement, Organization, OrganizationMember
-from sanlian.models import Role, User
+from sanlian.models import User
+from sanlian.roles import Role
 from services.models import OfferingWindow, ServiceOffering
+from services.offerings import domain as offerings_domain
 from tests import factories as f
 
 Status = Organization.Status
@@ -37,7 +38,7 @@ def _publish(cast, service_type, **overrides):
         "windows": [MONDAY_MORNING, (2, datetime.time(14), datetime.time(16))],
     }
     arguments.update(overrides)
-    return domain.offering_publish(**arguments)
+    return offerings_domain.offering_publish(**arguments)
 
 
 # --- workspace ----------------------------------------------------------------------------
@@ -51,18 +52,24 @@ def test_workspace_shows_status_and_reason_when_not_approved(client, cast, statu
     client.force_login(cast.member)
     page = client.get(reverse("organizations:workspace")).content.decode()
     assert "请补充材料" in page
-    assert reverse("organizations:offering_create") not in page
+    assert reverse("offerings:create") not in page
 
 
 @pytest.mark.parametrize(
-    "url_name", ["profile_edit", "member_invite", "offering_create", "agreement_create"]
+    "url_name",
+    [
+        "organizations:profile_edit",
+        "organizations:member_invite",
+        "offerings:create",
+        "organizations:agreement_create",
+    ],
 )
 def test_workspace_tools_redirect_when_suspended(client, cast, url_name):
     Organization.objects.filter(pk=cast.organization.pk).update(
         status=Status.SUSPENDED, review_reason="整改"
     )
     client.force_login(cast.member)
-    response = client.get(reverse(f"organizations:{url_name}"))
+    response = client.get(reverse(url_name))
     assert response.status_code == 302
     assert response.url == reverse("organizations:workspace")
 
@@ -227,28 +234,28 @@ def test_other_organizations_member_cannot_publish_for_us(cast, home_care):
 
 def test_offering_pause_and_resume(cast, home_care):
     offering = _publish(cast, home_care)
-    domain.offering_pause(offering=offering, actor=cast.member)
+    offerings_domain.offering_pause(offering=offering, actor=cast.member)
     assert ServiceOffering.objects.get(pk=offering.pk).status == "paused"
-    domain.offering_resume(offering=offering, actor=cast.member)
+    offerings_domain.offering_resume(offering=offering, actor=cast.member)
     assert ServiceOffering.objects.get(pk=offering.pk).status == "active"
 
 
 def test_suspended_organization_cannot_resume_offering(cast, home_care):
     offering = _publish(cast, home_care)
-    domain.offering_pause(offering=offering, actor=cast.member)
+    offerings_domain.offering_pause(offering=offering, actor=cast.member)
     Organization.objects.filter(pk=cast.organization.pk).update(
         status=Status.SUSPENDED, review_reason="整改"
     )
     offering = ServiceOffering.objects.get(pk=offering.pk)
     with pytest.raises(ValidationError):
-        domain.offering_resume(offering=offering, actor=cast.member)
+        offerings_domain.offering_resume(offering=offering, actor=cast.member)
     assert ServiceOffering.objects.get(pk=offering.pk).status == "paused"
 
 
 def test_offering_create_page_publishes(client, cast, home_care):
     client.force_login(cast.member)
     response = client.post(
-        reverse("organizations:offering_create"),
+        reverse("offerings:create"),
         {
             "service_type": home_care.pk,
             "communities": [cast.community.pk],
@@ -271,7 +278,7 @@ def test_offering_create_page_publishes(client, cast, home_care):
 def test_offering_create_page_limits_communities(client, cast, home_care):
     client.force_login(cast.member)
     response = client.post(
-        reverse("organizations:offering_create"),
+        reverse("offerings:create"),
         {
             "service_type": home_care.pk,
             "communities": [cast.other_community.pk],
@@ -290,21 +297,21 @@ def test_offering_list_shows_only_own_offerings(client, cast, home_care):
     _publish(cast, home_care)
     f.OfferingFactory(organization=cast.other_organization, service_type=home_care)
     client.force_login(cast.member)
-    response = client.get(reverse("organizations:offering_list"))
+    response = client.get(reverse("offerings:list"))
     assert [o.organization for o in response.context["page_obj"]] == [cast.organization]
 
 
 def test_pausing_another_organizations_offering_is_404(client, cast, home_care):
     other = f.OfferingFactory(organization=cast.other_organization, service_type=home_care)
     client.force_login(cast.member)
-    response = client.post(reverse("organizations:offering_pause", args=[other.pk]))
+    response = client.post(reverse("offerings:pause", args=[other.pk]))
     assert response.status_code == 404
     assert ServiceOffering.objects.get(pk=other.pk).status == "active"
 
 
 def test_offering_list_forbidden_for_staff(client, cast):
     client.force_login(cast.street_staff)
-    assert client.get(reverse("organizations:offering_list")).status_code == 403
+    assert client.get(reverse("offerings:list")).status_code == 403
 
 
 def test_offering_pages_for_non_member_org_user_are_404(client, cast):

@@ -1,4 +1,4 @@
-"""The checker: walks sanlian.policy.POLICY for every role over pages and the API and
+"""The checker: walks tests.policy.policy.POLICY for every role over pages and the API and
 returns the violations (an empty list when pages, API and table agree)."""
 
 import datetime
@@ -20,8 +20,8 @@ from rest_framework.test import APIClient
 
 from communities.models import Resident
 from organizations.models import Agreement
-from sanlian.models import AccessLog, AuditEntry, MatchingJob
-from sanlian.policy import ALL, POLICY, ROLES, Rule
+from sanlian.models import AccessLog, AuditEntry
+from services.matching.models import MatchingJob
 from services.models import (
     AllowanceRule,
     Feedback,
@@ -32,6 +32,7 @@ from services.models import (
     Visit,
 )
 from socialworkers.models import SocialWorker, Volunteer, VolunteerTeam
+from tests.policy.policy import ALL, POLICY, ROLES, Rule
 
 LOGIN = "/accounts/login/"
 

@@ -4,8 +4,8 @@ import sys
 
 import pytest
 
-from sanlian.policy import ALL, OWN, POLICY, ROLES, SCOPE
 from tests.policy.matrix import run_matrix
+from tests.policy.policy import ALL, OWN, POLICY, ROLES, SCOPE
 from tests.policy.world import build_world
 
 OBJECTS = {
@@ -60,7 +60,7 @@ def test_policy_matrix_turns_red_when_a_scope_filter_is_switched_off(cast, monke
     def every_request(user):
         return ServiceRequest.objects.select_related("resident__community__street")
 
-    _patch_everywhere(monkeypatch, "services.queries", "requests_visible_to", every_request)
+    _patch_everywhere(monkeypatch, "services.care.queries", "requests_visible_to", every_request)
     _, violations = run_matrix(world, [rule for rule in POLICY if rule.obj == "requests"])
     assert any("requests.list" in v and "foreign names" in v for v in violations)
     assert any("requests.cancel" in v and "theirs" in v for v in violations)
@@ -69,7 +69,7 @@ def test_policy_matrix_turns_red_when_a_scope_filter_is_switched_off(cast, monke
 def test_policy_matrix_turns_red_when_the_table_grants_too_much(cast):
     import dataclasses
 
-    from sanlian.policy import SW
+    from tests.policy.policy import SW
 
     world = build_world(cast)
     cancel = next(r for r in POLICY if r.obj == "requests" and r.action == "cancel")
@@ -85,7 +85,7 @@ def test_policy_matrix_reports_foreign_ids_in_api_lists(cast, monkeypatch):
 
     world = build_world(cast)
     _patch_everywhere(
-        monkeypatch, "services.queries", "visits_visible_to", lambda user: Visit.objects.all()
+        monkeypatch, "services.care.queries", "visits_visible_to", lambda user: Visit.objects.all()
     )
     _, violations = run_matrix(
         world, [rule for rule in POLICY if (rule.obj, rule.channel) == ("visits", "api")]
@@ -96,14 +96,14 @@ def test_policy_matrix_reports_foreign_ids_in_api_lists(cast, monkeypatch):
 
 
 def test_policy_matrix_turns_red_when_run_and_statement_scopes_are_switched_off(cast, monkeypatch):
+    from services.matching import views as matching
     from services.models import MatchingRun, SettlementStatement
-    from services.views import matching
 
     world = build_world(cast)
     monkeypatch.setattr(matching, "_runs_visible_to", lambda user: MatchingRun.objects.all())
     _patch_everywhere(
         monkeypatch,
-        "services.queries",
+        "services.care.queries",
         "settlements_visible_to",
         lambda user: SettlementStatement.objects.all(),
     )
@@ -135,7 +135,7 @@ def test_policy_matrix_turns_red_when_run_and_statement_scopes_are_switched_off(
 
 def test_policy_matrix_turns_red_when_a_form_offers_foreign_choices(cast, monkeypatch):
     from communities.models import Resident
-    from services.views import residents
+    from services.care.views import residents
 
     world = build_world(cast)
     monkeypatch.setattr(residents, "residents_visible_to", lambda user: Resident.objects.all())
@@ -150,7 +150,7 @@ def test_policy_matrix_turns_red_when_a_form_offers_foreign_choices(cast, monkey
 
 
 def _schedule_form_offering(monkeypatch, change) -> None:
-    from services.views import visits
+    from services.care.views import visits
 
     original = visits._schedule_form
 
@@ -163,7 +163,7 @@ def _schedule_form_offering(monkeypatch, change) -> None:
 
 
 def test_policy_matrix_turns_red_when_a_foreign_worker_is_assigned(cast, monkeypatch):
-    from services.domain import visits
+    from services.care.domain import visits
     from socialworkers.models import SocialWorker, Volunteer
 
     world = build_world(cast)
@@ -204,8 +204,8 @@ def test_policy_matrix_turns_red_when_a_foreign_id_gets_only_the_generic_error(c
 
 
 def test_policy_matrix_turns_red_when_export_files_are_everyones(cast, monkeypatch):
-    from sanlian import views_dashboard
-    from sanlian.models import ExportJob
+    from reporting import views_dashboard
+    from reporting.models import ExportJob
 
     world = build_world(cast)
     monkeypatch.setattr(views_dashboard, "export_jobs_of", lambda user: ExportJob.objects.all())
@@ -256,7 +256,7 @@ def test_policy_matrix_turns_red_when_ledger_scopes_are_switched_off(cast, monke
     world = build_world(cast)
     _patch_everywhere(
         monkeypatch,
-        "services.queries",
+        "services.care.queries",
         "ledger_entries_visible_to",
         lambda user: LedgerEntry.objects.select_related("account"),
     )

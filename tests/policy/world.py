@@ -13,10 +13,12 @@ from django.utils import timezone
 
 from communities.models import Resident
 from organizations.models import Agreement, Organization
+from reporting.models import ExportJob
 from sanlian.audit import audit_record
-from sanlian.models import AccessLog, ExportJob, MatchingJob, Role
-from sanlian.policy import ANONYMOUS
-from services.domain.allowances import care_account_credit_month
+from sanlian.models import AccessLog
+from sanlian.roles import Role
+from services.allowances.domain import care_account_credit_month
+from services.matching.models import MatchingJob
 from services.models import (
     CareAccount,
     Match,
@@ -28,6 +30,7 @@ from services.models import (
     Visit,
 )
 from tests import factories as f
+from tests.policy.policy import ANONYMOUS
 
 OURS_NAME, THEIRS_NAME = "桃南李奶奶", "坞城王奶奶"
 

@@ -8,8 +8,8 @@ import pytest
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 
-from sanlian.policy import ROLES
 from tests.policy.matrix import clients_for
+from tests.policy.policy import ROLES
 from tests.policy.world import build_world
 
 schemathesis = pytest.importorskip("schemathesis")

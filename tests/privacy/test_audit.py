@@ -15,7 +15,8 @@ from communities.privacy import consent_withdraw, resident_anonymise, resident_c
 from organizations import domain as org
 from organizations.models import Organization
 from sanlian.models import AccessLog, AuditEntry
-from services.domain import matches, requests, visits
+from services.care.domain import requests, visits
+from services.matching import domain as matches
 from services.models import Match, Visit
 from tests import factories as f
 from tests.policy.world import THEIRS_NAME, build_world

@@ -21,9 +21,9 @@ from django.utils import dateformat, translation
 from openpyxl import load_workbook
 
 from communities.models import Resident
-from sanlian.policy import POLICY, ROLES
 from services.models import Notification
 from tests.policy.matrix import clients_for, probe_url
+from tests.policy.policy import POLICY, ROLES
 from tests.policy.world import build_world
 
 API_LISTS = [
@@ -178,7 +178,7 @@ def test_hotline_search_by_full_number_echoes_it_masked(world):
 
 
 def test_staff_exports_mask_identifiers(world):
-    exports = pytest.importorskip("sanlian.exports")
+    exports = pytest.importorskip("reporting.exports")
     values = _full_values()
     for role in ("civil_affairs", "street_staff", "community_staff", "organization"):
         user = world.users[role]
@@ -188,7 +188,7 @@ def test_staff_exports_mask_identifiers(world):
 
 
 def test_residents_xlsx_shows_birth_year_and_age_not_the_date(world, settings, tmp_path):
-    from sanlian import exports
+    from reporting import exports
 
     settings.MEDIA_ROOT = tmp_path
     user = world.users["civil_affairs"]
@@ -213,7 +213,7 @@ def test_messages_tasks_and_logs_never_carry_full_identifiers(
     from django.utils import timezone
 
     from organizations.domain import organization_approve
-    from services.reminders import reminders_plan_for_visit
+    from services.notifications.reminders import reminders_plan_for_visit
 
     caplog.set_level(logging.DEBUG)
     settings.SMS_LOG_PATH = tmp_path / "sms.log"

@@ -11,9 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sanlian.validators import resident_id_check_char, validate_resident_id
-from services.domain.matches import match_accept, match_confirm, match_decline
-from services.domain.requests import request_cancel
-from services.models import Match, OfferingWeek, week_start_of
+from services.care.domain.requests import request_cancel
+from services.matching.domain import match_accept, match_confirm, match_decline
+from services.models import Match, OfferingWeek
+from services.offerings.models import week_start_of
 from tests import factories as f
 
 ID_CHARS = "0123456789X"

@@ -21,8 +21,8 @@ from communities.privacy import (
 from communities.tasks import task_anonymise_withdrawn
 from sanlian.masking import mask_id_number, mask_phone
 from sanlian.models import AccessLog, AuditEntry
-from services.domain.requests import request_create
-from services.domain.visits import visit_schedule
+from services.care.domain.requests import request_create
+from services.care.domain.visits import visit_schedule
 from services.models import Match, ServiceRequest
 from tests import factories as f
 

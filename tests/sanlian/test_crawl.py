@@ -11,8 +11,8 @@ from collections import deque
 import pytest
 from django.core.management import call_command
 
-from communities.demo import DEMO_LOGINS
 from communities.models import Resident
+from demo.seed import DEMO_LOGINS
 
 pytestmark = pytest.mark.django_db
 

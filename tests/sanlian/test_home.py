@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 
 from communities.models import PilotBatch
 from organizations.models import Agreement, Organization
-from sanlian.home import community_indicators
-from sanlian.models import Role
+from reporting.home import community_indicators
+from sanlian.roles import Role
 from services.models import Match, ServiceRequest, Visit
 from tests import factories as f
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from sanlian.models import Role
+from sanlian.roles import Role
 from tests import factories as f
 
 CATALOG = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"

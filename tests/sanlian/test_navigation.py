@@ -3,9 +3,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from sanlian import navigation
-from sanlian.models import Role
-from sanlian.navigation import FLAT_MENU_MAX, NavItem, menu_for, menu_sections
+from reporting import navigation
+from reporting.navigation import FLAT_MENU_MAX, NavItem, menu_for, menu_sections
+from sanlian.roles import Role
 from tests import factories as f
 
 
@@ -102,6 +102,6 @@ def test_navigation_sections_render_as_dropdowns_for_staff(client, cast):
 
 def test_navigation_marks_the_section_holding_the_current_page(client, cast):
     client.force_login(cast.civil)
-    html = client.get(reverse("communities:list")).content.decode()
+    html = client.get(reverse("indicators:community_list")).content.decode()
     assert re.search(r'class="nav-link dropdown-toggle active"[^>]*>组织与社区<', html)
     assert not re.search(r'class="nav-link dropdown-toggle active"[^>]*>养老服务<', html)

@@ -78,7 +78,7 @@ def test_settings_install_the_router():
 
 @pytest.mark.django_db
 def test_stats_figures_are_computed_inside_a_statistics_block(replica):
-    from sanlian.stats import StatsFilter, _cached
+    from reporting.stats import StatsFilter, _cached
 
     seen = {}
 

@@ -3,7 +3,7 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 
-from sanlian.models import Role
+from sanlian.roles import Role
 from tests import factories as f
 
 PASSWORD = "correct horse battery staple"

@@ -51,5 +51,5 @@ class _OnTheFirstOfNextMonth:
 def month_ended():
     """Settle this month's visits as on the 1st of next month: a statement is refused while
     its month runs, and the visits these tests make are checked out now."""
-    with mock.patch("services.domain.settlements.timezone", _OnTheFirstOfNextMonth()):
+    with mock.patch("services.allowances.settlements.timezone", _OnTheFirstOfNextMonth()):
         yield

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from sanlian.models import Role
+from sanlian.roles import Role
 from services.models import Visit
 from tests import factories as f
 

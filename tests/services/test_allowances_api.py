@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from services.domain.allowances import allowances_credit_month, visit_charge
-from services.domain.settlements import settlement_generate
+from services.allowances.domain import allowances_credit_month, visit_charge
+from services.allowances.settlements import settlement_generate
 from services.models import CareAccount, LedgerEntry
 from tests import factories as f
 from tests.services._allowances_support import done_visit, month_ended, this_month

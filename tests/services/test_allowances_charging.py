@@ -5,13 +5,13 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from sanlian.models import Role
-from services.domain.allowances import (
+from sanlian.roles import Role
+from services.allowances.domain import (
     allowances_credit_month,
     ledger_entry_reverse,
     visit_charge,
 )
-from services.domain.visits import visit_complete
+from services.care.domain.visits import visit_complete
 from services.models import CareAccount, LedgerEntry, Visit
 from tests import factories as f
 from tests.services._allowances_support import done_visit

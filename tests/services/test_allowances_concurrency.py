@@ -7,9 +7,9 @@ import threading
 from django.core.exceptions import ValidationError
 from django.db import connections
 
-from sanlian.models import Role
-from services.domain.allowances import allowances_credit_month, visit_charge
-from services.domain.visits import visit_complete
+from sanlian.roles import Role
+from services.allowances.domain import allowances_credit_month, visit_charge
+from services.care.domain.visits import visit_complete
 from services.models import CareAccount, LedgerEntry, Visit
 from tests import factories as f
 from tests.services._allowances_support import done_visit

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from communities.models import Resident
-from services.domain.allowances import allowances_due, rule_matches, rules_in_effect
+from services.allowances.domain import allowances_due, rule_matches, rules_in_effect
 from tests import factories as f
 
 MARCH = datetime.date(2026, 3, 1)

@@ -8,13 +8,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
 from sanlian.celery import app
-from services.domain.allowances import (
+from services.allowances.domain import (
     allowances_credit_month,
     ledger_entry_reverse,
     visit_charge,
 )
+from services.allowances.tasks import task_credit_monthly_allowances
 from services.models import CareAccount, LedgerEntry
-from services.tasks_allowances import task_credit_monthly_allowances
 from tests import factories as f
 from tests.services._allowances_support import done_visit, this_month
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from sanlian.models import AuditEntry
-from services.domain.allowances import allowances_credit_month
+from services.allowances.domain import allowances_credit_month
 from services.models import AllowanceRule, LedgerEntry
 from tests import factories as f
 
@@ -148,7 +148,7 @@ def test_entry_reverse_page(client, cast, accounts):
 
 @pytest.mark.django_db
 def test_navigation_shows_allowance_pages_by_role(client, cast):
-    from sanlian.navigation import menu_for
+    from reporting.navigation import menu_for
 
     assert "allowances:my_account" in [item.url_name for item in menu_for(cast.resident.user)]
     assert "allowances:area_totals" in [item.url_name for item in menu_for(cast.civil)]

@@ -4,7 +4,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from services.channels import (
+from services.models import Notification, Reminder
+from services.notifications.channels import (
     ALREADY_DELIVERED,
     SMS_MAX_CHARS,
     ChannelError,
@@ -13,8 +14,7 @@ from services.channels import (
     notification_create,
     sms_fit,
 )
-from services.models import Notification, Reminder
-from services.reminders import reminder_text, reminders_plan_for_visit
+from services.notifications.reminders import reminder_text, reminders_plan_for_visit
 from tests.services._reminders_support import NOON, care_visit, later, sms_log
 
 __all__ = ["sms_log"]

@@ -2,9 +2,9 @@ import datetime
 
 from django.utils import timezone
 
-from services.escalations import escalations_raise
 from services.models import Notification, ServiceRequest, Visit
-from services.tasks_reminders import task_raise_escalations
+from services.notifications.escalations import escalations_raise
+from services.notifications.tasks import task_raise_escalations
 from tests import factories as f
 from tests.services._reminders_support import NOON, care_visit, later
 

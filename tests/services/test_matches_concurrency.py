@@ -6,8 +6,9 @@ import threading
 from django.core.exceptions import ValidationError
 from django.db import connections
 
-from services.domain import matches as domain
-from services.models import Match, OfferingWeek, week_start_of
+from services.matching import domain
+from services.models import Match, OfferingWeek
+from services.offerings.models import week_start_of
 from tests import factories as f
 from tests.services._races import RACES_ON_POSTGRESQL
 

@@ -7,15 +7,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from sanlian.models import AuditEntry
-from services.domain.matches import (
+from services.matching.domain import (
     match_accept,
     match_assign_manually,
     match_confirm,
     match_decline,
     match_expire_overdue,
 )
-from services.models import Match, OfferingWeek, ServiceOffering, ServiceRequest, week_start_of
-from services.tasks import task_expire_matches
+from services.matching.tasks import task_expire_matches
+from services.models import Match, OfferingWeek, ServiceOffering, ServiceRequest
+from services.offerings.models import week_start_of
 from tests import factories as f
 
 # Next week's Monday: matching refuses weeks that have already passed.

@@ -4,7 +4,7 @@ import itertools
 import random
 from collections import Counter
 
-from services.matching import (
+from services.matching.core import (
     DAYS_WAITED_CAP,
     WEIGHT_URGENT,
     OfferingInput,

@@ -5,8 +5,9 @@ import datetime
 import pytest
 
 from organizations.models import Agreement, Organization
-from services.matching_io import matching_candidates, matching_run
-from services.models import Match, OfferingWeek, ServiceOffering, ServiceRequest, week_start_of
+from services.matching.io import matching_candidates, matching_run
+from services.models import Match, OfferingWeek, ServiceOffering, ServiceRequest
+from services.offerings.models import week_start_of
 from tests import factories as f
 
 # Next week's Monday: matching refuses weeks that have already passed.

@@ -10,11 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from sanlian.jobs import matching_job_start
-from sanlian.models import MatchingJob
-from services.domain.matches import match_confirm
-from services.matching_io import matching_run
-from services.models import Match, MatchingRun, OfferingWeek, ServiceRequest, week_start_of
+from services.matching.domain import match_confirm
+from services.matching.io import matching_run
+from services.matching.jobs import matching_job_start
+from services.matching.models import MatchingJob
+from services.models import Match, MatchingRun, OfferingWeek, ServiceRequest
+from services.offerings.models import week_start_of
 from tests import factories as f
 
 # Next week's Monday: matching refuses weeks that have already passed.

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from services.models import Notification, Reminder, ReminderPolicy
-from services.reminders import reminders_plan_for_visit
+from services.notifications.reminders import reminders_plan_for_visit
 from tests import factories as f
 from tests.services._reminders_support import NOON, care_visit, later, sms_log
 

@@ -6,17 +6,21 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from services import reminders as reminders_module
-from services import tasks_reminders
-from services.channels import (
+from services.models import Notification, Reminder
+from services.notifications import reminders as reminders_module
+from services.notifications import tasks as tasks_reminders
+from services.notifications.channels import (
     ALREADY_DELIVERED,
     FileSmsGateway,
     SmsMessage,
     notifications_create_many,
 )
-from services.models import Notification, Reminder
-from services.reminders import reminders_claim_due, reminders_plan_for_visit, reminders_send_batch
-from services.tasks_reminders import task_dispatch_due_reminders
+from services.notifications.reminders import (
+    reminders_claim_due,
+    reminders_plan_for_visit,
+    reminders_send_batch,
+)
+from services.notifications.tasks import task_dispatch_due_reminders
 from tests.services._reminders_support import NOON, care_visit, later, sms_lines, sms_log
 
 __all__ = ["sms_log"]

@@ -8,7 +8,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from services.models import Reminder
-from services.reminders import reminders_claim_due
+from services.notifications.reminders import reminders_claim_due
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -3,16 +3,16 @@ import datetime
 import pytest
 from django.core import mail
 
-from services import reminders as reminders_module
 from services.models import Notification, Reminder
-from services.reminders import (
+from services.notifications import reminders as reminders_module
+from services.notifications.reminders import (
     reminder_send_claimed,
     reminders_claim_due,
     reminders_plan_for_visit,
     reminders_send_batch,
     sms_quiet_at,
 )
-from services.tasks_reminders import task_dispatch_due_reminders
+from services.notifications.tasks import task_dispatch_due_reminders
 from tests.services._reminders_support import NOON, care_visit, later, sms_lines, sms_log
 
 __all__ = ["sms_log"]

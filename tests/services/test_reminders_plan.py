@@ -4,7 +4,7 @@ import pytest
 from django.db import transaction
 
 from services.models import Notification, Reminder, ReminderPolicy, Visit
-from services.reminders import (
+from services.notifications.reminders import (
     reminder_policy_update,
     reminders_cancel_for_visit,
     reminders_move_for_visit,

@@ -4,8 +4,8 @@ import datetime
 
 from django.utils import timezone
 
-from sanlian.models import Role
-from services.domain.visits import visit_cancel, visit_reschedule, visit_schedule
+from sanlian.roles import Role
+from services.care.domain.visits import visit_cancel, visit_reschedule, visit_schedule
 from services.models import Reminder
 from tests import factories as f
 from tests.services._reminders_support import sms_log

@@ -7,15 +7,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from sanlian.models import AuditEntry, Role
-from services.domain.requests import request_create
-from services.models import (
-    Match,
-    OfferingWeek,
-    RequestChannel,
-    ServiceRequest,
-    days_to_mask,
-)
+from sanlian.models import AuditEntry
+from sanlian.roles import Role
+from services.care.domain.requests import request_create
+from services.models import Match, OfferingWeek, RequestChannel, ServiceRequest
+from services.offerings.models import days_to_mask
 from tests import factories as f
 
 

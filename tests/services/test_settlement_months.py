@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from organizations.models import Organization
-from services.domain.allowances import visit_charge
-from services.domain.settlements import settlement_approve, settlement_generate
+from services.allowances.domain import visit_charge
+from services.allowances.settlements import settlement_approve, settlement_generate
 from services.models import SettlementStatement
 from tests import factories as f
 from tests.services._allowances_support import done_visit, last_month, this_month

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from organizations.models import Organization
 from sanlian.models import AuditEntry
-from services.domain.allowances import allowances_credit_month, visit_charge
-from services.domain.settlements import settlement_approve, settlement_generate
+from services.allowances.domain import allowances_credit_month, visit_charge
+from services.allowances.queries import settlement_totals_by_area
+from services.allowances.settlements import settlement_approve, settlement_generate
 from services.models import LedgerEntry, SettlementLine, SettlementStatement, Visit
-from services.queries import settlement_totals_by_area
 from tests import factories as f
 from tests.services._allowances_support import done_visit, month_ended, this_month
 

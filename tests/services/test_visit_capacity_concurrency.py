@@ -10,12 +10,13 @@ from django.core.exceptions import ValidationError
 from django.db import connections, transaction
 from django.utils import timezone
 
-from sanlian.models import Role
-from services.domain import matches as matches_domain
-from services.domain import visits as domain
-from services.domain.matches import offering_week_reserve
-from services.domain.visits import LIVE, visit_cancel, visit_reschedule, visit_schedule
-from services.models import Match, OfferingWeek, Visit, week_start_of
+from sanlian.roles import Role
+from services.care.domain import visits as domain
+from services.care.domain.visits import LIVE, visit_cancel, visit_reschedule, visit_schedule
+from services.matching import domain as matches_domain
+from services.matching.domain import offering_week_reserve
+from services.models import Match, OfferingWeek, Visit
+from services.offerings.models import week_start_of
 from tests import factories as f
 from tests.services._races import RACES_ON_POSTGRESQL
 

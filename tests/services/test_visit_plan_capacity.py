@@ -2,7 +2,7 @@
 
 Accepted matches here really hold their place (`_held_match`), so `OfferingWeek.reserved`
 is the booked figure organizations see and matching subtracts, and `_assert_booked` checks
-the rule of services.domain.visits: each week's booked figure is the places visits hold
+the rule of services.care.domain.visits: each week's booked figure is the places visits hold
 themselves plus the places of holding matches, and every other live visit rides on its
 match's place in the match's week.
 """
@@ -15,10 +15,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from sanlian.models import AuditEntry, Role
-from services.domain.matches import offering_week_release, offering_week_reserve
-from services.domain.requests import request_cancel
-from services.domain.visits import (
+from sanlian.models import AuditEntry
+from sanlian.roles import Role
+from services.care.domain.requests import request_cancel
+from services.care.domain.visits import (
     LIVE,
     visit_cancel,
     visit_check_in,
@@ -29,7 +29,9 @@ from services.domain.visits import (
     visit_reschedule,
     visit_schedule,
 )
-from services.models import Match, OfferingWeek, Reminder, ServiceRequest, Visit, week_start_of
+from services.matching.domain import offering_week_release, offering_week_reserve
+from services.models import Match, OfferingWeek, Reminder, ServiceRequest, Visit
+from services.offerings.models import week_start_of
 from tests import factories as f
 
 
@@ -458,7 +460,7 @@ def test_giving_back_a_place_not_held_changes_nothing_and_is_logged(world, caplo
     offering = world.offering
     assert offering_week_reserve(offering=offering, week_start=W(3))
     assert offering_week_release(offering_id=offering.pk, week_start=W(3)) is True
-    with caplog.at_level("ERROR", logger="services.domain.matches"):
+    with caplog.at_level("ERROR", logger="services.matching.domain"):
         assert offering_week_release(offering_id=offering.pk, week_start=W(3)) is False
     assert OfferingWeek.objects.get(offering=offering, week_start=W(3)).reserved == 0
     assert "was not held" in caplog.text

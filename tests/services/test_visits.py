@@ -8,22 +8,16 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from sanlian.models import AuditEntry, Role
-from services.domain.visits import (
+from sanlian.models import AuditEntry
+from sanlian.roles import Role
+from services.care.domain.visits import (
     visit_plan_extend,
     visit_reschedule,
     visit_schedule,
 )
-from services.models import (
-    Feedback,
-    Match,
-    OfferingWeek,
-    ServiceRequest,
-    Visit,
-    VisitPlan,
-    week_start_of,
-)
-from services.tasks_visits import task_extend_visit_plans
+from services.care.tasks import task_extend_visit_plans
+from services.models import Feedback, Match, OfferingWeek, ServiceRequest, Visit, VisitPlan
+from services.offerings.models import week_start_of
 from tests import factories as f
 
 

@@ -1,0 +1,35 @@
+"""Resident events that apps above communities take part in, registered at app start.
+
+communities is the lowest domain app and imports no app above it, yet an access request
+must list the care records kept elsewhere, withdrawing consent must cancel visits, and
+anonymising must scrub them. Each app that keeps data about residents registers one
+`ResidentData` in its AppConfig.ready() (services: services/privacy.py).
+"""
+
+# No model imports: apps register from AppConfig.ready(), and their apps.py imports this.
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ResidentData:
+    # Sections added to the access-request export: {"visits": [row, ...], ...}.
+    held_about: Callable[..., dict]
+    # The app's audited objects about the resident: {"services.visit": [pk, ...], ...}.
+    audited_objects: Callable[..., dict]
+    # Consent withdrawn: stop creating care records (actor, resident, note).
+    care_stop: Callable[..., None]
+    # Anonymisation: scrub the resident's values (longest first) and free text.
+    scrub: Callable[..., None]
+
+
+_registered: list[ResidentData] = []
+
+
+def resident_data_register(hooks: ResidentData) -> None:
+    if hooks not in _registered:
+        _registered.append(hooks)
+
+
+def resident_data_hooks() -> tuple[ResidentData, ...]:
+    return tuple(_registered)

@@ -1,0 +1,33 @@
+"""E-mails to organizations; sent by organizations/tasks.py after the review commits."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from organizations.models import Organization
+
+REVIEW_EMAIL_SUBJECTS = {
+    "approved": gettext_lazy("您的组织登记已通过审核"),
+    "rejected": gettext_lazy("您的组织登记未通过审核"),
+    "suspended": gettext_lazy("您的组织已被暂停"),
+    "reinstated": gettext_lazy("您的组织已恢复正常"),
+}
+
+
+def organization_send_review_email(*, organization: Organization, kind: str) -> None:
+    """Tell the organization's contact address the outcome of a review."""
+    subject = str(REVIEW_EMAIL_SUBJECTS[kind])
+    lines = [
+        _("%(name)s：") % {"name": organization.name},
+        _("%(subject)s。") % {"subject": subject},
+    ]
+    if organization.review_reason:
+        lines.append(_("说明：%(reason)s") % {"reason": organization.review_reason})
+    lines.append(_("三社联动服务平台"))
+    send_mail(
+        subject=subject,
+        message="\n".join(lines),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[organization.email],
+    )

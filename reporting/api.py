@@ -1,0 +1,288 @@
+"""/api/v1/stats/: aggregate figures for city dashboards; computed by reporting.stats."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from communities.models import PilotBatch
+from reporting.stats import (
+    ALLOWANCE_BREAKDOWNS,
+    StatsFilter,
+    stats_allowances,
+    stats_by_area,
+    stats_overview,
+    stats_scope,
+    stats_weekly,
+)
+from sanlian.api.permissions import IsStatsReader
+
+
+class StatsQuerySerializer(serializers.Serializer):
+    district = serializers.IntegerField(required=False, min_value=1)
+    street = serializers.IntegerField(required=False, min_value=1)
+    pilot_batch = serializers.ChoiceField(
+        choices=[choice for choice, _label in PilotBatch.choices if choice], required=False
+    )
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+    def validate(self, attrs):
+        start, end = attrs.get("date_from"), attrs.get("date_to")
+        if start and end and start > end:
+            raise serializers.ValidationError({"date_to": "结束日期不能早于开始日期。"})
+        return attrs
+
+
+PARAMETERS = [
+    OpenApiParameter("district", OpenApiTypes.INT, description="District id"),
+    OpenApiParameter("street", OpenApiTypes.INT, description="Street id"),
+    OpenApiParameter(
+        "pilot_batch", OpenApiTypes.STR, enum=["province", "city"], description="Pilot batch"
+    ),
+    OpenApiParameter("date_from", OpenApiTypes.DATE, description="First day (inclusive)"),
+    OpenApiParameter("date_to", OpenApiTypes.DATE, description="Last day (inclusive)"),
+]
+FIGURE = {"value": 12, "suppressed": False}
+SUPPRESSED = {"value": None, "suppressed": True}
+
+
+class StatsView(APIView):
+    """Base: parse the filters, scope them to the caller, return a cached dict."""
+
+    permission_classes = [IsStatsReader]
+
+    def stats_filter(self, request) -> StatsFilter:
+        query = StatsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        scope = stats_scope(request.user)
+        return StatsFilter(community_ids=scope, **query.validated_data)
+
+    def compute(self, stats_filter: StatsFilter) -> dict:
+        raise NotImplementedError
+
+    def get(self, request):
+        return Response(self.compute(self.stats_filter(request)))
+
+
+class OverviewView(StatsView):
+    @extend_schema(
+        parameters=PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        description=(
+            "Totals for the city (or your communities): pilot communities, organizations with an "
+            "active agreement, active social workers, residents 60+ served (distinct residents "
+            "with a completed visit), requests and visits by status, median days from request to "
+            "first visit, average satisfaction, and `allowances`: care accounts, allowances "
+            "credited and paid for visits this month (yuan; see /api/v1/stats/allowances/). "
+            "Counts of 1–4 people are suppressed (`value: null, suppressed: true`). Cached for "
+            "60 s; see `generated_at`."
+        ),
+        examples=[
+            OpenApiExample(
+                "Overview",
+                value={
+                    "generated_at": "2026-03-02T09:30:00+08:00",
+                    "cache_seconds": 60,
+                    "filters": {
+                        "district": None,
+                        "street": None,
+                        "pilot_batch": None,
+                        "date_from": None,
+                        "date_to": None,
+                    },
+                    "communities": 50,
+                    "pilot_communities": 50,
+                    "organizations_entered": 37,
+                    "social_workers": 96,
+                    "residents_60_plus_served": FIGURE,
+                    "requests_by_status": {"open": FIGURE, "cancelled": SUPPRESSED},
+                    "visits_by_status": {"completed": FIGURE},
+                    "median_days_to_first_visit": {"value": 3.5, "suppressed": False},
+                    "average_satisfaction": {"value": 4.6, "suppressed": False},
+                    "ratings": FIGURE,
+                    "allowances": {
+                        "care_accounts": FIGURE,
+                        "credited_this_month": {"value": "12000.00", "suppressed": False},
+                        "paid_from_allowances_this_month": {"value": "850.50", "suppressed": False},
+                    },
+                },
+            )
+        ],
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, stats_filter):
+        return stats_overview(stats_filter)
+
+
+def _money(value: str | None) -> dict:
+    return {"value": value, "suppressed": value is None}
+
+
+ALLOWANCE_FIGURES = {
+    "care_accounts": FIGURE,
+    "residents_credited": FIGURE,
+    "credited": _money("12000.00"),
+    "residents_paid_for_visits": FIGURE,
+    "visits_paid_from_allowances": {"value": 40, "suppressed": False},
+    "paid_from_allowances": _money("850.50"),
+    "co_payments": _money("120.00"),
+    "corrections": {
+        "entries": SUPPRESSED,
+        "allowance_change": SUPPRESSED,
+        "co_payment_change": SUPPRESSED,
+    },
+}
+
+
+class AllowancesQuerySerializer(serializers.Serializer):
+    breakdown = serializers.ChoiceField(choices=list(ALLOWANCE_BREAKDOWNS), default="district")
+
+
+class AllowancesView(StatsView):
+    @extend_schema(
+        parameters=[
+            *PARAMETERS,
+            OpenApiParameter(
+                "breakdown",
+                OpenApiTypes.STR,
+                enum=list(ALLOWANCE_BREAKDOWNS),
+                description="Rows per district (default), street or community",
+            ),
+        ],
+        responses=OpenApiTypes.OBJECT,
+        description=(
+            "Monetary elderly care (货币养老) for whole months: every month from `date_from`'s "
+            "to `date_to`'s, the current month by default. Care accounts, residents credited, "
+            "allowances credited (by the month they are for), paid from allowances for visits, "
+            "co-payments recorded and corrections (signed; by booking day), settlement "
+            "statements by status with their totals (from their lines in the area), and one "
+            "row per district (`districts`), or with `breakdown=street` / `community` one row "
+            "per street (`streets`) or community (`communities`). Amounts are yuan strings "
+            "with two decimals. Counts of 1–4 residents are suppressed, and so is every amount "
+            "or count those 1–4 residents account for (`value: null, suppressed: true`). "
+            "Cached for 60 s."
+        ),
+        examples=[
+            OpenApiExample(
+                "Allowances",
+                value={
+                    "generated_at": "2026-03-02T09:30:00+08:00",
+                    "cache_seconds": 60,
+                    "filters": {
+                        "district": None,
+                        "street": None,
+                        "pilot_batch": None,
+                        "date_from": None,
+                        "date_to": None,
+                    },
+                    "months": {"first": "2026-03", "last": "2026-03"},
+                    **ALLOWANCE_FIGURES,
+                    "statements_by_status": {
+                        "draft": {
+                            "statements": 3,
+                            "visits": FIGURE,
+                            "allowance": _money("320.00"),
+                            "co_payments": _money("40.00"),
+                        },
+                        "approved": {
+                            "statements": 1,
+                            "visits": SUPPRESSED,
+                            "allowance": SUPPRESSED,
+                            "co_payments": SUPPRESSED,
+                        },
+                    },
+                    "districts": [
+                        {"id": 1, "code": "140105", "name": "小店区", **ALLOWANCE_FIGURES}
+                    ],
+                },
+            )
+        ],
+    )
+    def get(self, request):
+        stats_filter = self.stats_filter(request)
+        query = AllowancesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(stats_allowances(stats_filter, **query.validated_data))
+
+
+AREA_DESCRIPTION = (
+    "Indicators per {level} against the pilot targets (facility m² per 100 households ≥ 30, "
+    "social workers per community ≥ 2), organizations entered, requests, completed visits, "
+    "residents served and average rating; small counts suppressed. Cached for 60 s."
+)
+
+
+class CommunitiesView(StatsView):
+    @extend_schema(
+        parameters=PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        description=AREA_DESCRIPTION.format(level="community"),
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, stats_filter):
+        return stats_by_area(stats_filter, level="community")
+
+
+class StreetsView(StatsView):
+    @extend_schema(
+        parameters=PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        description=AREA_DESCRIPTION.format(level="street (rollup of its communities)"),
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, stats_filter):
+        return stats_by_area(stats_filter, level="street")
+
+
+class DistrictsView(StatsView):
+    @extend_schema(
+        parameters=PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        description=AREA_DESCRIPTION.format(level="district (rollup of its communities)"),
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, stats_filter):
+        return stats_by_area(stats_filter, level="district")
+
+
+class WeeklyView(StatsView):
+    @extend_schema(
+        parameters=PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        description=(
+            "Weekly series (Monday to Sunday) of requests filed, visits completed, ratings given "
+            "and average rating; the last 12 weeks unless `date_from`/`date_to` say otherwise."
+        ),
+        examples=[
+            OpenApiExample(
+                "Weekly",
+                value={
+                    "generated_at": "2026-03-02T09:30:00+08:00",
+                    "results": [
+                        {
+                            "week_start": "2026-02-23",
+                            "requests": FIGURE,
+                            "visits_completed": FIGURE,
+                            "ratings": SUPPRESSED,
+                            "average_rating": SUPPRESSED,
+                        }
+                    ],
+                },
+            )
+        ],
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, stats_filter):
+        return stats_weekly(stats_filter)

@@ -1,0 +1,145 @@
+"""The navigation menu of each role; apps add their pages here as they grow.
+
+Menu labels carry the "menu" context so they can read as plurals in English
+("Communities") while the same Chinese word names a single object elsewhere.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from sanlian.roles import (
+    CITY_STAFF,
+    EVERYONE,
+    ORGANIZATION_STAFF,
+    RESIDENT_SIDE,
+    STAFF,
+    SUPERVISORS,
+    VISIT_WORKERS,
+    Role,
+)
+
+# Menus longer than this are folded into their sections' drop-downs; shorter ones
+# (residents, family, workers) stay a flat row of big links.
+FLAT_MENU_MAX = 7
+
+CARE = pgettext_lazy("menu", "养老服务")
+ORGANIZATIONS = pgettext_lazy("menu", "组织与社区")
+ALLOWANCES = pgettext_lazy("menu", "养老补贴")
+DATA = pgettext_lazy("menu", "数据与审计")
+NOTIFICATIONS = pgettext_lazy("menu", "通知提醒")
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset
+    section: str = ""
+
+    @property
+    def url(self) -> str:
+        try:
+            return reverse(self.url_name)
+        except NoReverseMatch:
+            return ""
+
+
+MENU = (
+    NavItem(_("首页"), "home", EVERYONE),
+    # Care: residents' requests, the hotline, matching and visits (services/).
+    NavItem(pgettext_lazy("menu", "我的服务"), "services:my_requests", RESIDENT_SIDE, CARE),
+    NavItem(pgettext_lazy("menu", "申请服务"), "services:request_new", RESIDENT_SIDE, CARE),
+    NavItem(pgettext_lazy("menu", "热线受理"), "services:hotline", STAFF, CARE),
+    NavItem(pgettext_lazy("menu", "服务需求"), "services:request_list", STAFF, CARE),
+    NavItem(pgettext_lazy("menu", "需求匹配"), "matching:run", STAFF, CARE),
+    NavItem(pgettext_lazy("menu", "匹配确认"), "matching:inbox", ORGANIZATION_STAFF, CARE),
+    NavItem(
+        pgettext_lazy("menu", "上门服务"), "services:visit_list", STAFF | ORGANIZATION_STAFF, CARE
+    ),
+    NavItem(pgettext_lazy("menu", "我的任务"), "services:my_visits", VISIT_WORKERS, CARE),
+    # Organizations, communities, residents and the social-worker registry.
+    NavItem(
+        pgettext_lazy("menu", "组织审核"), "organizations:review_list", SUPERVISORS, ORGANIZATIONS
+    ),
+    NavItem(
+        pgettext_lazy("menu", "本组织"),
+        "organizations:workspace",
+        ORGANIZATION_STAFF,
+        ORGANIZATIONS,
+    ),
+    NavItem(pgettext_lazy("menu", "服务项目"), "offerings:list", ORGANIZATION_STAFF, ORGANIZATIONS),
+    NavItem(
+        pgettext_lazy("menu", "入驻协议"),
+        "organizations:agreement_list",
+        STAFF | ORGANIZATION_STAFF,
+        ORGANIZATIONS,
+    ),
+    NavItem(pgettext_lazy("menu", "社区"), "indicators:community_list", STAFF, ORGANIZATIONS),
+    NavItem(pgettext_lazy("menu", "老年居民"), "communities:resident_list", STAFF, ORGANIZATIONS),
+    NavItem(pgettext_lazy("menu", "社工与志愿者"), "socialworkers:list", STAFF, ORGANIZATIONS),
+    # Monetary elderly care: allowances, accounts, monthly settlement.
+    NavItem(pgettext_lazy("menu", "养老补贴"), "allowances:my_account", RESIDENT_SIDE, ALLOWANCES),
+    NavItem(pgettext_lazy("menu", "补贴账户"), "allowances:account_list", STAFF, ALLOWANCES),
+    NavItem(pgettext_lazy("menu", "补贴规则"), "allowances:rule_list", STAFF, ALLOWANCES),
+    NavItem(
+        pgettext_lazy("menu", "月度结算"),
+        "allowances:statement_list",
+        STAFF | ORGANIZATION_STAFF,
+        ALLOWANCES,
+    ),
+    NavItem(pgettext_lazy("menu", "结算汇总"), "allowances:area_totals", CITY_STAFF, ALLOWANCES),
+    # Dashboards, exports and the audit trail.
+    NavItem(pgettext_lazy("menu", "数据看板"), "dashboard:index", STAFF, DATA),
+    NavItem(pgettext_lazy("menu", "数据导出"), "exports:index", STAFF | ORGANIZATION_STAFF, DATA),
+    NavItem(pgettext_lazy("menu", "审计记录"), "audit:list", SUPERVISORS, DATA),
+    # Notifications and reminders.
+    NavItem(
+        pgettext_lazy("menu", "通知"),
+        "notifications:list",
+        EVERYONE - {Role.DASHBOARD},
+        NOTIFICATIONS,
+    ),
+    NavItem(
+        pgettext_lazy("menu", "发送失败的提醒"),
+        "notifications:failed_reminders",
+        STAFF,
+        NOTIFICATIONS,
+    ),
+    NavItem(
+        pgettext_lazy("menu", "提醒设置"),
+        "notifications:reminder_policy",
+        CITY_STAFF,
+        NOTIFICATIONS,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class NavSection:
+    """A drop-down of menu items; a section without a label is a single plain link."""
+
+    label: str
+    items: tuple
+
+
+def menu_for(user) -> list[NavItem]:
+    items = [item for item in MENU if user.role in item.roles and item.url]
+    if user.is_superuser:
+        items.append(NavItem(_("后台管理"), "admin:index", EVERYONE, DATA))
+    return items
+
+
+def menu_sections(items: list[NavItem]) -> list[NavSection]:
+    """Fold a long menu into sections, in the order their first item appears."""
+    if len(items) <= FLAT_MENU_MAX:
+        return [NavSection("", (item,)) for item in items]
+    sections: dict[str, list[NavItem]] = {}
+    for item in items:
+        sections.setdefault(str(item.section) if item.section else item.url_name, []).append(item)
+    return [
+        NavSection(str(group[0].section) if group[0].section else "", tuple(group))
+        for group in sections.values()
+    ]

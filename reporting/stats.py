@@ -1,0 +1,694 @@
+"""Aggregate figures for dashboards: the one implementation, shared by the API and pages.
+
+Every function takes a `StatsFilter` and returns plain dicts (JSON-ready). Each
+figure is computed by a handful of grouped queries, whatever the number of
+communities. Counts about residents (requests, visits, people served, ratings)
+that fall between 1 and SUPPRESSION_THRESHOLD - 1 are suppressed: the value is
+None and "suppressed" is True, so no one can be singled out from a small cell.
+Zero is shown, as it points at no one.
+"""
+
+import datetime
+import hashlib
+import statistics
+import time
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass, replace
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db.models import Avg, Count, F, Min, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncWeek
+from django.utils import timezone
+
+from communities.models import (
+    FACILITY_M2_PER_100_HOUSEHOLDS_TARGET,
+    SOCIAL_WORKER_TARGET,
+    Community,
+)
+from communities.queries import communities_visible_to
+from organizations.models import Agreement
+from sanlian.roles import CITY_WIDE
+from sanlian.routers import statistics_reads
+from services.allowances.models import month_start, yuan
+from services.models import (
+    CareAccount,
+    Feedback,
+    LedgerEntry,
+    ServiceRequest,
+    SettlementLine,
+    SettlementStatement,
+    Visit,
+)
+from socialworkers.models import SocialWorker
+
+SUPPRESSION_THRESHOLD = 5
+CACHE_SECONDS = 60
+# The city-wide figures are recomputed by beat every WARM_INTERVAL_SECONDS (stats_warm) and
+# kept WARM_SECONDS, so a dashboard never waits for the cold computation.
+WARM_INTERVAL_SECONDS = 60
+WARM_SECONDS = 5 * 60
+# A cold figure is computed by one process at a time; the others wait up to this long for
+# it (a city-wide overview takes ~5 s cold at a million visits, docs/benchmarks.md).
+COMPUTING_SECONDS = 30
+_refreshing: ContextVar[bool] = ContextVar("stats_refreshing", default=False)
+DEFAULT_WEEKS = 12
+# Whole-city readers; other staff are held to the communities they work for.
+
+# Group keys, relative to Community, and the labels each level reports.
+LEVELS = {
+    "city": (None, {}),
+    "district": (
+        "street__district",
+        {"code": "street__district__code", "name": "street__district__name"},
+    ),
+    "street": (
+        "street",
+        {
+            "code": "street__code",
+            "name": "street__name",
+            "district": "street__district",
+            "district_name": "street__district__name",
+        },
+    ),
+    "community": (
+        "id",
+        {
+            "code": "code",
+            "name": "name",
+            "pilot_batch": "pilot_batch",
+            "street": "street",
+            "street_name": "street__name",
+            "district": "street__district",
+            "district_name": "street__district__name",
+        },
+    ),
+}
+
+# Paths from each counted model to Community.
+_SOCIAL_WORKER_LINK = "community"
+_AGREEMENT = "community"
+_REQUEST = "resident__community"
+_VISIT = "request__resident__community"
+_FEEDBACK = "visit__request__resident__community"
+
+
+@dataclass(frozen=True)
+class StatsFilter:
+    """What to count. `community_ids` is the caller's scope (None = the whole city)."""
+
+    district: int | None = None
+    street: int | None = None
+    pilot_batch: str | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    community_ids: frozenset[int] | None = None
+
+    def cache_key(self, name: str) -> str:
+        data = asdict(self)
+        if self.community_ids is not None:
+            data["community_ids"] = sorted(self.community_ids)
+        digest = hashlib.sha256(repr(sorted(data.items())).encode()).hexdigest()[:24]
+        return f"stats:v1:{name}:{digest}"
+
+    def public(self) -> dict:
+        """The filters as echoed in a response (never the caller's scope)."""
+        return {
+            "district": self.district,
+            "street": self.street,
+            "pilot_batch": self.pilot_batch,
+            "date_from": self.date_from.isoformat() if self.date_from else None,
+            "date_to": self.date_to.isoformat() if self.date_to else None,
+        }
+
+
+def figure(count: int | None) -> dict:
+    """A count of people, suppressed when it is small enough to point at someone."""
+    count = count or 0
+    if 0 < count < SUPPRESSION_THRESHOLD:
+        return {"value": None, "suppressed": True}
+    return {"value": count, "suppressed": False}
+
+
+def _guarded(value, basis: int | None) -> dict:
+    """A value derived from `basis` people (an average, a median), suppressed with it."""
+    if not basis or basis < SUPPRESSION_THRESHOLD:
+        return {"value": None, "suppressed": bool(basis)}
+    return {"value": value, "suppressed": False}
+
+
+def _bounds(stats_filter: StatsFilter) -> tuple[datetime.datetime | None, ...]:
+    def start_of(day: datetime.date) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+    start = start_of(stats_filter.date_from) if stats_filter.date_from else None
+    end = (
+        start_of(stats_filter.date_to + datetime.timedelta(days=1))
+        if stats_filter.date_to
+        else None
+    )
+    return start, end
+
+
+def _in_period(field: str, stats_filter: StatsFilter) -> Q:
+    start, end = _bounds(stats_filter)
+    condition = Q()
+    if start:
+        condition &= Q(**{f"{field}__gte": start})
+    if end:
+        condition &= Q(**{f"{field}__lt": end})
+    return condition
+
+
+def stats_scope(user) -> frozenset[int] | None:
+    """The communities `user` may count: None (the whole city) for city-wide readers.
+
+    The API and the dashboard pages both call this, so their figures agree.
+    """
+    if user.role in CITY_WIDE:
+        return None
+    return frozenset(communities_visible_to(user).values_list("pk", flat=True))
+
+
+def communities_in(stats_filter: StatsFilter) -> QuerySet[Community]:
+    communities = Community.objects.all()
+    if stats_filter.community_ids is not None:
+        communities = communities.filter(pk__in=stats_filter.community_ids)
+    if stats_filter.district:
+        communities = communities.filter(street__district_id=stats_filter.district)
+    if stats_filter.street:
+        communities = communities.filter(street_id=stats_filter.street)
+    if stats_filter.pilot_batch is not None:
+        communities = communities.filter(pilot_batch=stats_filter.pilot_batch)
+    return communities
+
+
+def _grouped(queryset: QuerySet, path: str, level: str, **aggregates) -> dict:
+    """{group id: {aggregate: value}}; one query. `path` leads from the model to Community."""
+    key, _labels = LEVELS[level]
+    if key is None:
+        return {None: queryset.aggregate(**aggregates)}
+    field = f"{path}__{key}" if path else key
+    rows = queryset.order_by().values(field).annotate(**aggregates)
+    return {row.pop(field): row for row in rows}
+
+
+def _ratio(area: Decimal | None, households: int | None) -> float | None:
+    if not households:
+        return None
+    return float((Decimal(area or 0) * 100 / households).quantize(Decimal("0.1")))
+
+
+def _area_rows(stats_filter: StatsFilter, level: str) -> list[dict]:
+    """Facts of the communities themselves, grouped; one query."""
+    key, labels = LEVELS[level]
+    communities = communities_in(stats_filter).order_by()
+    aggregates = {
+        "communities": Count("id"),
+        "pilot_communities": Count("id", filter=~Q(pilot_batch="")),
+        "households_sum": Sum("households"),
+        "residents_60_plus_sum": Sum("residents_60_plus"),
+        "facility_area_sum": Sum("facility_area_m2"),
+    }
+    if key is None:
+        return [{"key": None, **communities.aggregate(**aggregates)}]
+    rows = communities.values(key, *labels.values()).annotate(**aggregates).order_by(key)
+    return [
+        {"key": row[key], "labels": {name: row[path] for name, path in labels.items()}, **row}
+        for row in rows
+    ]
+
+
+def _figures_by_group(stats_filter: StatsFilter, level: str) -> dict[str, dict]:
+    """The counted figures per group; five queries whatever the number of groups."""
+    scope = communities_in(stats_filter).values("pk")
+    workers = SocialWorker.communities.through.objects.filter(
+        community_id__in=scope, socialworker__active=True
+    )
+    agreements = Agreement.objects.filter(community_id__in=scope, status=Agreement.Status.ACTIVE)
+    requests = ServiceRequest.objects.filter(
+        _in_period("created_at", stats_filter), resident__community_id__in=scope
+    )
+    visits = Visit.objects.filter(
+        _in_period("scheduled_start", stats_filter), request__resident__community_id__in=scope
+    )
+    feedback = Feedback.objects.filter(
+        _in_period("visit__scheduled_start", stats_filter),
+        visit__request__resident__community_id__in=scope,
+    )
+    completed = Q(status=Visit.Status.COMPLETED)
+    return {
+        "social_workers": _grouped(
+            workers, _SOCIAL_WORKER_LINK, level, n=Count("socialworker", distinct=True)
+        ),
+        "organizations": _grouped(
+            agreements, _AGREEMENT, level, n=Count("organization", distinct=True)
+        ),
+        "requests": _grouped(requests, _REQUEST, level, n=Count("id")),
+        "visits": _grouped(
+            visits,
+            _VISIT,
+            level,
+            n=Count("id", filter=completed),
+            people=Count("request__resident", distinct=True, filter=completed),
+        ),
+        "ratings": _grouped(feedback, _FEEDBACK, level, n=Count("id"), average=Avg("rating")),
+    }
+
+
+def _row(area: dict, figures: dict[str, dict]) -> dict:
+    key = area["key"]
+
+    def get(name: str, field: str = "n"):
+        return (figures[name].get(key) or {}).get(field) or 0
+
+    communities = area["communities"] or 0
+    workers = get("social_workers")
+    per_community = round(workers / communities, 1) if communities else None
+    ratio = _ratio(area["facility_area_sum"], area["households_sum"])
+    ratings = get("ratings")
+    average = get("ratings", "average")
+    return {
+        **({"id": key, **area["labels"]} if key is not None else {}),
+        "communities": communities,
+        "pilot_communities": area["pilot_communities"] or 0,
+        "households": area["households_sum"] or 0,
+        "residents_60_plus": area["residents_60_plus_sum"] or 0,
+        "facility_area_m2": float(area["facility_area_sum"] or 0),
+        "facility_m2_per_100_households": ratio,
+        "facility_target": FACILITY_M2_PER_100_HOUSEHOLDS_TARGET,
+        "meets_facility_target": ratio is not None
+        and ratio >= FACILITY_M2_PER_100_HOUSEHOLDS_TARGET,
+        "social_workers": workers,
+        "social_workers_per_community": per_community,
+        "social_worker_target": SOCIAL_WORKER_TARGET,
+        "meets_social_worker_target": per_community is not None
+        and per_community >= SOCIAL_WORKER_TARGET,
+        "organizations_entered": get("organizations"),
+        "requests": figure(get("requests")),
+        "visits_completed": figure(get("visits")),
+        "residents_served": figure(get("visits", "people")),
+        "ratings": figure(ratings),
+        "average_rating": _guarded(round(float(average), 2) if average else None, ratings),
+    }
+
+
+def _rows(stats_filter: StatsFilter, level: str) -> list[dict]:
+    figures = _figures_by_group(stats_filter, level)
+    return [_row(area, figures) for area in _area_rows(stats_filter, level)]
+
+
+def _by_status(queryset: QuerySet, choices) -> dict:
+    counts = dict(queryset.order_by().values_list("status").annotate(n=Count("id")))
+    return {status: figure(counts.get(status, 0)) for status in choices.values}
+
+
+def _median_days_to_first_visit(stats_filter: StatsFilter) -> dict:
+    """Days from a request to its first visit that took place (checked in or completed)."""
+    took_place = Q(visits__status__in=(Visit.Status.IN_PROGRESS, Visit.Status.COMPLETED))
+    pairs = (
+        ServiceRequest.objects.filter(
+            _in_period("created_at", stats_filter),
+            resident__community_id__in=communities_in(stats_filter).values("pk"),
+        )
+        .annotate(
+            first_visit=Min(
+                Coalesce("visits__checked_in_at", "visits__scheduled_start"), filter=took_place
+            )
+        )
+        .filter(first_visit__isnull=False)
+        .values_list("created_at", "first_visit")
+    )
+    days = [max((first - created).total_seconds(), 0) / 86400 for created, first in pairs]
+    median = round(statistics.median(days), 1) if days else None
+    return _guarded(median, len(days))
+
+
+def _cached(name: str, stats_filter: StatsFilter, compute) -> dict:
+    def build() -> dict:
+        # Aggregates read from the replica when DATABASE_REPLICA_URL names one.
+        with statistics_reads():
+            figures = compute()
+        return {
+            "generated_at": timezone.localtime().isoformat(),
+            "cache_seconds": CACHE_SECONDS,
+            "filters": stats_filter.public(),
+            **figures,
+        }
+
+    key = stats_filter.cache_key(name)
+    if _refreshing.get():
+        # stats_warm: compute anew and keep it until well after the next warm-up.
+        value = build()
+        cache.set(key, value, WARM_SECONDS)
+        return value
+    value = cache.get(key)
+    if value is None:
+        value = _computed_once(key, build)
+    return value
+
+
+def _computed_once(key: str, build) -> dict:
+    """Compute a cold figure in one process; the others wait for it instead of repeating it.
+
+    After a cache flush every open dashboard asks at once; without this each request
+    would run the same GROUP BYs over a million rows side by side on the database.
+    """
+    computing = f"{key}:computing"
+    if cache.add(computing, 1, COMPUTING_SECONDS):
+        try:
+            value = build()
+            cache.set(key, value, CACHE_SECONDS)
+            return value
+        finally:
+            cache.delete(computing)
+    deadline = time.monotonic() + COMPUTING_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.05)  # a bounded wait for another process's result
+        if (value := cache.get(key)) is not None:
+            return value
+        if cache.get(computing) is None:
+            break  # that process failed: compute here
+    value = build()
+    cache.set(key, value, CACHE_SECONDS)
+    return value
+
+
+def stats_overview(stats_filter: StatsFilter) -> dict:
+    """City (or scope) totals: pilots, organizations entered, workers, people served, statuses."""
+
+    def compute() -> dict:
+        city = _rows(stats_filter, "city")[0]
+        scope = communities_in(stats_filter).values("pk")
+        requests = ServiceRequest.objects.filter(
+            _in_period("created_at", stats_filter), resident__community_id__in=scope
+        )
+        visits = Visit.objects.filter(
+            _in_period("scheduled_start", stats_filter), request__resident__community_id__in=scope
+        )
+        return {
+            "communities": city["communities"],
+            "pilot_communities": city["pilot_communities"],
+            "organizations_entered": city["organizations_entered"],
+            "social_workers": city["social_workers"],
+            "residents_60_plus_served": city["residents_served"],
+            "requests_by_status": _by_status(requests, ServiceRequest.Status),
+            "visits_by_status": _by_status(visits, Visit.Status),
+            "median_days_to_first_visit": _median_days_to_first_visit(stats_filter),
+            "average_satisfaction": city["average_rating"],
+            "ratings": city["ratings"],
+            "allowances": _allowances_this_month(stats_filter),
+        }
+
+    return _cached("overview", stats_filter, compute)
+
+
+def stats_by_area(stats_filter: StatsFilter, *, level: str) -> dict:
+    """Indicators per community, street or district (or one row for the city), vs the targets."""
+    if level not in ("community", "street", "district", "city"):
+        raise ValueError(level)
+    return _cached(level, stats_filter, lambda: {"results": _rows(stats_filter, level)})
+
+
+# --- Monetary elderly care (货币养老) ----------------------------------------------------------
+
+_ACCOUNT = "resident__community"
+_LEDGER = "account__resident__community"
+
+
+def _months(stats_filter: StatsFilter) -> tuple[datetime.date, datetime.date]:
+    """First and last month (first days) of the period; the current month by default."""
+    this_month = month_start(timezone.localdate())
+    first = month_start(stats_filter.date_from or stats_filter.date_to or this_month)
+    last = month_start(stats_filter.date_to) if stats_filter.date_to else max(first, this_month)
+    return first, last
+
+
+def _after(month: datetime.date) -> datetime.date:
+    return month_start(month + datetime.timedelta(days=31))
+
+
+def _suppressed(basis: int | None) -> bool:
+    return 0 < (basis or 0) < SUPPRESSION_THRESHOLD
+
+
+def _money(fen: int | None, basis: int | None) -> dict:
+    """An amount in yuan ("1234.50") that `basis` residents account for; see stats_allowances."""
+    if _suppressed(basis):
+        return {"value": None, "suppressed": True}
+    return {"value": yuan(fen or 0), "suppressed": False}
+
+
+def _count_of(count: int | None, basis: int | None) -> dict:
+    """A count of things (visits, entries) about `basis` residents, suppressed with them."""
+    if _suppressed(basis):
+        return {"value": None, "suppressed": True}
+    return figure(count)
+
+
+def _allowance_raw(stats_filter: StatsFilter, level: str) -> dict:
+    """{group id: raw sums in fen and distinct residents}; two queries whatever the groups.
+
+    Credits count by the month they are for; debits, co-payments and corrections by the
+    day they were booked. Care accounts: those opened before the period ends.
+    """
+    first, last = _months(stats_filter)
+    start, _end = _bounds(StatsFilter(date_from=first))
+    _start, end = _bounds(StatsFilter(date_to=_after(last) - datetime.timedelta(days=1)))
+    scope = communities_in(stats_filter).values("pk")
+    kind = LedgerEntry.Kind
+    credit = Q(kind=kind.CREDIT)
+    debit = Q(kind=kind.VISIT_DEBIT)
+    copay = Q(kind=kind.CO_PAYMENT)
+    correction = Q(kind=kind.CORRECTION)
+    entries = LedgerEntry.objects.filter(
+        (credit & Q(month__gte=first, month__lte=last))
+        | (~credit & Q(created_at__gte=start, created_at__lt=end)),
+        account__resident__community_id__in=scope,
+    )
+    ledger = _grouped(
+        entries,
+        _LEDGER,
+        level,
+        credited_residents=Count("account", distinct=True, filter=credit),
+        credited_total=Sum("amount_fen", filter=credit),
+        paid_residents=Count("account", distinct=True, filter=debit),
+        paid_visits=Count("visit", distinct=True, filter=debit),
+        debit_total=Sum("amount_fen", filter=debit),
+        copay_residents=Count("account", distinct=True, filter=copay),
+        copay_total=Sum("copay_fen", filter=copay),
+        corrected_residents=Count("account", distinct=True, filter=correction),
+        corrections=Count("id", filter=correction),
+        correction_amount_total=Sum("amount_fen", filter=correction),
+        correction_copay_total=Sum("copay_fen", filter=correction),
+    )
+    accounts = _grouped(
+        CareAccount.objects.filter(resident__community_id__in=scope, opened_at__lt=end),
+        _ACCOUNT,
+        level,
+        accounts=Count("id"),
+    )
+    return {
+        key: {**(accounts.get(key) or {}), **(ledger.get(key) or {})}
+        for key in {*accounts, *ledger}
+    }
+
+
+def _allowance_figures(raw: dict) -> dict:
+    def get(name: str) -> int:
+        return raw.get(name) or 0
+
+    return {
+        "care_accounts": figure(get("accounts")),
+        "residents_credited": figure(get("credited_residents")),
+        "credited": _money(get("credited_total"), get("credited_residents")),
+        "residents_paid_for_visits": figure(get("paid_residents")),
+        "visits_paid_from_allowances": _count_of(get("paid_visits"), get("paid_residents")),
+        "paid_from_allowances": _money(-get("debit_total"), get("paid_residents")),
+        "co_payments": _money(get("copay_total"), get("copay_residents")),
+        "corrections": {
+            "entries": _count_of(get("corrections"), get("corrected_residents")),
+            "allowance_change": _money(get("correction_amount_total"), get("corrected_residents")),
+            "co_payment_change": _money(get("correction_copay_total"), get("corrected_residents")),
+        },
+    }
+
+
+def _summed(rows) -> dict:
+    """Raw figures of several groups added up (a resident is in one group only)."""
+    total: dict = {}
+    for row in rows:
+        for name, value in row.items():
+            total[name] = total.get(name, 0) + (value or 0)
+    return total
+
+
+def _statements_by_status(stats_filter: StatsFilter) -> dict:
+    """Settlement statements of the period by status, from their lines in the area; one query."""
+    first, last = _months(stats_filter)
+    rows = (
+        SettlementLine.objects.filter(
+            community_id__in=communities_in(stats_filter).values("pk"),
+            statement__month__gte=first,
+            statement__month__lte=last,
+        )
+        .order_by()
+        .values("statement__status")
+        .annotate(
+            statements=Count("statement", distinct=True),
+            visits=Count("id"),
+            residents=Count("resident", distinct=True),
+            allowance_total=Sum("allowance_fen"),
+            copay_total=Sum("copay_fen"),
+        )
+    )
+    found = {row["statement__status"]: row for row in rows}
+    result = {}
+    for status in SettlementStatement.Status.values:
+        row = found.get(status) or {}
+        residents = row.get("residents") or 0
+        result[status] = {
+            "statements": row.get("statements") or 0,
+            "visits": _count_of(row.get("visits"), residents),
+            "allowance": _money(row.get("allowance_total"), residents),
+            "co_payments": _money(row.get("copay_total"), residents),
+        }
+    return result
+
+
+def _allowances_this_month(stats_filter: StatsFilter) -> dict:
+    """The overview's block: accounts and this month's credits and visit payments; 2 queries."""
+    area = replace(stats_filter, date_from=None, date_to=None)
+    figures = _allowance_figures(_allowance_raw(area, "city").get(None) or {})
+    return {
+        "care_accounts": figures["care_accounts"],
+        "credited_this_month": figures["credited"],
+        "paid_from_allowances_this_month": figures["paid_from_allowances"],
+    }
+
+
+# The rows stats_allowances may break its totals into, and the key they are listed under.
+ALLOWANCE_BREAKDOWNS = {"district": "districts", "street": "streets", "community": "communities"}
+
+
+def stats_allowances(stats_filter: StatsFilter, *, breakdown: str = "district") -> dict:
+    """Care allowances of the area for whole months, with a row per district; four queries.
+
+    `breakdown` "street" or "community" lists a row per street or community instead, under
+    "streets" or "communities" (ALLOWANCE_BREAKDOWNS); the totals are the same.
+
+    The period is every month from `date_from`'s to `date_to`'s (the current month when
+    neither is given). Credits count by the month they are for; visit debits, co-payments
+    and corrections by the day they were booked; statements by their month, from their
+    lines in the area (so a statement of several streets is counted in each).
+
+    Counts of residents (accounts, residents credited or paid for) of 1–4 are suppressed
+    like every other count of people. Amounts of money are not counts of people and are
+    shown in yuan with two decimals ("1234.50"), unless the residents they come from number
+    1–4: then the amount is suppressed together with that count, as it would single them
+    out. The same holds for counts of visits, statement lines and correction entries.
+    Corrections are reported on their own (signed); the other sums are gross.
+    """
+
+    rows_key = ALLOWANCE_BREAKDOWNS[breakdown]
+
+    def compute() -> dict:
+        first, last = _months(stats_filter)
+        raw = _allowance_raw(stats_filter, breakdown)
+        rows = []
+        for area in _area_rows(stats_filter, breakdown):
+            row = raw.get(area["key"]) or {}
+            rows.append({"id": area["key"], **area["labels"], **_allowance_figures(row)})
+        return {
+            "months": {"first": f"{first:%Y-%m}", "last": f"{last:%Y-%m}"},
+            **_allowance_figures(_summed(raw.values())),
+            "statements_by_status": _statements_by_status(stats_filter),
+            rows_key: rows,
+        }
+
+    name = "allowances" if breakdown == "district" else f"allowances:{breakdown}"
+    return _cached(name, stats_filter, compute)
+
+
+def _weeks(stats_filter: StatsFilter) -> tuple[datetime.date, datetime.date]:
+    last = stats_filter.date_to or timezone.localdate()
+    first = stats_filter.date_from or last - datetime.timedelta(weeks=DEFAULT_WEEKS - 1)
+    return first - datetime.timedelta(days=first.weekday()), last
+
+
+def _weekly(queryset: QuerySet, field: str, **aggregates) -> dict:
+    rows = queryset.annotate(week=TruncWeek(field)).order_by().values("week").annotate(**aggregates)
+    return {timezone.localtime(row.pop("week")).date(): row for row in rows}
+
+
+def stats_weekly(stats_filter: StatsFilter) -> dict:
+    """Requests filed, visits completed and ratings given per week (Monday to Sunday)."""
+    first, last = _weeks(stats_filter)
+    period = StatsFilter(**{**asdict(stats_filter), "date_from": first, "date_to": last})
+
+    def compute() -> dict:
+        scope = communities_in(period).values("pk")
+        requests = _weekly(
+            ServiceRequest.objects.filter(
+                _in_period("created_at", period), resident__community_id__in=scope
+            ),
+            "created_at",
+            n=Count("id"),
+        )
+        visits = _weekly(
+            Visit.objects.filter(
+                _in_period("scheduled_start", period),
+                request__resident__community_id__in=scope,
+                status=Visit.Status.COMPLETED,
+            ),
+            "scheduled_start",
+            n=Count("id"),
+        )
+        ratings = _weekly(
+            Feedback.objects.filter(
+                _in_period("visit__scheduled_start", period),
+                visit__request__resident__community_id__in=scope,
+            ),
+            "visit__scheduled_start",
+            n=Count("id"),
+            average=Avg(F("rating")),
+        )
+        series = []
+        week = first
+        while week <= last:
+            rated = ratings.get(week, {})
+            average = rated.get("average")
+            series.append(
+                {
+                    "week_start": week.isoformat(),
+                    "requests": figure(requests.get(week, {}).get("n")),
+                    "visits_completed": figure(visits.get(week, {}).get("n")),
+                    "ratings": figure(rated.get("n")),
+                    "average_rating": _guarded(
+                        round(float(average), 2) if average else None, rated.get("n")
+                    ),
+                }
+            )
+            week += datetime.timedelta(weeks=1)
+        return {"results": series}
+
+    return _cached("weekly", period, compute)
+
+
+def stats_warm() -> list[str]:
+    """Recompute the city-wide overview and area tables into the cache (a beat task).
+
+    City-wide readers (civil affairs, dashboard tokens) then always hit a warm cache; the
+    figures are at most WARM_INTERVAL_SECONDS old plus the computation (`generated_at`).
+    """
+    city = StatsFilter()
+    token = _refreshing.set(True)
+    try:
+        stats_overview(city)
+        for level in ("district", "street", "community"):
+            stats_by_area(city, level=level)
+        stats_weekly(city)
+        stats_allowances(city)
+    finally:
+        _refreshing.reset(token)
+    return ["overview", "district", "street", "community", "weekly", "allowances"]

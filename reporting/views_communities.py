@@ -1,0 +1,55 @@
+"""Community pages for government staff: the list with indicators, and a community's detail
+with the organizations, social workers and teams serving it."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from communities.forms import CommunityFilterForm
+from communities.models import FACILITY_M2_PER_100_HOUSEHOLDS_TARGET, SOCIAL_WORKER_TARGET
+from communities.queries import (
+    communities_for_list,
+    communities_with_indicators,
+    streets_visible_to,
+)
+from organizations.models import Agreement
+from organizations.queries import agreements_visible_to
+from sanlian.roles import STAFF
+from sanlian.view_helpers import paginate, role_required
+from socialworkers.queries import social_workers_visible_to, volunteer_teams_visible_to
+
+TARGETS = {
+    "social_worker_target": SOCIAL_WORKER_TARGET,
+    "facility_target": FACILITY_M2_PER_100_HOUSEHOLDS_TARGET,
+}
+
+
+@role_required(*STAFF)
+def community_list(request: HttpRequest) -> HttpResponse:
+    form = CommunityFilterForm(request.GET or None, streets=streets_visible_to(request.user))
+    filters = form.cleaned_data if form.is_valid() else {}
+    communities = communities_for_list(
+        request.user,
+        search=filters.get("q", ""),
+        street_id=filters["street"].pk if filters.get("street") else None,
+        pilot_batch=filters.get("pilot_batch", ""),
+        below_target=filters.get("below_target", False),
+    )
+    context = {"form": form, "page_obj": paginate(request, communities), **TARGETS}
+    return render(request, "reporting/community_list.html", context)
+
+
+@role_required(*STAFF)
+def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    community = get_object_or_404(communities_with_indicators(request.user), pk=pk)
+    context = {
+        "community": community,
+        "venues": community.venues.all(),
+        "agreements": agreements_visible_to(request.user).filter(
+            community=community, status=Agreement.Status.ACTIVE
+        ),
+        "social_workers": social_workers_visible_to(request.user).filter(communities=community),
+        "teams": volunteer_teams_visible_to(request.user).filter(community=community),
+        "social_workers_met": community.social_worker_count >= SOCIAL_WORKER_TARGET,
+        **TARGETS,
+    }
+    return render(request, "reporting/community_detail.html", context)

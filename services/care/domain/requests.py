@@ -1,0 +1,137 @@
+"""Writes on service requests: filing one (web or hotline) and cancelling it."""
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from communities.models import Resident
+from sanlian.audit import audit_record, snapshot
+from sanlian.roles import RESIDENT_SIDE, STAFF
+from services.matching.domain import matches_withdraw_for_request
+from services.models import RequestChannel, ServiceRequest, ServiceType
+from services.offerings.models import days_to_mask
+
+REQUEST_AUDIT_FIELDS = [
+    "resident",
+    "service_type",
+    "preferred_days",
+    "preferred_start",
+    "preferred_end",
+    "notes",
+    "urgent",
+    "channel",
+    "status",
+]
+CANCELLABLE = (ServiceRequest.Status.OPEN, ServiceRequest.Status.MATCHED)
+# A request in one of these is still being handled: a second one of the same type waits.
+IN_PROGRESS = (
+    ServiceRequest.Status.OPEN,
+    ServiceRequest.Status.MATCHED,
+    ServiceRequest.Status.SCHEDULED,
+)
+
+
+def resident_has_consent(resident: Resident) -> bool:
+    return resident.consents.filter(
+        withdrawn_at__isnull=True, given_at__lte=timezone.now()
+    ).exists()
+
+
+def _check_can_file(*, resident: Resident, service_type: ServiceType) -> None:
+    if resident.anonymised_at is not None:
+        raise ValidationError(_("该居民信息已匿名化，不能再登记服务需求。"))
+    if not resident_has_consent(resident):
+        raise ValidationError(
+            _("该居民尚未签署（或已撤回）知情同意，不能登记服务需求。请先记录知情同意。")
+        )
+    duplicate = ServiceRequest.objects.filter(
+        resident=resident, service_type=service_type, status__in=IN_PROGRESS
+    )
+    if duplicate.exists():
+        raise ValidationError(
+            {"service_type": _("该居民已有同类服务需求正在处理中，无需重复提交。")}
+        )
+
+
+@transaction.atomic
+def request_create(
+    *,
+    resident: Resident,
+    service_type: ServiceType,
+    preferred_days: list[int],
+    preferred_start: datetime.time,
+    preferred_end: datetime.time,
+    filed_by,
+    notes: str = "",
+    urgent: bool = False,
+    channel: str = RequestChannel.WEB,
+) -> ServiceRequest:
+    """File a request for `resident`; refuses without a current consent."""
+    if not preferred_days:
+        raise ValidationError({"preferred_days": _("请至少选择一天。")})
+    # Lock the resident so two quick submissions cannot both pass the duplicate check.
+    resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    _check_can_file(resident=resident, service_type=service_type)
+    service_request = ServiceRequest(
+        resident=resident,
+        service_type=service_type,
+        preferred_days=days_to_mask(preferred_days),
+        preferred_start=preferred_start,
+        preferred_end=preferred_end,
+        notes=notes.strip(),
+        urgent=urgent,
+        channel=channel,
+        filed_by=filed_by,
+    )
+    service_request.full_clean()
+    service_request.save()
+    audit_record(
+        actor=filed_by,
+        instance=service_request,
+        action="create",
+        after=snapshot(service_request, REQUEST_AUDIT_FIELDS),
+    )
+    return service_request
+
+
+def _may_cancel(*, service_request: ServiceRequest, actor) -> bool:
+    if actor.role in STAFF:
+        return True
+    if actor.role in RESIDENT_SIDE:
+        resident = service_request.resident
+        return resident.user_id == actor.pk or resident.family_members.filter(user=actor).exists()
+    return False
+
+
+@transaction.atomic
+def request_cancel(*, service_request: ServiceRequest, actor, reason: str = "") -> ServiceRequest:
+    """Cancel an open or matched request; matches are withdrawn and their places freed."""
+    if not _may_cancel(service_request=service_request, actor=actor):
+        raise PermissionDenied
+    service_request = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+    if service_request.status not in CANCELLABLE:
+        raise ValidationError(
+            _("此需求当前状态为“%(status)s”，不能取消。")
+            % {"status": service_request.get_status_display()}
+        )
+    before = snapshot(service_request, ["status", "cancel_reason"])
+    service_request.status = ServiceRequest.Status.CANCELLED
+    service_request.cancelled_at = timezone.now()
+    service_request.cancel_reason = reason.strip()[:200]
+    service_request.full_clean()
+    service_request.save()
+    matches_withdraw_for_request(
+        service_request=service_request, actor=actor, reason=str(_("服务需求已取消"))
+    )
+    audit_record(
+        actor=actor,
+        instance=service_request,
+        action="status",
+        before=before,
+        after=snapshot(service_request, ["status", "cancel_reason"]),
+        reason=service_request.cancel_reason,
+    )
+    return service_request

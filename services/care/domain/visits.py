@@ -1,0 +1,645 @@
+"""Writes on visits: scheduling from an accepted match, weekly plans, the worker's steps, feedback.
+
+`visit_reschedule` and `visit_cancel` are the only places where a scheduled visit's
+time or status changes outside the worker's own steps, so reminders can hook there.
+
+Request status follows its visits (`_request_follow_visits`):
+- scheduled while a visit is scheduled or in progress, or a weekly plan still runs;
+- done once a visit was completed and nothing else is pending;
+- otherwise back to matched: a missed or cancelled visit leaves the accepted match
+  (and the capacity it holds) in place, so the organization schedules a new visit
+  instead of the request going through matching again.
+
+Capacity: every visit that takes place (scheduled, in progress or completed) counts once,
+in the week it falls in. So `OfferingWeek.reserved`, the booked figure organizations see
+and matching subtracts, is a week's visits plus the places matches keep there for a visit
+still to come:
+- a confirmed or accepted match holds one place, in `Match.week_start`; at most one visit
+  rides on it: a live visit of that week whose `holds_week` is empty;
+- a visit that needs a place in a week (scheduled, made by a plan, or moved to another
+  week) takes the match's place when no other visit rides on it, and the place moves to
+  that week with `Match.week_start`; otherwise it takes a place of that week of its own
+  (`holds_week`). A full week refuses the visit and changes nothing;
+- a cancelled or missed visit gives back its own place; the match keeps its place for
+  the next visit. A completed visit keeps whichever place it had.
+Visits only ever move the match's place, never give it back, so releasing it later
+(request cancelled: `matches_withdraw_for_request`) frees the week actually held, once.
+"""
+
+import dataclasses
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
+
+from communities.privacy import care_stopped
+from organizations.models import OrganizationMember
+from sanlian.audit import audit_record, snapshot
+from sanlian.roles import RESIDENT_SIDE, STAFF, Role
+from services.allowances.domain import visit_charge
+from services.matching.domain import (
+    offering_week_move,
+    offering_week_release,
+    offering_week_reserve,
+)
+from services.models import (
+    CareMode,
+    Feedback,
+    Match,
+    ServiceOffering,
+    ServiceRequest,
+    Visit,
+    VisitPlan,
+)
+from services.notifications.reminders import (
+    reminders_cancel_for_visit,
+    reminders_move_for_visit,
+    reminders_plan_for_visit,
+)
+from services.offerings.models import week_start_of
+from socialworkers.models import SocialWorker, Volunteer
+
+VISIT_AUDIT_FIELDS = [
+    "scheduled_start",
+    "status",
+    "social_worker",
+    "volunteer",
+    "staff_member",
+    "venue",
+    "checked_in_at",
+    "checked_out_at",
+    "service_log",
+]
+PENDING = (Visit.Status.SCHEDULED, Visit.Status.IN_PROGRESS)
+# Visits that count against their week's capacity.
+LIVE = (*PENDING, Visit.Status.COMPLETED)
+
+
+# --- rules shared by the steps -------------------------------------------------------------
+
+
+def _is_org_member(*, user, offering: ServiceOffering) -> bool:
+    return OrganizationMember.objects.filter(
+        user=user, organization_id=offering.organization_id
+    ).exists()
+
+
+def _check_organizer(*, actor, offering: ServiceOffering) -> None:
+    """Scheduling, rescheduling and cancelling: the offering's organization or government staff."""
+    if actor.role in STAFF:
+        return
+    if actor.role == Role.ORGANIZATION and _is_org_member(user=actor, offering=offering):
+        return
+    raise PermissionDenied
+
+
+def visit_is_assigned_to(*, visit: Visit, user) -> bool:
+    return user.is_authenticated and (
+        visit.staff_member_id == user.pk
+        or (visit.social_worker_id is not None and visit.social_worker.user_id == user.pk)
+        or (visit.volunteer_id is not None and visit.volunteer.user_id == user.pk)
+    )
+
+
+def _check_assigned(*, visit: Visit, actor) -> None:
+    if not visit_is_assigned_to(visit=visit, user=actor):
+        raise PermissionDenied
+
+
+def _check_in_window(*, offering: ServiceOffering, start: datetime.datetime) -> None:
+    """The start must be in the future and inside one of the offering's weekly windows."""
+    if start <= timezone.now():
+        raise ValidationError({"scheduled_start": _("服务时间必须晚于现在。")})
+    local = timezone.localtime(start)
+    fits = offering.windows.filter(
+        weekday=local.weekday(), start_time__lte=local.time(), end_time__gt=local.time()
+    ).exists()
+    if not fits:
+        windows = pgettext("enumeration", "、").join(
+            str(window) for window in offering.windows.all()
+        ) or _("（未设置）")
+        raise ValidationError(
+            {
+                "scheduled_start": _("该时间不在服务时段内。可选时段：%(windows)s")
+                % {"windows": windows}
+            }
+        )
+
+
+def _check_assignees(
+    *, offering: ServiceOffering, request: ServiceRequest, social_worker, volunteer, staff_member
+) -> None:
+    if social_worker is None and volunteer is None and staff_member is None:
+        raise ValidationError(_("请至少指定一名上门服务人员（社工、志愿者或组织服务人员）。"))
+    community_id = request.resident.community_id
+    if social_worker is not None and not (
+        social_worker.active
+        and (
+            social_worker.organization_id == offering.organization_id
+            or social_worker.communities.filter(pk=community_id).exists()
+        )
+    ):
+        raise ValidationError({"social_worker": _("该社工不属于本组织，也不服务该居民所在社区。")})
+    if volunteer is not None and not (
+        volunteer.team is not None
+        and (
+            volunteer.team.community_id == community_id
+            or (
+                volunteer.team.leader is not None
+                and volunteer.team.leader.organization_id == offering.organization_id
+            )
+        )
+    ):
+        raise ValidationError({"volunteer": _("该志愿者所在服务队不服务该居民所在社区。")})
+    if staff_member is not None and not _is_org_member(user=staff_member, offering=offering):
+        raise ValidationError({"staff_member": _("该人员不是本组织成员。")})
+
+
+def _request_follow_visits(*, service_request: ServiceRequest, actor) -> None:
+    """Move the request's status after its visits changed (rules in the module docstring)."""
+    service_request = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
+    if service_request.status == ServiceRequest.Status.CANCELLED:
+        return
+    today = timezone.localdate()
+    visits = service_request.visits.all()
+    plan_running = service_request.plans.filter(active=True).filter(
+        Q(until__isnull=True) | Q(until__gt=today)
+    )
+    if visits.filter(status__in=PENDING).exists() or plan_running.exists():
+        status = ServiceRequest.Status.SCHEDULED
+    elif visits.filter(status=Visit.Status.COMPLETED).exists():
+        status = ServiceRequest.Status.DONE
+    else:
+        status = ServiceRequest.Status.MATCHED
+    if status == service_request.status:
+        return
+    before = snapshot(service_request, ["status"])
+    service_request.status = status
+    service_request.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        instance=service_request,
+        action="status",
+        before=before,
+        after=snapshot(service_request, ["status"]),
+        reason=str(_("随上门服务状态变化")),
+    )
+
+
+def _save_visit(*, visit: Visit, actor, before: dict | None, action: str, reason: str = "") -> None:
+    visit.full_clean()
+    visit.save()
+    audit_record(
+        actor=actor,
+        instance=visit,
+        action=action,
+        before=before,
+        after=snapshot(visit, VISIT_AUDIT_FIELDS),
+        reason=reason,
+    )
+
+
+# --- capacity (rules in the module docstring) ------------------------------------------------
+
+
+def _week_of(start: datetime.datetime) -> datetime.date:
+    return week_start_of(timezone.localtime(start).date())
+
+
+def _locked_match(visit: Visit) -> Match | None:
+    """Lock the visit's match: decisions on its place queue here.
+
+    Lock order: an existing visit or plan, then its match, then offering weeks (by date);
+    `visit_schedule` starts at the match (the plan it makes is new).
+    """
+    if visit.match_id is None:
+        return None
+    return (
+        Match.objects.select_for_update(of=("self",))
+        .select_related("offering")
+        .get(pk=visit.match_id)
+    )
+
+
+def _match_place_free(match: Match, *, visit: Visit) -> bool:
+    """Whether the match holds a place that no visit but `visit` rides on."""
+    if match.status not in Match.HOLDING:
+        return False
+    riders = match.visits.filter(
+        status__in=LIVE,
+        holds_week__isnull=True,
+        scheduled_start__gte=_aware(match.week_start, datetime.time.min),
+        scheduled_start__lt=_aware(
+            match.week_start + datetime.timedelta(weeks=1), datetime.time.min
+        ),
+    )
+    if visit.pk is not None:
+        riders = riders.exclude(pk=visit.pk)
+    return not riders.exists()
+
+
+def _match_move_place(*, match: Match, week: datetime.date, actor) -> bool:
+    """Move the match's place (and its week) to `week`; False (nothing changed) when full."""
+    if week == match.week_start:
+        return True
+    if not offering_week_move(offering=match.offering, from_week=match.week_start, to_week=week):
+        return False
+    before = snapshot(match, ["week_start"])
+    match.week_start = week
+    match.save(update_fields=["week_start"])
+    audit_record(
+        actor=actor,
+        instance=match,
+        action="change",
+        before=before,
+        after=snapshot(match, ["week_start"]),
+        reason=str(_("名额随上门服务移到这一周")),
+    )
+    return True
+
+
+def _visit_take_place(*, visit: Visit, match: Match | None, week: datetime.date, actor) -> bool:
+    """Give `visit` a place in `week`, giving back the one it held; False (nothing changed) if full.
+
+    The caller holds the match's lock, so two visits cannot both take its free place.
+    """
+    if match is not None and _match_place_free(match, visit=visit):
+        if not _match_move_place(match=match, week=week, actor=actor):
+            return False
+        _release_held_week(visit)
+        return True
+    if visit.holds_week is None:
+        taken = offering_week_reserve(offering=visit.offering, week_start=week)
+    else:
+        taken = offering_week_move(
+            offering=visit.offering, from_week=visit.holds_week, to_week=week
+        )
+    if taken:
+        visit.holds_week = week
+    return taken
+
+
+def _release_held_week(visit: Visit) -> None:
+    """Give back the visit's own place; a place it rides on stays with the match."""
+    if visit.holds_week is not None:
+        offering_week_release(offering_id=visit.offering_id, week_start=visit.holds_week)
+        visit.holds_week = None
+
+
+def _week_full(week: datetime.date) -> ValidationError:
+    return ValidationError(
+        {
+            "scheduled_start": _("该服务项目 %(week)s 起的这一周名额已满，请另选一周。")
+            % {"week": week.isoformat()}
+        }
+    )
+
+
+# --- scheduling ----------------------------------------------------------------------------
+
+
+def _aware(day: datetime.date, at: datetime.time) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, at))
+
+
+@transaction.atomic
+def visit_schedule(
+    *,
+    match: Match,
+    scheduled_start: datetime.datetime,
+    actor,
+    social_worker: SocialWorker | None = None,
+    volunteer: Volunteer | None = None,
+    staff_member=None,
+    weekly: bool = False,
+    until: datetime.date | None = None,
+) -> Visit:
+    """Turn an accepted match into a visit (and, if weekly, a plan with its next visits).
+
+    The visit takes the match's place, moved to the visit's week, unless an earlier
+    completed visit still rides on it; then a place of its week of its own.
+    """
+    match = (
+        Match.objects.select_for_update()
+        .select_related("offering", "request__resident")
+        .get(pk=match.pk)
+    )
+    offering = match.offering
+    _check_organizer(actor=actor, offering=offering)
+    if match.status != Match.Status.ACCEPTED:
+        raise ValidationError(_("只有组织已接受的匹配才能排期。"))
+    if care_stopped(match.request.resident):
+        # PIPL art. 13: no new care records once consent is withdrawn.
+        raise ValidationError(_("该居民已撤回知情同意（或已匿名化），不能安排上门服务。"))
+    if (
+        match.visits.filter(status__in=PENDING).exists()
+        or match.request.plans.filter(active=True).exists()
+    ):
+        raise ValidationError(_("该匹配已有待进行的上门服务，请在服务详情中改期。"))
+    _check_in_window(offering=offering, start=scheduled_start)
+    _check_assignees(
+        offering=offering,
+        request=match.request,
+        social_worker=social_worker,
+        volunteer=volunteer,
+        staff_member=staff_member,
+    )
+    local_start = timezone.localtime(scheduled_start)
+    if until is not None and until < local_start.date():
+        raise ValidationError({"until": _("截止日期不能早于第一次服务。")})
+    visit = Visit(
+        request=match.request,
+        offering=offering,
+        match=match,
+        venue=offering.venue if offering.service_type.care_mode == CareMode.DAY_CARE else None,
+        scheduled_start=scheduled_start,
+        duration_minutes=offering.service_type.default_duration_minutes,
+        social_worker=social_worker,
+        volunteer=volunteer,
+        staff_member=staff_member,
+    )
+    week = _week_of(scheduled_start)
+    if not _visit_take_place(visit=visit, match=match, week=week, actor=actor):
+        raise _week_full(week)
+    plan = None
+    if weekly:
+        plan = VisitPlan(
+            request=match.request,
+            offering=offering,
+            weekday=local_start.weekday(),
+            start_time=local_start.time().replace(second=0, microsecond=0),
+            until=until,
+        )
+        plan.full_clean()
+        plan.save()
+    visit.plan = plan
+    _save_visit(visit=visit, actor=actor, before=None, action="create")
+    reminders_plan_for_visit(visit=visit)
+    if plan is not None:
+        visit_plan_extend(plan=plan)
+    _request_follow_visits(service_request=match.request, actor=actor)
+    return visit
+
+
+def _plan_slots(*, plan: VisitPlan, first_day: datetime.date, last_day: datetime.date):
+    day = first_day + datetime.timedelta(days=(plan.weekday - first_day.weekday()) % 7)
+    while day <= last_day and (plan.until is None or day <= plan.until):
+        yield _aware(day, plan.start_time)
+        day += datetime.timedelta(days=7)
+
+
+@dataclasses.dataclass
+class PlanExtension:
+    """What `visit_plan_extend` did: the visits it created and the weeks it skipped as full."""
+
+    created: list[Visit] = dataclasses.field(default_factory=list)
+    full_weeks: list[datetime.date] = dataclasses.field(default_factory=list)
+
+
+def _plan_visit_save(*, visit: Visit, match: Match | None) -> bool:
+    """Save one plan visit with a place of its week; False (and nothing saved) when full."""
+    if not _visit_take_place(
+        visit=visit, match=match, week=_week_of(visit.scheduled_start), actor=None
+    ):
+        return False
+    _save_visit(
+        visit=visit, actor=None, before=None, action="create", reason=str(_("周期计划自动生成"))
+    )
+    return True
+
+
+@transaction.atomic
+def visit_plan_extend(*, plan: VisitPlan, horizon_weeks: int = 4) -> PlanExtension:
+    """Create the plan's visits for the coming `horizon_weeks`; running it twice adds nothing.
+
+    A week that already holds a visit of the plan (even one moved to another day) is
+    skipped; the unique (plan, scheduled_start) constraint settles a race between two runs.
+    Each visit takes a place of its week (rules in the module docstring); a full week gets
+    no visit and is listed in `full_weeks`.
+    """
+    plan = (
+        VisitPlan.objects.select_for_update(of=("self",)).select_related("offering").get(pk=plan.pk)
+    )
+    today = timezone.localdate()
+    result = PlanExtension()
+    if not plan.active or care_stopped(plan.request.resident):
+        return result
+    if plan.until is not None and plan.until < today:
+        plan.active = False
+        plan.save(update_fields=["active"])
+        _request_follow_visits(service_request=plan.request, actor=None)
+        return result
+    template = plan.visits.order_by("-scheduled_start").first()
+    first = plan.visits.order_by("scheduled_start").first()
+    if template is None:
+        return result
+    match = _locked_match(template)
+    first_day = max(today, timezone.localtime(first.scheduled_start).date())
+    taken_weeks = {
+        week_start_of(timezone.localtime(start).date())
+        for start in plan.visits.values_list("scheduled_start", flat=True)
+    }
+    now = timezone.now()
+    for start in _plan_slots(
+        plan=plan, first_day=first_day, last_day=today + datetime.timedelta(weeks=horizon_weeks)
+    ):
+        if start <= now or week_start_of(start.date()) in taken_weeks:
+            continue
+        visit = Visit(
+            request_id=plan.request_id,
+            offering=plan.offering,
+            match_id=template.match_id,
+            plan=plan,
+            venue_id=template.venue_id,
+            scheduled_start=start,
+            duration_minutes=template.duration_minutes,
+            social_worker_id=template.social_worker_id,
+            volunteer_id=template.volunteer_id,
+            staff_member_id=template.staff_member_id,
+        )
+        try:
+            with transaction.atomic():
+                saved = _plan_visit_save(visit=visit, match=match)
+        except (IntegrityError, ValidationError):
+            if match is not None:
+                match.refresh_from_db(fields=["week_start"])  # the savepoint undid a move
+            continue  # another run created this slot first
+        if saved:
+            result.created.append(visit)
+        else:
+            result.full_weeks.append(week_start_of(start.date()))
+    return result
+
+
+@transaction.atomic
+def visit_plan_stop(*, plan: VisitPlan, actor) -> VisitPlan:
+    """End a weekly plan: no new visits; its future scheduled visits are cancelled."""
+    _check_organizer(actor=actor, offering=plan.offering)
+    plan = VisitPlan.objects.select_for_update().get(pk=plan.pk)
+    plan.active = False
+    plan.save(update_fields=["active"])
+    for visit in plan.visits.filter(
+        status=Visit.Status.SCHEDULED, scheduled_start__gt=timezone.now()
+    ):
+        visit_cancel(visit=visit, actor=actor, reason=str(_("周期计划已停止")))
+    _request_follow_visits(service_request=plan.request, actor=actor)
+    return plan
+
+
+@transaction.atomic
+def visit_reschedule(
+    *, visit: Visit, scheduled_start: datetime.datetime, actor, reason: str = ""
+) -> Visit:
+    """Move a scheduled visit to another time inside the offering's windows.
+
+    Within its week the visit keeps its place; to another week its place moves along (the
+    match's place with `Match.week_start`, or its own), or it joins the match's place when
+    that is free. A full week refuses the move and changes nothing.
+    """
+    visit = (
+        Visit.objects.select_for_update(of=("self",)).select_related("offering").get(pk=visit.pk)
+    )
+    _check_organizer(actor=actor, offering=visit.offering)
+    if visit.status != Visit.Status.SCHEDULED:
+        raise ValidationError(_("只有待上门的服务可以改期。"))
+    _check_in_window(offering=visit.offering, start=scheduled_start)
+    before = snapshot(visit, VISIT_AUDIT_FIELDS)
+    week = _week_of(scheduled_start)
+    if week != _week_of(visit.scheduled_start) and not _visit_take_place(
+        visit=visit, match=_locked_match(visit), week=week, actor=actor
+    ):
+        raise _week_full(week)
+    visit.scheduled_start = scheduled_start
+    _save_visit(visit=visit, actor=actor, before=before, action="change", reason=reason)
+    reminders_move_for_visit(visit=visit)
+    return visit
+
+
+@transaction.atomic
+def visit_cancel(*, visit: Visit, actor, reason: str = "") -> Visit:
+    visit = Visit.objects.select_for_update().select_related("offering").get(pk=visit.pk)
+    _check_organizer(actor=actor, offering=visit.offering)
+    if visit.status != Visit.Status.SCHEDULED:
+        raise ValidationError(_("只有待上门的服务可以取消。"))
+    before = snapshot(visit, VISIT_AUDIT_FIELDS)
+    visit.status = Visit.Status.CANCELLED
+    _release_held_week(visit)
+    _save_visit(visit=visit, actor=actor, before=before, action="status", reason=reason)
+    reminders_cancel_for_visit(visit=visit)
+    _request_follow_visits(service_request=visit.request, actor=actor)
+    return visit
+
+
+# --- the assigned worker's steps -----------------------------------------------------------
+
+
+def _locked_assigned(*, visit: Visit, actor) -> Visit:
+    visit = (
+        # of=self: PostgreSQL refuses to lock the nullable side of the outer joins.
+        Visit.objects.select_for_update(of=("self",))
+        .select_related("social_worker", "volunteer")
+        .get(pk=visit.pk)
+    )
+    _check_assigned(visit=visit, actor=actor)
+    return visit
+
+
+@transaction.atomic
+def visit_check_in(*, visit: Visit, actor) -> Visit:
+    visit = _locked_assigned(visit=visit, actor=actor)
+    if visit.status != Visit.Status.SCHEDULED:
+        raise ValidationError(_("此服务当前不能签到。"))
+    if timezone.localtime(visit.scheduled_start).date() != timezone.localdate():
+        raise ValidationError(_("只能在预约当天签到。"))
+    before = snapshot(visit, VISIT_AUDIT_FIELDS)
+    visit.status = Visit.Status.IN_PROGRESS
+    visit.checked_in_at = timezone.now()
+    _save_visit(visit=visit, actor=actor, before=before, action="status")
+    return visit
+
+
+@transaction.atomic
+def visit_check_out(*, visit: Visit, actor, service_log: str) -> Visit:
+    """Record leaving and what was done; the visit stays in progress until completed."""
+    visit = _locked_assigned(visit=visit, actor=actor)
+    if visit.status != Visit.Status.IN_PROGRESS or visit.checked_out_at is not None:
+        raise ValidationError(_("请先签到，再签退。"))
+    if not service_log.strip():
+        raise ValidationError({"service_log": _("请简单记录本次服务内容。")})
+    before = snapshot(visit, VISIT_AUDIT_FIELDS)
+    visit.checked_out_at = max(timezone.now(), visit.checked_in_at)
+    visit.service_log = service_log.strip()
+    _save_visit(visit=visit, actor=actor, before=before, action="change")
+    return visit
+
+
+@transaction.atomic
+def visit_complete(*, visit: Visit, actor, service_log: str = "") -> Visit:
+    """Finish an in-progress visit; checks out now if not yet done. A service log is required."""
+    visit = _locked_assigned(visit=visit, actor=actor)
+    if visit.status != Visit.Status.IN_PROGRESS:
+        raise ValidationError(_("只有服务中的上门服务可以标记完成。"))
+    service_log = service_log.strip() or visit.service_log
+    if not service_log:
+        raise ValidationError({"service_log": _("请简单记录本次服务内容。")})
+    before = snapshot(visit, VISIT_AUDIT_FIELDS)
+    visit.service_log = service_log
+    if visit.checked_out_at is None:
+        visit.checked_out_at = max(timezone.now(), visit.checked_in_at)
+    visit.status = Visit.Status.COMPLETED
+    _save_visit(visit=visit, actor=actor, before=before, action="status")
+    # Monetary care: charge the allowance / record the co-payment in the same transaction.
+    visit_charge(visit=visit, actor=actor)
+    _request_follow_visits(service_request=visit.request, actor=actor)
+    return visit
+
+
+@transaction.atomic
+def visit_mark_missed(*, visit: Visit, actor, reason: str) -> Visit:
+    """The worker came (or the time passed) but the service could not take place."""
+    visit = _locked_assigned(visit=visit, actor=actor)
+    if visit.status != Visit.Status.SCHEDULED:
+        raise ValidationError(_("只有待上门的服务可以标记为未上门。"))
+    if visit.scheduled_start > timezone.now():
+        raise ValidationError(_("预约时间还没到，不能标记为未上门。"))
+    if not reason.strip():
+        raise ValidationError({"reason": _("请说明未能上门服务的原因。")})
+    before = snapshot(visit, VISIT_AUDIT_FIELDS)
+    visit.status = Visit.Status.MISSED
+    _release_held_week(visit)
+    visit.service_log = reason.strip()
+    _save_visit(visit=visit, actor=actor, before=before, action="status", reason=reason.strip())
+    _request_follow_visits(service_request=visit.request, actor=actor)
+    return visit
+
+
+# --- feedback ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def feedback_give(*, visit: Visit, actor, rating: int, comment: str = "") -> Feedback:
+    """The resident (or a linked family member) rates a completed visit, once."""
+    visit = Visit.objects.select_for_update().select_related("request__resident").get(pk=visit.pk)
+    resident = visit.request.resident
+    may_rate = resident.user_id == actor.pk or resident.family_members.filter(user=actor).exists()
+    if actor.role not in RESIDENT_SIDE or not may_rate:
+        raise PermissionDenied
+    if visit.status != Visit.Status.COMPLETED:
+        raise ValidationError(_("服务完成后才能评价。"))
+    if Feedback.objects.filter(visit=visit).exists():
+        raise ValidationError(_("这次服务已经评价过了，谢谢您！"))
+    feedback = Feedback(visit=visit, rating=rating, comment=comment.strip(), given_by=actor)
+    feedback.full_clean()
+    feedback.save()
+    audit_record(
+        actor=actor,
+        instance=visit,
+        action="change",
+        after={"feedback_rating": rating},
+        reason=str(_("居民评价")),
+    )
+    return feedback

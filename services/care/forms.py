@@ -1,0 +1,286 @@
+"""Forms of the resident, hotline and visit pages: input shape only, rules live in the domain."""
+
+import datetime
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from communities.models import Consent, Resident
+from services.models import CareMode, ServiceRequest, ServiceType, Visit
+from services.offerings.models import WEEKDAY_NAMES
+
+DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+def _grouped_service_types() -> list:
+    types = list(ServiceType.objects.order_by("care_mode", "name"))
+    return [("", "---------")] + [
+        (label, [(t.pk, t.name) for t in types if t.care_mode == mode])
+        for mode, label in CareMode.choices
+        if any(t.care_mode == mode for t in types)
+    ]
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class RequestForm(forms.Form):
+    """A resident's own request; `residents` > 1 adds the "for whom" choice for family."""
+
+    resident = forms.ModelChoiceField(label=_("为谁申请"), queryset=Resident.objects.none())
+    service_type = forms.ModelChoiceField(
+        label=_("需要什么服务"), queryset=ServiceType.objects.all()
+    )
+    preferred_days = forms.TypedMultipleChoiceField(
+        label=_("哪几天方便"),
+        choices=[(day, name) for day, name in enumerate(WEEKDAY_NAMES)],
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("请至少选择一天。")},
+    )
+    preferred_start = forms.TimeField(
+        label=_("最早几点"), initial=datetime.time(8, 0), widget=TimeInput
+    )
+    preferred_end = forms.TimeField(
+        label=_("最晚几点"), initial=datetime.time(18, 0), widget=TimeInput
+    )
+    notes = forms.CharField(
+        label=_("还有什么要说明的"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, residents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["resident"].queryset = residents
+        if len(residents) == 1:
+            self.fields["resident"].initial = residents[0].pk
+            self.fields["resident"].widget = forms.HiddenInput()
+        self.fields["service_type"].choices = _grouped_service_types()
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("preferred_start"), data.get("preferred_end")
+        if start and end and end <= start:
+            self.add_error("preferred_end", _("最晚时间要晚于最早时间。"))
+        return data
+
+
+class HotlineRequestForm(RequestForm):
+    """Filed by staff for one resident found on the hotline."""
+
+    urgent = forms.BooleanField(label=_("紧急（优先处理）"), required=False)
+
+    def __init__(self, *args, resident, **kwargs):
+        residents = Resident.objects.filter(pk=resident.pk)
+        super().__init__(*args, residents=residents, **kwargs)
+        del self.fields["resident"]
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("取消原因（可不填）"), required=False, max_length=200)
+
+
+class FeedbackForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("您满意吗？"),
+        choices=[
+            (5, _("5 分 · 非常满意")),
+            (4, _("4 分 · 满意")),
+            (3, _("3 分 · 一般")),
+            (2, _("2 分 · 不太满意")),
+            (1, _("1 分 · 很不满意")),
+        ],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("想说的话（可不填）"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class HotlineSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("手机号、手机号后4位、身份证号或姓名"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"autofocus": True, "inputmode": "search"}),
+    )
+
+
+class ResidentRegisterForm(forms.ModelForm):
+    """A new resident phoned in; model validation checks the ID number and birth date."""
+
+    consent_given = forms.BooleanField(
+        label=_("已向居民说明并取得同意：平台可以记录和使用其信息用于安排养老服务"),
+        error_messages={"required": _("没有取得同意，不能登记。")},
+    )
+    consent_given_by = forms.ChoiceField(
+        label=_("同意人"), choices=Consent.GivenBy.choices, initial=Consent.GivenBy.SELF
+    )
+    guardian_name = forms.CharField(
+        label=_("监护人或家属姓名（非本人同意时填写）"), required=False, max_length=30
+    )
+
+    class Meta:
+        model = Resident
+        fields = [
+            "name",
+            "sex",
+            "birth_date",
+            "id_number",
+            "phone",
+            "address",
+            "community",
+            "living_situation",
+            "care_level",
+            "low_income",
+            "emergency_contact_name",
+            "emergency_contact_phone",
+        ]
+        widgets = {"birth_date": DateInput}
+
+    def __init__(self, *args, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = communities
+        self.fields["id_number"].required = True
+        self.fields["phone"].required = True
+
+    def clean_id_number(self):
+        return (self.cleaned_data.get("id_number") or "").strip().upper()
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("consent_given_by", Consent.GivenBy.SELF) != Consent.GivenBy.SELF
+            and not (data.get("guardian_name") or "").strip()
+        ):
+            self.add_error("guardian_name", _("请填写代为同意的监护人或家属姓名。"))
+        return data
+
+
+class _FilterStyling:
+    """Bootstrap classes on the compact filter bars (rendered field by field)."""
+
+    def style_fields(self) -> None:
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.Select):
+                field.widget.attrs.setdefault("class", "form-select")
+            elif not isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs.setdefault("class", "form-control")
+
+
+class RequestFilterForm(_FilterStyling, forms.Form):
+    q = forms.CharField(label=_("居民姓名"), required=False, max_length=30)
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部")), *ServiceRequest.Status.choices]
+    )
+    urgent = forms.BooleanField(label=_("只看紧急"), required=False)
+    service_type = forms.ModelChoiceField(
+        label=_("服务类型"), required=False, queryset=ServiceType.objects.all()
+    )
+    community = forms.ModelChoiceField(label=_("社区"), required=False, queryset=None)
+
+    def __init__(self, *args, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = communities
+        self.style_fields()
+
+
+class VisitFilterForm(_FilterStyling, forms.Form):
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部")), *Visit.Status.choices]
+    )
+    date_from = forms.DateField(label=_("从"), required=False, widget=DateInput)
+    date_to = forms.DateField(label=_("到"), required=False, widget=DateInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_fields()
+
+
+class VisitScheduleForm(forms.Form):
+    scheduled_start = forms.DateTimeField(
+        label=_("服务时间"), input_formats=DATETIME_INPUT_FORMATS, widget=DateTimeInput
+    )
+    # A posted id outside the offered people (another organization's) gets the domain's
+    # words, not "select a valid choice".
+    social_worker = forms.ModelChoiceField(
+        label=_("社工"),
+        required=False,
+        queryset=None,
+        error_messages={"invalid_choice": _("该社工不属于本组织，也不服务该居民所在社区。")},
+    )
+    volunteer = forms.ModelChoiceField(
+        label=_("志愿者"),
+        required=False,
+        queryset=None,
+        error_messages={"invalid_choice": _("该志愿者所在服务队不服务该居民所在社区。")},
+    )
+    staff_member = forms.ModelChoiceField(
+        label=_("组织服务人员"),
+        required=False,
+        queryset=None,
+        error_messages={"invalid_choice": _("该人员不是本组织成员。")},
+    )
+    weekly = forms.BooleanField(label=_("每周同一时间重复"), required=False)
+    until = forms.DateField(label=_("重复到（可不填）"), required=False, widget=DateInput)
+
+    def __init__(self, *args, social_workers, volunteers, staff_members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["social_worker"].queryset = social_workers
+        self.fields["volunteer"].queryset = volunteers
+        self.fields["staff_member"].queryset = staff_members
+
+
+class RescheduleForm(forms.Form):
+    scheduled_start = forms.DateTimeField(
+        label=_("新的服务时间"), input_formats=DATETIME_INPUT_FORMATS, widget=DateTimeInput
+    )
+    reason = forms.CharField(label=_("改期原因"), required=False, max_length=200)
+
+
+class ServiceLogForm(forms.Form):
+    service_log = forms.CharField(
+        label=_("服务记录"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请简单记录本次服务内容。")},
+    )
+
+
+class CompleteForm(ServiceLogForm):
+    """The log may already have been written at check-out; the domain insists on one."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service_log"].required = False
+
+
+class MissedForm(forms.Form):
+    reason = forms.CharField(
+        label=_("未能服务的原因"),
+        max_length=200,
+        error_messages={"required": _("请说明未能上门服务的原因。")},
+    )

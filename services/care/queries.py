@@ -1,0 +1,78 @@
+"""Who sees which offerings, requests, matches and visits."""
+
+from django.db.models import Q, QuerySet
+
+from communities.queries import residents_visible_to, staff_community_ids
+from sanlian.roles import FIELD_WORKERS, LOCAL_STAFF, RESIDENT_SIDE, Role
+from services.models import Feedback, ServiceRequest, Visit
+
+
+def requests_visible_to(user) -> QuerySet[ServiceRequest]:
+    requests = ServiceRequest.objects.select_related(
+        "resident__community__street", "service_type", "filed_by"
+    )
+    if not user.is_authenticated:
+        return requests.none()
+    if user.role == Role.CIVIL_AFFAIRS:
+        return requests
+    if user.role in LOCAL_STAFF:
+        return requests.filter(resident__community_id__in=staff_community_ids(user))
+    if user.role == Role.ORGANIZATION:
+        mine = ServiceRequest.objects.filter(
+            Q(
+                matches__offering__organization__members__user=user,
+                matches__status__in=("confirmed", "accepted", "declined", "expired"),
+            )
+            | Q(visits__offering__organization__members__user=user)
+        )
+        return requests.filter(pk__in=mine.values("pk"))
+    if user.role in FIELD_WORKERS:
+        return requests.filter(pk__in=visits_visible_to(user).values("request_id"))
+    if user.role in RESIDENT_SIDE:
+        return requests.filter(resident__in=residents_visible_to(user).values("pk"))
+    return requests.none()
+
+
+def visits_visible_to(user) -> QuerySet[Visit]:
+    visits = Visit.objects.select_related(
+        "request__resident__community",
+        "request__service_type",
+        "offering__organization",
+        "social_worker",
+        "volunteer",
+        "venue",
+    )
+    if not user.is_authenticated:
+        return visits.none()
+    if user.role == Role.CIVIL_AFFAIRS:
+        return visits
+    if user.role in LOCAL_STAFF:
+        return visits.filter(request__resident__community_id__in=staff_community_ids(user))
+    if user.role == Role.ORGANIZATION:
+        return visits.filter(offering__organization__members__user=user)
+    if user.role == Role.SOCIAL_WORKER:
+        return visits.filter(
+            Q(social_worker__user=user)
+            | Q(staff_member=user)
+            | Q(volunteer__team__leader__user=user)
+        )
+    if user.role == Role.VOLUNTEER:
+        return visits.filter(Q(volunteer__user=user) | Q(staff_member=user))
+    if user.role in RESIDENT_SIDE:
+        return visits.filter(request__resident__in=residents_visible_to(user).values("pk"))
+    return visits.none()
+
+
+def visits_assigned_to(user) -> QuerySet[Visit]:
+    """The visits a worker carries out in person (not those of the teams they lead)."""
+    assigned = Q(social_worker__user=user) | Q(volunteer__user=user) | Q(staff_member=user)
+    return visits_visible_to(user).filter(assigned)
+
+
+def feedback_visible_to(user) -> QuerySet[Feedback]:
+    return Feedback.objects.select_related("visit").filter(
+        visit__in=visits_visible_to(user).values("pk")
+    )
+
+
+# --- Monetary elderly care: care accounts, ledger entries and settlement statements ---------

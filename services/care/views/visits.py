@@ -1,0 +1,226 @@
+"""Visit pages: the organization's list and schedule form, the worker's "my visits", details."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from sanlian.roles import ORGANIZERS, RESIDENT_SIDE, STAFF, VISIT_WORKERS, Role
+from sanlian.view_helpers import apply_domain_error, paginate, posted, require_role
+from services.care.domain import visits as domain
+from services.care.forms import (
+    CancelForm,
+    CompleteForm,
+    MissedForm,
+    RescheduleForm,
+    ServiceLogForm,
+    VisitFilterForm,
+    VisitScheduleForm,
+)
+from services.care.queries import visits_assigned_to, visits_visible_to
+from services.matching.queries import matches_visible_to
+from services.models import Match, Visit
+from socialworkers.models import SocialWorker, Volunteer
+
+
+def _filtered_visits(user, form: VisitFilterForm):
+    visits = visits_visible_to(user).order_by("scheduled_start", "id")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["status"]:
+            visits = visits.filter(status=data["status"])
+        if data["date_from"]:
+            visits = visits.filter(scheduled_start__date__gte=data["date_from"])
+        if data["date_to"]:
+            visits = visits.filter(scheduled_start__date__lte=data["date_to"])
+    return visits
+
+
+@login_required
+def visit_list(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, ORGANIZERS)
+    form = VisitFilterForm(request.GET or None)
+    pending = Visit.objects.filter(match=OuterRef("pk"), status__in=domain.PENDING)
+    to_schedule = (
+        matches_visible_to(request.user)
+        .filter(status=Match.Status.ACCEPTED)
+        .exclude(Exists(pending))
+        .exclude(request__status__in=("done", "cancelled"))
+        .order_by("week_start", "id")[:50]
+    )
+    context = {
+        "form": form,
+        "page_obj": paginate(request, _filtered_visits(request.user, form)),
+        "to_schedule": to_schedule,
+    }
+    return render(request, "services/visits/visit_list.html", context)
+
+
+def _schedule_form(data, match: Match) -> VisitScheduleForm:
+    organization = match.offering.organization
+    community = match.request.resident.community
+    return VisitScheduleForm(
+        data,
+        social_workers=SocialWorker.objects.filter(active=True)
+        .filter(Q(organization=organization) | Q(communities=community))
+        .distinct(),
+        volunteers=Volunteer.objects.filter(
+            Q(team__community=community) | Q(team__leader__organization=organization)
+        ).distinct(),
+        staff_members=get_user_model()
+        .objects.filter(memberships__organization=organization)
+        .distinct(),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_schedule(request: HttpRequest, match_pk: int) -> HttpResponse:
+    require_role(request.user, ORGANIZERS)
+    match = get_object_or_404(matches_visible_to(request.user), pk=match_pk)
+    form = _schedule_form(posted(request), match)
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit = domain.visit_schedule(match=match, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("已安排上门服务。"))
+            return redirect("services:visit_detail", pk=visit.pk)
+    windows = match.offering.windows.all()
+    context = {"form": form, "match": match, "windows": windows}
+    return render(request, "services/visits/schedule_form.html", context)
+
+
+@login_required
+def my_visits(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, VISIT_WORKERS)
+    user = request.user
+    mine = visits_assigned_to(user).filter(status__in=domain.PENDING).order_by("scheduled_start")
+    today = timezone.localdate()
+    context = {
+        "today": mine.filter(scheduled_start__date__lte=today),
+        "upcoming": mine.filter(
+            scheduled_start__date__gt=today,
+            scheduled_start__date__lte=today + datetime.timedelta(days=14),
+        )[:30],
+    }
+    return render(request, "services/visits/my_visits.html", context)
+
+
+def _actions_for(user, visit: Visit) -> dict:
+    assigned = domain.visit_is_assigned_to(visit=visit, user=user)
+    organizer = user.role in STAFF or user.role == Role.ORGANIZATION
+    scheduled = visit.status == Visit.Status.SCHEDULED
+    on_the_day = timezone.localtime(visit.scheduled_start).date() == timezone.localdate()
+    return {
+        "can_check_in": assigned and scheduled and on_the_day,
+        "check_in_later": assigned and scheduled and not on_the_day,
+        "can_finish": assigned and visit.status == Visit.Status.IN_PROGRESS,
+        "can_miss": assigned and scheduled and visit.scheduled_start <= timezone.now(),
+        "can_organize": organizer and scheduled,
+        "can_rate": user.role in RESIDENT_SIDE
+        and visit.status == Visit.Status.COMPLETED
+        and not hasattr(visit, "feedback"),
+    }
+
+
+@login_required
+def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = get_object_or_404(visits_visible_to(request.user).select_related("feedback"), pk=pk)
+    context = {
+        "visit": visit,
+        "log_form": ServiceLogForm(initial={"service_log": visit.service_log}),
+        "missed_form": MissedForm(),
+        **_actions_for(request.user, visit),
+    }
+    return render(request, "services/visits/visit_detail.html", context)
+
+
+def _run_step(request: HttpRequest, pk: int, step, form_class=None, **fixed) -> HttpResponse:
+    """POST-only worker steps: the domain decides who may; errors come back as messages."""
+    visit = get_object_or_404(visits_visible_to(request.user), pk=pk)
+    kwargs = dict(fixed)
+    if form_class is not None:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect("services:visit_detail", pk=pk)
+        kwargs.update(form.cleaned_data)
+    try:
+        step(visit=visit, actor=request.user, **kwargs)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("已保存。"))
+    return redirect("services:visit_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def visit_check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    return _run_step(request, pk, domain.visit_check_in)
+
+
+@login_required
+@require_POST
+def visit_check_out(request: HttpRequest, pk: int) -> HttpResponse:
+    return _run_step(request, pk, domain.visit_check_out, ServiceLogForm)
+
+
+@login_required
+@require_POST
+def visit_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    return _run_step(request, pk, domain.visit_complete, CompleteForm)
+
+
+@login_required
+@require_POST
+def visit_missed(request: HttpRequest, pk: int) -> HttpResponse:
+    return _run_step(request, pk, domain.visit_mark_missed, MissedForm)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = get_object_or_404(visits_visible_to(request.user), pk=pk)
+    require_role(request.user, ORGANIZERS)
+    form = RescheduleForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            domain.visit_reschedule(visit=visit, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("已改期。"))
+            return redirect("services:visit_detail", pk=pk)
+    context = {"form": form, "visit": visit, "windows": visit.offering.windows.all()}
+    return render(request, "services/visits/reschedule_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    visit = get_object_or_404(visits_visible_to(request.user), pk=pk)
+    require_role(request.user, ORGANIZERS)
+    form = CancelForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            domain.visit_cancel(visit=visit, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("已取消这次上门服务。"))
+            return redirect("services:visit_detail", pk=pk)
+    return render(request, "services/visits/cancel_form.html", {"form": form, "visit": visit})

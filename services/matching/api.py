@@ -1,0 +1,78 @@
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from sanlian.api.filters import CreatedRangeFilterSet, IdFilter
+from sanlian.api.inputs import validated
+from services.matching.domain import match_accept, match_confirm, match_decline
+from services.matching.queries import matches_visible_to
+from services.matching.serializers import DeclineSerializer, MatchSerializer
+from services.models import Match
+
+
+class MatchFilter(CreatedRangeFilterSet):
+    created_field = "proposed_at"
+    organization = IdFilter(field_name="offering__organization")
+    service_type = IdFilter(field_name="request__service_type")
+    community = IdFilter(field_name="request__resident__community")
+    street = IdFilter(field_name="request__resident__community__street")
+
+    class Meta:
+        model = Match
+        fields = ["status", "offering", "organization", "service_type", "community", "street"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description=(
+            "Matches of requests to offerings. Organizations see those staff have confirmed; "
+            "residents their accepted ones."
+        )
+    ),
+    retrieve=extend_schema(description="One match, with its human-readable reason."),
+    confirm=extend_schema(
+        description="Staff confirm a proposed match: it takes a place, then goes to the org.",
+        request=None,
+        responses=MatchSerializer,
+    ),
+    accept=extend_schema(
+        description="The organization accepts a confirmed match.",
+        request=None,
+        responses=MatchSerializer,
+    ),
+    decline=extend_schema(
+        description="The organization declines a confirmed match; `reason` is required.",
+        request=DeclineSerializer,
+        responses=MatchSerializer,
+        examples=[OpenApiExample("Decline", value={"reason": "本周人手不足"})],
+    ),
+)
+class MatchViewSet(viewsets.ReadOnlyModelViewSet):
+    """Matches (匹配) proposed by the matcher and answered by organizations."""
+
+    serializer_class = MatchSerializer
+    filterset_class = MatchFilter
+    search_fields = ["request__resident__name", "offering__organization__name"]
+    ordering_fields = ["proposed_at", "score", "status"]
+
+    def get_queryset(self):
+        return matches_visible_to(self.request.user)
+
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        return Response(
+            MatchSerializer(match_confirm(match=self.get_object(), user=request.user)).data
+        )
+
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        return Response(
+            MatchSerializer(match_accept(match=self.get_object(), user=request.user)).data
+        )
+
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        data = validated(DeclineSerializer, request)
+        match = match_decline(match=self.get_object(), user=request.user, reason=data["reason"])
+        return Response(MatchSerializer(match).data)

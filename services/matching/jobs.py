@@ -1,0 +1,50 @@
+"""Matching run by a worker with progress a page can poll (the MatchingJob row).
+
+services.matching.io.matching_run does the work in one transaction; this module only
+records the job's state around it, so the page can show progress, then the proposals.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from communities.models import Community, Street
+from services.matching.domain import week_check_not_past
+from services.matching.io import matching_run
+from services.matching.models import MatchingJob
+
+
+def matching_job_start(
+    *,
+    user,
+    week_start: datetime.date,
+    street: Street | None = None,
+    community: Community | None = None,
+) -> MatchingJob:
+    week_check_not_past(week_start)
+    job = MatchingJob(owner=user, week_start=week_start, street=street, community=community)
+    job.full_clean()
+    job.save()
+    return job
+
+
+def _mark(job: MatchingJob, **fields) -> None:
+    MatchingJob.objects.filter(pk=job.pk).update(**fields)
+
+
+def matching_job_execute(*, job: MatchingJob) -> None:
+    """Run the matching for the job's scope and week; a failure is recorded, not raised."""
+    _mark(job, status=MatchingJob.Status.RUNNING, progress=10)
+    try:
+        with transaction.atomic():
+            run = matching_run(
+                user=job.owner, street=job.street, community=job.community,
+                week_start=job.week_start,
+            )  # fmt: skip
+    except Exception as error:
+        _mark(job, status=MatchingJob.Status.FAILED, error=str(error)[:500],
+              finished_at=timezone.now())  # fmt: skip
+        return
+    _mark(job, status=MatchingJob.Status.DONE, progress=100, run=run,
+          finished_at=timezone.now())  # fmt: skip

@@ -1,0 +1,233 @@
+"""Matching pages: staff run and confirm; organization members accept or decline."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from communities.queries import communities_visible_to
+from sanlian.roles import STAFF, Role
+from sanlian.view_helpers import apply_domain_error, require_role
+from services.matching.domain import (
+    match_accept,
+    match_assign_manually,
+    match_confirm,
+    match_decline,
+)
+from services.matching.forms import (
+    AssignForm,
+    DeclineForm,
+    MatchFilterForm,
+    RunForm,
+    runnable_streets,
+)
+from services.matching.jobs import matching_job_start
+from services.matching.models import MatchingJob
+from services.matching.queries import matches_visible_to
+from services.matching.tasks import task_run_matching
+from services.models import Match, MatchingRun
+from services.offerings.models import week_start_of
+
+PAGE_SIZE = 20
+_ORGANIZATION = frozenset({Role.ORGANIZATION})
+
+
+def _runs_visible_to(user):
+    return MatchingRun.objects.select_related("street", "community").filter(
+        Q(community__in=communities_visible_to(user)) | Q(street__in=runnable_streets(user))
+    )
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _errors(error: ValidationError) -> str:
+    return "；".join(error.messages)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def run(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, STAFF)
+    form = RunForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = matching_job_start(
+                user=request.user,
+                week_start=form.cleaned_data["week_start"],
+                **form.cleaned_data["scope"],
+            )
+        except ValidationError as error:
+            apply_domain_error(form, error)
+        else:
+            transaction.on_commit(lambda: task_run_matching.delay(job_id=job.pk))
+            return _after_job(job)
+    runs = _page(request, _runs_visible_to(request.user))
+    return render(request, "services/matching/run.html", {"form": form, "page_obj": runs})
+
+
+def _after_job(job: MatchingJob) -> HttpResponse:
+    """The proposals once the run is stored (at once when tasks run eagerly), else progress."""
+    job.refresh_from_db()
+    if job.run_id:
+        return redirect("matching:run_detail", pk=job.run_id)
+    return redirect("matching:job", pk=job.pk)
+
+
+def _jobs_of(user):
+    return MatchingJob.objects.filter(owner=user).select_related("street", "community")
+
+
+@login_required
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request.user, STAFF)
+    job = get_object_or_404(_jobs_of(request.user), pk=pk)
+    if job.run_id:
+        return redirect("matching:run_detail", pk=job.run_id)
+    return render(request, "services/matching/job.html", {"job": job})
+
+
+@login_required
+def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress fragment htmx polls; once the run is stored, htmx goes to its proposals."""
+    require_role(request.user, STAFF)
+    job = get_object_or_404(_jobs_of(request.user), pk=pk)
+    response = render(request, "services/matching/_job_progress.html", {"job": job})
+    if job.run_id:
+        response["HX-Redirect"] = reverse("matching:run_detail", args=[job.run_id])
+    return response
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request.user, STAFF)
+    result = get_object_or_404(_runs_visible_to(request.user), pk=pk)
+    proposals = (
+        matches_visible_to(request.user)
+        .filter(run=result)
+        .select_related("offering__service_type")
+        .order_by("-score", "pk")
+    )
+    context = {"run": result, "page_obj": _page(request, proposals)}
+    return render(request, "services/matching/run_detail.html", context)
+
+
+@login_required
+@require_POST
+def run_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request.user, STAFF)
+    result = get_object_or_404(_runs_visible_to(request.user), pk=pk)
+    chosen = matches_visible_to(request.user).filter(run=result, status=Match.Status.PROPOSED)
+    if "all" not in request.POST:
+        chosen = chosen.filter(pk__in=[v for v in request.POST.getlist("match") if v.isdigit()])
+    refusal = _confirm_refusal(result, chosen, all_chosen="all" in request.POST)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("matching:run_detail", pk=result.pk)
+    confirmed, refused = 0, []
+    for match in chosen.order_by("-score", "pk"):
+        try:
+            match_confirm(match=match, user=request.user)
+            confirmed += 1
+        except ValidationError as error:
+            refused.append(f"{match.request.resident.name}：{_errors(error)}")
+    messages.success(request, _("已确认 %(count)d 条匹配。") % {"count": confirmed})
+    for line in refused:
+        messages.warning(request, line)
+    return redirect("matching:run_detail", pk=result.pk)
+
+
+def _confirm_refusal(result: MatchingRun, chosen, *, all_chosen: bool) -> str:
+    """Why nothing of the run can be confirmed, or "" when the chosen proposals may go on."""
+    if result.week_start < week_start_of(timezone.localdate()):
+        return _("该匹配的服务周（%(week)s 起）已过去，不能再确认。") % {
+            "week": result.week_start.isoformat()
+        }
+    if not chosen.exists():
+        if all_chosen:
+            return _("没有待确认的匹配建议。")
+        return _("请至少勾选一条匹配建议再确认。")
+    return ""
+
+
+@login_required
+def match_list(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, STAFF)
+    form = MatchFilterForm(request.GET or None)
+    matches = matches_visible_to(request.user).exclude(status__in=("proposed", "withdrawn"))
+    if form.is_valid():
+        if form.cleaned_data["q"]:
+            matches = matches.filter(request__resident__name__contains=form.cleaned_data["q"])
+        if form.cleaned_data["status"]:
+            matches = matches.filter(status=form.cleaned_data["status"])
+    matches = matches.select_related("offering__service_type")
+    context = {"form": form, "page_obj": _page(request, matches)}
+    return render(request, "services/matching/list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assign(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, STAFF)
+    form = AssignForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            match_assign_manually(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("已手工指派，等待社会组织答复。"))
+            return redirect("matching:list")
+    return render(request, "services/matching/assign.html", {"form": form})
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    require_role(request.user, _ORGANIZATION)
+    waiting = request.GET.get("show") != "answered"
+    matches = matches_visible_to(request.user).select_related("offering__service_type")
+    if waiting:
+        matches = matches.filter(status=Match.Status.CONFIRMED).order_by("expires_at", "pk")
+    else:
+        matches = matches.exclude(status=Match.Status.CONFIRMED)
+    context = {"page_obj": _page(request, matches), "waiting": waiting}
+    return render(request, "services/matching/inbox.html", context)
+
+
+@login_required
+@require_POST
+def accept(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request.user, _ORGANIZATION)
+    match = get_object_or_404(matches_visible_to(request.user), pk=pk)
+    try:
+        match_accept(match=match, user=request.user)
+        messages.success(request, _("已接受该匹配。"))
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    return redirect("matching:inbox")
+
+
+@login_required
+@require_POST
+def decline(request: HttpRequest, pk: int) -> HttpResponse:
+    require_role(request.user, _ORGANIZATION)
+    match = get_object_or_404(matches_visible_to(request.user), pk=pk)
+    form = DeclineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请说明拒绝原因。"))
+        return redirect("matching:inbox")
+    try:
+        match_decline(match=match, user=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("已拒绝，名额已释放。"))
+    except ValidationError as error:
+        messages.error(request, _errors(error))
+    return redirect("matching:inbox")

@@ -1,0 +1,578 @@
+"""Visit reminders: plan, move, cancel, claim and send, each reminder once.
+
+A reminder row exists per (visit, recipient, channel, offset). Rows are written in
+the caller's transaction, so a visit that rolls back leaves none. Sending is
+claim-based: a claim sets status "sending" with a fresh token and counts one
+attempt; only the holder of the current token may record the outcome. A claim
+left "sending" longer than REMINDER_CLAIM_TIMEOUT_SECONDS belonged to a dead
+worker and is claimed again; the gateways dedupe on the idempotency key.
+"""
+
+import datetime
+import logging
+import time
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sanlian.roles import STAFF
+from services.care.queries import visits_visible_to
+from services.models import Notification, Reminder, ReminderPolicy, Visit
+
+# The tasks module calls the senders below and this module enqueues its dispatch task:
+# both hold the other as a module, so either may be imported first.
+from services.notifications import tasks
+from services.notifications.channels import (
+    ALREADY_DELIVERED,
+    ChannelError,
+    SmsMessage,
+    email_send,
+    notifications_create_many,
+    sms_fit,
+    sms_send_many,
+)
+
+logger = logging.getLogger(__name__)
+
+Channel = Reminder.Channel
+Status = Reminder.Status
+
+
+class PermanentChannelError(ChannelError):
+    """Retrying cannot help (no phone number, no e-mail address)."""
+
+
+def reminder_offsets() -> list[int]:
+    """Minutes before a visit at which reminders go out, largest first."""
+    policy = ReminderPolicy.objects.filter(pk=1).first()
+    if policy is not None:
+        return policy.offset_list
+    return sorted(set(settings.REMINDER_OFFSETS_MINUTES), reverse=True)
+
+
+def _recipients(visit: Visit) -> dict[tuple[str, str], object]:
+    """(recipient_key, channel) -> user (None for the resident's own phone)."""
+    resident = visit.request.resident
+    wanted: dict[tuple[str, str], object] = {}
+    if resident.phone and resident.anonymised_at is None:
+        wanted[(f"resident:{resident.pk}", Channel.SMS)] = None
+    if resident.user is not None and resident.user.is_active:
+        wanted[(f"user:{resident.user.pk}", Channel.IN_APP)] = resident.user
+    for link in resident.family_members.select_related("user"):
+        if link.user.is_active:
+            wanted[(f"user:{link.user.pk}", Channel.IN_APP)] = link.user
+            if link.user.phone:
+                wanted[(f"user:{link.user.pk}", Channel.SMS)] = link.user
+    workers = [
+        visit.social_worker.user if visit.social_worker else None,
+        visit.volunteer.user if visit.volunteer else None,
+        visit.staff_member,
+    ]
+    for user in workers:
+        if user is not None and user.is_active:
+            wanted[(f"user:{user.pk}", Channel.IN_APP)] = user
+            if user.email:
+                wanted[(f"user:{user.pk}", Channel.EMAIL)] = user
+    return wanted
+
+
+def _wanted_reminders(visit: Visit, now: datetime.datetime) -> dict[tuple, tuple]:
+    """(key, channel, offset) -> (user, due_at) for a visit as it stands now.
+
+    Offsets already past collapse into one reminder due now (the smallest of
+    them), so a visit booked for tomorrow still gets a reminder today, once.
+    """
+    if visit.status != Visit.Status.SCHEDULED or visit.scheduled_start <= now:
+        return {}
+    offsets = reminder_offsets()
+    due = {offset: visit.scheduled_start - datetime.timedelta(minutes=offset) for offset in offsets}
+    past = [offset for offset in offsets if due[offset] <= now]
+    kept = [offset for offset in offsets if due[offset] > now] + ([min(past)] if past else [])
+    return {
+        (key, channel, offset): (user, max(due[offset], now))
+        for (key, channel), user in _recipients(visit).items()
+        for offset in kept
+    }
+
+
+@transaction.atomic
+def _reminders_sync(*, visit: Visit, now: datetime.datetime, dispatch: bool = True) -> int:
+    wanted = _wanted_reminders(visit, now)
+    existing = {
+        (r.recipient_key, r.channel, r.offset_minutes): r
+        for r in Reminder.objects.select_for_update().filter(visit=visit)
+    }
+    for slot, reminder in existing.items():
+        if reminder.status != Status.PENDING:
+            continue  # sent, failed, in flight or cancelled: never touched again
+        if slot not in wanted:
+            reminder.status = Status.CANCELLED
+        else:
+            reminder.due_at = wanted[slot][1]
+        reminder.next_attempt_at = None
+        reminder.save(update_fields=["status", "due_at", "next_attempt_at"])
+    created = [
+        Reminder(
+            visit=visit,
+            recipient_key=slot[0],
+            channel=slot[1],
+            offset_minutes=slot[2],
+            recipient_user=user,
+            due_at=due_at,
+        )
+        for slot, (user, due_at) in wanted.items()
+        if slot not in existing
+    ]
+    for reminder in created:
+        reminder.full_clean(exclude=["visit", "recipient_user"])
+    Reminder.objects.bulk_create(created)
+    if dispatch and any(due_at <= now for _user, due_at in wanted.values()):
+        _dispatch_after_commit()
+    return len(created)
+
+
+def _dispatch_soon() -> None:
+    tasks.task_dispatch_due_reminders.delay()
+
+
+def _dispatch_after_commit() -> None:
+    """Send what is due right after the commit, once per transaction however many visits."""
+    pending = getattr(transaction.get_connection(), "run_on_commit", [])
+    if not any(callback[1] is _dispatch_soon for callback in pending):
+        transaction.on_commit(_dispatch_soon)
+
+
+def reminders_plan_for_visit(*, visit: Visit, now: datetime.datetime | None = None) -> int:
+    """Create the reminders of a scheduled visit; call inside the visit's transaction."""
+    return _reminders_sync(visit=visit, now=now or timezone.now())
+
+
+def reminders_move_for_visit(*, visit: Visit, now: datetime.datetime | None = None) -> int:
+    """Re-time pending reminders after a reschedule (and reach newly assigned workers)."""
+    return _reminders_sync(visit=visit, now=now or timezone.now())
+
+
+def reminders_cancel_for_visit(*, visit: Visit) -> int:
+    return Reminder.objects.filter(visit=visit, status=Status.PENDING).update(
+        status=Status.CANCELLED, next_attempt_at=None
+    )
+
+
+def reminders_plan_missing(*, now: datetime.datetime) -> int:
+    """Plan reminders for scheduled visits in the next hours that have none yet."""
+    horizon = now + datetime.timedelta(hours=settings.REMINDER_PLAN_AHEAD_HOURS)
+    visits = (
+        Visit.objects.filter(
+            status=Visit.Status.SCHEDULED,
+            scheduled_start__gt=now,
+            scheduled_start__lte=horizon,
+        )
+        .exclude(pk__in=Reminder.objects.values("visit_id"))
+        .select_related(*_VISIT_RELATED)
+    )
+    # The caller (the dispatch task) sends what is due next; no extra dispatch per visit.
+    return sum(_reminders_sync(visit=visit, now=now, dispatch=False) for visit in visits)
+
+
+_VISIT_RELATED = (
+    "request__resident__user",
+    "request__resident__community",
+    "request__service_type",
+    "offering__organization",
+    "social_worker__user",
+    "volunteer__user",
+    "staff_member",
+)
+
+
+# Quiet hours -----------------------------------------------------------------
+
+
+def _quiet_window() -> tuple[datetime.time, datetime.time] | None:
+    spec = settings.SMS_QUIET_HOURS.strip()
+    if not spec:
+        return None
+    start, end = (datetime.time.fromisoformat(part.strip()) for part in spec.split("-"))
+    return start, end
+
+
+def sms_quiet_at(moment: datetime.datetime) -> bool:
+    window = _quiet_window()
+    if window is None:
+        return False
+    start, end = window
+    local = timezone.localtime(moment).time()
+    if start > end:  # spans midnight, e.g. 21:00-08:00
+        return local >= start or local < end
+    return start <= local < end
+
+
+# Claiming and sending ----------------------------------------------------------
+
+
+def _claimable(now: datetime.datetime) -> tuple[Q, Q]:
+    """(taken over, due): claims left by dead senders, and pending reminders ready now.
+
+    Two conditions, queried one after the other, so each walks the (status, due_at)
+    index: an OR of both would make PostgreSQL sort every due row for each claim.
+    A retry's next_attempt_at is set after a claim, so later than its due_at: the
+    due_at bound holds for retries too.
+    """
+    stale = now - datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
+    taken_over = Q(status=Status.SENDING, claimed_at__lt=stale)
+    ready = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    due = Q(status=Status.PENDING, due_at__lte=now) & ready
+    if sms_quiet_at(now):
+        # Deferred, not dropped: claimable again when quiet hours end.
+        loud = ~Q(channel=Channel.SMS, urgent=False)
+        return taken_over & loud, due & loud
+    return taken_over, due
+
+
+def reminders_claim_due(*, now: datetime.datetime, limit: int) -> tuple[str, list[int]]:
+    """Claim up to `limit` due reminders for one sender; returns (claim token, ids)."""
+    token = uuid.uuid4()
+    claim = {
+        "status": Status.SENDING,
+        "claimed_at": now,
+        "claim_token": token,
+        "attempts": F("attempts") + 1,
+    }
+    conditions = _claimable(now)
+    with transaction.atomic():
+        ids: list[int] = []
+        skip_locked = connection.features.has_select_for_update_skip_locked
+        for condition in conditions:
+            wanted = limit - len(ids)
+            if wanted <= 0:
+                break
+            due = Reminder.objects.filter(condition).order_by("due_at")
+            if skip_locked:
+                due = due.select_for_update(skip_locked=True)
+            ids += due.values_list("pk", flat=True)[:wanted]
+        if skip_locked:
+            Reminder.objects.filter(pk__in=ids).update(**claim)
+        else:
+            # SQLite has no SKIP LOCKED, but its writers take turns (IMMEDIATE
+            # transactions), so the conditional UPDATE is itself the claim.
+            claimable = conditions[0] | conditions[1]
+            Reminder.objects.filter(claimable, pk__in=ids).update(**claim)
+            ids = list(Reminder.objects.filter(claim_token=token).values_list("pk", flat=True))
+    return str(token), ids
+
+
+# What sending reads, in one query per batch: only the columns the texts and the
+# outcomes need (a full row of each of nine tables cost more than the rest of a send).
+_SENDING_RELATED = (
+    "visit__request__resident",
+    "visit__request__service_type",
+    "visit__offering__organization",
+    "visit__social_worker",
+    "visit__volunteer",
+    "recipient_user",
+)
+_SENDING_FIELDS = (
+    "visit_id",
+    "recipient_user_id",
+    "channel",
+    "idempotency_key",
+    "attempts",
+    "status",
+    "claim_token",
+    "due_at",
+    "sent_at",
+    "next_attempt_at",
+    "response",
+    "recipient_user__phone",
+    "recipient_user__email",
+    "visit__status",
+    "visit__scheduled_start",
+    "visit__staff_member_id",
+    "visit__request__resident__name",
+    "visit__request__resident__phone",
+    "visit__request__service_type__name",
+    "visit__offering__organization__name",
+    "visit__social_worker__user_id",
+    "visit__volunteer__user_id",
+)
+_OUTCOME_FIELDS = ["status", "sent_at", "next_attempt_at", "response"]
+
+
+def _when(visit: Visit) -> str:
+    return timezone.localtime(visit.scheduled_start).strftime("%m月%d日 %H:%M")
+
+
+def reminder_text(reminder: Reminder) -> str:
+    """The message, at most one SMS long; names and times only, never an identifier."""
+    visit = reminder.visit
+    resident = visit.request.resident
+    values = {
+        "when": _when(visit),
+        "service": visit.request.service_type.name,
+        "resident": resident.name,
+        "organization": visit.offering.organization.name,
+    }
+    if _is_worker(reminder):
+        text = _("【三社联动】提醒：您%(when)s为%(resident)s提供“%(service)s”。") % values
+    else:
+        text = _(
+            "【三社联动】提醒：%(resident)s的“%(service)s”将于%(when)s开始，%(organization)s。"
+        ) % (values)
+    return sms_fit(text)
+
+
+def _is_worker(reminder: Reminder) -> bool:
+    visit = reminder.visit
+    user_id = reminder.recipient_user_id
+    return user_id is not None and user_id in {
+        visit.social_worker.user_id if visit.social_worker else None,
+        visit.volunteer.user_id if visit.volunteer else None,
+        visit.staff_member_id,
+    }
+
+
+def _visit_link(visit: Visit) -> str:
+    try:
+        return reverse("services:visit_detail", kwargs={"pk": visit.pk})
+    except NoReverseMatch:
+        return reverse("notifications:list")
+
+
+def reminders_for_sending() -> QuerySet[Reminder]:
+    """Reminders with what their messages need, in one query."""
+    return (
+        Reminder.objects.select_related(*_SENDING_RELATED)
+        .only(*_SENDING_FIELDS)
+        .order_by("due_at", "id")
+    )
+
+
+def reminders_send_due(
+    *, batch_size: int, deadline: float, on_backlog: Callable[[], None] | None = None
+) -> int:
+    """Claim and send due reminders, batch after batch, until none is left or time is up.
+
+    `deadline` is a `time.monotonic()` value: a sender stops between batches after it,
+    so a beat tick's senders end before the next tick's start. Each batch is sent right
+    after its claim, so no claim waits in a queue (and none nears the takeover timeout
+    because of a backlog). `on_backlog` runs once, after the first full batch: the
+    dispatcher starts more senders there, which share the work through SKIP LOCKED
+    claims. Returns how many reminders this sender claimed.
+    """
+    handled = 0
+    while True:
+        token, ids = reminders_claim_due(now=timezone.now(), limit=batch_size)
+        if ids:
+            if on_backlog is not None and len(ids) == batch_size:
+                on_backlog()
+                on_backlog = None
+            reminders_send_batch(ids=ids, claim_token=token)
+        handled += len(ids)
+        if len(ids) < batch_size or time.monotonic() >= deadline:
+            return handled
+
+
+def reminder_send_claimed(*, reminder_id: int, claim_token: str, now: datetime.datetime) -> str:
+    """Send one claimed reminder and record the outcome; returns the new status."""
+    statuses = _send_claimed(ids=[reminder_id], claim_token=claim_token, now=now)
+    return statuses[0] if statuses else "skipped"
+
+
+def reminders_send_batch(*, ids: list[int], claim_token: str) -> dict[str, int]:
+    """Send a claimed batch: one query loads it, one UPDATE records it; counts per status."""
+    statuses = _send_claimed(ids=ids, claim_token=claim_token, now=None)
+    outcome: dict[str, int] = {}
+    if len(statuses) < len(ids):
+        outcome["skipped"] = len(ids) - len(statuses)  # taken over, or already finished
+    for status in statuses:
+        outcome[status] = outcome.get(status, 0) + 1
+    return outcome
+
+
+def _send_claimed(*, ids: list[int], claim_token: str, now: datetime.datetime | None) -> list[str]:
+    """Deliver the reminders of `ids` still held under `claim_token`; their new statuses.
+
+    Outcomes are recorded only after the gateways answered: a sender that dies in
+    between leaves its claim "sending", and whoever takes it over sends again,
+    which the gateways answer with "already delivered".
+    """
+    # By the token, not the ids: the claim gave exactly these ids this token, and an IN list
+    # of hundreds of ids costs more to build than the rest of the query.
+    held = reminders_for_sending().filter(claim_token=claim_token, status=Status.SENDING)
+    reminders = list(held) if len(ids) > 1 else list(held.filter(pk__in=ids))
+    ready = [reminder for reminder in reminders if not _settled_unsent(reminder)]
+    answers = _deliver_all(ready)
+    now = now or timezone.now()
+    for reminder in ready:
+        answer = answers[reminder.pk]
+        if isinstance(answer, Exception):
+            _reminder_fail(reminder, error=answer, now=now)
+        else:
+            reminder.status, reminder.sent_at = Status.SENT, now
+            reminder.response = answer[:300]
+    _outcomes_record(reminders, claim_token=claim_token)
+    return [reminder.status for reminder in reminders]
+
+
+@transaction.atomic
+def _outcomes_record(reminders: list[Reminder], *, claim_token: str) -> None:
+    """One UPDATE per distinct outcome (usually one per batch), by the claim holder only."""
+    groups: dict[tuple, list[int]] = {}
+    for reminder in reminders:
+        outcome = tuple(getattr(reminder, field) for field in _OUTCOME_FIELDS)
+        groups.setdefault(outcome, []).append(reminder.pk)
+    for outcome, pks in groups.items():
+        # The token in the WHERE clause: a claim taken over meanwhile is not overwritten.
+        held = Reminder.objects.filter(claim_token=claim_token, status=Status.SENDING)
+        if len(groups) > 1 or len(pks) == 1:
+            held = held.filter(pk__in=pks)
+        held.update(**dict(zip(_OUTCOME_FIELDS, outcome, strict=True)))
+
+
+def _settled_unsent(reminder: Reminder) -> bool:
+    """Set the outcome of a reminder that must not be sent; False if it is to be sent."""
+    if reminder.sent_at is not None:
+        # An e-mail the server accepted before its sender died (see _email_send).
+        reminder.status, reminder.response = Status.SENT, ALREADY_DELIVERED
+    elif reminder.visit.status != Visit.Status.SCHEDULED:
+        reminder.status, reminder.response = Status.CANCELLED, "visit no longer scheduled"
+    elif reminder.attempts > settings.REMINDER_MAX_ATTEMPTS:
+        # Claimed again and again by workers that died while sending it.
+        reminder.status, reminder.response = Status.FAILED, "too many attempts"
+    else:
+        return False
+    reminder.next_attempt_at = None
+    return True
+
+
+def _deliver_all(reminders: list[Reminder]) -> dict[int, str | Exception]:
+    """Per reminder id: the channel's answer, or the error that stopped it."""
+    answers: dict[int, str | Exception] = {}
+    sms: list[tuple[Reminder, SmsMessage]] = []
+    in_app: list[tuple[Reminder, Notification]] = []
+    for reminder in reminders:
+        try:
+            message = _message(reminder)
+        except Exception as error:
+            answers[reminder.pk] = error
+            continue
+        if isinstance(message, SmsMessage):
+            sms.append((reminder, message))
+        elif isinstance(message, Notification):
+            in_app.append((reminder, message))
+        else:
+            answers[reminder.pk] = _email_send(reminder, message)
+    answers.update(_in_bulk(sms, lambda messages: sms_send_many(messages=messages)))
+    answers.update(_in_bulk(in_app, lambda notes: notifications_create_many(notifications=notes)))
+    return answers
+
+
+def _in_bulk(pairs: list[tuple], send) -> dict[int, str | Exception]:
+    if not pairs:
+        return {}
+    try:
+        answers = send([message for _reminder, message in pairs])
+    except Exception as error:
+        answers = [error] * len(pairs)
+    return {
+        reminder.pk: answer for (reminder, _message), answer in zip(pairs, answers, strict=True)
+    }
+
+
+def _message(reminder: Reminder) -> SmsMessage | Notification | str:
+    """What goes out: an SMS, an in-app notification, or the e-mail address (body apart)."""
+    user = reminder.recipient_user
+    if reminder.channel == Channel.SMS:
+        phone = reminder.visit.request.resident.phone if user is None else user.phone
+        if not phone:
+            raise PermanentChannelError("no phone number")
+        return SmsMessage(phone, reminder_text(reminder), str(reminder.idempotency_key))
+    if user is None:
+        raise PermanentChannelError("no recipient account")
+    if reminder.channel == Channel.EMAIL:
+        if not user.email:
+            raise PermanentChannelError("no e-mail address")
+        return user.email
+    return Notification(
+        user=user,
+        title=_("上门服务提醒"),
+        body=reminder_text(reminder),
+        link=_visit_link(reminder.visit),
+        dedupe_key=f"reminder:{reminder.idempotency_key}",
+    )
+
+
+def _email_send(reminder: Reminder, address: str) -> str | Exception:
+    """Send one e-mail and note its delivery on the reminder at once.
+
+    SMTP has no idempotency key, so the mail server cannot refuse a resend the way the
+    SMS gateways do. Instead `sent_at` is written (committed, still under the claim) as
+    soon as the server accepts the message, and a sender taking the claim over records
+    it as delivered instead of mailing again. Only a death in the milliseconds between
+    the server's answer and that UPDATE can still send an e-mail twice.
+    """
+    try:
+        answer = email_send(
+            address=address,
+            subject=_("上门服务提醒"),
+            body=reminder_text(reminder),
+            idempotency_key=str(reminder.idempotency_key),
+        )
+    except Exception as error:
+        return error
+    Reminder.objects.filter(
+        pk=reminder.pk, claim_token=reminder.claim_token, status=Status.SENDING
+    ).update(sent_at=timezone.now())
+    return answer
+
+
+def _reminder_fail(reminder: Reminder, *, error: Exception, now: datetime.datetime) -> None:
+    """Set the outcome of a failed attempt: retried after a backoff, or failed for good."""
+    if not isinstance(error, ChannelError):
+        logger.error("reminder %s: unexpected error", reminder.pk, exc_info=error)
+    final = isinstance(error, PermanentChannelError) or (
+        reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS
+    )
+    reminder.status = Status.FAILED if final else Status.PENDING
+    reminder.next_attempt_at = (
+        None if final else now + datetime.timedelta(minutes=2**reminder.attempts)
+    )
+    reminder.response = f"{type(error).__name__}: {error}"[:300]
+
+
+# Staff view of failures ------------------------------------------------------------
+
+
+def reminders_failed_visible_to(user) -> QuerySet[Reminder]:
+    failed = Reminder.objects.filter(status=Status.FAILED).select_related(
+        "visit__request__resident__community", "visit__request__service_type", "recipient_user"
+    )
+    if not user.is_authenticated or user.role not in STAFF:
+        return failed.none()
+    return failed.filter(visit__in=visits_visible_to(user).values("pk"))
+
+
+def reminder_retry(*, reminder: Reminder) -> None:
+    """Give a failed reminder a fresh set of attempts, now."""
+    if reminder.status != Status.FAILED:
+        return
+    Reminder.objects.filter(pk=reminder.pk, status=Status.FAILED).update(
+        status=Status.PENDING, attempts=0, next_attempt_at=None, claim_token=None
+    )
+    _dispatch_after_commit()
+
+
+def reminder_policy_update(*, offsets: str, actor) -> ReminderPolicy:
+    """Change the offsets of reminders planned from now on (planned ones keep theirs)."""
+    policy = ReminderPolicy.objects.filter(pk=1).first() or ReminderPolicy(pk=1)
+    policy.offsets = ",".join(part.strip() for part in offsets.split(",") if part.strip())
+    policy.updated_by = actor
+    policy.full_clean()
+    policy.save()
+    return policy

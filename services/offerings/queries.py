@@ -1,0 +1,31 @@
+from django.db.models import Q, QuerySet
+
+from communities.queries import staff_community_ids
+from organizations.models import Organization
+from sanlian.roles import LOCAL_STAFF, Role
+from services.models import ServiceOffering
+
+
+def offerings_visible_to(user) -> QuerySet[ServiceOffering]:
+    offerings = ServiceOffering.objects.select_related("organization", "service_type", "venue")
+    if not user.is_authenticated or user.role == Role.DASHBOARD:
+        return offerings.none()
+    if user.role == Role.CIVIL_AFFAIRS:
+        return offerings
+    if user.role in LOCAL_STAFF:
+        communities = staff_community_ids(user)
+        serving = ServiceOffering.objects.filter(
+            Q(communities__in=communities)
+            | Q(
+                organization__agreements__community_id__in=communities,
+                organization__agreements__status="active",
+            )
+        )
+        return offerings.filter(pk__in=serving.values("pk"))
+    if user.role == Role.ORGANIZATION:
+        return offerings.filter(organization__members__user=user)
+    # Residents and workers browse what approved organizations offer.
+    return offerings.filter(
+        status=ServiceOffering.Status.ACTIVE,
+        organization__status=Organization.Status.APPROVED,
+    )
