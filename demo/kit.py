@@ -1,4 +1,4 @@
-"""Shared state and small helpers for the demo builder (see communities/demo.py)."""
+"""Shared state and small helpers for the demo builder (see demo/seed.py)."""
 
 import datetime
 import random

@@ -8,7 +8,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sanlian.settings")
 
 app = Celery("sanlian")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-# Every app's tasks.py; services/tasks.py gathers those of its sub-packages.
+# Every app's tasks.py; services/matching/tasks.py gathers those of its sub-packages.
 app.autodiscover_tasks()
 
 # Beat schedules: django-celery-beat copies these into the database on start, so

@@ -4,7 +4,7 @@ Dashboards aggregate over the whole city and would compete with the hotline and 
 matching runs for the primary. When DATABASE_REPLICA_URL is set, settings define a
 "replica" alias and this router sends to it the reads that ask for it:
 
-- code inside `with statistics_reads():` (sanlian/stats.py wraps its figures in it);
+- code inside `with statistics_reads():` (reporting/stats.py wraps its figures in it);
 - models that declare `read_from_replica = True` (read-only reporting models);
 - querysets given `.using(statistics_database())`, which names "replica" only when it exists.
 

@@ -284,7 +284,7 @@ LOGGING = {
 # Matching and reminders (see services/).
 MATCH_PROPOSAL_TTL_HOURS = envint("MATCH_PROPOSAL_TTL_HOURS", "48")
 
-# Reminders (services/reminders.py): offsets fall back to this when staff saved no policy.
+# Reminders (services/notifications/reminders.py): the offsets used when staff saved no policy.
 REMINDER_OFFSETS_MINUTES = [int(v) for v in envlist("REMINDER_OFFSETS_MINUTES", "1440,60")]
 # 500 per batch: a claim, a load and a recorded outcome cost ~20 ms whatever the size
 # (docs/benchmarks.md). Senders: how many worker processes send at once in a backlog
@@ -311,10 +311,10 @@ CELERY_TASK_DEFAULT_QUEUE = os.getenv("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # Privacy (communities/privacy.py): a resident who withdrew consent is anonymised after this grace.
 ANONYMISE_AFTER_DAYS = 30
 
-# Exports (sanlian/exports.py): a built file is removed this long after it was finished.
+# Exports (reporting/exports.py): a built file is removed this long after it was finished.
 EXPORT_RETENTION_HOURS = envint("EXPORT_RETENTION_HOURS", "72")
 
 # API lists (sanlian/api/pagination.py): how long the `count` of a list is reused; 0 = always count.
 API_COUNT_CACHE_SECONDS = envint("API_COUNT_CACHE_SECONDS", "30")
-# bench/api.py's floor view (sanlian/views_bench.py) at /bench/; never on in production.
+# bench/api.py's floor view (bench/views.py) at /bench/; never on in production.
 BENCHMARK_VIEWS = envbool("BENCHMARK_VIEWS", "false")

@@ -1,4 +1,4 @@
-"""The visit domain functions keep reminders in step (services/domain/visits.py)."""
+"""The visit domain functions keep reminders in step (services/care/domain/visits.py)."""
 
 import datetime
 
