@@ -316,5 +316,7 @@ EXPORT_RETENTION_HOURS = envint("EXPORT_RETENTION_HOURS", "72")
 
 # API lists (sanlian/api/pagination.py): how long the `count` of a list is reused; 0 = always count.
 API_COUNT_CACHE_SECONDS = envint("API_COUNT_CACHE_SECONDS", "30")
+# Deepest `?page=` of an API list; deeper pages answer 400 and point to `?cursor=`.
+API_MAX_PAGE = envint("API_MAX_PAGE", "100")
 # bench/api.py's floor view (bench/views.py) at /bench/; never on in production.
 BENCHMARK_VIEWS = envbool("BENCHMARK_VIEWS", "false")

@@ -7,6 +7,8 @@ new rows by that much. OFFSET makes page 18,000 read 900,000 rows first, so a cl
 that walks far asks for `?cursor=` (empty for the first page) instead: the answer is
 `next`/`previous`/`results`, `next` carrying an opaque cursor, and every page costs
 the same because it starts at the last row's key (an index range scan, no OFFSET).
+Page numbers stop at API_MAX_PAGE: a deeper page answers 400 naming the cursor, so no
+single request can make the database skip millions of rows.
 Cursor pages follow the list's default order (`ordering=` is ignored with `cursor`)
 and go forward only (`previous` is always null).
 """
@@ -22,7 +24,8 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
-from rest_framework.exceptions import NotFound
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -63,6 +66,7 @@ class StandardPagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.keyset = CURSOR_PARAM in request.query_params
         if not self.keyset:
+            _check_page_depth(request.query_params.get(self.page_query_param, ""))
             return super().paginate_queryset(queryset, request, view)
         self.request = request
         size = self.get_page_size(request) or self.page_size
@@ -106,6 +110,20 @@ class StandardPagination(PageNumberPagination):
                 "schema": {"type": "string"},
             },
         ]
+
+
+def _check_page_depth(raw: str) -> None:
+    limit = settings.API_MAX_PAGE
+    if raw.isdigit() and int(raw) > limit:
+        raise ValidationError(
+            {
+                "page": _(
+                    "页码最大为 %(limit)d。更深的页请使用 ?cursor=（首次留空，再按 next 翻页），"
+                    "或导出整个列表。"
+                )
+                % {"limit": limit}
+            }
+        )
 
 
 def _keyset_ordering(queryset) -> tuple[str, ...]:

@@ -127,3 +127,30 @@ def test_count_of_another_scope_is_not_shared(cast, settings):
     f.ServiceRequestFactory(resident=cast.other_resident)
     assert client_for(cast.civil).get("/api/v1/requests/").json()["count"] == 2
     assert client_for(cast.street_staff).get("/api/v1/requests/").json()["count"] == 1
+
+
+def test_deep_page_number_is_refused_and_points_to_the_cursor(cast, settings):
+    settings.API_MAX_PAGE = 3
+    f.ServiceRequestFactory.create_batch(3, resident=cast.resident)
+    client = client_for(cast.civil)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/requests/?page=4&page_size=1")
+    assert response.status_code == 400
+    assert "cursor" in response.json()["errors"]["page"][0]
+    # Refused before any row is read: no OFFSET scan, no count.
+    assert not [q for q in queries.captured_queries if "services_servicerequest" in q["sql"]]
+
+
+def test_page_at_the_limit_and_the_cursor_still_answer(cast, settings):
+    settings.API_MAX_PAGE = 3
+    f.ServiceRequestFactory.create_batch(3, resident=cast.resident)
+    client = client_for(cast.civil)
+    last = client.get("/api/v1/requests/?page=3&page_size=1")
+    assert last.status_code == 200
+    assert len(last.json()["results"]) == 1
+    seen, url = [], "/api/v1/requests/?cursor=&page_size=1"
+    while url:
+        page = client.get(url).json()
+        seen += [row["id"] for row in page["results"]]
+        url = page["next"]
+    assert len(seen) == len(set(seen)) == 3
