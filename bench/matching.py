@@ -26,6 +26,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from bench.baselines import greedy, greedy_in_order
 from bench.common import (
     best_of,
     database_vendor,
@@ -250,8 +251,6 @@ def community_bound(instance: Instance) -> float:
 
 def fcfs(instance: Instance) -> list:
     """First come, first served: longest-waiting first, nearest offering with a place left."""
-    from services.matching.core import greedy_in_order
-
     requests = instance.requests
     order = sorted(range(len(requests)), key=lambda i: (-requests[i].days_waited, requests[i].id))
     return greedy_in_order(requests, instance.offerings, order)
@@ -259,8 +258,6 @@ def fcfs(instance: Instance) -> list:
 
 def urgent_first(instance: Instance) -> list:
     """Most urgent first (by the priority score), nearest feasible offering with a place left."""
-    from services.matching.core import greedy
-
     return greedy(instance.requests, instance.offerings)
 
 

@@ -1,5 +1,7 @@
 """Who sees which organizations and agreements."""
 
+import datetime
+
 from django.db.models import Q, QuerySet
 
 from communities.models import Community, Venue
@@ -42,6 +44,20 @@ def agreements_visible_to(user) -> QuerySet[Agreement]:
     if user.role == Role.ORGANIZATION:
         return agreements.filter(organization__members__user=user)
     return agreements.none()
+
+
+def agreements_in_force(*, week_start: datetime.date) -> QuerySet[Agreement]:
+    """Active agreements that cover at least one day of the service week starting `week_start`.
+
+    The one meaning of "this organization serves this community that week": the matcher
+    and manual assignment both read it, so they cannot disagree about an agreement that
+    starts after, or ends before, the week.
+    """
+    return Agreement.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=week_start),
+        status=Agreement.Status.ACTIVE,
+        start_date__lte=week_start + datetime.timedelta(days=6),
+    )
 
 
 def membership_of(user) -> OrganizationMember | None:

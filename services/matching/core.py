@@ -408,30 +408,3 @@ def _proposal(request: RequestInput, offering: OfferingInput) -> Proposal:
         distance_km=None if km is None else round(km, 2),
         reason=reason(request, offering, km),
     )
-
-
-def greedy(requests: Sequence[RequestInput], offerings: Sequence[OfferingInput]) -> list[Proposal]:
-    """Highest priority first, nearest feasible offering: the baseline for timing."""
-    order = sorted(range(len(requests)), key=lambda i: -priority(requests[i]))
-    return greedy_in_order(requests, offerings, order)
-
-
-def greedy_in_order(
-    requests: Sequence[RequestInput], offerings: Sequence[OfferingInput], order: Sequence[int]
-) -> list[Proposal]:
-    """Requests in `order` (indexes), each to its nearest feasible offering with a place left."""
-    pair_requests, pair_offerings = _pair_arrays(requests, offerings)
-    steps = _distance_steps(requests, offerings, pair_requests, pair_offerings)
-    # Pairs of one request together, nearest first.
-    by_nearness = np.lexsort((steps, pair_requests))
-    pair_offerings = pair_offerings[by_nearness].tolist()
-    first = np.searchsorted(pair_requests[by_nearness], np.arange(len(requests) + 1)).tolist()
-    left = [offering.remaining for offering in offerings]
-    proposals = []
-    for i in order:
-        for j in pair_offerings[first[i] : first[i + 1]]:
-            if left[j] > 0:
-                left[j] -= 1
-                proposals.append(_proposal(requests[i], offerings[j]))
-                break
-    return proposals

@@ -22,12 +22,18 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from organizations.models import Agreement, Organization
+from organizations.models import Organization
+from organizations.queries import agreements_in_force
 from sanlian.audit import audit_record, snapshot
 from sanlian.models import AuditEntry
-from sanlian.roles import STAFF, Role
-from services.care.queries import requests_visible_to
-from services.matching.queries import matches_visible_to
+from services.matching.rules import (
+    accept_match_refusal,
+    assign_manually_refusal,
+    confirm_match_refusal,
+    decline_match_refusal,
+    refuse,
+)
+from services.matching.weeks import week_check_not_past
 from services.models import Match, OfferingWeek, ServiceOffering, ServiceRequest
 from services.offerings.models import week_start_of
 from services.offerings.queries import offerings_visible_to
@@ -37,10 +43,6 @@ logger = logging.getLogger(__name__)
 _MATCH_FIELDS = ["status", "confirmed_by", "expires_at", "responded_by", "response_note"]
 
 
-def _between_read_and_write() -> None:
-    """Hook for the overbooking control test; does nothing in production."""
-
-
 def _offering_week(offering: ServiceOffering, week_start: datetime.date) -> OfferingWeek:
     week, _created = OfferingWeek.objects.get_or_create(
         offering=offering, week_start=week_start, defaults={"capacity": offering.weekly_capacity}
@@ -48,16 +50,8 @@ def _offering_week(offering: ServiceOffering, week_start: datetime.date) -> Offe
     return week
 
 
-def _reserve_place(offering: ServiceOffering, week_start: datetime.date, *, lock: bool) -> None:
+def _reserve_place(offering: ServiceOffering, week_start: datetime.date) -> None:
     week = _offering_week(offering, week_start)
-    if not lock:
-        # Unsafe read-check-write, kept only so a test can show what the lock prevents.
-        reserved = OfferingWeek.objects.get(pk=week.pk).reserved
-        if reserved >= week.capacity:
-            raise ValidationError(_("该服务项目本周名额已满。"))
-        _between_read_and_write()
-        OfferingWeek.objects.filter(pk=week.pk).update(reserved=reserved + 1)
-        return
     OfferingWeek.objects.select_for_update().get(pk=week.pk)
     taken = OfferingWeek.objects.filter(pk=week.pk, reserved__lt=F("capacity")).update(
         reserved=F("reserved") + 1
@@ -69,7 +63,7 @@ def _reserve_place(offering: ServiceOffering, week_start: datetime.date, *, lock
 def offering_week_reserve(*, offering: ServiceOffering, week_start: datetime.date) -> bool:
     """Take one place in the offering's week under the capacity rule; False when it is full."""
     try:
-        _reserve_place(offering, week_start, lock=True)
+        _reserve_place(offering, week_start)
     except ValidationError:
         return False
     return True
@@ -119,21 +113,6 @@ def offering_week_move(
 
 def _release_place(match: Match) -> None:
     offering_week_release(offering_id=match.offering_id, week_start=match.week_start)
-
-
-def _require_staff(user, match: Match) -> None:
-    if user.role not in STAFF:
-        raise PermissionDenied(_("只有政府工作人员可以确认匹配。"))
-    if not matches_visible_to(user).filter(pk=match.pk).exists():
-        raise PermissionDenied(_("该匹配不在您的管辖范围内。"))
-
-
-def _require_member(user, match: Match) -> None:
-    if (
-        user.role != Role.ORGANIZATION
-        or not match.offering.organization.members.filter(user=user).exists()
-    ):
-        raise PermissionDenied(_("只有该社会组织的成员可以答复。"))
 
 
 def _locked(match: Match) -> Match:
@@ -194,13 +173,13 @@ def matches_withdraw_proposed(*, matches, actor, reason: str) -> int:
     return Match.objects.filter(pk__in=proposed).update(status=Match.Status.WITHDRAWN)
 
 
-def _hold(match: Match, request: ServiceRequest, user, *, lock: bool) -> None:
+def _hold(match: Match, request: ServiceRequest, user) -> None:
     """Take a place for `match` and mark its request matched; raises if either is taken."""
     if request.status != ServiceRequest.Status.OPEN:
         raise ValidationError(_("该需求已不是待匹配状态。"))
     if request.matches.filter(status__in=Match.HOLDING).exists():
         raise ValidationError(_("该需求已有生效的匹配。"))
-    _reserve_place(match.offering, match.week_start, lock=lock)
+    _reserve_place(match.offering, match.week_start)
     now = timezone.now()
     match.status = Match.Status.CONFIRMED
     match.confirmed_by, match.confirmed_at = user, now
@@ -208,32 +187,14 @@ def _hold(match: Match, request: ServiceRequest, user, *, lock: bool) -> None:
     _set_request_status(request, ServiceRequest.Status.MATCHED, actor=user, reason=_("匹配已确认"))
 
 
-def week_check_not_past(week_start: datetime.date) -> None:
-    """Refuse a service week that has already ended: matching for it serves no one."""
-    if week_start_of(week_start) < week_start_of(timezone.localdate()):
-        raise ValidationError(
-            {"week_start": _("服务周已过去，只能选择本周或以后的周。")}, code="past_week"
-        )
-
-
 @transaction.atomic
-def match_confirm(*, match: Match, user, lock: bool = True) -> Match:
-    """Staff confirm a proposal: it takes a place and goes to the organization to accept.
-
-    `lock=False` exists only for the overbooking control test.
-    """
-    _require_staff(user, match)
+def match_confirm(*, match: Match, user) -> Match:
+    """Staff confirm a proposal: it takes a place and goes to the organization to accept."""
     match = _locked(match)
-    if match.status != Match.Status.PROPOSED:
-        raise ValidationError(_("只能确认待确认的匹配。"))
-    if match.week_start < week_start_of(timezone.localdate()):
-        raise ValidationError(
-            _("该匹配的服务周（%(week)s 起）已过去，不能再确认。")
-            % {"week": match.week_start.isoformat()}
-        )
+    refuse(confirm_match_refusal(user, match))
     request = ServiceRequest.objects.select_for_update().get(pk=match.request_id)
     before = snapshot(match, _MATCH_FIELDS)
-    _hold(match, request, user, lock=lock)
+    _hold(match, request, user)
     matches_withdraw_proposed(
         matches=Match.objects.filter(request=request).exclude(pk=match.pk),
         actor=user,
@@ -245,11 +206,7 @@ def match_confirm(*, match: Match, user, lock: bool = True) -> Match:
 @transaction.atomic
 def match_accept(*, match: Match, user) -> Match:
     match = _locked(match)
-    _require_member(user, match)
-    if match.status != Match.Status.CONFIRMED:
-        raise ValidationError(_("只能接受待答复的匹配。"))
-    if match.expires_at and match.expires_at <= timezone.now():
-        raise ValidationError(_("答复期限已过。"))
+    refuse(accept_match_refusal(user, match))
     before = snapshot(match, _MATCH_FIELDS)
     match.status = Match.Status.ACCEPTED
     match.responded_by, match.responded_at = user, timezone.now()
@@ -290,9 +247,7 @@ def matches_withdraw_for_request(*, service_request: ServiceRequest, actor, reas
 def match_decline(*, match: Match, user, reason: str) -> Match:
     """The organization turns a confirmed match down; the place is freed, the request reopens."""
     match = _locked(match)
-    _require_member(user, match)
-    if match.status != Match.Status.CONFIRMED:
-        raise ValidationError(_("只能拒绝待答复的匹配。"))
+    refuse(decline_match_refusal(user, match))
     if not reason.strip():
         raise ValidationError({"reason": _("请说明拒绝原因。")})
     return _free(match, Match.Status.DECLINED, actor=user, note=reason.strip())
@@ -313,24 +268,29 @@ def match_expire_overdue(*, now: datetime.datetime) -> int:
     return count
 
 
-def _serves(offering: ServiceOffering, community_id: int) -> bool:
+def offering_serves(
+    offering: ServiceOffering, *, community_id: int, week_start: datetime.date
+) -> bool:
+    """Listed for the community, or its organization holds an agreement there in force that
+    week: the matcher's rule too (services.matching.io), so both agree on every pair."""
     return offering.communities.filter(pk=community_id).exists() or (
-        offering.organization.agreements.filter(
-            community_id=community_id, status=Agreement.Status.ACTIVE
-        ).exists()
+        agreements_in_force(week_start=week_start)
+        .filter(organization_id=offering.organization_id, community_id=community_id)
+        .exists()
     )
 
 
-def _check_assignable(request, offering, user) -> None:
-    if user.role not in STAFF:
-        raise PermissionDenied(_("只有政府工作人员可以手工指派。"))
-    if not requests_visible_to(user).filter(pk=request.pk).exists():
-        raise PermissionDenied(_("该需求不在您的管辖范围内。"))
+def _check_assignable(request, offering, user, week_start: datetime.date) -> None:
+    refuse(assign_manually_refusal(user, request))
     if not offerings_visible_to(user).filter(pk=offering.pk).exists():
         raise PermissionDenied(_("该服务项目不在您的管辖范围内。"))
     if offering.service_type_id != request.service_type_id:
         raise ValidationError({"offering": _("服务项目的类型与需求不一致。")})
-    if not _serves(offering, request.resident.community_id):
+    # A past week before "serves": no agreement need be in force for a week nobody can book.
+    week_check_not_past(week_start)
+    if not offering_serves(
+        offering, community_id=request.resident.community_id, week_start=week_start_of(week_start)
+    ):
         raise ValidationError({"offering": _("该服务项目不服务此居民所在社区。")})
     if offering.status != ServiceOffering.Status.ACTIVE:
         raise ValidationError({"offering": _("该服务项目已暂停。")})
@@ -348,8 +308,7 @@ def match_assign_manually(
     reason: str,
 ) -> Match:
     """Staff assign a request by hand; same capacity rule, the match starts confirmed."""
-    _check_assignable(request, offering, user)
-    week_check_not_past(week_start)
+    _check_assignable(request, offering, user, week_start)
     if not reason.strip():
         raise ValidationError({"reason": _("请说明手工指派的原因。")})
     request = ServiceRequest.objects.select_for_update().get(pk=request.pk)
@@ -359,7 +318,7 @@ def match_assign_manually(
         week_start=week_start_of(week_start),
         reason=_("手工指派：%(reason)s") % {"reason": reason.strip()},
     )
-    _hold(match, request, user, lock=True)
+    _hold(match, request, user)
     matches_withdraw_proposed(
         matches=Match.objects.filter(request=request), actor=user, reason=_("已手工指派")
     )

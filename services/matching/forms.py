@@ -5,24 +5,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from communities.models import Street
 from communities.queries import communities_visible_to
 from organizations.models import Organization
-from sanlian.roles import Role
 from services.care.queries import requests_visible_to
-from services.matching.domain import week_check_not_past
+from services.matching.queries import streets_runnable_by
+from services.matching.weeks import week_check_not_past
 from services.models import Match, ServiceOffering, ServiceRequest
 from services.offerings.models import week_start_of
 from services.offerings.queries import offerings_visible_to
-
-
-def runnable_streets(user):
-    """Whole streets only for those who cover them: civil affairs and that street's staff."""
-    if user.role == Role.CIVIL_AFFAIRS:
-        return Street.objects.all()
-    if user.role == Role.STREET_STAFF:
-        return Street.objects.filter(staff_assignments__user=user)
-    return Street.objects.none()
 
 
 def _this_week():
@@ -46,7 +36,7 @@ class RunForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         streets = [(f"street:{s.pk}", _("%(name)s（全街道）") % {"name": s.name}) for s in
-                   runnable_streets(user)]  # fmt: skip
+                   streets_runnable_by(user)]  # fmt: skip
         communities = [(f"community:{c.pk}", str(c)) for c in communities_visible_to(user)]
         self.fields["scope"].choices = streets + communities
         self._user = user
@@ -62,7 +52,7 @@ class RunForm(forms.Form):
     def clean_scope(self) -> dict:
         kind, _sep, pk = self.cleaned_data["scope"].partition(":")
         if kind == "street":
-            return {"street": runnable_streets(self._user).get(pk=pk), "community": None}
+            return {"street": streets_runnable_by(self._user).get(pk=pk), "community": None}
         return {"street": None, "community": communities_visible_to(self._user).get(pk=pk)}
 
 

@@ -10,10 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Community, Resident, Street
-from organizations.models import Agreement, Organization
+from organizations.models import Organization
+from organizations.queries import agreements_in_force
 from sanlian.audit import audit_record
 from services.matching import core as matching
-from services.matching.domain import matches_withdraw_proposed, week_check_not_past
+from services.matching.domain import matches_withdraw_proposed
+from services.matching.rules import refuse, run_matching_refusal
+from services.matching.weeks import week_check_not_past
 from services.models import (
     Match,
     MatchingRun,
@@ -85,11 +88,7 @@ def _request_input(row: dict, week_start: datetime.date) -> matching.RequestInpu
 
 def _agreement_communities(week_start: datetime.date) -> dict[int, set[int]]:
     """Organization id → communities it may serve under an agreement in force that week."""
-    rows = Agreement.objects.filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=week_start),
-        status=Agreement.Status.ACTIVE,
-        start_date__lte=week_start + datetime.timedelta(days=6),
-    ).values_list("organization_id", "community_id")
+    rows = agreements_in_force(week_start=week_start).values_list("organization_id", "community_id")
     by_org: dict[int, set[int]] = defaultdict(set)
     for organization_id, community_id in rows:
         by_org[organization_id].add(community_id)
@@ -181,6 +180,7 @@ def matching_run(
     Earlier proposals for the same requests and week are withdrawn first, so a
     request never carries two open proposals.
     """
+    refuse(run_matching_refusal(user, street or community))
     week_check_not_past(week_start)
     began = time.perf_counter()
     requests, offerings = matching_candidates(

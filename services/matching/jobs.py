@@ -10,9 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from communities.models import Community, Street
-from services.matching.domain import week_check_not_past
 from services.matching.io import matching_run
 from services.matching.models import MatchingJob
+from services.matching.rules import refuse, run_matching_refusal
+from services.matching.weeks import week_check_not_past
 
 
 def matching_job_start(
@@ -22,6 +23,7 @@ def matching_job_start(
     street: Street | None = None,
     community: Community | None = None,
 ) -> MatchingJob:
+    refuse(run_matching_refusal(user, street or community))
     week_check_not_past(week_start)
     job = MatchingJob(owner=user, week_start=week_start, street=street, community=community)
     job.full_clean()

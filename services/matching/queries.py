@@ -1,8 +1,9 @@
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from communities.queries import residents_visible_to, staff_community_ids
+from communities.models import Street
+from communities.queries import communities_visible_to, residents_visible_to, staff_community_ids
 from sanlian.roles import LOCAL_STAFF, RESIDENT_SIDE, Role
-from services.models import Match
+from services.models import Match, MatchingRun
 
 
 def matches_visible_to(user) -> QuerySet[Match]:
@@ -26,3 +27,20 @@ def matches_visible_to(user) -> QuerySet[Match]:
             status=Match.Status.ACCEPTED,
         )
     return matches.none()
+
+
+def streets_runnable_by(user) -> QuerySet[Street]:
+    """Whole streets only for those who cover them: civil affairs and that street's staff."""
+    if not user.is_authenticated:
+        return Street.objects.none()
+    if user.role == Role.CIVIL_AFFAIRS:
+        return Street.objects.all()
+    if user.role == Role.STREET_STAFF:
+        return Street.objects.filter(staff_assignments__user=user)
+    return Street.objects.none()
+
+
+def runs_visible_to(user) -> QuerySet[MatchingRun]:
+    return MatchingRun.objects.select_related("street", "community").filter(
+        Q(community__in=communities_visible_to(user)) | Q(street__in=streets_runnable_by(user))
+    )

@@ -2,48 +2,47 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from communities.queries import communities_visible_to
-from sanlian.roles import STAFF, Role
-from sanlian.view_helpers import apply_domain_error, require_role
+from sanlian.view_helpers import apply_domain_error
 from services.matching.domain import (
     match_accept,
     match_assign_manually,
     match_confirm,
     match_decline,
 )
-from services.matching.forms import (
-    AssignForm,
-    DeclineForm,
-    MatchFilterForm,
-    RunForm,
-    runnable_streets,
-)
+from services.matching.forms import AssignForm, DeclineForm, MatchFilterForm, RunForm
 from services.matching.jobs import matching_job_start
 from services.matching.models import MatchingJob
-from services.matching.queries import matches_visible_to
+from services.matching.queries import matches_visible_to, runs_visible_to
+from services.matching.rules import (
+    confirm_run_refusal,
+    may_accept_match,
+    may_assign_manually,
+    may_confirm_match,
+    may_confirm_run,
+    may_decline_match,
+    may_run_matching,
+    may_view_inbox,
+    refusal_text,
+)
 from services.matching.tasks import task_run_matching
 from services.models import Match, MatchingRun
-from services.offerings.models import week_start_of
 
 PAGE_SIZE = 20
-_ORGANIZATION = frozenset({Role.ORGANIZATION})
 
 
-def _runs_visible_to(user):
-    return MatchingRun.objects.select_related("street", "community").filter(
-        Q(community__in=communities_visible_to(user)) | Q(street__in=runnable_streets(user))
-    )
+def _allow(allowed: bool) -> None:
+    """Wrong role answers 403; objects outside the user's scope answer 404 on lookup."""
+    if not allowed:
+        raise PermissionDenied
 
 
 def _page(request, queryset):
@@ -57,7 +56,7 @@ def _errors(error: ValidationError) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def run(request: HttpRequest) -> HttpResponse:
-    require_role(request.user, STAFF)
+    _allow(may_run_matching(request.user))
     form = RunForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -71,7 +70,7 @@ def run(request: HttpRequest) -> HttpResponse:
         else:
             transaction.on_commit(lambda: task_run_matching.delay(job_id=job.pk))
             return _after_job(job)
-    runs = _page(request, _runs_visible_to(request.user))
+    runs = _page(request, runs_visible_to(request.user))
     return render(request, "services/matching/run.html", {"form": form, "page_obj": runs})
 
 
@@ -89,7 +88,7 @@ def _jobs_of(user):
 
 @login_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    require_role(request.user, STAFF)
+    _allow(may_run_matching(request.user))
     job = get_object_or_404(_jobs_of(request.user), pk=pk)
     if job.run_id:
         return redirect("matching:run_detail", pk=job.run_id)
@@ -99,7 +98,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress fragment htmx polls; once the run is stored, htmx goes to its proposals."""
-    require_role(request.user, STAFF)
+    _allow(may_run_matching(request.user))
     job = get_object_or_404(_jobs_of(request.user), pk=pk)
     response = render(request, "services/matching/_job_progress.html", {"job": job})
     if job.run_id:
@@ -109,27 +108,31 @@ def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    require_role(request.user, STAFF)
-    result = get_object_or_404(_runs_visible_to(request.user), pk=pk)
+    _allow(may_run_matching(request.user))
+    result = get_object_or_404(runs_visible_to(request.user), pk=pk)
     proposals = (
         matches_visible_to(request.user)
         .filter(run=result)
         .select_related("offering__service_type")
         .order_by("-score", "pk")
     )
-    context = {"run": result, "page_obj": _page(request, proposals)}
+    page = _page(request, proposals)
+    may_confirm = may_confirm_run(request.user, result)
+    for match in page:
+        match.may_confirm = may_confirm and may_confirm_match(request.user, match)
+    context = {"run": result, "page_obj": page, "may_confirm": may_confirm}
     return render(request, "services/matching/run_detail.html", context)
 
 
 @login_required
 @require_POST
 def run_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    require_role(request.user, STAFF)
-    result = get_object_or_404(_runs_visible_to(request.user), pk=pk)
+    _allow(may_run_matching(request.user))
+    result = get_object_or_404(runs_visible_to(request.user), pk=pk)
     chosen = matches_visible_to(request.user).filter(run=result, status=Match.Status.PROPOSED)
     if "all" not in request.POST:
         chosen = chosen.filter(pk__in=[v for v in request.POST.getlist("match") if v.isdigit()])
-    refusal = _confirm_refusal(result, chosen, all_chosen="all" in request.POST)
+    refusal = _confirm_refusal(request.user, result, chosen, all_chosen="all" in request.POST)
     if refusal:
         messages.error(request, refusal)
         return redirect("matching:run_detail", pk=result.pk)
@@ -146,12 +149,10 @@ def run_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("matching:run_detail", pk=result.pk)
 
 
-def _confirm_refusal(result: MatchingRun, chosen, *, all_chosen: bool) -> str:
+def _confirm_refusal(user, result: MatchingRun, chosen, *, all_chosen: bool) -> str:
     """Why nothing of the run can be confirmed, or "" when the chosen proposals may go on."""
-    if result.week_start < week_start_of(timezone.localdate()):
-        return _("该匹配的服务周（%(week)s 起）已过去，不能再确认。") % {
-            "week": result.week_start.isoformat()
-        }
+    if refusal := confirm_run_refusal(user, result):
+        return refusal_text(refusal)
     if not chosen.exists():
         if all_chosen:
             return _("没有待确认的匹配建议。")
@@ -161,7 +162,7 @@ def _confirm_refusal(result: MatchingRun, chosen, *, all_chosen: bool) -> str:
 
 @login_required
 def match_list(request: HttpRequest) -> HttpResponse:
-    require_role(request.user, STAFF)
+    _allow(may_run_matching(request.user))
     form = MatchFilterForm(request.GET or None)
     matches = matches_visible_to(request.user).exclude(status__in=("proposed", "withdrawn"))
     if form.is_valid():
@@ -177,7 +178,7 @@ def match_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def assign(request: HttpRequest) -> HttpResponse:
-    require_role(request.user, STAFF)
+    _allow(may_assign_manually(request.user))
     form = AssignForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -192,21 +193,29 @@ def assign(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    require_role(request.user, _ORGANIZATION)
+    _allow(may_view_inbox(request.user))
     waiting = request.GET.get("show") != "answered"
-    matches = matches_visible_to(request.user).select_related("offering__service_type")
+    matches = (
+        matches_visible_to(request.user)
+        .select_related("offering__service_type")
+        .prefetch_related("offering__organization__members")
+    )
     if waiting:
         matches = matches.filter(status=Match.Status.CONFIRMED).order_by("expires_at", "pk")
     else:
         matches = matches.exclude(status=Match.Status.CONFIRMED)
-    context = {"page_obj": _page(request, matches), "waiting": waiting}
+    page = _page(request, matches)
+    for match in page:
+        match.may_accept = may_accept_match(request.user, match)
+        match.may_decline = may_decline_match(request.user, match)
+    context = {"page_obj": page, "waiting": waiting}
     return render(request, "services/matching/inbox.html", context)
 
 
 @login_required
 @require_POST
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
-    require_role(request.user, _ORGANIZATION)
+    _allow(may_view_inbox(request.user))
     match = get_object_or_404(matches_visible_to(request.user), pk=pk)
     try:
         match_accept(match=match, user=request.user)
@@ -219,7 +228,7 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def decline(request: HttpRequest, pk: int) -> HttpResponse:
-    require_role(request.user, _ORGANIZATION)
+    _allow(may_view_inbox(request.user))
     match = get_object_or_404(matches_visible_to(request.user), pk=pk)
     form = DeclineForm(request.POST)
     if not form.is_valid():

@@ -96,11 +96,15 @@ def test_policy_matrix_reports_foreign_ids_in_api_lists(cast, monkeypatch):
 
 
 def test_policy_matrix_turns_red_when_run_and_statement_scopes_are_switched_off(cast, monkeypatch):
-    from services.matching import views as matching
     from services.models import MatchingRun, SettlementStatement
 
     world = build_world(cast)
-    monkeypatch.setattr(matching, "_runs_visible_to", lambda user: MatchingRun.objects.all())
+    _patch_everywhere(
+        monkeypatch,
+        "services.matching.queries",
+        "runs_visible_to",
+        lambda user: MatchingRun.objects.all(),
+    )
     _patch_everywhere(
         monkeypatch,
         "services.care.queries",

@@ -36,7 +36,7 @@ def _proposals(cast) -> tuple:
     return offering, matches
 
 
-def _confirm_all_at_once(matches, user, *, lock: bool) -> list[str]:
+def _confirm_all_at_once(matches, user) -> list[str]:
     """Each thread has its own connection; all start together; returns the outcomes."""
     start = threading.Barrier(len(matches), timeout=20)
     outcomes: list[str] = []
@@ -44,7 +44,7 @@ def _confirm_all_at_once(matches, user, *, lock: bool) -> list[str]:
     def confirm(match):
         try:
             start.wait()
-            domain.match_confirm(match=match, user=user, lock=lock)
+            domain.match_confirm(match=match, user=user)
             outcomes.append("confirmed")
         except ValidationError:
             outcomes.append("full")
@@ -61,11 +61,25 @@ def _confirm_all_at_once(matches, user, *, lock: bool) -> list[str]:
 
 def test_match_confirm_concurrently_never_exceeds_capacity(cast):
     offering, matches = _proposals(cast)
-    outcomes = _confirm_all_at_once(matches, cast.street_staff, lock=True)
+    outcomes = _confirm_all_at_once(matches, cast.street_staff)
     week = OfferingWeek.objects.get(offering=offering, week_start=WEEK)
     holding = Match.objects.filter(offering=offering, status__in=Match.HOLDING).count()
     assert sorted(outcomes) == ["confirmed"] * CAPACITY + ["full"] * (THREADS - CAPACITY)
     assert week.reserved == CAPACITY == holding
+
+
+def _reserve_without_the_lock(between: threading.Barrier):
+    """A read-check-write in Python, as the product would be without its row lock."""
+
+    def reserve(offering, week_start) -> None:
+        week = domain._offering_week(offering, week_start)
+        reserved = OfferingWeek.objects.get(pk=week.pk).reserved
+        if reserved >= week.capacity:
+            raise ValidationError("full")
+        between.wait()
+        OfferingWeek.objects.filter(pk=week.pk).update(reserved=reserved + 1)
+
+    return reserve
 
 
 def test_match_confirm_without_the_lock_overbooks(cast, monkeypatch):
@@ -74,8 +88,8 @@ def test_match_confirm_without_the_lock_overbooks(cast, monkeypatch):
     OfferingWeek.objects.create(offering=offering, week_start=WEEK, capacity=CAPACITY)
     # Every thread has read "0 reserved" before any writes: the classic lost update.
     between = threading.Barrier(THREADS, timeout=20)
-    monkeypatch.setattr(domain, "_between_read_and_write", between.wait)
-    outcomes = _confirm_all_at_once(matches, cast.street_staff, lock=False)
+    monkeypatch.setattr(domain, "_reserve_place", _reserve_without_the_lock(between))
+    outcomes = _confirm_all_at_once(matches, cast.street_staff)
     holding = Match.objects.filter(offering=offering, status__in=Match.HOLDING).count()
     assert outcomes == ["confirmed"] * THREADS
     assert holding == THREADS > CAPACITY

@@ -4,6 +4,7 @@ import itertools
 import random
 from collections import Counter
 
+from bench.baselines import greedy
 from services.matching.core import (
     DAYS_WAITED_CAP,
     WEIGHT_URGENT,
@@ -13,7 +14,6 @@ from services.matching.core import (
     distance_km,
     distance_steps,
     feasible,
-    greedy,
     load_tiers,
     priority,
     reason,
