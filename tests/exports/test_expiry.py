@@ -194,6 +194,6 @@ def test_expiry_task_is_on_the_beat_schedule_hourly(cast):
 def test_admin_cannot_delete_an_export_and_orphan_its_file(client, cast):
     job = _built(cast.civil, hours_ago=1)
     client.force_login(f.UserFactory(username="root", is_superuser=True, is_staff=True))
-    url = reverse("admin:sanlian_exportjob_delete", args=[job.pk])
+    url = reverse("admin:reporting_exportjob_delete", args=[job.pk])
     assert client.post(url, {"post": "yes"}).status_code == 403
     assert ExportJob.objects.filter(pk=job.pk).exists() and _file(job).is_file()
