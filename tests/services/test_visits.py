@@ -4,6 +4,7 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -82,6 +83,15 @@ def _visit_today(setup, **kwargs) -> Visit:
     return f.VisitFactory(**fields)
 
 
+def _messages(response) -> list[str]:
+    """The messages waiting for the user after `response`: none is shown between posts."""
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def _visit_audit(**filters):
+    return AuditEntry.objects.filter(object_type="services.visit", **filters)
+
+
 # --- scheduling ----------------------------------------------------------------------------
 
 
@@ -103,15 +113,23 @@ def test_visit_schedule_by_organization_or_staff(client, setup, who):
 def test_visit_schedule_by_other_organization_or_street_is_not_found(client, setup, who):
     response = _schedule_post(client, getattr(setup.cast, who), setup)
 
+    setup.request.refresh_from_db()
+    setup.match.refresh_from_db()
     assert response.status_code == 404
-    assert Visit.objects.count() == 0
+    assert Visit.objects.count() == 0 and VisitPlan.objects.count() == 0
+    assert setup.request.status == ServiceRequest.Status.MATCHED
+    assert setup.match.status == Match.Status.ACCEPTED
+    assert not AuditEntry.objects.exists()
 
 
 def test_visit_schedule_by_resident_is_forbidden(client, setup):
     response = _schedule_post(client, setup.cast.resident.user, setup)
 
+    setup.request.refresh_from_db()
     assert response.status_code == 403
-    assert Visit.objects.count() == 0
+    assert Visit.objects.count() == 0 and VisitPlan.objects.count() == 0
+    assert setup.request.status == ServiceRequest.Status.MATCHED
+    assert not AuditEntry.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -135,9 +153,11 @@ def test_visit_schedule_invalid_input_changes_nothing(client, setup, overrides, 
     response = _schedule_post(client, setup.cast.member, setup, **overrides)
 
     setup.request.refresh_from_db()
+    assert response.status_code == 200
     assert message in response.content.decode()
     assert Visit.objects.count() == 0 and VisitPlan.objects.count() == 0
     assert setup.request.status == ServiceRequest.Status.MATCHED
+    assert not AuditEntry.objects.exists()
 
 
 def test_visit_schedule_worker_of_other_organization_is_refused(setup):
@@ -251,13 +271,14 @@ def test_weekly_plan_does_not_refill_a_rescheduled_week(client, setup):
     count = Visit.objects.count()
     client.force_login(setup.cast.member)
 
-    client.post(
+    response = client.post(
         reverse("services:visit_reschedule", args=[visit.pk]),
         {"scheduled_start": (first + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")},
     )
     visit_plan_extend(plan=visit.plan)
 
     visit.refresh_from_db()
+    assert response.status_code == 302
     assert timezone.localtime(visit.scheduled_start).time() == datetime.time(11)
     assert Visit.objects.count() == count
 
@@ -284,30 +305,43 @@ def test_assigned_worker_checks_in_out_and_completes(client, setup):
     visit = _visit_today(setup)
     client.force_login(setup.worker.user)
 
-    client.post(reverse("services:visit_check_in", args=[visit.pk]))
-    client.post(
-        reverse("services:visit_check_out", args=[visit.pk]), {"service_log": "理发，量血压"}
-    )
-    client.post(reverse("services:visit_complete", args=[visit.pk]), {"service_log": ""})
+    responses = [
+        client.post(reverse("services:visit_check_in", args=[visit.pk])),
+        client.post(
+            reverse("services:visit_check_out", args=[visit.pk]), {"service_log": "理发，量血压"}
+        ),
+        client.post(reverse("services:visit_complete", args=[visit.pk]), {"service_log": ""}),
+    ]
 
     visit.refresh_from_db()
     setup.request.refresh_from_db()
+    assert [r.status_code for r in responses] == [302, 302, 302]
+    assert _messages(responses[-1]) == ["已保存。"] * 3
     assert visit.status == Visit.Status.COMPLETED
     assert visit.checked_in_at <= visit.checked_out_at
     assert visit.service_log == "理发，量血压"
     assert setup.request.status == ServiceRequest.Status.DONE
+    steps = _visit_audit(object_id=str(visit.pk), actor=setup.worker.user).order_by("id")
+    assert list(steps.values_list("action", flat=True)) == ["status", "change", "status"]
 
 
 def test_check_out_before_check_in_changes_nothing(client, setup):
     visit = _visit_today(setup)
     client.force_login(setup.worker.user)
 
-    client.post(reverse("services:visit_check_out", args=[visit.pk]), {"service_log": "x"})
-    client.post(reverse("services:visit_complete", args=[visit.pk]), {"service_log": "x"})
+    check_out = client.post(
+        reverse("services:visit_check_out", args=[visit.pk]), {"service_log": "x"}
+    )
+    complete = client.post(
+        reverse("services:visit_complete", args=[visit.pk]), {"service_log": "x"}
+    )
 
     visit.refresh_from_db()
+    assert check_out.status_code == complete.status_code == 302
+    assert _messages(complete) == ["请先签到，再签退。", "只有服务中的上门服务可以标记完成。"]
     assert visit.status == Visit.Status.SCHEDULED
     assert visit.checked_out_at is None and visit.service_log == ""
+    assert not _visit_audit().exists()
 
 
 def test_complete_without_service_log_changes_nothing(client, setup):
@@ -315,10 +349,16 @@ def test_complete_without_service_log_changes_nothing(client, setup):
     client.force_login(setup.worker.user)
     client.post(reverse("services:visit_check_in", args=[visit.pk]))
 
-    client.post(reverse("services:visit_complete", args=[visit.pk]), {"service_log": "  "})
+    response = client.post(
+        reverse("services:visit_complete", args=[visit.pk]), {"service_log": "  "}
+    )
 
     visit.refresh_from_db()
+    assert response.status_code == 302
+    assert _messages(response) == ["已保存。", "请简单记录本次服务内容。"]
     assert visit.status == Visit.Status.IN_PROGRESS
+    assert visit.checked_out_at is None and visit.service_log == ""
+    assert list(_visit_audit().values_list("action", flat=True)) == ["status"]
 
 
 def test_worker_steps_require_post(client, setup):
@@ -329,7 +369,8 @@ def test_worker_steps_require_post(client, setup):
 
     visit.refresh_from_db()
     assert response.status_code == 405
-    assert visit.status == Visit.Status.SCHEDULED
+    assert visit.status == Visit.Status.SCHEDULED and visit.checked_in_at is None
+    assert not _visit_audit().exists()
 
 
 def test_check_in_by_unassigned_worker_is_not_found(client, setup):
@@ -340,7 +381,8 @@ def test_check_in_by_unassigned_worker_is_not_found(client, setup):
 
     visit.refresh_from_db()
     assert response.status_code == 404
-    assert visit.status == Visit.Status.SCHEDULED
+    assert visit.status == Visit.Status.SCHEDULED and visit.checked_in_at is None
+    assert not _visit_audit().exists()
 
 
 def test_check_in_by_team_leader_who_sees_but_is_not_assigned_is_forbidden(client, setup):
@@ -355,7 +397,8 @@ def test_check_in_by_team_leader_who_sees_but_is_not_assigned_is_forbidden(clien
 
     visit.refresh_from_db()
     assert response.status_code == 403
-    assert visit.status == Visit.Status.SCHEDULED
+    assert visit.status == Visit.Status.SCHEDULED and visit.checked_in_at is None
+    assert not _visit_audit().exists()
 
 
 def test_check_in_button_only_on_the_day_of_the_visit(client, setup):
@@ -382,25 +425,31 @@ def test_check_in_by_assigned_volunteer(client, setup):
     visit = _visit_today(setup, social_worker=None, volunteer=volunteer)
     client.force_login(volunteer.user)
 
-    client.post(reverse("services:visit_check_in", args=[visit.pk]))
+    response = client.post(reverse("services:visit_check_in", args=[visit.pk]))
 
     visit.refresh_from_db()
-    assert visit.status == Visit.Status.IN_PROGRESS
+    assert response.status_code == 302
+    assert visit.status == Visit.Status.IN_PROGRESS and visit.checked_in_at is not None
+    assert _visit_audit(action="status", actor=volunteer.user).count() == 1
 
 
 def test_missed_visit_returns_request_to_matched(client, setup):
     visit = _visit_today(setup)
     client.force_login(setup.worker.user)
 
-    client.post(reverse("services:visit_missed", args=[visit.pk]), {"reason": ""})
+    refused = client.post(reverse("services:visit_missed", args=[visit.pk]), {"reason": ""})
     visit.refresh_from_db()
+    assert refused.status_code == 302 and len(_messages(refused)) == 1
     assert visit.status == Visit.Status.SCHEDULED
+    assert not _visit_audit().exists()
 
     client.post(reverse("services:visit_missed", args=[visit.pk]), {"reason": "家中无人"})
     visit.refresh_from_db()
     setup.request.refresh_from_db()
     assert visit.status == Visit.Status.MISSED
+    assert visit.service_log == "家中无人"
     assert setup.request.status == ServiceRequest.Status.MATCHED
+    assert _visit_audit(action="status", reason="家中无人").count() == 1
 
 
 def test_my_visits_lists_todays_visits_in_large_type(client, setup):
@@ -437,12 +486,14 @@ def test_visit_reschedule_by_organization(client, setup):
     new_start = next_weekday(0, datetime.time(11), weeks_ahead=1)
     client.force_login(setup.cast.member)
 
-    client.post(
+    response = client.post(
         reverse("services:visit_reschedule", args=[visit.pk]),
         {"scheduled_start": new_start.strftime("%Y-%m-%dT%H:%M"), "reason": "社工请假"},
     )
 
     visit.refresh_from_db()
+    assert response.status_code == 302
+    assert _messages(response) == ["已改期。"]
     assert visit.scheduled_start == new_start
     assert AuditEntry.objects.filter(
         object_type="services.visit", action="change", reason="社工请假"
@@ -460,8 +511,10 @@ def test_visit_reschedule_outside_windows_changes_nothing(client, setup):
     )
 
     visit.refresh_from_db()
+    assert response.status_code == 200
     assert "服务时段" in response.content.decode()
     assert visit.scheduled_start == before
+    assert not _visit_audit(action="change").exists()
 
 
 def _full_week(setup, start: datetime.datetime) -> None:
@@ -502,6 +555,7 @@ def test_visit_reschedule_into_a_full_week_shows_the_error_beside_the_time(clien
     assert response.status_code == 200
     assert "名额已满" in _error_beside_start(response)
     assert visit.scheduled_start == before
+    assert not _visit_audit(action="change").exists()
 
 
 def test_full_week_refusal_reads_in_english(setup):
@@ -531,29 +585,38 @@ def test_visit_reschedule_by_outsiders_changes_nothing(client, setup, who, statu
     visit.refresh_from_db()
     assert response.status_code == status
     assert visit.scheduled_start == before
+    assert not _visit_audit(action="change").exists()
 
 
 def test_visit_cancel_by_organization_returns_request_to_matched(client, setup):
     visit = _scheduled(setup)
     client.force_login(setup.cast.member)
 
-    client.post(reverse("services:visit_cancel", args=[visit.pk]), {"reason": "老人住院"})
+    response = client.post(
+        reverse("services:visit_cancel", args=[visit.pk]), {"reason": "老人住院"}
+    )
 
     visit.refresh_from_db()
     setup.request.refresh_from_db()
+    assert response.status_code == 302
+    assert _messages(response) == ["已取消这次上门服务。"]
     assert visit.status == Visit.Status.CANCELLED
     assert setup.request.status == ServiceRequest.Status.MATCHED
+    assert _visit_audit(action="status", reason="老人住院", actor=setup.cast.member).exists()
 
 
 def test_visit_cancel_by_other_organization_is_not_found(client, setup):
     visit = _scheduled(setup)
     client.force_login(setup.cast.other_member)
 
-    response = client.post(reverse("services:visit_cancel", args=[visit.pk]))
+    response = client.post(reverse("services:visit_cancel", args=[visit.pk]), {"reason": "x"})
 
     visit.refresh_from_db()
+    setup.request.refresh_from_db()
     assert response.status_code == 404
     assert visit.status == Visit.Status.SCHEDULED
+    assert setup.request.status == ServiceRequest.Status.SCHEDULED
+    assert not _visit_audit(action="status").exists()
 
 
 def test_visit_list_shows_own_organization_and_matches_to_schedule(client, setup):
@@ -602,12 +665,15 @@ def test_feedback_on_completed_visit_once(client, setup, who):
     client.force_login(user)
     url = reverse("services:visit_feedback", args=[visit.pk])
 
-    client.post(url, {"rating": "4", "comment": "很耐心"})
+    first = client.post(url, {"rating": "4", "comment": "很耐心"})
     second = client.post(url, {"rating": "1"})
 
     feedback = Feedback.objects.get()
+    assert first.status_code == 302 and second.status_code == 200
     assert (feedback.rating, feedback.comment, feedback.given_by) == (4, "很耐心", user)
     assert "已经评价过" in second.content.decode()
+    rated = _visit_audit(object_id=str(visit.pk), reason="居民评价")
+    assert list(rated.values_list("changes", flat=True)) == [{"feedback_rating": [None, 4]}]
 
 
 def test_feedback_on_scheduled_visit_is_refused(client, setup):
@@ -616,8 +682,10 @@ def test_feedback_on_scheduled_visit_is_refused(client, setup):
 
     response = client.post(reverse("services:visit_feedback", args=[visit.pk]), {"rating": "5"})
 
+    assert response.status_code == 200
     assert "服务完成后才能评价" in response.content.decode()
     assert Feedback.objects.count() == 0
+    assert not _visit_audit().exists()
 
 
 @pytest.mark.parametrize("rating", ["0", "6", "", "五"])
@@ -625,9 +693,12 @@ def test_feedback_invalid_rating_changes_nothing(client, setup, rating):
     visit = _visit_today(setup, status=Visit.Status.COMPLETED)
     client.force_login(setup.cast.resident.user)
 
-    client.post(reverse("services:visit_feedback", args=[visit.pk]), {"rating": rating})
+    response = client.post(reverse("services:visit_feedback", args=[visit.pk]), {"rating": rating})
 
+    assert response.status_code == 200
+    assert "rating" in response.context["form"].errors
     assert Feedback.objects.count() == 0
+    assert not _visit_audit().exists()
 
 
 def test_feedback_by_other_family_is_not_found_and_by_staff_forbidden(client, setup):
@@ -636,7 +707,10 @@ def test_feedback_by_other_family_is_not_found_and_by_staff_forbidden(client, se
     url = reverse("services:visit_feedback", args=[visit.pk])
 
     client.force_login(stranger)
-    assert client.post(url, {"rating": "5"}).status_code == 404
+    by_stranger = client.post(url, {"rating": "5"})
     client.force_login(setup.cast.community_staff)
-    assert client.post(url, {"rating": "5"}).status_code == 403
+    by_staff = client.post(url, {"rating": "5"})
+
+    assert (by_stranger.status_code, by_staff.status_code) == (404, 403)
     assert Feedback.objects.count() == 0
+    assert not _visit_audit().exists()
