@@ -50,9 +50,6 @@ def W(n: int) -> datetime.date:
     return _week(next_monday(datetime.time(10), weeks_ahead=n))
 
 
-THIS_WEEK = W(-1)
-
-
 @pytest.fixture
 def world(cast):
     offering = f.OfferingFactory(
@@ -66,7 +63,7 @@ def world(cast):
     return SimpleNamespace(cast=cast, offering=offering, worker=worker)
 
 
-def _held_match(world, week: datetime.date = THIS_WEEK, resident=None) -> Match:
+def _held_match(world, week: datetime.date, resident=None) -> Match:
     """An accepted match that holds its place, as match_confirm + match_accept leave it."""
     request = f.ServiceRequestFactory(
         resident=resident or f.ResidentFactory(community=world.cast.community),
@@ -167,7 +164,7 @@ def test_full_week_is_skipped_and_reported(world):
 
 def test_a_second_plan_is_refused_in_a_week_the_first_filled(world):
     _schedule(world, _held_match(world, W(0)), weekly=True)
-    second = _held_match(world, THIS_WEEK)
+    second = _held_match(world, W(-1))
     booked = _booked(world)
 
     with pytest.raises(ValidationError) as refused:
@@ -282,8 +279,8 @@ def test_plan_visit_moved_into_the_match_week_rides_on_a_free_match_place(world)
 
 
 def test_first_visit_in_another_week_takes_the_matchs_place_along(world):
-    match = _held_match(world, THIS_WEEK)
-    assert _booked(world) == {THIS_WEEK: 1}
+    match = _held_match(world, W(-1))
+    assert _booked(world) == {W(-1): 1}
 
     visit = _schedule(world, match)
 
@@ -291,12 +288,12 @@ def test_first_visit_in_another_week_takes_the_matchs_place_along(world):
     assert (match.week_start, visit.holds_week) == (W(0), None)
     assert _booked(world) == {W(0): 1}
     audit = AuditEntry.objects.get(object_type="services.match", object_id=str(match.pk))
-    assert audit.changes == {"week_start": [THIS_WEEK.isoformat(), W(0).isoformat()]}
+    assert audit.changes == {"week_start": [W(-1).isoformat(), W(0).isoformat()]}
     _assert_booked(world)
 
 
 def test_first_visit_into_a_full_week_is_refused_and_changes_nothing(world):
-    match = _held_match(world, THIS_WEEK)
+    match = _held_match(world, W(-1))
     _fill(world, W(0))
     booked = _booked(world)
 
@@ -306,33 +303,33 @@ def test_first_visit_into_a_full_week_is_refused_and_changes_nothing(world):
         assert list(refused.value.error_dict) == ["scheduled_start"]
 
     match.refresh_from_db()
-    assert match.week_start == THIS_WEEK
+    assert match.week_start == W(-1)
     assert not match.visits.exists() and not match.request.plans.exists()
     assert not Reminder.objects.exists()
-    assert _booked(world) == booked == {THIS_WEEK: 1, W(0): 1}
+    assert _booked(world) == booked == {W(-1): 1, W(0): 1}
     assert ServiceRequest.objects.get(pk=match.request_id).status == "matched"
 
 
 def test_next_visit_after_a_completed_one_takes_a_place_of_its_own(world):
-    match = _held_match(world, THIS_WEEK)
+    match = _held_match(world, W(-1))
     f.VisitFactory(
         request=match.request,
         offering=world.offering,
         match=match,
         status=Visit.Status.COMPLETED,
-        scheduled_start=timezone.make_aware(datetime.datetime.combine(THIS_WEEK, datetime.time(9))),
+        scheduled_start=timezone.make_aware(datetime.datetime.combine(W(-1), datetime.time(9))),
     )
 
     visit = _schedule(world, match)
 
     match.refresh_from_db()
-    assert (match.week_start, visit.holds_week) == (THIS_WEEK, W(0))
-    assert _booked(world) == {THIS_WEEK: 1, W(0): 1}
+    assert (match.week_start, visit.holds_week) == (W(-1), W(0))
+    assert _booked(world) == {W(-1): 1, W(0): 1}
     _assert_booked(world)
 
 
 def test_next_visit_after_a_cancelled_one_takes_the_matchs_place_along(world):
-    match = _held_match(world, THIS_WEEK)
+    match = _held_match(world, W(-1))
     visit_cancel(visit=_schedule(world, match), actor=world.cast.member, reason="老人住院")
     assert _booked(world) == {W(0): 1}
 
@@ -429,31 +426,31 @@ def _due_now(world, match, **fields) -> Visit:
 def test_completing_a_visit_keeps_its_place(world):
     world.offering.weekly_capacity = 3
     world.offering.save()
-    rider_match, own_match = _held_match(world), _held_match(world)
+    rider_match, own_match = _held_match(world, W(-1)), _held_match(world, W(-1))
     _due_now(world, own_match, status=Visit.Status.COMPLETED)  # rides on own_match's place
-    assert offering_week_reserve(offering=world.offering, week_start=THIS_WEEK)
+    assert offering_week_reserve(offering=world.offering, week_start=W(-1))
     rider = _due_now(world, rider_match)
-    own = _due_now(world, own_match, holds_week=THIS_WEEK)
-    assert _booked(world) == {THIS_WEEK: 3}
+    own = _due_now(world, own_match, holds_week=W(-1))
+    assert _booked(world) == {W(-1): 3}
 
     for visit in (rider, own):
         visit_check_in(visit=visit, actor=world.worker.user)
         visit_complete(visit=visit, actor=world.worker.user, service_log="助浴一次")
 
-    assert _booked(world) == {THIS_WEEK: 3}
-    assert Visit.objects.get(pk=own.pk).holds_week == THIS_WEEK
+    assert _booked(world) == {W(-1): 3}
+    assert Visit.objects.get(pk=own.pk).holds_week == W(-1)
     assert Visit.objects.get(pk=rider.pk).holds_week is None
     _assert_booked(world)
 
 
 def test_missed_visit_on_the_matchs_place_leaves_it_with_the_match(world):
-    match = _held_match(world)
+    match = _held_match(world, W(-1))
     visit = _due_now(world, match)
 
     visit_mark_missed(visit=visit, actor=world.worker.user, reason="家中无人")
 
-    assert _booked(world) == {THIS_WEEK: 1}
-    assert Match.objects.get(pk=match.pk).week_start == THIS_WEEK
+    assert _booked(world) == {W(-1): 1}
+    assert Match.objects.get(pk=match.pk).week_start == W(-1)
 
 
 def test_giving_back_a_place_not_held_changes_nothing_and_is_logged(world, caplog):

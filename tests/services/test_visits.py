@@ -21,18 +21,13 @@ from services.models import Feedback, Match, OfferingWeek, ServiceRequest, Visit
 from services.offerings.models import week_start_of
 from tests import factories as f
 
-
-def next_weekday(weekday: int, at: datetime.time, weeks_ahead: int = 0) -> datetime.datetime:
-    """The next such weekday strictly after today, as an aware local datetime."""
-    today = timezone.localdate()
-    days = (weekday - today.weekday()) % 7 or 7
-    day = today + datetime.timedelta(days=days + 7 * weeks_ahead)
-    return timezone.make_aware(datetime.datetime.combine(day, at))
+FORM_TIME = "%Y-%m-%dT%H:%M"
 
 
 @pytest.fixture
-def setup(cast):
-    """An accepted match of the cast's resident with the cast's organization (Mondays 9–12)."""
+def setup(cast, clock):
+    """An accepted match of the cast's resident with the cast's organization (Mondays 9–12),
+    and the clock its visits are scheduled by."""
     offering = f.OfferingFactory(organization=cast.organization, communities=[cast.community])
     f.OfferingWindowFactory(offering=offering, weekday=0)
     service_request = f.ServiceRequestFactory(
@@ -54,14 +49,15 @@ def setup(cast):
         match=match,
         worker=worker,
         other_worker=other_worker,
+        clock=clock,
     )
 
 
 def _schedule_post(client, user, setup, **overrides):
     client.force_login(user)
-    start = next_weekday(0, datetime.time(10, 0))
+    start = setup.clock.next_weekday(0, datetime.time(10, 0))
     data = {
-        "scheduled_start": start.strftime("%Y-%m-%dT%H:%M"),
+        "scheduled_start": start.strftime(FORM_TIME),
         "social_worker": setup.worker.pk,
         **overrides,
     }
@@ -77,7 +73,7 @@ def _visit_today(setup, **kwargs) -> Visit:
         "offering": setup.offering,
         "match": setup.match,
         "social_worker": setup.worker,
-        "scheduled_start": timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0),
+        "scheduled_start": setup.clock.at(setup.clock.today, datetime.time.min),
         **kwargs,
     }
     return f.VisitFactory(**fields)
@@ -90,6 +86,11 @@ def _messages(response) -> list[str]:
 
 def _visit_audit(**filters):
     return AuditEntry.objects.filter(object_type="services.visit", **filters)
+
+
+def _next_at(weekday: int, hour: int):
+    """The form value of the next such weekday at `hour`, read from the clock in the test."""
+    return lambda clock: clock.next_weekday(weekday, datetime.time(hour)).strftime(FORM_TIME)
 
 
 # --- scheduling ----------------------------------------------------------------------------
@@ -136,20 +137,16 @@ def test_visit_schedule_by_resident_is_forbidden(client, setup):
     ("overrides", "message"),
     [
         ({"scheduled_start": "2020-01-06T10:00"}, "晚于现在"),
-        (
-            {"scheduled_start": next_weekday(1, datetime.time(10)).strftime("%Y-%m-%dT%H:%M")},
-            "服务时段",
-        ),
-        (
-            {"scheduled_start": next_weekday(0, datetime.time(12)).strftime("%Y-%m-%dT%H:%M")},
-            "服务时段",
-        ),
+        # Computed when the test runs, from the clock: see _next_at.
+        ({"scheduled_start": _next_at(1, 10)}, "服务时段"),
+        ({"scheduled_start": _next_at(0, 12)}, "服务时段"),
         ({"social_worker": ""}, "至少指定一名"),
         ({"scheduled_start": "明天"}, "有效的日期"),
         ({"weekly": "on", "until": "2020-01-01"}, "截止日期"),
     ],
 )
 def test_visit_schedule_invalid_input_changes_nothing(client, setup, overrides, message):
+    overrides = {k: v(setup.clock) if callable(v) else v for k, v in overrides.items()}
     response = _schedule_post(client, setup.cast.member, setup, **overrides)
 
     setup.request.refresh_from_db()
@@ -160,13 +157,13 @@ def test_visit_schedule_invalid_input_changes_nothing(client, setup, overrides, 
     assert not AuditEntry.objects.exists()
 
 
-def test_visit_schedule_worker_of_other_organization_is_refused(setup):
+def test_visit_schedule_worker_of_other_organization_is_refused(setup, clock):
     outsider = f.SocialWorkerFactory(organization=setup.cast.other_organization)
 
     with pytest.raises(ValidationError):
         visit_schedule(
             match=setup.match,
-            scheduled_start=next_weekday(0, datetime.time(10)),
+            scheduled_start=clock.next_weekday(0, datetime.time(10)),
             social_worker=outsider,
             actor=setup.cast.member,
         )
@@ -174,23 +171,23 @@ def test_visit_schedule_worker_of_other_organization_is_refused(setup):
 
 
 @pytest.mark.parametrize("status", ["proposed", "confirmed", "declined"])
-def test_visit_schedule_needs_an_accepted_match(setup, status):
+def test_visit_schedule_needs_an_accepted_match(setup, status, clock):
     Match.objects.filter(pk=setup.match.pk).update(status=status)
 
     with pytest.raises(ValidationError, match="已接受"):
         visit_schedule(
             match=setup.match,
-            scheduled_start=next_weekday(0, datetime.time(10)),
+            scheduled_start=clock.next_weekday(0, datetime.time(10)),
             social_worker=setup.worker,
             actor=setup.cast.member,
         )
     assert Visit.objects.count() == 0
 
 
-def test_visit_schedule_twice_for_one_match_is_refused(setup):
+def test_visit_schedule_twice_for_one_match_is_refused(setup, clock):
     kwargs = {
         "match": setup.match,
-        "scheduled_start": next_weekday(0, datetime.time(10)),
+        "scheduled_start": clock.next_weekday(0, datetime.time(10)),
         "social_worker": setup.worker,
         "actor": setup.cast.member,
     }
@@ -201,7 +198,7 @@ def test_visit_schedule_twice_for_one_match_is_refused(setup):
     assert Visit.objects.count() == 1
 
 
-def test_visit_schedule_day_care_uses_the_offering_venue(setup):
+def test_visit_schedule_day_care_uses_the_offering_venue(setup, clock):
     venue = f.VenueFactory(community=setup.cast.community)
     day_care = f.ServiceTypeFactory(code="day-care", name="日托", care_mode="day_care")
     setup.offering.venue = venue
@@ -210,7 +207,7 @@ def test_visit_schedule_day_care_uses_the_offering_venue(setup):
 
     visit = visit_schedule(
         match=setup.match,
-        scheduled_start=next_weekday(0, datetime.time(9, 30)),
+        scheduled_start=clock.next_weekday(0, datetime.time(9, 30)),
         staff_member=setup.cast.member,
         actor=setup.cast.member,
     )
@@ -221,8 +218,8 @@ def test_visit_schedule_day_care_uses_the_offering_venue(setup):
 # --- weekly plans --------------------------------------------------------------------------
 
 
-def test_weekly_plan_creates_the_next_mondays_and_is_idempotent(setup):
-    first = next_weekday(0, datetime.time(10))
+def test_weekly_plan_creates_the_next_mondays_and_is_idempotent(setup, clock):
+    first = clock.next_weekday(0, datetime.time(10))
 
     visit = visit_schedule(
         match=setup.match,
@@ -236,7 +233,7 @@ def test_weekly_plan_creates_the_next_mondays_and_is_idempotent(setup):
     starts = list(
         Visit.objects.order_by("scheduled_start").values_list("scheduled_start", flat=True)
     )
-    horizon = timezone.localdate() + datetime.timedelta(weeks=4)
+    horizon = clock.today + datetime.timedelta(weeks=4)
     expected = [first + datetime.timedelta(weeks=n) for n in range(5)]
     assert starts == [start for start in expected if start.date() <= horizon]
     assert again.created == [] and again.full_weeks == []
@@ -244,8 +241,8 @@ def test_weekly_plan_creates_the_next_mondays_and_is_idempotent(setup):
     assert visit.plan.weekday == 0 and visit.plan.start_time == datetime.time(10)
 
 
-def test_weekly_plan_stops_at_until(setup):
-    first = next_weekday(0, datetime.time(10))
+def test_weekly_plan_stops_at_until(setup, clock):
+    first = clock.next_weekday(0, datetime.time(10))
 
     visit_schedule(
         match=setup.match,
@@ -259,8 +256,8 @@ def test_weekly_plan_stops_at_until(setup):
     assert Visit.objects.count() == 2
 
 
-def test_weekly_plan_does_not_refill_a_rescheduled_week(client, setup):
-    first = next_weekday(0, datetime.time(10))
+def test_weekly_plan_does_not_refill_a_rescheduled_week(client, setup, clock):
+    first = clock.next_weekday(0, datetime.time(10))
     visit = visit_schedule(
         match=setup.match,
         scheduled_start=first,
@@ -273,7 +270,7 @@ def test_weekly_plan_does_not_refill_a_rescheduled_week(client, setup):
 
     response = client.post(
         reverse("services:visit_reschedule", args=[visit.pk]),
-        {"scheduled_start": (first + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")},
+        {"scheduled_start": (first + datetime.timedelta(hours=1)).strftime(FORM_TIME)},
     )
     visit_plan_extend(plan=visit.plan)
 
@@ -283,10 +280,10 @@ def test_weekly_plan_does_not_refill_a_rescheduled_week(client, setup):
     assert Visit.objects.count() == count
 
 
-def test_task_extend_visit_plans_fills_new_weeks(setup):
+def test_task_extend_visit_plans_fills_new_weeks(setup, clock):
     visit = visit_schedule(
         match=setup.match,
-        scheduled_start=next_weekday(0, datetime.time(10)),
+        scheduled_start=clock.next_weekday(0, datetime.time(10)),
         social_worker=setup.worker,
         actor=setup.cast.member,
         weekly=True,
@@ -401,13 +398,13 @@ def test_check_in_by_team_leader_who_sees_but_is_not_assigned_is_forbidden(clien
     assert not _visit_audit().exists()
 
 
-def test_check_in_button_only_on_the_day_of_the_visit(client, setup):
+def test_check_in_button_only_on_the_day_of_the_visit(client, setup, clock):
     today = _visit_today(setup)
     later = f.VisitFactory(
         request=setup.request,
         offering=setup.offering,
         social_worker=setup.worker,
-        scheduled_start=timezone.now() + datetime.timedelta(days=2),
+        scheduled_start=clock.now + datetime.timedelta(days=2),
     )
     client.force_login(setup.worker.user)
     page = client.get(reverse("services:visit_detail", args=[today.pk])).content.decode()
@@ -475,20 +472,20 @@ def test_my_visits_for_resident_is_forbidden(client, setup):
 def _scheduled(setup) -> Visit:
     return visit_schedule(
         match=setup.match,
-        scheduled_start=next_weekday(0, datetime.time(10)),
+        scheduled_start=setup.clock.next_weekday(0, datetime.time(10)),
         social_worker=setup.worker,
         actor=setup.cast.member,
     )
 
 
-def test_visit_reschedule_by_organization(client, setup):
+def test_visit_reschedule_by_organization(client, setup, clock):
     visit = _scheduled(setup)
-    new_start = next_weekday(0, datetime.time(11), weeks_ahead=1)
+    new_start = clock.next_weekday(0, datetime.time(11), weeks_ahead=1)
     client.force_login(setup.cast.member)
 
     response = client.post(
         reverse("services:visit_reschedule", args=[visit.pk]),
-        {"scheduled_start": new_start.strftime("%Y-%m-%dT%H:%M"), "reason": "社工请假"},
+        {"scheduled_start": new_start.strftime(FORM_TIME), "reason": "社工请假"},
     )
 
     visit.refresh_from_db()
@@ -500,14 +497,14 @@ def test_visit_reschedule_by_organization(client, setup):
     ).exists()
 
 
-def test_visit_reschedule_outside_windows_changes_nothing(client, setup):
+def test_visit_reschedule_outside_windows_changes_nothing(client, setup, clock):
     visit = _scheduled(setup)
     before = visit.scheduled_start
     client.force_login(setup.cast.member)
 
     response = client.post(
         reverse("services:visit_reschedule", args=[visit.pk]),
-        {"scheduled_start": next_weekday(3, datetime.time(10)).strftime("%Y-%m-%dT%H:%M")},
+        {"scheduled_start": clock.next_weekday(3, datetime.time(10)).strftime(FORM_TIME)},
     )
 
     visit.refresh_from_db()
@@ -527,8 +524,8 @@ def _error_beside_start(response) -> str:
     return html[html.index('id="id_scheduled_start-error"') :].split("</div>\n")[0]
 
 
-def test_visit_schedule_into_a_full_week_shows_the_error_beside_the_time(client, setup):
-    _full_week(setup, next_weekday(0, datetime.time(10)))
+def test_visit_schedule_into_a_full_week_shows_the_error_beside_the_time(client, setup, clock):
+    _full_week(setup, clock.next_weekday(0, datetime.time(10)))
 
     response = _schedule_post(client, setup.cast.member, setup)
 
@@ -536,18 +533,18 @@ def test_visit_schedule_into_a_full_week_shows_the_error_beside_the_time(client,
     assert response.status_code == 200
     assert "名额已满" in _error_beside_start(response)
     assert Visit.objects.count() == 0 and VisitPlan.objects.count() == 0
-    assert setup.match.week_start == week_start_of(timezone.localdate())
+    assert setup.match.week_start == clock.monday
 
 
-def test_visit_reschedule_into_a_full_week_shows_the_error_beside_the_time(client, setup):
+def test_visit_reschedule_into_a_full_week_shows_the_error_beside_the_time(client, setup, clock):
     visit = _scheduled(setup)
-    later = next_weekday(0, datetime.time(11), weeks_ahead=1)
+    later = clock.next_weekday(0, datetime.time(11), weeks_ahead=1)
     _full_week(setup, later)
     client.force_login(setup.cast.member)
 
     response = client.post(
         reverse("services:visit_reschedule", args=[visit.pk]),
-        {"scheduled_start": later.strftime("%Y-%m-%dT%H:%M")},
+        {"scheduled_start": later.strftime(FORM_TIME)},
     )
 
     before = visit.scheduled_start
@@ -558,9 +555,9 @@ def test_visit_reschedule_into_a_full_week_shows_the_error_beside_the_time(clien
     assert not _visit_audit(action="change").exists()
 
 
-def test_full_week_refusal_reads_in_english(setup):
+def test_full_week_refusal_reads_in_english(setup, clock):
     visit = _scheduled(setup)
-    later = next_weekday(0, datetime.time(11), weeks_ahead=1)
+    later = clock.next_weekday(0, datetime.time(11), weeks_ahead=1)
     _full_week(setup, later)
 
     with translation.override("en"), pytest.raises(ValidationError) as refused:
@@ -571,7 +568,7 @@ def test_full_week_refusal_reads_in_english(setup):
 
 
 @pytest.mark.parametrize(("who", "status"), [("other_member", 404), ("resident", 403)])
-def test_visit_reschedule_by_outsiders_changes_nothing(client, setup, who, status):
+def test_visit_reschedule_by_outsiders_changes_nothing(client, setup, who, status, clock):
     visit = _scheduled(setup)
     before = visit.scheduled_start
     user = setup.cast.resident.user if who == "resident" else getattr(setup.cast, who)
@@ -579,7 +576,7 @@ def test_visit_reschedule_by_outsiders_changes_nothing(client, setup, who, statu
 
     response = client.post(
         reverse("services:visit_reschedule", args=[visit.pk]),
-        {"scheduled_start": next_weekday(0, datetime.time(11)).strftime("%Y-%m-%dT%H:%M")},
+        {"scheduled_start": clock.next_weekday(0, datetime.time(11)).strftime(FORM_TIME)},
     )
 
     visit.refresh_from_db()
