@@ -7,6 +7,7 @@ from django.urls import reverse
 from communities.models import Consent, Resident
 from sanlian.models import AuditEntry
 from sanlian.roles import Role
+from services.care.domain.residents import residents_search
 from services.models import RequestChannel, ServiceRequest
 from tests import factories as f
 
@@ -309,7 +310,6 @@ def test_request_list_is_for_government_staff_only(client, cast, who):
 
 @pytest.mark.django_db
 def test_hotline_search_finds_given_names_after_whole_name_prefixes():
-    from services.care.domain.residents import residents_search
 
     civil = f.UserFactory(username="civil-search", role=Role.CIVIL_AFFAIRS)
     community = f.CommunityFactory()

@@ -186,8 +186,6 @@ def test_policy_page_is_forbidden_to_street_staff(client, cast):
 
 @pytest.mark.django_db
 def test_navbar_shows_unread_count_of_own_notifications_only(client):
-    from services.models import Notification
-    from tests import factories as f
 
     me = f.UserFactory(username="me-badge")
     other = f.UserFactory(username="other-badge")
