@@ -21,11 +21,8 @@ def _messages(response) -> list[str]:
 def failed_reminder(cast, *, resident=None) -> Reminder:
     request = f.ServiceRequestFactory(resident=resident or cast.resident)
     visit = f.VisitFactory(request=request, scheduled_start=later(2, now=NOON))
-    return Reminder.objects.create(
+    return f.ReminderFactory(
         visit=visit,
-        recipient_key=f"resident:{request.resident_id}",
-        channel="sms",
-        offset_minutes=60,
         due_at=NOON,
         status=Reminder.Status.FAILED,
         attempts=5,
