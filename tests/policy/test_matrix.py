@@ -103,7 +103,7 @@ def test_policy_matrix_turns_red_when_run_and_statement_scopes_are_switched_off(
     monkeypatch.setattr(matching, "_runs_visible_to", lambda user: MatchingRun.objects.all())
     _patch_everywhere(
         monkeypatch,
-        "services.care.queries",
+        "services.allowances.queries",
         "settlements_visible_to",
         lambda user: SettlementStatement.objects.all(),
     )
@@ -256,7 +256,7 @@ def test_policy_matrix_turns_red_when_ledger_scopes_are_switched_off(cast, monke
     world = build_world(cast)
     _patch_everywhere(
         monkeypatch,
-        "services.care.queries",
+        "services.allowances.queries",
         "ledger_entries_visible_to",
         lambda user: LedgerEntry.objects.select_related("account"),
     )
