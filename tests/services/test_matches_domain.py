@@ -22,7 +22,8 @@ from tests import factories as f
 
 
 @pytest.fixture
-def setup(cast, clock):
+def proposal(cast, clock):
+    """(cast, offering with one place a week, request, the match proposed for next week)."""
     service_type = f.ServiceTypeFactory(code="bathing", name="助浴")
     offering = f.OfferingFactory(
         organization=cast.organization, service_type=service_type, weekly_capacity=1
@@ -41,8 +42,8 @@ def _confirmed(match, cast):
     return match_confirm(match=match, user=cast.street_staff)
 
 
-def test_match_confirm_takes_a_place_and_marks_the_request_matched(setup, clock):
-    cast, offering, request, match = setup
+def test_match_confirm_takes_a_place_and_marks_the_request_matched(proposal, clock):
+    cast, offering, request, match = proposal
     other_proposal = f.MatchFactory(
         request=request, offering=offering, week_start=clock.next_monday
     )
@@ -58,8 +59,8 @@ def test_match_confirm_takes_a_place_and_marks_the_request_matched(setup, clock)
     assert AuditEntry.objects.filter(object_type="services.match", object_id=match.pk).exists()
 
 
-def test_match_confirm_refuses_when_the_week_is_full(setup, clock):
-    cast, offering, _request, match = setup
+def test_match_confirm_refuses_when_the_week_is_full(proposal, clock):
+    cast, offering, _request, match = proposal
     OfferingWeek.objects.create(
         offering=offering, week_start=clock.next_monday, capacity=1, reserved=1
     )
@@ -72,8 +73,8 @@ def test_match_confirm_refuses_when_the_week_is_full(setup, clock):
 
 
 @pytest.mark.parametrize("who", ["member", "resident_user", "other_street_staff"])
-def test_match_confirm_refuses_wrong_role_and_other_street(setup, who, clock):
-    cast, offering, _request, match = setup
+def test_match_confirm_refuses_wrong_role_and_other_street(proposal, who, clock):
+    cast, offering, _request, match = proposal
     user = cast.resident.user if who == "resident_user" else getattr(cast, who)
     with pytest.raises(PermissionDenied):
         match_confirm(match=match, user=user)
@@ -82,16 +83,16 @@ def test_match_confirm_refuses_wrong_role_and_other_street(setup, who, clock):
     assert _reserved(offering, clock.next_monday) == 0
 
 
-def test_match_confirm_only_proposals(setup, clock):
-    cast, offering, _request, match = setup
+def test_match_confirm_only_proposals(proposal, clock):
+    cast, offering, _request, match = proposal
     Match.objects.filter(pk=match.pk).update(status=Match.Status.WITHDRAWN)
     with pytest.raises(ValidationError):
         match_confirm(match=match, user=cast.street_staff)
     assert _reserved(offering, clock.next_monday) == 0
 
 
-def test_match_accept_by_a_member_of_the_organization(setup, clock):
-    cast, offering, _request, match = setup
+def test_match_accept_by_a_member_of_the_organization(proposal, clock):
+    cast, offering, _request, match = proposal
     match = match_accept(match=_confirmed(match, cast), user=cast.member)
     assert match.status == Match.Status.ACCEPTED
     assert match.responded_by == cast.member
@@ -99,8 +100,8 @@ def test_match_accept_by_a_member_of_the_organization(setup, clock):
 
 
 @pytest.mark.parametrize("who", ["other_member", "street_staff"])
-def test_match_accept_refuses_other_organization_and_staff(setup, who):
-    cast, _offering, _request, match = setup
+def test_match_accept_refuses_other_organization_and_staff(proposal, who):
+    cast, _offering, _request, match = proposal
     match = _confirmed(match, cast)
     with pytest.raises(PermissionDenied):
         match_accept(match=match, user=getattr(cast, who))
@@ -108,8 +109,8 @@ def test_match_accept_refuses_other_organization_and_staff(setup, who):
     assert match.status == Match.Status.CONFIRMED
 
 
-def test_match_accept_refuses_after_the_deadline(setup):
-    cast, _offering, _request, match = setup
+def test_match_accept_refuses_after_the_deadline(proposal):
+    cast, _offering, _request, match = proposal
     match = _confirmed(match, cast)
     Match.objects.filter(pk=match.pk).update(expires_at=timezone.now() - datetime.timedelta(1))
     with pytest.raises(ValidationError, match="期限"):
@@ -117,8 +118,8 @@ def test_match_accept_refuses_after_the_deadline(setup):
     assert Match.objects.get(pk=match.pk).status == Match.Status.CONFIRMED
 
 
-def test_match_decline_frees_the_place_and_reopens_the_request(setup, clock):
-    cast, offering, request, match = setup
+def test_match_decline_frees_the_place_and_reopens_the_request(proposal, clock):
+    cast, offering, request, match = proposal
     match = match_decline(match=_confirmed(match, cast), user=cast.member, reason="人手不足")
     assert (match.status, match.response_note) == (Match.Status.DECLINED, "人手不足")
     assert _reserved(offering, clock.next_monday) == 0
@@ -126,8 +127,8 @@ def test_match_decline_frees_the_place_and_reopens_the_request(setup, clock):
     assert request.status == ServiceRequest.Status.OPEN
 
 
-def test_match_decline_needs_a_reason_and_changes_nothing_without(setup, clock):
-    cast, offering, _request, match = setup
+def test_match_decline_needs_a_reason_and_changes_nothing_without(proposal, clock):
+    cast, offering, _request, match = proposal
     match = _confirmed(match, cast)
     with pytest.raises(ValidationError) as error:
         match_decline(match=match, user=cast.member, reason="  ")
@@ -136,16 +137,16 @@ def test_match_decline_needs_a_reason_and_changes_nothing_without(setup, clock):
     assert _reserved(offering, clock.next_monday) == 1
 
 
-def test_match_decline_refuses_other_organization(setup, clock):
-    cast, offering, _request, match = setup
+def test_match_decline_refuses_other_organization(proposal, clock):
+    cast, offering, _request, match = proposal
     match = _confirmed(match, cast)
     with pytest.raises(PermissionDenied):
         match_decline(match=match, user=cast.other_member, reason="不想做")
     assert _reserved(offering, clock.next_monday) == 1
 
 
-def test_match_expire_overdue_frees_places_of_unanswered_matches_only(setup, clock):
-    cast, offering, request, match = setup
+def test_match_expire_overdue_frees_places_of_unanswered_matches_only(proposal, clock):
+    cast, offering, request, match = proposal
     match = _confirmed(match, cast)
     later_offering = f.OfferingFactory(
         organization=cast.organization, service_type=offering.service_type
@@ -169,8 +170,8 @@ def test_match_expire_overdue_frees_places_of_unanswered_matches_only(setup, clo
     assert Match.objects.get(pk=fresh.pk).status == Match.Status.CONFIRMED
 
 
-def test_task_expire_matches_expires_overdue_matches(setup, clock):
-    cast, offering, _request, match = setup
+def test_task_expire_matches_expires_overdue_matches(proposal, clock):
+    cast, offering, _request, match = proposal
     match = _confirmed(match, cast)
     Match.objects.filter(pk=match.pk).update(expires_at=timezone.now() - datetime.timedelta(1))
     assert task_expire_matches.delay().get() == 1
@@ -178,8 +179,8 @@ def test_task_expire_matches_expires_overdue_matches(setup, clock):
     assert _reserved(offering, clock.next_monday) == 0
 
 
-def test_match_assign_manually_creates_a_confirmed_match(setup, clock):
-    cast, offering, request, _match = setup
+def test_match_assign_manually_creates_a_confirmed_match(proposal, clock):
+    cast, offering, request, _match = proposal
     match = match_assign_manually(
         request=request,
         offering=offering,
@@ -194,8 +195,8 @@ def test_match_assign_manually_creates_a_confirmed_match(setup, clock):
     assert Match.objects.get(pk=_match.pk).status == Match.Status.WITHDRAWN
 
 
-def test_match_assign_manually_obeys_the_capacity_rule(setup, clock):
-    cast, offering, request, _match = setup
+def test_match_assign_manually_obeys_the_capacity_rule(proposal, clock):
+    cast, offering, request, _match = proposal
     OfferingWeek.objects.create(
         offering=offering, week_start=clock.next_monday, capacity=1, reserved=1
     )
@@ -211,8 +212,8 @@ def test_match_assign_manually_obeys_the_capacity_rule(setup, clock):
 
 
 @pytest.mark.parametrize("problem", ["other_type", "paused", "no_reason", "past_week"])
-def test_match_assign_manually_rejects_bad_input(setup, problem, clock):
-    cast, offering, request, _match = setup
+def test_match_assign_manually_rejects_bad_input(proposal, problem, clock):
+    cast, offering, request, _match = proposal
     reason = "" if problem == "no_reason" else "急"
     week = (
         clock.next_monday - datetime.timedelta(weeks=3)
@@ -232,8 +233,8 @@ def test_match_assign_manually_rejects_bad_input(setup, problem, clock):
     assert OfferingWeek.objects.filter(reserved__gt=0).count() == 0
 
 
-def test_match_assign_manually_refuses_other_street_and_wrong_role(setup, clock):
-    cast, offering, request, _match = setup
+def test_match_assign_manually_refuses_other_street_and_wrong_role(proposal, clock):
+    cast, offering, request, _match = proposal
     for user in (cast.other_street_staff, cast.member):
         with pytest.raises(PermissionDenied):
             match_assign_manually(
@@ -246,8 +247,8 @@ def test_match_assign_manually_refuses_other_street_and_wrong_role(setup, clock)
     assert Match.objects.filter(status=Match.Status.CONFIRMED).count() == 0
 
 
-def test_match_assign_manually_refuses_offering_not_serving_the_community(setup, clock):
-    cast, offering, _request, _match = setup
+def test_match_assign_manually_refuses_offering_not_serving_the_community(proposal, clock):
+    cast, offering, _request, _match = proposal
     # The other organization's offering lists the east community's neighbour only.
     elsewhere = f.OfferingFactory(
         organization=cast.other_organization,
