@@ -5,11 +5,14 @@ entering one community. "Ours" is east; every "other_*" object is west, which
 the east-side users must never see.
 """
 
+import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
 from sanlian.roles import Role
+from services.offerings.models import week_start_of
 from tests import factories as f
 
 
@@ -73,6 +76,60 @@ def cast(db):
         other_resident=other_resident,
         family=family,
     )
+
+
+class Clock:
+    """Now, today and this week as Asia/Shanghai sees them, read when asked.
+
+    Read at import time, `date.today()` goes stale in a long run and is the UTC date
+    from 16:00 to midnight UTC, when Shanghai is already on the next day.
+    """
+
+    def __init__(self, monkeypatch):
+        self._monkeypatch = monkeypatch
+
+    @property
+    def now(self) -> datetime.datetime:
+        return timezone.now()
+
+    @property
+    def today(self) -> datetime.date:
+        return timezone.localdate()
+
+    @property
+    def monday(self) -> datetime.date:
+        return week_start_of(self.today)
+
+    @property
+    def next_monday(self) -> datetime.date:
+        return self.week(1)
+
+    def week(self, offset: int = 0) -> datetime.date:
+        """The Monday `offset` weeks from this week's."""
+        return self.monday + datetime.timedelta(weeks=offset)
+
+    def at(self, day: datetime.date, time: datetime.time) -> datetime.datetime:
+        """`day` at `time` on the Shanghai wall clock, as an aware datetime."""
+        return timezone.make_aware(datetime.datetime.combine(day, time))
+
+    def next_weekday(
+        self, weekday: int, time: datetime.time, weeks_ahead: int = 0
+    ) -> datetime.datetime:
+        """The next such weekday strictly after today, at `time`."""
+        days = (weekday - self.today.weekday()) % 7 or 7
+        return self.at(self.today + datetime.timedelta(days=days + 7 * weeks_ahead), time)
+
+    def freeze(self, instant: datetime.datetime) -> datetime.datetime:
+        """Pin `timezone.now()` (and so `localdate()`) to `instant` for the rest of the test."""
+        if timezone.is_naive(instant):
+            instant = timezone.make_aware(instant)
+        self._monkeypatch.setattr(timezone, "now", lambda: instant)
+        return instant
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    return Clock(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

@@ -57,7 +57,8 @@ def _side(*, organization, community, resident, service_type, worker_user=None):
 
 
 @pytest.fixture
-def world(cast):
+def both_sides(cast):
+    """Service rows on both sides of the cast: `ours` (east) and `other` (west)."""
     service_type = f.ServiceTypeFactory(name="理发")
     worker_user = f.UserFactory(username="worker", role=Role.SOCIAL_WORKER)
     ours = _side(
@@ -85,8 +86,8 @@ def world(cast):
 
 
 @pytest.fixture
-def completed_visit(world):
-    visit = world.ours.visit
+def completed_visit(both_sides):
+    visit = both_sides.ours.visit
     visit.status = Visit.Status.COMPLETED
     visit.checked_in_at = visit.scheduled_start
     visit.checked_out_at = visit.scheduled_start + datetime.timedelta(hours=1)

@@ -61,13 +61,13 @@ PUBLIC = {
 }
 
 
-def _user(world, role):
+def _user(both_sides, role):
     return (
-        world.worker
+        both_sides.worker
         if role == "worker"
-        else getattr(world.cast, role)
+        else getattr(both_sides.cast, role)
         if role != "resident"
-        else world.cast.resident.user
+        else both_sides.cast.resident.user
     )
 
 
@@ -83,9 +83,9 @@ def _role_cases():
 
 
 @pytest.mark.parametrize(("role", "name", "sees_ours"), list(_role_cases()))
-def test_resource_scope_per_role(world, role, name, sees_ours):
-    ours, other = OBJECTS[name](world)
-    client = client_for(_user(world, role))
+def test_resource_scope_per_role(both_sides, role, name, sees_ours):
+    ours, other = OBJECTS[name](both_sides)
+    client = client_for(_user(both_sides, role))
     listed = _ids(client.get(f"/api/v1/{name}/?page_size=100"))
     assert (ours.pk in listed) is sees_ours
     assert other.pk not in listed
@@ -94,33 +94,35 @@ def test_resource_scope_per_role(world, role, name, sees_ours):
 
 
 @pytest.mark.parametrize("name", list(OBJECTS))
-def test_resource_other_street_sees_only_west(world, name):
-    ours, other = OBJECTS[name](world)
-    client = client_for(world.cast.other_street_staff)
+def test_resource_other_street_sees_only_west(both_sides, name):
+    ours, other = OBJECTS[name](both_sides)
+    client = client_for(both_sides.cast.other_street_staff)
     assert client.get(f"/api/v1/{name}/{ours.pk}/").status_code == 404
     assert client.get(f"/api/v1/{name}/{other.pk}/").status_code == 200
 
 
 @pytest.mark.parametrize("name", list(OBJECTS))
-def test_resource_civil_affairs_sees_both_sides(world, name):
-    ours, other = OBJECTS[name](world)
-    listed = _ids(client_for(world.cast.civil).get(f"/api/v1/{name}/?page_size=100"))
+def test_resource_civil_affairs_sees_both_sides(both_sides, name):
+    ours, other = OBJECTS[name](both_sides)
+    listed = _ids(client_for(both_sides.cast.civil).get(f"/api/v1/{name}/?page_size=100"))
     assert {ours.pk, other.pk} <= listed
 
 
 @pytest.mark.parametrize("name", ALL_LISTS)
-def test_resource_refused_to_dashboard_and_anonymous(world, name):
-    assert client_for(world.dashboard).get(f"/api/v1/{name}/").status_code == 403
+def test_resource_refused_to_dashboard_and_anonymous(both_sides, name):
+    assert client_for(both_sides.dashboard).get(f"/api/v1/{name}/").status_code == 403
     assert client_for().get(f"/api/v1/{name}/").status_code in (401, 403)
 
 
-def test_districts_listed_for_streets_in_scope(world):
-    district = world.cast.east_street.district
-    response = client_for(world.cast.street_staff).get("/api/v1/districts/")
+def test_districts_listed_for_streets_in_scope(both_sides):
+    district = both_sides.cast.east_street.district
+    response = client_for(both_sides.cast.street_staff).get("/api/v1/districts/")
     assert _ids(response) == {district.pk}
-    assert _ids(client_for(world.cast.resident.user).get("/api/v1/districts/")) == {district.pk}
+    assert _ids(client_for(both_sides.cast.resident.user).get("/api/v1/districts/")) == {
+        district.pk
+    }
 
 
-def test_service_types_are_a_catalogue_for_every_portal_user(world):
-    for user in (world.cast.resident.user, world.cast.member, world.worker):
-        assert world.service_type.pk in _ids(client_for(user).get("/api/v1/service-types/"))
+def test_service_types_are_a_catalogue_for_every_portal_user(both_sides):
+    for user in (both_sides.cast.resident.user, both_sides.cast.member, both_sides.worker):
+        assert both_sides.service_type.pk in _ids(client_for(user).get("/api/v1/service-types/"))

@@ -160,7 +160,7 @@ def test_agreement_request_by_member(cast):
     assert refused.status_code == 403
 
 
-def _request_data(world, resident):
+def _request_data(both_sides, resident):
     return {
         "resident": resident.pk,
         "service_type": f.ServiceTypeFactory(code="blood-pressure", name="测血压").pk,
@@ -170,10 +170,12 @@ def _request_data(world, resident):
     }
 
 
-def test_request_create_by_resident_with_consent(world):
-    resident = world.cast.resident
+def test_request_create_by_resident_with_consent(both_sides):
+    resident = both_sides.cast.resident
     f.ConsentFactory(resident=resident)
-    response = client_for(resident.user).post("/api/v1/requests/", _request_data(world, resident))
+    response = client_for(resident.user).post(
+        "/api/v1/requests/", _request_data(both_sides, resident)
+    )
     assert response.status_code == 201, response.json()
     created = ServiceRequest.objects.get(pk=response.json()["id"])
     assert (created.resident, created.filed_by, created.preferred_day_list) == (
@@ -183,77 +185,85 @@ def test_request_create_by_resident_with_consent(world):
     )
 
 
-def test_request_create_refused(world):
-    resident = world.cast.resident
+def test_request_create_refused(both_sides):
+    resident = both_sides.cast.resident
     before = ServiceRequest.objects.count()
-    no_consent = client_for(resident.user).post("/api/v1/requests/", _request_data(world, resident))
+    no_consent = client_for(resident.user).post(
+        "/api/v1/requests/", _request_data(both_sides, resident)
+    )
     assert no_consent.status_code == 400
     assert no_consent.json()["detail"]
-    f.ConsentFactory(resident=world.cast.other_resident)
+    f.ConsentFactory(resident=both_sides.cast.other_resident)
     other = client_for(resident.user).post(
-        "/api/v1/requests/", _request_data(world, world.cast.other_resident)
+        "/api/v1/requests/", _request_data(both_sides, both_sides.cast.other_resident)
     )
     assert other.status_code == 400
     assert "resident" in other.json()["errors"]
-    member = client_for(world.cast.member).post("/api/v1/requests/", _request_data(world, resident))
+    member = client_for(both_sides.cast.member).post(
+        "/api/v1/requests/", _request_data(both_sides, resident)
+    )
     assert member.status_code == 403
     assert ServiceRequest.objects.count() == before
 
 
-def test_request_cancel_by_family_releases_match(world):
-    url = f"/api/v1/requests/{world.ours.request.pk}/cancel/"
-    assert client_for(world.cast.other_street_staff).post(url).status_code == 404
-    assert client_for(world.cast.member).post(url).status_code == 403
-    world.ours.request.refresh_from_db()
-    assert world.ours.request.status == ServiceRequest.Status.OPEN
-    response = client_for(world.cast.family).post(url, {"reason": "已住院"})
+def test_request_cancel_by_family_releases_match(both_sides):
+    url = f"/api/v1/requests/{both_sides.ours.request.pk}/cancel/"
+    assert client_for(both_sides.cast.other_street_staff).post(url).status_code == 404
+    assert client_for(both_sides.cast.member).post(url).status_code == 403
+    both_sides.ours.request.refresh_from_db()
+    assert both_sides.ours.request.status == ServiceRequest.Status.OPEN
+    response = client_for(both_sides.cast.family).post(url, {"reason": "已住院"})
     assert response.status_code == 200
-    world.ours.request.refresh_from_db()
-    world.ours.match.refresh_from_db()
-    assert world.ours.request.status == ServiceRequest.Status.CANCELLED
-    assert world.ours.match.status == Match.Status.WITHDRAWN
+    both_sides.ours.request.refresh_from_db()
+    both_sides.ours.match.refresh_from_db()
+    assert both_sides.ours.request.status == ServiceRequest.Status.CANCELLED
+    assert both_sides.ours.match.status == Match.Status.WITHDRAWN
 
 
-def test_match_accept_by_member_only(world):
-    url = f"/api/v1/matches/{world.ours.match.pk}/accept/"
-    assert client_for(world.cast.other_member).post(url).status_code == 404
-    assert client_for(world.cast.street_staff).post(url).status_code == 403
-    world.ours.match.refresh_from_db()
-    assert world.ours.match.status == Match.Status.CONFIRMED
-    assert client_for(world.cast.member).post(url).status_code == 200
-    world.ours.match.refresh_from_db()
-    assert world.ours.match.status == Match.Status.ACCEPTED
+def test_match_accept_by_member_only(both_sides):
+    url = f"/api/v1/matches/{both_sides.ours.match.pk}/accept/"
+    assert client_for(both_sides.cast.other_member).post(url).status_code == 404
+    assert client_for(both_sides.cast.street_staff).post(url).status_code == 403
+    both_sides.ours.match.refresh_from_db()
+    assert both_sides.ours.match.status == Match.Status.CONFIRMED
+    assert client_for(both_sides.cast.member).post(url).status_code == 200
+    both_sides.ours.match.refresh_from_db()
+    assert both_sides.ours.match.status == Match.Status.ACCEPTED
 
 
-def test_match_decline_requires_reason(world):
-    url = f"/api/v1/matches/{world.ours.match.pk}/decline/"
-    client = client_for(world.cast.member)
+def test_match_decline_requires_reason(both_sides):
+    url = f"/api/v1/matches/{both_sides.ours.match.pk}/decline/"
+    client = client_for(both_sides.cast.member)
     assert client.post(url, {}).status_code == 400
-    world.ours.match.refresh_from_db()
-    assert world.ours.match.status == Match.Status.CONFIRMED
+    both_sides.ours.match.refresh_from_db()
+    assert both_sides.ours.match.status == Match.Status.CONFIRMED
     assert client.post(url, {"reason": "本周人手不足"}).status_code == 200
-    world.ours.match.refresh_from_db()
-    assert world.ours.match.status == Match.Status.DECLINED
+    both_sides.ours.match.refresh_from_db()
+    assert both_sides.ours.match.status == Match.Status.DECLINED
 
 
-def test_match_confirm_by_staff(world):
+def test_match_confirm_by_staff(both_sides):
     proposed = f.MatchFactory(
-        request=f.ServiceRequestFactory(resident=world.cast.resident),
-        offering=world.ours.offering,
+        request=f.ServiceRequestFactory(resident=both_sides.cast.resident),
+        offering=both_sides.ours.offering,
     )
     assert (
-        client_for(world.cast.member).post(f"/api/v1/matches/{proposed.pk}/confirm/").status_code
+        client_for(both_sides.cast.member)
+        .post(f"/api/v1/matches/{proposed.pk}/confirm/")
+        .status_code
         == 404
     )
-    response = client_for(world.cast.street_staff).post(f"/api/v1/matches/{proposed.pk}/confirm/")
+    response = client_for(both_sides.cast.street_staff).post(
+        f"/api/v1/matches/{proposed.pk}/confirm/"
+    )
     assert response.status_code == 200
     proposed.refresh_from_db()
     assert proposed.status == Match.Status.CONFIRMED
 
 
-def test_visit_check_in_out_complete_by_assigned_worker(world):
-    visit = world.ours.visit
-    client = client_for(world.worker)
+def test_visit_check_in_out_complete_by_assigned_worker(both_sides):
+    visit = both_sides.ours.visit
+    client = client_for(both_sides.worker)
     assert client.post(f"/api/v1/visits/{visit.pk}/check-in/").status_code == 200
     visit.refresh_from_db()
     assert visit.status == Visit.Status.IN_PROGRESS and visit.checked_in_at
@@ -266,14 +276,16 @@ def test_visit_check_in_out_complete_by_assigned_worker(world):
     assert (visit.status, visit.service_log) == (Visit.Status.COMPLETED, "理发")
 
 
-def test_visit_check_in_refused(world):
-    visit = world.ours.visit
+def test_visit_check_in_refused(both_sides):
+    visit = both_sides.ours.visit
     assert (
-        client_for(world.cast.other_member).post(f"/api/v1/visits/{visit.pk}/check-in/").status_code
+        client_for(both_sides.cast.other_member)
+        .post(f"/api/v1/visits/{visit.pk}/check-in/")
+        .status_code
         == 404
     )
     assert (
-        client_for(world.cast.resident.user)
+        client_for(both_sides.cast.resident.user)
         .post(f"/api/v1/visits/{visit.pk}/check-in/")
         .status_code
         == 403
@@ -282,15 +294,15 @@ def test_visit_check_in_refused(world):
     assert visit.status == Visit.Status.SCHEDULED
 
 
-def test_visit_feedback_by_resident_once(world, completed_visit):
+def test_visit_feedback_by_resident_once(both_sides, completed_visit):
     url = f"/api/v1/visits/{completed_visit.pk}/feedback/"
-    assert client_for(world.worker).post(url, {"rating": 5}).status_code == 403
-    assert client_for(world.cast.resident.user).post(url, {"rating": 9}).status_code == 400
+    assert client_for(both_sides.worker).post(url, {"rating": 5}).status_code == 403
+    assert client_for(both_sides.cast.resident.user).post(url, {"rating": 9}).status_code == 400
     assert not Feedback.objects.exists()
-    response = client_for(world.cast.resident.user).post(url, {"rating": 4, "comment": "好"})
+    response = client_for(both_sides.cast.resident.user).post(url, {"rating": 4, "comment": "好"})
     assert response.status_code == 201
     assert Feedback.objects.get().rating == 4
-    again = client_for(world.cast.family).post(url, {"rating": 5})
+    again = client_for(both_sides.cast.family).post(url, {"rating": 5})
     assert again.status_code == 400
     assert Feedback.objects.get().rating == 4
 

@@ -21,13 +21,20 @@ from sanlian.models import User
 from sanlian.roles import Role
 from sanlian.validators import credit_code_check_char, resident_id_check_char
 from services.models import (
+    AllowanceRule,
+    CareAccount,
     Feedback,
+    LedgerEntry,
     Match,
     OfferingWindow,
+    Reminder,
     ServiceOffering,
     ServiceRequest,
     ServiceType,
+    SettlementLine,
+    SettlementStatement,
     Visit,
+    VisitPlan,
 )
 from services.offerings.models import week_start_of
 from socialworkers.models import Skill, SocialWorker, Volunteer, VolunteerTeam
@@ -280,6 +287,16 @@ class VisitFactory(factory.django.DjangoModelFactory):
     scheduled_start = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=1))
 
 
+class VisitPlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VisitPlan
+
+    request = factory.SubFactory(ServiceRequestFactory)
+    offering = factory.SubFactory(OfferingFactory)
+    weekday = 0
+    start_time = datetime.time(10, 0)
+
+
 class FeedbackFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Feedback
@@ -293,10 +310,88 @@ class FeedbackFactory(factory.django.DjangoModelFactory):
 
 class AllowanceRuleFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "services.AllowanceRule"
+        model = AllowanceRule
 
     name = factory.Sequence(lambda n: f"高龄津贴{n}")
     min_age = 80
     monthly_amount_fen = 10000
     stacking = "stack"
     valid_from = datetime.date(2020, 1, 1)
+
+
+def _first_of_month(months_back: int = 0) -> datetime.date:
+    month = timezone.localdate().replace(day=1)
+    for _ in range(months_back):
+        month = (month - datetime.timedelta(days=1)).replace(day=1)
+    return month
+
+
+class CareAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CareAccount
+        django_get_or_create = ("resident",)
+
+    resident = factory.SubFactory(ResidentFactory)
+
+
+class LedgerEntryFactory(factory.django.DjangoModelFactory):
+    """A month's credit by default. Only the row: the account's balance does not move
+    (the domain functions move both)."""
+
+    class Meta:
+        model = LedgerEntry
+
+    account = factory.SubFactory(CareAccountFactory)
+    kind = LedgerEntry.Kind.CREDIT
+    amount_fen = 10000
+    rule = factory.SubFactory(AllowanceRuleFactory)
+    month = factory.LazyFunction(_first_of_month)
+    reason = "月度补贴"
+
+
+class SettlementStatementFactory(factory.django.DjangoModelFactory):
+    """A draft of last month: a running month is never settled."""
+
+    class Meta:
+        model = SettlementStatement
+
+    organization = factory.SubFactory(OrganizationFactory)
+    month = factory.LazyFunction(lambda: _first_of_month(1))
+
+
+class SettlementLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SettlementLine
+
+    statement = factory.SubFactory(SettlementStatementFactory)
+    visit = factory.SubFactory(
+        VisitFactory,
+        offering=factory.SubFactory(
+            OfferingFactory, organization=factory.SelfAttribute("...statement.organization")
+        ),
+        status=Visit.Status.COMPLETED,
+    )
+    resident = factory.LazyAttribute(lambda o: o.visit.request.resident)
+    community = factory.LazyAttribute(lambda o: o.resident.community)
+    street = factory.LazyAttribute(lambda o: o.community.street)
+    service_type_name = "理发"
+    served_on = factory.LazyAttribute(lambda o: o.statement.month)
+    price_class = factory.LazyAttribute(lambda o: o.visit.offering.price_class)
+    price_fen = 1000
+    allowance_fen = 1000
+    copay_fen = 0
+
+
+class ReminderFactory(factory.django.DjangoModelFactory):
+    """An SMS to the visit's resident, due an hour before the visit."""
+
+    class Meta:
+        model = Reminder
+
+    visit = factory.SubFactory(VisitFactory)
+    recipient_key = factory.LazyAttribute(lambda o: f"resident:{o.visit.request.resident_id}")
+    channel = Reminder.Channel.SMS
+    offset_minutes = 60
+    due_at = factory.LazyAttribute(
+        lambda o: o.visit.scheduled_start - datetime.timedelta(minutes=o.offset_minutes)
+    )

@@ -2,11 +2,12 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from organizations.models import Agreement, Organization, OrganizationMember
-from sanlian.models import User
+from sanlian.models import AuditEntry, User
 from sanlian.roles import Role
 from services.models import OfferingWindow, ServiceOffering
 from services.offerings import domain as offerings_domain
@@ -24,6 +25,16 @@ def home_care(db):
 @pytest.fixture
 def day_care(db):
     return f.ServiceTypeFactory(code="day-care", name="日间照料", care_mode="day_care")
+
+
+def _messages(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def _audited(instance, **filters):
+    return AuditEntry.objects.filter(
+        object_type=instance._meta.label_lower, object_id=str(instance.pk), **filters
+    )
 
 
 def _publish(cast, service_type, **overrides):
@@ -72,6 +83,22 @@ def test_workspace_tools_redirect_when_suspended(client, cast, url_name):
     response = client.get(reverse(url_name))
     assert response.status_code == 302
     assert response.url == reverse("organizations:workspace")
+    assert _messages(response) == ["本组织当前不是已批准状态，暂不能使用此功能。"]
+
+
+def test_profile_edit_post_when_suspended_changes_nothing(client, cast):
+    Organization.objects.filter(pk=cast.organization.pk).update(
+        status=Status.SUSPENDED, review_reason="整改"
+    )
+    client.force_login(cast.member)
+    response = client.post(
+        reverse("organizations:profile_edit"),
+        {"legal_representative": "新法人", "contact_name": "新联系人", "address": "新地址"},
+    )
+    cast.organization.refresh_from_db()
+    assert response.status_code == 302
+    assert cast.organization.legal_representative == "张法人"
+    assert not _audited(cast.organization).exists()
 
 
 @pytest.mark.parametrize("who", ["civil", "street_staff", "family"])
@@ -100,6 +127,9 @@ def test_profile_edit_saves_and_keeps_phone_when_blank(client, cast):
     assert cast.organization.legal_representative == "新法人"
     assert cast.organization.contact_phone == phone
     assert list(cast.organization.wants_to_serve.all()) == [cast.other_community]
+    entry = _audited(cast.organization, action="change", actor=cast.member).get()
+    assert entry.changes["legal_representative"][1] == "新法人"
+    assert "contact_phone" not in entry.changes
 
 
 def test_profile_edit_page_never_shows_full_phone(client, cast):
@@ -120,9 +150,12 @@ def test_profile_edit_invalid_phone_changes_nothing(client, cast):
             "address": "新地址",
         },
     )
+    assert response.status_code == 200
     assert "contact_phone" in response.context["form"].errors
     cast.organization.refresh_from_db()
     assert cast.organization.legal_representative == "张法人"
+    assert cast.organization.contact_phone != "999"
+    assert not _audited(cast.organization).exists()
 
 
 def test_invite_creates_member_with_one_time_password(client, cast):
@@ -139,6 +172,8 @@ def test_invite_creates_member_with_one_time_password(client, cast):
     assert member.organization == cast.organization
     assert not member.is_admin
     assert password in response.content.decode()
+    entry = _audited(cast.organization, actor=cast.member).get()
+    assert entry.changes == {"member_added": [None, "bob"]}
 
 
 def test_invite_by_non_admin_member_is_forbidden(client, cast):
@@ -150,6 +185,9 @@ def test_invite_by_non_admin_member_is_forbidden(client, cast):
     )
     assert response.status_code == 403
     assert User.objects.count() == before
+    assert not User.objects.filter(username="bob").exists()
+    assert cast.organization.members.count() == 1
+    assert not _audited(cast.organization).exists()
 
 
 def test_invite_taken_username_changes_nothing(client, cast):
@@ -158,8 +196,15 @@ def test_invite_taken_username_changes_nothing(client, cast):
     response = client.post(
         reverse("organizations:member_invite"), {"username": "charlie", "display_name": "x"}
     )
+    assert response.status_code == 200
     assert "username" in response.context["form"].errors
     assert User.objects.count() == before
+    # Charlie stays where he was: an invitation never moves another organization's member.
+    assert OrganizationMember.objects.get(user=cast.other_member).organization == (
+        cast.other_organization
+    )
+    assert cast.organization.members.count() == 1
+    assert not _audited(cast.organization).exists()
 
 
 # --- offerings ----------------------------------------------------------------------------
@@ -271,8 +316,16 @@ def test_offering_create_page_publishes(client, cast, home_care):
     )
     assert response.status_code == 302
     offering = ServiceOffering.objects.get()
+    assert offering.organization == cast.organization
+    assert list(offering.communities.all()) == [cast.community]
     assert offering.price_fen == 800
-    assert offering.windows.count() == 4
+    assert sorted(offering.windows.values_list("weekday", "start_time")) == [
+        (1, datetime.time(9)),
+        (1, datetime.time(14)),
+        (3, datetime.time(9)),
+        (3, datetime.time(14)),
+    ]
+    assert _audited(offering, action="create", actor=cast.member).count() == 1
 
 
 def test_offering_create_page_limits_communities(client, cast, home_care):
@@ -289,8 +342,11 @@ def test_offering_create_page_limits_communities(client, cast, home_care):
             "end_time": "11:00",
         },
     )
+    assert response.status_code == 200
     assert "communities" in response.context["form"].errors
     assert ServiceOffering.objects.count() == 0
+    assert OfferingWindow.objects.count() == 0
+    assert not AuditEntry.objects.filter(object_type="services.serviceoffering").exists()
 
 
 def test_offering_list_shows_only_own_offerings(client, cast, home_care):
@@ -307,11 +363,53 @@ def test_pausing_another_organizations_offering_is_404(client, cast, home_care):
     response = client.post(reverse("offerings:pause", args=[other.pk]))
     assert response.status_code == 404
     assert ServiceOffering.objects.get(pk=other.pk).status == "active"
+    assert not _audited(other).exists()
+
+
+def test_pausing_and_resuming_own_offering_by_page(client, cast, home_care):
+    offering = _publish(cast, home_care)
+    client.force_login(cast.member)
+
+    paused = client.post(reverse("offerings:pause", args=[offering.pk]))
+    status_after_pause = ServiceOffering.objects.get(pk=offering.pk).status
+    again = client.post(reverse("offerings:pause", args=[offering.pk]))
+    resumed = client.post(reverse("offerings:resume", args=[offering.pk]))
+
+    assert [r.status_code for r in (paused, again, resumed)] == [302, 302, 302]
+    assert status_after_pause == "paused"
+    assert ServiceOffering.objects.get(pk=offering.pk).status == "active"
+    assert _messages(resumed) == [
+        "服务项目状态已更新。",
+        "服务项目已经是该状态。",
+        "服务项目状态已更新。",
+    ]
+    changes = _audited(offering, action="status").order_by("id").values_list("changes", flat=True)
+    assert [c["status"] for c in changes] == [["active", "paused"], ["paused", "active"]]
+
+
+def test_resuming_another_organizations_paused_offering_is_404(client, cast, home_care):
+    other = f.OfferingFactory(
+        organization=cast.other_organization, service_type=home_care, status="paused"
+    )
+    client.force_login(cast.member)
+    response = client.post(reverse("offerings:resume", args=[other.pk]))
+    assert response.status_code == 404
+    assert ServiceOffering.objects.get(pk=other.pk).status == "paused"
+    assert not _audited(other).exists()
 
 
 def test_offering_list_forbidden_for_staff(client, cast):
     client.force_login(cast.street_staff)
     assert client.get(reverse("offerings:list")).status_code == 403
+
+
+def test_offering_pause_by_staff_is_forbidden(client, cast, home_care):
+    offering = _publish(cast, home_care)
+    client.force_login(cast.street_staff)
+    response = client.post(reverse("offerings:pause", args=[offering.pk]))
+    assert response.status_code == 403
+    assert ServiceOffering.objects.get(pk=offering.pk).status == "active"
+    assert not _audited(offering, action="status").exists()
 
 
 def test_offering_pages_for_non_member_org_user_are_404(client, cast):

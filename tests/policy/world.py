@@ -20,13 +20,10 @@ from sanlian.roles import Role
 from services.allowances.domain import care_account_credit_month
 from services.matching.models import MatchingJob
 from services.models import (
-    CareAccount,
     Match,
     MatchingRun,
     ServiceOffering,
     ServiceRequest,
-    SettlementLine,
-    SettlementStatement,
     Visit,
 )
 from tests import factories as f
@@ -67,21 +64,8 @@ def _statement(*, organization, visit):
     registered = timezone.now() - datetime.timedelta(days=100)
     Organization.objects.filter(pk=organization.pk).update(submitted_at=registered)
     organization.refresh_from_db()
-    statement = SettlementStatement.objects.create(organization=organization, month=last_month)
-    resident = visit.request.resident
-    SettlementLine.objects.create(
-        statement=statement,
-        visit=visit,
-        resident=resident,
-        community=resident.community,
-        street=resident.community.street,
-        service_type_name="理发",
-        served_on=statement.month,
-        price_class=visit.offering.price_class,
-        price_fen=1000,
-        allowance_fen=1000,
-        copay_fen=0,
-    )
+    statement = f.SettlementStatementFactory(organization=organization, month=last_month)
+    f.SettlementLineFactory(statement=statement, visit=visit)
     return statement
 
 
@@ -182,7 +166,7 @@ def _side(
         service_type=offering.service_type,
         community_new=f.CommunityFactory(street=street),
         team=team,
-        account=CareAccount.objects.create(resident=resident),
+        account=f.CareAccountFactory(resident=resident),
         rule=f.AllowanceRuleFactory(),
         export_job=ExportJob.objects.create(
             owner=owner, kind=ExportJob.Kind.REQUESTS, file_format="csv"

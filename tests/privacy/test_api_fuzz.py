@@ -4,15 +4,13 @@ server error, and no answer carries a full ID-card or phone number."""
 import json
 from urllib.parse import urlencode
 
-import pytest
+import schemathesis
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 
 from tests.policy.matrix import clients_for
 from tests.policy.policy import ROLES
 from tests.policy.world import build_world
-
-schemathesis = pytest.importorskip("schemathesis")
 
 EXAMPLES_PER_OPERATION = 3
 

@@ -20,8 +20,16 @@ from django.urls import reverse
 from django.utils import dateformat, translation
 from openpyxl import load_workbook
 
+from communities.domain import resident_register
 from communities.models import Resident
+from communities.privacy import resident_correct
+from organizations.domain import organization_approve
+from reporting import exports
+from sanlian.masking import birth_year_and_age, mask_birth_date
+from sanlian.models import AuditEntry
 from services.models import Notification
+from services.notifications.reminders import reminders_plan_for_visit
+from tests import factories as f
 from tests.policy.matrix import clients_for, probe_url
 from tests.policy.policy import POLICY, ROLES
 from tests.policy.world import build_world
@@ -178,7 +186,6 @@ def test_hotline_search_by_full_number_echoes_it_masked(world):
 
 
 def test_staff_exports_mask_identifiers(world):
-    exports = pytest.importorskip("reporting.exports")
     values = _full_values()
     for role in ("civil_affairs", "street_staff", "community_staff", "organization"):
         user = world.users[role]
@@ -188,7 +195,6 @@ def test_staff_exports_mask_identifiers(world):
 
 
 def test_residents_xlsx_shows_birth_year_and_age_not_the_date(world, settings, tmp_path):
-    from reporting import exports
 
     settings.MEDIA_ROOT = tmp_path
     user = world.users["civil_affairs"]
@@ -211,9 +217,6 @@ def test_messages_tasks_and_logs_never_carry_full_identifiers(
     import datetime
 
     from django.utils import timezone
-
-    from organizations.domain import organization_approve
-    from services.notifications.reminders import reminders_plan_for_visit
 
     caplog.set_level(logging.DEBUG)
     settings.SMS_LOG_PATH = tmp_path / "sms.log"
@@ -253,10 +256,6 @@ def test_admin_resident_list_shows_birth_year_and_age(world, admin_client):
 
 
 def test_history_of_a_registration_or_correction_keeps_no_full_birth_date(world):
-    from communities.domain import resident_register
-    from communities.privacy import resident_correct
-    from sanlian.models import AuditEntry
-    from tests import factories as f
 
     staff = world.users["community_staff"]
     ours = world.sides["ours"]
@@ -288,7 +287,6 @@ def test_history_of_a_registration_or_correction_keeps_no_full_birth_date(world)
 
 
 def test_birth_year_and_age_reads_in_both_languages():
-    from sanlian.masking import birth_year_and_age, mask_birth_date
 
     born = datetime.date(1964, 5, 28)
     assert birth_year_and_age(born, 62) == "1964年（62岁）"

@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-from django.utils import timezone
 
 from communities.models import Resident
 from services.allowances.domain import allowances_due, rule_matches, rules_in_effect
@@ -33,7 +32,7 @@ MARCH = datetime.date(2026, 3, 1)
         ({"valid_from": datetime.date(2026, 4, 1)}, {}, False),
         ({"valid_to": datetime.date(2026, 2, 28)}, {}, False),
         ({"valid_to": datetime.date(2026, 3, 1)}, {}, True),
-        ({}, {"anonymised_at": timezone.now()}, False),
+        ({}, {"anonymised_at": datetime.datetime(2026, 3, 10, 2, tzinfo=datetime.UTC)}, False),
     ],
 )
 @pytest.mark.django_db

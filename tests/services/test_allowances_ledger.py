@@ -82,19 +82,15 @@ def test_monthly_task_is_on_the_beat_schedule_and_credits_current_month():
 @pytest.mark.django_db
 def test_duplicate_credit_is_refused_by_the_database():
     rule = f.AllowanceRuleFactory()
-    account = CareAccount.objects.create(resident=f.ResidentFactory())
-    LedgerEntry.objects.create(
-        account=account, kind="credit", amount_fen=100, rule=rule, month=MARCH, reason="x"
-    )
+    account = f.CareAccountFactory()
+    f.LedgerEntryFactory(account=account, amount_fen=100, rule=rule, month=MARCH)
     with pytest.raises(IntegrityError), transaction.atomic():
-        LedgerEntry.objects.create(
-            account=account, kind="credit", amount_fen=100, rule=rule, month=MARCH, reason="x"
-        )
+        f.LedgerEntryFactory(account=account, amount_fen=100, rule=rule, month=MARCH)
 
 
 @pytest.mark.django_db
 def test_negative_balance_is_refused_by_the_database():
-    account = CareAccount.objects.create(resident=f.ResidentFactory())
+    account = f.CareAccountFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
         CareAccount.objects.filter(pk=account.pk).update(balance_fen=-1)
 

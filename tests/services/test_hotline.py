@@ -1,11 +1,13 @@
 """Hotline intake: finding the caller, filing requests for them, the staff request list."""
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from communities.models import Resident
+from communities.models import Consent, Resident
 from sanlian.models import AuditEntry
 from sanlian.roles import Role
+from services.care.domain.residents import residents_search
 from services.models import RequestChannel, ServiceRequest
 from tests import factories as f
 
@@ -19,6 +21,10 @@ def caller(cast):
     resident.save()
     f.ConsentFactory(resident=resident)
     return resident
+
+
+def _messages(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def _search(client, user, term):
@@ -76,6 +82,7 @@ def test_hotline_is_for_government_staff_only(client, cast, who):
     response = _search(client, getattr(cast, who), "5678")
 
     assert response.status_code == 403
+    assert "张秀兰" not in response.content.decode()
 
 
 def _hotline_request(client, user, resident, **overrides):
@@ -96,10 +103,19 @@ def test_hotline_request_is_filed_by_the_staff_on_the_phone(client, cast, caller
 
     service_request = ServiceRequest.objects.get()
     assert response.status_code == 302
+    assert response.url == reverse("services:request_detail", args=[service_request.pk])
+    assert _messages(response) == ["已为 张秀兰 登记服务需求。"]
     assert service_request.resident == caller
     assert service_request.channel == RequestChannel.HOTLINE
     assert service_request.filed_by == cast.community_staff
     assert service_request.urgent is True
+    assert service_request.status == ServiceRequest.Status.OPEN
+    assert AuditEntry.objects.filter(
+        object_type="services.servicerequest",
+        object_id=str(service_request.pk),
+        action="create",
+        actor=cast.community_staff,
+    ).exists()
 
 
 def test_hotline_request_for_other_street_resident_is_not_found(client, cast, caller):
@@ -107,6 +123,16 @@ def test_hotline_request_for_other_street_resident_is_not_found(client, cast, ca
 
     assert response.status_code == 404
     assert ServiceRequest.objects.count() == 0
+    assert not AuditEntry.objects.filter(object_type="services.servicerequest").exists()
+
+
+@pytest.mark.parametrize("who", ["member", "family"])
+def test_hotline_request_by_non_staff_is_forbidden(client, cast, caller, who):
+    response = _hotline_request(client, getattr(cast, who), caller)
+
+    assert response.status_code == 403
+    assert ServiceRequest.objects.count() == 0
+    assert not AuditEntry.objects.filter(object_type="services.servicerequest").exists()
 
 
 def test_hotline_request_without_consent_is_refused(client, cast):
@@ -114,8 +140,10 @@ def test_hotline_request_without_consent_is_refused(client, cast):
 
     response = _hotline_request(client, cast.community_staff, no_consent)
 
+    assert response.status_code == 200
     assert "知情同意" in response.content.decode()
     assert ServiceRequest.objects.count() == 0
+    assert not AuditEntry.objects.filter(object_type="services.servicerequest").exists()
 
 
 def _register_data(community, **overrides):
@@ -146,6 +174,9 @@ def test_hotline_register_resident_records_consent_and_history(client, cast):
     resident = Resident.objects.get(name="赵桂芳")
     consent = resident.consents.get()
     assert response.status_code == 302
+    assert response.url == reverse("services:hotline_request_new", args=[resident.pk])
+    assert _messages(response) == ["已登记居民 赵桂芳。"]
+    assert resident.community == cast.community
     assert resident.phone_last4 == "5432"
     assert consent.channel == "hotline" and consent.given_by == "self"
     assert consent.recorded_by == cast.community_staff
@@ -166,6 +197,7 @@ def test_hotline_register_by_guardian_needs_the_guardians_name(client, cast):
         _register_data(cast.community, consent_given_by="guardian", guardian_name="赵明"),
     )
 
+    assert response.status_code == 200
     assert "监护人或家属姓名" in response.content.decode()
     assert ok.status_code == 302
     assert Resident.objects.count() == before + 1
@@ -191,16 +223,37 @@ def test_hotline_register_invalid_input_changes_nothing(client, cast, bad, messa
         reverse("services:hotline_resident_new"), _register_data(cast.community, **bad)
     )
 
+    assert response.status_code == 200
     assert message in response.content.decode()
     assert (Resident.objects.count(), AuditEntry.objects.count()) == before
+    assert not Consent.objects.filter(recorded_by=cast.community_staff).exists()
 
 
 def test_hotline_register_outside_own_communities_changes_nothing(client, cast):
     client.force_login(cast.community_staff)
+    before = (Resident.objects.count(), Consent.objects.count(), AuditEntry.objects.count())
 
-    client.post(reverse("services:hotline_resident_new"), _register_data(cast.other_community))
+    response = client.post(
+        reverse("services:hotline_resident_new"), _register_data(cast.other_community)
+    )
 
+    assert response.status_code == 200
+    assert "community" in response.context["form"].errors
     assert not Resident.objects.filter(name="赵桂芳").exists()
+    assert (Resident.objects.count(), Consent.objects.count(), AuditEntry.objects.count()) == (
+        before
+    )
+
+
+@pytest.mark.parametrize("who", ["member", "family"])
+def test_hotline_register_by_non_staff_is_forbidden(client, cast, who):
+    client.force_login(getattr(cast, who))
+
+    response = client.post(reverse("services:hotline_resident_new"), _register_data(cast.community))
+
+    assert response.status_code == 403
+    assert not Resident.objects.filter(name="赵桂芳").exists()
+    assert not AuditEntry.objects.filter(object_type="communities.resident").exists()
 
 
 def test_request_list_puts_urgent_first_and_stays_in_scope(client, cast, caller):
@@ -257,7 +310,6 @@ def test_request_list_is_for_government_staff_only(client, cast, who):
 
 @pytest.mark.django_db
 def test_hotline_search_finds_given_names_after_whole_name_prefixes():
-    from services.care.domain.residents import residents_search
 
     civil = f.UserFactory(username="civil-search", role=Role.CIVIL_AFFAIRS)
     community = f.CommunityFactory()

@@ -8,19 +8,17 @@ from django.db import connections
 
 from services.matching import domain
 from services.models import Match, OfferingWeek
-from services.offerings.models import week_start_of
 from tests import factories as f
 from tests.services._races import RACES_ON_POSTGRESQL
 
 pytestmark = RACES_ON_POSTGRESQL
 
-# Next week's Monday: matching refuses weeks that have already passed.
-WEEK = week_start_of(datetime.date.today()) + datetime.timedelta(weeks=1)
+# Matching plans next week (clock.next_monday): it refuses weeks that have already passed.
 CAPACITY = 3
 THREADS = 8
 
 
-def _proposals(cast) -> tuple:
+def _proposals(cast, week: datetime.date) -> tuple:
     offering = f.OfferingFactory(organization=cast.organization, weekly_capacity=CAPACITY)
     matches = [
         f.MatchFactory(
@@ -29,7 +27,7 @@ def _proposals(cast) -> tuple:
                 service_type=offering.service_type,
             ),
             offering=offering,
-            week_start=WEEK,
+            week_start=week,
         )
         for _ in range(THREADS)
     ]
@@ -59,10 +57,10 @@ def _confirm_all_at_once(matches, user) -> list[str]:
     return outcomes
 
 
-def test_match_confirm_concurrently_never_exceeds_capacity(cast):
-    offering, matches = _proposals(cast)
+def test_match_confirm_concurrently_never_exceeds_capacity(cast, clock):
+    offering, matches = _proposals(cast, clock.next_monday)
     outcomes = _confirm_all_at_once(matches, cast.street_staff)
-    week = OfferingWeek.objects.get(offering=offering, week_start=WEEK)
+    week = OfferingWeek.objects.get(offering=offering, week_start=clock.next_monday)
     holding = Match.objects.filter(offering=offering, status__in=Match.HOLDING).count()
     assert sorted(outcomes) == ["confirmed"] * CAPACITY + ["full"] * (THREADS - CAPACITY)
     assert week.reserved == CAPACITY == holding
@@ -82,10 +80,10 @@ def _reserve_without_the_lock(between: threading.Barrier):
     return reserve
 
 
-def test_match_confirm_without_the_lock_overbooks(cast, monkeypatch):
+def test_match_confirm_without_the_lock_overbooks(cast, monkeypatch, clock):
     """The control: the same path with a Python-only check lets every thread through."""
-    offering, matches = _proposals(cast)
-    OfferingWeek.objects.create(offering=offering, week_start=WEEK, capacity=CAPACITY)
+    offering, matches = _proposals(cast, clock.next_monday)
+    OfferingWeek.objects.create(offering=offering, week_start=clock.next_monday, capacity=CAPACITY)
     # Every thread has read "0 reserved" before any writes: the classic lost update.
     between = threading.Barrier(THREADS, timeout=20)
     monkeypatch.setattr(domain, "_reserve_place", _reserve_without_the_lock(between))
@@ -94,4 +92,4 @@ def test_match_confirm_without_the_lock_overbooks(cast, monkeypatch):
     assert outcomes == ["confirmed"] * THREADS
     assert holding == THREADS > CAPACITY
     # The counter row even claims one place: each write overwrote the others.
-    assert OfferingWeek.objects.get(offering=offering, week_start=WEEK).reserved == 1
+    assert OfferingWeek.objects.get(offering=offering, week_start=clock.next_monday).reserved == 1

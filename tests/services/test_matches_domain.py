@@ -16,41 +16,42 @@ from services.matching.domain import (
 )
 from services.matching.tasks import task_expire_matches
 from services.models import Match, OfferingWeek, ServiceOffering, ServiceRequest
-from services.offerings.models import week_start_of
 from tests import factories as f
 
-# Next week's Monday: matching refuses weeks that have already passed.
-WEEK = week_start_of(datetime.date.today()) + datetime.timedelta(weeks=1)
+# Matching plans next week (clock.next_monday): it refuses weeks that have already passed.
 
 
 @pytest.fixture
-def setup(cast):
+def proposal(cast, clock):
+    """(cast, offering with one place a week, request, the match proposed for next week)."""
     service_type = f.ServiceTypeFactory(code="bathing", name="助浴")
     offering = f.OfferingFactory(
         organization=cast.organization, service_type=service_type, weekly_capacity=1
     )
     request = f.ServiceRequestFactory(resident=cast.resident, service_type=service_type)
-    match = f.MatchFactory(request=request, offering=offering, week_start=WEEK)
+    match = f.MatchFactory(request=request, offering=offering, week_start=clock.next_monday)
     return cast, offering, request, match
 
 
-def _reserved(offering) -> int:
-    week = OfferingWeek.objects.filter(offering=offering, week_start=WEEK).first()
-    return week.reserved if week else 0
+def _reserved(offering, week: datetime.date) -> int:
+    row = OfferingWeek.objects.filter(offering=offering, week_start=week).first()
+    return row.reserved if row else 0
 
 
 def _confirmed(match, cast):
     return match_confirm(match=match, user=cast.street_staff)
 
 
-def test_match_confirm_takes_a_place_and_marks_the_request_matched(setup):
-    cast, offering, request, match = setup
-    other_proposal = f.MatchFactory(request=request, offering=offering, week_start=WEEK)
+def test_match_confirm_takes_a_place_and_marks_the_request_matched(proposal, clock):
+    cast, offering, request, match = proposal
+    other_proposal = f.MatchFactory(
+        request=request, offering=offering, week_start=clock.next_monday
+    )
     match = match_confirm(match=match, user=cast.community_staff)
     assert match.status == Match.Status.CONFIRMED
     assert match.confirmed_by == cast.community_staff
     assert match.expires_at > timezone.now() + datetime.timedelta(hours=47)
-    assert _reserved(offering) == 1
+    assert _reserved(offering, clock.next_monday) == 1
     request.refresh_from_db()
     other_proposal.refresh_from_db()
     assert request.status == ServiceRequest.Status.MATCHED
@@ -58,47 +59,49 @@ def test_match_confirm_takes_a_place_and_marks_the_request_matched(setup):
     assert AuditEntry.objects.filter(object_type="services.match", object_id=match.pk).exists()
 
 
-def test_match_confirm_refuses_when_the_week_is_full(setup):
-    cast, offering, _request, match = setup
-    OfferingWeek.objects.create(offering=offering, week_start=WEEK, capacity=1, reserved=1)
+def test_match_confirm_refuses_when_the_week_is_full(proposal, clock):
+    cast, offering, _request, match = proposal
+    OfferingWeek.objects.create(
+        offering=offering, week_start=clock.next_monday, capacity=1, reserved=1
+    )
     with pytest.raises(ValidationError, match="名额已满"):
         match_confirm(match=match, user=cast.street_staff)
     match.refresh_from_db()
     assert match.status == Match.Status.PROPOSED
-    assert _reserved(offering) == 1
+    assert _reserved(offering, clock.next_monday) == 1
     assert ServiceRequest.objects.get(pk=match.request_id).status == "open"
 
 
 @pytest.mark.parametrize("who", ["member", "resident_user", "other_street_staff"])
-def test_match_confirm_refuses_wrong_role_and_other_street(setup, who):
-    cast, offering, _request, match = setup
+def test_match_confirm_refuses_wrong_role_and_other_street(proposal, who, clock):
+    cast, offering, _request, match = proposal
     user = cast.resident.user if who == "resident_user" else getattr(cast, who)
     with pytest.raises(PermissionDenied):
         match_confirm(match=match, user=user)
     match.refresh_from_db()
     assert match.status == Match.Status.PROPOSED
-    assert _reserved(offering) == 0
+    assert _reserved(offering, clock.next_monday) == 0
 
 
-def test_match_confirm_only_proposals(setup):
-    cast, offering, _request, match = setup
+def test_match_confirm_only_proposals(proposal, clock):
+    cast, offering, _request, match = proposal
     Match.objects.filter(pk=match.pk).update(status=Match.Status.WITHDRAWN)
     with pytest.raises(ValidationError):
         match_confirm(match=match, user=cast.street_staff)
-    assert _reserved(offering) == 0
+    assert _reserved(offering, clock.next_monday) == 0
 
 
-def test_match_accept_by_a_member_of_the_organization(setup):
-    cast, offering, _request, match = setup
+def test_match_accept_by_a_member_of_the_organization(proposal, clock):
+    cast, offering, _request, match = proposal
     match = match_accept(match=_confirmed(match, cast), user=cast.member)
     assert match.status == Match.Status.ACCEPTED
     assert match.responded_by == cast.member
-    assert _reserved(offering) == 1
+    assert _reserved(offering, clock.next_monday) == 1
 
 
 @pytest.mark.parametrize("who", ["other_member", "street_staff"])
-def test_match_accept_refuses_other_organization_and_staff(setup, who):
-    cast, _offering, _request, match = setup
+def test_match_accept_refuses_other_organization_and_staff(proposal, who):
+    cast, _offering, _request, match = proposal
     match = _confirmed(match, cast)
     with pytest.raises(PermissionDenied):
         match_accept(match=match, user=getattr(cast, who))
@@ -106,8 +109,8 @@ def test_match_accept_refuses_other_organization_and_staff(setup, who):
     assert match.status == Match.Status.CONFIRMED
 
 
-def test_match_accept_refuses_after_the_deadline(setup):
-    cast, _offering, _request, match = setup
+def test_match_accept_refuses_after_the_deadline(proposal):
+    cast, _offering, _request, match = proposal
     match = _confirmed(match, cast)
     Match.objects.filter(pk=match.pk).update(expires_at=timezone.now() - datetime.timedelta(1))
     with pytest.raises(ValidationError, match="期限"):
@@ -115,35 +118,35 @@ def test_match_accept_refuses_after_the_deadline(setup):
     assert Match.objects.get(pk=match.pk).status == Match.Status.CONFIRMED
 
 
-def test_match_decline_frees_the_place_and_reopens_the_request(setup):
-    cast, offering, request, match = setup
+def test_match_decline_frees_the_place_and_reopens_the_request(proposal, clock):
+    cast, offering, request, match = proposal
     match = match_decline(match=_confirmed(match, cast), user=cast.member, reason="人手不足")
     assert (match.status, match.response_note) == (Match.Status.DECLINED, "人手不足")
-    assert _reserved(offering) == 0
+    assert _reserved(offering, clock.next_monday) == 0
     request.refresh_from_db()
     assert request.status == ServiceRequest.Status.OPEN
 
 
-def test_match_decline_needs_a_reason_and_changes_nothing_without(setup):
-    cast, offering, _request, match = setup
+def test_match_decline_needs_a_reason_and_changes_nothing_without(proposal, clock):
+    cast, offering, _request, match = proposal
     match = _confirmed(match, cast)
     with pytest.raises(ValidationError) as error:
         match_decline(match=match, user=cast.member, reason="  ")
     assert "reason" in error.value.message_dict
     assert Match.objects.get(pk=match.pk).status == Match.Status.CONFIRMED
-    assert _reserved(offering) == 1
+    assert _reserved(offering, clock.next_monday) == 1
 
 
-def test_match_decline_refuses_other_organization(setup):
-    cast, offering, _request, match = setup
+def test_match_decline_refuses_other_organization(proposal, clock):
+    cast, offering, _request, match = proposal
     match = _confirmed(match, cast)
     with pytest.raises(PermissionDenied):
         match_decline(match=match, user=cast.other_member, reason="不想做")
-    assert _reserved(offering) == 1
+    assert _reserved(offering, clock.next_monday) == 1
 
 
-def test_match_expire_overdue_frees_places_of_unanswered_matches_only(setup):
-    cast, offering, request, match = setup
+def test_match_expire_overdue_frees_places_of_unanswered_matches_only(proposal, clock):
+    cast, offering, request, match = proposal
     match = _confirmed(match, cast)
     later_offering = f.OfferingFactory(
         organization=cast.organization, service_type=offering.service_type
@@ -152,7 +155,10 @@ def test_match_expire_overdue_frees_places_of_unanswered_matches_only(setup):
         resident=f.ResidentFactory(community=cast.community), service_type=offering.service_type
     )
     fresh = _confirmed(
-        f.MatchFactory(request=fresh_request, offering=later_offering, week_start=WEEK), cast
+        f.MatchFactory(
+            request=fresh_request, offering=later_offering, week_start=clock.next_monday
+        ),
+        cast,
     )
     now = timezone.now() + datetime.timedelta(hours=49)
     Match.objects.filter(pk=fresh.pk).update(expires_at=now + datetime.timedelta(hours=1))
@@ -160,50 +166,60 @@ def test_match_expire_overdue_frees_places_of_unanswered_matches_only(setup):
     match.refresh_from_db()
     request.refresh_from_db()
     assert (match.status, request.status) == (Match.Status.EXPIRED, "open")
-    assert _reserved(offering) == 0
+    assert _reserved(offering, clock.next_monday) == 0
     assert Match.objects.get(pk=fresh.pk).status == Match.Status.CONFIRMED
 
 
-def test_task_expire_matches_expires_overdue_matches(setup):
-    cast, offering, _request, match = setup
+def test_task_expire_matches_expires_overdue_matches(proposal, clock):
+    cast, offering, _request, match = proposal
     match = _confirmed(match, cast)
     Match.objects.filter(pk=match.pk).update(expires_at=timezone.now() - datetime.timedelta(1))
     assert task_expire_matches.delay().get() == 1
     assert Match.objects.get(pk=match.pk).status == Match.Status.EXPIRED
-    assert _reserved(offering) == 0
+    assert _reserved(offering, clock.next_monday) == 0
 
 
-def test_match_assign_manually_creates_a_confirmed_match(setup):
-    cast, offering, request, _match = setup
+def test_match_assign_manually_creates_a_confirmed_match(proposal, clock):
+    cast, offering, request, _match = proposal
     match = match_assign_manually(
         request=request,
         offering=offering,
-        week_start=WEEK + datetime.timedelta(days=2),
+        week_start=clock.next_monday + datetime.timedelta(days=2),
         user=cast.street_staff,
         reason="电话回访后指派",
     )
-    assert (match.status, match.week_start) == (Match.Status.CONFIRMED, WEEK)
+    assert (match.status, match.week_start) == (Match.Status.CONFIRMED, clock.next_monday)
     assert "电话回访后指派" in match.reason
-    assert _reserved(offering) == 1
+    assert _reserved(offering, clock.next_monday) == 1
     assert ServiceRequest.objects.get(pk=request.pk).status == "matched"
     assert Match.objects.get(pk=_match.pk).status == Match.Status.WITHDRAWN
 
 
-def test_match_assign_manually_obeys_the_capacity_rule(setup):
-    cast, offering, request, _match = setup
-    OfferingWeek.objects.create(offering=offering, week_start=WEEK, capacity=1, reserved=1)
+def test_match_assign_manually_obeys_the_capacity_rule(proposal, clock):
+    cast, offering, request, _match = proposal
+    OfferingWeek.objects.create(
+        offering=offering, week_start=clock.next_monday, capacity=1, reserved=1
+    )
     with pytest.raises(ValidationError):
         match_assign_manually(
-            request=request, offering=offering, week_start=WEEK, user=cast.civil, reason="急"
+            request=request,
+            offering=offering,
+            week_start=clock.next_monday,
+            user=cast.civil,
+            reason="急",
         )
     assert Match.objects.filter(status=Match.Status.CONFIRMED).count() == 0
 
 
 @pytest.mark.parametrize("problem", ["other_type", "paused", "no_reason", "past_week"])
-def test_match_assign_manually_rejects_bad_input(setup, problem):
-    cast, offering, request, _match = setup
+def test_match_assign_manually_rejects_bad_input(proposal, problem, clock):
+    cast, offering, request, _match = proposal
     reason = "" if problem == "no_reason" else "急"
-    week = WEEK - datetime.timedelta(weeks=3) if problem == "past_week" else WEEK
+    week = (
+        clock.next_monday - datetime.timedelta(weeks=3)
+        if problem == "past_week"
+        else clock.next_monday
+    )
     if problem == "other_type":
         offering = f.OfferingFactory(organization=cast.organization)
     if problem == "paused":
@@ -217,18 +233,22 @@ def test_match_assign_manually_rejects_bad_input(setup, problem):
     assert OfferingWeek.objects.filter(reserved__gt=0).count() == 0
 
 
-def test_match_assign_manually_refuses_other_street_and_wrong_role(setup):
-    cast, offering, request, _match = setup
+def test_match_assign_manually_refuses_other_street_and_wrong_role(proposal, clock):
+    cast, offering, request, _match = proposal
     for user in (cast.other_street_staff, cast.member):
         with pytest.raises(PermissionDenied):
             match_assign_manually(
-                request=request, offering=offering, week_start=WEEK, user=user, reason="急"
+                request=request,
+                offering=offering,
+                week_start=clock.next_monday,
+                user=user,
+                reason="急",
             )
     assert Match.objects.filter(status=Match.Status.CONFIRMED).count() == 0
 
 
-def test_match_assign_manually_refuses_offering_not_serving_the_community(setup):
-    cast, offering, _request, _match = setup
+def test_match_assign_manually_refuses_offering_not_serving_the_community(proposal, clock):
+    cast, offering, _request, _match = proposal
     # The other organization's offering lists the east community's neighbour only.
     elsewhere = f.OfferingFactory(
         organization=cast.other_organization,
@@ -240,7 +260,11 @@ def test_match_assign_manually_refuses_offering_not_serving_the_community(setup)
     )
     with pytest.raises(ValidationError, match="不服务"):
         match_assign_manually(
-            request=request, offering=elsewhere, week_start=WEEK, user=cast.civil, reason="急"
+            request=request,
+            offering=elsewhere,
+            week_start=clock.next_monday,
+            user=cast.civil,
+            reason="急",
         )
     assert not Match.objects.filter(request=request).exists()
 

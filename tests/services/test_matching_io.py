@@ -1,17 +1,13 @@
 """Reading candidates from the database and storing a matching run."""
 
-import datetime
-
 import pytest
 
 from organizations.models import Agreement, Organization
 from services.matching.io import matching_candidates, matching_run
 from services.models import Match, OfferingWeek, ServiceOffering, ServiceRequest
-from services.offerings.models import week_start_of
 from tests import factories as f
 
-# Next week's Monday: matching refuses weeks that have already passed.
-WEEK = week_start_of(datetime.date.today()) + datetime.timedelta(weeks=1)
+# Matching plans next week (clock.next_monday): it refuses weeks that have already passed.
 
 
 @pytest.fixture
@@ -25,18 +21,20 @@ def _offering(organization, service_type, **kwargs):
     return offering
 
 
-def test_candidates_read_requests_of_the_scope_only(cast, service_type):
+def test_candidates_read_requests_of_the_scope_only(cast, service_type, clock):
     ours = f.ServiceRequestFactory(resident=cast.resident, service_type=service_type)
     f.ServiceRequestFactory(resident=cast.other_resident, service_type=service_type)
     f.ServiceRequestFactory(
         resident=cast.resident, service_type=service_type, status=ServiceRequest.Status.DONE
     )
-    requests, _offerings = matching_candidates(street=cast.east_street, week_start=WEEK)
+    requests, _offerings = matching_candidates(
+        street=cast.east_street, week_start=clock.next_monday
+    )
     assert [r.id for r in requests] == [ours.pk]
 
 
 def test_candidates_offer_agreement_or_listed_offerings_of_approved_organizations(
-    cast, service_type
+    cast, service_type, clock
 ):
     f.ServiceRequestFactory(resident=cast.resident, service_type=service_type)
     by_agreement = _offering(cast.organization, service_type)
@@ -46,55 +44,69 @@ def test_candidates_offer_agreement_or_listed_offerings_of_approved_organization
     _offering(cast.organization, service_type, status=ServiceOffering.Status.PAUSED)
     suspended = f.OrganizationFactory(status=Organization.Status.SUSPENDED)
     _offering(suspended, service_type, communities=[cast.community])
-    _requests, offerings = matching_candidates(community=cast.community, week_start=WEEK)
+    _requests, offerings = matching_candidates(
+        community=cast.community, week_start=clock.next_monday
+    )
     assert {o.id for o in offerings} == {by_agreement.pk, listed.pk}
     assert cast.community.pk in {o.id: o for o in offerings}[by_agreement.pk].served_community_ids
 
 
-def test_candidates_ignore_agreements_no_longer_in_force(cast, service_type):
+def test_candidates_ignore_agreements_no_longer_in_force(cast, service_type, clock):
     f.ServiceRequestFactory(resident=cast.resident, service_type=service_type)
     _offering(cast.organization, service_type)
     Agreement.objects.filter(organization=cast.organization).update(status=Agreement.Status.ENDED)
-    _requests, offerings = matching_candidates(community=cast.community, week_start=WEEK)
+    _requests, offerings = matching_candidates(
+        community=cast.community, week_start=clock.next_monday
+    )
     assert offerings == []
 
 
-def test_candidates_count_remaining_places_of_the_week(cast, service_type):
+def test_candidates_count_remaining_places_of_the_week(cast, service_type, clock):
     f.ServiceRequestFactory(resident=cast.resident, service_type=service_type)
     partly = _offering(cast.organization, service_type, weekly_capacity=5)
     full = _offering(cast.organization, service_type, weekly_capacity=2)
-    OfferingWeek.objects.create(offering=partly, week_start=WEEK, capacity=5, reserved=3)
-    OfferingWeek.objects.create(offering=full, week_start=WEEK, capacity=2, reserved=2)
-    _requests, offerings = matching_candidates(community=cast.community, week_start=WEEK)
+    OfferingWeek.objects.create(
+        offering=partly, week_start=clock.next_monday, capacity=5, reserved=3
+    )
+    OfferingWeek.objects.create(offering=full, week_start=clock.next_monday, capacity=2, reserved=2)
+    _requests, offerings = matching_candidates(
+        community=cast.community, week_start=clock.next_monday
+    )
     assert [(o.id, o.remaining) for o in offerings] == [(partly.pk, 2)]
 
 
 def test_candidates_read_in_a_fixed_number_of_queries(
-    cast, service_type, django_assert_num_queries
+    cast, service_type, django_assert_num_queries, clock
 ):
     for _ in range(5):
         resident = f.ResidentFactory(community=cast.community)
         f.ServiceRequestFactory(resident=resident, service_type=service_type)
         _offering(cast.organization, service_type, communities=[cast.community])
     with django_assert_num_queries(7):
-        requests, offerings = matching_candidates(street=cast.east_street, week_start=WEEK)
+        requests, offerings = matching_candidates(
+            street=cast.east_street, week_start=clock.next_monday
+        )
     assert (len(requests), len(offerings)) == (5, 5)
 
 
-def test_candidates_need_exactly_one_scope(cast):
+def test_candidates_need_exactly_one_scope(cast, clock):
     with pytest.raises(ValueError):
-        matching_candidates(week_start=WEEK)
+        matching_candidates(week_start=clock.next_monday)
     with pytest.raises(ValueError):
-        matching_candidates(street=cast.east_street, community=cast.community, week_start=WEEK)
+        matching_candidates(
+            street=cast.east_street, community=cast.community, week_start=clock.next_monday
+        )
 
 
-def test_matching_run_stores_proposals_and_stats(cast, service_type):
+def test_matching_run_stores_proposals_and_stats(cast, service_type, clock):
     offering = _offering(cast.organization, service_type, weekly_capacity=1)
     urgent = f.ServiceRequestFactory(resident=cast.resident, service_type=service_type, urgent=True)
     f.ServiceRequestFactory(
         resident=f.ResidentFactory(community=cast.community), service_type=service_type
     )
-    run = matching_run(user=cast.street_staff, street=cast.east_street, week_start=WEEK)
+    run = matching_run(
+        user=cast.street_staff, street=cast.east_street, week_start=clock.next_monday
+    )
     match = Match.objects.get(run=run)
     assert (match.request, match.offering, match.status) == (urgent, offering, "proposed")
     assert "紧急" in match.reason
@@ -103,19 +115,25 @@ def test_matching_run_stores_proposals_and_stats(cast, service_type):
     assert run.finished_at is not None
 
 
-def test_matching_run_withdraws_earlier_proposals_of_the_same_week(cast, service_type):
+def test_matching_run_withdraws_earlier_proposals_of_the_same_week(cast, service_type, clock):
     _offering(cast.organization, service_type)
     f.ServiceRequestFactory(resident=cast.resident, service_type=service_type)
-    first = matching_run(user=cast.street_staff, community=cast.community, week_start=WEEK)
-    second = matching_run(user=cast.street_staff, community=cast.community, week_start=WEEK)
+    first = matching_run(
+        user=cast.street_staff, community=cast.community, week_start=clock.next_monday
+    )
+    second = matching_run(
+        user=cast.street_staff, community=cast.community, week_start=clock.next_monday
+    )
     assert list(first.matches.values_list("status", flat=True)) == ["withdrawn"]
     assert list(second.matches.values_list("status", flat=True)) == ["proposed"]
 
 
-def test_matching_run_skips_requests_already_holding_a_match(cast, service_type):
+def test_matching_run_skips_requests_already_holding_a_match(cast, service_type, clock):
     offering = _offering(cast.organization, service_type)
     request = f.ServiceRequestFactory(resident=cast.resident, service_type=service_type)
     f.MatchFactory(request=request, offering=offering, status=Match.Status.CONFIRMED)
-    run = matching_run(user=cast.street_staff, community=cast.community, week_start=WEEK)
+    run = matching_run(
+        user=cast.street_staff, community=cast.community, week_start=clock.next_monday
+    )
     assert run.matches.count() == 0
     assert run.stats["requests"] == 0

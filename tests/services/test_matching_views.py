@@ -18,9 +18,7 @@ from services.models import Match, MatchingRun, OfferingWeek, ServiceRequest
 from services.offerings.models import week_start_of
 from tests import factories as f
 
-# Next week's Monday: matching refuses weeks that have already passed.
-WEEK = week_start_of(datetime.date.today()) + datetime.timedelta(weeks=1)
-MIDWEEK = (WEEK + datetime.timedelta(days=2)).isoformat()  # any day of the week will do
+# Matching plans next week (clock.next_monday): it refuses weeks that have already passed.
 
 
 @pytest.fixture
@@ -37,12 +35,18 @@ def scene(cast):
     return cast, offering, urgent, calm
 
 
-def _run(client, cast, user=None):
+def _midweek(week: datetime.date) -> str:
+    return (week + datetime.timedelta(days=2)).isoformat()  # any day of the week will do
+
+
+def _run(client, cast, week: datetime.date, user=None):
     """Post the run form and let its Celery task (eager in tests) run after commit."""
     client.force_login(user or cast.street_staff)
     scope = f"street:{cast.east_street.pk}"
     with TestCase.captureOnCommitCallbacks(execute=True):
-        response = client.post(reverse("matching:run"), {"scope": scope, "week_start": MIDWEEK})
+        response = client.post(
+            reverse("matching:run"), {"scope": scope, "week_start": _midweek(week)}
+        )
     job = MatchingJob.objects.get()
     assert response.url == reverse("matching:job", args=[job.pk])
     return client.get(response.url)  # the job page sends a finished run to its proposals
@@ -55,12 +59,12 @@ def test_run_page_offers_only_the_users_scope(client, cast):
     assert choices == {f"community:{cast.community.pk}": str(cast.community)}
 
 
-def test_run_creates_proposals_and_shows_them_masked(client, scene):
+def test_run_creates_proposals_and_shows_them_masked(client, scene, clock):
     cast, _offering, urgent, _calm = scene
-    response = _run(client, cast)
+    response = _run(client, cast, clock.next_monday)
     run = MatchingRun.objects.get()
     assert response.url == reverse("matching:run_detail", args=[run.pk])
-    assert run.week_start == WEEK
+    assert run.week_start == clock.next_monday
     assert list(run.matches.values_list("request", "status")) == [(urgent.pk, "proposed")]
     page = client.get(response.url).content.decode()
     assert cast.resident.name in page
@@ -69,24 +73,24 @@ def test_run_creates_proposals_and_shows_them_masked(client, scene):
     assert "紧急" in page
 
 
-def test_run_rejects_a_scope_outside_the_user(client, scene):
+def test_run_rejects_a_scope_outside_the_user(client, scene, clock):
     cast, *_ = scene
     client.force_login(cast.street_staff)
     response = client.post(
         reverse("matching:run"),
-        {"scope": f"street:{cast.west_street.pk}", "week_start": MIDWEEK},
+        {"scope": f"street:{cast.west_street.pk}", "week_start": _midweek(clock.next_monday)},
     )
     assert response.status_code == 200
     assert response.context["form"].errors["scope"]
     assert not MatchingRun.objects.exists()
 
 
-def test_community_staff_cannot_run_a_whole_street(client, scene):
+def test_community_staff_cannot_run_a_whole_street(client, scene, clock):
     cast, *_ = scene
     client.force_login(cast.community_staff)
     response = client.post(
         reverse("matching:run"),
-        {"scope": f"street:{cast.east_street.pk}", "week_start": MIDWEEK},
+        {"scope": f"street:{cast.east_street.pk}", "week_start": _midweek(clock.next_monday)},
     )
     assert response.context["form"].errors["scope"]
     assert not MatchingRun.objects.exists()
@@ -101,9 +105,9 @@ def test_matching_pages_refuse_wrong_roles(client, scene, who):
     assert client.post(reverse("matching:run"), {}).status_code == 403
 
 
-def test_run_detail_of_another_street_is_not_found(client, scene):
+def test_run_detail_of_another_street_is_not_found(client, scene, clock):
     cast, *_ = scene
-    _run(client, cast)
+    _run(client, cast, clock.next_monday)
     run = MatchingRun.objects.get()
     client.force_login(cast.other_street_staff)
     assert client.get(reverse("matching:run_detail", args=[run.pk])).status_code == 404
@@ -112,23 +116,25 @@ def test_run_detail_of_another_street_is_not_found(client, scene):
     assert Match.objects.get().status == Match.Status.PROPOSED
 
 
-def test_confirm_selected_takes_places(client, scene):
+def test_confirm_selected_takes_places(client, scene, clock):
     cast, offering, urgent, _calm = scene
-    _run(client, cast)
+    _run(client, cast, clock.next_monday)
     run = MatchingRun.objects.get()
     match = run.matches.get()
     client.post(reverse("matching:run_confirm", args=[run.pk]), {"match": [str(match.pk)]})
     match.refresh_from_db()
     assert match.status == Match.Status.CONFIRMED
-    assert OfferingWeek.objects.get(offering=offering, week_start=WEEK).reserved == 1
+    assert OfferingWeek.objects.get(offering=offering, week_start=clock.next_monday).reserved == 1
     assert ServiceRequest.objects.get(pk=urgent.pk).status == "matched"
 
 
-def test_confirm_all_reports_full_offerings_and_changes_nothing_for_them(client, scene):
+def test_confirm_all_reports_full_offerings_and_changes_nothing_for_them(client, scene, clock):
     cast, offering, _urgent, _calm = scene
-    _run(client, cast)
+    _run(client, cast, clock.next_monday)
     run = MatchingRun.objects.get()
-    OfferingWeek.objects.create(offering=offering, week_start=WEEK, capacity=1, reserved=1)
+    OfferingWeek.objects.create(
+        offering=offering, week_start=clock.next_monday, capacity=1, reserved=1
+    )
     response = client.post(
         reverse("matching:run_confirm", args=[run.pk]), {"all": "1"}, follow=True
     )
@@ -174,21 +180,31 @@ def test_match_lists_use_a_fixed_number_of_queries(client, scene, name):
     assert _queries_of(client, reverse(name)) == few
 
 
-def test_assign_creates_a_confirmed_match(client, scene):
+def test_assign_creates_a_confirmed_match(client, scene, clock):
     cast, offering, urgent, _calm = scene
     client.force_login(cast.community_staff)
-    data = {"request": urgent.pk, "offering": offering.pk, "week_start": WEEK.isoformat()}
+    data = {
+        "request": urgent.pk,
+        "offering": offering.pk,
+        "week_start": clock.next_monday.isoformat(),
+    }
     response = client.post(reverse("matching:assign"), {**data, "reason": "家属来电"})
     assert response.status_code == 302
     match = Match.objects.get(request=urgent)
     assert (match.status, match.offering) == (Match.Status.CONFIRMED, offering)
 
 
-def test_assign_bad_input_shows_errors_and_changes_nothing(client, scene):
+def test_assign_bad_input_shows_errors_and_changes_nothing(client, scene, clock):
     cast, offering, urgent, _calm = scene
-    OfferingWeek.objects.create(offering=offering, week_start=WEEK, capacity=1, reserved=1)
+    OfferingWeek.objects.create(
+        offering=offering, week_start=clock.next_monday, capacity=1, reserved=1
+    )
     client.force_login(cast.community_staff)
-    data = {"request": urgent.pk, "offering": offering.pk, "week_start": WEEK.isoformat()}
+    data = {
+        "request": urgent.pk,
+        "offering": offering.pk,
+        "week_start": clock.next_monday.isoformat(),
+    }
     no_reason = client.post(reverse("matching:assign"), {**data, "reason": " "})
     assert no_reason.context["form"].errors["reason"]
     full = client.post(reverse("matching:assign"), {**data, "reason": "急"})
@@ -200,22 +216,24 @@ def test_assign_bad_input_shows_errors_and_changes_nothing(client, scene):
     assert OfferingWeek.objects.get(offering=offering).reserved == 1
 
 
-def _confirmed(cast, offering, request):
+def _confirmed(cast, offering, request, week: datetime.date):
     return f.MatchFactory(
         request=request,
         offering=offering,
-        week_start=WEEK,
+        week_start=week,
         status=Match.Status.CONFIRMED,
         expires_at=timezone.now() + datetime.timedelta(hours=48),
     )
 
 
-def test_inbox_lists_only_the_members_confirmed_matches(client, scene):
+def test_inbox_lists_only_the_members_confirmed_matches(client, scene, clock):
     cast, offering, urgent, _calm = scene
-    mine = _confirmed(cast, offering, urgent)
+    mine = _confirmed(cast, offering, urgent, clock.next_monday)
     f.MatchFactory(offering=offering, status=Match.Status.PROPOSED)
     elsewhere = f.OfferingFactory(organization=cast.other_organization)
-    _confirmed(cast, elsewhere, f.ServiceRequestFactory(resident=cast.other_resident))
+    _confirmed(
+        cast, elsewhere, f.ServiceRequestFactory(resident=cast.other_resident), clock.next_monday
+    )
     client.force_login(cast.member)
     response = client.get(reverse("matching:inbox"))
     assert list(response.context["page_obj"]) == [mine]
@@ -228,11 +246,13 @@ def test_inbox_refuses_staff(client, scene):
     assert client.get(reverse("matching:inbox")).status_code == 403
 
 
-def test_accept_and_decline_by_the_member(client, scene):
+def test_accept_and_decline_by_the_member(client, scene, clock):
     cast, offering, urgent, calm = scene
-    OfferingWeek.objects.create(offering=offering, week_start=WEEK, capacity=2, reserved=2)
-    accepted = _confirmed(cast, offering, urgent)
-    declined = _confirmed(cast, offering, calm)
+    OfferingWeek.objects.create(
+        offering=offering, week_start=clock.next_monday, capacity=2, reserved=2
+    )
+    accepted = _confirmed(cast, offering, urgent, clock.next_monday)
+    declined = _confirmed(cast, offering, calm, clock.next_monday)
     client.force_login(cast.member)
     client.post(reverse("matching:accept", args=[accepted.pk]))
     client.post(reverse("matching:decline", args=[declined.pk]), {"reason": "周一没有人手"})
@@ -243,17 +263,17 @@ def test_accept_and_decline_by_the_member(client, scene):
     assert ServiceRequest.objects.get(pk=calm.pk).status == "open"
 
 
-def test_decline_without_reason_changes_nothing(client, scene):
+def test_decline_without_reason_changes_nothing(client, scene, clock):
     cast, offering, urgent, _calm = scene
-    match = _confirmed(cast, offering, urgent)
+    match = _confirmed(cast, offering, urgent, clock.next_monday)
     client.force_login(cast.member)
     client.post(reverse("matching:decline", args=[match.pk]), {"reason": ""})
     assert Match.objects.get(pk=match.pk).status == Match.Status.CONFIRMED
 
 
-def test_accept_by_other_organization_is_not_found_and_staff_forbidden(client, scene):
+def test_accept_by_other_organization_is_not_found_and_staff_forbidden(client, scene, clock):
     cast, offering, urgent, _calm = scene
-    match = _confirmed(cast, offering, urgent)
+    match = _confirmed(cast, offering, urgent, clock.next_monday)
     client.force_login(cast.other_member)
     assert client.post(reverse("matching:accept", args=[match.pk])).status_code == 404
     assert (
@@ -265,9 +285,9 @@ def test_accept_by_other_organization_is_not_found_and_staff_forbidden(client, s
     assert Match.objects.get(pk=match.pk).status == Match.Status.CONFIRMED
 
 
-def test_accept_needs_post(client, scene):
+def test_accept_needs_post(client, scene, clock):
     cast, offering, urgent, _calm = scene
-    match = _confirmed(cast, offering, urgent)
+    match = _confirmed(cast, offering, urgent, clock.next_monday)
     client.force_login(cast.member)
     assert client.get(reverse("matching:accept", args=[match.pk])).status_code == 405
     assert Match.objects.get(pk=match.pk).status == Match.Status.CONFIRMED
@@ -276,10 +296,10 @@ def test_accept_needs_post(client, scene):
 # --- past weeks and empty confirmations -----------------------------------------------------
 
 
-def test_run_form_refuses_a_past_week_beside_the_field(client, scene):
+def test_run_form_refuses_a_past_week_beside_the_field(client, scene, clock):
     cast, *_ = scene
     client.force_login(cast.street_staff)
-    last_week = week_start_of(timezone.localdate()) - datetime.timedelta(days=1)
+    last_week = clock.monday - datetime.timedelta(days=1)
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = client.post(
             reverse("matching:run"),
@@ -291,10 +311,10 @@ def test_run_form_refuses_a_past_week_beside_the_field(client, scene):
     assert not Match.objects.exists()
 
 
-def test_run_form_accepts_the_current_week(client, scene):
+def test_run_form_accepts_the_current_week(client, scene, clock):
     cast, *_ = scene
     client.force_login(cast.street_staff)
-    today = timezone.localdate()
+    today = clock.today
     with TestCase.captureOnCommitCallbacks(execute=True):
         client.post(
             reverse("matching:run"),
@@ -303,9 +323,9 @@ def test_run_form_accepts_the_current_week(client, scene):
     assert MatchingRun.objects.get().week_start == week_start_of(today)
 
 
-def test_matching_domain_refuses_a_past_week_for_any_caller(scene):
+def test_matching_domain_refuses_a_past_week_for_any_caller(scene, clock):
     cast, *_ = scene
-    past = week_start_of(timezone.localdate()) - datetime.timedelta(weeks=3)
+    past = clock.monday - datetime.timedelta(weeks=3)
     with pytest.raises(ValidationError) as refused:
         matching_run(user=cast.street_staff, street=cast.east_street, week_start=past)
     assert "week_start" in refused.value.message_dict
@@ -314,12 +334,12 @@ def test_matching_domain_refuses_a_past_week_for_any_caller(scene):
     assert not MatchingRun.objects.exists() and not MatchingJob.objects.exists()
 
 
-def test_confirm_refuses_proposals_of_a_week_that_has_passed(client, scene):
+def test_confirm_refuses_proposals_of_a_week_that_has_passed(client, scene, clock):
     cast, offering, urgent, _calm = scene
-    _run(client, cast)
+    _run(client, cast, clock.next_monday)
     run = MatchingRun.objects.get()
     match = run.matches.get()
-    past = week_start_of(timezone.localdate()) - datetime.timedelta(weeks=1)
+    past = clock.monday - datetime.timedelta(weeks=1)
     MatchingRun.objects.filter(pk=run.pk).update(week_start=past)
     Match.objects.filter(pk=match.pk).update(week_start=past)
     response = client.post(
@@ -334,9 +354,9 @@ def test_confirm_refuses_proposals_of_a_week_that_has_passed(client, scene):
     assert not OfferingWeek.objects.filter(offering=offering, reserved__gt=0).exists()
 
 
-def test_match_confirm_refuses_a_past_week_in_the_domain(scene):
+def test_match_confirm_refuses_a_past_week_in_the_domain(scene, clock):
     cast, offering, urgent, _calm = scene
-    past = week_start_of(timezone.localdate()) - datetime.timedelta(weeks=1)
+    past = clock.monday - datetime.timedelta(weeks=1)
     match = f.MatchFactory(request=urgent, offering=offering, week_start=past)
     with pytest.raises(ValidationError):
         match_confirm(match=match, user=cast.street_staff)
@@ -345,9 +365,9 @@ def test_match_confirm_refuses_a_past_week_in_the_domain(scene):
     assert not OfferingWeek.objects.filter(offering=offering, reserved__gt=0).exists()
 
 
-def test_confirm_with_nothing_ticked_asks_to_tick_and_confirms_nothing(client, scene):
+def test_confirm_with_nothing_ticked_asks_to_tick_and_confirms_nothing(client, scene, clock):
     cast, *_ = scene
-    _run(client, cast)
+    _run(client, cast, clock.next_monday)
     run = MatchingRun.objects.get()
     response = client.post(reverse("matching:run_confirm", args=[run.pk]), {}, follow=True)
     shown = [(m.level_tag, str(m)) for m in response.context["messages"]]

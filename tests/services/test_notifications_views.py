@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from services.models import Notification, Reminder, ReminderPolicy
@@ -13,14 +14,15 @@ def notify(user, title="提醒", **extra) -> Notification:
     return Notification.objects.create(user=user, title=title, body="内容", **extra)
 
 
+def _messages(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
 def failed_reminder(cast, *, resident=None) -> Reminder:
     request = f.ServiceRequestFactory(resident=resident or cast.resident)
     visit = f.VisitFactory(request=request, scheduled_start=later(2, now=NOON))
-    return Reminder.objects.create(
+    return f.ReminderFactory(
         visit=visit,
-        recipient_key=f"resident:{request.resident_id}",
-        channel="sms",
-        offset_minutes=60,
         due_at=NOON,
         status=Reminder.Status.FAILED,
         attempts=5,
@@ -74,12 +76,23 @@ def test_mark_read_of_someone_elses_notification_is_404(client, cast):
     assert theirs.read_at is None
 
 
+def test_mark_read_needs_post(client, cast):
+    mine = notify(cast.member)
+    client.force_login(cast.member)
+    assert client.get(reverse("notifications:read", args=[mine.pk])).status_code == 405
+    mine.refresh_from_db()
+    assert mine.read_at is None
+
+
 def test_mark_all_read_leaves_other_users_alone(client, cast):
     notify(cast.member)
     notify(cast.member)
     theirs = notify(cast.other_member)
     client.force_login(cast.member)
-    client.post(reverse("notifications:read_all"))
+    response = client.post(reverse("notifications:read_all"))
+    assert response.status_code == 302
+    assert _messages(response) == ["已将 2 条通知标为已读。"]
+    assert Notification.objects.filter(user=cast.member, read_at__isnull=False).count() == 2
     assert not Notification.objects.filter(user=cast.member, read_at__isnull=True).exists()
     theirs.refresh_from_db()
     assert theirs.read_at is None
@@ -110,10 +123,16 @@ def test_failed_reminders_page_is_forbidden_to_non_staff(client, cast, role):
 
 def test_retry_gives_a_failed_reminder_new_attempts(client, cast, sms_log):
     reminder = failed_reminder(cast)
+    other = failed_reminder(cast)
     client.force_login(cast.community_staff)
-    client.post(reverse("notifications:reminder_retry", args=[reminder.pk]))
+    response = client.post(reverse("notifications:reminder_retry", args=[reminder.pk]))
     reminder.refresh_from_db()
+    other.refresh_from_db()
+    assert response.status_code == 302
+    assert _messages(response) == ["提醒已重新排入发送队列。"]
     assert (reminder.status, reminder.attempts) == (Reminder.Status.PENDING, 0)
+    assert reminder.next_attempt_at is None
+    assert (other.status, other.attempts) == (Reminder.Status.FAILED, 5)
 
 
 def test_retry_of_another_streets_reminder_is_404(client, cast):
@@ -122,13 +141,26 @@ def test_retry_of_another_streets_reminder_is_404(client, cast):
     response = client.post(reverse("notifications:reminder_retry", args=[theirs.pk]))
     assert response.status_code == 404
     theirs.refresh_from_db()
-    assert theirs.status == Reminder.Status.FAILED
+    assert (theirs.status, theirs.attempts) == (Reminder.Status.FAILED, 5)
+
+
+@pytest.mark.parametrize("role", ["member", "family"])
+def test_retry_by_non_staff_changes_nothing(client, cast, role):
+    reminder = failed_reminder(cast)
+    client.force_login(getattr(cast, role))
+    response = client.post(reverse("notifications:reminder_retry", args=[reminder.pk]))
+    assert response.status_code == 404
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == (Reminder.Status.FAILED, 5)
 
 
 def test_policy_page_saves_offsets_for_civil_affairs(client, cast, sms_log):
     client.force_login(cast.civil)
-    client.post(reverse("notifications:reminder_policy"), {"offsets": "720,30"})
-    assert ReminderPolicy.objects.get(pk=1).offsets == "720,30"
+    response = client.post(reverse("notifications:reminder_policy"), {"offsets": "720, 30"})
+    assert response.status_code == 302
+    assert _messages(response) == ["提醒设置已保存。"]
+    policy = ReminderPolicy.objects.get(pk=1)
+    assert (policy.offsets, policy.updated_by) == ("720,30", cast.civil)
     care = care_visit(cast, start=later(30, now=NOON))
     reminders_plan_for_visit(visit=care.visit, now=NOON)
     assert set(Reminder.objects.values_list("offset_minutes", flat=True)) == {720, 30}
@@ -137,6 +169,7 @@ def test_policy_page_saves_offsets_for_civil_affairs(client, cast, sms_log):
 def test_policy_page_rejects_bad_input_next_to_the_field(client, cast):
     client.force_login(cast.civil)
     response = client.post(reverse("notifications:reminder_policy"), {"offsets": "abc"})
+    assert response.status_code == 200
     assert "请输入以逗号分隔的分钟数" in response.content.decode()
     assert not ReminderPolicy.objects.exists()
 
@@ -150,8 +183,6 @@ def test_policy_page_is_forbidden_to_street_staff(client, cast):
 
 @pytest.mark.django_db
 def test_navbar_shows_unread_count_of_own_notifications_only(client):
-    from services.models import Notification
-    from tests import factories as f
 
     me = f.UserFactory(username="me-badge")
     other = f.UserFactory(username="other-badge")

@@ -6,16 +6,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
 
 from organizations.models import Organization
 from sanlian.models import AuditEntry
 from services.models import OfferingWeek, ServiceOffering
 from services.offerings import domain
-from services.offerings.models import week_start_of
 from tests import factories as f
-
-THIS_WEEK = week_start_of(timezone.localdate())
 
 
 @pytest.fixture
@@ -87,15 +83,15 @@ def test_offering_update_replaces_fields_and_windows_and_is_audited(cast, offeri
     assert "windows" in entry.changes
 
 
-def test_offering_update_resizes_this_and_later_weeks_not_past_ones(cast, offering):
+def test_offering_update_resizes_this_and_later_weeks_not_past_ones(cast, offering, clock):
     past = OfferingWeek.objects.create(
-        offering=offering, week_start=THIS_WEEK - datetime.timedelta(weeks=1), capacity=10
+        offering=offering, week_start=clock.monday - datetime.timedelta(weeks=1), capacity=10
     )
     current = OfferingWeek.objects.create(
-        offering=offering, week_start=THIS_WEEK, capacity=10, reserved=4
+        offering=offering, week_start=clock.monday, capacity=10, reserved=4
     )
     later = OfferingWeek.objects.create(
-        offering=offering, week_start=THIS_WEEK + datetime.timedelta(weeks=2), capacity=10
+        offering=offering, week_start=clock.monday + datetime.timedelta(weeks=2), capacity=10
     )
     _update(cast, offering, weekly_capacity=4)
     assert [OfferingWeek.objects.get(pk=w.pk).capacity for w in (past, current, later)] == [
@@ -105,9 +101,9 @@ def test_offering_update_resizes_this_and_later_weeks_not_past_ones(cast, offeri
     ]
 
 
-def test_offering_update_below_booked_places_is_refused_and_changes_nothing(cast, offering):
+def test_offering_update_below_booked_places_is_refused_and_changes_nothing(cast, offering, clock):
     week = OfferingWeek.objects.create(
-        offering=offering, week_start=THIS_WEEK + datetime.timedelta(weeks=1), capacity=10,
+        offering=offering, week_start=clock.monday + datetime.timedelta(weeks=1), capacity=10,
         reserved=7,
     )  # fmt: skip
     before = _state(offering)
@@ -118,9 +114,9 @@ def test_offering_update_below_booked_places_is_refused_and_changes_nothing(cast
     assert OfferingWeek.objects.get(pk=week.pk).capacity == 10
 
 
-def test_offering_update_below_a_past_weeks_bookings_is_allowed(cast, offering):
+def test_offering_update_below_a_past_weeks_bookings_is_allowed(cast, offering, clock):
     OfferingWeek.objects.create(
-        offering=offering, week_start=THIS_WEEK - datetime.timedelta(weeks=3), capacity=10,
+        offering=offering, week_start=clock.monday - datetime.timedelta(weeks=3), capacity=10,
         reserved=9,
     )  # fmt: skip
     _update(cast, offering, weekly_capacity=2)
@@ -203,8 +199,8 @@ def test_offering_edit_page_saves(client, cast, offering):
     )
 
 
-def test_offering_edit_page_shows_capacity_refusal_next_to_the_field(client, cast, offering):
-    OfferingWeek.objects.create(offering=offering, week_start=THIS_WEEK, capacity=10, reserved=9)
+def test_offering_edit_page_shows_capacity_refusal_next_to_the_field(client, cast, offering, clock):
+    OfferingWeek.objects.create(offering=offering, week_start=clock.monday, capacity=10, reserved=9)
     before = _state(offering)
     client.force_login(cast.member)
     response = client.post(reverse("offerings:edit", args=[offering.pk]), _form(cast, offering))

@@ -14,18 +14,17 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_concurrent_claims_are_disjoint_and_complete():
+def test_concurrent_claims_are_disjoint_and_complete(clock):
     if connection.vendor != "postgresql":
         pytest.skip("SKIP LOCKED claims need PostgreSQL; SQLite serialises writers")
+    # 14:00 in Shanghai: in SMS quiet hours (evenings) nothing would be claimed at all.
+    clock.freeze(clock.at(clock.today, datetime.time(14)))
     visit = f.VisitFactory()
     # Noon in Asia/Shanghai: non-urgent SMS is held back during quiet hours at night.
     now = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
     due = now - datetime.timedelta(minutes=1)
     Reminder.objects.bulk_create(
-        Reminder(
-            visit=visit, recipient_key="resident:1", channel="sms", offset_minutes=n, due_at=due
-        )
-        for n in range(1, 201)
+        f.ReminderFactory.build(visit=visit, offset_minutes=n, due_at=due) for n in range(1, 201)
     )
     claimed: list[list[int]] = []
     start = threading.Barrier(4)

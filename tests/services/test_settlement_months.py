@@ -84,7 +84,7 @@ def test_generate_page_shows_the_refusal_beside_the_month(client, registered_las
 @pytest.mark.django_db
 def test_draft_of_a_running_month_cannot_be_approved(client, registered_last_month):
     cast = registered_last_month
-    draft = SettlementStatement.objects.create(organization=cast.organization, month=this_month())
+    draft = f.SettlementStatementFactory(organization=cast.organization, month=this_month())
     with pytest.raises(ValidationError):
         settlement_approve(statement=draft, actor=cast.civil)
     client.force_login(cast.civil)

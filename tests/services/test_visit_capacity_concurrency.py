@@ -34,7 +34,8 @@ def W(weeks_ahead: int) -> datetime.date:
 
 
 @pytest.fixture
-def world(cast):
+def booking(cast):
+    """(offering with two places a week on Mondays, its worker, the member who books)."""
     offering = f.OfferingFactory(
         organization=cast.organization, communities=[cast.community], weekly_capacity=2
     )
@@ -57,8 +58,8 @@ def _held_match(offering, week: datetime.date) -> Match:
     return f.MatchFactory(request=request, offering=offering, status="accepted", week_start=week)
 
 
-def _schedule(world, match, start, *, weekly=False) -> Visit:
-    _offering, worker, member = world
+def _schedule(booking, match, start, *, weekly=False) -> Visit:
+    _offering, worker, member = booking
     return visit_schedule(
         match=match, scheduled_start=start, social_worker=worker, actor=member, weekly=weekly
     )
@@ -104,10 +105,10 @@ def _expected(offering) -> dict:
     return dict(counts)
 
 
-def test_two_reschedules_race_for_the_last_place_and_one_wins(world):
-    offering, _worker, member = world
-    first = _schedule(world, _held_match(offering, W(0)), monday(0))
-    second = _schedule(world, _held_match(offering, W(1)), monday(1))
+def test_two_reschedules_race_for_the_last_place_and_one_wins(booking):
+    offering, _worker, member = booking
+    first = _schedule(booking, _held_match(offering, W(0)), monday(0))
+    second = _schedule(booking, _held_match(offering, W(1)), monday(1))
     _held_match(offering, W(2))  # one place of W(2) left
 
     outcomes = _race([(first, monday(2, 10)), (second, monday(2, 11))], member)
@@ -142,10 +143,10 @@ def _stall_after_the_free_check(monkeypatch) -> None:
     monkeypatch.setattr(domain, "_match_place_free", checked)
 
 
-def test_two_visits_of_one_match_never_both_take_its_free_place(world, monkeypatch):
-    offering, _worker, member = world
+def test_two_visits_of_one_match_never_both_take_its_free_place(booking, monkeypatch):
+    offering, _worker, member = booking
     match = _held_match(offering, W(0))
-    first = _schedule(world, match, monday(0), weekly=True)
+    first = _schedule(booking, match, monday(0), weekly=True)
     visit_cancel(visit=first, actor=member, reason="居民住院")  # the match's place is free
     second, third = (Visit.objects.get(plan=first.plan, scheduled_start=monday(n)) for n in (1, 2))
     _stall_after_the_free_check(monkeypatch)
@@ -160,13 +161,13 @@ def test_two_visits_of_one_match_never_both_take_its_free_place(world, monkeypat
     assert _booked(offering) == _expected(offering)
 
 
-def test_two_visits_swapping_weeks_do_not_deadlock(world, monkeypatch):
+def test_two_visits_swapping_weeks_do_not_deadlock(booking, monkeypatch):
     """Each move takes a place in one week and gives one back in another; holding both
     threads between the two, they would wait for each other's week unless both weeks are
     locked in date order first (then the second waits before it holds anything)."""
-    offering, _worker, member = world
-    first = _schedule(world, _held_match(offering, W(0)), monday(0))
-    second = _schedule(world, _held_match(offering, W(1)), monday(1))
+    offering, _worker, member = booking
+    first = _schedule(booking, _held_match(offering, W(0)), monday(0))
+    second = _schedule(booking, _held_match(offering, W(1)), monday(1))
     release = matches_domain.offering_week_release
     meet = threading.Barrier(2, timeout=2)
 
