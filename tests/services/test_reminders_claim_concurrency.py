@@ -5,7 +5,6 @@ import threading
 
 import pytest
 from django.db import connection, connections
-from django.utils import timezone
 
 from services.models import Reminder
 from services.notifications.reminders import reminders_claim_due
@@ -18,10 +17,8 @@ def test_concurrent_claims_are_disjoint_and_complete(clock):
     if connection.vendor != "postgresql":
         pytest.skip("SKIP LOCKED claims need PostgreSQL; SQLite serialises writers")
     # 14:00 in Shanghai: in SMS quiet hours (evenings) nothing would be claimed at all.
-    clock.freeze(clock.at(clock.today, datetime.time(14)))
+    now = clock.freeze(clock.at(clock.today, datetime.time(14)))
     visit = f.VisitFactory()
-    # Noon in Asia/Shanghai: non-urgent SMS is held back during quiet hours at night.
-    now = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
     due = now - datetime.timedelta(minutes=1)
     Reminder.objects.bulk_create(
         f.ReminderFactory.build(visit=visit, offset_minutes=n, due_at=due) for n in range(1, 201)
