@@ -14,6 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework import rules
+from casework.instruments import instrument_current, spec_of
+from casework.models import Assessment, Callback, Case, PlannedService, ProgressNote, Review
+from casework.queries import latest_effective, organization_mean_ratings, social_worker_of
+from casework.scoring import InvalidAnswer, score
 from communities.models import Resident
 from communities.privacy import access_log_record
 from sanlian.audit import audit_record, snapshot
@@ -21,11 +26,6 @@ from sanlian.models import AccessLog, AuditEntry
 from services.care.domain.requests import request_create
 from services.models import ServiceType, Visit
 from socialworkers.models import SocialWorker
-from casework import rules
-from casework.instruments import instrument_current, spec_of
-from casework.models import Assessment, Callback, Case, PlannedService, ProgressNote, Review
-from casework.queries import latest_effective, organization_mean_ratings, social_worker_of
-from casework.scoring import InvalidAnswer, score
 
 # A change of this many levels or more needs a second assessor's signature.
 SECOND_SIGN_STEPS = 2

@@ -314,6 +314,9 @@ class PlannedService(models.Model):
         verbose_name_plural = _("计划服务")
         ordering = ["case", "created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.case_id} · {self.service_type_id}"
+
 
 class ProgressNote(models.Model):
     """The most sensitive text in the portal: read only through casework.domain.case_notes_read."""
@@ -348,6 +351,9 @@ class Review(models.Model):
         verbose_name = _("个案检视")
         verbose_name_plural = _("个案检视")
         ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} · {self.due_on}"
 
     @property
     def overdue(self) -> bool:

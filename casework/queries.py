@@ -10,12 +10,12 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db.models import Avg, Count, Min, OuterRef, Q, QuerySet, Subquery
 
+from casework.models import Assessment, Callback, Case
 from communities.models import Resident
 from communities.queries import residents_visible_to, staff_community_ids
 from sanlian.roles import CASE_WORKERS, LOCAL_STAFF, Role
 from services.models import Feedback
 from socialworkers.models import SocialWorker
-from casework.models import Assessment, Callback, Case
 
 
 def social_worker_of(user) -> SocialWorker | None:

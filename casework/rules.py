@@ -5,9 +5,9 @@ A social worker acts only for residents of the communities they serve; progress 
 are read only by the case's own social workers and those who supervise them.
 """
 
-from sanlian.roles import CASE_WORKERS
 from casework.models import Assessment, Callback, Case, Supervision
 from casework.queries import assessments_visible_to, cases_visible_to, residents_assessable_by
+from sanlian.roles import CASE_WORKERS
 
 
 def may_assess(user, resident) -> bool:
