@@ -11,6 +11,7 @@ import random
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -340,8 +341,8 @@ def _completed_visits(week_start: datetime.date):
             status=Visit.Status.COMPLETED,
             scheduled_start__gte=start,
             scheduled_start__lt=start + datetime.timedelta(days=7),
-            callback__isnull=True,
         )
+        .annotate(sampled=Exists(Callback.objects.filter(visit=OuterRef("pk"))))
         .select_related("offering", "request__resident")
         .order_by("pk")
     )
@@ -362,7 +363,7 @@ def callbacks_sample_week(*, week_start: datetime.date) -> int:
 
     The share is CALLBACK_SAMPLE_PERCENT, or CALLBACK_LOW_RATED_PERCENT for an organization
     rated below CALLBACK_LOW_RATING over 90 days; at least one visit of each group. The
-    draw is seeded by the week, so a rerun samples nothing new.
+    draw is seeded by the week; a rerun only tops a group up to its share.
     """
     since = timezone.now() - datetime.timedelta(days=90)
     means = organization_mean_ratings(since=since)
@@ -377,10 +378,12 @@ def callbacks_sample_week(*, week_start: datetime.date) -> int:
     for (organization_id, community_id), visits in sorted(groups.items()):
         low = means.get(organization_id, 5.0) < settings.CALLBACK_LOW_RATING
         percent = settings.CALLBACK_LOW_RATED_PERCENT if low else settings.CALLBACK_SAMPLE_PERCENT
-        n = min(len(visits), max(1, math.ceil(len(visits) * percent / 100)))
+        wanted = min(len(visits), max(1, math.ceil(len(visits) * percent / 100)))
+        unsampled = [v for v in visits if not v.sampled]
+        n = max(0, wanted - (len(visits) - len(unsampled)))
         created += [
             Callback(visit=v, social_worker=callers[community_id], week_start=week_start)
-            for v in rng.sample(visits, n)
+            for v in rng.sample(unsampled, n)
         ]
     Callback.objects.bulk_create(created, ignore_conflicts=True)
     return len(created)
