@@ -7,7 +7,12 @@ from casework.queries import assessments_visible_to, callbacks_visible_to, cases
 from casework.serializers import AssessmentSerializer, CallbackSerializer, CaseSerializer
 
 
-@extend_schema_view(list=extend_schema(description="Ability assessments in your scope."))
+@extend_schema_view(
+    list=extend_schema(
+        description="Ability assessments (GB/T 42195-2022) in your scope: result, who signed."
+    ),
+    retrieve=extend_schema(description="One ability assessment."),
+)
 class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AssessmentSerializer
     filterset_fields = ["resident", "status", "level_rank"]
@@ -17,7 +22,8 @@ class AssessmentViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(description="Case files in your scope; progress notes are never served.")
+    list=extend_schema(description="Case files in your scope; progress notes are never served."),
+    retrieve=extend_schema(description="One case file, without its progress notes."),
 )
 class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = CaseSerializer
@@ -31,7 +37,12 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-@extend_schema_view(list=extend_schema(description="Quality callbacks in your scope."))
+@extend_schema_view(
+    list=extend_schema(
+        description="Quality callbacks in your scope; organizations see their own results."
+    ),
+    retrieve=extend_schema(description="One quality callback."),
+)
 class CallbackViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = CallbackSerializer
     filterset_fields = ["status", "week_start"]
