@@ -45,3 +45,8 @@ app.conf.beat_schedule["sample-callbacks"] = {
     "task": "casework.sample_callbacks",
     "schedule": 24 * 60 * 60,
 }
+# Case reviews and reassessments falling due, reminded once each in-app (casework/reminders.py).
+app.conf.beat_schedule["casework-reminders"] = {
+    "task": "casework.send_reminders",
+    "schedule": 24 * 60 * 60,
+}

@@ -1,8 +1,10 @@
 import pytest
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from casework import domain
 from casework.models import Assessment
+from communities.admin import ResidentAdmin
 from communities.forms_privacy import CorrectionForm
 from communities.models import Resident
 from communities.privacy import resident_correct
@@ -108,11 +110,14 @@ def test_assessment_invalid_answer_is_refused(cast, sw):
     assert draft.answers == {}
 
 
-def test_assessed_care_level_is_read_only_by_hand(cast, sw, spec):
+def test_assessed_care_level_is_read_only_by_hand(cast, sw, spec, rf):
+    resident_admin = ResidentAdmin(Resident, admin.site)
     assert not CorrectionForm(instance=cast.resident).fields["care_level"].disabled
+    assert "care_level" not in resident_admin.get_readonly_fields(rf.get("/"), cast.resident)
     _signed(cast.resident, sw.sue.user, spec, 20)
     cast.resident.refresh_from_db()
     assert CorrectionForm(instance=cast.resident).fields["care_level"].disabled
+    assert "care_level" in resident_admin.get_readonly_fields(rf.get("/"), cast.resident)
     with pytest.raises(ValidationError):
         resident_correct(
             actor=cast.community_staff,
