@@ -4,7 +4,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from casework import domain
-from casework.models import Assessment, Case, Review
+from casework.models import Assessment, Callback, Case, Review
 from communities.models import Resident
 from sanlian.models import AccessLog
 from tests import factories as f
@@ -128,3 +128,52 @@ def test_assessment_due_list_query_count_pinned_at_10_and_1000(client, cast, sw)
     assert _count(client, url) == small
     page = client.get(url).content.decode()
     assert "从未评估" in page and "坞城老人" not in page
+
+
+def test_case_pages_open_plan_service_and_close(client, cast, sw):
+    client.force_login(sw.sue.user)
+    url = reverse("casework:case_open", args=[cast.resident.pk])
+    assert client.get(url).status_code == 200
+    client.post(url, {"source": "hotline", "presenting_need": "需要助餐"})
+    case = Case.objects.get(resident=cast.resident)
+    assert client.get(reverse("casework:case", args=[case.pk])).status_code == 200
+    client.post(reverse("casework:case_plan", args=[case.pk]), {"goals": "按时吃饭"})
+    service_type = f.ServiceTypeFactory()
+    client.post(
+        reverse("casework:case_service_add", args=[case.pk]),
+        {
+            "service_type": service_type.pk,
+            "preferred_days": ["1", "3"],
+            "preferred_start": "09:00",
+            "preferred_end": "11:00",
+            "goal": "助餐",
+        },
+    )
+    case.refresh_from_db()
+    assert case.status == "active" and case.planned_services.get().request.status == "open"
+    client.post(reverse("casework:case_close", args=[case.pk]), {"outcome": "goals_met"})
+    case.refresh_from_db()
+    assert case.status == "closed"
+
+
+def test_callback_pages_record_and_results(client, cast, sw):
+    visit = f.VisitFactory(
+        status="completed",
+        offering=f.OfferingFactory(organization=cast.organization),
+        request=f.ServiceRequestFactory(resident=cast.resident),
+    )
+    callback = Callback.objects.create(visit=visit, social_worker=sw.sue, week_start="2026-11-23")
+    client.force_login(sw.sue.user)
+    assert cast.resident.name in client.get(reverse("casework:callbacks")).content.decode()
+    client.post(
+        reverse("casework:callback", args=[callback.pk]),
+        {"reached": "1", "happened_as_logged": "1", "quality_score": "4", "comment": "电话确认"},
+    )
+    callback.refresh_from_db()
+    assert (callback.status, callback.quality_score) == ("done", 4)
+    client.force_login(sw.ann.user)
+    assert client.get(reverse("casework:callback", args=[callback.pk])).status_code == 404
+    client.force_login(cast.member)
+    assert "电话确认" in client.get(reverse("casework:callback_results")).content.decode()
+    client.force_login(cast.other_member)
+    assert "电话确认" not in client.get(reverse("casework:callback_results")).content.decode()
