@@ -244,9 +244,9 @@ INDICATORS = [
     },
 ]
 
-# rank, code, name, lowest and highest total score, and the portal's care level (see
-# casework/README in docs/architecture.md: 能力完好 → 自理; 轻度/中度受损 → 半失能;
-# 重度受损/完全丧失 → 失能 — a mapping of this portal, not of the standard).
+# rank, code, name, lowest and highest total score, and the portal's care level. The care
+# level mapping is this portal's, not the standard's: 能力完好 → 自理 (self_reliant);
+# 轻度/中度受损 → 半失能 (semi_dependent); 重度受损/完全丧失 → 失能 (dependent).
 LEVELS = [
     (0, "intact", "能力完好", 90, 90, "self_reliant"),
     (1, "mild", "能力轻度受损（轻度失能）", 66, 89, "semi_dependent"),
