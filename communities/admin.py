@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from communities.hooks import care_level_assessed
 from communities.models import (
     Community,
     Consent,
@@ -92,7 +93,11 @@ class ResidentAdmin(ScopedAdmin):
         return self.IDENTIFIERS if obj is not None else ()
 
     def get_readonly_fields(self, request, obj=None):
-        return (MASKED_ID, BIRTH_YEAR_AND_AGE, MASKED_PHONE) if obj is not None else ()
+        if obj is None:
+            return ()
+        # A care level set by a signed ability assessment (casework) is not typed here.
+        assessed = ("care_level",) if care_level_assessed(obj) else ()
+        return (MASKED_ID, BIRTH_YEAR_AND_AGE, MASKED_PHONE, *assessed)
 
 
 @admin.register(Consent)

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from communities.hooks import care_level_assessed
 from communities.models import Resident
 from communities.privacy import REVEALABLE
 from sanlian.masking import mask_phone
@@ -62,6 +63,10 @@ class CorrectionForm(forms.ModelForm):
             self.fields[name].required = False
             self.fields[name].widget.attrs["placeholder"] = masked
             self.fields[name].help_text = _("留空表示不修改；当前：%(value)s") % {"value": masked}
+        if care_level_assessed(instance):
+            # Set by the latest signed ability assessment (casework), not typed here.
+            self.fields["care_level"].disabled = True
+            self.fields["care_level"].help_text = _("由最近一次签字的能力评估确定。")
 
     def _post_clean(self):
         # Validation of the whole resident happens in the domain function (full_clean).

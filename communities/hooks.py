@@ -33,3 +33,17 @@ def resident_data_register(hooks: ResidentData) -> None:
 
 def resident_data_hooks() -> tuple[ResidentData, ...]:
     return tuple(_registered)
+
+
+# Apps that decide a resident's care level (casework: the latest signed ability
+# assessment) register a predicate; where one says yes the level is not typed by hand.
+_care_level_sources: list[Callable[..., bool]] = []
+
+
+def care_level_source_register(predicate: Callable[..., bool]) -> None:
+    if predicate not in _care_level_sources:
+        _care_level_sources.append(predicate)
+
+
+def care_level_assessed(resident) -> bool:
+    return any(predicate(resident) for predicate in _care_level_sources)

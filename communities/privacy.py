@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.domain import RESIDENT_AUDIT_FIELDS
-from communities.hooks import resident_data_hooks
+from communities.hooks import care_level_assessed, resident_data_hooks
 from communities.models import Consent, Resident
 from communities.queries import residents_visible_to
 from sanlian.audit import audit_record, snapshot
@@ -161,6 +161,10 @@ def resident_correct(*, actor, resident: Resident, reason: str, **changes) -> Re
     if unknown:
         raise ValidationError(_("不能修改这些字段：%(fields)s") % {"fields": ", ".join(unknown)})
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
+    if changes.get("care_level", resident.care_level) != resident.care_level and (
+        care_level_assessed(resident)
+    ):
+        raise ValidationError({"care_level": _("照护等级由能力评估确定，不能手工修改。")})
     before = snapshot(resident, RESIDENT_AUDIT_FIELDS)
     for name, value in changes.items():
         setattr(resident, name, value.strip() if isinstance(value, str) else value)

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from sanlian.roles import (
+    CASE_OVERSEERS,
+    CASE_WORKERS,
     CITY_STAFF,
     EVERYONE,
     ORGANIZATION_STAFF,
@@ -30,6 +32,7 @@ ORGANIZATIONS = pgettext_lazy("menu", "组织与社区")
 ALLOWANCES = pgettext_lazy("menu", "养老补贴")
 DATA = pgettext_lazy("menu", "数据与审计")
 NOTIFICATIONS = pgettext_lazy("menu", "通知提醒")
+SOCIAL_WORK = pgettext_lazy("menu", "社会工作")
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,23 @@ MENU = (
         pgettext_lazy("menu", "上门服务"), "services:visit_list", STAFF | ORGANIZATION_STAFF, CARE
     ),
     NavItem(pgettext_lazy("menu", "我的任务"), "services:my_visits", VISIT_WORKERS, CARE),
+    # Social work: ability assessments, case files and quality callbacks (casework/).
+    NavItem(
+        pgettext_lazy("menu", "待评估居民"),
+        "casework:assessment_due",
+        CASE_OVERSEERS | CASE_WORKERS,
+        SOCIAL_WORK,
+    ),
+    NavItem(
+        pgettext_lazy("menu", "个案"), "casework:cases", CASE_OVERSEERS | CASE_WORKERS, SOCIAL_WORK
+    ),
+    NavItem(pgettext_lazy("menu", "待回访"), "casework:callbacks", CASE_WORKERS, SOCIAL_WORK),
+    NavItem(
+        pgettext_lazy("menu", "回访结果"),
+        "casework:callback_results",
+        CASE_OVERSEERS | ORGANIZATION_STAFF,
+        SOCIAL_WORK,
+    ),
     # Organizations, communities, residents and the social-worker registry.
     NavItem(
         pgettext_lazy("menu", "组织审核"), "organizations:review_list", SUPERVISORS, ORGANIZATIONS

@@ -16,15 +16,19 @@ from contextvars import ContextVar
 from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Avg, Count, F, Min, Q, QuerySet, Sum
+from django.db.models import Avg, Count, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
+from casework.models import Assessment
 from communities.models import (
     FACILITY_M2_PER_100_HOUSEHOLDS_TARGET,
     SOCIAL_WORKER_TARGET,
     Community,
+    Resident,
 )
 from communities.queries import communities_visible_to
 from organizations.models import Agreement
@@ -692,3 +696,50 @@ def stats_warm() -> list[str]:
     finally:
         _refreshing.reset(token)
     return ["overview", "district", "street", "community", "weekly", "allowances"]
+
+
+# --- Social work (casework/): assessed levels, overdue assessments, callback coverage -------
+
+
+def _latest_signed(field: str) -> Subquery:
+    latest = Assessment.objects.filter(
+        resident=OuterRef("pk"), status=Assessment.Status.SIGNED
+    ).order_by("-effective_at")
+    return Subquery(latest.values(field)[:1])
+
+
+def stats_casework(stats_filter: StatsFilter, *, today: datetime.date) -> dict:
+    """Per community: residents by assessed level (0–4, None never assessed) and overdue
+    reassessments; per organization: completed visits, callbacks made, confirmed (3 queries).
+    """
+    residents = Resident.objects.filter(
+        community__in=communities_in(stats_filter), anonymised_at__isnull=True
+    ).annotate(rank=_latest_signed("level_rank"), assessed_at=_latest_signed("effective_at"))
+    levels: dict[int, dict] = {}
+    for row in residents.order_by().values("community_id", "rank").annotate(n=Count("pk")):
+        levels.setdefault(row["community_id"], {})[row["rank"]] = figure(row["n"])
+    expired = today - relativedelta(months=settings.ASSESSMENT_VALID_MONTHS)
+    overdue = dict(
+        residents.filter(assessed_at__date__lt=expired)
+        .order_by()
+        .values_list("community_id")
+        .annotate(n=Count("pk"))
+    )
+    visits = Visit.objects.filter(
+        status=Visit.Status.COMPLETED,
+        request__resident__community__in=communities_in(stats_filter),
+    ).filter(_in_period("scheduled_start", stats_filter))
+    callbacks = (
+        visits.order_by()
+        .values("offering__organization_id")
+        .annotate(
+            completed=Count("pk"),
+            called=Count("callback", filter=Q(callback__status="done")),
+            confirmed=Count("callback", filter=Q(callback__happened_as_logged=True)),
+        )
+    )
+    return {
+        "levels": levels,
+        "overdue": {pk: figure(n) for pk, n in overdue.items()},
+        "callbacks": {row.pop("offering__organization_id"): row for row in callbacks},
+    }

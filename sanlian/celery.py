@@ -39,3 +39,14 @@ app.conf.beat_schedule["credit-monthly-allowances"] = {
 app.conf.beat_schedule["expire-exports"] = {"task": "sanlian.exports_expire", "schedule": 60 * 60}
 # City-wide statistics recomputed into the cache before they expire (reporting/tasks.py).
 app.conf.beat_schedule["warm-stats"] = {"task": "sanlian.warm_stats", "schedule": 60}
+# Quality callbacks: last week's completed visits sampled per organization (casework/tasks.py);
+# daily is safe, a rerun only tops each group up to its share.
+app.conf.beat_schedule["sample-callbacks"] = {
+    "task": "casework.sample_callbacks",
+    "schedule": 24 * 60 * 60,
+}
+# Case reviews and reassessments falling due, reminded once each in-app (casework/reminders.py).
+app.conf.beat_schedule["casework-reminders"] = {
+    "task": "casework.send_reminders",
+    "schedule": 24 * 60 * 60,
+}

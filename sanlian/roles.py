@@ -50,3 +50,9 @@ REQUEST_FILERS = STAFF | RESIDENT_SIDE
 # Aggregate figures: staff in their scope, dashboard programs city-wide.
 STATS_READERS = STAFF | {Role.DASHBOARD}
 CITY_WIDE = frozenset({Role.CIVIL_AFFAIRS, Role.DASHBOARD})
+
+# Social work (casework/): who assesses ability and keeps case files. Whether a social
+# worker may act for a resident also depends on the communities they serve.
+CASE_WORKERS = frozenset({Role.SOCIAL_WORKER})
+# Staff who see assessments and case metadata (never progress notes) in their scope.
+CASE_OVERSEERS = STAFF

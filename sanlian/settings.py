@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "organizations",
     "socialworkers",
     "services",
+    "casework",
     "reporting",
     "demo",
 ]
@@ -280,6 +281,17 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Social work (casework/): an ability assessment is due again this many months after it
+# took effect; a case is reviewed every CASE_REVIEW_DAYS. Callbacks sample this share (%) of
+# each organization's completed visits a week, CALLBACK_LOW_RATED_PERCENT of those of an
+# organization whose mean rating over 90 days is below CALLBACK_LOW_RATING.
+ASSESSMENT_VALID_MONTHS = envint("ASSESSMENT_VALID_MONTHS", "12")
+ASSESSMENT_DUE_SOON_DAYS = envint("ASSESSMENT_DUE_SOON_DAYS", "30")
+CASE_REVIEW_DAYS = envint("CASE_REVIEW_DAYS", "90")
+CALLBACK_SAMPLE_PERCENT = envint("CALLBACK_SAMPLE_PERCENT", "10")
+CALLBACK_LOW_RATED_PERCENT = envint("CALLBACK_LOW_RATED_PERCENT", "30")
+CALLBACK_LOW_RATING = float(os.getenv("CALLBACK_LOW_RATING", "3.5"))
 
 # Matching and reminders (see services/).
 MATCH_PROPOSAL_TTL_HOURS = envint("MATCH_PROPOSAL_TTL_HOURS", "48")

@@ -32,6 +32,7 @@ urlpatterns = [
     path("dashboard/", include("reporting.urls_dashboard")),
     path("exports/", include("reporting.urls_exports")),
     path("allowances/", include("services.allowances.urls")),
+    path("casework/", include("casework.urls")),
 ]
 
 if settings.DEBUG:

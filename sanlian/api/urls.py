@@ -20,6 +20,7 @@ APP_ROUTES = (
     "organizations.api_urls",
     "socialworkers.api_urls",
     "services.api_urls",
+    "casework.api_urls",
     "reporting.api_urls",
 )
 

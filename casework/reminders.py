@@ -1,0 +1,79 @@
+"""In-app reminders of case reviews and reassessments falling due, each sent once.
+
+The `dedupe_key` of services' Notification is unique, so a rerun (beat runs this daily,
+and a worker may die half-way) adds nothing already sent.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import OuterRef, Subquery
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from casework.models import Assessment, Review
+from casework.queries import reassessment_cutoff
+from services.notifications.models import Notification
+
+REVIEW_NOTICE_DAYS = 7
+
+
+def _review_notices(today: datetime.date) -> list[Notification]:
+    reviews = (
+        Review.objects.filter(
+            done_at__isnull=True,
+            due_on__lte=today + datetime.timedelta(days=REVIEW_NOTICE_DAYS),
+            case__status__in=("open", "active"),
+        )
+        .select_related("case__resident")
+        .prefetch_related("case__social_workers")
+    )
+    return [
+        Notification(
+            user_id=worker.user_id,
+            title=_("个案检视将到期"),
+            body=_("%(name)s 的个案检视应于 %(due)s 完成。")
+            % {"name": review.case.resident.name, "due": review.due_on},
+            link=reverse("casework:case", args=[review.case_id]),
+            dedupe_key=f"casework:review:{review.pk}:{worker.user_id}",
+        )
+        for review in reviews
+        for worker in review.case.social_workers.all()
+        if worker.user_id
+    ]
+
+
+def _reassessment_notices(today: datetime.date) -> list[Notification]:
+    newest = Assessment.objects.filter(
+        resident=OuterRef("resident"), status=Assessment.Status.SIGNED
+    ).order_by("-effective_at")
+    due = Assessment.objects.filter(
+        status=Assessment.Status.SIGNED,
+        effective_at__date__lt=reassessment_cutoff(today),
+        pk=Subquery(newest.values("pk")[:1]),
+    ).select_related("resident")
+    return [
+        Notification(
+            user_id=assessment.signed_by_id,
+            title=_("能力评估需复评"),
+            body=_("%(name)s 的能力评估已满%(months)d个月，请安排复评。")
+            % {"name": assessment.resident.name, "months": settings.ASSESSMENT_VALID_MONTHS},
+            link=reverse("casework:resident", args=[assessment.resident_id]),
+            dedupe_key=f"casework:reassess:{assessment.pk}",
+        )
+        for assessment in due
+    ]
+
+
+def casework_reminders_send(*, today: datetime.date) -> int:
+    """Create the reminders not sent yet; returns how many were new."""
+    notices = _review_notices(today) + _reassessment_notices(today)
+    sent = set(
+        Notification.objects.filter(dedupe_key__in=[n.dedupe_key for n in notices]).values_list(
+            "dedupe_key", flat=True
+        )
+    )
+    new = [n for n in notices if n.dedupe_key not in sent]
+    # A concurrent run may insert the same key first; the unique key keeps it once.
+    Notification.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
