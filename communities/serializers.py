@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from communities.domain import RESIDENT_FIELDS
 from communities.models import (
     FACILITY_M2_PER_100_HOUSEHOLDS_TARGET,
     SOCIAL_WORKER_TARGET,
@@ -102,24 +103,7 @@ class ResidentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Resident
-        fields = [
-            "id",
-            "name",
-            "sex",
-            "age",
-            "id_number",
-            "phone",
-            "address",
-            "community",
-            "community_name",
-            "living_situation",
-            "care_level",
-            "low_income",
-            "emergency_contact_name",
-            "emergency_contact_phone",
-            "anonymised",
-            "created_at",
-        ]
+        fields = ["id", *RESIDENT_FIELDS, "age", "community_name", "anonymised", "created_at"]
         read_only_fields = fields
 
     def get_emergency_contact_phone(self, resident: Resident) -> str:
