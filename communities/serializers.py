@@ -103,7 +103,15 @@ class ResidentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Resident
-        fields = ["id", *RESIDENT_FIELDS, "age", "community_name", "anonymised", "created_at"]
+        # The age, never the birth date: with the region code it gives away the ID number.
+        fields = [
+            "id",
+            *(name for name in RESIDENT_FIELDS if name != "birth_date"),
+            "age",
+            "community_name",
+            "anonymised",
+            "created_at",
+        ]
         read_only_fields = fields
 
     def get_emergency_contact_phone(self, resident: Resident) -> str:

@@ -22,7 +22,6 @@ from sanlian.roles import (
     RESIDENT_SIDE,
     STAFF,
     SUPERVISORS,
-    Role,
 )
 from sanlian.view_helpers import apply_domain_error, paginate, posted, require_role
 from services.allowances.domain import allowance_rule_save, ledger_entry_reverse
@@ -160,9 +159,14 @@ def entry_reverse(request: HttpRequest, pk: int) -> HttpResponse:
 # --- settlement statements -----------------------------------------------------------------
 
 
+def _chooses_organization(user) -> bool:
+    """The city generates for any organization and picks it; a member's is their own."""
+    return user.role in CITY_STAFF
+
+
 def _generate_form(request: HttpRequest, data=None) -> StatementGenerateForm:
     organizations = None
-    if request.user.role == Role.CIVIL_AFFAIRS:
+    if _chooses_organization(request.user):
         organizations = organizations_visible_to(request.user).filter(status="approved")
     return StatementGenerateForm(data, organizations=organizations)
 
@@ -224,7 +228,7 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "partial": request.user.role in LOCAL_STAFF,
         "may_approve": may_approve_statement(request.user, statement),
         "may_regenerate": may_regenerate_statement(request.user, statement),
-        "choose_organization": request.user.role == Role.CIVIL_AFFAIRS,
+        "choose_organization": _chooses_organization(request.user),
     }
     return render(request, "services/allowances/statement_detail.html", context)
 
