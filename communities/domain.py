@@ -10,7 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from communities.models import Community, Consent, Resident
 from sanlian.audit import audit_record, snapshot
 
-RESIDENT_AUDIT_FIELDS = [
+# A resident's own fields, in the order forms, the API and the history show them: the
+# hotline registration form, the resident serializer, audit snapshots and the PIPL
+# correction list (which leaves out `community`) all start from this one list.
+RESIDENT_FIELDS = [
     "name",
     "sex",
     "birth_date",
@@ -24,6 +27,7 @@ RESIDENT_AUDIT_FIELDS = [
     "emergency_contact_name",
     "emergency_contact_phone",
 ]
+RESIDENT_AUDIT_FIELDS = RESIDENT_FIELDS
 
 
 def consent_record(

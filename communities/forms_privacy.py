@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.hooks import care_level_assessed
 from communities.models import Resident
-from communities.privacy import REVEALABLE
+from communities.privacy import CORRECTABLE, REVEALABLE
 from sanlian.masking import mask_phone
 
 PURPOSE_HELP = _("例如：热线回拨确认身份。用途会记入访问记录。")
@@ -40,19 +40,7 @@ class CorrectionForm(forms.ModelForm):
 
     class Meta:
         model = Resident
-        fields = [
-            "name",
-            "sex",
-            "birth_date",
-            "id_number",
-            "phone",
-            "address",
-            "living_situation",
-            "care_level",
-            "low_income",
-            "emergency_contact_name",
-            "emergency_contact_phone",
-        ]
+        fields = CORRECTABLE
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args, instance: Resident, **kwargs):

@@ -18,7 +18,7 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from communities.domain import RESIDENT_AUDIT_FIELDS
+from communities.domain import RESIDENT_AUDIT_FIELDS, RESIDENT_FIELDS
 from communities.hooks import care_level_assessed, resident_data_hooks
 from communities.models import Consent, Resident
 from communities.queries import residents_visible_to
@@ -34,19 +34,7 @@ REVEALABLE = {
     "emergency_contact_phone": _("紧急联系人电话"),
 }
 # What staff may correct on the resident's behalf (PIPL art. 46).
-CORRECTABLE = [
-    "name",
-    "sex",
-    "birth_date",
-    "id_number",
-    "phone",
-    "address",
-    "living_situation",
-    "care_level",
-    "low_income",
-    "emergency_contact_name",
-    "emergency_contact_phone",
-]
+CORRECTABLE = [name for name in RESIDENT_FIELDS if name != "community"]
 
 
 def privacy_may_act(*, actor, resident: Resident) -> bool:

@@ -47,6 +47,21 @@ def staff_community_ids(user) -> QuerySet:
     return Community.objects.filter(_staff_community_filter(user)).values("pk")
 
 
+def residents_of(user) -> QuerySet[Resident]:
+    """ "My resident or my family": the resident's own account, or a registered family member.
+
+    The one definition of whose requests, visits, accounts and feedback a resident-side
+    user acts on; everyone else has none.
+    """
+    if not user.is_authenticated or user.role not in RESIDENT_SIDE:
+        return Resident.objects.none()
+    return Resident.objects.filter(Q(user=user) | Q(family_members__user=user))
+
+
+def is_own_resident(user, resident: Resident) -> bool:
+    return residents_of(user).filter(pk=resident.pk).exists()
+
+
 def residents_visible_to(user) -> QuerySet[Resident]:
     residents = Resident.objects.select_related("community__street__district")
     if not user.is_authenticated:
@@ -75,7 +90,7 @@ def residents_visible_to(user) -> QuerySet[Resident]:
             ).values("pk")
         )
     if user.role in RESIDENT_SIDE:
-        return residents.filter(Q(user=user) | Q(family_members__user=user)).distinct()
+        return residents.filter(pk__in=residents_of(user).values("pk"))
     return residents.none()
 
 

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from communities.domain import RESIDENT_FIELDS
 from communities.models import (
     FACILITY_M2_PER_100_HOUSEHOLDS_TARGET,
     SOCIAL_WORKER_TARGET,
@@ -102,21 +103,12 @@ class ResidentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Resident
+        # The age, never the birth date: with the region code it gives away the ID number.
         fields = [
             "id",
-            "name",
-            "sex",
+            *(name for name in RESIDENT_FIELDS if name != "birth_date"),
             "age",
-            "id_number",
-            "phone",
-            "address",
-            "community",
             "community_name",
-            "living_situation",
-            "care_level",
-            "low_income",
-            "emergency_contact_name",
-            "emergency_contact_phone",
             "anonymised",
             "created_at",
         ]

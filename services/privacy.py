@@ -10,9 +10,10 @@ from django.urls import reverse
 from communities.hooks import ResidentData
 from communities.models import Resident
 from communities.privacy import ANONYMISED_NAME, rows_of, scrub_text
-from services.care.domain.requests import CANCELLABLE, request_cancel
+from services.care.domain.requests import request_cancel
 from services.care.domain.visits import visit_cancel, visit_plan_stop
 from services.care.models import Feedback, ServiceRequest, Visit, VisitPlan
+from services.care.rules import CANCELLABLE
 from services.matching.models import Match
 from services.notifications.models import Notification
 

@@ -3,7 +3,7 @@
 
 from rest_framework.permissions import BasePermission
 
-from sanlian.roles import REQUEST_FILERS, STATS_READERS, Role
+from sanlian.roles import STATS_READERS, Role
 
 
 class IsPortalUser(BasePermission):
@@ -32,14 +32,3 @@ class IsCivilAffairs(BasePermission):
     def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.role == Role.CIVIL_AFFAIRS)
-
-
-class CanFileRequests(IsPortalUser):
-    """Staff, residents and family members file requests; other actions are the domain's call."""
-
-    message = "只有工作人员、居民本人或家属可以登记服务需求。"
-
-    def has_permission(self, request, view) -> bool:
-        if not super().has_permission(request, view):
-            return False
-        return getattr(view, "action", None) != "create" or request.user.role in REQUEST_FILERS

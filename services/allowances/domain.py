@@ -37,8 +37,9 @@ from django.utils.translation import gettext as _
 
 from communities.models import Resident
 from sanlian.audit import audit_record, snapshot
-from sanlian.roles import SUPERVISORS, Role
+from services.allowances import rules
 from services.allowances.models import month_start, yuan
+from services.allowances.rules import refuse
 from services.models import AllowanceRule, CareAccount, LedgerEntry, PriceClass, Visit
 
 RULE_AUDIT_FIELDS = [
@@ -107,7 +108,7 @@ def rules_in_effect(*, month: datetime.date) -> list[AllowanceRule]:
 @transaction.atomic
 def allowance_rule_save(*, rule: AllowanceRule, actor) -> AllowanceRule:
     """Create or change a rule (civil-affairs staff only); changes apply to uncredited months."""
-    if actor.role != Role.CIVIL_AFFAIRS:
+    if not rules.may_edit_allowance_rule(actor, rule):
         raise PermissionDenied
     creating = rule.pk is None
     before = None
@@ -288,16 +289,13 @@ def ledger_entry_reverse(*, entry: LedgerEntry, actor, reason: str) -> LedgerEnt
 
     Reversing a credit that was already spent fails: the balance would go below zero.
     """
-    if actor.role not in SUPERVISORS:
+    if not rules.may_reverse_entries(actor):
         raise PermissionDenied
     if not reason.strip():
         raise ValidationError({"reason": _("请说明更正原因。")})
     account = CareAccount.objects.select_for_update().get(pk=entry.account_id)
     entry = LedgerEntry.objects.get(pk=entry.pk)
-    if entry.kind == LedgerEntry.Kind.CORRECTION:
-        raise ValidationError(_("更正记录不能再次更正，请另行登记。"))
-    if LedgerEntry.objects.filter(reverses=entry).exists():
-        raise ValidationError(_("这条记录已经更正过了。"))
+    refuse(rules.reverse_entry_refusal(actor, entry))
     correction = LedgerEntry(
         kind=LedgerEntry.Kind.CORRECTION,
         amount_fen=-entry.amount_fen,

@@ -19,15 +19,14 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communities.queries import staff_community_ids
-from organizations.models import Organization, OrganizationMember
+from organizations.models import Organization
 from sanlian.audit import audit_record
-from sanlian.roles import Role
 from services.allowances.models import month_start
+from services.allowances.rules import may_approve_statement, may_generate_statement
 from services.models import LedgerEntry, SettlementLine, SettlementStatement, Visit
 
 
@@ -83,17 +82,6 @@ def verified_visit_rows(*, organization: Organization, month: datetime.date) -> 
     return rows
 
 
-def _check_generator(*, actor, organization: Organization) -> None:
-    if actor.role == Role.CIVIL_AFFAIRS:
-        return
-    if (
-        actor.role == Role.ORGANIZATION
-        and OrganizationMember.objects.filter(user=actor, organization=organization).exists()
-    ):
-        return
-    raise PermissionDenied
-
-
 def _locked_statement(*, organization: Organization, month: datetime.date) -> SettlementStatement:
     statements = SettlementStatement.objects.select_for_update()
     statement = statements.filter(organization=organization, month=month).first()
@@ -130,7 +118,8 @@ def settlement_generate(
     *, organization: Organization, month: datetime.date, actor
 ) -> SettlementStatement:
     """Build (or rebuild, while a draft) the statement of `organization` for `month`."""
-    _check_generator(actor=actor, organization=organization)
+    if not may_generate_statement(actor, organization):
+        raise PermissionDenied
     month = month_start(month)
     _check_settled_month(organization=organization, month=month)
     statement = _locked_statement(organization=organization, month=month)
@@ -160,23 +149,12 @@ def settlement_generate(
     return statement
 
 
-def settlement_may_approve(*, statement: SettlementStatement, user) -> bool:
-    if statement.status != SettlementStatement.Status.DRAFT:
-        return False
-    if user.role == Role.CIVIL_AFFAIRS:
-        return True
-    if user.role != Role.STREET_STAFF or not statement.lines.exists():
-        return False
-    outside = statement.lines.filter(~Q(community_id__in=staff_community_ids(user)))
-    return not outside.exists()
-
-
 @transaction.atomic
 def settlement_approve(*, statement: SettlementStatement, actor) -> SettlementStatement:
     statement = SettlementStatement.objects.select_for_update().get(pk=statement.pk)
     if statement.status == SettlementStatement.Status.APPROVED:
         raise ValidationError(_("该结算单已经审核过了。"))
-    if not settlement_may_approve(statement=statement, user=actor):
+    if not may_approve_statement(actor, statement):
         raise PermissionDenied
     _check_settled_month(organization=statement.organization, month=statement.month)
     statement.status = SettlementStatement.Status.APPROVED

@@ -5,7 +5,7 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -15,7 +15,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from communities.queries import communities_visible_to
 from organizations.queries import membership_of, organizations_visible_to
 from sanlian.audit import audit_record
-from sanlian.roles import LOCAL_STAFF, ORGANIZERS, RESIDENT_SIDE, STAFF, SUPERVISORS, Role
+from sanlian.roles import (
+    CITY_STAFF,
+    LOCAL_STAFF,
+    ORGANIZERS,
+    RESIDENT_SIDE,
+    STAFF,
+    SUPERVISORS,
+)
 from sanlian.view_helpers import apply_domain_error, paginate, posted, require_role
 from services.allowances.domain import allowance_rule_save, ledger_entry_reverse
 from services.allowances.forms import (
@@ -34,15 +41,19 @@ from services.allowances.queries import (
     settlement_totals_by_area,
     settlements_visible_to,
 )
+from services.allowances.rules import (
+    entry_correction_refusal,
+    may_approve_statement,
+    may_edit_allowance_rule,
+    may_generate_statement,
+    may_regenerate_statement,
+    may_reverse_entries,
+)
 from services.allowances.settlements import (
     settlement_approve,
     settlement_generate,
-    settlement_may_approve,
 )
 from services.models import AllowanceRule
-
-CIVIL = frozenset({Role.CIVIL_AFFAIRS})
-
 
 # --- allowance rules (civil affairs edits, other staff read) -------------------------------
 
@@ -54,14 +65,19 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     if search:
         rules = rules.filter(name__icontains=search)
-    context = {"page_obj": paginate(request, rules), "q": search}
+    context = {
+        "page_obj": paginate(request, rules),
+        "q": search,
+        "may_edit": may_edit_allowance_rule(request.user),
+    }
     return render(request, "services/allowances/rule_list.html", context)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
-    require_role(request.user, CIVIL)
+    if not may_edit_allowance_rule(request.user):
+        raise PermissionDenied
     rule = get_object_or_404(AllowanceRule, pk=pk) if pk else AllowanceRule()
     form = AllowanceRuleForm(posted(request), instance=rule)
     if request.method == "POST" and form.is_valid():
@@ -97,10 +113,14 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(care_accounts_visible_to(request.user), pk=pk)
     entries = ledger_entries_visible_to(request.user).filter(account=account)
     resident_side = request.user.role in RESIDENT_SIDE
+    page = paginate(request, entries.prefetch_related("reversals"))
+    can_correct = may_reverse_entries(request.user)
     context = {
         "account": account,
-        "page_obj": paginate(request, entries.prefetch_related("reversals")),
-        "can_correct": request.user.role in SUPERVISORS,
+        "page_obj": page,
+        "can_correct": can_correct,
+        # The page's entries are in the user's scope already: only their state is left.
+        "correctable": {e.pk for e in page if can_correct and entry_correction_refusal(e) is None},
         "resident_side": resident_side,
     }
     template = "my_account.html" if resident_side else "account_detail.html"
@@ -120,7 +140,8 @@ def my_account(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def entry_reverse(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(ledger_entries_visible_to(request.user), pk=pk)
-    require_role(request.user, SUPERVISORS)
+    if not may_reverse_entries(request.user):
+        raise PermissionDenied
     form = ReverseForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -138,9 +159,14 @@ def entry_reverse(request: HttpRequest, pk: int) -> HttpResponse:
 # --- settlement statements -----------------------------------------------------------------
 
 
+def _chooses_organization(user) -> bool:
+    """The city generates for any organization and picks it; a member's is their own."""
+    return user.role in CITY_STAFF
+
+
 def _generate_form(request: HttpRequest, data=None) -> StatementGenerateForm:
     organizations = None
-    if request.user.role == Role.CIVIL_AFFAIRS:
+    if _chooses_organization(request.user):
         organizations = organizations_visible_to(request.user).filter(status="approved")
     return StatementGenerateForm(data, organizations=organizations)
 
@@ -155,7 +181,7 @@ def statement_list(request: HttpRequest) -> HttpResponse:
             statements = statements.filter(month=form.cleaned_data["month"].replace(day=1))
         if form.cleaned_data["status"]:
             statements = statements.filter(status=form.cleaned_data["status"])
-    may_generate = request.user.role in (Role.CIVIL_AFFAIRS, Role.ORGANIZATION)
+    may_generate = may_generate_statement(request.user)
     context = {
         "form": form,
         "page_obj": paginate(request, statements),
@@ -167,7 +193,8 @@ def statement_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def statement_generate(request: HttpRequest) -> HttpResponse:
-    require_role(request.user, {Role.CIVIL_AFFAIRS, Role.ORGANIZATION})
+    if not may_generate_statement(request.user):
+        raise PermissionDenied
     form = _generate_form(request, request.POST)
     membership = membership_of(request.user)
     if form.is_valid():
@@ -199,9 +226,9 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "statement": statement,
         "page_obj": paginate(request, lines),
         "partial": request.user.role in LOCAL_STAFF,
-        "may_approve": settlement_may_approve(statement=statement, user=request.user),
-        "may_regenerate": statement.status == "draft"
-        and request.user.role in (Role.CIVIL_AFFAIRS, Role.ORGANIZATION),
+        "may_approve": may_approve_statement(request.user, statement),
+        "may_regenerate": may_regenerate_statement(request.user, statement),
+        "choose_organization": _chooses_organization(request.user),
     }
     return render(request, "services/allowances/statement_detail.html", context)
 
@@ -287,7 +314,7 @@ def statement_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 @login_required
 def area_totals(request: HttpRequest) -> HttpResponse:
-    require_role(request.user, CIVIL)
+    require_role(request.user, CITY_STAFF)
     form = TotalsForm(request.GET or None)
     month = form.month_or_default()
     approved_only = form.is_valid() and form.cleaned_data["approved_only"]

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from communities.queries import residents_visible_to
 from sanlian.api.filters import CreatedRangeFilterSet, IdFilter
 from sanlian.api.inputs import validated
-from sanlian.api.permissions import CanFileRequests
+from sanlian.api.permissions import IsPortalUser
 from services.care.domain.requests import request_cancel, request_create
 from services.care.domain.visits import (
     feedback_give,
@@ -22,6 +22,7 @@ from services.care.domain.visits import (
     visit_complete,
 )
 from services.care.queries import requests_visible_to, visits_visible_to
+from services.care.rules import may_file_request
 from services.care.serializers import (
     REQUEST_LIST_VALUES,
     CancelSerializer,
@@ -33,6 +34,18 @@ from services.care.serializers import (
     request_list_rows,
 )
 from services.models import CareMode, ServiceRequest, Visit
+
+
+class MayFileRequests(IsPortalUser):
+    """Creating is for those who file requests (`may_file_request`); other actions are the
+    domain's call, on an object out of the caller's scope answering 404 first."""
+
+    message = "只有工作人员、居民本人或家属可以登记服务需求。"
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        return getattr(view, "action", None) != "create" or may_file_request(request.user)
 
 
 class RequestFilter(CreatedRangeFilterSet):
@@ -96,7 +109,7 @@ class RequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = RequestSerializer
     filterset_class = RequestFilter
-    permission_classes = [CanFileRequests]
+    permission_classes = [MayFileRequests]
     search_fields = ["resident__name", "service_type__name"]
     ordering_fields = ["created_at", "status", "urgent"]
 

@@ -5,6 +5,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from communities.domain import RESIDENT_FIELDS
 from communities.models import Consent, Resident
 from services.models import CareMode, ServiceRequest, ServiceType, Visit
 from services.offerings.models import WEEKDAY_NAMES
@@ -145,20 +146,7 @@ class ResidentRegisterForm(forms.ModelForm):
 
     class Meta:
         model = Resident
-        fields = [
-            "name",
-            "sex",
-            "birth_date",
-            "id_number",
-            "phone",
-            "address",
-            "community",
-            "living_situation",
-            "care_level",
-            "low_income",
-            "emergency_contact_name",
-            "emergency_contact_phone",
-        ]
+        fields = RESIDENT_FIELDS
         widgets = {"birth_date": DateInput}
 
     def __init__(self, *args, communities, **kwargs):

@@ -1,10 +1,14 @@
-"""Who sees which offerings, requests, matches and visits."""
+"""Who sees which offerings, requests, matches and visits; who may be assigned to a visit."""
 
+import dataclasses
+
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
-from communities.queries import residents_visible_to, staff_community_ids
+from communities.queries import residents_of, staff_community_ids
 from sanlian.roles import FIELD_WORKERS, LOCAL_STAFF, RESIDENT_SIDE, Role
-from services.models import Feedback, ServiceRequest, Visit
+from services.models import Feedback, Match, ServiceRequest, Visit
+from socialworkers.models import SocialWorker, Volunteer
 
 
 def requests_visible_to(user) -> QuerySet[ServiceRequest]:
@@ -29,7 +33,7 @@ def requests_visible_to(user) -> QuerySet[ServiceRequest]:
     if user.role in FIELD_WORKERS:
         return requests.filter(pk__in=visits_visible_to(user).values("request_id"))
     if user.role in RESIDENT_SIDE:
-        return requests.filter(resident__in=residents_visible_to(user).values("pk"))
+        return requests.filter(resident__in=residents_of(user).values("pk"))
     return requests.none()
 
 
@@ -59,7 +63,7 @@ def visits_visible_to(user) -> QuerySet[Visit]:
     if user.role == Role.VOLUNTEER:
         return visits.filter(Q(volunteer__user=user) | Q(staff_member=user))
     if user.role in RESIDENT_SIDE:
-        return visits.filter(request__resident__in=residents_visible_to(user).values("pk"))
+        return visits.filter(request__resident__in=residents_of(user).values("pk"))
     return visits.none()
 
 
@@ -72,6 +76,36 @@ def visits_assigned_to(user) -> QuerySet[Visit]:
 def feedback_visible_to(user) -> QuerySet[Feedback]:
     return Feedback.objects.select_related("visit").filter(
         visit__in=visits_visible_to(user).values("pk")
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class AssignableWorkers:
+    social_workers: QuerySet
+    volunteers: QuerySet
+    staff_members: QuerySet
+
+
+def assignable_workers(match: Match) -> AssignableWorkers:
+    """Who may carry out a visit of `match`: the one rule the schedule form offers and
+    `visit_schedule` checks.
+
+    Active social workers of the offering's organization or serving the resident's
+    community; volunteers of a team in that community or led by one of the organization's
+    social workers; the organization's own members.
+    """
+    organization_id = match.offering.organization_id
+    community_id = match.request.resident.community_id
+    return AssignableWorkers(
+        social_workers=SocialWorker.objects.filter(active=True)
+        .filter(Q(organization_id=organization_id) | Q(communities=community_id))
+        .distinct(),
+        volunteers=Volunteer.objects.filter(
+            Q(team__community_id=community_id) | Q(team__leader__organization_id=organization_id)
+        ).distinct(),
+        staff_members=get_user_model()
+        .objects.filter(memberships__organization_id=organization_id)
+        .distinct(),
     )
 
 

@@ -15,19 +15,18 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sanlian.roles import STAFF
-from services.care.queries import visits_visible_to
 from services.models import Notification, Reminder, ReminderPolicy, Visit
 
 # The tasks module calls the senders below and this module enqueues its dispatch task:
 # both hold the other as a module, so either may be imported first.
-from services.notifications import tasks
+from services.notifications import rules, tasks
 from services.notifications.channels import (
     ALREADY_DELIVERED,
     ChannelError,
@@ -549,19 +548,12 @@ def _reminder_fail(reminder: Reminder, *, error: Exception, now: datetime.dateti
 # Staff view of failures ------------------------------------------------------------
 
 
-def reminders_failed_visible_to(user) -> QuerySet[Reminder]:
-    failed = Reminder.objects.filter(status=Status.FAILED).select_related(
-        "visit__request__resident__community", "visit__request__service_type", "recipient_user"
-    )
-    if not user.is_authenticated or user.role not in STAFF:
-        return failed.none()
-    return failed.filter(visit__in=visits_visible_to(user).values("pk"))
-
-
-def reminder_retry(*, reminder: Reminder) -> None:
-    """Give a failed reminder a fresh set of attempts, now."""
+def reminder_retry(*, reminder: Reminder, actor) -> None:
+    """Give a failed reminder a fresh set of attempts, now (a settled one: nothing to do)."""
     if reminder.status != Status.FAILED:
         return
+    if not rules.may_retry_reminder(actor, reminder):
+        raise PermissionDenied
     Reminder.objects.filter(pk=reminder.pk, status=Status.FAILED).update(
         status=Status.PENDING, attempts=0, next_attempt_at=None, claim_token=None
     )
@@ -570,6 +562,8 @@ def reminder_retry(*, reminder: Reminder) -> None:
 
 def reminder_policy_update(*, offsets: str, actor) -> ReminderPolicy:
     """Change the offsets of reminders planned from now on (planned ones keep theirs)."""
+    if not rules.may_edit_reminder_policy(actor):
+        raise PermissionDenied
     policy = ReminderPolicy.objects.filter(pk=1).first() or ReminderPolicy(pk=1)
     policy.offsets = ",".join(part.strip() for part in offsets.split(",") if part.strip())
     policy.updated_by = actor

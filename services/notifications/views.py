@@ -14,19 +14,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from sanlian.roles import Role
 from services.models import ReminderPolicy
 from services.notifications.channels import (
     notification_mark_read,
     notifications_mark_all_read,
     notifications_visible_to,
 )
+from services.notifications.queries import reminders_failed_visible_to
 from services.notifications.reminders import (
     reminder_offsets,
     reminder_policy_update,
     reminder_retry,
-    reminders_failed_visible_to,
 )
+from services.notifications.rules import may_edit_reminder_policy, may_view_failed_reminders
 
 PAGE_SIZE = 20
 
@@ -67,7 +67,7 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def failed_reminder_list(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_government_staff:
+    if not may_view_failed_reminders(request.user):
         raise PermissionDenied
     reminders = reminders_failed_visible_to(request.user).order_by("-due_at", "-id")
     query = request.GET.get("q", "").strip()
@@ -88,7 +88,7 @@ def failed_reminder_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def failed_reminder_retry(request: HttpRequest, pk: int) -> HttpResponse:
     reminder = get_object_or_404(reminders_failed_visible_to(request.user), pk=pk)
-    reminder_retry(reminder=reminder)
+    reminder_retry(reminder=reminder, actor=request.user)
     messages.success(request, _("提醒已重新排入发送队列。"))
     return redirect("notifications:failed_reminders")
 
@@ -103,7 +103,7 @@ class ReminderPolicyForm(forms.Form):
 
 @login_required
 def reminder_policy_edit(request: HttpRequest) -> HttpResponse:
-    if request.user.role != Role.CIVIL_AFFAIRS:
+    if not may_edit_reminder_policy(request.user):
         raise PermissionDenied
     initial = {"offsets": ",".join(str(offset) for offset in reminder_offsets())}
     form = ReminderPolicyForm(request.POST or None, initial=initial)

@@ -8,8 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Resident
+from communities.privacy import consent_current
 from sanlian.audit import audit_record, snapshot
-from sanlian.roles import RESIDENT_SIDE, STAFF
+from services.care import rules
+from services.care.rules import refuse
 from services.matching.domain import matches_withdraw_for_request
 from services.models import RequestChannel, ServiceRequest, ServiceType
 from services.offerings.models import days_to_mask
@@ -25,7 +27,6 @@ REQUEST_AUDIT_FIELDS = [
     "channel",
     "status",
 ]
-CANCELLABLE = (ServiceRequest.Status.OPEN, ServiceRequest.Status.MATCHED)
 # A request in one of these is still being handled: a second one of the same type waits.
 IN_PROGRESS = (
     ServiceRequest.Status.OPEN,
@@ -34,16 +35,10 @@ IN_PROGRESS = (
 )
 
 
-def resident_has_consent(resident: Resident) -> bool:
-    return resident.consents.filter(
-        withdrawn_at__isnull=True, given_at__lte=timezone.now()
-    ).exists()
-
-
 def _check_can_file(*, resident: Resident, service_type: ServiceType) -> None:
     if resident.anonymised_at is not None:
         raise ValidationError(_("该居民信息已匿名化，不能再登记服务需求。"))
-    if not resident_has_consent(resident):
+    if consent_current(resident) is None:
         raise ValidationError(
             _("该居民尚未签署（或已撤回）知情同意，不能登记服务需求。请先记录知情同意。")
         )
@@ -70,6 +65,8 @@ def request_create(
     channel: str = RequestChannel.WEB,
 ) -> ServiceRequest:
     """File a request for `resident`; refuses without a current consent."""
+    if not rules.may_file_request(filed_by, resident):
+        raise PermissionDenied
     if not preferred_days:
         raise ValidationError({"preferred_days": _("请至少选择一天。")})
     # Lock the resident so two quick submissions cannot both pass the duplicate check.
@@ -97,26 +94,15 @@ def request_create(
     return service_request
 
 
-def _may_cancel(*, service_request: ServiceRequest, actor) -> bool:
-    if actor.role in STAFF:
-        return True
-    if actor.role in RESIDENT_SIDE:
-        resident = service_request.resident
-        return resident.user_id == actor.pk or resident.family_members.filter(user=actor).exists()
-    return False
-
-
 @transaction.atomic
 def request_cancel(*, service_request: ServiceRequest, actor, reason: str = "") -> ServiceRequest:
     """Cancel an open or matched request; matches are withdrawn and their places freed."""
-    if not _may_cancel(service_request=service_request, actor=actor):
-        raise PermissionDenied
-    service_request = ServiceRequest.objects.select_for_update().get(pk=service_request.pk)
-    if service_request.status not in CANCELLABLE:
-        raise ValidationError(
-            _("此需求当前状态为“%(status)s”，不能取消。")
-            % {"status": service_request.get_status_display()}
-        )
+    service_request = (
+        ServiceRequest.objects.select_for_update(of=("self",))
+        .select_related("resident")
+        .get(pk=service_request.pk)
+    )
+    refuse(rules.cancel_request_refusal(actor, service_request))
     before = snapshot(service_request, ["status", "cancel_reason"])
     service_request.status = ServiceRequest.Status.CANCELLED
     service_request.cancelled_at = timezone.now()

@@ -37,10 +37,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from communities.privacy import care_stopped
-from organizations.models import OrganizationMember
 from sanlian.audit import audit_record, snapshot
-from sanlian.roles import RESIDENT_SIDE, STAFF, Role
 from services.allowances.domain import visit_charge
+from services.care import rules
+from services.care.queries import assignable_workers
+from services.care.rules import PENDING, refuse
 from services.matching.domain import (
     offering_week_move,
     offering_week_release,
@@ -74,7 +75,6 @@ VISIT_AUDIT_FIELDS = [
     "checked_out_at",
     "service_log",
 ]
-PENDING = (Visit.Status.SCHEDULED, Visit.Status.IN_PROGRESS)
 # Visits that count against their week's capacity.
 LIVE = (*PENDING, Visit.Status.COMPLETED)
 
@@ -82,32 +82,8 @@ LIVE = (*PENDING, Visit.Status.COMPLETED)
 # --- rules shared by the steps -------------------------------------------------------------
 
 
-def _is_org_member(*, user, offering: ServiceOffering) -> bool:
-    return OrganizationMember.objects.filter(
-        user=user, organization_id=offering.organization_id
-    ).exists()
-
-
-def _check_organizer(*, actor, offering: ServiceOffering) -> None:
-    """Scheduling, rescheduling and cancelling: the offering's organization or government staff."""
-    if actor.role in STAFF:
-        return
-    if actor.role == Role.ORGANIZATION and _is_org_member(user=actor, offering=offering):
-        return
-    raise PermissionDenied
-
-
 def visit_is_assigned_to(*, visit: Visit, user) -> bool:
-    return user.is_authenticated and (
-        visit.staff_member_id == user.pk
-        or (visit.social_worker_id is not None and visit.social_worker.user_id == user.pk)
-        or (visit.volunteer_id is not None and visit.volunteer.user_id == user.pk)
-    )
-
-
-def _check_assigned(*, visit: Visit, actor) -> None:
-    if not visit_is_assigned_to(visit=visit, user=actor):
-        raise PermissionDenied
+    return rules.is_assignee(user, visit)
 
 
 def _check_in_window(*, offering: ServiceOffering, start: datetime.datetime) -> None:
@@ -130,32 +106,21 @@ def _check_in_window(*, offering: ServiceOffering, start: datetime.datetime) -> 
         )
 
 
-def _check_assignees(
-    *, offering: ServiceOffering, request: ServiceRequest, social_worker, volunteer, staff_member
-) -> None:
+def _check_assignees(*, match: Match, social_worker, volunteer, staff_member) -> None:
     if social_worker is None and volunteer is None and staff_member is None:
         raise ValidationError(_("请至少指定一名上门服务人员（社工、志愿者或组织服务人员）。"))
-    community_id = request.resident.community_id
-    if social_worker is not None and not (
-        social_worker.active
-        and (
-            social_worker.organization_id == offering.organization_id
-            or social_worker.communities.filter(pk=community_id).exists()
-        )
+    assignable = assignable_workers(match)
+    if (
+        social_worker is not None
+        and not assignable.social_workers.filter(pk=social_worker.pk).exists()
     ):
         raise ValidationError({"social_worker": _("该社工不属于本组织，也不服务该居民所在社区。")})
-    if volunteer is not None and not (
-        volunteer.team is not None
-        and (
-            volunteer.team.community_id == community_id
-            or (
-                volunteer.team.leader is not None
-                and volunteer.team.leader.organization_id == offering.organization_id
-            )
-        )
-    ):
+    if volunteer is not None and not assignable.volunteers.filter(pk=volunteer.pk).exists():
         raise ValidationError({"volunteer": _("该志愿者所在服务队不服务该居民所在社区。")})
-    if staff_member is not None and not _is_org_member(user=staff_member, offering=offering):
+    if (
+        staff_member is not None
+        and not assignable.staff_members.filter(pk=staff_member.pk).exists()
+    ):
         raise ValidationError({"staff_member": _("该人员不是本组织成员。")})
 
 
@@ -329,21 +294,10 @@ def visit_schedule(
         .get(pk=match.pk)
     )
     offering = match.offering
-    _check_organizer(actor=actor, offering=offering)
-    if match.status != Match.Status.ACCEPTED:
-        raise ValidationError(_("只有组织已接受的匹配才能排期。"))
-    if care_stopped(match.request.resident):
-        # PIPL art. 13: no new care records once consent is withdrawn.
-        raise ValidationError(_("该居民已撤回知情同意（或已匿名化），不能安排上门服务。"))
-    if (
-        match.visits.filter(status__in=PENDING).exists()
-        or match.request.plans.filter(active=True).exists()
-    ):
-        raise ValidationError(_("该匹配已有待进行的上门服务，请在服务详情中改期。"))
+    refuse(rules.schedule_visit_refusal(actor, match))
     _check_in_window(offering=offering, start=scheduled_start)
     _check_assignees(
-        offering=offering,
-        request=match.request,
+        match=match,
         social_worker=social_worker,
         volunteer=volunteer,
         staff_member=staff_member,
@@ -478,7 +432,8 @@ def visit_plan_extend(*, plan: VisitPlan, horizon_weeks: int = 4) -> PlanExtensi
 @transaction.atomic
 def visit_plan_stop(*, plan: VisitPlan, actor) -> VisitPlan:
     """End a weekly plan: no new visits; its future scheduled visits are cancelled."""
-    _check_organizer(actor=actor, offering=plan.offering)
+    if not rules.may_stop_plan(actor, plan):
+        raise PermissionDenied
     plan = VisitPlan.objects.select_for_update().get(pk=plan.pk)
     plan.active = False
     plan.save(update_fields=["active"])
@@ -503,9 +458,7 @@ def visit_reschedule(
     visit = (
         Visit.objects.select_for_update(of=("self",)).select_related("offering").get(pk=visit.pk)
     )
-    _check_organizer(actor=actor, offering=visit.offering)
-    if visit.status != Visit.Status.SCHEDULED:
-        raise ValidationError(_("只有待上门的服务可以改期。"))
+    refuse(rules.reschedule_refusal(actor, visit))
     _check_in_window(offering=visit.offering, start=scheduled_start)
     before = snapshot(visit, VISIT_AUDIT_FIELDS)
     week = _week_of(scheduled_start)
@@ -522,9 +475,7 @@ def visit_reschedule(
 @transaction.atomic
 def visit_cancel(*, visit: Visit, actor, reason: str = "") -> Visit:
     visit = Visit.objects.select_for_update().select_related("offering").get(pk=visit.pk)
-    _check_organizer(actor=actor, offering=visit.offering)
-    if visit.status != Visit.Status.SCHEDULED:
-        raise ValidationError(_("只有待上门的服务可以取消。"))
+    refuse(rules.cancel_visit_refusal(actor, visit))
     before = snapshot(visit, VISIT_AUDIT_FIELDS)
     visit.status = Visit.Status.CANCELLED
     _release_held_week(visit)
@@ -537,24 +488,19 @@ def visit_cancel(*, visit: Visit, actor, reason: str = "") -> Visit:
 # --- the assigned worker's steps -----------------------------------------------------------
 
 
-def _locked_assigned(*, visit: Visit, actor) -> Visit:
-    visit = (
+def _locked(visit: Visit) -> Visit:
+    return (
         # of=self: PostgreSQL refuses to lock the nullable side of the outer joins.
         Visit.objects.select_for_update(of=("self",))
         .select_related("social_worker", "volunteer")
         .get(pk=visit.pk)
     )
-    _check_assigned(visit=visit, actor=actor)
-    return visit
 
 
 @transaction.atomic
 def visit_check_in(*, visit: Visit, actor) -> Visit:
-    visit = _locked_assigned(visit=visit, actor=actor)
-    if visit.status != Visit.Status.SCHEDULED:
-        raise ValidationError(_("此服务当前不能签到。"))
-    if timezone.localtime(visit.scheduled_start).date() != timezone.localdate():
-        raise ValidationError(_("只能在预约当天签到。"))
+    visit = _locked(visit)
+    refuse(rules.check_in_refusal(actor, visit))
     before = snapshot(visit, VISIT_AUDIT_FIELDS)
     visit.status = Visit.Status.IN_PROGRESS
     visit.checked_in_at = timezone.now()
@@ -565,9 +511,8 @@ def visit_check_in(*, visit: Visit, actor) -> Visit:
 @transaction.atomic
 def visit_check_out(*, visit: Visit, actor, service_log: str) -> Visit:
     """Record leaving and what was done; the visit stays in progress until completed."""
-    visit = _locked_assigned(visit=visit, actor=actor)
-    if visit.status != Visit.Status.IN_PROGRESS or visit.checked_out_at is not None:
-        raise ValidationError(_("请先签到，再签退。"))
+    visit = _locked(visit)
+    refuse(rules.check_out_refusal(actor, visit))
     if not service_log.strip():
         raise ValidationError({"service_log": _("请简单记录本次服务内容。")})
     before = snapshot(visit, VISIT_AUDIT_FIELDS)
@@ -580,9 +525,8 @@ def visit_check_out(*, visit: Visit, actor, service_log: str) -> Visit:
 @transaction.atomic
 def visit_complete(*, visit: Visit, actor, service_log: str = "") -> Visit:
     """Finish an in-progress visit; checks out now if not yet done. A service log is required."""
-    visit = _locked_assigned(visit=visit, actor=actor)
-    if visit.status != Visit.Status.IN_PROGRESS:
-        raise ValidationError(_("只有服务中的上门服务可以标记完成。"))
+    visit = _locked(visit)
+    refuse(rules.complete_refusal(actor, visit))
     service_log = service_log.strip() or visit.service_log
     if not service_log:
         raise ValidationError({"service_log": _("请简单记录本次服务内容。")})
@@ -601,11 +545,8 @@ def visit_complete(*, visit: Visit, actor, service_log: str = "") -> Visit:
 @transaction.atomic
 def visit_mark_missed(*, visit: Visit, actor, reason: str) -> Visit:
     """The worker came (or the time passed) but the service could not take place."""
-    visit = _locked_assigned(visit=visit, actor=actor)
-    if visit.status != Visit.Status.SCHEDULED:
-        raise ValidationError(_("只有待上门的服务可以标记为未上门。"))
-    if visit.scheduled_start > timezone.now():
-        raise ValidationError(_("预约时间还没到，不能标记为未上门。"))
+    visit = _locked(visit)
+    refuse(rules.mark_missed_refusal(actor, visit))
     if not reason.strip():
         raise ValidationError({"reason": _("请说明未能上门服务的原因。")})
     before = snapshot(visit, VISIT_AUDIT_FIELDS)
@@ -624,14 +565,7 @@ def visit_mark_missed(*, visit: Visit, actor, reason: str) -> Visit:
 def feedback_give(*, visit: Visit, actor, rating: int, comment: str = "") -> Feedback:
     """The resident (or a linked family member) rates a completed visit, once."""
     visit = Visit.objects.select_for_update().select_related("request__resident").get(pk=visit.pk)
-    resident = visit.request.resident
-    may_rate = resident.user_id == actor.pk or resident.family_members.filter(user=actor).exists()
-    if actor.role not in RESIDENT_SIDE or not may_rate:
-        raise PermissionDenied
-    if visit.status != Visit.Status.COMPLETED:
-        raise ValidationError(_("服务完成后才能评价。"))
-    if Feedback.objects.filter(visit=visit).exists():
-        raise ValidationError(_("这次服务已经评价过了，谢谢您！"))
+    refuse(rules.rate_refusal(actor, visit))
     feedback = Feedback(visit=visit, rating=rating, comment=comment.strip(), given_by=actor)
     feedback.full_clean()
     feedback.save()

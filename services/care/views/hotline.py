@@ -10,10 +10,11 @@ from django.views.decorators.http import require_http_methods
 
 from communities.domain import resident_register
 from communities.models import Consent
+from communities.privacy import consent_current
 from communities.queries import communities_visible_to, residents_visible_to
 from sanlian.roles import STAFF
 from sanlian.view_helpers import apply_domain_error, paginate, posted, require_role
-from services.care.domain.requests import request_create, resident_has_consent
+from services.care.domain.requests import request_create
 from services.care.domain.residents import residents_search, search_term_display
 from services.care.forms import (
     HotlineRequestForm,
@@ -82,7 +83,11 @@ def hotline_request_new(request: HttpRequest, resident_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("已为 %(name)s 登记服务需求。") % {"name": resident.name})
             return redirect("services:request_detail", pk=service_request.pk)
-    context = {"form": form, "resident": resident, "has_consent": resident_has_consent(resident)}
+    context = {
+        "form": form,
+        "resident": resident,
+        "has_consent": consent_current(resident) is not None,
+    }
     return render(request, "services/hotline/request_form.html", context)
 
 

@@ -14,10 +14,11 @@ from django.views.decorators.http import require_http_methods
 from communities.queries import residents_visible_to
 from sanlian.roles import RESIDENT_SIDE, STAFF
 from sanlian.view_helpers import apply_domain_error, paginate, posted, require_role
-from services.care.domain.requests import CANCELLABLE, request_cancel, request_create
+from services.care.domain.requests import request_cancel, request_create
 from services.care.domain.visits import PENDING, feedback_give
 from services.care.forms import CancelForm, FeedbackForm, RequestForm
 from services.care.queries import requests_visible_to, visits_visible_to
+from services.care.rules import may_cancel_request, may_rate
 from services.models import Match, RequestChannel, ServiceRequest, Visit
 
 PLAIN_STATUS = {
@@ -101,12 +102,17 @@ def request_new(request: HttpRequest) -> HttpResponse:
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     requests = _with_acceptance(requests_visible_to(request.user))
     service_request = _plain(get_object_or_404(requests, pk=pk))
-    visits = visits_visible_to(request.user).filter(request=service_request)
+    visits = list(
+        visits_visible_to(request.user)
+        .filter(request=service_request)
+        .order_by("scheduled_start")
+        .select_related("feedback")
+    )
     context = {
         "service_request": service_request,
-        "visits": visits.order_by("scheduled_start").select_related("feedback"),
-        "can_cancel": service_request.status in CANCELLABLE
-        and request.user.role in RESIDENT_SIDE | STAFF,
+        "visits": visits,
+        "rateable": {visit.pk for visit in visits if may_rate(request.user, visit)},
+        "can_cancel": may_cancel_request(request.user, service_request),
         "resident_side": request.user.role in RESIDENT_SIDE,
     }
     return render(request, "services/residents/request_detail.html", context)

@@ -3,17 +3,16 @@
 import datetime
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sanlian.roles import ORGANIZERS, RESIDENT_SIDE, STAFF, VISIT_WORKERS, Role
+from sanlian.roles import ORGANIZERS, VISIT_WORKERS
 from sanlian.view_helpers import apply_domain_error, paginate, posted, require_role
 from services.care.domain import visits as domain
 from services.care.forms import (
@@ -25,10 +24,10 @@ from services.care.forms import (
     VisitFilterForm,
     VisitScheduleForm,
 )
-from services.care.queries import visits_assigned_to, visits_visible_to
+from services.care.queries import assignable_workers, visits_assigned_to, visits_visible_to
+from services.care.rules import visit_open_steps
 from services.matching.queries import matches_visible_to
 from services.models import Match, Visit
-from socialworkers.models import SocialWorker, Volunteer
 
 
 def _filtered_visits(user, form: VisitFilterForm):
@@ -65,19 +64,12 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 
 
 def _schedule_form(data, match: Match) -> VisitScheduleForm:
-    organization = match.offering.organization
-    community = match.request.resident.community
+    assignable = assignable_workers(match)
     return VisitScheduleForm(
         data,
-        social_workers=SocialWorker.objects.filter(active=True)
-        .filter(Q(organization=organization) | Q(communities=community))
-        .distinct(),
-        volunteers=Volunteer.objects.filter(
-            Q(team__community=community) | Q(team__leader__organization=organization)
-        ).distinct(),
-        staff_members=get_user_model()
-        .objects.filter(memberships__organization=organization)
-        .distinct(),
+        social_workers=assignable.social_workers,
+        volunteers=assignable.volunteers,
+        staff_members=assignable.staff_members,
     )
 
 
@@ -116,23 +108,6 @@ def my_visits(request: HttpRequest) -> HttpResponse:
     return render(request, "services/visits/my_visits.html", context)
 
 
-def _actions_for(user, visit: Visit) -> dict:
-    assigned = domain.visit_is_assigned_to(visit=visit, user=user)
-    organizer = user.role in STAFF or user.role == Role.ORGANIZATION
-    scheduled = visit.status == Visit.Status.SCHEDULED
-    on_the_day = timezone.localtime(visit.scheduled_start).date() == timezone.localdate()
-    return {
-        "can_check_in": assigned and scheduled and on_the_day,
-        "check_in_later": assigned and scheduled and not on_the_day,
-        "can_finish": assigned and visit.status == Visit.Status.IN_PROGRESS,
-        "can_miss": assigned and scheduled and visit.scheduled_start <= timezone.now(),
-        "can_organize": organizer and scheduled,
-        "can_rate": user.role in RESIDENT_SIDE
-        and visit.status == Visit.Status.COMPLETED
-        and not hasattr(visit, "feedback"),
-    }
-
-
 @login_required
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visit = get_object_or_404(visits_visible_to(request.user).select_related("feedback"), pk=pk)
@@ -140,7 +115,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "visit": visit,
         "log_form": ServiceLogForm(initial={"service_log": visit.service_log}),
         "missed_form": MissedForm(),
-        **_actions_for(request.user, visit),
+        **visit_open_steps(visit, request.user).as_context(),
     }
     return render(request, "services/visits/visit_detail.html", context)
 

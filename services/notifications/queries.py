@@ -1,0 +1,17 @@
+"""Which reminders a user may see."""
+
+from django.db.models import QuerySet
+
+from sanlian.roles import STAFF
+from services.care.queries import visits_visible_to
+from services.models import Reminder
+
+
+def reminders_failed_visible_to(user) -> QuerySet[Reminder]:
+    """Failed reminders of visits in a staff member's area; nobody else follows them up."""
+    failed = Reminder.objects.filter(status=Reminder.Status.FAILED).select_related(
+        "visit__request__resident__community", "visit__request__service_type", "recipient_user"
+    )
+    if not user.is_authenticated or user.role not in STAFF:
+        return failed.none()
+    return failed.filter(visit__in=visits_visible_to(user).values("pk"))
