@@ -19,6 +19,7 @@ from communities.queries import is_own_resident, staff_community_ids
 from organizations.models import OrganizationMember
 from sanlian.roles import ORGANIZATION_STAFF, REQUEST_FILERS, RESIDENT_SIDE, STAFF, Role
 from services.models import Feedback, Match, ServiceOffering, ServiceRequest, Visit
+from socialworkers.models import SocialWorker
 
 Refusal = PermissionDenied | ValidationError
 
@@ -74,12 +75,24 @@ def is_assignee(user, visit: Visit) -> bool:
 
 def may_file_request(user, resident: Resident | None = None) -> bool:
     """Staff for residents of their area, a resident or family for their own (no resident:
-    whether the user files requests at all). Consent is the domain's check on the resident."""
-    if not user.is_authenticated or user.role not in REQUEST_FILERS:
+    whether the user files requests through the request pages and API at all), and a social
+    worker for a resident of a community they serve, from a case's care plan (casework).
+    Consent is the domain's check on the resident."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.SOCIAL_WORKER:
+        return resident is not None and _serves_community_of(user, resident)
+    if user.role not in REQUEST_FILERS:
         return False
     if resident is None:
         return True
     return is_staff_for(user, resident) or is_own_resident(user, resident)
+
+
+def _serves_community_of(user, resident: Resident) -> bool:
+    return SocialWorker.objects.filter(
+        user=user, active=True, communities=resident.community_id
+    ).exists()
 
 
 def cancel_request_refusal(user, service_request: ServiceRequest) -> Refusal | None:

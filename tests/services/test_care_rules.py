@@ -373,3 +373,15 @@ def test_visit_schedule_refuses_a_worker_the_form_would_not_offer(care):
             social_worker=care.other_worker,
         )
     assert not Visit.objects.exists()
+
+
+def test_social_worker_files_only_for_residents_of_communities_served(cast):
+    worker = f.SocialWorkerFactory(user=f.UserFactory(role=Role.SOCIAL_WORKER))
+    worker.communities.set([cast.community])
+    assert rules.may_file_request(worker.user, cast.resident)
+    assert not rules.may_file_request(worker.user, cast.other_resident)
+    # Not through the request pages and API: a social worker files from a case's care plan.
+    assert not rules.may_file_request(worker.user)
+    worker.active = False
+    worker.save()
+    assert not rules.may_file_request(worker.user, cast.resident)
