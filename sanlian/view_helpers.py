@@ -24,6 +24,22 @@ def role_required(*roles):
     return decorator
 
 
+def predicate_required(allowed):
+    """Like `role_required`, from a `may_<action>(user)` predicate that the menu reads too."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not allowed(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
 def require_role(user, roles) -> None:
     """Wrong role answers 403; objects outside the user's scope answer 404 elsewhere."""
     if user.role not in roles:
