@@ -132,7 +132,10 @@ def test_decide_agreement_local_staff_in_scope_while_pending(cast):
     assert rules.may_decide_agreement(cast.street_staff)
     assert not rules.may_decide_agreement(cast.civil)  # the bureau does not sign for a community
     assert rules.may_decide_agreement(cast.street_staff, pending)
-    assert rules.may_decide_agreement(cast.community_staff, pending)
+    # Community staff decide for their own community only, not for the rest of the street.
+    assert not rules.may_decide_agreement(cast.community_staff, pending)
+    here = f.AgreementFactory(community=cast.community, status=Agreement.Status.PENDING)
+    assert rules.may_decide_agreement(cast.community_staff, here)
     assert not rules.may_decide_agreement(cast.other_street_staff, pending)
     assert not rules.may_decide_agreement(cast.member, pending)
     active = _agreement(cast, Agreement.Status.ACTIVE)
