@@ -12,12 +12,6 @@ from socialworkers.queries import (
     volunteers_visible_to,
 )
 
-_SCOPES = {
-    SocialWorker: social_workers_visible_to,
-    VolunteerTeam: volunteer_teams_visible_to,
-    Volunteer: volunteers_visible_to,
-}
-
 RegistryEntry = SocialWorker | VolunteerTeam | Volunteer
 
 
@@ -26,7 +20,13 @@ def _role_in(user, roles) -> bool:
 
 
 def entry_in_scope(user, entry: RegistryEntry) -> bool:
-    return _SCOPES[type(entry)](user).filter(pk=entry.pk).exists()
+    if isinstance(entry, SocialWorker):
+        visible = social_workers_visible_to(user)
+    elif isinstance(entry, VolunteerTeam):
+        visible = volunteer_teams_visible_to(user)
+    else:
+        visible = volunteers_visible_to(user)
+    return visible.filter(pk=entry.pk).exists()
 
 
 def may_view_registry(user, entry: RegistryEntry | None = None) -> bool:
