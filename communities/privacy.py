@@ -18,14 +18,13 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from communities import rules
 from communities.domain import RESIDENT_AUDIT_FIELDS, RESIDENT_FIELDS
 from communities.hooks import care_level_assessed, resident_data_hooks
 from communities.models import Consent, Resident
-from communities.queries import residents_visible_to
 from sanlian.audit import audit_record, snapshot
 from sanlian.masking import mask_id_number, mask_phone
 from sanlian.models import AccessLog, AuditEntry
-from sanlian.roles import STAFF
 
 ANONYMISED_NAME = "已匿名"
 REVEALABLE = {
@@ -37,18 +36,15 @@ REVEALABLE = {
 CORRECTABLE = [name for name in RESIDENT_FIELDS if name != "community"]
 
 
-def privacy_may_act(*, actor, resident: Resident) -> bool:
-    """Government staff whose scope holds the resident (the hotline, civil affairs)."""
-    return (
-        actor.is_authenticated
-        and actor.role in STAFF
-        and residents_visible_to(actor).filter(pk=resident.pk).exists()
-    )
-
-
 def _require(*, actor, resident: Resident) -> None:
-    if not privacy_may_act(actor=actor, resident=resident):
+    if not rules.may_view_resident(actor, resident):
         raise PermissionDenied
+
+
+def _refuse_unless(allowed: bool, message) -> None:
+    """After `_require`, the predicate can only fail on the record's state."""
+    if not allowed:
+        raise ValidationError(message)
 
 
 def _purpose(purpose: str) -> str:
@@ -73,6 +69,7 @@ def resident_view_log(*, actor, resident: Resident) -> None:
 def resident_reveal(*, actor, resident: Resident, field: str, purpose: str) -> str:
     """The full value of one identifier, logged with who, when, which field and why."""
     _require(actor=actor, resident=resident)
+    _refuse_unless(rules.may_reveal_resident(actor, resident), _("该居民信息已经匿名化。"))
     if field not in REVEALABLE:
         raise ValidationError({"field": _("只能查看身份证号码或电话号码。")})
     purpose = _purpose(purpose)
@@ -119,6 +116,7 @@ def _held_about(resident: Resident) -> dict:
 def resident_export(*, actor, resident: Resident, purpose: str) -> dict:
     """Everything held about the resident, full values included, for an access request."""
     _require(actor=actor, resident=resident)
+    _refuse_unless(rules.may_export_resident(actor, resident), _("该居民信息已经匿名化。"))
     purpose = _purpose(purpose)
     access_log_record(actor=actor, resident=resident, kind=AccessLog.Kind.EXPORT, purpose=purpose)
     return _held_about(resident)
@@ -143,8 +141,9 @@ def resident_history(*, resident: Resident) -> QuerySet[AuditEntry]:
 def resident_correct(*, actor, resident: Resident, reason: str, **changes) -> Resident:
     """Correct the resident's data on their request; the history keeps masked old values."""
     _require(actor=actor, resident=resident)
-    if resident.anonymised_at is not None:
-        raise ValidationError(_("该居民信息已匿名化，不能再修改。"))
+    _refuse_unless(
+        rules.may_correct_resident(actor, resident), _("该居民信息已匿名化，不能再修改。")
+    )
     unknown = set(changes) - set(CORRECTABLE)
     if unknown:
         raise ValidationError(_("不能修改这些字段：%(fields)s") % {"fields": ", ".join(unknown)})
@@ -191,7 +190,10 @@ def consent_withdraw(*, actor, resident: Resident, reason: str = "") -> Resident
     """Withdraw consent: no new care records from now on. Open requests and scheduled visits
     are cancelled, weekly plans stop; the resident is anonymised after ANONYMISE_AFTER_DAYS."""
     _require(actor=actor, resident=resident)
+    _refuse_unless(not rules.is_anonymised(resident), _("该居民信息已经匿名化。"))
+    _refuse_unless(rules.may_withdraw_consent(actor, resident), _("该居民当前没有有效的知情同意。"))
     now = timezone.now()
+    # The update is the guard against a second withdrawal racing this one.
     if not resident.consents.filter(withdrawn_at__isnull=True).update(withdrawn_at=now):
         raise ValidationError(_("该居民当前没有有效的知情同意。"))
     note = reason.strip() or str(_("居民撤回知情同意"))
@@ -276,7 +278,9 @@ def resident_anonymise(*, actor, resident: Resident, reason: str) -> Resident:
     if actor is not None:
         _require(actor=actor, resident=resident)
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
-    if resident.anonymised_at is not None:
+    # Read under the lock, and without a user when the scheduled task runs: the state part
+    # of `rules.may_anonymise`.
+    if rules.is_anonymised(resident):
         raise ValidationError(_("该居民信息已经匿名化。"))
     _scrub_history(resident)
     if resident.user_id is not None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communities import rules
 from communities.forms_privacy import (
     CorrectionForm,
     ExportForm,
@@ -33,15 +34,14 @@ from communities.privacy import (
     resident_view_log,
 )
 from communities.queries import residents_visible_to
-from sanlian.roles import STAFF
-from sanlian.view_helpers import apply_domain_error, paginate, role_required
+from sanlian.view_helpers import apply_domain_error, paginate, predicate_required
 
 
 def _resident(request: HttpRequest, pk: int):
     return get_object_or_404(residents_visible_to(request.user), pk=pk)
 
 
-@role_required(*STAFF)
+@predicate_required(rules.may_view_resident)
 def resident_list(request: HttpRequest) -> HttpResponse:
     form = ResidentSearchForm(request.GET or None)
     residents = residents_visible_to(request.user).order_by("name", "pk")
@@ -51,7 +51,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     return render(request, "communities/resident_list.html", context)
 
 
-@role_required(*STAFF)
+@predicate_required(rules.may_view_resident)
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     resident = _resident(request, pk)
     resident_view_log(actor=request.user, resident=resident)
@@ -60,13 +60,24 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "consent": consent_current(resident),
         "anonymise_due": anonymise_due_on(resident),
         "history": resident_history(resident=resident)[:20],
+        "may": _resident_actions(request.user, resident),
         "reveal_form": RevealForm(),
         "export_form": ExportForm(),
     }
     return render(request, "communities/resident_detail.html", context)
 
 
-@role_required(*STAFF)
+def _resident_actions(user, resident) -> dict[str, bool]:
+    return {
+        "reveal": rules.may_reveal_resident(user, resident),
+        "export": rules.may_export_resident(user, resident),
+        "correct": rules.may_correct_resident(user, resident),
+        "withdraw_consent": rules.may_withdraw_consent(user, resident),
+        "anonymise": rules.may_anonymise(user, resident),
+    }
+
+
+@predicate_required(rules.may_reveal_resident)
 @require_POST
 def resident_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
     resident = _resident(request, pk)
@@ -98,7 +109,7 @@ def _csv(data: dict) -> str:
     return out.getvalue()
 
 
-@role_required(*STAFF)
+@predicate_required(rules.may_export_resident)
 @require_http_methods(["GET", "POST"])
 def resident_export_view(request: HttpRequest, pk: int) -> HttpResponse:
     resident = _resident(request, pk)
@@ -127,7 +138,7 @@ def _download(data: dict, *, kind: str, pk: int) -> HttpResponse:
     return response
 
 
-@role_required(*STAFF)
+@predicate_required(rules.may_correct_resident)
 @require_http_methods(["GET", "POST"])
 def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     resident = _resident(request, pk)
@@ -162,7 +173,7 @@ def _confirm_page(request, pk: int, *, step, template: str, done: str) -> HttpRe
     return render(request, template, {"resident": resident, "form": form})
 
 
-@role_required(*STAFF)
+@predicate_required(rules.may_withdraw_consent)
 @require_http_methods(["GET", "POST"])
 def resident_consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return _confirm_page(
@@ -174,7 +185,7 @@ def resident_consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(*STAFF)
+@predicate_required(rules.may_anonymise)
 @require_http_methods(["GET", "POST"])
 def resident_anonymise_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _confirm_page(

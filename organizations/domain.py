@@ -14,20 +14,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Community, Venue
+from organizations import rules
 from organizations.models import (
     Agreement,
     Organization,
     OrganizationMember,
     OrganizationStatusChange,
 )
-from organizations.queries import (
-    agreements_visible_to,
-    organizations_visible_to,
-)
 from organizations.tasks import task_send_review_email
 from sanlian.audit import audit_record, snapshot
 from sanlian.models import AuditEntry, User
-from sanlian.roles import LOCAL_STAFF, SUPERVISORS, Role
+from sanlian.roles import Role
 
 Status = Organization.Status
 PROFILE_FIELDS = [
@@ -116,9 +113,9 @@ def organization_register(
 
 
 def _check_reviewer(*, organization: Organization, reviewer) -> None:
-    if reviewer.role not in SUPERVISORS:
+    if not rules.may_review_organization(reviewer):
         raise PermissionDenied(_("只有民政局和街道办工作人员可以审核社会组织。"))
-    if not organizations_visible_to(reviewer).filter(pk=organization.pk).exists():
+    if not rules.may_review_organization(reviewer, organization):
         raise PermissionDenied(_("该组织不在您的管辖范围内。"))
 
 
@@ -127,7 +124,7 @@ def _organization_transition(
     organization: Organization,
     reviewer,
     reason: str,
-    allowed_from: tuple[str, ...],
+    action: str,
     to_status: str,
     refused: str,
     kind: str,
@@ -135,7 +132,7 @@ def _organization_transition(
     _check_reviewer(organization=organization, reviewer=reviewer)
     # Lock the row so two reviewers acting at once cannot both move it.
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
-    if organization.status not in allowed_from:
+    if not rules.may_review_organization(reviewer, organization, action):
         raise ValidationError(refused)
     before = snapshot(organization, _REVIEW_FIELDS)
     from_status = organization.status
@@ -181,7 +178,7 @@ def organization_approve(*, organization: Organization, reviewer, reason: str = 
         organization=organization,
         reviewer=reviewer,
         reason=reason,
-        allowed_from=(Status.SUBMITTED,),
+        action="approve",
         to_status=Status.APPROVED,
         refused=_("只有待审核的组织可以批准。"),
         kind="approved",
@@ -195,7 +192,7 @@ def organization_reject(*, organization: Organization, reviewer, reason: str) ->
         organization=organization,
         reviewer=reviewer,
         reason=reason,
-        allowed_from=(Status.SUBMITTED,),
+        action="reject",
         to_status=Status.REJECTED,
         refused=_("只有待审核的组织可以驳回。"),
         kind="rejected",
@@ -209,7 +206,7 @@ def organization_suspend(*, organization: Organization, reviewer, reason: str) -
         organization=organization,
         reviewer=reviewer,
         reason=reason,
-        allowed_from=(Status.APPROVED,),
+        action="suspend",
         to_status=Status.SUSPENDED,
         refused=_("只有已批准的组织可以暂停。"),
         kind="suspended",
@@ -224,7 +221,7 @@ def organization_reinstate(
         organization=organization,
         reviewer=reviewer,
         reason=reason,
-        allowed_from=(Status.SUSPENDED,),
+        action="reinstate",
         to_status=Status.APPROVED,
         refused=_("只有已暂停的组织可以恢复。"),
         kind="reinstated",
@@ -236,7 +233,7 @@ def organization_resubmit(*, organization: Organization, actor) -> Organization:
     """A rejected organization, its registration corrected, asks to be reviewed again."""
     require_member(organization=organization, actor=actor, admin=True)
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
-    if organization.status != Status.REJECTED:
+    if not rules.may_resubmit(actor, organization):
         raise ValidationError(_("只有未通过审核的组织可以重新提交。"))
     fields = ["status", "submitted_at"]
     before = snapshot(organization, fields)
@@ -265,16 +262,8 @@ def organization_resubmit(*, organization: Organization, actor) -> Organization:
 # --- workspace ----------------------------------------------------------------------------
 
 
-def require_approved(organization: Organization, message: str) -> None:
-    if organization.status != Status.APPROVED:
-        raise ValidationError(message)
-
-
 def require_member(*, organization: Organization, actor, admin: bool = False) -> None:
-    members = OrganizationMember.objects.filter(organization=organization, user=actor)
-    if admin:
-        members = members.filter(is_admin=True)
-    if not members.exists():
+    if not rules.is_member(actor, organization, admin=admin):
         raise PermissionDenied(_("您不是该组织的管理员。") if admin else _("您不是该组织的成员。"))
 
 
@@ -283,8 +272,7 @@ def organization_update_profile(
     *, organization: Organization, actor, wants_to_serve=None, **fields
 ) -> Organization:
     require_member(organization=organization, actor=actor)
-    # A rejected organization corrects its registration here before resubmitting it.
-    if organization.status not in (Status.APPROVED, Status.REJECTED):
+    if not rules.may_edit_profile(actor, organization):
         raise ValidationError(_("只有已批准或未通过审核的组织可以修改资料。"))
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
@@ -312,7 +300,8 @@ def organization_member_invite(
 ) -> tuple[OrganizationMember, str]:
     """Create a member's account; returns the one-time password to hand over in person."""
     require_member(organization=organization, actor=actor, admin=True)
-    require_approved(organization, _("只有已批准的组织可以添加成员。"))
+    if not rules.may_invite_member(actor, organization):
+        raise ValidationError(_("只有已批准的组织可以添加成员。"))
     password = secrets.token_urlsafe(9)
     user = User(username=username, role=Role.ORGANIZATION, display_name=display_name, email=email)
     user.set_password(password)
@@ -345,7 +334,8 @@ def agreement_request(
     note: str = "",
 ) -> Agreement:
     require_member(organization=organization, actor=actor)
-    require_approved(organization, _("只有已批准的组织可以申请入驻社区。"))
+    if not rules.may_request_agreement(actor, organization):
+        raise ValidationError(_("只有已批准的组织可以申请入驻社区。"))
     if venue is not None and venue.community_id != community.pk:
         raise ValidationError({"venue": _("场地必须属于所选社区。")})
     open_statuses = (Agreement.Status.PENDING, Agreement.Status.ACTIVE)
@@ -374,14 +364,14 @@ def agreement_request(
 
 
 def _agreement_decide(*, agreement: Agreement, actor, to_status: str, reason: str) -> Agreement:
-    if actor.role not in LOCAL_STAFF:
+    if not rules.may_decide_agreement(actor):
         raise PermissionDenied(_("只有社区或街道工作人员可以处理入驻申请。"))
-    if not agreements_visible_to(actor).filter(pk=agreement.pk).exists():
+    if not rules.agreement_in_scope(actor, agreement):
         raise PermissionDenied(_("该协议不在您的管辖范围内。"))
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
-    if agreement.status != Agreement.Status.PENDING:
+    if not rules.may_decide_agreement(actor, agreement):
         raise ValidationError(_("只有待确认的申请可以处理。"))
-    if to_status == Agreement.Status.ACTIVE and agreement.organization.status != Status.APPROVED:
+    if to_status == Agreement.Status.ACTIVE and not rules.is_approved(agreement.organization):
         raise ValidationError(_("该组织当前不是已批准状态，不能签约。"))
     return _agreement_change(agreement=agreement, actor=actor, to_status=to_status, reason=reason)
 
@@ -425,7 +415,7 @@ def agreement_end(*, agreement: Agreement, actor, reason: str = "") -> Agreement
     """The organization leaves a community; the agreement ends today (or on its start day)."""
     require_member(organization=agreement.organization, actor=actor)
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
-    if agreement.status != Agreement.Status.ACTIVE:
+    if not rules.may_end_agreement(actor, agreement):
         raise ValidationError(_("只有生效中的协议可以结束。"))
     agreement.end_date = max(timezone.localdate(), agreement.start_date)
     return _agreement_change(

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from communities.models import Venue
 from communities.queries import communities_visible_to, streets_visible_to
-from organizations import domain
+from organizations import domain, rules
 from organizations.forms import (
     AgreementFilterForm,
     AgreementRequestForm,
@@ -32,8 +32,7 @@ from organizations.queries import (
     organizations_visible_to,
 )
 from sanlian.models import AuditEntry
-from sanlian.roles import LOCAL_STAFF, ORGANIZERS, STAFF, SUPERVISORS, Role
-from sanlian.view_helpers import apply_domain_error, paginate, role_required
+from sanlian.view_helpers import apply_domain_error, paginate, predicate_required
 
 
 def _membership(request: HttpRequest):
@@ -72,7 +71,7 @@ def register_done(request: HttpRequest) -> HttpResponse:
 # --- review -------------------------------------------------------------------------------
 
 
-@role_required(*SUPERVISORS)
+@predicate_required(rules.may_view_review_list)
 def review_list(request: HttpRequest) -> HttpResponse:
     data = request.GET.copy() if request.GET else {"status": Organization.Status.SUBMITTED}
     form = ReviewFilterForm(data, streets=streets_visible_to(request.user))
@@ -96,11 +95,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-# The statuses a review action leads out of; a rejected organization resubmits itself.
-REVIEWABLE_STATUSES = ("submitted", "approved", "suspended")
-
-
-@role_required(*STAFF)
+@predicate_required(rules.may_view_organization)
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     organization = get_object_or_404(organizations_visible_to(request.user), pk=pk)
     return _detail_page(request, organization, ReasonForm())
@@ -115,9 +110,9 @@ def _detail_page(request, organization, reason_form: ReasonForm, *, status: int 
         ).select_related("actor"),
         "wants_to_serve": organization.wants_to_serve.select_related("street"),
         "agreements": organization.agreements.select_related("community", "venue"),
-        "can_review": request.user.role in SUPERVISORS,
+        "may_review": rules.may_review_organization(request.user, organization),
+        "review_actions": rules.review_actions(request.user, organization),
         "reason_form": reason_form,
-        "reviewable": organization.status in REVIEWABLE_STATUSES,
     }
     return render(request, "organizations/organization_detail.html", context, status=status)
 
@@ -131,7 +126,7 @@ REVIEW_ACTIONS = {
 
 
 @require_POST
-@role_required(*SUPERVISORS)
+@predicate_required(rules.may_review_organization)
 def organization_review(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     organization = get_object_or_404(organizations_visible_to(request.user), pk=pk)
     act, done = REVIEW_ACTIONS[action]
@@ -153,14 +148,18 @@ def organization_review(request: HttpRequest, pk: int, action: str) -> HttpRespo
 # --- workspace ----------------------------------------------------------------------------
 
 
-@role_required(Role.ORGANIZATION)
+@predicate_required(rules.may_use_workspace)
 def workspace(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
     organization = membership.organization
+    user = request.user
     context = {
         "membership": membership,
         "organization": organization,
-        "is_approved": organization.status == Organization.Status.APPROVED,
+        "is_approved": rules.is_approved(organization),
+        "may_resubmit": rules.may_resubmit(user, organization),
+        "may_edit_profile": rules.may_edit_profile(user, organization),
+        "may_invite_member": rules.may_invite_member(user, organization),
         "history": organization.status_changes.select_related("changed_by"),
         "members": organization.members.select_related("user").order_by("joined_at"),
         "wants_to_serve": organization.wants_to_serve.select_related("street"),
@@ -168,19 +167,20 @@ def workspace(request: HttpRequest) -> HttpResponse:
     return render(request, "organizations/workspace.html", context)
 
 
-def _approved_membership_or_redirect(request: HttpRequest):
+def _membership_allowed_or_redirect(request: HttpRequest, allowed):
+    """The workspace's membership, or a redirect when its organization's state refuses."""
     membership = _membership(request)
-    if membership.organization.status != Organization.Status.APPROVED:
+    if not allowed(request.user, membership.organization):
         messages.error(request, _("本组织当前不是已批准状态，暂不能使用此功能。"))
         return membership, redirect("organizations:workspace")
     return membership, None
 
 
 @require_POST
-@role_required(Role.ORGANIZATION)
+@predicate_required(rules.may_use_workspace)
 def organization_resubmit(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
-    if not membership.is_admin:
+    if not rules.is_member(request.user, membership.organization, admin=True):
         raise PermissionDenied
     try:
         domain.organization_resubmit(organization=membership.organization, actor=request.user)
@@ -191,14 +191,9 @@ def organization_resubmit(request: HttpRequest) -> HttpResponse:
     return redirect("organizations:workspace")
 
 
-@role_required(Role.ORGANIZATION)
+@predicate_required(rules.may_use_workspace)
 def profile_edit(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
-    # A rejected organization corrects its registration here before resubmitting it.
-    if membership.organization.status == Organization.Status.REJECTED:
-        refused = None
-    else:
-        membership, refused = _approved_membership_or_redirect(request)
+    membership, refused = _membership_allowed_or_redirect(request, rules.may_edit_profile)
     if refused:
         return refused
     organization = membership.organization
@@ -227,12 +222,17 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     return render(request, "organizations/profile_form.html", context)
 
 
-@role_required(Role.ORGANIZATION)
+def _approved(user, organization) -> bool:
+    return rules.is_approved(organization)
+
+
+@predicate_required(rules.may_use_workspace)
 def member_invite(request: HttpRequest) -> HttpResponse:
-    membership, refused = _approved_membership_or_redirect(request)
+    # An organization that is not approved is sent back with a message; a plain member is refused.
+    membership, refused = _membership_allowed_or_redirect(request, _approved)
     if refused:
         return refused
-    if not membership.is_admin:
+    if not rules.may_invite_member(request.user, membership.organization):
         raise PermissionDenied
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -252,7 +252,7 @@ def member_invite(request: HttpRequest) -> HttpResponse:
 # --- agreements ---------------------------------------------------------------------------
 
 
-@role_required(*ORGANIZERS)
+@predicate_required(rules.may_view_agreements)
 def agreement_list(request: HttpRequest) -> HttpResponse:
     form = AgreementFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -260,15 +260,15 @@ def agreement_list(request: HttpRequest) -> HttpResponse:
         request.user, status=filters.get("status", ""), search=filters.get("q", "")
     )
     context = {"form": form, "page_obj": paginate(request, agreements)}
-    if request.user.role == Role.ORGANIZATION:
+    if rules.may_request_agreement(request.user):
         organization = _membership(request).organization
-        context["can_request"] = organization.status == Organization.Status.APPROVED
+        context["may_request"] = rules.may_request_agreement(request.user, organization)
     return render(request, "organizations/agreement_list.html", context)
 
 
-@role_required(Role.ORGANIZATION)
+@predicate_required(rules.may_request_agreement)
 def agreement_create(request: HttpRequest) -> HttpResponse:
-    membership, refused = _approved_membership_or_redirect(request)
+    membership, refused = _membership_allowed_or_redirect(request, rules.may_request_agreement)
     if refused:
         return refused
     form = AgreementRequestForm(
@@ -287,7 +287,7 @@ def agreement_create(request: HttpRequest) -> HttpResponse:
     return render(request, "organizations/agreement_form.html", {"form": form})
 
 
-@role_required(Role.ORGANIZATION)
+@predicate_required(rules.may_request_agreement)
 def agreement_venue_options(request: HttpRequest) -> HttpResponse:
     """The venue <option>s of one community, loaded by htmx when the community changes."""
     _membership(request)
@@ -300,13 +300,13 @@ def _int(value) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 19 else None
 
 
-@role_required(*ORGANIZERS)
+@predicate_required(rules.may_view_agreements)
 def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = get_object_or_404(agreements_visible_to(request.user), pk=pk)
     context = {
         "agreement": agreement,
-        "can_decide": request.user.role in LOCAL_STAFF,
-        "can_end": request.user.role == Role.ORGANIZATION,
+        "may_decide": rules.may_decide_agreement(request.user, agreement),
+        "may_end": rules.may_end_agreement(request.user, agreement),
         "reason_form": ReasonForm(),
         "audit": AuditEntry.objects.filter(
             object_type=agreement._meta.label_lower, object_id=str(agreement.pk)
@@ -318,23 +318,24 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 AGREEMENT_ACTIONS = {
     "accept": (
         domain.agreement_accept,
-        LOCAL_STAFF,
+        rules.may_decide_agreement,
         gettext_lazy("已同意入驻。"),
     ),
     "decline": (
         domain.agreement_decline,
-        LOCAL_STAFF,
+        rules.may_decide_agreement,
         gettext_lazy("已拒绝入驻申请。"),
     ),
-    "end": (domain.agreement_end, frozenset({Role.ORGANIZATION}), gettext_lazy("协议已结束。")),
+    "end": (domain.agreement_end, rules.may_end_agreement, gettext_lazy("协议已结束。")),
 }
 
 
 @require_POST
-@role_required(*ORGANIZERS)
+@predicate_required(rules.may_view_agreements)
 def agreement_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    act, roles, done = AGREEMENT_ACTIONS[action]
-    if request.user.role not in roles:
+    act, allowed, done = AGREEMENT_ACTIONS[action]
+    # The role gate only: the object's scope and state are the domain's to refuse.
+    if not allowed(request.user):
         raise PermissionDenied
     agreement = get_object_or_404(agreements_visible_to(request.user), pk=pk)
     form = ReasonForm(request.POST)

@@ -4,12 +4,15 @@ Menu labels carry the "menu" context so they can read as plurals in English
 ("Communities") while the same Chinese word names a single object elsewhere.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from communities import rules as community_rules
+from organizations import rules as organization_rules
 from sanlian.roles import (
     CASE_OVERSEERS,
     CASE_WORKERS,
@@ -22,6 +25,7 @@ from sanlian.roles import (
     VISIT_WORKERS,
     Role,
 )
+from socialworkers import rules as socialworker_rules
 
 # Menus longer than this are folded into their sections' drop-downs; shorter ones
 # (residents, family, workers) stay a flat row of big links.
@@ -37,10 +41,19 @@ SOCIAL_WORK = pgettext_lazy("menu", "社会工作")
 
 @dataclass(frozen=True)
 class NavItem:
+    """A menu link, shown to `roles`, or, where the page has one, to whom its predicate
+    `allowed(user)` admits: the same predicate the page's view is gated by."""
+
     label: str
     url_name: str
-    roles: frozenset
+    roles: frozenset = frozenset()
     section: str = ""
+    allowed: Callable[..., bool] | None = None
+
+    def allows(self, user) -> bool:
+        if self.allowed is not None:
+            return self.allowed(user)
+        return user.role in self.roles
 
     @property
     def url(self) -> str:
@@ -82,24 +95,47 @@ MENU = (
     ),
     # Organizations, communities, residents and the social-worker registry.
     NavItem(
-        pgettext_lazy("menu", "组织审核"), "organizations:review_list", SUPERVISORS, ORGANIZATIONS
+        pgettext_lazy("menu", "组织审核"),
+        "organizations:review_list",
+        section=ORGANIZATIONS,
+        allowed=organization_rules.may_view_review_list,
     ),
     NavItem(
         pgettext_lazy("menu", "本组织"),
         "organizations:workspace",
-        ORGANIZATION_STAFF,
-        ORGANIZATIONS,
+        section=ORGANIZATIONS,
+        allowed=organization_rules.may_use_workspace,
     ),
-    NavItem(pgettext_lazy("menu", "服务项目"), "offerings:list", ORGANIZATION_STAFF, ORGANIZATIONS),
+    NavItem(
+        pgettext_lazy("menu", "服务项目"),
+        "offerings:list",
+        section=ORGANIZATIONS,
+        allowed=organization_rules.may_manage_offerings,
+    ),
     NavItem(
         pgettext_lazy("menu", "入驻协议"),
         "organizations:agreement_list",
-        STAFF | ORGANIZATION_STAFF,
-        ORGANIZATIONS,
+        section=ORGANIZATIONS,
+        allowed=organization_rules.may_view_agreements,
     ),
-    NavItem(pgettext_lazy("menu", "社区"), "indicators:community_list", STAFF, ORGANIZATIONS),
-    NavItem(pgettext_lazy("menu", "老年居民"), "communities:resident_list", STAFF, ORGANIZATIONS),
-    NavItem(pgettext_lazy("menu", "社工与志愿者"), "socialworkers:list", STAFF, ORGANIZATIONS),
+    NavItem(
+        pgettext_lazy("menu", "社区"),
+        "indicators:community_list",
+        section=ORGANIZATIONS,
+        allowed=community_rules.may_view_communities,
+    ),
+    NavItem(
+        pgettext_lazy("menu", "老年居民"),
+        "communities:resident_list",
+        section=ORGANIZATIONS,
+        allowed=community_rules.may_view_resident,
+    ),
+    NavItem(
+        pgettext_lazy("menu", "社工与志愿者"),
+        "socialworkers:list",
+        section=ORGANIZATIONS,
+        allowed=socialworker_rules.may_view_registry,
+    ),
     # Monetary elderly care: allowances, accounts, monthly settlement.
     NavItem(pgettext_lazy("menu", "养老补贴"), "allowances:my_account", RESIDENT_SIDE, ALLOWANCES),
     NavItem(pgettext_lazy("menu", "补贴账户"), "allowances:account_list", STAFF, ALLOWANCES),
@@ -146,7 +182,7 @@ class NavSection:
 
 
 def menu_for(user) -> list[NavItem]:
-    items = [item for item in MENU if user.role in item.roles and item.url]
+    items = [item for item in MENU if item.allows(user) and item.url]
     if user.is_superuser:
         items.append(NavItem(_("后台管理"), "admin:index", EVERYONE, DATA))
     return items

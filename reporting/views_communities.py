@@ -4,6 +4,7 @@ with the organizations, social workers and teams serving it."""
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from communities import rules as community_rules
 from communities.forms import CommunityFilterForm
 from communities.models import FACILITY_M2_PER_100_HOUSEHOLDS_TARGET, SOCIAL_WORKER_TARGET
 from communities.queries import (
@@ -13,8 +14,7 @@ from communities.queries import (
 )
 from organizations.models import Agreement
 from organizations.queries import agreements_visible_to
-from sanlian.roles import STAFF
-from sanlian.view_helpers import paginate, role_required
+from sanlian.view_helpers import paginate, predicate_required
 from socialworkers.queries import social_workers_visible_to, volunteer_teams_visible_to
 
 TARGETS = {
@@ -23,7 +23,7 @@ TARGETS = {
 }
 
 
-@role_required(*STAFF)
+@predicate_required(community_rules.may_view_communities)
 def community_list(request: HttpRequest) -> HttpResponse:
     form = CommunityFilterForm(request.GET or None, streets=streets_visible_to(request.user))
     filters = form.cleaned_data if form.is_valid() else {}
@@ -38,7 +38,7 @@ def community_list(request: HttpRequest) -> HttpResponse:
     return render(request, "reporting/community_list.html", context)
 
 
-@role_required(*STAFF)
+@predicate_required(community_rules.may_view_communities)
 def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
     community = get_object_or_404(communities_with_indicators(request.user), pk=pk)
     context = {

@@ -24,6 +24,27 @@ def role_required(*roles):
     return decorator
 
 
+def predicate_required(allowed):
+    """Like `role_required`, from a `may_<action>(user)` predicate that the menu reads too."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            require_allowed(request.user, allowed)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def require_allowed(user, allowed) -> None:
+    """The gate of `predicate_required`; 403 like `require_role`."""
+    if not allowed(user):
+        raise PermissionDenied
+
+
 def require_role(user, roles) -> None:
     """Wrong role answers 403; objects outside the user's scope answer 404 elsewhere."""
     if user.role not in roles:

@@ -11,12 +11,11 @@ from communities.models import Community
 from communities.queries import communities_visible_to
 from sanlian.audit import audit_record, snapshot
 from sanlian.models import AuditEntry
-from sanlian.roles import SUPERVISORS
+from socialworkers import rules
 from socialworkers.models import Skill, SocialWorker, Volunteer, VolunteerTeam
 from socialworkers.queries import (
     social_workers_visible_to,
     volunteer_teams_visible_to,
-    volunteers_visible_to,
 )
 
 WORKER_FIELDS = ["name", "phone", "qualification", "certificate_number", "organization", "active"]
@@ -24,8 +23,10 @@ TEAM_FIELDS = ["name", "community", "leader", "founded_on"]
 VOLUNTEER_FIELDS = ["name", "phone", "team", "hours_served"]
 
 
+# The role part of `rules.may_edit_registry` here, its scope part (`rules.entry_in_scope`) in
+# each update: two messages, one predicate.
 def _check_editor(actor) -> None:
-    if actor.role not in SUPERVISORS:
+    if not rules.may_edit_registry(actor):
         raise PermissionDenied(_("只有民政局和街道办工作人员可以维护社工与志愿者名册。"))
 
 
@@ -74,7 +75,7 @@ def social_worker_update(
 ) -> SocialWorker:
     """Street staff change only the communities of their own street; others stay as they were."""
     _check_editor(actor)
-    if not social_workers_visible_to(actor).filter(pk=social_worker.pk).exists():
+    if not rules.entry_in_scope(actor, social_worker):
         raise PermissionDenied(_("该社工不在您的管辖范围内。"))
     communities = list(communities)
     _check_communities(actor=actor, communities=communities, field="communities")
@@ -111,7 +112,7 @@ def volunteer_team_create(
 @transaction.atomic
 def volunteer_team_update(*, team: VolunteerTeam, actor, **fields) -> VolunteerTeam:
     _check_editor(actor)
-    if not volunteer_teams_visible_to(actor).filter(pk=team.pk).exists():
+    if not rules.entry_in_scope(actor, team):
         raise PermissionDenied(_("该服务队不在您的管辖范围内。"))
     _check_team_input(actor=actor, community=fields["community"], leader=fields.get("leader"))
     before = snapshot(team, TEAM_FIELDS)
@@ -152,7 +153,7 @@ def volunteer_update(
 ) -> Volunteer:
 
     _check_editor(actor)
-    if not volunteers_visible_to(actor).filter(pk=volunteer.pk).exists():
+    if not rules.entry_in_scope(actor, volunteer):
         raise PermissionDenied(_("该志愿者不在您的管辖范围内。"))
     _check_volunteer_team(actor=actor, team=fields.get("team"))
     before = snapshot(volunteer, VOLUNTEER_FIELDS)

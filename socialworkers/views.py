@@ -9,9 +9,8 @@ from django.utils.translation import gettext as _
 from communities.models import SOCIAL_WORKER_TARGET
 from communities.queries import communities_visible_to, communities_with_indicators
 from organizations.queries import organizations_visible_to
-from sanlian.roles import STAFF, SUPERVISORS
-from sanlian.view_helpers import apply_domain_error, paginate, role_required
-from socialworkers import domain
+from sanlian.view_helpers import apply_domain_error, paginate, predicate_required
+from socialworkers import domain, rules
 from socialworkers.forms import (
     SocialWorkerFilterForm,
     SocialWorkerForm,
@@ -35,7 +34,7 @@ def _pk(value):
     return value.pk if value is not None else None
 
 
-@role_required(*STAFF)
+@predicate_required(rules.may_view_registry)
 def social_worker_list(request: HttpRequest) -> HttpResponse:
     form = SocialWorkerFilterForm(
         request.GET or None, communities=communities_visible_to(request.user)
@@ -48,15 +47,15 @@ def social_worker_list(request: HttpRequest) -> HttpResponse:
         community_id=_pk(filters.get("community")),
         qualification=filters.get("qualification", ""),
     )
-    context = {"form": form, "page_obj": paginate(request, workers), "can_edit": _can_edit(request)}
+    context = {
+        "form": form,
+        "page_obj": paginate(request, workers),
+        "may_edit": rules.may_edit_registry(request.user),
+    }
     return render(request, "socialworkers/social_worker_list.html", context)
 
 
-def _can_edit(request: HttpRequest) -> bool:
-    return request.user.role in SUPERVISORS
-
-
-@role_required(*STAFF)
+@predicate_required(rules.may_view_registry)
 def social_worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
     worker = get_object_or_404(social_workers_visible_to(request.user), pk=pk)
     context = {
@@ -64,7 +63,7 @@ def social_worker_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "communities": worker.communities.select_related("street"),
         "skills": worker.skills.all(),
         "teams": worker.led_teams.select_related("community"),
-        "can_edit": _can_edit(request),
+        "may_edit": rules.may_edit_registry(request.user, worker),
     }
     return render(request, "socialworkers/social_worker_detail.html", context)
 
@@ -94,7 +93,7 @@ def _worker_fields(form: SocialWorkerForm, *, keep_phone: bool) -> dict:
     return fields
 
 
-@role_required(*SUPERVISORS)
+@predicate_required(rules.may_edit_registry)
 def social_worker_create(request: HttpRequest) -> HttpResponse:
     form = _worker_form(request)
     if request.method == "POST" and form.is_valid():
@@ -113,7 +112,7 @@ def social_worker_create(request: HttpRequest) -> HttpResponse:
     return render(request, "socialworkers/form.html", {"form": form, "title": _("登记社工")})
 
 
-@role_required(*SUPERVISORS)
+@predicate_required(rules.may_edit_registry)
 def social_worker_edit(request: HttpRequest, pk: int) -> HttpResponse:
     worker = get_object_or_404(social_workers_visible_to(request.user), pk=pk)
     form = _worker_form(request, instance=worker)
@@ -135,7 +134,7 @@ def social_worker_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "socialworkers/form.html", {"form": form, "title": _("修改社工信息")})
 
 
-@role_required(*STAFF)
+@predicate_required(rules.may_view_registry)
 def coverage(request: HttpRequest) -> HttpResponse:
     communities = communities_with_indicators(request.user).order_by("street__name", "name")
     below = [c for c in communities if c.social_worker_count < SOCIAL_WORKER_TARGET]
@@ -150,22 +149,30 @@ def coverage(request: HttpRequest) -> HttpResponse:
 # --- volunteer teams and volunteers --------------------------------------------------------
 
 
-@role_required(*STAFF)
+@predicate_required(rules.may_view_registry)
 def team_list(request: HttpRequest) -> HttpResponse:
     form = TeamFilterForm(request.GET or None, communities=communities_visible_to(request.user))
     filters = form.cleaned_data if form.is_valid() else {}
     teams = volunteer_teams_for_list(
         request.user, search=filters.get("q", ""), community_id=_pk(filters.get("community"))
     )
-    context = {"form": form, "page_obj": paginate(request, teams), "can_edit": _can_edit(request)}
+    context = {
+        "form": form,
+        "page_obj": paginate(request, teams),
+        "may_edit": rules.may_edit_registry(request.user),
+    }
     return render(request, "socialworkers/team_list.html", context)
 
 
-@role_required(*STAFF)
+@predicate_required(rules.may_view_registry)
 def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     team = get_object_or_404(volunteer_teams_visible_to(request.user), pk=pk)
     members = team.members.prefetch_related("skills").order_by("name")
-    context = {"team": team, "members": members, "can_edit": _can_edit(request)}
+    context = {
+        "team": team,
+        "members": members,
+        "may_edit": rules.may_edit_registry(request.user, team),
+    }
     return render(request, "socialworkers/team_detail.html", context)
 
 
@@ -178,7 +185,7 @@ def _team_form(request: HttpRequest, instance=None) -> VolunteerTeamForm:
     )
 
 
-@role_required(*SUPERVISORS)
+@predicate_required(rules.may_edit_registry)
 def team_create(request: HttpRequest) -> HttpResponse:
     form = _team_form(request)
     if request.method == "POST" and form.is_valid():
@@ -192,7 +199,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
     return render(request, "socialworkers/form.html", {"form": form, "title": _("登记志愿服务队")})
 
 
-@role_required(*SUPERVISORS)
+@predicate_required(rules.may_edit_registry)
 def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
     team = get_object_or_404(volunteer_teams_visible_to(request.user), pk=pk)
     form = _team_form(request, instance=team)
@@ -208,7 +215,7 @@ def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "socialworkers/form.html", {"form": form, "title": _("修改服务队")})
 
 
-@role_required(*STAFF)
+@predicate_required(rules.may_view_registry)
 def volunteer_list(request: HttpRequest) -> HttpResponse:
     form = VolunteerFilterForm(request.GET or None, teams=volunteer_teams_visible_to(request.user))
     filters = form.cleaned_data if form.is_valid() else {}
@@ -221,7 +228,7 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page_obj": paginate(request, volunteers),
-        "can_edit": _can_edit(request),
+        "may_edit": rules.may_edit_registry(request.user),
     }
     return render(request, "socialworkers/volunteer_list.html", context)
 
@@ -237,7 +244,7 @@ def _volunteer_form(request: HttpRequest, instance=None) -> VolunteerForm:
     )
 
 
-@role_required(*SUPERVISORS)
+@predicate_required(rules.may_edit_registry)
 def volunteer_create(request: HttpRequest) -> HttpResponse:
     form = _volunteer_form(request)
     if request.method == "POST" and form.is_valid():
@@ -251,7 +258,7 @@ def volunteer_create(request: HttpRequest) -> HttpResponse:
     return render(request, "socialworkers/form.html", {"form": form, "title": _("登记志愿者")})
 
 
-@role_required(*SUPERVISORS)
+@predicate_required(rules.may_edit_registry)
 def volunteer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     volunteer = get_object_or_404(volunteers_visible_to(request.user), pk=pk)
     form = _volunteer_form(request, instance=volunteer)

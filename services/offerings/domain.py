@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Community, Venue
-from organizations.domain import require_approved, require_member
+from organizations.domain import require_member
 from organizations.models import (
     Agreement,
     Organization,
@@ -18,6 +18,7 @@ from organizations.models import (
 from organizations.queries import (
     communities_open_to,
 )
+from organizations.rules import may_manage_offerings
 from sanlian.audit import audit_record, snapshot
 from sanlian.models import AuditEntry
 from services.offerings.models import (
@@ -88,7 +89,8 @@ def offering_publish(
 ) -> ServiceOffering:
     """Publish an offering with its weekly windows (weekday 0 = Monday)."""
     require_member(organization=organization, actor=actor)
-    require_approved(organization, _("只有已批准的组织可以发布服务项目。"))
+    if not may_manage_offerings(actor, organization):
+        raise ValidationError(_("只有已批准的组织可以发布服务项目。"))
     communities, windows = _check_offering_input(
         organization=organization,
         service_type=service_type,
@@ -184,7 +186,8 @@ def offering_update(
     """Edit a published offering under the rules of `offering_publish`; windows are replaced."""
     organization = offering.organization
     require_member(organization=organization, actor=actor)
-    require_approved(organization, _("只有已批准的组织可以修改服务项目。"))
+    if not may_manage_offerings(actor, organization):
+        raise ValidationError(_("只有已批准的组织可以修改服务项目。"))
     communities, windows = _check_offering_input(
         organization=organization,
         service_type=service_type,
@@ -249,7 +252,9 @@ def offering_pause(*, offering: ServiceOffering, actor) -> ServiceOffering:
 
 @transaction.atomic
 def offering_resume(*, offering: ServiceOffering, actor) -> ServiceOffering:
-    require_approved(offering.organization, _("组织未处于已批准状态，不能恢复服务项目。"))
+    if not may_manage_offerings(actor, offering.organization):
+        require_member(organization=offering.organization, actor=actor)
+        raise ValidationError(_("组织未处于已批准状态，不能恢复服务项目。"))
     return _offering_set_status(
         offering=offering, actor=actor, status=ServiceOffering.Status.ACTIVE
     )

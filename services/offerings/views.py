@@ -10,10 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from organizations.models import Organization
 from organizations.queries import membership_of
-from sanlian.roles import Role
-from sanlian.view_helpers import apply_domain_error, paginate, role_required
+from organizations.rules import may_manage_offerings
+from sanlian.view_helpers import apply_domain_error, paginate, predicate_required
 from services.offerings import domain
 from services.offerings.forms import OfferingForm
 from services.offerings.queries import offerings_visible_to
@@ -28,13 +27,13 @@ def _membership(request: HttpRequest):
 
 def _approved_membership_or_redirect(request: HttpRequest):
     membership = _membership(request)
-    if membership.organization.status != Organization.Status.APPROVED:
+    if not may_manage_offerings(request.user, membership.organization):
         messages.error(request, _("本组织当前不是已批准状态，暂不能使用此功能。"))
         return membership, redirect("organizations:workspace")
     return membership, None
 
 
-@role_required(Role.ORGANIZATION)
+@predicate_required(may_manage_offerings)
 def offering_list(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
     offerings = (
@@ -45,13 +44,13 @@ def offering_list(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "organization": membership.organization,
-        "is_approved": membership.organization.status == Organization.Status.APPROVED,
+        "is_approved": may_manage_offerings(request.user, membership.organization),
         "page_obj": paginate(request, offerings),
     }
     return render(request, "services/offerings/offering_list.html", context)
 
 
-@role_required(Role.ORGANIZATION)
+@predicate_required(may_manage_offerings)
 def offering_create(request: HttpRequest) -> HttpResponse:
     membership, refused = _approved_membership_or_redirect(request)
     if refused:
@@ -90,7 +89,7 @@ def _offering_initial(offering) -> dict:
     return initial
 
 
-@role_required(Role.ORGANIZATION)
+@predicate_required(may_manage_offerings)
 def offering_edit(request: HttpRequest, pk: int) -> HttpResponse:
     offering = get_object_or_404(offerings_visible_to(request.user), pk=pk)
     membership, refused = _approved_membership_or_redirect(request)
@@ -114,7 +113,7 @@ def offering_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.ORGANIZATION)
+@predicate_required(may_manage_offerings)
 def offering_set_status(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     offering = get_object_or_404(offerings_visible_to(request.user), pk=pk)
     act = domain.offering_pause if action == "pause" else domain.offering_resume

@@ -233,6 +233,7 @@ def test_policy_matrix_turns_red_when_the_registry_takes_foreign_edits(cast, mon
     world = build_world(cast)
     # Other roles past the gates (the view's and the domain's), and every worker and team.
     monkeypatch.setattr(view_helpers, "require_role", lambda user, roles: None)
+    monkeypatch.setattr(view_helpers, "require_allowed", lambda user, allowed: None)
     monkeypatch.setattr(domain, "_check_editor", lambda actor: None)
     for name, model in (
         ("social_workers_visible_to", SocialWorker),
