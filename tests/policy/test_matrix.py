@@ -3,6 +3,7 @@
 import sys
 
 import pytest
+from django.urls import get_resolver
 
 from tests.policy.matrix import run_matrix
 from tests.policy.policy import ALL, OWN, POLICY, ROLES, SCOPE
@@ -46,6 +47,9 @@ def test_policy_matrix_pages_and_api_agree_with_the_table(cast):
 
 
 def _patch_everywhere(monkeypatch, module: str, name: str, replacement) -> None:
+    # Every view module first: one imported during the run would bind the replacement
+    # and keep it after monkeypatch restores the modules it patched.
+    get_resolver().url_patterns  # noqa: B018
     original = getattr(sys.modules[module], name)
     for loaded in list(sys.modules.values()):
         if getattr(loaded, name, None) is original:
