@@ -183,6 +183,9 @@ EMAIL_HOST_USER = os.getenv("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "false")
 DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "sanlian@localhost")
+# Seconds an SMTP connect or answer may take; a mail server that never answers would
+# otherwise hold its sender (and the worker process) for good.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "10")
 
 # Celery: Redis when REDIS_URL is set; otherwise a file-system transport, so the
 # demo's worker and beat are real processes without any server.
@@ -313,6 +316,24 @@ SMS_LOG_PATH = Path(os.getenv("SMS_LOG_PATH", str(VAR_DIR / "sms.log")))
 SMS_HTTP_URL = os.getenv("SMS_HTTP_URL", "")
 SMS_HTTP_KEY = envsecret("SMS_HTTP_KEY")
 SMS_HTTP_TIMEOUT_SECONDS = envint("SMS_HTTP_TIMEOUT_SECONDS", "10")
+# A sender renews its claims this often while it works (heartbeat), and hands back what it
+# has not started after REMINDER_BATCH_SECONDS, so a slow channel never lets a live claim
+# reach REMINDER_CLAIM_TIMEOUT_SECONDS (checked below).
+REMINDER_HEARTBEAT_SECONDS = envint("REMINDER_HEARTBEAT_SECONDS", "15")
+REMINDER_BATCH_SECONDS = envint("REMINDER_BATCH_SECONDS", "30")
+# Circuit breaker per channel (services/channel_health.py): after this many failed sends in a
+# row the channel pauses, staff are alerted, and it is tried again after the pause.
+CHANNEL_BREAKER_FAILURES = envint("CHANNEL_BREAKER_FAILURES", "3")
+CHANNEL_BREAKER_PAUSE_SECONDS = envint("CHANNEL_BREAKER_PAUSE_SECONDS", "120")
+# A queue of its own for e-mail senders (empty: the default queue), for a worker of its own.
+REMINDER_EMAIL_QUEUE = os.getenv("REMINDER_EMAIL_QUEUE", "")
+if REMINDER_HEARTBEAT_SECONDS + max(EMAIL_TIMEOUT, SMS_HTTP_TIMEOUT_SECONDS) >= (
+    REMINDER_CLAIM_TIMEOUT_SECONDS
+):
+    raise ImproperlyConfigured(
+        "REMINDER_CLAIM_TIMEOUT_SECONDS must exceed REMINDER_HEARTBEAT_SECONDS plus the "
+        "longest channel timeout, or a live sender's claim could be taken over."
+    )
 # Non-urgent SMS wait outside "HH:MM-HH:MM" (local time); empty disables quiet hours.
 SMS_QUIET_HOURS = os.getenv("SMS_QUIET_HOURS", "21:00-08:00")
 ESCALATION_CHECKIN_GRACE_MINUTES = envint("ESCALATION_CHECKIN_GRACE_MINUTES", "30")

@@ -27,6 +27,7 @@ from services.notifications.models import (  # noqa: F401
     ReminderPolicy,
     validate_offsets,  # the migrations name it here
 )
+from services.notifications.models_delivery import ChannelState, DeskCall  # noqa: F401
 from services.offerings.models import (  # noqa: F401
     CareMode,
     OfferingWeek,

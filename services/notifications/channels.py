@@ -9,6 +9,7 @@ import datetime
 import fcntl
 import json
 import os
+import smtplib
 import time
 import urllib.error
 import urllib.request
@@ -29,6 +30,19 @@ ALREADY_DELIVERED = "already delivered"
 
 class ChannelError(Exception):
     """The channel did not take the message; the reminder is retried later."""
+
+
+class ChannelDown(ChannelError):
+    """The channel itself failed (timeout, refused, server error): the rest of its batch
+    is not tried, and the failure counts towards pausing the channel."""
+
+
+class NotAttempted(ChannelError):
+    """Never handed to the channel (it failed first, or the sender's time ran out)."""
+
+
+def _keep_going_always() -> bool:
+    return True
 
 
 def sms_fit(text: str) -> str:
@@ -56,7 +70,7 @@ class FileSmsGateway:
     def send(self, *, phone: str, text: str, idempotency_key: str) -> str:
         return self.send_many([SmsMessage(phone, text, idempotency_key)])[0]
 
-    def send_many(self, messages: list[SmsMessage]) -> list[str | ChannelError]:
+    def send_many(self, messages: list[SmsMessage], keep_going=None) -> list[str | ChannelError]:
         """Answers in the order of `messages`; the log is opened and locked once."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         answers: list[str | ChannelError] = []
@@ -122,17 +136,31 @@ class HttpSmsGateway:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 answer = json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as error:
-            raise ChannelError(f"HTTP {error.code}") from error
-        except (urllib.error.URLError, OSError, ValueError) as error:
+            # 5xx and 429 are the gateway's trouble; other 4xx are this message's.
+            failure = ChannelDown if error.code >= 500 or error.code == 429 else ChannelError
+            raise failure(f"HTTP {error.code}") from error
+        except (urllib.error.URLError, OSError) as error:  # refused, timed out, reset
+            raise ChannelDown(str(error)[:200]) from error
+        except ValueError as error:
             raise ChannelError(str(error)[:200]) from error
         if answer.get("status") == "duplicate":
             return ALREADY_DELIVERED
         return str(answer.get("id") or answer.get("status") or "delivered")[:200]
 
-    def send_many(self, messages: list[SmsMessage]) -> list[str | ChannelError]:
-        """One POST per message: the gateway's API takes one message per request."""
+    def send_many(self, messages: list[SmsMessage], keep_going=None) -> list[str | ChannelError]:
+        """One POST per message: the gateway's API takes one message per request.
+
+        Stops at the first ChannelDown, or when `keep_going()` says the sender's time is up:
+        the messages after it are answered NotAttempted, not each left to time out.
+        """
+        keep_going = keep_going or _keep_going_always
         answers: list[str | ChannelError] = []
+        stopped = False
         for message in messages:
+            stopped = stopped or not keep_going()
+            if stopped:
+                answers.append(NotAttempted("not attempted"))
+                continue
             try:
                 answers.append(
                     self.send(
@@ -143,6 +171,7 @@ class HttpSmsGateway:
                 )
             except ChannelError as error:
                 answers.append(error)
+                stopped = isinstance(error, ChannelDown)
         return answers
 
 
@@ -164,11 +193,11 @@ def sms_send(*, phone: str, text: str, idempotency_key: str) -> str:
     return sms_gateway().send(phone=phone, text=text, idempotency_key=idempotency_key)
 
 
-def sms_send_many(*, messages: list[SmsMessage]) -> list[str | ChannelError]:
+def sms_send_many(*, messages: list[SmsMessage], keep_going=None) -> list[str | ChannelError]:
     """Send several messages; per message an answer, or the ChannelError that stopped it."""
     if not messages:
         return []
-    return sms_gateway().send_many(messages)
+    return sms_gateway().send_many(messages, keep_going=keep_going)
 
 
 def email_send(*, address: str, subject: str, body: str, idempotency_key: str) -> str:
@@ -179,9 +208,12 @@ def email_send(*, address: str, subject: str, body: str, idempotency_key: str) -
         headers={"X-Idempotency-Key": idempotency_key},
     )
     try:
+        # The SMTP backend waits at most EMAIL_TIMEOUT seconds for each answer.
         message.send()
-    except OSError as error:
-        raise ChannelError(str(error)[:200]) from error
+    except smtplib.SMTPRecipientsRefused as error:
+        raise ChannelError(str(error)[:200]) from error  # this address, not the server
+    except OSError as error:  # timed out, refused, disconnected, any other SMTP error
+        raise ChannelDown(f"{type(error).__name__}: {error}"[:200]) from error
     return "accepted"
 
 

@@ -5,7 +5,13 @@ the caller's transaction, so a visit that rolls back leaves none. Sending is
 claim-based: a claim sets status "sending" with a fresh token and counts one
 attempt; only the holder of the current token may record the outcome. A claim
 left "sending" longer than REMINDER_CLAIM_TIMEOUT_SECONDS belonged to a dead
-worker and is claimed again; the gateways dedupe on the idempotency key.
+worker and is claimed again; the gateways dedupe on the idempotency key. A live
+sender renews its claim while it works (heartbeat) and hands back what it has not
+started once its batch has run REMINDER_BATCH_SECONDS, so its claim never expires.
+
+Each channel has senders of its own (tasks_reminders), so a stalled channel delays
+only itself; a channel that keeps failing is paused (channel_health), and a reminder
+that no channel could deliver becomes a call on the community's desk (desk).
 """
 
 import datetime
@@ -15,8 +21,9 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -27,15 +34,23 @@ from services.models import Notification, Reminder, ReminderPolicy, Visit
 # The tasks module calls the senders below and this module enqueues its dispatch task:
 # both hold the other as a module, so either may be imported first.
 from services.notifications import rules, tasks
+from services.notifications.channel_health import (
+    channel_record_failure,
+    channel_record_success,
+    channels_paused,
+)
 from services.notifications.channels import (
     ALREADY_DELIVERED,
+    ChannelDown,
     ChannelError,
+    NotAttempted,
     SmsMessage,
     email_send,
     notifications_create_many,
     sms_fit,
     sms_send_many,
 )
+from services.notifications.desk import desk_calls_open_for_failed
 
 logger = logging.getLogger(__name__)
 
@@ -215,7 +230,7 @@ def sms_quiet_at(moment: datetime.datetime) -> bool:
 # Claiming and sending ----------------------------------------------------------
 
 
-def _claimable(now: datetime.datetime) -> tuple[Q, Q]:
+def _claimable(now: datetime.datetime, channel: str | None = None) -> tuple[Q, Q]:
     """(taken over, due): claims left by dead senders, and pending reminders ready now.
 
     Two conditions, queried one after the other, so each walks the (status, due_at)
@@ -227,6 +242,12 @@ def _claimable(now: datetime.datetime) -> tuple[Q, Q]:
     taken_over = Q(status=Status.SENDING, claimed_at__lt=stale)
     ready = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     due = Q(status=Status.PENDING, due_at__lte=now) & ready
+    if channel is not None:
+        taken_over, due = taken_over & Q(channel=channel), due & Q(channel=channel)
+    paused = channels_paused(now=now)
+    if paused:
+        # A paused channel's reminders wait (or go to the desk) instead of each timing out.
+        taken_over, due = taken_over & ~Q(channel__in=paused), due & ~Q(channel__in=paused)
     if sms_quiet_at(now):
         # Deferred, not dropped: claimable again when quiet hours end.
         loud = ~Q(channel=Channel.SMS, urgent=False)
@@ -234,8 +255,10 @@ def _claimable(now: datetime.datetime) -> tuple[Q, Q]:
     return taken_over, due
 
 
-def reminders_claim_due(*, now: datetime.datetime, limit: int) -> tuple[str, list[int]]:
-    """Claim up to `limit` due reminders for one sender; returns (claim token, ids)."""
+def reminders_claim_due(
+    *, now: datetime.datetime, limit: int, channel: str | None = None
+) -> tuple[str, list[int]]:
+    """Claim up to `limit` due reminders (of `channel`, or of any channel not paused)."""
     token = uuid.uuid4()
     claim = {
         "status": Status.SENDING,
@@ -243,7 +266,7 @@ def reminders_claim_due(*, now: datetime.datetime, limit: int) -> tuple[str, lis
         "claim_token": token,
         "attempts": F("attempts") + 1,
     }
-    conditions = _claimable(now)
+    conditions = _claimable(now, channel)
     with transaction.atomic():
         ids: list[int] = []
         skip_locked = connection.features.has_select_for_update_skip_locked
@@ -278,6 +301,9 @@ _SENDING_RELATED = (
 )
 _SENDING_FIELDS = (
     "visit_id",
+    "recipient_key",
+    "offset_minutes",
+    "visit__request__resident__community_id",
     "recipient_user_id",
     "channel",
     "idempotency_key",
@@ -353,7 +379,11 @@ def reminders_for_sending() -> QuerySet[Reminder]:
 
 
 def reminders_send_due(
-    *, batch_size: int, deadline: float, on_backlog: Callable[[], None] | None = None
+    *,
+    batch_size: int,
+    deadline: float,
+    on_backlog: Callable[[], None] | None = None,
+    channel: str | None = None,
 ) -> int:
     """Claim and send due reminders, batch after batch, until none is left or time is up.
 
@@ -362,18 +392,21 @@ def reminders_send_due(
     after its claim, so no claim waits in a queue (and none nears the takeover timeout
     because of a backlog). `on_backlog` runs once, after the first full batch: the
     dispatcher starts more senders there, which share the work through SKIP LOCKED
-    claims. Returns how many reminders this sender claimed.
+    claims. With `channel`, only that channel's reminders. A batch whose channel failed
+    (or whose time ran out) hands back what it did not try, and the sender stops.
+    Returns how many reminders this sender claimed.
     """
     handled = 0
     while True:
-        token, ids = reminders_claim_due(now=timezone.now(), limit=batch_size)
+        token, ids = reminders_claim_due(now=timezone.now(), limit=batch_size, channel=channel)
+        outcome: dict[str, int] = {}
         if ids:
             if on_backlog is not None and len(ids) == batch_size:
                 on_backlog()
                 on_backlog = None
-            reminders_send_batch(ids=ids, claim_token=token)
+            outcome = reminders_send_batch(ids=ids, claim_token=token)
         handled += len(ids)
-        if len(ids) < batch_size or time.monotonic() >= deadline:
+        if len(ids) < batch_size or outcome.get(RELEASED) or time.monotonic() >= deadline:
             return handled
 
 
@@ -394,6 +427,45 @@ def reminders_send_batch(*, ids: list[int], claim_token: str) -> dict[str, int]:
     return outcome
 
 
+# What a sender reports for reminders it handed back untried (they are "pending" again).
+RELEASED = "released"
+
+
+class ClaimKeeper:
+    """Keeps a sender's claim alive while it works (heartbeat), and says when to stop.
+
+    Between two renewals a sender makes at most one channel call, bounded by its timeout;
+    settings refuse a claim timeout that is not longer than heartbeat plus that timeout.
+    A renewal that finds the claim gone (taken over) stops the sender at once; one that
+    cannot reach the database lets it go on only while the last renewal still covers a call.
+    """
+
+    def __init__(self, claim_token: str):
+        self.token = claim_token
+        self.started = self.renewed = time.monotonic()
+        self.lost = False
+
+    def keep_going(self) -> bool:
+        now = time.monotonic()
+        if self.lost or now - self.started >= settings.REMINDER_BATCH_SECONDS:
+            return False
+        if now - self.renewed >= settings.REMINDER_HEARTBEAT_SECONDS:
+            self.renew()
+        longest_call = max(settings.EMAIL_TIMEOUT, settings.SMS_HTTP_TIMEOUT_SECONDS)
+        covered = time.monotonic() - self.renewed + longest_call
+        return not self.lost and covered < settings.REMINDER_CLAIM_TIMEOUT_SECONDS
+
+    def renew(self) -> None:
+        try:
+            held = Reminder.objects.filter(claim_token=self.token, status=Status.SENDING).update(
+                claimed_at=timezone.now()
+            )
+        except DatabaseError:
+            return  # the database is away: the last renewal still counts, see keep_going
+        self.renewed = time.monotonic()
+        self.lost = held == 0
+
+
 def _send_claimed(*, ids: list[int], claim_token: str, now: datetime.datetime | None) -> list[str]:
     """Deliver the reminders of `ids` still held under `claim_token`; their new statuses.
 
@@ -406,17 +478,70 @@ def _send_claimed(*, ids: list[int], claim_token: str, now: datetime.datetime | 
     held = reminders_for_sending().filter(claim_token=claim_token, status=Status.SENDING)
     reminders = list(held) if len(ids) > 1 else list(held.filter(pk__in=ids))
     ready = [reminder for reminder in reminders if not _settled_unsent(reminder)]
-    answers = _deliver_all(ready)
+    answers = _deliver_all(ready, keeper=ClaimKeeper(claim_token))
     now = now or timezone.now()
+    released = [r for r in ready if isinstance(answers[r.pk], NotAttempted)]
     for reminder in ready:
         answer = answers[reminder.pk]
+        if isinstance(answer, NotAttempted):
+            continue
         if isinstance(answer, Exception):
             _reminder_fail(reminder, error=answer, now=now)
         else:
             reminder.status, reminder.sent_at = Status.SENT, now
             reminder.response = answer[:300]
-    _outcomes_record(reminders, claim_token=claim_token)
-    return [reminder.status for reminder in reminders]
+    _log_unexpected(ready, answers)
+    released_pks = {reminder.pk for reminder in released}
+    recorded = [reminder for reminder in reminders if reminder.pk not in released_pks]
+    _outcomes_record(recorded, claim_token=claim_token)
+    _release(released, claim_token=claim_token)
+    _channels_report(ready, answers, now=now)
+    desk_calls_open_for_failed(reminders=[r for r in recorded if r.status == Status.FAILED])
+    return [reminder.status for reminder in recorded] + [RELEASED] * len(released)
+
+
+def _release(reminders: list[Reminder], *, claim_token: str) -> None:
+    """Hand back untried reminders: pending again, their attempt not counted."""
+    if reminders:
+        Reminder.objects.filter(
+            pk__in=[reminder.pk for reminder in reminders],
+            claim_token=claim_token,
+            status=Status.SENDING,
+        ).update(status=Status.PENDING, attempts=F("attempts") - 1, next_attempt_at=None)
+
+
+def _channels_report(
+    ready: list[Reminder], answers: dict[int, str | Exception], *, now: datetime.datetime
+) -> None:
+    """One report per channel and batch: delivered something, or failed as a channel."""
+    for channel in {reminder.channel for reminder in ready}:
+        mine = [answers[r.pk] for r in ready if r.channel == channel]
+        if any(not isinstance(answer, Exception) for answer in mine):
+            channel_record_success(channel=channel)
+            continue
+        down = [a for a in mine if isinstance(a, ChannelDown) or not isinstance(a, ChannelError)]
+        if down:
+            channel_record_failure(
+                channel=channel, error=f"{type(down[0]).__name__}: {down[0]}", now=now
+            )
+
+
+def _log_unexpected(ready: list[Reminder], answers: dict[int, str | Exception]) -> None:
+    """One log entry per batch for errors no channel expects (a bug, a broken setting)."""
+    unexpected = [
+        (reminder.pk, answers[reminder.pk])
+        for reminder in ready
+        if isinstance(answers[reminder.pk], Exception)
+        and not isinstance(answers[reminder.pk], ChannelError)
+    ]
+    if unexpected:
+        first_pk, first_error = unexpected[0]
+        logger.error(
+            "%s reminders failed with an unexpected error (first: reminder %s)",
+            len(unexpected),
+            first_pk,
+            exc_info=first_error,
+        )
 
 
 @transaction.atomic
@@ -436,7 +561,7 @@ def _outcomes_record(reminders: list[Reminder], *, claim_token: str) -> None:
 
 def _settled_unsent(reminder: Reminder) -> bool:
     """Set the outcome of a reminder that must not be sent; False if it is to be sent."""
-    if reminder.sent_at is not None:
+    if reminder.sent_at is not None or _email_noted_elsewhere(reminder):
         # An e-mail the server accepted before its sender died (see _email_send).
         reminder.status, reminder.response = Status.SENT, ALREADY_DELIVERED
     elif reminder.visit.status != Visit.Status.SCHEDULED:
@@ -450,25 +575,42 @@ def _settled_unsent(reminder: Reminder) -> bool:
     return True
 
 
-def _deliver_all(reminders: list[Reminder]) -> dict[int, str | Exception]:
-    """Per reminder id: the channel's answer, or the error that stopped it."""
+def _deliver_all(reminders: list[Reminder], *, keeper: ClaimKeeper) -> dict[int, str | Exception]:
+    """Per reminder id: the channel's answer, or the error that stopped it.
+
+    In-app first, then SMS, then e-mail one by one: the slowest channel goes last, a
+    channel paused meanwhile is not tried, and e-mail stops at its first ChannelDown.
+    """
     answers: dict[int, str | Exception] = {}
     sms: list[tuple[Reminder, SmsMessage]] = []
     in_app: list[tuple[Reminder, Notification]] = []
+    emails: list[tuple[Reminder, str]] = []
+    paused = channels_paused(now=timezone.now()) if reminders else set()
     for reminder in reminders:
         try:
-            message = _message(reminder)
+            message = (
+                _message(reminder) if reminder.channel not in paused else NotAttempted("paused")
+            )
         except Exception as error:
-            answers[reminder.pk] = error
-            continue
-        if isinstance(message, SmsMessage):
+            message = error
+        if isinstance(message, Exception):
+            answers[reminder.pk] = message
+        elif isinstance(message, SmsMessage):
             sms.append((reminder, message))
         elif isinstance(message, Notification):
             in_app.append((reminder, message))
         else:
-            answers[reminder.pk] = _email_send(reminder, message)
-    answers.update(_in_bulk(sms, lambda messages: sms_send_many(messages=messages)))
+            emails.append((reminder, message))
     answers.update(_in_bulk(in_app, lambda notes: notifications_create_many(notifications=notes)))
+    answers.update(
+        _in_bulk(sms, lambda texts: sms_send_many(messages=texts, keep_going=keeper.keep_going))
+    )
+    stopped = False
+    for reminder, address in emails:
+        stopped = stopped or not keeper.keep_going()
+        answer = NotAttempted("not attempted") if stopped else _email_send(reminder, address)
+        answers[reminder.pk] = answer
+        stopped = stopped or isinstance(answer, ChannelDown)
     return answers
 
 
@@ -525,16 +667,46 @@ def _email_send(reminder: Reminder, address: str) -> str | Exception:
         )
     except Exception as error:
         return error
+    _email_note_delivery(reminder)
+    return answer
+
+
+def _delivery_key(reminder: Reminder) -> str:
+    return f"reminder-delivered:{reminder.idempotency_key}"
+
+
+def _email_note_delivery(reminder: Reminder) -> None:
+    """Note an accepted e-mail in the cache (Redis) first, then on the row.
+
+    Two stores: with the database away at this moment, the cache still tells a sender
+    taking the claim over that the e-mail went out. Only a death before either write
+    lands (or both stores away) can still mail twice.
+    """
+    try:
+        cache.set(_delivery_key(reminder), 1, timeout=7 * 24 * 3600)
+    except Exception:
+        logger.warning("reminder %s: delivery not noted in the cache", reminder.pk)
+    _email_note_delivery_on_row(reminder)
+
+
+def _email_note_delivery_on_row(reminder: Reminder) -> None:
     Reminder.objects.filter(
         pk=reminder.pk, claim_token=reminder.claim_token, status=Status.SENDING
     ).update(sent_at=timezone.now())
-    return answer
+
+
+def _email_noted_elsewhere(reminder: Reminder) -> bool:
+    """An e-mail of an earlier claim noted in the cache only (the database was away)."""
+    if reminder.channel != Channel.EMAIL or reminder.attempts <= 1:
+        return False  # a first attempt has nothing to find
+    try:
+        return bool(cache.get(_delivery_key(reminder)))
+    except Exception:
+        return False
 
 
 def _reminder_fail(reminder: Reminder, *, error: Exception, now: datetime.datetime) -> None:
     """Set the outcome of a failed attempt: retried after a backoff, or failed for good."""
-    if not isinstance(error, ChannelError):
-        logger.error("reminder %s: unexpected error", reminder.pk, exc_info=error)
     final = isinstance(error, PermanentChannelError) or (
         reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS
     )

@@ -6,7 +6,9 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from services.models import Reminder
 from services.notifications import reminders
+from services.notifications.desk import desk_calls_open_for_paused
 from services.notifications.escalations import escalations_raise
 
 # A sender claims and sends batch after batch for at most this long, then stops between
@@ -14,34 +16,57 @@ from services.notifications.escalations import escalations_raise
 # instead of piling more onto ones still running, and a long task never blocks the
 # worker's other queues for minutes.
 SENDER_SECONDS = 50
+# Channels with senders of their own, so one that stalls delays only itself. In-app
+# notifications are rows in the database: the dispatcher sends them itself.
+OWN_SENDERS = (Reminder.Channel.SMS, Reminder.Channel.EMAIL)
 
 
 @shared_task(name="services.dispatch_due_reminders")
 def task_dispatch_due_reminders(*, plan: bool = True) -> int:
-    """Plan missing reminders, then send what is due, with more senders for a backlog.
+    """Plan missing reminders, start a sender per external channel, send in-app ones itself.
 
-    This task is itself the first sender; when its first batch comes back full, it
-    starts REMINDER_SENDERS - 1 more (one per worker process is the useful most), which
-    claim disjoint batches until nothing is due. Returns how many it claimed itself.
+    Each sender starts REMINDER_SENDERS - 1 more of its channel when its first batch
+    comes back full (one per worker process is the useful most); they claim disjoint
+    batches until nothing is due. Returns how many in-app reminders it claimed itself.
     """
+    now = timezone.now()
     if plan:
-        reminders.reminders_plan_missing(now=timezone.now())
-    return reminders.reminders_send_due(
+        reminders.reminders_plan_missing(now=now)
+    desk_calls_open_for_paused(now=now)
+    handled = reminders.reminders_send_due(
         batch_size=settings.REMINDER_BATCH_SIZE,
         deadline=time.monotonic() + SENDER_SECONDS,
-        on_backlog=_senders_start,
+        on_backlog=lambda: _senders_start(Reminder.Channel.IN_APP),
+        channel=Reminder.Channel.IN_APP,
+    )
+    for channel in OWN_SENDERS:
+        _sender_start(channel, lead=True)
+    return handled
+
+
+def _sender_start(channel: str, *, lead: bool = False) -> None:
+    queue = settings.REMINDER_EMAIL_QUEUE if channel == Reminder.Channel.EMAIL else ""
+    task_send_due_reminders.apply_async(
+        kwargs={"channel": channel, "lead": lead}, queue=queue or None
     )
 
 
-def _senders_start() -> None:
+def _senders_start(channel: str) -> None:
     for _sender in range(settings.REMINDER_SENDERS - 1):
-        task_send_due_reminders.delay()
+        _sender_start(channel)
 
 
 @shared_task(name="services.send_due_reminders")
-def task_send_due_reminders() -> int:
+def task_send_due_reminders(*, channel: str | None = None, lead: bool = False) -> int:
+    """Send the due reminders of one channel (of every channel not paused without one).
+
+    The lead sender of a channel starts its helpers after a full first batch; helpers don't.
+    """
     return reminders.reminders_send_due(
-        batch_size=settings.REMINDER_BATCH_SIZE, deadline=time.monotonic() + SENDER_SECONDS
+        batch_size=settings.REMINDER_BATCH_SIZE,
+        deadline=time.monotonic() + SENDER_SECONDS,
+        on_backlog=(lambda: _senders_start(channel)) if channel and lead else None,
+        channel=channel,
     )
 
 

@@ -1,6 +1,7 @@
 """Sending a claimed batch at once: one load, one record, claims honoured to the end."""
 
 import uuid
+from collections import Counter
 
 from django.core import mail
 from django.db import connection
@@ -53,29 +54,38 @@ def test_batch_queries_do_not_grow_with_the_batch(cast, sms_log):
     assert len(sms_lines(sms_log)) == 8
 
 
+def recorded_senders(monkeypatch) -> Counter:
+    started: Counter = Counter()
+    start = tasks_reminders._sender_start
+
+    def record(channel, *, lead=False):
+        started[channel] += 1
+        start(channel, lead=lead)
+
+    monkeypatch.setattr(tasks_reminders, "_sender_start", record)
+    return started
+
+
 def test_dispatch_sends_batch_after_batch_and_starts_more_senders(
     cast, settings, sms_log, monkeypatch
 ):
     settings.REMINDER_BATCH_SIZE, settings.REMINDER_SENDERS = 2, 3
-    started = []
-    monkeypatch.setattr(
-        tasks_reminders.task_send_due_reminders, "delay", lambda: started.append("sender")
-    )
-    planned_visits(cast, 2)  # 14 due
-    assert task_dispatch_due_reminders.delay().get() == 14
+    started = recorded_senders(monkeypatch)
+    planned_visits(cast, 2)  # 14 due: 8 in-app, 4 SMS, 2 e-mails
+    task_dispatch_due_reminders.delay()
     assert set(Reminder.objects.values_list("status", flat=True)) == {Status.SENT}
     assert len(sms_lines(sms_log)) == 4
-    assert started == ["sender", "sender"]  # once, after the first full batch
+    assert len(mail.outbox) == 2
+    # One sender per external channel, and two more of each channel after a full batch.
+    assert started == {"in_app": 2, "sms": 3, "email": 3}
 
 
 def test_dispatch_of_a_small_batch_starts_no_other_sender(cast, settings, sms_log, monkeypatch):
-    started = []
-    monkeypatch.setattr(
-        tasks_reminders.task_send_due_reminders, "delay", lambda: started.append("sender")
-    )
+    started = recorded_senders(monkeypatch)
     planned_visits(cast, 1)
-    assert task_dispatch_due_reminders.delay().get() == 7
-    assert started == []
+    assert task_dispatch_due_reminders.delay().get() == 4
+    assert started == {"sms": 1, "email": 1}
+    assert set(Reminder.objects.values_list("status", flat=True)) == {Status.SENT}
 
 
 def test_sender_stops_between_batches_once_its_time_is_up(cast, settings, sms_log):

@@ -1,0 +1,82 @@
+"""A circuit breaker per delivery channel, kept in the database (it must hold without Redis).
+
+Senders report each channel's outcome once per batch. CHANNEL_BREAKER_FAILURES failed
+sends in a row pause the channel for CHANNEL_BREAKER_PAUSE_SECONDS: nothing of it is
+claimed meanwhile, so its reminders wait instead of each costing a timeout, and
+civil-affairs staff get one alert per outage. When the pause ends one batch tries
+again (half-open): a delivery closes the breaker, a failure pauses it once more.
+"""
+
+import datetime
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from sanlian.models import User
+from sanlian.roles import Role
+from services.models import ChannelState, Reminder
+from services.notifications.channels import notification_create
+
+logger = logging.getLogger(__name__)
+
+CHANNELS = tuple(Reminder.Channel.values)
+
+
+def channels_paused(*, now: datetime.datetime) -> set[str]:
+    return set(ChannelState.objects.filter(paused_until__gt=now).values_list("channel", flat=True))
+
+
+def channel_record_success(*, channel: str) -> None:
+    # A filtered UPDATE: the common case (healthy, nothing to reset) writes nothing.
+    ChannelState.objects.filter(channel=channel).exclude(failures=0, paused_until=None).update(
+        failures=0, paused_until=None, last_error=""
+    )
+
+
+@transaction.atomic
+def channel_record_failure(*, channel: str, error: str, now: datetime.datetime) -> bool:
+    """Count one failed send; returns True when this failure paused the channel."""
+    ChannelState.objects.get_or_create(channel=channel)
+    state = ChannelState.objects.select_for_update().get(channel=channel)
+    state.failures += 1
+    state.last_error = error[:300]
+    paused = state.failures >= settings.CHANNEL_BREAKER_FAILURES
+    if paused:
+        state.paused_until = now + datetime.timedelta(
+            seconds=settings.CHANNEL_BREAKER_PAUSE_SECONDS
+        )
+    state.save()
+    if state.failures == settings.CHANNEL_BREAKER_FAILURES:
+        # The first pause of an outage; retries after a pause do not alert again.
+        logger.warning("channel %s paused after %s failures: %s", channel, state.failures, error)
+        transaction.on_commit(lambda: _alert_staff(channel=channel, error=error, now=now))
+    return paused
+
+
+def channel_states(*, now: datetime.datetime) -> dict[str, str]:
+    """Per channel: "ok", "failing" (some failures, still sending) or "paused"."""
+    states = dict.fromkeys(CHANNELS, "ok")
+    for state in ChannelState.objects.filter(channel__in=CHANNELS):
+        if state.paused_until is not None and state.paused_until > now:
+            states[state.channel] = "paused"
+        elif state.failures:
+            states[state.channel] = "failing"
+    return states
+
+
+def _alert_staff(*, channel: str, error: str, now: datetime.datetime) -> None:
+    label = Reminder.Channel(channel).label
+    body = _("%(channel)s发送连续失败，已暂停，稍后自动重试；未送达的提醒将转为电话通知。") % {
+        "channel": label
+    }
+    stamp = int(now.timestamp())
+    for user in User.objects.filter(role=Role.CIVIL_AFFAIRS, is_active=True):
+        notification_create(
+            user=user,
+            title=_("通知渠道已暂停"),
+            body=f"{body} ({error[:100]})",
+            link="",
+            dedupe_key=f"channel-paused:{channel}:{stamp}:{user.pk}",
+        )
