@@ -164,6 +164,7 @@ MENU = (
         STAFF,
         NOTIFICATIONS,
     ),
+    NavItem(pgettext_lazy("menu", "待电话通知"), "notifications:desk_calls", STAFF, NOTIFICATIONS),
     NavItem(
         pgettext_lazy("menu", "提醒设置"),
         "notifications:reminder_policy",

@@ -321,8 +321,8 @@ SMS_HTTP_TIMEOUT_SECONDS = envint("SMS_HTTP_TIMEOUT_SECONDS", "10")
 # reach REMINDER_CLAIM_TIMEOUT_SECONDS (checked below).
 REMINDER_HEARTBEAT_SECONDS = envint("REMINDER_HEARTBEAT_SECONDS", "15")
 REMINDER_BATCH_SECONDS = envint("REMINDER_BATCH_SECONDS", "30")
-# Circuit breaker per channel (services/channel_health.py): after this many failed sends in a
-# row the channel pauses, staff are alerted, and it is tried again after the pause.
+# Circuit breaker per channel (services/notifications/channel_health.py): after this many
+# failed sends in a row the channel pauses, staff are alerted, and it is tried again later.
 CHANNEL_BREAKER_FAILURES = envint("CHANNEL_BREAKER_FAILURES", "3")
 CHANNEL_BREAKER_PAUSE_SECONDS = envint("CHANNEL_BREAKER_PAUSE_SECONDS", "120")
 # A queue of its own for e-mail senders (empty: the default queue), for a worker of its own.

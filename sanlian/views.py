@@ -5,15 +5,20 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
 from sanlian.celery import app
+from sanlian.health import health_degraded, health_parts
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database and broker reachable: 200, else 503 with the failing part named."""
+    """Database and broker reachable: 200, else 503 with the failing part named.
+
+    Registered parts (each notification channel's breaker) follow; one paused or failing
+    says "degraded" with 200, since the web itself still serves.
+    """
     checks = {"database": _database_ok(), "broker": _broker_ok(), "cache": _cache_ok()}
+    parts = health_parts() if checks["database"] else {}
     status = 200 if all(checks.values()) else 503
-    return JsonResponse(
-        {"status": "ok" if status == 200 else "unavailable", **checks}, status=status
-    )
+    label = "unavailable" if status != 200 else "degraded" if health_degraded(parts) else "ok"
+    return JsonResponse({"status": label, **checks, **parts}, status=status)
 
 
 def _database_ok() -> bool:

@@ -51,7 +51,7 @@ def channel_record_failure(*, channel: str, error: str, now: datetime.datetime) 
     if state.failures == settings.CHANNEL_BREAKER_FAILURES:
         # The first pause of an outage; retries after a pause do not alert again.
         logger.warning("channel %s paused after %s failures: %s", channel, state.failures, error)
-        transaction.on_commit(lambda: _alert_staff(channel=channel, error=error, now=now))
+        _alert_staff(channel=channel, error=error, now=now)
     return paused
 
 

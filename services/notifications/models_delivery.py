@@ -12,7 +12,7 @@ from communities.models import Community
 
 
 class ChannelState(models.Model):
-    """One row per delivery channel: its circuit breaker (services/channel_health.py)."""
+    """One row per delivery channel: its circuit breaker (notifications/channel_health.py)."""
 
     channel = models.CharField(_("渠道"), max_length=10, unique=True)
     # Failed sends in a row; any delivered message resets it.

@@ -451,7 +451,7 @@ class ClaimKeeper:
             return False
         if now - self.renewed >= settings.REMINDER_HEARTBEAT_SECONDS:
             self.renew()
-        longest_call = max(settings.EMAIL_TIMEOUT, settings.SMS_HTTP_TIMEOUT_SECONDS)
+        longest_call = max(settings.EMAIL_TIMEOUT or 0, settings.SMS_HTTP_TIMEOUT_SECONDS)
         covered = time.monotonic() - self.renewed + longest_call
         return not self.lost and covered < settings.REMINDER_CLAIM_TIMEOUT_SECONDS
 

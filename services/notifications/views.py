@@ -20,6 +20,7 @@ from services.notifications.channels import (
     notifications_mark_all_read,
     notifications_visible_to,
 )
+from services.notifications.desk import desk_call_record, desk_calls_visible_to
 from services.notifications.queries import reminders_failed_visible_to
 from services.notifications.reminders import (
     reminder_offsets,
@@ -117,3 +118,39 @@ def reminder_policy_edit(request: HttpRequest) -> HttpResponse:
             return redirect("notifications:reminder_policy")
     policy = ReminderPolicy.objects.filter(pk=1).select_related("updated_by").first()
     return render(request, "services/notifications/policy.html", {"form": form, "policy": policy})
+
+
+class DeskCallForm(forms.Form):
+    call_note = forms.CharField(label=gettext_lazy("通话情况"), max_length=200)
+
+
+@login_required
+def desk_call_list(request: HttpRequest) -> HttpResponse:
+    """People no reminder reached, to be phoned before their visit; open calls first."""
+    if not request.user.is_government_staff:
+        raise PermissionDenied
+    calls = desk_calls_visible_to(request.user).filter(called_at__isnull=True)
+    page = Paginator(calls.order_by("visit__scheduled_start", "id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "services/notifications/desk_calls.html",
+        {"page_obj": page, "form": DeskCallForm()},
+    )
+
+
+@login_required
+@require_POST
+def desk_call_called(request: HttpRequest, pk: int) -> HttpResponse:
+    call = get_object_or_404(desk_calls_visible_to(request.user), pk=pk)
+    form = DeskCallForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors.get("call_note") or _("请填写通话情况。"))
+        desk_call_record(call=call, actor=request.user, note=form.cleaned_data["call_note"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("已记录电话通知。"))
+    return redirect("notifications:desk_calls")

@@ -20,7 +20,13 @@ def test_healthz_reports_ok_when_database_and_broker_answer(client):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": True, "broker": True, "cache": True}
+    assert response.json() == {
+        "status": "ok",
+        "database": True,
+        "broker": True,
+        "cache": True,
+        "channels": {"sms": "ok", "email": "ok", "in_app": "ok"},
+    }
 
 
 @pytest.mark.django_db
