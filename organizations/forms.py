@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, Street, Venue
 from organizations.models import Agreement, Category, Organization
+from sanlian.bounds import DESCRIPTION_MAX_CHARS
 from sanlian.models import User
 
 _DATE = forms.DateInput(attrs={"type": "date"})
@@ -16,6 +17,12 @@ def _username_taken(username: str) -> bool:
 
 
 class RegistrationForm(forms.ModelForm):
+    description = forms.CharField(
+        label=_("简介"),
+        required=False,
+        max_length=DESCRIPTION_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     communities = forms.ModelMultipleChoiceField(
         label=_("意向服务社区"),
         queryset=Community.objects.select_related("street").order_by("street__name", "name"),
@@ -50,7 +57,6 @@ class RegistrationForm(forms.ModelForm):
             "description",
             "home_street",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
         error_messages = {
             "name": {"unique": _("该组织名称已经登记过。")},
             "credit_code": {"unique": _("该统一社会信用代码已经登记过。")},
@@ -116,7 +122,10 @@ class ProfileForm(forms.Form):
     email = forms.EmailField(label=_("电子邮箱"))
     address = forms.CharField(label=_("地址"), max_length=120)
     description = forms.CharField(
-        label=_("简介"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("简介"),
+        required=False,
+        max_length=DESCRIPTION_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     wants_to_serve = forms.ModelMultipleChoiceField(
         label=_("意向服务社区"),

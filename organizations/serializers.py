@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from communities.models import Community, Street, Venue
 from organizations.models import Agreement, Category, Organization
+from sanlian.bounds import DESCRIPTION_MAX_CHARS
 from sanlian.validators import validate_credit_code, validate_mobile
 
 
@@ -50,7 +51,9 @@ class OrganizationRegistrationSerializer(serializers.Serializer):
     contact_phone = serializers.CharField(max_length=11, validators=[validate_mobile])
     email = serializers.EmailField()
     address = serializers.CharField(max_length=120)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=DESCRIPTION_MAX_CHARS
+    )
     home_street = serializers.PrimaryKeyRelatedField(
         queryset=Street.objects.all(), required=False, allow_null=True, default=None
     )

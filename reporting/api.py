@@ -17,6 +17,7 @@ from reporting.stats import (
     stats_weekly,
 )
 from sanlian.api.permissions import IsStatsReader
+from sanlian.bounds import validate_report_date
 
 
 class StatsQuerySerializer(serializers.Serializer):
@@ -25,8 +26,8 @@ class StatsQuerySerializer(serializers.Serializer):
     pilot_batch = serializers.ChoiceField(
         choices=[choice for choice, _label in PilotBatch.choices if choice], required=False
     )
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    date_from = serializers.DateField(required=False, validators=[validate_report_date])
+    date_to = serializers.DateField(required=False, validators=[validate_report_date])
 
     def validate(self, attrs):
         start, end = attrs.get("date_from"), attrs.get("date_to")

@@ -25,6 +25,7 @@ from reporting.exports import (
 )
 from reporting.models import ExportJob
 from reporting.tasks import task_build_export
+from sanlian.bounds import validate_report_date
 from sanlian.roles import STAFF
 
 COMMUNITY_PAGE_SIZE = 25
@@ -42,10 +43,16 @@ class DashboardFilterForm(forms.Form):
         choices=[("", _("全部社区"))] + [c for c in PilotBatch.choices if c[0]],
     )
     date_from = forms.DateField(
-        label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("开始日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_report_date],
     )
     date_to = forms.DateField(
-        label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("结束日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_report_date],
     )
 
     def clean(self):

@@ -229,6 +229,12 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON with a nesting limit (deep bodies are a 400, not a RecursionError); forms as usual.
+    "DEFAULT_PARSER_CLASSES": [
+        "sanlian.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "sanlian.api.pagination.StandardPagination",
     "EXCEPTION_HANDLER": "sanlian.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [

@@ -5,6 +5,9 @@ PermissionDenied (→ 403); a unique-constraint race surfaces as IntegrityError
 (→ 409). Nothing a client sends should end in a 500.
 """
 
+import functools
+
+from django.apps import apps
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
@@ -21,15 +24,33 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+@functools.cache
+def _constraint_names() -> frozenset[str]:
+    return frozenset(
+        constraint.name for model in apps.get_models() for constraint in model._meta.constraints
+    )
+
+
+def _readable(messages: list[str]) -> list[str]:
+    """A constraint without a message of its own would show its name: say what it means."""
+    names = _constraint_names()
+    return [
+        str(_("提交的数据前后矛盾或超出允许范围，请检查后重试。"))
+        if any(name in message for name in names)
+        else message
+        for message in messages
+    ]
+
+
 def _from_django(error: DjangoValidationError) -> exceptions.ValidationError:
     if hasattr(error, "error_dict"):
         return exceptions.ValidationError(
             {
-                (NON_FIELD if field == "__all__" else field): messages
+                (NON_FIELD if field == "__all__" else field): _readable(messages)
                 for field, messages in error.message_dict.items()
             }
         )
-    return exceptions.ValidationError({NON_FIELD: error.messages})
+    return exceptions.ValidationError({NON_FIELD: _readable(error.messages)})
 
 
 def _flatten(value) -> list[str]:

@@ -73,10 +73,12 @@ class ServiceRequest(models.Model):
             models.CheckConstraint(
                 condition=Q(preferred_days__gte=1, preferred_days__lte=ALL_DAYS),
                 name="request_days_valid",
+                violation_error_message=_("请至少选择一天（周一至周日）。"),
             ),
             models.CheckConstraint(
                 condition=Q(preferred_end__gt=F("preferred_start")),
                 name="request_window_ends_after_start",
+                violation_error_message=_("希望的结束时间必须晚于开始时间。"),
             ),
         ]
 

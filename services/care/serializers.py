@@ -52,7 +52,7 @@ class RequestCreateSerializer(serializers.Serializer):
     resident = serializers.PrimaryKeyRelatedField(queryset=Resident.objects.none())
     service_type = serializers.PrimaryKeyRelatedField(queryset=ServiceType.objects.all())
     preferred_days = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=6), allow_empty=False
+        child=serializers.IntegerField(min_value=0, max_value=6), allow_empty=False, max_length=7
     )
     preferred_start = serializers.TimeField(default=datetime.time(8, 0))
     preferred_end = serializers.TimeField(default=datetime.time(18, 0))

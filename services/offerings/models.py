@@ -137,7 +137,9 @@ class OfferingWindow(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(weekday__lte=6), name="window_weekday_range"),
             models.CheckConstraint(
-                condition=Q(end_time__gt=F("start_time")), name="window_ends_after_start"
+                condition=Q(end_time__gt=F("start_time")),
+                name="window_ends_after_start",
+                violation_error_message=_("结束时间必须晚于开始时间。"),
             ),
         ]
 

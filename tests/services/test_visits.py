@@ -143,6 +143,9 @@ def test_visit_schedule_by_resident_is_forbidden(client, accepted):
         ({"social_worker": ""}, "至少指定一名"),
         ({"scheduled_start": "明天"}, "有效的日期"),
         ({"weekly": "on", "until": "2020-01-01"}, "截止日期"),
+        ({"scheduled_start": "9999-12-31T10:00"}, "两年之内"),
+        ({"scheduled_start": "2100-01-04T10:00"}, "两年之内"),
+        ({"weekly": "on", "until": "2100-01-04"}, "两年之内"),
     ],
 )
 def test_visit_schedule_invalid_input_changes_nothing(client, accepted, overrides, message):

@@ -86,10 +86,16 @@ def visit_is_assigned_to(*, visit: Visit, user) -> bool:
     return rules.is_assignee(user, visit)
 
 
+# Visits are planned at most this far ahead: a year 9999 or 2100 is a typo, not a plan.
+SCHEDULE_HORIZON = datetime.timedelta(days=2 * 365)
+
+
 def _check_in_window(*, offering: ServiceOffering, start: datetime.datetime) -> None:
-    """The start must be in the future and inside one of the offering's weekly windows."""
+    """The start must be in the future, within the horizon, and inside a weekly window."""
     if start <= timezone.now():
         raise ValidationError({"scheduled_start": _("服务时间必须晚于现在。")})
+    if start > timezone.now() + SCHEDULE_HORIZON:
+        raise ValidationError({"scheduled_start": _("服务时间最多可安排在两年之内。")})
     local = timezone.localtime(start)
     fits = offering.windows.filter(
         weekday=local.weekday(), start_time__lte=local.time(), end_time__gt=local.time()
@@ -305,6 +311,8 @@ def visit_schedule(
     local_start = timezone.localtime(scheduled_start)
     if until is not None and until < local_start.date():
         raise ValidationError({"until": _("截止日期不能早于第一次服务。")})
+    if until is not None and until > (timezone.now() + SCHEDULE_HORIZON).date():
+        raise ValidationError({"until": _("周期计划最多可安排在两年之内。")})
     visit = Visit(
         request=match.request,
         offering=offering,
