@@ -10,15 +10,20 @@ from django.utils import timezone
 from reporting.exports import export_build, exports_expire
 from reporting.models import ExportJob
 from reporting.stats import stats_warm
+from sanlian.job_queue import job_claim, jobs_requeue_stale
 
 
 @shared_task(name="sanlian.build_export")
 def task_build_export(*, job_id: int) -> str:
-    job = ExportJob.objects.select_related("owner").filter(pk=job_id).first()
-    if job is None or job.is_finished:
-        return "skipped"
-    export_build(job=job)
+    if not job_claim(ExportJob, job_id=job_id):
+        return "skipped"  # gone, finished, or already taken by another delivery
+    export_build(job=ExportJob.objects.select_related("owner").get(pk=job_id))
     return "built"
+
+
+@shared_task(name="sanlian.requeue_stale_exports")
+def task_requeue_stale_exports() -> int:
+    return jobs_requeue_stale(model=ExportJob, task=task_build_export, now=timezone.now())
 
 
 @shared_task(name="sanlian.exports_expire")

@@ -4,7 +4,6 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -26,6 +25,7 @@ from reporting.exports import (
 from reporting.models import ExportJob
 from reporting.tasks import task_build_export
 from sanlian.bounds import validate_report_date
+from sanlian.job_queue import job_enqueue_after_commit
 from sanlian.roles import STAFF
 
 COMMUNITY_PAGE_SIZE = 25
@@ -152,7 +152,7 @@ def export_index(request: HttpRequest) -> HttpResponse:
         job = export_start(user=request.user, **form.cleaned_data)
         if job.status == ExportJob.Status.DONE:
             return _csv_response(request.user, job)
-        transaction.on_commit(lambda: task_build_export.delay(job_id=job.pk))
+        job_enqueue_after_commit(task_build_export, job_id=job.pk)
         return redirect("exports:job", pk=job.pk)
     jobs = Paginator(export_jobs_of(request.user), 20).get_page(request.GET.get("page"))
     return render(request, "exports/index.html", {"form": form, "page_obj": jobs})

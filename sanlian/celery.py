@@ -37,6 +37,15 @@ app.conf.beat_schedule["credit-monthly-allowances"] = {
 # Exports built in the background (reporting/tasks.py).
 # Their files are removed EXPORT_RETENTION_HOURS after they were built; hourly is precise enough.
 app.conf.beat_schedule["expire-exports"] = {"task": "sanlian.exports_expire", "schedule": 60 * 60}
+# Jobs whose send to the broker failed (Redis away) are sent again (sanlian/job_queue.py).
+app.conf.beat_schedule["requeue-stale-exports"] = {
+    "task": "sanlian.requeue_stale_exports",
+    "schedule": 60,
+}
+app.conf.beat_schedule["requeue-stale-matching"] = {
+    "task": "services.requeue_stale_matching",
+    "schedule": 60,
+}
 # City-wide statistics recomputed into the cache before they expire (reporting/tasks.py).
 app.conf.beat_schedule["warm-stats"] = {"task": "sanlian.warm_stats", "schedule": 60}
 # Quality callbacks: last week's completed visits sampled per organization (casework/tasks.py);

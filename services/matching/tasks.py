@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
+from sanlian.job_queue import job_claim, jobs_requeue_stale
 from services.matching.domain import match_expire_overdue
 from services.matching.jobs import matching_job_execute
 from services.matching.models import MatchingJob
@@ -15,10 +16,13 @@ def task_expire_matches() -> int:
 
 @shared_task(name="services.run_matching")
 def task_run_matching(*, job_id: int) -> str:
-    # The job row lives in sanlian: it shares the progress pages with exports.
-    job = MatchingJob.objects.select_related("owner", "street", "community").filter(pk=job_id)
-    job = job.first()
-    if job is None or job.is_finished:
-        return "skipped"
-    matching_job_execute(job=job)
+    if not job_claim(MatchingJob, job_id=job_id):
+        return "skipped"  # gone, finished, or already taken by another delivery
+    jobs = MatchingJob.objects.select_related("owner", "street", "community")
+    matching_job_execute(job=jobs.get(pk=job_id))
     return "done"
+
+
+@shared_task(name="services.requeue_stale_matching")
+def task_requeue_stale_matching() -> int:
+    return jobs_requeue_stale(model=MatchingJob, task=task_run_matching, now=timezone.now())

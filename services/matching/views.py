@@ -4,13 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from sanlian.job_queue import job_enqueue_after_commit
 from sanlian.view_helpers import apply_domain_error
 from services.matching.domain import (
     match_accept,
@@ -68,7 +68,7 @@ def run(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             apply_domain_error(form, error)
         else:
-            transaction.on_commit(lambda: task_run_matching.delay(job_id=job.pk))
+            job_enqueue_after_commit(task_run_matching, job_id=job.pk)
             return _after_job(job)
     runs = _page(request, runs_visible_to(request.user))
     return render(request, "services/matching/run.html", {"form": form, "page_obj": runs})

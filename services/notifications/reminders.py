@@ -152,7 +152,10 @@ def _reminders_sync(*, visit: Visit, now: datetime.datetime, dispatch: bool = Tr
 
 
 def _dispatch_soon() -> None:
-    tasks.task_dispatch_due_reminders.delay()
+    try:
+        tasks.task_dispatch_due_reminders.delay()
+    except Exception as error:  # the broker is away: beat's next tick sends them
+        logger.warning("reminders: dispatch not enqueued, beat will send them: %s", error)
 
 
 def _dispatch_after_commit() -> None:
