@@ -106,9 +106,13 @@ def worker_env(gateway: CountingGateway, queue: str, var_dir: Path) -> dict:
         VAR_DIR=str(var_dir),
         SMS_BACKEND="http",
         SMS_HTTP_URL=f"http://127.0.0.1:{gateway.server_address[1]}/sms",
-        SMS_HTTP_TIMEOUT_SECONDS=str(DEADLINE_SECONDS),
+        # Timeouts and heartbeat short enough for a 3 s claim timeout (settings check the sum);
+        # the kill lands milliseconds after the gateway holds its answers, well inside them.
+        SMS_HTTP_TIMEOUT_SECONDS="1",
+        EMAIL_TIMEOUT="1",
         SMS_QUIET_HOURS="",
         REMINDER_CLAIM_TIMEOUT_SECONDS="3",
+        REMINDER_HEARTBEAT_SECONDS="1",
         REMINDER_BATCH_SIZE="25",
     )
     return env
