@@ -38,7 +38,11 @@ class ChannelDown(ChannelError):
 
 
 class NotAttempted(ChannelError):
-    """Never handed to the channel (it failed first, or the sender's time ran out)."""
+    """Never handed to the channel: it failed (or is paused), or the sender's time ran out."""
+
+    def __init__(self, message: str = "not attempted", *, channel_failed: bool = False):
+        super().__init__(message)
+        self.channel_failed = channel_failed
 
 
 def _keep_going_always() -> bool:
@@ -155,11 +159,11 @@ class HttpSmsGateway:
         """
         keep_going = keep_going or _keep_going_always
         answers: list[str | ChannelError] = []
-        stopped = False
+        failed = out_of_time = False
         for message in messages:
-            stopped = stopped or not keep_going()
-            if stopped:
-                answers.append(NotAttempted("not attempted"))
+            out_of_time = out_of_time or failed or not keep_going()
+            if out_of_time:
+                answers.append(NotAttempted(channel_failed=failed))
                 continue
             try:
                 answers.append(
@@ -171,7 +175,7 @@ class HttpSmsGateway:
                 )
             except ChannelError as error:
                 answers.append(error)
-                stopped = isinstance(error, ChannelDown)
+                failed = isinstance(error, ChannelDown)
         return answers
 
 

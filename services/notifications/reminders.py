@@ -395,8 +395,9 @@ def reminders_send_due(
     after its claim, so no claim waits in a queue (and none nears the takeover timeout
     because of a backlog). `on_backlog` runs once, after the first full batch: the
     dispatcher starts more senders there, which share the work through SKIP LOCKED
-    claims. With `channel`, only that channel's reminders. A batch whose channel failed
-    (or whose time ran out) hands back what it did not try, and the sender stops.
+    claims. With `channel`, only that channel's reminders. A batch hands back what it did
+    not try when its channel failed (the sender stops: the breaker decides when to try
+    again) or when its time ran out (the sender claims afresh, unless it sent nothing).
     Returns how many reminders this sender claimed.
     """
     handled = 0
@@ -409,7 +410,10 @@ def reminders_send_due(
                 on_backlog = None
             outcome = reminders_send_batch(ids=ids, claim_token=token)
         handled += len(ids)
-        if len(ids) < batch_size or outcome.get(RELEASED) or time.monotonic() >= deadline:
+        released = outcome.get(RELEASED, 0)
+        drained = len(ids) < batch_size and not released
+        stuck = outcome.get(HELD_BACK) or (ids and released == len(ids))
+        if drained or stuck or time.monotonic() >= deadline:
             return handled
 
 
@@ -430,7 +434,9 @@ def reminders_send_batch(*, ids: list[int], claim_token: str) -> dict[str, int]:
     return outcome
 
 
-# What a sender reports for reminders it handed back untried (they are "pending" again).
+# What a sender reports for reminders it handed back untried (they are "pending" again):
+# because its channel failed or is paused, or because the batch's time was up.
+HELD_BACK = "held back"
 RELEASED = "released"
 
 
@@ -500,7 +506,9 @@ def _send_claimed(*, ids: list[int], claim_token: str, now: datetime.datetime | 
     _release(released, claim_token=claim_token)
     _channels_report(ready, answers, now=now)
     desk_calls_open_for_failed(reminders=[r for r in recorded if r.status == Status.FAILED])
-    return [reminder.status for reminder in recorded] + [RELEASED] * len(released)
+    return [reminder.status for reminder in recorded] + [
+        HELD_BACK if answers[reminder.pk].channel_failed else RELEASED for reminder in released
+    ]
 
 
 def _release(reminders: list[Reminder], *, claim_token: str) -> None:
@@ -592,7 +600,9 @@ def _deliver_all(reminders: list[Reminder], *, keeper: ClaimKeeper) -> dict[int,
     for reminder in reminders:
         try:
             message = (
-                _message(reminder) if reminder.channel not in paused else NotAttempted("paused")
+                _message(reminder)
+                if reminder.channel not in paused
+                else NotAttempted("paused", channel_failed=True)
             )
         except Exception as error:
             message = error
@@ -608,12 +618,14 @@ def _deliver_all(reminders: list[Reminder], *, keeper: ClaimKeeper) -> dict[int,
     answers.update(
         _in_bulk(sms, lambda texts: sms_send_many(messages=texts, keep_going=keeper.keep_going))
     )
-    stopped = False
+    failed = out_of_time = False
     for reminder, address in emails:
-        stopped = stopped or not keeper.keep_going()
-        answer = NotAttempted("not attempted") if stopped else _email_send(reminder, address)
-        answers[reminder.pk] = answer
-        stopped = stopped or isinstance(answer, ChannelDown)
+        out_of_time = out_of_time or failed or not keeper.keep_going()
+        if out_of_time:
+            answers[reminder.pk] = NotAttempted(channel_failed=failed)
+            continue
+        answers[reminder.pk] = _email_send(reminder, address)
+        failed = isinstance(answers[reminder.pk], ChannelDown)
     return answers
 
 

@@ -212,3 +212,17 @@ def test_control_without_heartbeat_a_slow_server_mails_twice(cast, slow_smtp, mo
     taken, elapsed = _race_a_sender_against_takeovers(cast, 8)
     assert taken, elapsed
     assert max(slow_smtp.received.values()) == 2
+
+
+def test_batch_out_of_time_hands_back_the_rest_and_the_sender_goes_on(
+    cast, settings, sms_log, monkeypatch
+):
+    """A batch is sized by time: what it did not start is claimed afresh, none sent twice."""
+    settings.SMS_QUIET_HOURS = ""
+    planned_visits(cast, 3, now=NOON)  # 3 e-mails
+    budget = iter([True, False] * 3)  # each batch may send one e-mail, then its time is up
+    monkeypatch.setattr(ClaimKeeper, "keep_going", lambda self: next(budget, False))
+    handled = reminders_send_due(batch_size=10, deadline=time.monotonic() + 5, channel="email")
+    assert handled == 3 + 2 + 1  # three claims: 3, then the 2 handed back, then the last
+    assert statuses("email") == {Status.SENT} and len(mail.outbox) == 3
+    assert set(Reminder.objects.filter(channel="email").values_list("attempts", flat=True)) == {1}
