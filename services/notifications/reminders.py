@@ -9,7 +9,7 @@ worker and is claimed again; the gateways dedupe on the idempotency key. A live
 sender renews its claim while it works (heartbeat) and hands back what it has not
 started once its batch has run REMINDER_BATCH_SECONDS, so its claim never expires.
 
-Each channel has senders of its own (tasks_reminders), so a stalled channel delays
+Each channel has senders of its own (notifications/tasks.py), so a stalled channel delays
 only itself; a channel that keeps failing is paused (channel_health), and a reminder
 that no channel could deliver becomes a call on the community's desk (desk).
 """
