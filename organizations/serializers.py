@@ -11,7 +11,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
     contact_phone = serializers.CharField(source="masked_contact_phone", read_only=True)
     home_street_name = serializers.CharField(
-        source="home_street.name", read_only=True, default=None
+        source="home_street.name", read_only=True, default=None, allow_null=True
     )
     wants_to_serve = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
@@ -75,7 +75,9 @@ class AgreementSerializer(serializers.ModelSerializer):
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     community_name = serializers.CharField(source="community.name", read_only=True)
     street = serializers.IntegerField(source="community.street_id", read_only=True)
-    venue_name = serializers.CharField(source="venue.name", read_only=True, default=None)
+    venue_name = serializers.CharField(
+        source="venue.name", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = Agreement

@@ -237,9 +237,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}  # filled in by sanlian.celery, the one place for schedules
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers a missing or bad credential with the first class's challenge,
+    # so clients get 401 + "WWW-Authenticate: Token" (HTTP, and the schema) instead of 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     # Signed in and not a dashboard client; dashboards get /api/v1/stats/ only.
     "DEFAULT_PERMISSION_CLASSES": ["sanlian.api.permissions.IsPortalUser"],

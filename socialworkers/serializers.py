@@ -8,7 +8,7 @@ class SocialWorkerSerializer(serializers.ModelSerializer):
 
     phone = serializers.CharField(source="masked_phone", read_only=True)
     organization_name = serializers.CharField(
-        source="organization.name", read_only=True, default=None
+        source="organization.name", read_only=True, default=None, allow_null=True
     )
     communities = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     skills = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")

@@ -78,10 +78,13 @@ class VisitSerializer(serializers.ModelSerializer):
     service_type_name = serializers.CharField(source="request.service_type.name", read_only=True)
     organization = serializers.IntegerField(source="offering.organization_id", read_only=True)
     organization_name = serializers.CharField(source="offering.organization.name", read_only=True)
+    # null without a worker: allow_null puts `nullable` into the published schema.
     social_worker_name = serializers.CharField(
-        source="social_worker.name", read_only=True, default=None
+        source="social_worker.name", read_only=True, default=None, allow_null=True
     )
-    volunteer_name = serializers.CharField(source="volunteer.name", read_only=True, default=None)
+    volunteer_name = serializers.CharField(
+        source="volunteer.name", read_only=True, default=None, allow_null=True
+    )
     rating = serializers.SerializerMethodField()
 
     class Meta:
