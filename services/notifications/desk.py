@@ -8,14 +8,13 @@ and visit; staff close it by recording the call.
 
 import datetime
 
-from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, QuerySet
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sanlian.roles import STAFF
-from services.care.queries import visits_visible_to
 from services.models import DeskCall, Reminder, Visit
+from services.notifications import rules
 from services.notifications.channel_health import channels_paused
 
 Status = Reminder.Status
@@ -81,20 +80,12 @@ def _open(reminders: list[Reminder], *, reason: str) -> int:
     return DeskCall.objects.filter(called_at__isnull=True).count() - before
 
 
-def desk_calls_visible_to(user) -> QuerySet[DeskCall]:
-    """Staff see the calls of the visits they see (their community, street or city)."""
-    calls = DeskCall.objects.select_related(
-        "visit__request__resident", "visit__request__service_type", "recipient_user", "community"
-    )
-    if not user.is_authenticated or user.role not in STAFF:
-        return calls.none()
-    return calls.filter(visit__in=visits_visible_to(user).values("pk"))
-
-
 def desk_call_record(*, call: DeskCall, actor, note: str) -> DeskCall:
     """Staff phoned the person: the call leaves the open list."""
     if call.called_at is not None:
         raise ValidationError(_("这条电话通知已记录。"))
+    if not rules.may_record_desk_call(actor, call):
+        raise PermissionDenied
     note = note.strip()
     if not note:
         raise ValidationError({"call_note": _("请填写通话情况。")})

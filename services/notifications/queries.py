@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from sanlian.roles import STAFF
 from services.care.queries import visits_visible_to
-from services.models import Reminder
+from services.models import DeskCall, Reminder
 
 
 def reminders_failed_visible_to(user) -> QuerySet[Reminder]:
@@ -15,3 +15,13 @@ def reminders_failed_visible_to(user) -> QuerySet[Reminder]:
     if not user.is_authenticated or user.role not in STAFF:
         return failed.none()
     return failed.filter(visit__in=visits_visible_to(user).values("pk"))
+
+
+def desk_calls_visible_to(user) -> QuerySet[DeskCall]:
+    """Staff see the calls of the visits they see (their community, street or city)."""
+    calls = DeskCall.objects.select_related(
+        "visit__request__resident", "visit__request__service_type", "recipient_user", "community"
+    )
+    if not user.is_authenticated or user.role not in STAFF:
+        return calls.none()
+    return calls.filter(visit__in=visits_visible_to(user).values("pk"))

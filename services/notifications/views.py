@@ -20,14 +20,18 @@ from services.notifications.channels import (
     notifications_mark_all_read,
     notifications_visible_to,
 )
-from services.notifications.desk import desk_call_record, desk_calls_visible_to
-from services.notifications.queries import reminders_failed_visible_to
+from services.notifications.desk import desk_call_record
+from services.notifications.queries import desk_calls_visible_to, reminders_failed_visible_to
 from services.notifications.reminders import (
     reminder_offsets,
     reminder_policy_update,
     reminder_retry,
 )
-from services.notifications.rules import may_edit_reminder_policy, may_view_failed_reminders
+from services.notifications.rules import (
+    may_edit_reminder_policy,
+    may_view_desk_calls,
+    may_view_failed_reminders,
+)
 
 PAGE_SIZE = 20
 
@@ -127,7 +131,7 @@ class DeskCallForm(forms.Form):
 @login_required
 def desk_call_list(request: HttpRequest) -> HttpResponse:
     """People no reminder reached, to be phoned before their visit; open calls first."""
-    if not request.user.is_government_staff:
+    if not may_view_desk_calls(request.user):
         raise PermissionDenied
     calls = desk_calls_visible_to(request.user).filter(called_at__isnull=True)
     page = Paginator(calls.order_by("visit__scheduled_start", "id"), PAGE_SIZE).get_page(
