@@ -25,6 +25,7 @@ from sanlian.roles import (
     VISIT_WORKERS,
     Role,
 )
+from services.notifications import rules as notification_rules
 from socialworkers import rules as socialworker_rules
 
 # Menus longer than this are folded into their sections' drop-downs; shorter ones
@@ -164,7 +165,12 @@ MENU = (
         STAFF,
         NOTIFICATIONS,
     ),
-    NavItem(pgettext_lazy("menu", "待电话通知"), "notifications:desk_calls", STAFF, NOTIFICATIONS),
+    NavItem(
+        pgettext_lazy("menu", "待电话通知"),
+        "notifications:desk_calls",
+        section=NOTIFICATIONS,
+        allowed=notification_rules.may_view_desk_calls,
+    ),
     NavItem(
         pgettext_lazy("menu", "提醒设置"),
         "notifications:reminder_policy",
