@@ -109,7 +109,9 @@ def _detail_page(request, organization, reason_form: ReasonForm, *, status: int 
             object_type=organization._meta.label_lower, object_id=str(organization.pk)
         ).select_related("actor"),
         "wants_to_serve": organization.wants_to_serve.select_related("street"),
-        "agreements": organization.agreements.select_related("community", "venue"),
+        # Through the scoped query: a street user sees this organization's agreements in
+        # their own street only, as in the API.
+        "agreements": agreements_visible_to(request.user).filter(organization=organization),
         "may_review": rules.may_review_organization(request.user, organization),
         "review_actions": rules.review_actions(request.user, organization),
         "reason_form": reason_form,
