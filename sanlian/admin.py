@@ -3,7 +3,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from sanlian.admin_base import MASKED_PHONE
+from sanlian.forms import LockoutAdminAuthenticationForm
 from sanlian.models import AccessLog, AuditEntry, User
+
+# The admin login is a way in like any other: the same lockout (issue 19).
+admin.site.login_form = LockoutAdminAuthenticationForm
 
 
 @admin.register(User)

@@ -213,6 +213,12 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}  # filled in by sanlian.celery, the one place for schedules
 
+# Reverse proxies in front of the portal that append to X-Forwarded-For (nginx, a load
+# balancer): 0 ignores the header, since a client can write anything into it. The
+# lockout, the throttles and the access log take the client address from it
+# (sanlian/client_address.py).
+TRUSTED_PROXIES = envint("TRUSTED_PROXIES", "0")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -229,8 +235,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "sanlian.api.pagination.StandardPagination",
     "EXCEPTION_HANDLER": "sanlian.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "sanlian.api.throttling.AnonRateThrottle",
+        "sanlian.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.getenv("API_THROTTLE_ANON", "60/min"),
@@ -238,6 +244,7 @@ REST_FRAMEWORK = {
         "login": os.getenv("API_THROTTLE_LOGIN", "10/min"),
         "registration": os.getenv("API_THROTTLE_REGISTRATION", "20/hour"),
     },
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -270,6 +277,8 @@ SESSION_SAVE_EVERY_REQUEST = True  # the 30-minute timeout counts from the last 
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
 LOGIN_LOCKOUT_SECONDS = envint("LOGIN_LOCKOUT_SECONDS", str(15 * 60))
+# Failures from one client address (any usernames) before that address is locked too.
+LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", "20")
 CONTENT_SECURITY_POLICY = os.getenv("CONTENT_SECURITY_POLICY", "") or None
 
 LOG_LEVEL = os.getenv("LOG_LEVEL", "INFO")

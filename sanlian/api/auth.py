@@ -25,7 +25,7 @@ TokenOut = inline_serializer("Token", {"token": serializers.CharField()})
 class TokenView(APIView):
     """Exchange a username and password for an API token (send it as `Authorization: Token <key>`).
 
-    Five wrong passwords lock the username for a while, as on the login page.
+    Under the lockout of the login page (sanlian/lockout.py): by username and by address.
     """
 
     authentication_classes: list = []
@@ -49,13 +49,13 @@ class TokenView(APIView):
     )
     def post(self, request):
         username = str(request.data.get("username", ""))
-        if login_is_locked(username=username):
+        if login_is_locked(username=username, request=request):
             raise Throttled(detail=_("登录失败次数过多，该账户已暂时锁定，请稍后再试。"))
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         if not serializer.is_valid():
-            login_failed(username=username)
+            login_failed(username=username, request=request)
             serializer.is_valid(raise_exception=True)
-        login_succeeded(username=username)
+        login_succeeded(username=username, request=request)
         token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
         return Response({"token": token.key})
 
