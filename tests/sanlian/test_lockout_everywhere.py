@@ -1,8 +1,6 @@
 """One lockout for every way in, by username and by client address (issue 19, findings 1-2)."""
 
 import pytest
-
-pytestmark = pytest.mark.django_db
 from django.contrib.auth import SESSION_KEY
 from django.test import RequestFactory
 from rest_framework.authtoken.models import Token
@@ -12,6 +10,8 @@ from sanlian.api.throttling import LoginRateThrottle
 from sanlian.client_address import client_address
 from sanlian.models import Role
 from tests import factories as f
+
+pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery staple"
 ATTACKER = "203.0.113.7"
