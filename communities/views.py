@@ -1,7 +1,6 @@
 """Staff pages for one resident's data: detail (masked), reveal, access export, correction,
 withdrawal of consent and anonymisation. Scope: `residents_visible_to`, so out of scope is 404."""
 
-import csv
 import io
 import json
 
@@ -34,6 +33,7 @@ from communities.privacy import (
     resident_view_log,
 )
 from communities.queries import residents_visible_to
+from sanlian.spreadsheet_safety import SafeCsvWriter
 from sanlian.view_helpers import apply_domain_error, paginate, predicate_required
 
 
@@ -99,7 +99,7 @@ def resident_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _csv(data: dict) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(["section", "row", "field", "value"])
     for section, content in data.items():
         rows = [content] if isinstance(content, dict) else content
