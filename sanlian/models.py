@@ -80,7 +80,8 @@ class AuditEntry(models.Model):
 
 
 class AccessLog(models.Model):
-    """One read of a resident's personal data: a reveal, an export or a detail-page view.
+    """One read of a resident's personal data: a reveal, an export, a detail-page view, or a
+    search by a full identifier (the resident is empty when nobody matched).
 
     Reads are logged apart from AuditEntry (changes) so the history of a record stays
     readable and the access log can be searched and kept on its own schedule.
@@ -90,6 +91,7 @@ class AccessLog(models.Model):
         VIEW = "view", _("查看详情")
         REVEAL = "reveal", _("查看完整号码")
         EXPORT = "export", _("导出个人信息")
+        SEARCH = "search", _("按完整号码查找")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -109,6 +111,9 @@ class AccessLog(models.Model):
     )
     field = models.CharField(_("字段"), max_length=40, blank=True)
     purpose = models.CharField(_("用途"), max_length=200, blank=True)
+    # As sanlian/client_address.py resolves it; text, since behind a misconfigured proxy
+    # count it may be whatever a client wrote.
+    client_address = models.CharField(_("来源地址"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("敏感信息访问记录")

@@ -331,6 +331,9 @@ CELERY_TASK_DEFAULT_QUEUE = os.getenv("CELERY_TASK_DEFAULT_QUEUE", "celery")
 
 # Privacy (communities/privacy.py): a resident who withdrew consent is anonymised after this grace.
 ANONYMISE_AFTER_DAYS = 30
+# Searches by a full ID-card or phone number per staff member and hour; each is logged
+# with its purpose. The hotline finds a caller by the last 4 digits or name without limit.
+IDENTIFIER_SEARCHES_PER_HOUR = envint("IDENTIFIER_SEARCHES_PER_HOUR", "20")
 
 # Exports (reporting/exports.py): a built file is removed this long after it was finished.
 EXPORT_RETENTION_HOURS = envint("EXPORT_RETENTION_HOURS", "72")

@@ -179,7 +179,9 @@ def test_hotline_search_by_full_number_echoes_it_masked(world):
     resident = world.sides["ours"].resident
     clients = clients_for(world)
     for term in (resident.phone, resident.id_number):
-        response = clients["page"]["community_staff"].post(reverse("services:hotline"), {"q": term})
+        response = clients["page"]["community_staff"].post(
+            reverse("services:hotline"), {"q": term, "purpose": "居民来电求助"}
+        )
         body = response.content.decode()
         assert resident.name in body  # found
         assert _leaks(body, _full_values()) == []
