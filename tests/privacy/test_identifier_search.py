@@ -107,3 +107,14 @@ def test_partial_searches_stay_free_and_unlogged(client, cast, target, settings)
         assert resident in _search(client, resident.name, purpose="").context["results"]
     assert not AccessLog.objects.exists()
     assert not Notification.objects.exists()
+
+
+def test_admin_search_is_no_way_around_the_hotline_gate(client, cast, target):
+    resident, _candidates = target
+    root = f.UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    url = reverse("admin:communities_resident_changelist")
+    for term in (resident.id_number, resident.phone):
+        assert client.get(url, {"q": term}).context["cl"].result_count == 0
+    # Control: the same page finds the resident by what the hotline also finds freely.
+    assert client.get(url, {"q": "3442"}).context["cl"].result_count == 1
