@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from sanlian.admin_base import MASKED_PHONE
+from sanlian.admin_base import MASKED_PHONE, masked_phone_form
 from sanlian.forms import LockoutAdminAuthenticationForm
 from sanlian.models import AccessLog, AuditEntry, User
 
@@ -12,6 +13,7 @@ admin.site.login_form = LockoutAdminAuthenticationForm
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = masked_phone_form("phone", base=UserChangeForm)
     list_display = ("username", "display_name", "role", MASKED_PHONE, "is_active", "last_login")
     list_filter = ("role", "is_active", "is_staff", "is_superuser")
     search_fields = ("username", "display_name", "email")
