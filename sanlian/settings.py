@@ -259,8 +259,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# Security headers; HTTPS-only settings are switched on with SECURE_SSL=true.
-SECURE_SSL = envbool("SECURE_SSL", "false")
+# HTTPS-only settings are on whenever DEBUG is off, unless SECURE_SSL=false says the
+# portal runs on a plain-HTTP intranet (sanlian.checks then warns at every start).
+SECURE_SSL = envbool("SECURE_SSL", "false" if DEBUG else "true")
+PLAIN_HTTP_OPT_OUT = not DEBUG and not SECURE_SSL
 SECURE_SSL_REDIRECT = SECURE_SSL
 SESSION_COOKIE_SECURE = SECURE_SSL
 CSRF_COOKIE_SECURE = SECURE_SSL

@@ -35,11 +35,8 @@ urlpatterns = [
     path("casework/", include("casework.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-
+# MEDIA_ROOT is never served, whatever DEBUG is: it holds export files of residents'
+# data, downloaded only by their owner through exports:download (issue 19).
 if settings.BENCHMARK_VIEWS:
     # bench/api.py's floor; absent unless BENCHMARK_VIEWS=1 (tests/api/test_benchmark_views.py).
     urlpatterns += [path("bench/", include("bench.views"))]
