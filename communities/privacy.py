@@ -122,13 +122,17 @@ def residents_identifier_search(
     return found
 
 
-def resident_view_log(*, actor, resident: Resident) -> None:
+def resident_view_log(*, actor, resident: Resident, client_address: str = "") -> None:
     """A staff member opened the resident's detail page (masked values only)."""
-    access_log_record(actor=actor, resident=resident, kind=AccessLog.Kind.VIEW)
+    access_log_record(
+        actor=actor, resident=resident, kind=AccessLog.Kind.VIEW, client_address=client_address
+    )
 
 
 @transaction.atomic
-def resident_reveal(*, actor, resident: Resident, field: str, purpose: str) -> str:
+def resident_reveal(
+    *, actor, resident: Resident, field: str, purpose: str, client_address: str = ""
+) -> str:
     """The full value of one identifier, logged with who, when, which field and why."""
     _require(actor=actor, resident=resident)
     _refuse_unless(rules.may_reveal_resident(actor, resident), _("该居民信息已经匿名化。"))
@@ -136,7 +140,12 @@ def resident_reveal(*, actor, resident: Resident, field: str, purpose: str) -> s
         raise ValidationError({"field": _("只能查看身份证号码或电话号码。")})
     purpose = _purpose(purpose)
     access_log_record(
-        actor=actor, resident=resident, kind=AccessLog.Kind.REVEAL, field=field, purpose=purpose
+        actor=actor,
+        resident=resident,
+        kind=AccessLog.Kind.REVEAL,
+        field=field,
+        purpose=purpose,
+        client_address=client_address,
     )
     return getattr(resident, field) or ""
 
@@ -175,12 +184,18 @@ def _held_about(resident: Resident) -> dict:
 
 
 @transaction.atomic
-def resident_export(*, actor, resident: Resident, purpose: str) -> dict:
+def resident_export(*, actor, resident: Resident, purpose: str, client_address: str = "") -> dict:
     """Everything held about the resident, full values included, for an access request."""
     _require(actor=actor, resident=resident)
     _refuse_unless(rules.may_export_resident(actor, resident), _("该居民信息已经匿名化。"))
     purpose = _purpose(purpose)
-    access_log_record(actor=actor, resident=resident, kind=AccessLog.Kind.EXPORT, purpose=purpose)
+    access_log_record(
+        actor=actor,
+        resident=resident,
+        kind=AccessLog.Kind.EXPORT,
+        purpose=purpose,
+        client_address=client_address,
+    )
     return _held_about(resident)
 
 

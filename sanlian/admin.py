@@ -49,7 +49,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
 class AccessLogAdmin(admin.ModelAdmin):
     """Reads of residents' identifiers (communities/privacy.py): evidence, read-only."""
 
-    list_display = ("at", "actor", "kind", "resident", "field", "purpose")
+    list_display = ("at", "actor", "kind", "resident", "field", "purpose", "client_address")
     list_filter = ("kind", "field")
     search_fields = ("actor__username", "purpose", "resident__name")
     date_hierarchy = "at"
