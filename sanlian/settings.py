@@ -218,11 +218,16 @@ CELERY_BEAT_SCHEDULE: dict = {}  # filled in by sanlian.celery, the one place fo
 # lockout, the throttles and the access log take the client address from it
 # (sanlian/client_address.py).
 TRUSTED_PROXIES = envint("TRUSTED_PROXIES", "0")
+# API token lifetimes (sanlian/api/tokens.py): from issue, and idle since last use.
+DASHBOARD_TOKEN_LIFETIME_DAYS = envint("DASHBOARD_TOKEN_LIFETIME_DAYS", "30")
+DASHBOARD_TOKEN_IDLE_DAYS = envint("DASHBOARD_TOKEN_IDLE_DAYS", "7")
+API_TOKEN_LIFETIME_HOURS = envint("API_TOKEN_LIFETIME_HOURS", "12")
+API_TOKEN_IDLE_MINUTES = envint("API_TOKEN_IDLE_MINUTES", "30")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "sanlian.api.tokens.ExpiringTokenAuthentication",
     ],
     # Signed in and not a dashboard client; dashboards get /api/v1/stats/ only.
     "DEFAULT_PERMISSION_CLASSES": ["sanlian.api.permissions.IsPortalUser"],

@@ -3,7 +3,6 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
@@ -17,6 +16,7 @@ from sanlian.api.domain import (
 )
 from sanlian.api.permissions import IsCivilAffairs
 from sanlian.api.throttling import LoginRateThrottle
+from sanlian.api.tokens import token_for_login
 from sanlian.lockout import login_failed, login_is_locked, login_succeeded
 
 TokenOut = inline_serializer("Token", {"token": serializers.CharField()})
@@ -56,7 +56,7 @@ class TokenView(APIView):
             login_failed(username=username, request=request)
             serializer.is_valid(raise_exception=True)
         login_succeeded(username=username, request=request)
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        token = token_for_login(user=serializer.validated_data["user"])
         return Response({"token": token.key})
 
 
