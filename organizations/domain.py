@@ -315,7 +315,13 @@ def organization_member_invite(
     if not rules.may_invite_member(actor, organization):
         raise ValidationError(_("只有已批准的组织可以添加成员。"))
     password = secrets.token_urlsafe(9)
-    user = User(username=username, role=Role.ORGANIZATION, display_name=display_name, email=email)
+    user = User(
+        username=username,
+        role=Role.ORGANIZATION,
+        display_name=display_name,
+        email=email,
+        must_change_password=True,
+    )
     user.set_password(password)
     user.full_clean()
     user.save()

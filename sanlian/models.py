@@ -15,6 +15,9 @@ class User(AbstractUser):
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.RESIDENT)
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机号码"), max_length=11, blank=True, validators=[validate_mobile])
+    # Set for an account whose password someone else chose (an invited member's one-time
+    # password): every page leads to the password change until it is changed.
+    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from sanlian import views
 from sanlian.forms import LockoutAuthenticationForm
+from sanlian.password_change import PasswordChangeView
 
 urlpatterns = [
     path("", include("reporting.urls")),
@@ -17,6 +18,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("communities/", include("reporting.urls_communities")),

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.exceptions import Throttled
+from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -56,7 +56,10 @@ class TokenView(APIView):
             login_failed(username=username, request=request)
             serializer.is_valid(raise_exception=True)
         login_succeeded(username=username, request=request)
-        token = token_for_login(user=serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        if user.must_change_password:
+            raise PermissionDenied(_("请先在网页上登录并修改临时密码，再获取令牌。"))
+        token = token_for_login(user=user)
         return Response({"token": token.key})
 
 
