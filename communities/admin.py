@@ -80,8 +80,9 @@ class ResidentAdmin(ScopedAdmin):
         "care_level",
     )
     list_filter = ("living_situation", "care_level", "sex", "low_income", "community__street")
-    # Searching by the full ID number or phone stays possible; lists only show them masked.
-    search_fields = ("name", "=id_number", "=phone", "=phone_last4")
+    # No search by a full ID or phone number: it confirms guessed numbers; the hotline
+    # page does it with a purpose, an access-log row and a limit (communities/privacy.py).
+    search_fields = ("name", "=phone_last4")
     list_select_related = ("community",)
     raw_id_fields = ("user", "community")
     inlines = [ConsentInline]

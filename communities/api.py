@@ -21,6 +21,7 @@ from communities.serializers import (
     VenueSerializer,
 )
 from sanlian.api.filters import CreatedRangeFilterSet, IdFilter
+from sanlian.client_address import client_address
 
 
 @extend_schema_view(
@@ -154,5 +155,7 @@ class ResidentViewSet(viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         # PIPL: opening one person's record is logged, as on the staff detail page.
         resident = self.get_object()
-        resident_view_log(actor=request.user, resident=resident)
+        resident_view_log(
+            actor=request.user, resident=resident, client_address=client_address(request)
+        )
         return Response(self.get_serializer(resident).data)

@@ -1,6 +1,9 @@
 """A resident's personal data under PIPL: reveal, access export, correction, withdrawal of
 consent and anonymisation. Every read of a full identifier lands in the access log.
 
+A search by a full identifier is a read too: it confirms a guessed number (a masked ID
+number and an age leave ~31 candidates), so it goes through `residents_identifier_search`.
+
 Where full values may appear (decided here, tested in tests/privacy/):
 - the reveal response, to staff in scope who state a purpose, one field at a time;
 - the access export (PIPL art. 45, the resident's right to a copy of their data), made by
@@ -25,6 +28,7 @@ from communities.models import Consent, Resident
 from sanlian.audit import audit_record, snapshot
 from sanlian.masking import mask_id_number, mask_phone
 from sanlian.models import AccessLog, AuditEntry
+from sanlian.rate_limit import rate_limit_take
 
 ANONYMISED_NAME = "已匿名"
 REVEALABLE = {
@@ -54,19 +58,81 @@ def _purpose(purpose: str) -> str:
     return purpose[:200]
 
 
-def access_log_record(*, actor, resident: Resident, kind: str, field: str = "", purpose: str = ""):
+def access_log_record(
+    *,
+    actor,
+    resident: Resident | None,
+    kind: str,
+    field: str = "",
+    purpose: str = "",
+    client_address: str = "",
+):
     return AccessLog.objects.create(
-        actor=actor, resident=resident, kind=kind, field=field, purpose=purpose
+        actor=actor,
+        resident=resident,
+        kind=kind,
+        field=field,
+        purpose=purpose,
+        client_address=client_address,
     )
 
 
-def resident_view_log(*, actor, resident: Resident) -> None:
-    """A staff member opened the resident's detail page (masked values only)."""
-    access_log_record(actor=actor, resident=resident, kind=AccessLog.Kind.VIEW)
+class IdentifierSearchThrottled(ValidationError):
+    """The searcher used up IDENTIFIER_SEARCHES_PER_HOUR; nothing was searched."""
 
 
 @transaction.atomic
-def resident_reveal(*, actor, resident: Resident, field: str, purpose: str) -> str:
+def residents_identifier_search(
+    *,
+    actor,
+    residents: QuerySet[Resident],
+    field: str,
+    value: str,
+    purpose: str,
+    client_address: str = "",
+    limit: int,
+) -> list[Resident]:
+    """Residents (of `residents`, already scoped) whose `field` is exactly `value`.
+
+    Like the reveal: a stated purpose, and one access-log row per resident found (one
+    without a resident when nobody matched, since a miss also tells the searcher
+    something). At most IDENTIFIER_SEARCHES_PER_HOUR per user: raises
+    IdentifierSearchThrottled beyond, before searching.
+    """
+    if field not in ("id_number", "phone"):
+        raise ValueError(field)
+    purpose = _purpose(purpose)
+    allowed = rate_limit_take(
+        scope="identifier-search",
+        key=str(actor.pk),
+        limit=settings.IDENTIFIER_SEARCHES_PER_HOUR,
+        seconds=3600,
+    )
+    if not allowed:
+        raise IdentifierSearchThrottled(
+            {"q": _("按完整号码查找的次数已达上限，请稍后再试，或按手机号后4位或姓名查找。")},
+            code="throttled",
+        )
+    found = list(residents.filter(**{field: value}).order_by("name", "id")[:limit])
+    AccessLog.objects.bulk_create(
+        AccessLog(actor=actor, resident=resident, kind=AccessLog.Kind.SEARCH, field=field,
+                  purpose=purpose, client_address=client_address)
+        for resident in (found or [None])
+    )  # fmt: skip
+    return found
+
+
+def resident_view_log(*, actor, resident: Resident, client_address: str = "") -> None:
+    """A staff member opened the resident's detail page (masked values only)."""
+    access_log_record(
+        actor=actor, resident=resident, kind=AccessLog.Kind.VIEW, client_address=client_address
+    )
+
+
+@transaction.atomic
+def resident_reveal(
+    *, actor, resident: Resident, field: str, purpose: str, client_address: str = ""
+) -> str:
     """The full value of one identifier, logged with who, when, which field and why."""
     _require(actor=actor, resident=resident)
     _refuse_unless(rules.may_reveal_resident(actor, resident), _("该居民信息已经匿名化。"))
@@ -74,7 +140,12 @@ def resident_reveal(*, actor, resident: Resident, field: str, purpose: str) -> s
         raise ValidationError({"field": _("只能查看身份证号码或电话号码。")})
     purpose = _purpose(purpose)
     access_log_record(
-        actor=actor, resident=resident, kind=AccessLog.Kind.REVEAL, field=field, purpose=purpose
+        actor=actor,
+        resident=resident,
+        kind=AccessLog.Kind.REVEAL,
+        field=field,
+        purpose=purpose,
+        client_address=client_address,
     )
     return getattr(resident, field) or ""
 
@@ -113,12 +184,18 @@ def _held_about(resident: Resident) -> dict:
 
 
 @transaction.atomic
-def resident_export(*, actor, resident: Resident, purpose: str) -> dict:
+def resident_export(*, actor, resident: Resident, purpose: str, client_address: str = "") -> dict:
     """Everything held about the resident, full values included, for an access request."""
     _require(actor=actor, resident=resident)
     _refuse_unless(rules.may_export_resident(actor, resident), _("该居民信息已经匿名化。"))
     purpose = _purpose(purpose)
-    access_log_record(actor=actor, resident=resident, kind=AccessLog.Kind.EXPORT, purpose=purpose)
+    access_log_record(
+        actor=actor,
+        resident=resident,
+        kind=AccessLog.Kind.EXPORT,
+        purpose=purpose,
+        client_address=client_address,
+    )
     return _held_about(resident)
 
 

@@ -1,7 +1,6 @@
 """Staff pages for one resident's data: detail (masked), reveal, access export, correction,
 withdrawal of consent and anonymisation. Scope: `residents_visible_to`, so out of scope is 404."""
 
-import csv
 import io
 import json
 
@@ -34,6 +33,8 @@ from communities.privacy import (
     resident_view_log,
 )
 from communities.queries import residents_visible_to
+from sanlian.client_address import client_address
+from sanlian.spreadsheet_safety import SafeCsvWriter
 from sanlian.view_helpers import apply_domain_error, paginate, predicate_required
 
 
@@ -54,7 +55,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 @predicate_required(rules.may_view_resident)
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     resident = _resident(request, pk)
-    resident_view_log(actor=request.user, resident=resident)
+    resident_view_log(actor=request.user, resident=resident, client_address=client_address(request))
     context = {
         "resident": resident,
         "consent": consent_current(resident),
@@ -85,7 +86,12 @@ def resident_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
     value = None
     if form.is_valid():
         try:
-            value = resident_reveal(actor=request.user, resident=resident, **form.cleaned_data)
+            value = resident_reveal(
+                actor=request.user,
+                resident=resident,
+                client_address=client_address(request),
+                **form.cleaned_data,
+            )
         except ValidationError as error:
             apply_domain_error(form, error)
     context = {
@@ -99,7 +105,7 @@ def resident_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _csv(data: dict) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(["section", "row", "field", "value"])
     for section, content in data.items():
         rows = [content] if isinstance(content, dict) else content
@@ -117,7 +123,10 @@ def resident_export_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             data = resident_export(
-                actor=request.user, resident=resident, purpose=form.cleaned_data["purpose"]
+                actor=request.user,
+                resident=resident,
+                purpose=form.cleaned_data["purpose"],
+                client_address=client_address(request),
             )
         except ValidationError as error:
             apply_domain_error(form, error)

@@ -8,7 +8,7 @@ from organizations.models import (
     OrganizationStatusChange,
 )
 from organizations.queries import agreements_visible_to, organizations_visible_to
-from sanlian.admin_base import ScopedAdmin, masked_column
+from sanlian.admin_base import ScopedAdmin, masked_column, masked_phone_form
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -27,6 +27,7 @@ class MemberInline(admin.TabularInline):
 @admin.register(Organization)
 class OrganizationAdmin(ScopedAdmin):
     scope = organizations_visible_to
+    form = masked_phone_form("contact_phone")
     list_display = (
         "name",
         "credit_code",

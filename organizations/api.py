@@ -1,7 +1,13 @@
 """API v1 for organizations (registration, review) and agreements (request, accept, decline)."""
 
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
@@ -57,6 +63,14 @@ def _reason(request) -> str:
     return serializer.validated_data["reason"]
 
 
+# One answer whether or not the username was free (organizations/domain.py).
+REGISTRATION_ACCEPTED = gettext_lazy(
+    "登记已提交，等待审核；审核结果和需要您处理的事项会通过电子邮件通知您。"
+)
+RegistrationAccepted = inline_serializer(
+    "RegistrationAccepted", {"detail": serializers.CharField()}
+)
+
 REVIEW = extend_schema(
     request=ReasonSerializer,
     responses=OrganizationSerializer,
@@ -75,10 +89,12 @@ REVIEW = extend_schema(
     create=extend_schema(
         description=(
             "Register an organization online (no login needed). It starts as `submitted`; "
-            "the username and password create its administrator account."
+            "the username and password create its administrator account. The answer is the "
+            "same `202` whether or not the username was free (a taken one is reported to "
+            "the registrant's e-mail address), so it reveals no accounts."
         ),
         request=OrganizationRegistrationSerializer,
-        responses={201: OrganizationSerializer},
+        responses={202: RegistrationAccepted},
         examples=[OpenApiExample("Registration", value=REGISTRATION_EXAMPLE, request_only=True)],
         auth=[],
     ),
@@ -111,8 +127,8 @@ class OrganizationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
     def create(self, request, *args, **kwargs):
         serializer = OrganizationRegistrationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        organization = domain.organization_register(**serializer.validated_data)
-        return Response(OrganizationSerializer(organization).data, status=status.HTTP_201_CREATED)
+        domain.organization_register(**serializer.validated_data)
+        return Response({"detail": str(REGISTRATION_ACCEPTED)}, status=status.HTTP_202_ACCEPTED)
 
     def _review(self, request, review) -> Response:
         organization = review(

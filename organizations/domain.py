@@ -21,7 +21,7 @@ from organizations.models import (
     OrganizationMember,
     OrganizationStatusChange,
 )
-from organizations.tasks import task_send_review_email
+from organizations.tasks import task_send_review_email, task_send_username_taken_email
 from sanlian.audit import audit_record, snapshot
 from sanlian.models import AuditEntry, User
 from sanlian.roles import Role
@@ -58,10 +58,13 @@ def organization_register(
     streets: Iterable = (),
     username: str,
     password: str,
-) -> Organization:
+) -> Organization | None:
     """Create a submitted organization, its first status row and its admin's account.
 
-    A chosen street stands for all of its communities.
+    A chosen street stands for all of its communities. When the username is taken,
+    nothing is saved and the registrant hears so by e-mail, and None is returned: the
+    page and the API answer exactly as for a registration, so they tell nobody which
+    accounts exist (issue 19). The password is hashed either way, for the same timing.
     """
     organization = Organization(
         name=name,
@@ -90,6 +93,9 @@ def organization_register(
     except ValidationError as error:
         raise ValidationError({"password": error.messages}) from None
     user.set_password(password)
+    if User.objects.filter(username__iexact=username).exists():
+        _enqueue_username_taken_email(email=email, username=username)
+        return None
     user.full_clean()
     organization.save()
     user.save()
@@ -159,6 +165,12 @@ def _organization_transition(
     )
     _enqueue_review_email(organization_id=organization.pk, kind=kind)
     return organization
+
+
+def _enqueue_username_taken_email(*, email: str, username: str) -> None:
+    transaction.on_commit(
+        lambda: task_send_username_taken_email.delay(email=email, username=username)
+    )
 
 
 def _enqueue_review_email(*, organization_id: int, kind: str) -> None:
@@ -303,7 +315,13 @@ def organization_member_invite(
     if not rules.may_invite_member(actor, organization):
         raise ValidationError(_("只有已批准的组织可以添加成员。"))
     password = secrets.token_urlsafe(9)
-    user = User(username=username, role=Role.ORGANIZATION, display_name=display_name, email=email)
+    user = User(
+        username=username,
+        role=Role.ORGANIZATION,
+        display_name=display_name,
+        email=email,
+        must_change_password=True,
+    )
     user.set_password(password)
     user.full_clean()
     user.save()

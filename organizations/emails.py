@@ -31,3 +31,23 @@ def organization_send_review_email(*, organization: Organization, kind: str) -> 
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[organization.email],
     )
+
+
+def registration_username_taken_notify(*, email: str, username: str) -> None:
+    """The confirmation path of a registration whose username was taken: only the
+    owner of the e-mail address learns it, not whoever submitted the form."""
+    subject = _("您的组织登记未能保存")
+    url = f"{settings.SITE_URL}/organizations/register/"
+    lines = [
+        _("您在三社联动服务平台登记组织时选择的登录用户名“%(username)s”已被使用，登记未保存。")
+        % {"username": username},
+        _("请换一个用户名重新登记：%(url)s") % {"url": url},
+        _("如果这不是您本人的操作，请忽略本邮件。"),
+        _("三社联动服务平台"),
+    ]
+    send_mail(
+        subject=subject,
+        message="\n".join(lines),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[email],
+    )

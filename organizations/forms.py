@@ -66,10 +66,9 @@ class RegistrationForm(forms.ModelForm):
         return self.cleaned_data["credit_code"].strip().upper()
 
     def clean_username(self) -> str:
-        username = self.cleaned_data["username"].strip()
-        if _username_taken(username):
-            raise forms.ValidationError(_("该用户名已被使用，请换一个。"))
-        return username
+        # Whether it is taken is not said here: that would list the accounts to anyone
+        # (organization_register e-mails the registrant instead).
+        return self.cleaned_data["username"].strip()
 
     def clean(self) -> dict:
         cleaned = super().clean()

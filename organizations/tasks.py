@@ -2,7 +2,10 @@
 
 from celery import shared_task
 
-from organizations.emails import organization_send_review_email
+from organizations.emails import (
+    organization_send_review_email,
+    registration_username_taken_notify,
+)
 from organizations.models import Organization
 
 
@@ -10,3 +13,8 @@ from organizations.models import Organization
 def task_send_review_email(*, organization_id: int, kind: str) -> None:
     organization = Organization.objects.get(pk=organization_id)
     organization_send_review_email(organization=organization, kind=kind)
+
+
+@shared_task(name="organizations.send_username_taken_email")
+def task_send_username_taken_email(*, email: str, username: str) -> None:
+    registration_username_taken_notify(email=email, username=username)

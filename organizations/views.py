@@ -31,6 +31,7 @@ from organizations.queries import (
     organizations_for_review,
     organizations_visible_to,
 )
+from sanlian.api.throttling import RegistrationRateThrottle
 from sanlian.models import AuditEntry
 from sanlian.view_helpers import apply_domain_error, paginate, predicate_required
 
@@ -47,6 +48,11 @@ def _membership(request: HttpRequest):
 
 def register(request: HttpRequest) -> HttpResponse:
     form = RegistrationForm(request.POST or None)
+    # The API's throttle, per client address; the page and the API share one budget.
+    if request.method == "POST" and not RegistrationRateThrottle().allow_request(request, None):
+        form = RegistrationForm()
+        context = {"form": form, "throttled": True}
+        return render(request, "organizations/register.html", context, status=429)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -109,7 +115,9 @@ def _detail_page(request, organization, reason_form: ReasonForm, *, status: int 
             object_type=organization._meta.label_lower, object_id=str(organization.pk)
         ).select_related("actor"),
         "wants_to_serve": organization.wants_to_serve.select_related("street"),
-        "agreements": organization.agreements.select_related("community", "venue"),
+        # Through the scoped query: a street user sees this organization's agreements in
+        # their own street only, as in the API.
+        "agreements": agreements_visible_to(request.user).filter(organization=organization),
         "may_review": rules.may_review_organization(request.user, organization),
         "review_actions": rules.review_actions(request.user, organization),
         "reason_form": reason_form,

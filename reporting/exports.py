@@ -9,7 +9,6 @@ leaves one AccessLog row per resident in it. `exports_expire` (hourly, beat) rem
 EXPORT_RETENTION_HOURS after its build finished and marks the job expired.
 """
 
-import csv
 import datetime
 import io
 import logging
@@ -33,6 +32,7 @@ from reporting.stats import StatsFilter, stats_by_area, stats_scope
 from sanlian.audit import audit_record
 from sanlian.models import AccessLog
 from sanlian.roles import Role
+from sanlian.spreadsheet_safety import SafeCsvWriter, spreadsheet_safe
 from services.care.queries import requests_visible_to, visits_visible_to
 
 logger = logging.getLogger(__name__)
@@ -235,7 +235,7 @@ def export_csv_lines(*, user, kind: str) -> Iterator[str]:
     """The CSV text, line by line, starting with the BOM (for a streaming response)."""
     table = export_table(user=user, kind=kind)
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCsvWriter(buffer)
     writer.writerow(table.headers)
     yield BOM + _flush(buffer)
     for row in table.rows:
@@ -293,7 +293,7 @@ def _progress(job: ExportJob, done: int, total: int) -> None:
 def _write_csv(target: Path, table: Table, report: Callable[[int], None]) -> None:
     with target.open("w", encoding="utf-8", newline="") as handle:
         handle.write(BOM)
-        writer = csv.writer(handle)
+        writer = SafeCsvWriter(handle)
         writer.writerow(table.headers)
         for done, row in enumerate(table.rows, start=1):
             writer.writerow([_text(value) for value in row])
@@ -303,7 +303,7 @@ def _write_csv(target: Path, table: Table, report: Callable[[int], None]) -> Non
 def _write_xlsx(target: Path, table: Table, title: str, report: Callable[[int], None]) -> None:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(table.headers)
+    sheet.append([spreadsheet_safe(header) for header in table.headers])
     for done, row in enumerate(table.rows, start=1):
         sheet.append([_cell(value) for value in row])
         report(done)
@@ -311,12 +311,12 @@ def _write_xlsx(target: Path, table: Table, title: str, report: Callable[[int], 
 
 
 def _cell(value):
-    """Numbers stay numbers in Excel; dates and everything else become text."""
+    """Numbers stay numbers in Excel; dates and everything else become inert text."""
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int | float):
         return value
-    return _text(value)
+    return spreadsheet_safe(_text(value))
 
 
 def export_job_path(job: ExportJob) -> Path | None:

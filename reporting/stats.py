@@ -34,6 +34,7 @@ from communities.queries import communities_visible_to
 from organizations.models import Agreement
 from sanlian.roles import CITY_WIDE
 from sanlian.routers import statistics_reads
+from sanlian.suppression import suppressed_cells
 from services.allowances.models import month_start, yuan
 from services.models import (
     CareAccount,
@@ -299,12 +300,145 @@ def _row(area: dict, figures: dict[str, dict]) -> dict:
 
 def _rows(stats_filter: StatsFilter, level: str) -> list[dict]:
     figures = _figures_by_group(stats_filter, level)
-    return [_row(area, figures) for area in _area_rows(stats_filter, level)]
+    rows = [_row(area, figures) for area in _area_rows(stats_filter, level)]
+    hidden = _hidden_cells(stats_filter)
+    for row in rows:
+        node = (level, row["id"]) if level != "city" else _filter_node(stats_filter)
+        for field, metric in _ROW_METRICS.items():
+            if hidden(metric, node):
+                row[field] = _HIDDEN
+        if row["ratings"]["suppressed"]:
+            row["average_rating"] = _HIDDEN
+    return rows
+
+
+# --- Complementary suppression (sanlian/suppression.py) ------------------------------------
+# Which cells to hide is decided once per scope and period over the whole tree of
+# communities, streets, districts and the city, for every published people count and
+# status count, and the same decision applies to every endpoint and area filter: a
+# street's row, its figures under ?street= and its communities' rows never disagree.
+
+_HIDDEN = {"value": None, "suppressed": True}
+_ROW_METRICS = {
+    "requests": "requests",
+    "visits_completed": "visits",
+    "residents_served": "people",
+    "ratings": "ratings",
+}
+_TREE = ("community", "street", "district", "city")
+
+
+def _filter_node(stats_filter: StatsFilter) -> tuple:
+    if stats_filter.street:
+        return ("street", stats_filter.street)
+    if stats_filter.district:
+        return ("district", stats_filter.district)
+    return ("city", None)
+
+
+def _status_metric(family: str, status: str) -> str:
+    # A completed visit is the "visits completed" figure itself: one cell, not two.
+    return (
+        "visits" if (family, status) == ("visits", Visit.Status.COMPLETED) else f"{family}:{status}"
+    )
+
+
+def _community_counts(stats_filter: StatsFilter) -> tuple[dict, dict]:
+    """{metric: {community id: count}} and {community id: (street id, district id)}."""
+    areas = _area_rows(stats_filter, "community")
+    figures = _figures_by_group(stats_filter, "community")
+    counts = {
+        metric: {key: (row.get(field) or 0) for key, row in figures[name].items()}
+        for metric, (name, field) in {
+            "requests": ("requests", "n"),
+            "visits": ("visits", "n"),
+            "people": ("visits", "people"),
+            "ratings": ("ratings", "n"),
+        }.items()
+    }
+    scope = communities_in(stats_filter).values("pk")
+    for family, model, path, field in (
+        ("requests", ServiceRequest, _REQUEST, "created_at"),
+        ("visits", Visit, _VISIT, "scheduled_start"),
+    ):
+        rows = (
+            model.objects.filter(_in_period(field, stats_filter), **{f"{path}_id__in": scope})
+            .order_by()
+            .values_list(f"{path}_id", "status")
+            .annotate(n=Count("id"))
+        )
+        for community, status, n in rows:
+            counts.setdefault(_status_metric(family, status), {})[community] = n
+    parents = {a["key"]: (a["labels"]["street"], a["labels"]["district"]) for a in areas}
+    return counts, parents
+
+
+def _suppression_tree(stats_filter: StatsFilter) -> dict:
+    counts, parents = _community_counts(stats_filter)
+    values, groups = {}, []
+    for metric, by_community in counts.items():
+        children: dict[tuple, list[tuple]] = {}
+        for community, (street, district) in parents.items():
+            leaf = ("community", community)
+            values[(metric, *leaf)] = by_community.get(community, 0)
+            for child, parent in (
+                (leaf, ("street", street)),
+                (("street", street), ("district", district)),
+                (("district", district), ("city", None)),
+            ):
+                siblings = children.setdefault(parent, [])
+                if child not in siblings:
+                    siblings.append(child)
+        for level in _TREE[1:]:
+            for parent, kids in children.items():
+                if parent[0] == level:
+                    values[(metric, *parent)] = sum(values[(metric, *kid)] for kid in kids)
+        groups += [
+            ((metric, *parent), [(metric, *kid) for kid in kids])
+            for parent, kids in children.items()
+        ]
+    statuses = [m for m in counts if m.startswith("requests:")]
+    nodes = {cell[1:] for cell in values}
+    groups += [(("requests", *node), [(m, *node) for m in statuses]) for node in nodes]
+    hidden = suppressed_cells(values, groups, threshold=SUPPRESSION_THRESHOLD)
+    below = set(hidden)  # a node "has something hidden" when it or a descendant is hidden
+    for metric, *leaf in list(hidden):
+        if leaf[0] == "community":
+            street, district = parents[leaf[1]]
+            below |= {
+                (metric, "street", street),
+                (metric, "district", district),
+                (metric, "city", None),
+            }
+    return {"hidden": hidden, "below": below}
+
+
+def _hidden_cells(stats_filter: StatsFilter):
+    """A predicate (metric, node) -> hidden, for figures computed under `stats_filter`."""
+    canonical = StatsFilter(
+        date_from=stats_filter.date_from,
+        date_to=stats_filter.date_to,
+        community_ids=stats_filter.community_ids,
+    )
+    tree = _cached("suppression", canonical, lambda: _suppression_tree(canonical))
+    if stats_filter.pilot_batch is None:
+        return lambda metric, node: (metric, *node) in tree["hidden"]
+    # A pilot subset is a new total for every area: it is shown only when nothing under the
+    # area is hidden, else the unfiltered total minus it would give the rest back.
+    return lambda metric, node: (metric, *node) in tree["below"]
 
 
 def _by_status(queryset: QuerySet, choices) -> dict:
     counts = dict(queryset.order_by().values_list("status").annotate(n=Count("id")))
     return {status: figure(counts.get(status, 0)) for status in choices.values}
+
+
+def _hidden_by_status(counts: dict, family: str, stats_filter: StatsFilter) -> dict:
+    hidden, node = _hidden_cells(stats_filter), _filter_node(stats_filter)
+    return {
+        status: _HIDDEN if hidden(_status_metric(family, status), node) else cell
+        for status, cell in counts.items()
+    }
 
 
 def _median_days_to_first_visit(stats_filter: StatsFilter) -> dict:
@@ -396,8 +530,12 @@ def stats_overview(stats_filter: StatsFilter) -> dict:
             "organizations_entered": city["organizations_entered"],
             "social_workers": city["social_workers"],
             "residents_60_plus_served": city["residents_served"],
-            "requests_by_status": _by_status(requests, ServiceRequest.Status),
-            "visits_by_status": _by_status(visits, Visit.Status),
+            "requests_by_status": _hidden_by_status(
+                _by_status(requests, ServiceRequest.Status), "requests", stats_filter
+            ),
+            "visits_by_status": _hidden_by_status(
+                _by_status(visits, Visit.Status), "visits", stats_filter
+            ),
             "median_days_to_first_visit": _median_days_to_first_visit(stats_filter),
             "average_satisfaction": city["average_rating"],
             "ratings": city["ratings"],

@@ -1,19 +1,27 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from sanlian.admin_base import MASKED_PHONE
-from sanlian.models import AccessLog, AuditEntry, User
+from sanlian.admin_base import MASKED_PHONE, masked_phone_form
+from sanlian.forms import LockoutAdminAuthenticationForm
+from sanlian.models import AccessLog, AuditEntry, TokenActivity, User
+
+# The admin login is a way in like any other: the same lockout (issue 19).
+admin.site.login_form = LockoutAdminAuthenticationForm
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = masked_phone_form("phone", base=UserChangeForm)
     list_display = ("username", "display_name", "role", MASKED_PHONE, "is_active", "last_login")
     list_filter = ("role", "is_active", "is_staff", "is_superuser")
     search_fields = ("username", "display_name", "email")
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (_("门户"), {"fields": ("role", "display_name", "phone")}),
+        # An administrator who resets a password ticks must_change_password: the user then
+        # chooses their own at the next login (sanlian/password_change.py).
+        (_("门户"), {"fields": ("role", "display_name", "phone", "must_change_password")}),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
@@ -43,7 +51,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
 class AccessLogAdmin(admin.ModelAdmin):
     """Reads of residents' identifiers (communities/privacy.py): evidence, read-only."""
 
-    list_display = ("at", "actor", "kind", "resident", "field", "purpose")
+    list_display = ("at", "actor", "kind", "resident", "field", "purpose", "client_address")
     list_filter = ("kind", "field")
     search_fields = ("actor__username", "purpose", "resident__name")
     date_hierarchy = "at"
@@ -57,3 +65,34 @@ class AccessLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(TokenActivity)
+class TokenActivityAdmin(admin.ModelAdmin):
+    """API tokens in use, by owner and last use (sanlian/api/tokens.py); deleting revokes."""
+
+    list_display = ("token_owner", "token_created", "last_used_at")
+    list_select_related = ("token__user",)
+    search_fields = ("token__user__username",)
+    date_hierarchy = "last_used_at"
+
+    @admin.display(description=_("用户"))
+    def token_owner(self, obj) -> str:
+        return str(obj.token.user)
+
+    @admin.display(description=_("签发时间"))
+    def token_created(self, obj):
+        return obj.token.created
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def delete_model(self, request, obj) -> None:
+        obj.token.delete()  # the activity row goes with it
+
+    def delete_queryset(self, request, queryset) -> None:
+        for activity in queryset.select_related("token"):
+            activity.token.delete()

@@ -1,5 +1,6 @@
 """Admin helpers: the scoped queries apply in the admin too, and identifiers stay masked."""
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -60,3 +61,38 @@ class JobAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class MaskedPhoneFormMixin:
+    """An admin change form that never sends a stored phone number to the browser.
+
+    The field of an existing object starts empty, with the masked number as its
+    placeholder: left empty it keeps the number, a new number replaces it.
+    """
+
+    masked_phone_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            return
+        for name in self.masked_phone_fields:
+            if name in self.fields:
+                self.initial[name] = ""
+                field = self.fields[name]
+                field.required = False
+                field.widget.attrs["placeholder"] = mask_phone(getattr(self.instance, name))
+                field.help_text = _("留空则保持原号码不变。")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is not None:
+            for name in self.masked_phone_fields:
+                if name in self.fields and not cleaned.get(name):
+                    cleaned[name] = getattr(self.instance, name)
+        return cleaned
+
+
+def masked_phone_form(*fields: str, base=forms.ModelForm):
+    """A ModelAdmin `form` whose `fields` are phone numbers shown masked."""
+    return type("MaskedPhoneForm", (MaskedPhoneFormMixin, base), {"masked_phone_fields": fields})

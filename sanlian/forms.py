@@ -1,12 +1,13 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from sanlian.lockout import login_failed, login_is_locked, login_succeeded
 
 
-class LockoutAuthenticationForm(AuthenticationForm):
-    """Django's login form with the lockout of `sanlian.lockout` in front of it."""
+class LockoutMixin:
+    """The lockout of `sanlian.lockout` in front of one of Django's login forms."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -17,13 +18,23 @@ class LockoutAuthenticationForm(AuthenticationForm):
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
-        if login_is_locked(username=username):
+        if login_is_locked(username=username, request=self.request):
             self.locked = True
             raise forms.ValidationError(self.error_messages["locked"], code="locked")
         try:
             cleaned = super().clean()
         except forms.ValidationError:
-            login_failed(username=username)
+            login_failed(username=username, request=self.request)
             raise
-        login_succeeded(username=username)
+        login_succeeded(username=username, request=self.request)
         return cleaned
+
+
+class LockoutAuthenticationForm(LockoutMixin, AuthenticationForm):
+    """The login page's form."""
+
+
+class LockoutAdminAuthenticationForm(LockoutMixin, AdminAuthenticationForm):
+    """The admin login's form: the same lockout, so /admin/login/ is no way around it."""
+
+    error_messages = {**AdminAuthenticationForm.error_messages, **LockoutMixin.error_messages}

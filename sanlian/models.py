@@ -15,6 +15,9 @@ class User(AbstractUser):
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.RESIDENT)
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机号码"), max_length=11, blank=True, validators=[validate_mobile])
+    # Set for an account whose password someone else chose (an invited member's one-time
+    # password): every page leads to the password change until it is changed.
+    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")
@@ -80,7 +83,8 @@ class AuditEntry(models.Model):
 
 
 class AccessLog(models.Model):
-    """One read of a resident's personal data: a reveal, an export or a detail-page view.
+    """One read of a resident's personal data: a reveal, an export, a detail-page view, or a
+    search by a full identifier (the resident is empty when nobody matched).
 
     Reads are logged apart from AuditEntry (changes) so the history of a record stays
     readable and the access log can be searched and kept on its own schedule.
@@ -90,6 +94,7 @@ class AccessLog(models.Model):
         VIEW = "view", _("查看详情")
         REVEAL = "reveal", _("查看完整号码")
         EXPORT = "export", _("导出个人信息")
+        SEARCH = "search", _("按完整号码查找")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -109,6 +114,9 @@ class AccessLog(models.Model):
     )
     field = models.CharField(_("字段"), max_length=40, blank=True)
     purpose = models.CharField(_("用途"), max_length=200, blank=True)
+    # As sanlian/client_address.py resolves it; text, since behind a misconfigured proxy
+    # count it may be whatever a client wrote.
+    client_address = models.CharField(_("来源地址"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("敏感信息访问记录")
@@ -154,3 +162,23 @@ class BackgroundJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class TokenActivity(models.Model):
+    """When an API token was last used, for its idle timeout (sanlian/api/tokens.py).
+
+    Beside DRF's Token rather than in it, so the token model stays DRF's own; written
+    at most once a minute per token.
+    """
+
+    token = models.OneToOneField(
+        "authtoken.Token", primary_key=True, on_delete=models.CASCADE, related_name="activity"
+    )
+    last_used_at = models.DateTimeField(_("最近使用时间"))
+
+    class Meta:
+        verbose_name = _("令牌使用记录")
+        verbose_name_plural = _("令牌使用记录")
+
+    def __str__(self) -> str:
+        return f"{self.token_id[:8]}… {self.last_used_at:%Y-%m-%d %H:%M}"

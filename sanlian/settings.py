@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sanlian.password_change.PasswordChangeRequiredMiddleware",
     "sanlian.security.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -236,11 +237,22 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE: dict = {}  # filled in by sanlian.celery, the one place for schedules
 
+# Reverse proxies in front of the portal that append to X-Forwarded-For (nginx, a load
+# balancer): 0 ignores the header, since a client can write anything into it. The
+# lockout, the throttles and the access log take the client address from it
+# (sanlian/client_address.py).
+TRUSTED_PROXIES = envint("TRUSTED_PROXIES", "0")
+# API token lifetimes (sanlian/api/tokens.py): from issue, and idle since last use.
+DASHBOARD_TOKEN_LIFETIME_DAYS = envint("DASHBOARD_TOKEN_LIFETIME_DAYS", "30")
+DASHBOARD_TOKEN_IDLE_DAYS = envint("DASHBOARD_TOKEN_IDLE_DAYS", "7")
+API_TOKEN_LIFETIME_HOURS = envint("API_TOKEN_LIFETIME_HOURS", "12")
+API_TOKEN_IDLE_MINUTES = envint("API_TOKEN_IDLE_MINUTES", "30")
+
 REST_FRAMEWORK = {
     # Token first: DRF answers a missing or bad credential with the first class's challenge,
     # so clients get 401 + "WWW-Authenticate: Token" (HTTP, and the schema) instead of 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "sanlian.api.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Signed in and not a dashboard client; dashboards get /api/v1/stats/ only.
@@ -260,8 +272,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "sanlian.api.pagination.StandardPagination",
     "EXCEPTION_HANDLER": "sanlian.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "sanlian.api.throttling.AnonRateThrottle",
+        "sanlian.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.getenv("API_THROTTLE_ANON", "60/min"),
@@ -269,6 +281,7 @@ REST_FRAMEWORK = {
         "login": os.getenv("API_THROTTLE_LOGIN", "10/min"),
         "registration": os.getenv("API_THROTTLE_REGISTRATION", "20/hour"),
     },
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -283,8 +296,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# Security headers; HTTPS-only settings are switched on with SECURE_SSL=true.
-SECURE_SSL = envbool("SECURE_SSL", "false")
+# HTTPS-only settings are on whenever DEBUG is off, unless SECURE_SSL=false says the
+# portal runs on a plain-HTTP intranet (sanlian.checks then warns at every start).
+SECURE_SSL = envbool("SECURE_SSL", "false" if DEBUG else "true")
+PLAIN_HTTP_OPT_OUT = not DEBUG and not SECURE_SSL
 SECURE_SSL_REDIRECT = SECURE_SSL
 SESSION_COOKIE_SECURE = SECURE_SSL
 CSRF_COOKIE_SECURE = SECURE_SSL
@@ -301,6 +316,8 @@ SESSION_SAVE_EVERY_REQUEST = True  # the 30-minute timeout counts from the last 
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
 LOGIN_LOCKOUT_SECONDS = envint("LOGIN_LOCKOUT_SECONDS", str(15 * 60))
+# Failures from one client address (any usernames) before that address is locked too.
+LOGIN_ADDRESS_FAILURE_LIMIT = envint("LOGIN_ADDRESS_FAILURE_LIMIT", "20")
 CONTENT_SECURITY_POLICY = os.getenv("CONTENT_SECURITY_POLICY", "") or None
 
 LOG_LEVEL = os.getenv("LOG_LEVEL", "INFO")
@@ -371,6 +388,9 @@ CELERY_TASK_DEFAULT_QUEUE = os.getenv("CELERY_TASK_DEFAULT_QUEUE", "celery")
 
 # Privacy (communities/privacy.py): a resident who withdrew consent is anonymised after this grace.
 ANONYMISE_AFTER_DAYS = 30
+# Searches by a full ID-card or phone number per staff member and hour; each is logged
+# with its purpose. The hotline finds a caller by the last 4 digits or name without limit.
+IDENTIFIER_SEARCHES_PER_HOUR = envint("IDENTIFIER_SEARCHES_PER_HOUR", "20")
 
 # Exports (reporting/exports.py): a built file is removed this long after it was finished.
 EXPORT_RETENTION_HOURS = envint("EXPORT_RETENTION_HOURS", "72")

@@ -7,6 +7,8 @@ suite on PostgreSQL and Redis and a laptop on SQLite.
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+# The test client speaks plain HTTP to "testserver"; production defaults to HTTPS.
+os.environ.setdefault("SECURE_SSL", "false")
 
 from sanlian.settings import *  # noqa: F403
 from sanlian.settings import VAR_DIR
@@ -27,3 +29,5 @@ SMS_BACKEND = "file"
 SMS_LOG_PATH = VAR_DIR / "test-sms.log"
 # A list's count is counted every time: tests add rows and list them again at once.
 API_COUNT_CACHE_SECONDS = 0
+# Plain HTTP is the test client's, not an operator's opt-out: no startup warning.
+PLAIN_HTTP_OPT_OUT = False

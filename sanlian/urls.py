@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from sanlian import views
 from sanlian.forms import LockoutAuthenticationForm
+from sanlian.password_change import PasswordChangeView
 
 urlpatterns = [
     path("", include("reporting.urls")),
@@ -17,6 +18,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("communities/", include("reporting.urls_communities")),
@@ -35,11 +37,8 @@ urlpatterns = [
     path("casework/", include("casework.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-
+# MEDIA_ROOT is never served, whatever DEBUG is: it holds export files of residents'
+# data, downloaded only by their owner through exports:download (issue 19).
 if settings.BENCHMARK_VIEWS:
     # bench/api.py's floor; absent unless BENCHMARK_VIEWS=1 (tests/api/test_benchmark_views.py).
     urlpatterns += [path("bench/", include("bench.views"))]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from sanlian.admin_base import MASKED_PHONE, ScopedAdmin
+from sanlian.admin_base import MASKED_PHONE, ScopedAdmin, masked_phone_form
 from socialworkers.models import Skill, SocialWorker, Volunteer, VolunteerTeam
 from socialworkers.queries import (
     social_workers_visible_to,
@@ -18,6 +18,7 @@ class SkillAdmin(admin.ModelAdmin):
 @admin.register(SocialWorker)
 class SocialWorkerAdmin(ScopedAdmin):
     scope = social_workers_visible_to
+    form = masked_phone_form("phone")
     list_display = (
         "name",
         "qualification",
@@ -44,6 +45,7 @@ class VolunteerTeamAdmin(ScopedAdmin):
 @admin.register(Volunteer)
 class VolunteerAdmin(ScopedAdmin):
     scope = volunteers_visible_to
+    form = masked_phone_form("phone")
     list_display = ("name", MASKED_PHONE, "team", "hours_served")
     list_filter = ("skills",)
     search_fields = ("name", "team__name")

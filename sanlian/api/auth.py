@@ -3,9 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.exceptions import Throttled
+from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +16,7 @@ from sanlian.api.domain import (
 )
 from sanlian.api.permissions import IsCivilAffairs
 from sanlian.api.throttling import LoginRateThrottle
+from sanlian.api.tokens import token_for_login
 from sanlian.lockout import login_failed, login_is_locked, login_succeeded
 
 TokenOut = inline_serializer("Token", {"token": serializers.CharField()})
@@ -25,7 +25,7 @@ TokenOut = inline_serializer("Token", {"token": serializers.CharField()})
 class TokenView(APIView):
     """Exchange a username and password for an API token (send it as `Authorization: Token <key>`).
 
-    Five wrong passwords lock the username for a while, as on the login page.
+    Under the lockout of the login page (sanlian/lockout.py): by username and by address.
     """
 
     authentication_classes: list = []
@@ -49,14 +49,17 @@ class TokenView(APIView):
     )
     def post(self, request):
         username = str(request.data.get("username", ""))
-        if login_is_locked(username=username):
+        if login_is_locked(username=username, request=request):
             raise Throttled(detail=_("登录失败次数过多，该账户已暂时锁定，请稍后再试。"))
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         if not serializer.is_valid():
-            login_failed(username=username)
+            login_failed(username=username, request=request)
             serializer.is_valid(raise_exception=True)
-        login_succeeded(username=username)
-        token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        login_succeeded(username=username, request=request)
+        user = serializer.validated_data["user"]
+        if user.must_change_password:
+            raise PermissionDenied(_("请先在网页上登录并修改临时密码，再获取令牌。"))
+        token = token_for_login(user=user)
         return Response({"token": token.key})
 
 

@@ -1,6 +1,5 @@
 """Pages of monetary elderly care: allowance rules, care accounts, monthly settlement."""
 
-import csv
 import io
 
 from django.contrib import messages
@@ -23,6 +22,7 @@ from sanlian.roles import (
     STAFF,
     SUPERVISORS,
 )
+from sanlian.spreadsheet_safety import SafeCsvWriter, spreadsheet_row
 from sanlian.view_helpers import apply_domain_error, paginate, posted, require_role
 from services.allowances.domain import allowance_rule_save, ledger_entry_reverse
 from services.allowances.forms import (
@@ -283,10 +283,10 @@ def _xlsx(rows: list[tuple], title: str) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title[:31]
-    sheet.append([str(column) for column in EXPORT_HEADER])
+    sheet.append(spreadsheet_row(str(column) for column in EXPORT_HEADER))
     for row in rows:
         # Money as numbers so the bureau's spreadsheet can add them up.
-        sheet.append([*row[:6], *(float(value) for value in row[6:])])
+        sheet.append(spreadsheet_row([*row[:6], *(float(value) for value in row[6:])]))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -303,7 +303,7 @@ def statement_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         response = HttpResponse(_xlsx(rows, f"{statement.month:%Y-%m}"), content_type=content_type)
     else:
         text = io.StringIO()
-        writer = csv.writer(text)
+        writer = SafeCsvWriter(text)
         writer.writerow([str(column) for column in EXPORT_HEADER])
         writer.writerows(rows)
         # The BOM makes Excel on Chinese Windows open UTF-8 correctly.

@@ -128,6 +128,11 @@ class HotlineSearchForm(forms.Form):
         max_length=30,
         widget=forms.TextInput(attrs={"autofocus": True, "inputmode": "search"}),
     )
+    purpose = forms.CharField(
+        label=_("用途（按完整手机号或身份证号查找时必填，记入访问记录）"),
+        max_length=200,
+        required=False,
+    )
 
 
 class ResidentRegisterForm(forms.ModelForm):

@@ -5,6 +5,15 @@ from communities.queries import communities_visible_to, residents_visible_to, st
 from sanlian.roles import LOCAL_STAFF, RESIDENT_SIDE, Role
 from services.models import Match, MatchingRun
 
+# Statuses a match reaches only after staff confirmed it; "withdrawn" is reached from
+# both sides, so for it the confirmation time decides.
+ORGANIZATION_SEES = (
+    Match.Status.CONFIRMED,
+    Match.Status.ACCEPTED,
+    Match.Status.DECLINED,
+    Match.Status.EXPIRED,
+)
+
 
 def matches_visible_to(user) -> QuerySet[Match]:
     matches = Match.objects.select_related(
@@ -17,9 +26,10 @@ def matches_visible_to(user) -> QuerySet[Match]:
     if user.role in LOCAL_STAFF:
         return matches.filter(request__resident__community_id__in=staff_community_ids(user))
     if user.role == Role.ORGANIZATION:
-        # Proposals stay with staff until they confirm them.
-        return matches.filter(offering__organization__members__user=user).exclude(
-            status=Match.Status.PROPOSED
+        # Proposals stay with staff until they confirm them; a proposal withdrawn or
+        # replaced before anyone confirmed it never reaches the organization either.
+        return matches.filter(offering__organization__members__user=user).filter(
+            Q(status__in=ORGANIZATION_SEES) | Q(confirmed_at__isnull=False)
         )
     if user.role in RESIDENT_SIDE:
         return matches.filter(

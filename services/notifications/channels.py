@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from sanlian.masking import mask_phone
 from services.models import Notification
 
 SMS_MAX_CHARS = 70  # one Chinese SMS segment
@@ -61,7 +62,7 @@ class SmsMessage:
 
 
 class FileSmsGateway:
-    """Development gateway: one line per delivered message in a local file.
+    """Development gateway: one line per delivered message in a local file, number masked.
 
     The file is locked while it is read and appended, so worker processes
     agree on which keys were delivered.
@@ -90,7 +91,10 @@ class FileSmsGateway:
                 if self.delay_ms:
                     time.sleep(self.delay_ms / 1000)  # simulates a slow gateway
                 text = sms_fit(message.text)
-                lines.append(f"{stamp}\t{message.idempotency_key}\t{message.phone}\t{text}\n")
+                # The log is a file anyone with the volume reads: the number goes masked,
+                # in full only to a real gateway (issue 19).
+                recipient = mask_phone(message.phone)
+                lines.append(f"{stamp}\t{message.idempotency_key}\t{recipient}\t{text}\n")
                 delivered.add(message.idempotency_key)
                 answers.append("delivered")
             log.write("".join(lines))

@@ -60,6 +60,11 @@ def test_overview_figures(city):
 
 
 def test_small_counts_suppressed(city):
+    # A neighbour in the east street: the east street's total hides beside the small west
+    # one (the city total minus it would give west back), and the neighbour beside it, so
+    # east's own row stays (tests/api/test_stats_subtraction.py).
+    neighbour = f.CommunityFactory(street=city.east_street)
+    _served(neighbour, 5)
     url = f"/api/v1/stats/overview/?street={city.west_street.pk}"
     body = client_for(city.civil).get(url).json()
     assert body["residents_60_plus_served"] == {"value": None, "suppressed": True}
@@ -72,6 +77,8 @@ def test_small_counts_suppressed(city):
     east = next(row for row in rows if row["id"] == city.community.pk)
     assert east["residents_served"] == {"value": 6, "suppressed": False}
     assert east["average_rating"] == {"value": 5.0, "suppressed": False}
+    beside = next(row for row in rows if row["id"] == neighbour.pk)
+    assert beside["residents_served"] == {"value": None, "suppressed": True}
 
 
 def test_community_indicators_against_targets(city):
@@ -100,7 +107,13 @@ def test_filters_pilot_batch_and_dates(city):
     client = client_for(city.civil)
     pilot = client.get("/api/v1/stats/overview/?pilot_batch=city").json()
     assert pilot["communities"] == 1
-    assert pilot["residents_60_plus_served"]["value"] == 6
+    # The city's 8 minus the pilots' 6 would give the west community's 2 back: hidden.
+    assert pilot["residents_60_plus_served"] == {"value": None, "suppressed": True}
+    f.CommunityFactory(street=city.west_street)  # no effect on figures: cached or not
+    cache.clear()
+    _served(city.other_community, 3)  # west now has 5: nothing small left to protect
+    pilot = client.get("/api/v1/stats/overview/?pilot_batch=city").json()
+    assert pilot["residents_60_plus_served"] == {"value": 6, "suppressed": False}
     old = client.get("/api/v1/stats/overview/?date_from=2000-01-01&date_to=2000-12-31").json()
     assert old["residents_60_plus_served"] == {"value": 0, "suppressed": False}
     bad = client.get("/api/v1/stats/overview/?date_from=2026-02-01&date_to=2026-01-01")
@@ -152,7 +165,8 @@ def test_stats_queries_do_not_grow_with_communities(cast):
     small = queries("community")
     for _ in range(10):
         _served(f.CommunityFactory(street=cast.east_street), 1)
-    assert queries("community") == small <= 6
+    # 6 for the rows, 8 for the suppression tree of the whole scope (cached on its own).
+    assert queries("community") == small <= 14
     assert len(stats_overview(StatsFilter())["requests_by_status"]) == 5
 
 

@@ -112,11 +112,15 @@ def test_registration_duplicate_credit_code_is_refused(client, cast):
     assert _rows() == before
 
 
-def test_registration_taken_username_is_refused(client, cast):
+def test_registration_taken_username_saves_nothing_and_tells_the_registrant_by_mail(
+    client, cast, mailoutbox, django_capture_on_commit_callbacks
+):
     before = _rows()
-    response = client.post(reverse("organizations:register"), _payload(cast, username="alice"))
-    assert "username" in response.context["form"].errors
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("organizations:register"), _payload(cast, username="alice"))
+    assert response.url == reverse("organizations:register_done")  # as for a registration
     assert _rows() == before
+    assert mailoutbox[0].to == ["runmei@example.org"] and "alice" in mailoutbox[0].body
 
 
 def test_registration_weak_or_mismatched_password_is_refused(client, cast):

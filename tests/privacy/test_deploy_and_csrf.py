@@ -28,14 +28,15 @@ def test_check_deploy_is_clean_with_the_documented_production_environment():
             "DJANGO_SETTINGS_MODULE",
             "SECRET_KEY_FILE",
             "SECURE_HSTS_SECONDS",
+            "SECURE_SSL",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
         }
     }
+    # Nothing but the three required variables: HTTPS is on by default (issue 19).
     env.update(
         DJANGO_SETTINGS_MODULE="sanlian.settings",
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(64),  # 50+ random characters, as README asks
-        SECURE_SSL="true",
         ALLOWED_HOSTS="sanlian.example.org",
     )
     result = subprocess.run(
@@ -64,6 +65,7 @@ def test_check_deploy_warns_when_https_is_off():
     )
     assert result.returncode != 0
     assert "security.W008" in result.stderr + result.stdout  # SECURE_SSL_REDIRECT
+    assert "sanlian.W001" in result.stderr + result.stdout  # the opt-out is said at start
 
 
 def _views(resolver: URLResolver, prefix: str = ""):
@@ -139,3 +141,31 @@ def test_page_post_without_csrf_token_is_refused(cast):
     f.ConsentFactory(resident=cast.resident)
     assert browser.post(url, {"reason": "撤回"}).status_code == 403
     assert cast.resident.consents.filter(withdrawn_at__isnull=True).exists()
+
+
+def test_media_is_never_served_whatever_debug_is(tmp_path):
+    """Export files live under MEDIA_ROOT: no URL reaches them, not even with DEBUG on."""
+    probe = (
+        "import django; django.setup()\n"
+        "from django.urls import Resolver404, resolve\n"
+        "try:\n"
+        "    print(resolve('/media/exports/1/x.xlsx').url_name)\n"
+        "except Resolver404:\n"
+        "    print('not served')\n"
+    )
+    for debug in ("1", "0"):
+        env = dict(os.environ, DJANGO_SETTINGS_MODULE="sanlian.settings", DEBUG=debug)
+        env.update(SECRET_KEY=secrets.token_urlsafe(64), VAR_DIR=str(tmp_path))
+        result = subprocess.run(  # noqa: S603 - fixed interpreter and script
+            [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert result.stdout.strip() == "not served", (debug, result.stdout + result.stderr)
+
+
+def test_media_control_the_debug_helper_would_serve_it(settings):
+    """Control: the helper urls.py used under DEBUG does map /media/ to the files."""
+    from django.conf.urls.static import static
+
+    settings.DEBUG = True
+    patterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    assert patterns and patterns[0].resolve("media/exports/1/x.xlsx") is not None

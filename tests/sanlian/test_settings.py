@@ -116,3 +116,10 @@ def test_settings_production_variables_are_honoured(tmp_path):
     assert s["debug"] is False
     assert s["ssl_redirect"] is True
     assert s["allowed_hosts"] == ["sanlian.example.org", "www.sanlian.example.org"]
+
+
+def test_settings_https_is_on_by_default_with_debug_off(tmp_path):
+    assert loaded(tmp_path, SECRET_KEY="k" * 50)["ssl_redirect"] is True
+    # The explicit opt-out of a plain-HTTP intranet, and development, stay on HTTP.
+    assert loaded(tmp_path, SECRET_KEY="k" * 50, SECURE_SSL="false")["ssl_redirect"] is False
+    assert loaded(tmp_path, DEBUG="1")["ssl_redirect"] is False

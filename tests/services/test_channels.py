@@ -87,9 +87,10 @@ def test_file_gateway_writes_one_line_per_key(tmp_path):
     assert sender.send(phone="13900001111", text="一", idempotency_key="k1") == ALREADY_DELIVERED
     sender.send(phone="13900002222", text="二", idempotency_key="k2")
     lines = (tmp_path / "sms.log").read_text(encoding="utf-8").splitlines()
+    # The recipient goes masked: the log is no copy of residents' numbers (issue 19).
     assert [line.split("\t")[1:] for line in lines] == [
-        ["k1", "13900001111", "一"],
-        ["k2", "13900002222", "二"],
+        ["k1", "139****1111", "一"],
+        ["k2", "139****2222", "二"],
     ]
 
 

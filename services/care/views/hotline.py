@@ -10,8 +10,9 @@ from django.views.decorators.http import require_http_methods
 
 from communities.domain import resident_register
 from communities.models import Consent
-from communities.privacy import consent_current
+from communities.privacy import IdentifierSearchThrottled, consent_current
 from communities.queries import communities_visible_to, residents_visible_to
+from sanlian.client_address import client_address
 from sanlian.roles import STAFF
 from sanlian.view_helpers import apply_domain_error, paginate, posted, require_role
 from services.care.domain.requests import request_create
@@ -33,11 +34,21 @@ def hotline_search(request: HttpRequest) -> HttpResponse:
     require_role(request.user, STAFF)
     form = HotlineSearchForm(posted(request))
     context = {"form": form, "results": None, "term": "", "term_masked": False}
+    status = 200
     if form.is_valid():
         term = form.cleaned_data["q"]
-        context["results"] = list(residents_search(user=request.user, term=term))
         context["term"], context["term_masked"] = search_term_display(term)
-    return render(request, "services/hotline/search.html", context)
+        try:
+            context["results"] = residents_search(
+                user=request.user,
+                term=term,
+                purpose=form.cleaned_data["purpose"],
+                client_address=client_address(request),
+            )
+        except ValidationError as error:
+            apply_domain_error(form, error)
+            status = 429 if isinstance(error, IdentifierSearchThrottled) else 200
+    return render(request, "services/hotline/search.html", context, status=status)
 
 
 @login_required

@@ -1,0 +1,76 @@
+"""API tokens expire: a fixed lifetime from issue, and an idle timeout since last use.
+
+Dashboard programs (read-only, aggregates only) keep a token for
+DASHBOARD_TOKEN_LIFETIME_DAYS / DASHBOARD_TOKEN_IDLE_DAYS; every other user's token,
+which reads personal data, lives API_TOKEN_LIFETIME_HOURS and idles out after
+API_TOKEN_IDLE_MINUTES, like a browser session. An expired token is deleted when it
+is presented; its owner asks for a new one at /api/v1/auth/token/.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
+
+from sanlian.models import TokenActivity
+from sanlian.roles import Role
+
+# Last use is written at most this often, so a busy client does not write every request.
+TOUCH_EVERY = datetime.timedelta(minutes=1)
+
+
+def token_limits(user) -> tuple[datetime.timedelta, datetime.timedelta]:
+    """(lifetime, idle timeout) of `user`'s tokens."""
+    if user.role == Role.DASHBOARD:
+        return (
+            datetime.timedelta(days=settings.DASHBOARD_TOKEN_LIFETIME_DAYS),
+            datetime.timedelta(days=settings.DASHBOARD_TOKEN_IDLE_DAYS),
+        )
+    return (
+        datetime.timedelta(hours=settings.API_TOKEN_LIFETIME_HOURS),
+        datetime.timedelta(minutes=settings.API_TOKEN_IDLE_MINUTES),
+    )
+
+
+def _last_used(token: Token) -> datetime.datetime:
+    try:
+        return token.activity.last_used_at
+    except TokenActivity.DoesNotExist:
+        return token.created
+
+
+def token_is_expired(token: Token, *, now: datetime.datetime) -> bool:
+    lifetime, idle = token_limits(token.user)
+    return now - token.created > lifetime or now - _last_used(token) > idle
+
+
+def token_for_login(*, user) -> Token:
+    """The user's token for a password login: the current one, or a new one once expired."""
+    token = Token.objects.select_related("user", "activity").filter(user=user).first()
+    if token is not None and token_is_expired(token, now=timezone.now()):
+        token.delete()
+        token = None
+    return token or Token.objects.create(user=user)
+
+
+class ExpiringTokenAuthentication(TokenAuthentication):
+    """DRF's token authentication, refusing (and deleting) an expired token."""
+
+    def authenticate_credentials(self, key):
+        try:
+            token = Token.objects.select_related("user", "activity").get(key=key)
+        except Token.DoesNotExist:
+            raise AuthenticationFailed(_("令牌无效。")) from None
+        if not token.user.is_active:
+            raise AuthenticationFailed(_("该账户已停用。"))
+        now = timezone.now()
+        if token_is_expired(token, now=now):
+            token.delete()
+            raise AuthenticationFailed(_("令牌已过期，请重新获取。"))
+        if not hasattr(token, "activity") or now - _last_used(token) > TOUCH_EVERY:
+            TokenActivity.objects.update_or_create(token=token, defaults={"last_used_at": now})
+        return token.user, token
