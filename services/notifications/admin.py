@@ -1,10 +1,13 @@
 from django.contrib import admin
 
+from sanlian.admin_base import ScopedAdmin
 from services.models import (
     Notification,
     Reminder,
     ReminderPolicy,
 )
+from services.notifications.models_delivery import ChannelState, DeskCall
+from services.notifications.queries import desk_calls_visible_to
 
 
 @admin.register(Reminder)
@@ -29,3 +32,38 @@ class ReminderPolicyAdmin(admin.ModelAdmin):
 
     list_display = ("offsets", "updated_at", "updated_by")
     readonly_fields = ("updated_at", "updated_by")
+
+
+@admin.register(ChannelState)
+class ChannelStateAdmin(admin.ModelAdmin):
+    """The circuit breaker of each channel: written by the senders, read here."""
+
+    list_display = ("channel", "failures", "paused_until", "last_error", "changed_at")
+    readonly_fields = ("channel", "failures", "paused_until", "last_error", "changed_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(DeskCall)
+class DeskCallAdmin(ScopedAdmin):
+    """Reminders that became a phone call for the community's desk; closed on their page."""
+
+    scope = desk_calls_visible_to
+    list_display = ("created_at", "community", "visit", "reason", "called_at", "called_by")
+    list_filter = ("called_at",)
+    list_select_related = ("community", "visit", "called_by")
+    readonly_fields = (
+        "visit",
+        "recipient_key",
+        "recipient_user",
+        "community",
+        "reason",
+        "created_at",
+        "called_at",
+        "called_by",
+        "call_note",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False

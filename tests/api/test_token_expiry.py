@@ -15,8 +15,12 @@ EXPIRED = "令牌已过期，请重新获取。"
 
 
 def _refused(response) -> bool:
-    # 403, not 401: session authentication comes first and sends no WWW-Authenticate.
-    return response.status_code == 403 and response.json()["detail"] == EXPIRED
+    # 401 with the token challenge: token authentication comes first (sanlian/settings.py).
+    return (
+        response.status_code == 401
+        and response.headers.get("WWW-Authenticate") == "Token"
+        and response.json()["detail"] == EXPIRED
+    )
 
 
 def _client(key: str) -> APIClient:
