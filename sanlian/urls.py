@@ -33,6 +33,7 @@ urlpatterns = [
     path("exports/", include("reporting.urls_exports")),
     path("allowances/", include("services.allowances.urls")),
     path("casework/", include("casework.urls")),
+    path("projects/", include("projects.urls")),
 ]
 
 if settings.DEBUG:
