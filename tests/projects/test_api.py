@@ -21,10 +21,8 @@ def _queries(client, url) -> tuple[int, int]:
 @pytest.mark.parametrize(
     ("path", "pinned"),
     [
-        (
-            "project-calls",
-            6,
-        ),  # count, page, communities, criteria, targets, their types+communities
+        # count, page, communities, criteria, targets, their service types and communities
+        ("project-calls", 7),
         ("project-applications", 3),  # count, page, budget lines
         ("project-contracts", 4),  # count, page, communities, milestones
     ],
