@@ -4,18 +4,24 @@ A visit counts towards a target when it is completed, checked in AND checked out
 delivered by the contracted organization (its offering's organization), for a resident of
 one of the target's communities, of one of the target's service types, and its check-out
 falls within the target's period (local dates, Asia/Shanghai, both ends inclusive).
-Nothing the organization types in is counted.
+A visit that a social worker's callback (回访, casework) found did not happen as logged is
+not counted; visits a callback confirmed are reported apart. Nothing the organization types
+in is counted.
 """
 
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Avg, Count, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 
 from projects.models import Contract, ServiceTarget
 from services.care.models import Visit
+
+# The callback relation is read by name: casework sits beside projects, not below it.
+_DISPUTED = {"callback__status": "done", "callback__happened_as_logged": False}
+_CONFIRMED = Q(callback__status="done", callback__happened_as_logged=True)
 
 
 def _day_start(day: datetime.date) -> datetime.datetime:
@@ -23,7 +29,8 @@ def _day_start(day: datetime.date) -> datetime.datetime:
 
 
 def verified_visits(*, target: ServiceTarget, organization_id: int) -> QuerySet[Visit]:
-    return Visit.objects.filter(
+    """The visits that count towards `target` (rules in the module docstring)."""
+    return Visit.objects.exclude(**_DISPUTED).filter(
         status=Visit.Status.COMPLETED,
         checked_in_at__isnull=False,
         checked_out_at__isnull=False,
@@ -39,6 +46,7 @@ def verified_visits(*, target: ServiceTarget, organization_id: int) -> QuerySet[
 class TargetProgress:
     target: ServiceTarget
     delivered: int
+    confirmed_by_callback: int
     rated: int
     mean_rating: Decimal | None
     expected_by_now: int
@@ -74,6 +82,7 @@ def target_progress(
     today = today or timezone.localdate()
     figures = verified_visits(target=target, organization_id=organization_id).aggregate(
         delivered=Count("pk", distinct=True),
+        confirmed=Count("pk", distinct=True, filter=_CONFIRMED),
         rated=Count("feedback", distinct=True),
         mean=Avg("feedback__rating"),
     )
@@ -87,6 +96,7 @@ def target_progress(
     return TargetProgress(
         target=target,
         delivered=delivered,
+        confirmed_by_callback=figures["confirmed"],
         rated=figures["rated"],
         mean_rating=None if mean is None else Decimal(str(mean)).quantize(Decimal("0.01")),
         expected_by_now=target.quantity * elapsed // total_days,

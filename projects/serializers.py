@@ -119,6 +119,7 @@ class TargetProgressSerializer(serializers.Serializer):
     target = serializers.IntegerField(source="target.pk")
     quantity = serializers.IntegerField(source="target.quantity")
     delivered = serializers.IntegerField()
+    confirmed_by_callback = serializers.IntegerField()
     rated = serializers.IntegerField()
     mean_rating = serializers.DecimalField(max_digits=3, decimal_places=2, allow_null=True)
     min_mean_rating = serializers.DecimalField(

@@ -4,6 +4,7 @@ import datetime
 
 from django.utils import timezone
 
+from casework.models import Callback
 from projects.progress import contract_progress, contract_verified_total
 from services.models import Feedback, Visit
 from tests import factories as f
@@ -82,3 +83,25 @@ def test_contract_progress_rating_threshold(cast):
     )
     [progress] = contract_progress(contract=contract)
     assert progress.rating_met is False
+
+
+def test_contract_progress_drops_visits_a_callback_disputed(cast):
+    bathing = f.ServiceTypeFactory(code="bathing", name="助浴")
+    contract = awarded_contract(cast, service_type=bathing)
+    worker = f.SocialWorkerFactory(organization=cast.organization)
+    org, here = cast.organization, cast.community
+    confirmed, disputed, pending = (
+        verified_visit(organization=org, community=here, service_type=bathing) for _ in range(3)
+    )
+    answers = ((confirmed, "done", True), (disputed, "done", False), (pending, "pending", None))
+    for visit, status, happened in answers:
+        Callback.objects.create(
+            visit=visit,
+            social_worker=worker,
+            week_start=days(-7),
+            status=status,
+            happened_as_logged=happened,
+            done_at=timezone.now() if status == "done" else None,
+        )
+    [progress] = contract_progress(contract=contract)
+    assert (progress.delivered, progress.confirmed_by_callback) == (2, 1)
