@@ -33,6 +33,7 @@ def projects_build(ctx: DemoContext) -> None:
     rival, rival_member = _second_applicant(youshe)
     _awarded_call(ctx, youshe, (rival, rival_member), types, communities)
     _open_call(ctx, youshe, types)
+    _incubation(ctx, mentor=youshe, taken={youshe.pk, rival.pk})
     ctx.counts["project_calls"] = ProjectCall.objects.count()
 
 
@@ -224,3 +225,20 @@ def _open_call(ctx, youshe, types) -> None:
         plan="在街道各社区开展上门陪伴与健康监测服务。",
         budget_lines=[("社工人员经费", 5_000_000), ("服务耗材", 1_500_000)],
     )
+
+
+def _incubation(ctx, *, mentor, taken: set) -> None:
+    """A young approved organization in the incubation base, mentored by 优社优家."""
+    newcomer = (
+        Organization.objects.filter(status=Organization.Status.APPROVED)
+        .exclude(pk__in=taken)
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
+    if newcomer is not None:
+        domain.incubation_start(
+            organization=newcomer,
+            mentor=mentor,
+            started_on=ctx.days_ago(90),
+            actor=ctx.users["civil"],
+        )

@@ -53,6 +53,7 @@ DEMO_LOGINS = (
 
 # Deleted children first, so PROTECT foreign keys never block a reset.
 _RESET_ORDER = (
+    "projects.Incubation",
     "projects.Payment",
     "projects.PaymentRequest",
     "projects.Milestone",

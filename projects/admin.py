@@ -2,8 +2,20 @@
 
 from django.contrib import admin
 
-from projects.models import Application, Contract, Payment, PaymentRequest, ProjectCall
-from projects.queries import applications_visible_to, calls_visible_to, contracts_visible_to
+from projects.models import (
+    Application,
+    Contract,
+    Incubation,
+    Payment,
+    PaymentRequest,
+    ProjectCall,
+)
+from projects.queries import (
+    applications_visible_to,
+    calls_visible_to,
+    contracts_visible_to,
+    incubations_visible_to,
+)
 from sanlian.admin_base import ScopedAdmin
 
 
@@ -57,3 +69,10 @@ class PaymentAdmin(ScopedReadOnlyAdmin):
     @staticmethod
     def scope(user):
         return Payment.objects.filter(contract__in=contracts_visible_to(user))
+
+
+@admin.register(Incubation)
+class IncubationAdmin(ScopedReadOnlyAdmin):
+    scope = incubations_visible_to
+    list_display = ["organization", "mentor", "stage", "started_on", "ended_on"]
+    list_filter = ["stage"]

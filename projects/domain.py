@@ -24,6 +24,7 @@ from projects.models import (
     ConflictDeclaration,
     Contract,
     Criterion,
+    Incubation,
     Milestone,
     Payment,
     PaymentRequest,
@@ -572,3 +573,53 @@ def payment_request_reject(
     payment_request.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     audit_record(actor=actor, instance=payment_request, action="status", reason=reason.strip())
     return payment_request
+
+
+# --- incubation ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def incubation_start(
+    *, organization: Organization, mentor: Organization, started_on: datetime.date, actor
+) -> Incubation:
+    _refuse_unless(rules.may_manage_incubation(actor))
+    if mentor.pk == organization.pk:
+        raise ValidationError({"mentor": _("导师组织不能是被孵化的组织本身。")})
+    if mentor.status != Organization.Status.APPROVED:
+        raise ValidationError({"mentor": _("导师组织须已通过审核。")})
+    if Incubation.objects.filter(organization=organization).exists():
+        raise ValidationError({"organization": _("该组织已有孵化记录。")})
+    incubation = Incubation(organization=organization, mentor=mentor, started_on=started_on)
+    incubation.full_clean()
+    incubation.save()
+    audit_record(actor=actor, instance=incubation, action="create", after={"mentor": mentor.pk})
+    return incubation
+
+
+@transaction.atomic
+def incubation_end(
+    *, incubation: Incubation, actor, stage: str, ended_on: datetime.date, outcome: str
+) -> Incubation:
+    """Graduate (出壳) or withdraw an incubating organization, with the outcome recorded."""
+    incubation = Incubation.objects.select_for_update().get(pk=incubation.pk)
+    _refuse_unless(rules.may_manage_incubation(actor))
+    if incubation.stage != Incubation.Stage.INCUBATING:
+        raise ValidationError(_("该组织已不在孵化中。"))
+    if stage not in (Incubation.Stage.GRADUATED, Incubation.Stage.WITHDRAWN):
+        raise ValidationError({"stage": _("请选择出壳或退出。")})
+    if ended_on < incubation.started_on:
+        raise ValidationError({"ended_on": _("出壳/退出日期不能早于入孵日期。")})
+    if not outcome.strip():
+        raise ValidationError({"outcome": _("请填写孵化结果。")})
+    incubation.stage, incubation.ended_on, incubation.outcome = stage, ended_on, outcome.strip()
+    incubation.full_clean()
+    incubation.save(update_fields=["stage", "ended_on", "outcome"])
+    audit_record(
+        actor=actor,
+        instance=incubation,
+        action="status",
+        before={"stage": Incubation.Stage.INCUBATING},
+        after={"stage": stage},
+        reason=outcome.strip(),
+    )
+    return incubation

@@ -563,3 +563,50 @@ class Payment(models.Model):
     @property
     def amount_yuan(self) -> str:
         return yuan(self.amount_fen)
+
+
+class Incubation(models.Model):
+    """An organization grown in the incubation base (孵化基地), mentored by a hub organization."""
+
+    class Stage(models.TextChoices):
+        INCUBATING = "incubating", _("孵化中")
+        GRADUATED = "graduated", _("已出壳")
+        WITHDRAWN = "withdrawn", _("已退出")
+
+    organization = models.OneToOneField(
+        Organization,
+        verbose_name=_("社会组织"),
+        on_delete=models.PROTECT,
+        related_name="incubation",
+    )
+    mentor = models.ForeignKey(
+        Organization,
+        verbose_name=_("枢纽（导师）组织"),
+        on_delete=models.PROTECT,
+        related_name="mentored_incubations",
+    )
+    stage = models.CharField(
+        _("阶段"), max_length=12, choices=Stage.choices, default=Stage.INCUBATING, db_index=True
+    )
+    started_on = models.DateField(_("入孵日期"))
+    ended_on = models.DateField(_("出壳/退出日期"), null=True, blank=True)
+    outcome = models.TextField(_("结果"), blank=True)
+
+    class Meta:
+        verbose_name = _("孵化")
+        verbose_name_plural = _("孵化")
+        ordering = ["-started_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(mentor=F("organization")), name="incubation_mentor_not_self"
+            ),
+            models.CheckConstraint(
+                condition=Q(stage="incubating", ended_on__isnull=True)
+                | Q(~Q(stage="incubating"), ended_on__gte=F("started_on")),
+                name="incubation_end_after_start",
+                violation_error_message=_("出壳/退出日期不能早于入孵日期。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} ({self.get_stage_display()})"

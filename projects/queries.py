@@ -3,7 +3,8 @@
 from django.db.models import Q, QuerySet
 
 from communities.queries import staff_community_ids
-from projects.models import Application, Contract, ProjectCall
+from organizations.queries import organizations_visible_to
+from projects.models import Application, Contract, Incubation, ProjectCall
 from sanlian.roles import ORGANIZATION_STAFF, STAFF, Role
 
 
@@ -58,3 +59,15 @@ def contracts_visible_to(user) -> QuerySet[Contract]:
     if user.role in ORGANIZATION_STAFF:
         return contracts.filter(organization__members__user=user)
     return contracts.none()
+
+
+def incubations_visible_to(user) -> QuerySet[Incubation]:
+    incubations = Incubation.objects.select_related("organization", "mentor")
+    if not user.is_authenticated:
+        return incubations.none()
+    visible = organizations_visible_to(user).values("pk")
+    if user.role in STAFF:
+        return incubations.filter(organization__in=visible)
+    if user.role in ORGANIZATION_STAFF:
+        return incubations.filter(Q(organization__in=visible) | Q(mentor__in=visible))
+    return incubations.none()

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from organizations.models import Organization, OrganizationMember
 from projects.models import Application, Contract, PaymentRequest, ProjectCall
-from sanlian.roles import ORGANIZATION_STAFF, STAFF, SUPERVISORS, Role
+from sanlian.roles import CITY_STAFF, ORGANIZATION_STAFF, STAFF, SUPERVISORS, Role
 
 # Panels mix government staff and experts from (hub) organizations.
 REVIEWER_ROLES = STAFF | ORGANIZATION_STAFF
@@ -139,3 +139,8 @@ def may_decide_payment(user, payment_request: PaymentRequest) -> bool:
         and payment_request.status == PaymentRequest.Status.PENDING
         and contract.status == Contract.Status.ACTIVE
     )
+
+
+def may_manage_incubation(user) -> bool:
+    """The civil-affairs bureau runs the incubation base."""
+    return user.is_authenticated and user.role in CITY_STAFF

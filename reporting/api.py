@@ -298,7 +298,8 @@ class ProjectsView(StatsView):
             "funds committed and paid (yuan strings) in total and per district and "
             "organization category (a contract serving several districts counts in each), "
             "and per contract the verified visits (computed from check-in/out records) and "
-            "the amount paid per verified visit. Cached for 60 s."
+            "the amount paid per verified visit; organizations incubating, graduated and "
+            "withdrawn per district (of their home street) and category. Cached for 60 s."
         ),
     )
     def get(self, request):

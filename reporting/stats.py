@@ -32,7 +32,7 @@ from communities.models import (
 )
 from communities.queries import communities_visible_to
 from organizations.models import Agreement
-from projects.models import Contract
+from projects.models import Contract, Incubation
 from projects.progress import contract_verified_total
 from sanlian.roles import CITY_WIDE
 from sanlian.routers import statistics_reads
@@ -801,6 +801,37 @@ def _project_funds_by_district(contracts: QuerySet[Contract]) -> list[dict]:
     ]
 
 
+def _incubation_by_district(stats_filter: StatsFilter) -> list[dict]:
+    """Organizations in, graduated from and withdrawn from incubation, per district (of the
+    organization's home street) and category."""
+    streets = communities_in(stats_filter).values("street_id")
+    rows = (
+        Incubation.objects.filter(organization__home_street__in=streets)
+        .values(
+            "organization__home_street__district_id",
+            "organization__home_street__district__name",
+            "organization__category",
+        )
+        .annotate(
+            incubating=Count("pk", filter=Q(stage=Incubation.Stage.INCUBATING)),
+            graduated=Count("pk", filter=Q(stage=Incubation.Stage.GRADUATED)),
+            withdrawn=Count("pk", filter=Q(stage=Incubation.Stage.WITHDRAWN)),
+        )
+        .order_by("organization__home_street__district__name", "organization__category")
+    )
+    return [
+        {
+            "district": row["organization__home_street__district_id"],
+            "district_name": row["organization__home_street__district__name"],
+            "category": row["organization__category"],
+            "incubating": row["incubating"],
+            "graduated": row["graduated"],
+            "withdrawn": row["withdrawn"],
+        }
+        for row in rows
+    ]
+
+
 def stats_projects(stats_filter: StatsFilter) -> dict:
     """Funds committed and paid to purchased-service contracts, per district and category,
     and the cost per verified visit of each contract (organizations, never people)."""
@@ -813,6 +844,7 @@ def stats_projects(stats_filter: StatsFilter) -> dict:
             "paid": yuan(contracts.aggregate(total=Sum("paid_fen"))["total"] or 0),
             "by_district_and_category": _project_funds_by_district(contracts),
             "results": [_project_contract_row(contract) for contract in contracts],
+            "incubation_by_district_and_category": _incubation_by_district(stats_filter),
         }
 
     return _cached("projects", stats_filter, compute)

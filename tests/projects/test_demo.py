@@ -6,7 +6,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from projects.models import Application, Contract, Payment, ProjectCall
+from projects.models import Application, Contract, Incubation, Payment, ProjectCall
 from projects.progress import contract_verified_total
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +25,8 @@ def test_seed_demo_has_an_awarded_and_an_open_call():
     assert contract.paid_fen == payment.amount_fen > 0
     assert contract_verified_total(contract=contract) >= payment.milestone.visits_required
     assert Application.objects.filter(organization__members__user__username="org").count() == 2
+    assert Incubation.objects.get().mentor.members.filter(user__username="org").exists()
     call_command("seed_demo", "--reset", "--residents", "300", stdout=io.StringIO())
     assert ProjectCall.objects.count() == 2
     assert Payment.objects.count() == 1
+    assert Incubation.objects.count() == 1
