@@ -466,6 +466,20 @@ def contract_resume(*, contract: Contract, actor, reason: str) -> Contract:
     )
 
 
+@transaction.atomic
+def contract_complete(*, contract: Contract, actor, evaluation: str) -> Contract:
+    """Close a contract with its final evaluation (结项评估); no payment follows."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    _refuse_unless(rules.may_complete_contract(actor, contract))
+    if PaymentRequest.objects.filter(
+        milestone__contract=contract, status=PaymentRequest.Status.PENDING
+    ).exists():
+        raise ValidationError(_("请先处理待审核的付款申请。"))
+    return _set_contract_status(
+        contract=contract, actor=actor, status=Contract.Status.COMPLETED, reason=evaluation
+    )
+
+
 # --- milestone payments --------------------------------------------------------------------
 
 

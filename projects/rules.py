@@ -119,6 +119,10 @@ def may_suspend_contract(user, contract: Contract) -> bool:
     return may_manage_contract(user, contract) and contract.status == Contract.Status.ACTIVE
 
 
+def may_complete_contract(user, contract: Contract) -> bool:
+    return may_manage_contract(user, contract) and contract.status == Contract.Status.ACTIVE
+
+
 def may_resume_contract(user, contract: Contract) -> bool:
     return may_manage_contract(user, contract) and contract.status == Contract.Status.SUSPENDED
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("contracts/<int:pk>/milestones/", views.milestone_add, name="milestone_add"),
     path("contracts/<int:pk>/suspend/", views.contract_suspend, name="contract_suspend"),
     path("contracts/<int:pk>/resume/", views.contract_resume, name="contract_resume"),
+    path("contracts/<int:pk>/complete/", views.contract_complete, name="contract_complete"),
     path(
         "milestones/<int:pk>/payment-requests/",
         views.payment_request_submit,

@@ -292,6 +292,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_request": rules.may_request_payment(user, contract),
         "can_suspend": rules.may_suspend_contract(user, contract),
         "can_resume": rules.may_resume_contract(user, contract),
+        "can_complete": rules.may_complete_contract(user, contract),
         "milestone_form": forms.MilestoneForm()
         if rules.may_add_milestone(user, contract)
         else None,
@@ -340,6 +341,15 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
 def contract_suspend(request: HttpRequest, pk: int) -> HttpResponse:
     def act(contract, data):
         domain.contract_suspend(contract=contract, actor=request.user, reason=data["reason"])
+
+    return _contract_action(request, pk, forms.ReasonForm, act)
+
+
+@require_POST
+@role_required(*SUPERVISORS)
+def contract_complete(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(contract, data):
+        domain.contract_complete(contract=contract, actor=request.user, evaluation=data["reason"])
 
     return _contract_action(request, pk, forms.ReasonForm, act)
 

@@ -64,6 +64,9 @@ def world(cast):
     expert = f.UserFactory(username="expert", role=Role.COMMUNITY_STAFF)
     domain.call_add_reviewer(call=reviewed, reviewer=expert, actor=cast.civil)
     fresh = publish(cast, title="新征集")
+    closing = awarded_contract(
+        cast, actor=cast.street_staff, street=cast.east_street, title="待结项"
+    )
     users = {name: getattr(cast, name, None) for name in USERS}
     users |= {
         "expert": expert,
@@ -146,6 +149,12 @@ ROWS = {
         "post",
         "/projects/contracts/{w.contract.pk}/suspend/",
         {"reason": "检查"},
+        {"civil", "street_staff"},
+    ),
+    "complete": (
+        "post",
+        "/projects/contracts/{w.closing.pk}/complete/",
+        {"reason": "结项评估"},
         {"civil", "street_staff"},
     ),
     "request payment": (

@@ -113,3 +113,20 @@ def test_payment_by_the_wrong_people_refused(contract, cast):
         with pytest.raises(PermissionDenied):
             domain.payment_request_approve(payment_request=request, actor=outsider)
     assert not Payment.objects.exists()
+
+
+def test_contract_complete_records_the_evaluation_and_stops_requests(contract, cast):
+    milestone = _milestone(cast, contract)
+    request = domain.payment_request_submit(milestone=milestone, actor=cast.member, amount_fen=1000)
+    with pytest.raises(ValidationError, match="待审核的付款申请"):
+        domain.contract_complete(contract=contract, actor=cast.civil, evaluation="达标")
+    domain.payment_request_approve(payment_request=request, actor=cast.civil)
+    with pytest.raises(ValidationError, match="请说明原因"):
+        domain.contract_complete(contract=contract, actor=cast.civil, evaluation=" ")
+    domain.contract_complete(
+        contract=contract, actor=cast.civil, evaluation="服务量达标，满意度4.6"
+    )
+    contract.refresh_from_db()
+    assert (contract.status, contract.status_reason) == ("completed", "服务量达标，满意度4.6")
+    with pytest.raises(PermissionDenied):
+        domain.payment_request_submit(milestone=milestone, actor=cast.member, amount_fen=1000)
