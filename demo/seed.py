@@ -21,6 +21,7 @@ from demo.allowances import allowances_build
 from demo.kit import DemoContext, bulk, mobile
 from demo.orgs import organizations_build, workers_build
 from demo.places import places_build, residents_build
+from demo.projects import projects_build
 from demo.services import offerings_build, requests_build, service_types_build
 from sanlian.models import AuditEntry, User
 from sanlian.roles import Role
@@ -52,6 +53,19 @@ DEMO_LOGINS = (
 
 # Deleted children first, so PROTECT foreign keys never block a reset.
 _RESET_ORDER = (
+    "projects.Incubation",
+    "projects.Payment",
+    "projects.PaymentRequest",
+    "projects.Milestone",
+    "projects.ServiceTarget",
+    "projects.Contract",
+    "projects.Score",
+    "projects.Review",
+    "projects.ConflictDeclaration",
+    "projects.BudgetLine",
+    "projects.Application",
+    "projects.Criterion",
+    "projects.ProjectCall",
     "services.Reminder",
     "services.Notification",
     "services.Feedback",
@@ -156,6 +170,7 @@ def demo_seed(
     residents_build(ctx)
     requests_build(ctx)
     allowances_build(ctx)
+    projects_build(ctx)
     return ctx
 
 

@@ -13,6 +13,7 @@ from reporting.stats import (
     stats_allowances,
     stats_by_area,
     stats_overview,
+    stats_projects,
     stats_scope,
     stats_weekly,
 )
@@ -287,3 +288,20 @@ class WeeklyView(StatsView):
 
     def compute(self, stats_filter):
         return stats_weekly(stats_filter)
+
+
+class ProjectsView(StatsView):
+    @extend_schema(
+        parameters=PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        description=(
+            "Government purchase of services: contracts serving the filtered communities, "
+            "funds committed and paid (yuan strings) in total and per district and "
+            "organization category (a contract serving several districts counts in each), "
+            "and per contract the verified visits (computed from check-in/out records) and "
+            "the amount paid per verified visit; organizations incubating, graduated and "
+            "withdrawn per district (of their home street) and category. Cached for 60 s."
+        ),
+    )
+    def get(self, request):
+        return Response(stats_projects(self.stats_filter(request)))

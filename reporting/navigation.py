@@ -38,6 +38,7 @@ ALLOWANCES = pgettext_lazy("menu", "养老补贴")
 DATA = pgettext_lazy("menu", "数据与审计")
 NOTIFICATIONS = pgettext_lazy("menu", "通知提醒")
 SOCIAL_WORK = pgettext_lazy("menu", "社会工作")
+PROJECTS = pgettext_lazy("menu", "购买服务")
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,19 @@ MENU = (
         ALLOWANCES,
     ),
     NavItem(pgettext_lazy("menu", "结算汇总"), "allowances:area_totals", CITY_STAFF, ALLOWANCES),
+    # Government purchase of services (projects/).
+    NavItem(
+        pgettext_lazy("menu", "项目征集"),
+        "projects:call_list",
+        STAFF | ORGANIZATION_STAFF,
+        PROJECTS,
+    ),
+    NavItem(
+        pgettext_lazy("menu", "项目合同"),
+        "projects:contract_list",
+        STAFF | ORGANIZATION_STAFF,
+        PROJECTS,
+    ),
     # Dashboards, exports and the audit trail.
     NavItem(pgettext_lazy("menu", "数据看板"), "dashboard:index", STAFF, DATA),
     NavItem(pgettext_lazy("menu", "数据导出"), "exports:index", STAFF | ORGANIZATION_STAFF, DATA),

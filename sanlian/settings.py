@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "socialworkers",
     "services",
     "casework",
+    "projects",
     "reporting",
     "demo",
 ]

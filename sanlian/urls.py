@@ -35,6 +35,7 @@ urlpatterns = [
     path("exports/", include("reporting.urls_exports")),
     path("allowances/", include("services.allowances.urls")),
     path("casework/", include("casework.urls")),
+    path("projects/", include("projects.urls")),
 ]
 
 # MEDIA_ROOT is never served, whatever DEBUG is: it holds export files of residents'

@@ -21,6 +21,7 @@ APP_ROUTES = (
     "socialworkers.api_urls",
     "services.api_urls",
     "casework.api_urls",
+    "projects.api_urls",
     "reporting.api_urls",
 )
 

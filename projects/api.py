@@ -1,0 +1,142 @@
+"""API v1 for government purchase of services: calls, applications, contracts, payments.
+
+Reads go through `projects.queries`; actions call one domain function each, which refuses
+through `projects.rules` (403) or rejects bad input with a message (400).
+"""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from projects import domain
+from projects.models import PaymentRequest
+from projects.progress import contract_progress
+from projects.queries import applications_visible_to, calls_visible_to, contracts_visible_to
+from projects.serializers import (
+    ApplicationSerializer,
+    ContractSerializer,
+    PaymentRequestSerializer,
+    ProjectCallSerializer,
+    ProjectReasonSerializer,
+    TargetProgressSerializer,
+)
+
+
+def _reason(request) -> str:
+    serializer = ProjectReasonSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data["reason"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description="Calls for projects (公益创投 / 政府购买服务); staff and organizations."
+    ),
+    retrieve=extend_schema(description="One call with its rubric and targets."),
+)
+class ProjectCallViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ProjectCallSerializer
+    filterset_fields = ["status", "street"]
+    search_fields = ["title"]
+    ordering_fields = ["opens_on", "closes_on"]
+
+    def get_queryset(self):
+        return calls_visible_to(self.request.user).prefetch_related(
+            "communities",
+            "criteria",
+            "targets__service_types",
+            "targets__communities",
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description=(
+            "Applications you may see: an organization its own, a reviewer those of the calls "
+            "they review, the running office those of its calls. Not public."
+        )
+    ),
+    retrieve=extend_schema(description="One application with its budget lines."),
+)
+class ApplicationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ApplicationSerializer
+    filterset_fields = ["call", "organization", "status"]
+    ordering_fields = ["submitted_at", "rank"]
+
+    def get_queryset(self):
+        return applications_visible_to(self.request.user).prefetch_related("budget_lines")
+
+
+@extend_schema_view(
+    list=extend_schema(description="Contracts you may see: an organization its own."),
+    retrieve=extend_schema(description="One contract with its milestones."),
+    progress=extend_schema(
+        description="Targets vs verified output (computed from visits), with the forecast.",
+        responses=TargetProgressSerializer(many=True),
+    ),
+    suspend=extend_schema(
+        description="Suspend an active contract; `reason` is required.",
+        request=ProjectReasonSerializer,
+        responses=ContractSerializer,
+    ),
+)
+class ContractViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ContractSerializer
+    filterset_fields = ["organization", "status"]
+    ordering_fields = ["signed_at", "starts_on"]
+
+    def get_queryset(self):
+        return contracts_visible_to(self.request.user).prefetch_related("communities", "milestones")
+
+    @action(detail=True, methods=["get"])
+    def progress(self, request, pk=None):
+        progress = contract_progress(contract=self.get_object())
+        return Response(TargetProgressSerializer(progress, many=True).data)
+
+    @action(detail=True, methods=["post"])
+    def suspend(self, request, pk=None):
+        contract = domain.contract_suspend(
+            contract=self.get_object(), actor=request.user, reason=_reason(request)
+        )
+        return Response(ContractSerializer(contract).data)
+
+
+@extend_schema_view(
+    list=extend_schema(description="Milestone payment requests of the contracts you may see."),
+    retrieve=extend_schema(description="One payment request."),
+    approve=extend_schema(
+        description="Approve and pay (append-only); never beyond the milestone or contract.",
+        request=None,
+        responses=PaymentRequestSerializer,
+    ),
+    reject=extend_schema(
+        description="Reject a pending request; `reason` is required.",
+        request=ProjectReasonSerializer,
+        responses=PaymentRequestSerializer,
+    ),
+)
+class PaymentRequestViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = PaymentRequestSerializer
+    filterset_fields = ["status", "milestone"]
+    ordering_fields = ["requested_at"]
+
+    def get_queryset(self):
+        contracts = contracts_visible_to(self.request.user)
+        return PaymentRequest.objects.filter(milestone__contract__in=contracts).select_related(
+            "milestone"
+        )
+
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        payment_request = self.get_object()
+        domain.payment_request_approve(payment_request=payment_request, actor=request.user)
+        payment_request.refresh_from_db()
+        return Response(PaymentRequestSerializer(payment_request).data)
+
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        payment_request = domain.payment_request_reject(
+            payment_request=self.get_object(), actor=request.user, reason=_reason(request)
+        )
+        return Response(PaymentRequestSerializer(payment_request).data)

@@ -1,0 +1,32 @@
+"""The demo seeds two calls: one awarded with a running contract and a paid milestone,
+one open, with applications from the demo organizations."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from projects.models import Application, Contract, Incubation, Payment, ProjectCall
+from projects.progress import contract_verified_total
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_has_an_awarded_and_an_open_call():
+    call_command("seed_demo", "--residents", "300", stdout=io.StringIO())
+    decided, open_call = ProjectCall.objects.order_by("status", "pk")
+    assert (decided.status, open_call.status) == ("decided", "open")
+    assert decided.applications.filter(status="awarded").count() == 1
+    assert open_call.applications.exists()
+    assert decided.conflicts.exists()
+    contract = Contract.objects.get()
+    assert contract.status == "active"
+    payment = Payment.objects.get()
+    assert contract.paid_fen == payment.amount_fen > 0
+    assert contract_verified_total(contract=contract) >= payment.milestone.visits_required
+    assert Application.objects.filter(organization__members__user__username="org").count() == 2
+    assert Incubation.objects.get().mentor.members.filter(user__username="org").exists()
+    call_command("seed_demo", "--reset", "--residents", "300", stdout=io.StringIO())
+    assert ProjectCall.objects.count() == 2
+    assert Payment.objects.count() == 1
+    assert Incubation.objects.count() == 1
