@@ -186,7 +186,7 @@ def matching_run(
     requests, offerings = matching_candidates(
         street=street, community=community, week_start=week_start
     )
-    proposals = matching.solve(requests, offerings, fairness=matching.COMMUNITY_FAIRNESS)
+    proposals = matching.solve(requests, offerings)
     run = MatchingRun.objects.create(
         street=street, community=community, week_start=week_start, started_by=user
     )
