@@ -14,9 +14,11 @@ from reporting.stats import (
     stats_by_area,
     stats_overview,
     stats_scope,
+    stats_unmet_demand,
     stats_weekly,
 )
 from sanlian.api.permissions import IsStatsReader
+from services.models import UnservedRequest
 
 
 class StatsQuerySerializer(serializers.Serializer):
@@ -286,3 +288,21 @@ class WeeklyView(StatsView):
 
     def compute(self, stats_filter):
         return stats_weekly(stats_filter)
+
+
+class UnmetDemandView(StatsView):
+    @extend_schema(
+        parameters=PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        description=(
+            "Open requests that matching could not serve, per service type and community and "
+            "by reason (the latest run's verdict): no_offering, no_agreement, no_window, full, "
+            "taken. A standing backlog: date filters do not apply. Small counts suppressed."
+        ),
+    )
+    def get(self, request):
+        figures = self.compute(self.stats_filter(request))
+        return Response({**figures, "reason_labels": dict(UnservedRequest.Code.choices)})
+
+    def compute(self, stats_filter):
+        return stats_unmet_demand(stats_filter)

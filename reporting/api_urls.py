@@ -11,4 +11,5 @@ urlpatterns = [
     path("stats/districts/", api.DistrictsView.as_view(), name="stats-districts"),
     path("stats/weekly/", api.WeeklyView.as_view(), name="stats-weekly"),
     path("stats/allowances/", api.AllowancesView.as_view(), name="stats-allowances"),
+    path("stats/unmet-demand/", api.UnmetDemandView.as_view(), name="stats-unmet-demand"),
 ]
