@@ -7,7 +7,19 @@ time of `services.matching.io.matching_run` on the database (read candidates →
 → write proposals) and that run's peak memory (max RSS of a fresh subprocess), and,
 for the solver and both baselines: requests served, the priority-weighted objective,
 the share of urgent requests served and the worst community's coverage against the
-overall rate. `--sizes 1000x100,5000x500` picks sizes.
+overall rate. `--sizes 1000x100,5000x500` picks sizes; `--family sparse|dense|both`
+the instance family.
+
+Each size also builds a plain OR-Tools min-cost flow over the *same* feasible pairs (no
+fairness, continuity, distance or load: priority alone) in the same process: the floor.
+Solver and floor are timed interleaved (`--repeat`, at least 3), reported as median and
+spread; the floor must serve exactly the solver's priority total (both are optimal on
+priority, level 1 of the objective), or the run fails.
+
+Families: **sparse** (today's demo-shaped instance, ~4 feasible pairs per request) and
+**dense** (the reference city density: 60 communities per 20k requests, every home-visit
+offering serving all communities within DENSE_RADIUS_KM of its venue, ~25 feasible pairs
+per request).
 
 The instances are synthetic but shaped like the demo: communities clustered in
 streets, organizations with agreements in their street, offerings listing nearby
@@ -20,11 +32,14 @@ import datetime
 import json
 import math
 import random
+import statistics
 import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+
+import numpy as np
 
 from bench.baselines import greedy, greedy_in_order
 from bench.common import (
@@ -41,7 +56,20 @@ from bench.common import (
 SIZES = ((1_000, 100), (5_000, 500), (20_000, 2_000), (50_000, 5_000))
 TARGET_SIZE = (20_000, 2_000)
 TARGETS = {"solver_s": 2.0, "end_to_end_s": 10.0, "peak_rss_mib": 1024.0, "fairness": 0.8}
-WEEK = datetime.date(2026, 3, 9)  # a Monday
+DENSE_RADIUS_KM = 8.0
+DENSE_REQUESTS_PER_COMMUNITY = 333  # 60 communities at 20k requests
+MIN_REPEAT = 3
+
+
+def next_monday() -> datetime.date:
+    """The Monday of next week in Asia/Shanghai: matching refuses weeks that have ended."""
+    from zoneinfo import ZoneInfo
+
+    today = datetime.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    return today + datetime.timedelta(days=7 - today.weekday())
+
+
+WEEK = next_monday()  # passed to the child process, so both sides use the same week
 SEED = 20260312
 COMMUNITIES_PER_STREET = 10
 REQUESTS_PER_COMMUNITY = 100
@@ -76,11 +104,15 @@ class Instance:
 # --- the synthetic instance ---------------------------------------------------
 
 
-def instance_build(n_requests: int, n_offerings: int, seed: int = SEED) -> Instance:
+def instance_build(
+    n_requests: int, n_offerings: int, seed: int = SEED, *, family: str = "sparse"
+) -> Instance:
     from services.matching.core import OfferingInput, RequestInput, Window
 
     rng = random.Random(seed * 1_000_003 + n_requests)
-    communities = _communities(rng, max(COMMUNITIES_PER_STREET, n_requests // 100))
+    per_community = DENSE_REQUESTS_PER_COMMUNITY if family == "dense" else REQUESTS_PER_COMMUNITY
+    communities = _communities(rng, max(COMMUNITIES_PER_STREET, n_requests // per_community))
+    nearby = _nearby(communities) if family == "dense" else None
     by_street = defaultdict(list)
     for community_id, (street, _lat, _lon) in communities.items():
         by_street[street].append(community_id)
@@ -101,11 +133,14 @@ def instance_build(n_requests: int, n_offerings: int, seed: int = SEED) -> Insta
         type_index = rng.choices(range(len(SERVICE_TYPES)), [t[1] for t in SERVICE_TYPES])[0]
         duration, _share, home_visit = SERVICE_TYPES[type_index]
         street = by_street[communities[home][0]]
-        listed[offering_id] = (
-            frozenset([*rng.sample(street, rng.randint(1, min(6, len(street)))), home])
-            if home_visit
-            else frozenset({home})
-        )
+        if not home_visit:
+            listed[offering_id] = frozenset({home})
+        elif nearby is not None:
+            listed[offering_id] = nearby[home]
+        else:
+            listed[offering_id] = frozenset(
+                [*rng.sample(street, rng.randint(1, min(6, len(street)))), home]
+            )
         offerings.append(
             OfferingInput(
                 id=offering_id,
@@ -138,6 +173,24 @@ def _communities(rng: random.Random, count: int) -> dict:
             round(centres[(c - 1) // COMMUNITIES_PER_STREET][1] + rng.uniform(-0.012, 0.012), 6),
         )
         for c in range(1, count + 1)
+    }
+
+
+def _nearby(communities: dict) -> dict[int, frozenset[int]]:
+    """Community id → the communities within DENSE_RADIUS_KM of it (itself included)."""
+    ids = list(communities)
+    lat = np.radians([communities[c][1] for c in ids])
+    lon = np.radians([communities[c][2] for c in ids])
+    a = (
+        np.sin((lat[:, None] - lat[None, :]) / 2) ** 2
+        + np.cos(lat[:, None])
+        * np.cos(lat[None, :])
+        * np.sin((lon[:, None] - lon[None, :]) / 2) ** 2
+    )
+    km = 6371.0 * 2 * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+    return {
+        c: frozenset(ids[k] for k in np.flatnonzero(km[i] <= DENSE_RADIUS_KM))
+        for i, c in enumerate(ids)
     }
 
 
@@ -264,18 +317,89 @@ def urgent_first(instance: Instance) -> list:
 # --- one size --------------------------------------------------------------------
 
 
-def size_run(n_requests: int, n_offerings: int) -> dict:
-    from services.matching.core import COMMUNITY_FAIRNESS, _pair_arrays, solve
+def floor_solve(requests, offerings, pair_requests, pair_offerings) -> tuple[int, set[int]]:
+    """A plain OR-Tools min-cost flow on the same pairs: priority alone, built in bulk.
 
-    instance = instance_build(n_requests, n_offerings)
-    arcs = len(_pair_arrays(instance.requests, instance.offerings)[0])
-    repeat = 3 if n_requests <= 20_000 else 1
-    result = {"requests": n_requests, "offerings": n_offerings, "arcs": arcs}
-    result["solver_s"], proposals = best_of(
-        repeat, solve, instance.requests, instance.offerings, fairness=COMMUNITY_FAIRNESS
+    source → request (cap 1) → offering (cap 1, cost −priority) → sink (cap = places),
+    plus the bypass. Returns (priority served, request indexes served).
+    """
+    from ortools.graph.python import min_cost_flow
+
+    from services.matching.core import priority
+
+    n, m = len(requests), len(offerings)
+    source, sink = n + m, n + m + 1
+    weights = np.fromiter((priority(r) for r in requests), np.int64, n)
+    places = np.fromiter((o.remaining for o in offerings), np.int64, m)
+    tails = np.concatenate([np.full(n, source), pair_requests, np.arange(m) + n, [source]])
+    heads = np.concatenate([np.arange(n), pair_offerings + n, np.full(m, sink), [sink]])
+    capacities = np.concatenate([np.ones(n + len(pair_requests), np.int64), places, [n]])
+    costs = np.concatenate(
+        [np.zeros(n, np.int64), -weights[pair_requests], np.zeros(m + 1, np.int64)]
     )
-    result["fcfs_s"], by_arrival = best_of(repeat, fcfs, instance)
-    result["urgent_first_s"], by_urgency = best_of(repeat, urgent_first, instance)
+    flow = min_cost_flow.SimpleMinCostFlow()
+    arcs = flow.add_arcs_with_capacity_and_unit_cost(
+        tails.astype(np.int32), heads.astype(np.int32), capacities, costs
+    )
+    flow.set_node_supply(source, n)
+    flow.set_node_supply(sink, -n)
+    if flow.solve() != flow.OPTIMAL:
+        raise RuntimeError("the floor's min-cost flow is not optimal")
+    chosen = flow.flows(arcs[n : n + len(pair_requests)]) > 0
+    served = set(pair_requests[chosen].tolist())
+    return int(weights[list(served)].sum()) if served else 0, served
+
+
+def interleaved(repeat: int, functions: dict) -> tuple[dict, dict]:
+    """Run each function once per round, rounds alternating the order: medians and spreads."""
+    times: dict[str, list[float]] = {name: [] for name in functions}
+    results: dict = {}
+    for round_ in range(repeat):
+        names = list(functions) if round_ % 2 == 0 else list(reversed(functions))
+        for name in names:
+            began = time.perf_counter()
+            results[name] = functions[name]()
+            times[name].append(time.perf_counter() - began)
+    return {
+        name: {
+            "median_s": round(statistics.median(t), 4),
+            "min_s": round(min(t), 4),
+            "max_s": round(max(t), 4),
+        }
+        for name, t in times.items()
+    }, results
+
+
+def size_run(n_requests: int, n_offerings: int, *, family: str = "sparse", repeat: int = 3) -> dict:
+    from services.matching.core import _pair_arrays, priority, solve
+
+    instance = instance_build(n_requests, n_offerings, family=family)
+    requests, offerings = instance.requests, instance.offerings
+    pair_requests, pair_offerings = _pair_arrays(requests, offerings)
+    arcs = len(pair_requests)
+    result = {"family": family, "requests": n_requests, "offerings": n_offerings, "arcs": arcs}
+    result["pairs_per_request"] = round(arcs / n_requests, 1)
+    timings, outcomes = interleaved(
+        max(repeat, MIN_REPEAT),
+        {
+            "solver": lambda: solve(requests, offerings),
+            "floor": lambda: floor_solve(requests, offerings, pair_requests, pair_offerings),
+        },
+    )
+    proposals = outcomes["solver"]
+    floor_objective, _served = outcomes["floor"]
+    solver_objective = sum(priority(requests[i]) for i in _indexes(instance, proposals))
+    if floor_objective != solver_objective:
+        raise SystemExit(
+            f"floor and solver disagree on the priority served ({floor_objective} vs "
+            f"{solver_objective}): one of them is broken"
+        )
+    result["solver_timing"], result["floor_timing"] = timings["solver"], timings["floor"]
+    result["solver_s"] = timings["solver"]["median_s"]
+    result["floor_s"] = timings["floor"]["median_s"]
+    result["solver_vs_floor"] = ratio(result["solver_s"], result["floor_s"])
+    result["fcfs_s"], by_arrival = best_of(MIN_REPEAT, fcfs, instance)
+    result["urgent_first_s"], by_urgency = best_of(MIN_REPEAT, urgent_first, instance)
     result["solver"] = quality(instance, proposals)
     result["fcfs"] = quality(instance, by_arrival)
     result["urgent_first"] = quality(instance, by_urgency)
@@ -285,13 +409,26 @@ def size_run(n_requests: int, n_offerings: int) -> dict:
     return result
 
 
+def _indexes(instance: Instance, proposals) -> list[int]:
+    index = {r.id: i for i, r in enumerate(instance.requests)}
+    return [index[p.request_id] for p in proposals]
+
+
 def end_to_end(instance: Instance) -> dict:
     """Seed the instance into the database, then time matching_run in a fresh process."""
     began = time.perf_counter()
     street_id = database_seed(instance)
     seeded = round(time.perf_counter() - began, 2)
     child = subprocess.run(  # noqa: S603 - our own interpreter and module, no user input
-        [sys.executable, "-m", "bench.matching", "--matching-run", str(street_id)],
+        [
+            sys.executable,
+            "-m",
+            "bench.matching",
+            "--matching-run",
+            str(street_id),
+            "--week",
+            WEEK.isoformat(),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -300,25 +437,41 @@ def end_to_end(instance: Instance) -> dict:
     return {"seed_s": seeded, **measured}
 
 
-def matching_run_once(street_id: int) -> dict:
-    """In a fresh process: one matching run over the whole street, timed, with its peak memory."""
+def matching_run_once(street_id: int, week: datetime.date) -> dict:
+    """In a fresh process: one matching run over the whole street, timed, with its peak memory.
+
+    Peak memory is this process's VmHWM: `ru_maxrss` survives exec on Linux and would
+    report the parent's peak.
+    """
     from communities.models import Street
     from sanlian.models import User
     from services.matching.io import matching_run
 
     street = Street.objects.get(pk=street_id)
     user = User.objects.get(username="bench-staff")
-    baseline_rss = peak_rss_mib()
+    baseline_rss = process_peak_mib()
     began = time.perf_counter()
-    run = matching_run(user=user, street=street, week_start=WEEK)
+    run = matching_run(user=user, street=street, week_start=week)
     seconds = round(time.perf_counter() - began, 3)
     return {
         "end_to_end_s": seconds,
-        "peak_rss_mib": peak_rss_mib(),
+        "peak_rss_mib": process_peak_mib(),
         "django_rss_mib": baseline_rss,
         "db_served": run.stats["served"],
         "db_requests": run.stats["requests"],
     }
+
+
+def process_peak_mib() -> float:
+    """VmHWM of this process (Linux), else ru_maxrss."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return peak_rss_mib()
 
 
 # --- seeding the database --------------------------------------------------------
@@ -511,7 +664,9 @@ def _seed_requests(instance: Instance, types: dict, communities: dict) -> None:
 def _seed_user() -> None:
     from sanlian.models import User
 
-    User.objects.update_or_create(username="bench-staff", defaults={"role": "street_staff"})
+    # City-wide, as the civil-affairs bureau runs matching: a street role would need an
+    # assignment to the benchmark's street before matching lets it run there.
+    User.objects.update_or_create(username="bench-staff", defaults={"role": "civil_affairs"})
 
 
 # --- the report --------------------------------------------------------------------
@@ -530,11 +685,16 @@ def growth_exponent(rows: list[dict]) -> float | None:
 
 
 def size_report(row: dict) -> None:
+    solver, floor = row["solver_timing"], row["floor_timing"]
     say(
-        f"{row['requests']:>6} × {row['offerings']:<5} arcs {row['arcs']:>8}  "
-        f"solver {row['solver_s']:.3f}s (fcfs {row['fcfs_s']:.3f}s, "
-        f"urgent-first {row['urgent_first_s']:.3f}s)  end-to-end {row['end_to_end_s']:.2f}s  "
-        f"peak {row['peak_rss_mib']:.0f} MiB"
+        f"[{row['family']}] {row['requests']:>6} × {row['offerings']:<5} arcs {row['arcs']:>8} "
+        f"({row['pairs_per_request']}/request)  solver {solver['median_s']:.3f}s "
+        f"[{solver['min_s']:.3f}–{solver['max_s']:.3f}]  floor {floor['median_s']:.3f}s "
+        f"[{floor['min_s']:.3f}–{floor['max_s']:.3f}]  = {row['solver_vs_floor']} × floor"
+    )
+    say(
+        f"    fcfs {row['fcfs_s']:.3f}s, urgent-first {row['urgent_first_s']:.3f}s  "
+        f"end-to-end {row['end_to_end_s']:.2f}s  peak {row['peak_rss_mib']:.0f} MiB (fresh process)"
     )
     for name in ("solver", "fcfs", "urgent_first"):
         q = row[name]
@@ -553,43 +713,55 @@ def size_report(row: dict) -> None:
 
 def checks(rows: list[dict], exponent: float | None) -> dict:
     at = [r for r in rows if (r["requests"], r["offerings"]) == TARGET_SIZE]
-    if not at:
-        return {}
-    r = at[0]
-    solver = r["solver"]
-    return {
-        "solver_le_2s": r["solver_s"] <= TARGETS["solver_s"],
-        "end_to_end_le_10s": r["end_to_end_s"] <= TARGETS["end_to_end_s"],
-        "peak_memory_le_1gib": r["peak_rss_mib"] <= TARGETS["peak_rss_mib"],
-        "objective_ge_baselines": solver["objective"]
-        >= max(r["fcfs"]["objective"], r["urgent_first"]["objective"]),
-        "feasible_urgent_served": solver["urgent_served"] == r["urgent_max_servable"],
-        "worst_community_ge_0_8_overall": (solver["fairness"] or 0) >= TARGETS["fairness"],
-        "growth_le_arcs_1_5": exponent is not None and exponent <= 1.5,
-    }
+    verdict = {}
+    for r in at:
+        solver, family = r["solver"], r["family"]
+        verdict.update(
+            {
+                f"{family}_solver_le_2s": r["solver_s"] <= TARGETS["solver_s"],
+                f"{family}_solver_le_1x_floor": (r["solver_vs_floor"] or 0) <= 1.0,
+                f"{family}_end_to_end_le_10s": r["end_to_end_s"] <= TARGETS["end_to_end_s"],
+                f"{family}_peak_memory_le_1gib": r["peak_rss_mib"] <= TARGETS["peak_rss_mib"],
+                f"{family}_objective_ge_baselines": solver["objective"]
+                >= max(r["fcfs"]["objective"], r["urgent_first"]["objective"]),
+                f"{family}_feasible_urgent_served": solver["urgent_served"]
+                == r["urgent_max_servable"],
+                f"{family}_worst_community_ge_0_8_overall": (solver["fairness"] or 0)
+                >= TARGETS["fairness"],
+            }
+        )
+    if at:
+        verdict["growth_le_arcs_1_5"] = exponent is not None and exponent <= 1.5
+    return verdict
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", help="e.g. 1000x100,20000x2000")
+    parser.add_argument("--family", choices=("sparse", "dense", "both"), default="both")
+    parser.add_argument("--repeat", type=int, default=MIN_REPEAT, help="interleaved rounds (≥ 3)")
     parser.add_argument("--matching-run", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--week", type=datetime.date.fromisoformat, help=argparse.SUPPRESS)
     args = parser.parse_args()
     django_setup()
     if args.matching_run:
-        emit(matching_run_once(args.matching_run))
+        emit(matching_run_once(args.matching_run, args.week or WEEK))
         return
     sizes = SIZES
     if args.sizes:
         sizes = [tuple(int(x) for x in s.split("x")) for s in args.sizes.split(",")]
+    families = ("sparse", "dense") if args.family == "both" else (args.family,)
     say(
-        f"matching benchmark on {database_vendor()}, {machine()['cpu']}, {machine()['cores']} cores"
+        f"matching benchmark on {database_vendor()}, {machine()['cpu']}, {machine()['cores']} "
+        f"cores, service week {WEEK}"
     )
     rows = []
-    for n_requests, n_offerings in sizes:
-        rows.append(size_run(n_requests, n_offerings))
-        size_report(rows[-1])
-    exponent = growth_exponent(rows)
-    say(f"solver time grows as arcs^{exponent} (target ≤ 1.5)")
+    for family in families:
+        for n_requests, n_offerings in sizes:
+            rows.append(size_run(n_requests, n_offerings, family=family, repeat=args.repeat))
+            size_report(rows[-1])
+    exponent = growth_exponent([r for r in rows if r["family"] == families[0]])
+    say(f"solver time grows as arcs^{exponent} ({families[0]}; target ≤ 1.5)")
     verdict = checks(rows, exponent)
     for name, ok in verdict.items():
         say(f"  {'PASS' if ok else 'FAIL'}  {name}")
@@ -598,6 +770,7 @@ def main() -> None:
             "benchmark": "matching",
             "database": database_vendor(),
             "machine": machine(),
+            "week": WEEK.isoformat(),
             "sizes": rows,
             "growth_exponent": exponent,
             "checks": verdict,

@@ -15,10 +15,12 @@ from reporting.stats import (
     stats_overview,
     stats_projects,
     stats_scope,
+    stats_unmet_demand,
     stats_weekly,
 )
 from sanlian.api.permissions import IsStatsReader
 from sanlian.bounds import validate_report_date
+from services.models import UnservedRequest
 
 
 class StatsQuerySerializer(serializers.Serializer):
@@ -305,3 +307,21 @@ class ProjectsView(StatsView):
     )
     def get(self, request):
         return Response(stats_projects(self.stats_filter(request)))
+
+
+class UnmetDemandView(StatsView):
+    @extend_schema(
+        parameters=PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        description=(
+            "Open requests that matching could not serve, per service type and community and "
+            "by reason (the latest run's verdict): no_offering, no_agreement, no_window, full, "
+            "taken. A standing backlog: date filters do not apply. Small counts suppressed."
+        ),
+    )
+    def get(self, request):
+        figures = self.compute(self.stats_filter(request))
+        return Response({**figures, "reason_labels": dict(UnservedRequest.Code.choices)})
+
+    def compute(self, stats_filter):
+        return stats_unmet_demand(stats_filter)

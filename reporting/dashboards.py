@@ -24,6 +24,7 @@ from reporting.stats import (
     stats_by_area,
     stats_overview,
     stats_scope,
+    stats_unmet_demand,
     stats_weekly,
 )
 from sanlian.roles import CITY_WIDE, Role
@@ -55,6 +56,7 @@ class Dashboard:
     communities: list[dict] = field(default_factory=list)
     weekly: list[dict] = field(default_factory=list)
     allowances: dict = field(default_factory=dict)
+    unmet_demand: dict = field(default_factory=dict)
 
     @property
     def generated_at(self) -> datetime.datetime:
@@ -185,6 +187,7 @@ def dashboard_for(
         communities=sorted(communities, key=_worst_first),
         weekly=stats_weekly(stats_filter)["results"],
         allowances=stats_allowances(stats_filter, breakdown=child_level or "district"),
+        unmet_demand=stats_unmet_demand(stats_filter),
     )
 
 

@@ -45,6 +45,7 @@ from services.models import (
     ServiceRequest,
     SettlementLine,
     SettlementStatement,
+    UnservedRequest,
     Visit,
 )
 from socialworkers.models import SocialWorker
@@ -817,6 +818,70 @@ def stats_weekly(stats_filter: StatsFilter) -> dict:
         return {"results": series}
 
     return _cached("weekly", period, compute)
+
+
+# --- Unmet demand (matching's unserved requests) ---------------------------------------------
+
+
+def unmet_demand_requests(stats_filter: StatsFilter) -> QuerySet[UnservedRequest]:
+    """The current verdict of every request still open that matching could not serve.
+
+    A standing backlog: the date filters do not apply, the scope and area filters do.
+    """
+    return UnservedRequest.objects.filter(
+        current=True,
+        request__status=ServiceRequest.Status.OPEN,
+        request__resident__community_id__in=communities_in(stats_filter).values("pk"),
+    )
+
+
+def stats_unmet_demand(stats_filter: StatsFilter) -> dict:
+    """Unmet demand per service type and community, by reason: what to cultivate or buy."""
+
+    def compute() -> dict:
+        rows = (
+            unmet_demand_requests(stats_filter)
+            .order_by()
+            .values(
+                "request__service_type", "request__service_type__name",
+                "request__resident__community", "request__resident__community__name", "code",
+            )
+            .annotate(n=Count("request", distinct=True))
+        )  # fmt: skip
+        groups: dict[tuple[int, int], dict] = {}
+        by_reason: dict[str, int] = dict.fromkeys(UnservedRequest.Code.values, 0)
+        for row in rows:
+            key = (row["request__service_type"], row["request__resident__community"])
+            group = groups.setdefault(key, _unmet_group(row))
+            group["reasons"][row["code"]] += row["n"]
+            by_reason[row["code"]] += row["n"]
+        results = sorted(groups.values(), key=lambda g: -sum(g["reasons"].values()))
+        return {
+            "total": figure(sum(by_reason.values())),
+            "by_reason": {code: figure(n) for code, n in by_reason.items()},
+            "results": [_unmet_figures(group) for group in results],
+        }
+
+    return _cached("unmet_demand", stats_filter, compute)
+
+
+def _unmet_group(row: dict) -> dict:
+    return {
+        "service_type": row["request__service_type"],
+        "service_type_name": row["request__service_type__name"],
+        "community": row["request__resident__community"],
+        "community_name": row["request__resident__community__name"],
+        "reasons": dict.fromkeys(UnservedRequest.Code.values, 0),
+    }
+
+
+def _unmet_figures(group: dict) -> dict:
+    reasons = group.pop("reasons")
+    return {
+        **group,
+        "total": figure(sum(reasons.values())),
+        "reasons": {code: figure(n) for code, n in reasons.items()},
+    }
 
 
 def stats_warm() -> list[str]:

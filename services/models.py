@@ -20,7 +20,12 @@ from services.care.models import (  # noqa: F401
     Visit,
     VisitPlan,
 )
-from services.matching.models import Match, MatchingJob, MatchingRun  # noqa: F401
+from services.matching.models import (  # noqa: F401
+    Match,
+    MatchingJob,
+    MatchingRun,
+    UnservedRequest,
+)
 from services.notifications.models import (  # noqa: F401
     Notification,
     Reminder,

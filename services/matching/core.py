@@ -1,23 +1,42 @@
 """The pure matching core: plain data in, proposals out. No Django, no ORM.
 
 Which pairs are feasible
-    Same service type; the offering serves the request's community (an active
-    agreement or the offering lists it); and on one of the request's preferred
-    weekdays an offering window overlaps the request's preferred hours for at
-    least the service's duration. A mere touch of two windows is not enough: the
-    visit has to fit.
+    Same service type; the offering serves the request's community (an agreement in
+    force that week or the offering lists it); and on one of the request's preferred
+    weekdays an offering window overlaps the request's preferred hours for at least
+    the service's duration. A mere touch of two windows is not enough: the visit has
+    to fit. An offering with no place left takes no proposal.
 
-What is optimised, in strict order (each level outweighs everything below it)
-    1. the priority-weighted number of requests served (`priority()`);
-    2. the total distance between resident and provider (in 100 m steps);
-    (1b. with `fairness`: a bonus for serving communities whose coverage is low, see
-        COMMUNITY_FAIRNESS; it can outweigh small priority differences, never urgency;)
-    3. load spread: each offering's remaining places are split into tiers whose
-       unit cost rises with the share of its capacity already used, so work goes
-       to the offering that is least busy relative to its size.
+What is optimised (DESIGN.md section 5), in this order
+    1. need: the priority-weighted number of requests served (`priority()`). This
+       level is strictly lexicographic: its unit cost is scaled, per instance, above
+       the largest total the lower levels can reach in any plan, so no amount of
+       fairness, continuity, distance or load ever displaces a request of higher
+       priority, or serves fewer priority points;
+    2. fairness between communities: a community's requests enter through ten
+       coverage tiers, the first tenth served costing nothing, each further tenth one
+       step more, so places go where coverage is lowest;
+    3. continuity and choice: the organization the resident named (0), one that
+       served the resident before (1), any other (2), the one the resident excluded
+       (4; soft: used only when no other place is left);
+    4. shorter distance (100 m steps, capped at 100 km);
+    5. load spread: each offering's places are split into ten tiers whose unit cost
+       rises with the share of its capacity already used.
+    Levels 2 to 5 are weighted so that one step of a level outweighs everything the
+    levels below it can add to a single proposal. Between whole plans they trade
+    off: a plan may accept, say, a longer total distance over several proposals to
+    raise one community's coverage tier. Only level 1 is lexicographic over the
+    whole plan; the int64 headroom that needs is checked on every instance.
 
-The problem is solved as a min-cost flow with OR-Tools:
-source → request (cap 1) → offering (cap 1) → tiers → sink, plus one
+Why a request stays unserved (`Unserved.code`), from the same pairs
+    no_offering (no offering of its type serves the community), no_agreement (one
+    would, but the agreement is not in force that week), no_window (offerings
+    exist, but no window fits the preferred days and hours), full (every fitting
+    offering had no place left before the run), taken (every place of every fitting
+    offering went to a request of equal or higher priority: `blocking` of them).
+
+The problem is solved as a min-cost flow with OR-Tools: source → community coverage
+tiers → request (cap 1) → offering (cap 1 per pair) → load tiers → sink, plus one
 source → sink bypass so requests may stay unserved.
 """
 
@@ -31,7 +50,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 # Priority weights. Urgency outweighs every other fact put together
-# (100 + 80 + 50 + 120 = 350 < 1000), so an urgent request is always served first.
+# (120 + 100 + 80 + 50 = 350 < 1000), so an urgent request is always served first.
 WEIGHT_BASE = 10  # every request is worth serving, even one filed today
 WEIGHT_URGENT = 1000
 WEIGHT_LIVING_ALONE = 100
@@ -44,12 +63,17 @@ DAYS_WAITED_CAP = 60  # beyond two months waiting, other facts decide
 DISTANCE_STEP_KM = 0.1
 DISTANCE_STEPS_CAP = 1000  # 100 km: anything farther costs the same
 DISTANCE_STEPS_UNKNOWN = 50  # no coordinates: treat as 5 km, neither near nor far
-LOAD_TIERS = 10
-# Community-coverage bonus, in priority points, for the first tenth of a community's requests
-# served (falling by a tenth per tenth). Urgency stays first: the most an urgent request can
-# lose to a non-urgent one is 360 (all other facts) + 0.9 × COMMUNITY_FAIRNESS = 765 < 1000.
-COMMUNITY_FAIRNESS = 450
-_MAX_SECONDARY = DISTANCE_STEPS_CAP + LOAD_TIERS
+LOAD_TIERS = 10  # also the number of community coverage tiers
+
+# Level 3, continuity and choice: the cost of a pair by how the resident stands to the
+# organization. Exclusion is soft: a place with the excluded organization still beats none.
+CHOICE_PREFERRED = 0
+CHOICE_SERVED_BEFORE = 1
+CHOICE_NEUTRAL = 2
+CHOICE_EXCLUDED = 4
+
+# OR-Tools scales every cost by (nodes + 1) internally; stay well inside int64.
+_COST_LIMIT = 2**62
 
 DEPENDENT = "dependent"
 SEMI_DEPENDENT = "semi_dependent"
@@ -77,6 +101,11 @@ class RequestInput:
     days_waited: int = 0
     lat: float | None = None
     lon: float | None = None
+    # Continuity and choice (level 3): organizations that served the resident before, the
+    # one the resident or family named, and the one they asked not to be sent again.
+    served_by_organization_ids: frozenset[int] = frozenset()
+    preferred_organization_id: int | None = None
+    excluded_organization_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +130,29 @@ class Proposal:
     priority: int
     distance_km: float | None
     reason: str
+
+
+class UnservedCode:
+    NO_OFFERING = "no_offering"
+    NO_AGREEMENT = "no_agreement"
+    NO_WINDOW = "no_window"
+    FULL = "full"
+    TAKEN = "taken"
+
+
+@dataclass(frozen=True)
+class Unserved:
+    """A request left without a proposal, and why (see the module docstring)."""
+
+    request_id: int
+    code: str
+    blocking: int = 0  # for "taken": requests of equal or higher priority holding the places
+
+
+@dataclass(frozen=True)
+class Plan:
+    proposals: list[Proposal]
+    unserved: list[Unserved]
 
 
 def priority(request: RequestInput) -> int:
@@ -160,6 +212,8 @@ def distance_steps(km: float | None) -> int:
 def reason(request: RequestInput, offering: OfferingInput, km: float | None) -> str:
     """A sentence a person can read, e.g. "同社区；独居；已等待6天"."""
     facts = [_place_fact(request, offering)]
+    if fact := _CHOICE_FACTS.get(choice(request, offering)):
+        facts.append(fact)
     if request.urgent:
         facts.append("紧急")
     if request.living_alone:
@@ -175,6 +229,25 @@ def reason(request: RequestInput, offering: OfferingInput, km: float | None) -> 
     if km is not None:
         facts.append(f"距离{km:.1f}公里")
     return "；".join(facts)
+
+
+_CHOICE_FACTS = {
+    CHOICE_PREFERRED: "居民指定的机构",
+    CHOICE_SERVED_BEFORE: "曾为该居民服务",
+    CHOICE_EXCLUDED: "居民曾要求回避该机构，别无名额",
+}
+
+
+def choice(request: RequestInput, offering: OfferingInput) -> int:
+    """Level 3's cost of the pair: the resident's named organization is cheapest."""
+    organization = offering.organization_id
+    if organization == request.excluded_organization_id:
+        return CHOICE_EXCLUDED
+    if organization == request.preferred_organization_id:
+        return CHOICE_PREFERRED
+    if organization in request.served_by_organization_ids:
+        return CHOICE_SERVED_BEFORE
+    return CHOICE_NEUTRAL
 
 
 def _place_fact(request: RequestInput, offering: OfferingInput) -> str:
@@ -203,29 +276,44 @@ def feasible_pairs(
 
 
 def _pair_arrays(requests: Sequence[RequestInput], offerings: Sequence[OfferingInput]):
-    """`feasible_pairs` as two index arrays, in numpy: no Python object per candidate pair.
+    """`feasible_pairs` as two index arrays, in numpy: no Python object per candidate pair."""
+    pairs = _Pairs.of(requests, offerings)
+    return pairs.requests[pairs.open], pairs.offerings[pairs.open]
+
+
+@dataclass
+class _Pairs:
+    """Every (request, offering) pair of the same type and community, as index arrays.
 
     Candidates come from a join on (service type, community), so the work grows with the
     pairs that share both, not with requests × offerings; the windows are then checked
-    for all candidates at once.
+    for all candidates at once. Full offerings are kept (`open` is False) so an unserved
+    request can be told "full" rather than "nobody".
     """
-    keys: dict[tuple[int, int], int] = {}
-    offering_keys, offering_index = [], []
-    for j, offering in enumerate(offerings):
-        if offering.remaining <= 0:
-            continue
-        for community_id in offering.served_community_ids:
-            key = keys.setdefault((offering.service_type_id, community_id), len(keys))
-            offering_keys.append(key)
-            offering_index.append(j)
-    request_keys = np.fromiter(
-        (keys.get((r.service_type_id, r.community_id), -1) for r in requests),
-        np.int64,
-        len(requests),
-    )
-    pair_requests, pair_offerings = _join(request_keys, offering_keys, offering_index)
-    fits = _times_fit(requests, offerings, pair_requests, pair_offerings)
-    return pair_requests[fits], pair_offerings[fits]
+
+    requests: np.ndarray
+    offerings: np.ndarray
+    fits: np.ndarray  # the windows fit
+    open: np.ndarray  # the windows fit and the offering has a place left
+
+    @classmethod
+    def of(cls, requests, offerings) -> "_Pairs":
+        keys: dict[tuple[int, int], int] = {}
+        offering_keys, offering_index = [], []
+        for j, offering in enumerate(offerings):
+            for community_id in offering.served_community_ids:
+                key = keys.setdefault((offering.service_type_id, community_id), len(keys))
+                offering_keys.append(key)
+                offering_index.append(j)
+        request_keys = np.fromiter(
+            (keys.get((r.service_type_id, r.community_id), -1) for r in requests),
+            np.int64,
+            len(requests),
+        )
+        pair_requests, pair_offerings = _join(request_keys, offering_keys, offering_index)
+        fits = _times_fit(requests, offerings, pair_requests, pair_offerings)
+        remaining = np.fromiter((o.remaining for o in offerings), np.int64, len(offerings))
+        return cls(pair_requests, pair_offerings, fits, fits & (remaining[pair_offerings] > 0))
 
 
 def _join(request_keys, offering_keys, offering_index):
@@ -297,49 +385,133 @@ def solve(
     requests: Sequence[RequestInput],
     offerings: Sequence[OfferingInput],
     *,
-    fairness: int = 0,
+    fairness: bool = True,
 ) -> list[Proposal]:
-    """The optimal proposals; each request at most once, no offering over its remaining places.
+    """The optimal proposals; each request at most once, no offering over its remaining places."""
+    return plan(requests, offerings, fairness=fairness).proposals
 
-    `fairness` > 0 adds the community-coverage bonus (see COMMUNITY_FAIRNESS); 0 optimises
-    priority alone, which is what the exactness tests compare against brute force.
+
+def plan(
+    requests: Sequence[RequestInput],
+    offerings: Sequence[OfferingInput],
+    *,
+    fairness: bool = True,
+    lapsed: frozenset[tuple[int, int]] = frozenset(),
+) -> Plan:
+    """The optimal proposals and, for every request left out, why.
+
+    `lapsed` holds the (service type, community) keys an offering would serve under an
+    agreement that is not in force that week. `fairness=False` drops level 2 (the
+    benchmark's plain objective); the order of the other levels is unchanged.
     """
-    pair_requests, pair_offerings = _pair_arrays(requests, offerings)
-    if not len(pair_requests):
-        return []
-    flow, pair_arcs = _build_flow(requests, offerings, pair_requests, pair_offerings, fairness)
-    status = flow.solve()
-    if status != flow.OPTIMAL:
-        raise RuntimeError(f"min-cost flow failed with status {status}")
-    chosen = flow.flows(pair_arcs) > 0
-    return [
+    pairs = _Pairs.of(requests, offerings)
+    pair_requests, pair_offerings = pairs.requests[pairs.open], pairs.offerings[pairs.open]
+    chosen = np.zeros(len(pair_requests), bool)
+    if len(pair_requests):
+        flow, pair_arcs = _build_flow(requests, offerings, pair_requests, pair_offerings, fairness)
+        status = flow.solve()
+        if status != flow.OPTIMAL:
+            raise RuntimeError(f"min-cost flow failed with status {status}")
+        chosen = flow.flows(pair_arcs) > 0
+    proposals = [
         _proposal(requests[i], offerings[j])
         for i, j in zip(
             pair_requests[chosen].tolist(), pair_offerings[chosen].tolist(), strict=True
         )
     ]
+    served = pair_requests[chosen]
+    used = np.bincount(pair_offerings[chosen], minlength=len(offerings))
+    return Plan(proposals, _unserved(requests, pairs, served, used, lapsed))
 
 
-def _build_flow(requests, offerings, pair_requests, pair_offerings, fairness):
+def _unserved(requests, pairs: _Pairs, served, used, lapsed) -> list[Unserved]:
+    """Why each request outside `served` found nothing, strongest cause first.
+
+    "taken" is sound because the plan is optimal on priority: a fitting offering with a
+    free place, or holding a request of lower priority, would have served this one.
+    """
+    n = len(requests)
+    candidates = np.bincount(pairs.requests, minlength=n)
+    fitting = np.bincount(pairs.requests, weights=pairs.fits, minlength=n)
+    open_ = np.bincount(pairs.requests, weights=pairs.open, minlength=n)
+    blocking = np.bincount(
+        pairs.requests[pairs.open], weights=used[pairs.offerings[pairs.open]], minlength=n
+    )
+    left_out = np.ones(n, bool)
+    left_out[served] = False
+    result = []
+    for i in np.flatnonzero(left_out).tolist():
+        request = requests[i]
+        if not candidates[i]:
+            lapsed_only = (request.service_type_id, request.community_id) in lapsed
+            code = UnservedCode.NO_AGREEMENT if lapsed_only else UnservedCode.NO_OFFERING
+            result.append(Unserved(request.id, code))
+        elif not fitting[i]:
+            result.append(Unserved(request.id, UnservedCode.NO_WINDOW))
+        elif not open_[i]:
+            result.append(Unserved(request.id, UnservedCode.FULL))
+        else:
+            result.append(Unserved(request.id, UnservedCode.TAKEN, int(blocking[i])))
+    return result
+
+
+def _choices(requests, offerings, pair_requests, pair_offerings) -> np.ndarray:
+    """`choice()` for every pair at once."""
+    organizations = np.fromiter((o.organization_id for o in offerings), np.int64, len(offerings))
+    pair_organizations = organizations[pair_offerings]
+    costs = np.full(len(pair_requests), CHOICE_NEUTRAL, np.int64)
+    # (request index, organization) as one int64 key, so membership is one np.isin.
+    width = int(pair_organizations.max(initial=0)) + 1
+    served_before = [
+        i * width + organization
+        for i, r in enumerate(requests)
+        for organization in r.served_by_organization_ids
+        if organization < width
+    ]
+    if served_before:
+        keys = pair_requests * width + pair_organizations
+        costs[np.isin(keys, np.asarray(served_before, np.int64))] = CHOICE_SERVED_BEFORE
+    for attribute, cost in (
+        ("preferred_organization_id", CHOICE_PREFERRED),
+        ("excluded_organization_id", CHOICE_EXCLUDED),
+    ):
+        named = np.fromiter(
+            (getattr(r, attribute) or -1 for r in requests), np.int64, len(requests)
+        )
+        costs[named[pair_requests] == pair_organizations] = cost
+    return costs
+
+
+def _build_flow(requests, offerings, pair_requests, pair_offerings, fairness: bool):
     """source → community tiers → request (cap 1) → offering (cap 1) → load tiers → sink.
 
     Plus the source → sink bypass for requests left unserved. Node numbers: requests,
-    offerings, source, sink, then one node per community.
+    offerings, source, sink, then one node per community. Every lower-level cost is
+    non-negative and at most `per_proposal` for one proposal, so no plan's lower levels
+    total more than servable × per_proposal; one priority point is worth more than that.
     """
     n, m = len(requests), len(offerings)
     source, sink = n + m, n + m + 1
+    steps = _distance_steps(requests, offerings, pair_requests, pair_offerings)
+    choices = _choices(requests, offerings, pair_requests, pair_offerings)
+    distance_unit = LOAD_TIERS  # load adds at most LOAD_TIERS - 1 to one proposal
+    choice_unit = distance_unit * (int(steps.max()) + 1)
+    fairness_unit = choice_unit * (int(choices.max()) + 1) if fairness else 0
+    per_proposal = fairness_unit * (LOAD_TIERS - 1) + choice_unit * int(choices.max())
+    per_proposal += distance_unit * int(steps.max()) + LOAD_TIERS - 1
+    remaining = np.fromiter((max(o.remaining, 0) for o in offerings), np.int64, m)
+    servable = min(len(np.unique(pair_requests)), int(remaining[np.unique(pair_offerings)].sum()))
+    scale = servable * per_proposal + 1
     weights = np.fromiter((priority(r) for r in requests), np.int64, n)
-    # Lexicographic costs: one unit of priority outweighs all secondary costs together.
-    scale = (_MAX_SECONDARY + 1) * (n + 1)
-    pair_costs = -weights[pair_requests] * scale + _distance_steps(
-        requests, offerings, pair_requests, pair_offerings
-    )
+    communities = len({r.community_id for r in requests}) if fairness else 0
+    _check_headroom(int(weights.max()) * scale, nodes=n + m + 2 + communities)
+    pair_costs = -weights[pair_requests] * scale + choices * choice_unit + steps * distance_unit
     entry_tails, entry_heads, entry_places, entry_costs = _entries(
         requests, source, n + m + 2, fairness
     )
     tier_offerings, tier_places, tier_costs = [], [], []
-    for j, offering in enumerate(offerings):
-        for places, cost in load_tiers(max(offering.remaining, 0)):
+    for j in np.unique(pair_offerings).tolist():
+        for places, cost in load_tiers(int(remaining[j])):
             tier_offerings.append(j)
             tier_places.append(places)
             tier_costs.append(cost)
@@ -352,7 +524,7 @@ def _build_flow(requests, offerings, pair_requests, pair_offerings, fairness):
     capacities = np.concatenate(
         [entry_places, np.ones(len(pair_requests), np.int64), tier_places, [n]]
     )
-    costs = np.concatenate([entry_costs * scale, pair_costs, tier_costs, [0]])
+    costs = np.concatenate([entry_costs * fairness_unit, pair_costs, tier_costs, [0]])
     flow = min_cost_flow.SimpleMinCostFlow()
     arcs = flow.add_arcs_with_capacity_and_unit_cost(
         tails.astype(np.int32),
@@ -366,13 +538,21 @@ def _build_flow(requests, offerings, pair_requests, pair_offerings, fairness):
     return flow, arcs[first_pair : first_pair + len(pair_requests)]
 
 
-def _entries(requests, source: int, first_free_node: int, fairness: int):
-    """Arcs by which flow enters the requests: (tails, heads, capacities, costs in priority units).
+def _check_headroom(largest_cost: int, *, nodes: int) -> None:
+    """Refuse an instance whose lexicographic costs could overflow inside OR-Tools."""
+    if largest_cost * (nodes + 1) >= _COST_LIMIT:
+        raise OverflowError(
+            f"matching instance too large for exact priority order: cost {largest_cost} "
+            f"× {nodes + 1} nodes exceeds int64 headroom; split the scope"
+        )
+
+
+def _entries(requests, source: int, first_free_node: int, fairness: bool):
+    """Arcs by which flow enters the requests: (tails, heads, capacities, coverage tiers).
 
     Without fairness, source → request. With it, source → the request's community by
-    coverage tiers → request: the first tenth of a community's requests earns
-    `fairness` points each, the next tenth 9/10 of that, and so on, so a place goes
-    where coverage is lowest unless priority says otherwise by more than the gap.
+    coverage tiers → request: the first tenth of a community's requests enters at tier
+    0, the next tenth at tier 1, and so on, so a place goes where coverage is lowest.
     """
     n = len(requests)
     if not fairness:
@@ -390,7 +570,7 @@ def _entries(requests, source: int, first_free_node: int, fairness: int):
             tier_tails.append(source)
             tier_heads.append(first_free_node + c)
             tier_places.append(places)
-            tier_costs.append(-fairness * (LOAD_TIERS - tier) // LOAD_TIERS)
+            tier_costs.append(tier)
     return (
         np.concatenate([tier_tails, members + first_free_node]),
         np.concatenate([tier_heads, np.arange(n)]),

@@ -2,7 +2,7 @@
 
 import datetime
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.db import transaction
 from django.db.models import Q
@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Community, Resident, Street
-from organizations.models import Organization
+from organizations.models import Agreement, Organization
 from organizations.queries import agreements_in_force
 from sanlian.audit import audit_record
 from services.matching import core as matching
 from services.matching.domain import matches_withdraw_proposed
+from services.matching.locks import matching_scope_lock
 from services.matching.rules import refuse, run_matching_refusal
 from services.matching.weeks import week_check_not_past
 from services.models import (
@@ -24,6 +25,7 @@ from services.models import (
     OfferingWindow,
     ServiceOffering,
     ServiceRequest,
+    UnservedRequest,
 )
 
 
@@ -54,16 +56,30 @@ def _open_requests(community_ids: list[int]):
 
 
 def _request_inputs(community_ids: list[int], week_start: datetime.date):
-    rows = _open_requests(community_ids).values(
-        "pk", "service_type_id", "preferred_days", "preferred_start", "preferred_end", "urgent",
-        "created_at", "resident__community_id", "resident__living_situation",
-        "resident__care_level", "resident__birth_date", "resident__community__latitude",
-        "resident__community__longitude",
-    )  # fmt: skip
-    return [_request_input(row, week_start) for row in rows]
+    rows = list(_open_requests(community_ids).values(
+        "pk", "service_type_id", "resident_id", "preferred_days", "preferred_start",
+        "preferred_end", "urgent", "created_at", "resident__community_id",
+        "resident__living_situation", "resident__care_level", "resident__birth_date",
+        "resident__community__latitude", "resident__community__longitude",
+    ))  # fmt: skip
+    served_by = _organizations_that_served({row["resident_id"] for row in rows})
+    return [_request_input(row, week_start, served_by) for row in rows]
 
 
-def _request_input(row: dict, week_start: datetime.date) -> matching.RequestInput:
+def _organizations_that_served(resident_ids: set[int]) -> dict[int, frozenset[int]]:
+    """Resident id → organizations that accepted one of the resident's requests before."""
+    rows = (
+        Match.objects.filter(request__resident_id__in=resident_ids, status=Match.Status.ACCEPTED)
+        .values_list("request__resident_id", "offering__organization_id")
+        .distinct()
+    )
+    by_resident: dict[int, set[int]] = defaultdict(set)
+    for resident_id, organization_id in rows:
+        by_resident[resident_id].add(organization_id)
+    return {resident_id: frozenset(orgs) for resident_id, orgs in by_resident.items()}
+
+
+def _request_input(row: dict, week_start: datetime.date, served_by) -> matching.RequestInput:
     born = row["resident__birth_date"]
     age = (
         week_start.year - born.year - ((week_start.month, week_start.day) < (born.month, born.day))
@@ -83,6 +99,7 @@ def _request_input(row: dict, week_start: datetime.date) -> matching.RequestInpu
         days_waited=max((timezone.localdate() - filed).days, 0),
         lat=_float(row["resident__community__latitude"]),
         lon=_float(row["resident__community__longitude"]),
+        served_by_organization_ids=served_by.get(row["resident_id"], frozenset()),
     )
 
 
@@ -136,7 +153,11 @@ def _offering_details(offering_ids: list[int], week_start: datetime.date):
 def matching_candidates(
     *, street: Street | None = None, community: Community | None = None, week_start: datetime.date
 ) -> tuple[list[matching.RequestInput], list[matching.OfferingInput]]:
-    """Open requests in scope and the offerings able to serve them that week (7 queries)."""
+    """Open requests in scope and the offerings able to serve them that week (8 queries).
+
+    Offerings with no place left that week come too (remaining 0): the core takes no
+    proposal for them, but can tell a request that the offering is full.
+    """
     community_ids = scope_community_ids(street=street, community=community)
     requests = _request_inputs(community_ids, week_start)
     agreements = _agreement_communities(week_start)
@@ -146,9 +167,34 @@ def matching_candidates(
     for row in rows:
         remaining = weeks.get(row["pk"], row["weekly_capacity"])
         agreed = frozenset(agreements.get(row["organization_id"], ()))
-        if remaining > 0:
-            offerings.append(_offering_input(row, windows, listed, agreed, remaining))
+        offerings.append(_offering_input(row, windows, listed, agreed, max(remaining, 0)))
     return requests, offerings
+
+
+def _lapsed_keys(community_ids, requests, week_start: datetime.date) -> frozenset:
+    """(service type, community) an offering would serve were its agreement in force."""
+    in_force = agreements_in_force(week_start=week_start).values("pk")
+    lapsed = (
+        Agreement.objects.filter(community_id__in=community_ids)
+        .exclude(pk__in=in_force)
+        .values_list("organization_id", "community_id")
+    )
+    by_organization: dict[int, set[int]] = defaultdict(set)
+    for organization_id, community_id in lapsed:
+        by_organization[organization_id].add(community_id)
+    if not by_organization:
+        return frozenset()
+    offered = ServiceOffering.objects.filter(
+        organization_id__in=by_organization,
+        status=ServiceOffering.Status.ACTIVE,
+        organization__status=Organization.Status.APPROVED,
+        service_type_id__in={r.service_type_id for r in requests},
+    ).values_list("organization_id", "service_type_id")
+    return frozenset(
+        (service_type_id, community_id)
+        for organization_id, service_type_id in offered
+        for community_id in by_organization[organization_id]
+    )
 
 
 def _offering_input(row, windows, listed, agreed, remaining) -> matching.OfferingInput:
@@ -175,20 +221,26 @@ def matching_run(
     community: Community | None = None,
     week_start: datetime.date,
 ) -> MatchingRun:
-    """Solve one scope for one week and store the result as proposed matches.
+    """Solve one scope for one week and store the proposals and the unserved requests.
 
     Earlier proposals for the same requests and week are withdrawn first, so a
-    request never carries two open proposals.
+    request never carries two open proposals; a run over an overlapping scope and
+    week running at the same moment is refused (services/matching/locks.py).
     """
     refuse(run_matching_refusal(user, street or community))
     week_check_not_past(week_start)
     began = time.perf_counter()
+    community_ids = scope_community_ids(street=street, community=community)
+    matching_scope_lock(community_ids=community_ids, week_start=week_start)
+    # Written before reading: on SQLite this takes the write lock (see locks.py).
+    run = MatchingRun.objects.create(
+        street=street, community=community, week_start=week_start, started_by=user
+    )
     requests, offerings = matching_candidates(
         street=street, community=community, week_start=week_start
     )
-    proposals = matching.solve(requests, offerings, fairness=matching.COMMUNITY_FAIRNESS)
-    run = MatchingRun.objects.create(
-        street=street, community=community, week_start=week_start, started_by=user
+    result = matching.plan(
+        requests, offerings, lapsed=_lapsed_keys(community_ids, requests, week_start)
     )
     matches_withdraw_proposed(
         matches=Match.objects.filter(
@@ -197,12 +249,30 @@ def matching_run(
         actor=user,
         reason=_("重新匹配"),
     )
-    Match.objects.bulk_create(_match_rows(run, proposals))
-    run.stats = _stats(requests, offerings, proposals, time.perf_counter() - began)
+    Match.objects.bulk_create(_match_rows(run, result.proposals))
+    _unserved_store(run, requests, result.unserved)
+    run.stats = _stats(requests, offerings, result, time.perf_counter() - began)
     run.finished_at = timezone.now()
     run.save(update_fields=["stats", "finished_at"])
     audit_record(actor=user, instance=run, action="create", after=run.stats)
     return run
+
+
+def _unserved_store(run: MatchingRun, requests, unserved: list[matching.Unserved]) -> None:
+    """This run's verdicts become the current ones for every request it covered."""
+    UnservedRequest.objects.filter(request_id__in=[r.id for r in requests], current=True).update(
+        current=False
+    )
+    UnservedRequest.objects.bulk_create(
+        UnservedRequest(
+            run=run,
+            request_id=u.request_id,
+            week_start=run.week_start,
+            code=u.code,
+            blocking=u.blocking,
+        )
+        for u in unserved
+    )
 
 
 def _match_rows(run: MatchingRun, proposals: list[matching.Proposal]) -> list[Match]:
@@ -220,14 +290,15 @@ def _match_rows(run: MatchingRun, proposals: list[matching.Proposal]) -> list[Ma
     ]
 
 
-def _stats(requests, offerings, proposals, seconds: float) -> dict:
+def _stats(requests, offerings, result: matching.Plan, seconds: float) -> dict:
     urgent = {r.id for r in requests if r.urgent}
     return {
         "requests": len(requests),
         "urgent": len(urgent),
-        "offerings": len(offerings),
+        "offerings": sum(1 for o in offerings if o.remaining > 0),
         "places": sum(o.remaining for o in offerings),
-        "served": len(proposals),
-        "urgent_served": sum(1 for p in proposals if p.request_id in urgent),
+        "served": len(result.proposals),
+        "urgent_served": sum(1 for p in result.proposals if p.request_id in urgent),
+        "unserved": dict(Counter(u.code for u in result.unserved)),
         "seconds": round(seconds, 3),
     }

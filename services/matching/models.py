@@ -123,6 +123,76 @@ class Match(models.Model):
         return f"{self.request} ⇄ {self.offering}"
 
 
+class UnservedRequest(models.Model):
+    """A request a run left without a proposal, and why (core.Unserved, stored).
+
+    `current` marks the verdict of the latest run that covered the request; the unmet
+    demand figure counts current verdicts of requests still open.
+    """
+
+    class Code(models.TextChoices):
+        NO_OFFERING = "no_offering", _("本社区暂无提供该服务的组织")
+        NO_AGREEMENT = "no_agreement", _("服务组织本周没有生效的入驻协议")
+        NO_WINDOW = "no_window", _("服务时间与需求时间不重合")
+        FULL = "full", _("服务名额已满")
+        TAKEN = "taken", _("名额已由更优先的需求占用")
+
+    run = models.ForeignKey(
+        MatchingRun, verbose_name=_("匹配批次"), on_delete=models.CASCADE, related_name="unserved"
+    )
+    request = models.ForeignKey(
+        ServiceRequest,
+        verbose_name=_("服务需求"),
+        on_delete=models.CASCADE,
+        related_name="unserved_results",
+    )
+    week_start = models.DateField(_("服务周"))
+    code = models.CharField(_("未匹配原因"), max_length=20, choices=Code.choices)
+    blocking = models.PositiveIntegerField(_("占用名额的更优先需求"), default=0)
+    current = models.BooleanField(_("最新结论"), default=True)
+
+    class Meta:
+        verbose_name = _("未匹配需求")
+        verbose_name_plural = _("未匹配需求")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "request"], name="unserved_once_per_run"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["request"], condition=Q(current=True), name="unserved_current_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request} {self.code}"
+
+    @property
+    def staff_text(self) -> str:
+        if self.code == self.Code.TAKEN:
+            return _("本周名额已全部安排给 %(count)d 条优先级不低于它的需求") % {
+                "count": self.blocking
+            }
+        return self.get_code_display()
+
+    @property
+    def resident_text(self) -> str:
+        """The plain sentence a resident reads on the request page."""
+        service = self.request.service_type.name
+        sentences = {
+            self.Code.NO_OFFERING: _("还在为您联系：本社区暂无提供%(service)s的服务组织"),
+            self.Code.NO_AGREEMENT: _(
+                "还在为您联系：提供%(service)s的服务组织本周尚未与本社区签订有效的入驻协议"
+            ),
+            self.Code.NO_WINDOW: _(
+                "还在为您联系：服务组织的服务时间与您方便的时间对不上，调整时间可能更快安排"
+            ),
+            self.Code.FULL: _("还在为您联系：提供%(service)s的服务组织本周名额已满"),
+            self.Code.TAKEN: _("还在为您联系：本周名额已先安排给更急需的老人，我们会尽快为您安排"),
+        }
+        return sentences[self.code] % {"service": service}
+
+
 class MatchingJob(BackgroundJob):
     """One run of matching requested from a page; the worker stores its MatchingRun here."""
 

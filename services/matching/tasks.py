@@ -14,7 +14,16 @@ def task_expire_matches() -> int:
     return match_expire_overdue(now=timezone.now())
 
 
-@shared_task(name="services.run_matching")
+# A city-wide run takes about a minute (docs/benchmarks.md); past the soft limit the job is
+# recorded as failed (SoftTimeLimitExceeded is an Exception) and its transaction rolls back.
+MATCHING_SOFT_TIME_LIMIT = 15 * 60
+
+
+@shared_task(
+    name="services.run_matching",
+    soft_time_limit=MATCHING_SOFT_TIME_LIMIT,
+    time_limit=MATCHING_SOFT_TIME_LIMIT + 60,
+)
 def task_run_matching(*, job_id: int) -> str:
     if not job_claim(MatchingJob, job_id=job_id):
         return "skipped"  # gone, finished, or already taken by another delivery

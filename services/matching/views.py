@@ -37,6 +37,7 @@ from services.matching.tasks import task_run_matching
 from services.models import Match, MatchingRun
 
 PAGE_SIZE = 20
+UNSERVED_SHOWN = 200  # the rest are counted; the dashboard aggregates them all
 
 
 def _allow(allowed: bool) -> None:
@@ -120,7 +121,18 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     may_confirm = may_confirm_run(request.user, result)
     for match in page:
         match.may_confirm = may_confirm and may_confirm_match(request.user, match)
-    context = {"run": result, "page_obj": page, "may_confirm": may_confirm}
+    unserved = result.unserved.select_related(
+        "request__resident__community", "request__service_type"
+    ).order_by("code", "pk")
+    shown = list(unserved[:UNSERVED_SHOWN])
+    context = {
+        "run": result,
+        "page_obj": page,
+        "may_confirm": may_confirm,
+        "unserved": shown,
+        "unserved_more": max(result.stats.get("requests", 0) - result.stats.get("served", 0)
+                             - len(shown), 0),
+    }  # fmt: skip
     return render(request, "services/matching/run_detail.html", context)
 
 

@@ -3,18 +3,28 @@
 import itertools
 import random
 from collections import Counter
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from bench.baselines import greedy
+from services.matching import core
 from services.matching.core import (
     DAYS_WAITED_CAP,
+    LOAD_TIERS,
     WEIGHT_URGENT,
     OfferingInput,
     RequestInput,
+    UnservedCode,
     Window,
+    choice,
     distance_km,
     distance_steps,
     feasible,
     load_tiers,
+    plan,
     priority,
     reason,
     solve,
@@ -61,6 +71,11 @@ def _random_instance(rng: random.Random, n_requests: int, n_offerings: int):
             days_waited=rng.randint(0, 90),
             lat=37.8 + rng.random() / 10,
             lon=112.5 + rng.random() / 10,
+            served_by_organization_ids=frozenset(rng.sample(range(n_offerings), 1))
+            if rng.random() < 0.3
+            else frozenset(),
+            preferred_organization_id=rng.choice([None, None, 0, 1]),
+            excluded_organization_id=rng.choice([None, None, None, 2]),
         )
         for i in range(n_requests)
     ]
@@ -83,32 +98,48 @@ def _random_instance(rng: random.Random, n_requests: int, n_offerings: int):
     return requests, offerings
 
 
+def _tier_costs(size: int, used: int) -> int:
+    """The cheapest `used` places of `load_tiers(size)`: what filling them costs."""
+    costs = sorted(c for places, c in load_tiers(size) for _ in range(places))
+    return sum(costs[:used])
+
+
 def _objective(requests, offerings, assignment: dict[int, int]) -> tuple[int, int]:
-    """(priority served, secondary cost): what the solver maximises, then minimises."""
+    """(priority served, lower levels' cost): what the solver maximises, then minimises.
+
+    Written from core.py's docstring: levels 2–5 weighted so one step of a level outweighs
+    all a single proposal can carry of the levels below, with the per-instance maxima.
+    """
     by_id = {o.id: o for o in offerings}
-    served = sum(priority(r) for r in requests if r.id in assignment)
-    secondary = sum(
-        distance_steps(distance_km(r, by_id[assignment[r.id]]))
-        for r in requests
-        if r.id in assignment
+    pairs = [(r, o) for r in requests for o in offerings if feasible(r, o)]
+    max_steps = max((distance_steps(distance_km(r, o)) for r, o in pairs), default=0)
+    max_choice = max((choice(r, o) for r, o in pairs), default=0)
+    distance_unit = LOAD_TIERS
+    choice_unit = distance_unit * (max_steps + 1)
+    fairness_unit = choice_unit * (max_choice + 1)
+    served = [r for r in requests if r.id in assignment]
+    lower = sum(
+        choice(r, by_id[assignment[r.id]]) * choice_unit
+        + distance_steps(distance_km(r, by_id[assignment[r.id]])) * distance_unit
+        for r in served
     )
     for offering_id, used in Counter(assignment.values()).items():
-        costs = sorted(
-            c for places, c in load_tiers(by_id[offering_id].remaining) for _ in range(places)
-        )
-        secondary += sum(costs[:used])
-    return served, secondary
+        lower += _tier_costs(by_id[offering_id].remaining, used)
+    sizes = Counter(r.community_id for r in requests)
+    for community_id, used in Counter(r.community_id for r in served).items():
+        lower += fairness_unit * _tier_costs(sizes[community_id], used)
+    return sum(priority(r) for r in served), lower
 
 
 def _brute_force(requests, offerings) -> tuple[int, int]:
     options = [[None] + [o.id for o in offerings if feasible(r, o)] for r in requests]
     capacity = {o.id: o.remaining for o in offerings}
     best = (0, 0)
-    for choice in itertools.product(*options):
-        used = Counter(c for c in choice if c is not None)
+    for picked in itertools.product(*options):
+        used = Counter(c for c in picked if c is not None)
         if any(used[o] > capacity[o] for o in used):
             continue
-        assignment = {r.id: c for r, c in zip(requests, choice, strict=True) if c is not None}
+        assignment = {r.id: c for r, c in zip(requests, picked, strict=True) if c is not None}
         served, secondary = _objective(requests, offerings, assignment)
         if (served, -secondary) > (best[0], -best[1]):
             best = (served, secondary)
@@ -214,3 +245,155 @@ def test_greedy_never_serves_more_priority_than_solve():
         optimal = sum(priority(by_id[p.request_id]) for p in solve(requests, offerings))
         baseline = sum(priority(by_id[p.request_id]) for p in greedy(requests, offerings))
         assert baseline <= optimal
+
+
+def test_solve_gives_the_place_to_need_not_to_the_under_served_community():
+    # Community 1 already has most of its requests served by its own offering; community 2
+    # none. The one shared place still goes to the 85-year-old, dependent, living alone,
+    # waiting 60 days, not to the self-reliant resident of community 2 who filed today.
+    served_at_home = [_request(i, community_id=1) for i in range(1, 9)]
+    tuesday = 1 << 1  # the elder can only take the shared offering's Tuesday window
+    elder = _request(
+        20, community_id=1, age=85, living_alone=True, care_level="dependent", days_waited=60,
+        days_mask=tuesday,
+    )  # fmt: skip
+    newcomer = _request(21, community_id=2, days_waited=0)
+    home = _offering(10, remaining=8, served_community_ids=frozenset({1}))
+    shared = _offering(
+        11, remaining=1, served_community_ids=frozenset({1, 2}), windows=(Window(1, 540, 720),)
+    )
+    requests = [*served_at_home, elder, newcomer]
+    proposals = solve(requests, [home, shared])
+    assert {p.request_id for p in proposals} >= {20}
+    assert 21 not in {p.request_id for p in proposals}
+    unserved = {u.request_id: u for u in plan(requests, [home, shared]).unserved}
+    assert unserved[21].code == UnservedCode.TAKEN
+    assert unserved[21].blocking == 1
+
+
+_requests_strategy = st.lists(
+    st.builds(
+        dict,
+        community_id=st.integers(1, 3),
+        service_type_id=st.integers(1, 2),
+        urgent=st.booleans(),
+        living_alone=st.booleans(),
+        days_waited=st.integers(0, 70),
+        age=st.integers(60, 95),
+        lat=st.floats(37.8, 37.9),
+    ),
+    min_size=1,
+    max_size=12,
+)
+_offerings_strategy = st.lists(
+    st.builds(
+        dict,
+        served=st.sets(st.integers(1, 3), min_size=1),
+        service_type_id=st.integers(1, 2),
+        remaining=st.integers(0, 3),
+        lat=st.floats(37.8, 37.9),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_requests_strategy, _offerings_strategy, st.data())
+def test_raising_a_served_requests_priority_never_drops_it(request_specs, offering_specs, data):
+    requests = [_request(i, lon=112.5, **spec) for i, spec in enumerate(request_specs)]
+    offerings = [
+        _offering(100 + j, organization_id=j, lon=112.55, served_community_ids=frozenset(served),
+                  **spec)
+        for j, (served, spec) in enumerate(
+            (s.pop("served"), s) for s in (dict(o) for o in offering_specs)
+        )
+    ]  # fmt: skip
+    served = {p.request_id for p in solve(requests, offerings)}
+    if not served:
+        return
+    k = data.draw(st.sampled_from(sorted(served)))
+    boost = data.draw(
+        st.sampled_from(
+            [
+                {"urgent": True},
+                {"living_alone": True},
+                {"care_level": "dependent"},
+                {"age": 85},
+                {"days_waited": requests[k].days_waited + 5},
+            ]
+        )
+    )
+    raised = [replace(r, **boost) if r.id == k else r for r in requests]
+    assume(priority(raised[k]) > priority(requests[k]))
+    assert k in {p.request_id for p in solve(raised, offerings)}
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_requests_strategy, _offerings_strategy)
+def test_lower_levels_never_cost_priority(request_specs, offering_specs):
+    """With fairness, continuity, distance and load on, the plan serves exactly as many
+    priority points as the plan that looks at priority and nothing else."""
+    requests = [_request(i, lon=112.5, **spec) for i, spec in enumerate(request_specs)]
+    offerings = [
+        _offering(100 + j, organization_id=j, lon=112.55, served_community_ids=frozenset(served),
+                  **spec)
+        for j, (served, spec) in enumerate(
+            (s.pop("served"), s) for s in (dict(o) for o in offering_specs)
+        )
+    ]  # fmt: skip
+    by_id = {r.id: r for r in requests}
+    full = sum(priority(by_id[p.request_id]) for p in solve(requests, offerings))
+    plain_requests = [replace(r, lat=None, lon=None) for r in requests]
+    plain_offerings = [replace(o, lat=None, lon=None) for o in offerings]
+    alone = solve(plain_requests, plain_offerings, fairness=False)
+    assert full == sum(priority(by_id[p.request_id]) for p in alone)
+
+
+def test_plan_gives_every_unserved_request_a_reason():
+    lapsed_type = _request(1, service_type_id=3, community_id=1)
+    nobody = _request(2, service_type_id=4)
+    wrong_time = _request(3, days_mask=1 << 5)
+    full_only = _request(4, service_type_id=2)
+    taken = _request(5, community_id=2)
+    winner = _request(6, community_id=2, urgent=True)
+    offerings = [
+        _offering(10, service_type_id=2, remaining=0),
+        _offering(11, served_community_ids=frozenset({1, 2}), remaining=1),
+    ]
+    requests = [lapsed_type, nobody, wrong_time, full_only, taken, winner]
+    result = plan(requests, offerings, lapsed=frozenset({(3, 1)}))
+    assert [p.request_id for p in result.proposals] == [6]
+    assert {u.request_id: (u.code, u.blocking) for u in result.unserved} == {
+        1: (UnservedCode.NO_AGREEMENT, 0),
+        2: (UnservedCode.NO_OFFERING, 0),
+        3: (UnservedCode.NO_WINDOW, 0),
+        4: (UnservedCode.FULL, 0),
+        5: (UnservedCode.TAKEN, 1),
+    }
+
+
+def test_solve_prefers_named_then_previous_organization_and_avoids_excluded():
+    near = {"lat": 37.85, "lon": 112.55}
+    offerings = [
+        _offering(10, organization_id=1, **near),
+        _offering(11, organization_id=2, lat=37.9, lon=112.6),
+        _offering(12, organization_id=3, lat=37.95, lon=112.65),
+    ]
+    request = _request(1, **near)
+    assert [p.offering_id for p in solve([request], offerings)] == [10]
+    named = replace(request, preferred_organization_id=3, served_by_organization_ids={2})
+    proposal = solve([named], offerings)[0]
+    assert proposal.offering_id == 12 and "居民指定的机构" in proposal.reason
+    before = replace(request, served_by_organization_ids=frozenset({2}))
+    assert [p.offering_id for p in solve([before], offerings)] == [11]
+    excluded = replace(request, excluded_organization_id=1)
+    assert [p.offering_id for p in solve([excluded], offerings)] == [11]
+    only_excluded = solve([excluded], offerings[:1])
+    assert only_excluded[0].offering_id == 10 and "回避" in only_excluded[0].reason
+
+
+def test_solve_refuses_an_instance_without_int64_headroom(monkeypatch):
+    monkeypatch.setattr(core, "_COST_LIMIT", 1000)
+    with pytest.raises(OverflowError):
+        solve([_request(1)], [_offering(10)])

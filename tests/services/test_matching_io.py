@@ -72,7 +72,8 @@ def test_candidates_count_remaining_places_of_the_week(cast, service_type, clock
     _requests, offerings = matching_candidates(
         community=cast.community, week_start=clock.next_monday
     )
-    assert [(o.id, o.remaining) for o in offerings] == [(partly.pk, 2)]
+    # The full one comes with no place left, so an unserved request can be told "full".
+    assert [(o.id, o.remaining) for o in offerings] == [(partly.pk, 2), (full.pk, 0)]
 
 
 def test_candidates_read_in_a_fixed_number_of_queries(
@@ -82,7 +83,7 @@ def test_candidates_read_in_a_fixed_number_of_queries(
         resident = f.ResidentFactory(community=cast.community)
         f.ServiceRequestFactory(resident=resident, service_type=service_type)
         _offering(cast.organization, service_type, communities=[cast.community])
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         requests, offerings = matching_candidates(
             street=cast.east_street, week_start=clock.next_monday
         )
