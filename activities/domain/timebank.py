@@ -56,6 +56,8 @@ def help_report(
     note: str = "",
 ) -> HelpRecord:
     refuse(report_help_refusal(actor, helper, helped))
+    if not 0 < minutes <= 12 * 60:
+        raise ValidationError({"minutes": _("时长须在 1 分钟到 12 小时之间。")})
     if day > timezone.localdate():
         raise ValidationError({"day": _("只能登记已经完成的互助。")})
     record = HelpRecord(

@@ -67,7 +67,7 @@ def test_others_cannot_report_or_confirm(cast, neighbour, who):
 
 @pytest.mark.parametrize(
     ("helped", "minutes", "message"),
-    [("self", 60, "自己"), ("other_resident", 60, "同一社区"), ("neighbour", 0, "")],
+    [("self", 60, "自己"), ("other_resident", 60, "同一社区"), ("neighbour", 0, "时长")],
 )
 def test_bad_help_is_refused(cast, neighbour, helped, minutes, message):
     target = {"self": cast.resident, "other_resident": cast.other_resident, "neighbour": neighbour}[
