@@ -16,6 +16,7 @@ from activities.domain.activities import (
     signup_mark_attended,
 )
 from activities.models import Activity, ActivityFeedback, Signup
+from activities.tasks import task_send_activity_reminders
 from sanlian.models import AuditEntry
 from services.models import Notification
 from tests import factories as f
@@ -225,3 +226,13 @@ def test_reminders_go_out_once_to_resident_and_family(cast, venue):
         "grandma",
         "daughter",
     }
+
+
+def test_reminder_task_runs_the_domain_once_per_signup(cast, venue):
+    activity = ActivityFactory(venue=venue, starts_at=timezone.now() + 3 * HOUR)
+    Signup.objects.create(
+        activity=activity, resident=cast.resident, status="confirmed", channel="self"
+    )
+    assert task_send_activity_reminders.apply().get() == 2
+    assert task_send_activity_reminders.apply().get() == 0
+    assert Notification.objects.filter(title__contains="活动提醒").count() == 2
