@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from activities.models import (
@@ -195,3 +195,58 @@ def venue_bookings(venue: Venue, *, start: datetime.datetime, end: datetime.date
         .select_related("organization", "team", "community")
         .order_by("starts_at")
     )
+
+
+def community_activity_figures(*, since: datetime.datetime, until: datetime.datetime) -> dict:
+    """Per community id, over activities/shifts/help in [since, until): the dashboard's figures.
+
+    activities held (published, ended), attendances, volunteer minutes from shift attendance
+    (completed visits are counted by the visit statistics) and confirmed mutual-help minutes.
+    For reporting/stats.py, which sits above this app.
+    """
+    held = (
+        Activity.objects.filter(
+            status=Activity.Status.PUBLISHED, starts_at__gte=since, starts_at__lt=until
+        )
+        .filter(ends_at__lte=timezone.now())
+        .values("community_id")
+        .annotate(n=Count("pk"))
+    )
+    attended = (
+        Signup.objects.filter(
+            attended_at__isnull=False,
+            activity__starts_at__gte=since,
+            activity__starts_at__lt=until,
+        )
+        .values("activity__community_id")
+        .annotate(n=Count("pk"))
+    )
+    shift_minutes = (
+        HoursCredit.objects.filter(
+            shift_signup__shift__starts_at__gte=since, shift_signup__shift__starts_at__lt=until
+        )
+        .values("shift_signup__shift__post__community_id")
+        .annotate(n=Sum("minutes"))
+    )
+    help_minutes = (
+        HelpRecord.objects.filter(
+            status=HelpRecord.Status.CONFIRMED,
+            day__gte=timezone.localdate(since),
+            day__lt=timezone.localdate(until),
+        )
+        .values("helper__community_id")
+        .annotate(n=Sum("minutes"))
+    )
+    figures: dict = {}
+    for name, rows, key in (
+        ("activities_held", held, "community_id"),
+        ("attendances", attended, "activity__community_id"),
+        ("volunteer_minutes", shift_minutes, "shift_signup__shift__post__community_id"),
+        ("mutual_help_minutes", help_minutes, "helper__community_id"),
+    ):
+        for row in rows.order_by():
+            figures.setdefault(row[key], dict.fromkeys(FIGURES, 0))[name] = row["n"]
+    return figures
+
+
+FIGURES = ("activities_held", "attendances", "volunteer_minutes", "mutual_help_minutes")
