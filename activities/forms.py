@@ -123,3 +123,13 @@ class AnswerForm(forms.Form):
     answer = forms.CharField(
         label=_("答复"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )
+
+
+class RosterForm(forms.Form):
+    file = forms.FileField(label=_("名册文件（xlsx 或 csv）"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 10 * 1024 * 1024:
+            raise forms.ValidationError(_("文件不能超过 10 MB。"))
+        return upload

@@ -322,3 +322,17 @@ def close_suggestion_refusal(user, suggestion: Suggestion) -> Refusal | None:
 
 def may_close_suggestion(user, suggestion: Suggestion) -> bool:
     return close_suggestion_refusal(user, suggestion) is None
+
+
+# --- rosters -------------------------------------------------------------------------------
+
+
+def roster_import_refusal(user) -> Refusal | None:
+    """Rows outside the importer's communities are reported row by row, not refused here."""
+    if _role(user) not in STAFF:
+        return PermissionDenied(_("只有政府工作人员可以导入名册。"))
+    return None
+
+
+def may_import_roster(user) -> bool:
+    return roster_import_refusal(user) is None

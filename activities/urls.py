@@ -31,4 +31,6 @@ urlpatterns = [
     path("suggestions/new/", views.suggestion_create, name="suggestion_create"),
     path("suggestions/<int:pk>/answer/", views.suggestion_answer, name="suggestion_answer"),
     path("suggestions/<int:pk>/close/", views.suggestion_close, name="suggestion_close"),
+    path("rosters/residents/", views.roster_import, name="roster_import"),
+    path("rosters/residents/template.xlsx", views.roster_template, name="roster_template"),
 ]

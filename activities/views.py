@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from activities import rules
+from activities import rosters, rules
 from activities.domain import activities as activity_domain
 from activities.domain import suggestions as suggestion_domain
 from activities.domain import timebank, volunteering
@@ -27,6 +27,7 @@ from activities.forms import (
     PostForm,
     ReasonForm,
     ResidentChoiceForm,
+    RosterForm,
     ShiftForm,
     SpendForm,
     SuggestionForm,
@@ -470,3 +471,35 @@ def suggestion_close(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, rules.refusal_text(error))
     return redirect("activities:suggestion_list")
+
+
+# --- rosters -------------------------------------------------------------------------------
+
+
+@role_required(*STAFF)
+def roster_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(
+        rosters.roster_template(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="residents-template.xlsx"'
+    return response
+
+
+@role_required(*STAFF)
+def roster_import(request: HttpRequest) -> HttpResponse:
+    """One form, two buttons: "dry run" reports, "import" writes all rows or none."""
+    form = RosterForm(posted(request), request.FILES or None)
+    report = None
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            rows = rosters.roster_read(name=upload.name, content=upload.read())
+            if "commit" in request.POST:
+                report = rosters.roster_import(actor=request.user, rows=rows)
+                messages.success(request, _("已导入 %(n)s 位居民。") % {"n": len(report.residents)})
+            else:
+                report = rosters.roster_check(actor=request.user, rows=rows)
+        except ValidationError as error:
+            apply_domain_error(form, error)
+    return render(request, "activities/roster_import.html", {"form": form, "report": report})

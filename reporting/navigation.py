@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from activities import rules as activity_rules
 from communities import rules as community_rules
 from organizations import rules as organization_rules
 from sanlian.roles import (
@@ -134,6 +135,12 @@ MENU = (
         "communities:resident_list",
         section=ORGANIZATIONS,
         allowed=community_rules.may_view_resident,
+    ),
+    NavItem(
+        pgettext_lazy("menu", "导入名册"),
+        "activities:roster_import",
+        section=ORGANIZATIONS,
+        allowed=activity_rules.may_import_roster,
     ),
     NavItem(
         pgettext_lazy("menu", "社工与志愿者"),
