@@ -142,6 +142,25 @@ def _visit_minutes(visit: Visit) -> int:
     return visit.duration_minutes
 
 
+def volunteer_minutes(volunteer_ids: list[int]) -> dict[int, int]:
+    """Served minutes per volunteer (shifts attended + completed visits), in two queries."""
+    totals = dict.fromkeys(volunteer_ids, 0)
+    credited = (
+        HoursCredit.objects.filter(volunteer_id__in=volunteer_ids)
+        .values("volunteer_id")
+        .annotate(n=Sum("minutes"))
+        .order_by()
+    )
+    for row in credited:
+        totals[row["volunteer_id"]] += row["n"]
+    visits = Visit.objects.filter(
+        volunteer_id__in=volunteer_ids, status=Visit.Status.COMPLETED
+    ).only("volunteer_id", "checked_in_at", "checked_out_at", "duration_minutes")
+    for visit in visits:
+        totals[visit.volunteer_id] += _visit_minutes(visit)
+    return totals
+
+
 def volunteer_service_record(volunteer: Volunteer) -> ServiceRecord:
     """Every hour a volunteer served, from shift attendance and completed visits: never typed."""
     credits = HoursCredit.objects.filter(volunteer=volunteer).select_related(

@@ -21,6 +21,7 @@ urlpatterns = [
     path("shifts/<int:pk>/", views.shift_detail, name="shift_detail"),
     path("shifts/<int:pk>/sign-up/", views.shift_sign_up, name="shift_sign_up"),
     path("shift-signups/<int:pk>/credit/", views.shift_credit, name="shift_credit"),
+    path("volunteers/", views.volunteer_list, name="volunteer_list"),
     path("volunteers/<int:pk>/", views.volunteer_record, name="volunteer_record"),
     path("volunteers/<int:pk>/certificate/", views.volunteer_certificate, name="certificate"),
     path("time-bank/", views.time_bank, name="time_bank"),

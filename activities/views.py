@@ -45,15 +45,21 @@ from activities.queries import (
     venue_bookings,
     venues_for_publishing,
     venues_visible_to,
+    volunteer_minutes,
     volunteer_service_record,
 )
 from communities.models import FamilyMember, Resident
 from communities.queries import communities_visible_to, residents_visible_to
 from organizations.queries import membership_of
-from sanlian.roles import PEOPLE, RESIDENT_SIDE, STAFF, Role
+from sanlian.roles import FIELD_WORKERS, PEOPLE, RESIDENT_SIDE, STAFF, Role
 from sanlian.view_helpers import apply_domain_error, paginate, posted, role_required
+from socialworkers.forms import VolunteerFilterForm
 from socialworkers.models import VolunteerTeam
-from socialworkers.queries import volunteers_visible_to
+from socialworkers.queries import (
+    volunteer_teams_visible_to,
+    volunteers_for_list,
+    volunteers_visible_to,
+)
 
 # --- activities ----------------------------------------------------------------------------
 
@@ -318,6 +324,25 @@ def shift_credit(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, rules.refusal_text(error))
     return redirect("activities:shift_detail", signup.shift_id)
+
+
+@role_required(*STAFF, *FIELD_WORKERS)
+def volunteer_list(request: HttpRequest) -> HttpResponse:
+    """Volunteers with hours served, searchable by the survey's skill categories (摸底)."""
+    form = VolunteerFilterForm(request.GET or None, teams=volunteer_teams_visible_to(request.user))
+    filters = form.cleaned_data if form.is_valid() else {}
+    skill, team = filters.get("skill"), filters.get("team")
+    volunteers = volunteers_for_list(
+        request.user,
+        search=filters.get("q", ""),
+        skill_id=skill.pk if skill else None,
+        team_id=team.pk if team else None,
+    )
+    page = paginate(request, volunteers)
+    minutes = volunteer_minutes([volunteer.pk for volunteer in page])
+    rows = [(volunteer, f"{minutes[volunteer.pk] / 60:.1f}") for volunteer in page]
+    context = {"form": form, "page_obj": page, "rows": rows}
+    return render(request, "activities/volunteer_list.html", context)
 
 
 def _record_context(request, pk):

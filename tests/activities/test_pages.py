@@ -251,3 +251,25 @@ def test_suggestion_pages(client, cast):
 def test_pages_by_role(client, cast, who, url_name, status):
     client.force_login(cast.resident.user if who == "resident" else getattr(cast, who))
     assert client.get(reverse(url_name)).status_code == status
+
+
+def test_volunteer_list_filters_by_skill_and_shows_hours_not_typed(client, cast):
+    team = f.VolunteerTeamFactory(community=cast.community)
+    dancer = f.VolunteerFactory(team=team, name="跳舞的志愿者")
+    dancer.skills.set([f.SkillFactory(code="dance", name="舞蹈")])
+    f.VolunteerFactory(team=team, name="消防志愿者").skills.set(
+        [f.SkillFactory(code="fire", name="消防安全")]
+    )
+    start = timezone.now() - 3 * HOUR
+    shift = ShiftFactory(
+        post=VolunteerPostFactory(community=cast.community), starts_at=start, ends_at=start + HOUR
+    )
+    signup = ShiftSignup.objects.create(shift=shift, volunteer=dancer)
+    HoursCredit.objects.create(volunteer=dancer, shift_signup=signup, minutes=90)
+    client.force_login(cast.community_staff)
+    skill = dancer.skills.get()
+    html = client.get(reverse("activities:volunteer_list"), {"skill": skill.pk}).content.decode()
+    assert "跳舞的志愿者" in html and "消防志愿者" not in html and "1.5" in html
+    client.force_login(cast.other_street_staff)
+    html = client.get(reverse("activities:volunteer_list")).content.decode()
+    assert "跳舞的志愿者" not in html
