@@ -143,6 +143,7 @@ def activity_cancel(*, actor, activity: Activity, reason: str) -> Activity:
     before = snapshot(activity, AUDIT_FIELDS)
     activity.status = Activity.Status.CANCELLED
     activity.save(update_fields=["status"])
+    transaction.on_commit(lambda: _notify_cancelled(activity, reason.strip()))
     audit_record(
         actor=actor,
         instance=activity,
@@ -152,6 +153,34 @@ def activity_cancel(*, actor, activity: Activity, reason: str) -> Activity:
         reason=reason.strip(),
     )
     return activity
+
+
+def _family_and_self(resident: Resident) -> list:
+    users = [link.user for link in resident.family_members.select_related("user")]
+    if resident.user is not None:
+        users.append(resident.user)
+    return [user for user in users if user.is_active]
+
+
+def _notify_cancelled(activity: Activity, reason: str) -> None:
+    signups = activity.signups.exclude(status=Signup.Status.CANCELLED).select_related(
+        "resident__user"
+    )
+    title = _("活动取消：%(activity)s") % {"activity": activity.title}
+    notifications_create_many(
+        notifications=[
+            Notification(
+                user=user,
+                title=title,
+                body=_("很抱歉，%(activity)s 已取消：%(reason)s")
+                % {"activity": activity, "reason": reason},
+                link=reverse("activities:detail", args=[activity.pk]),
+                dedupe_key=f"activity-cancelled:{signup.pk}:{user.pk}",
+            )
+            for signup in signups
+            for user in _family_and_self(signup.resident)
+        ]
+    )
 
 
 def _locked_activity(activity: Activity) -> Activity:
@@ -188,9 +217,7 @@ def signup_create(*, actor, activity: Activity, resident: Resident) -> Signup:
 
 def _notify_promoted(signup: Signup) -> None:
     resident = signup.resident
-    users = [link.user for link in resident.family_members.select_related("user")]
-    if resident.user is not None:
-        users.append(resident.user)
+    users = _family_and_self(resident)
     title = _("候补转正：%(activity)s") % {"activity": signup.activity.title}
     body = _("%(name)s 已从候补转为正式报名，活动时间 %(time)s，地点 %(venue)s。") % {
         "name": resident.name,
@@ -208,7 +235,6 @@ def _notify_promoted(signup: Signup) -> None:
                 dedupe_key=f"activity-promoted:{signup.pk}:{user.pk}",
             )
             for user in users
-            if user.is_active
         ]
     )
 
@@ -303,12 +329,7 @@ def activity_reminders_send(*, now: datetime.datetime, ahead: datetime.timedelta
     ).select_related("activity__venue", "resident__user")
     notes = []
     for signup in signups:
-        users = [link.user for link in signup.resident.family_members.select_related("user")]
-        if signup.resident.user is not None:
-            users.append(signup.resident.user)
-        for user in users:
-            if not user.is_active:
-                continue
+        for user in _family_and_self(signup.resident):
             notes.append(
                 Notification(
                     user=user,

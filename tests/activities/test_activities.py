@@ -236,3 +236,17 @@ def test_reminder_task_runs_the_domain_once_per_signup(cast, venue):
     assert task_send_activity_reminders.apply().get() == 2
     assert task_send_activity_reminders.apply().get() == 0
     assert Notification.objects.filter(title__contains="活动提醒").count() == 2
+
+
+def test_cancelling_an_activity_tells_everyone_signed_up(
+    cast, venue, django_capture_on_commit_callbacks
+):
+    activity = _publish(cast.community_staff, venue)
+    signup_create(actor=cast.family, activity=activity, resident=cast.resident)
+    with django_capture_on_commit_callbacks(execute=True):
+        activity_cancel(actor=cast.community_staff, activity=activity, reason="停电")
+    notes = Notification.objects.filter(title__contains="活动取消")
+    assert sorted(n.user.username for n in notes) == ["daughter", "grandma"]
+    assert all("停电" in n.body for n in notes)
+    with pytest.raises(PermissionDenied):
+        activity_cancel(actor=cast.other_street_staff, activity=activity, reason="x")
