@@ -3,6 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
+from django.core import signing
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -269,3 +270,24 @@ def community_activity_figures(*, since: datetime.datetime, until: datetime.date
 
 
 FIGURES = ("activities_held", "attendances", "volunteer_minutes", "mutual_help_minutes")
+
+
+CHECKIN_SALT = "activities.signup-checkin"
+
+
+def signup_checkin_token(signup: Signup) -> str:
+    """What the resident's QR code carries: the sign-up id, signed, so it cannot be guessed."""
+    return signing.dumps(signup.pk, salt=CHECKIN_SALT)
+
+
+def signup_by_checkin_token(user, token: str) -> Signup | None:
+    """The sign-up a scanned code names, if this user keeps its activity's attendance."""
+    try:
+        pk = signing.loads(token, salt=CHECKIN_SALT)
+    except signing.BadSignature:
+        return None
+    return (
+        signups_visible_to(user)
+        .filter(pk=pk, activity__in=activities_managed_by(user).values("pk"))
+        .first()
+    )

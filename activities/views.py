@@ -4,13 +4,16 @@ Views validate, call one domain function and render; buttons come from rules.py.
 """
 
 import datetime
+import io
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -39,6 +42,8 @@ from activities.queries import (
     help_records_visible_to,
     posts_visible_to,
     shift_signups_visible_to,
+    signup_by_checkin_token,
+    signup_checkin_token,
     signups_visible_to,
     suggestions_visible_to,
     time_bank_accounts_visible_to,
@@ -528,3 +533,35 @@ def roster_import(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             apply_domain_error(form, error)
     return render(request, "activities/roster_import.html", {"form": form, "report": report})
+
+
+# --- QR check-in ---------------------------------------------------------------------------
+
+
+@role_required(*RESIDENT_SIDE)
+def checkin_qr(request: HttpRequest, pk: int) -> HttpResponse:
+    """The resident's QR code for the door: a phone camera opens the check-in page with it."""
+    signup = get_object_or_404(
+        signups_visible_to(request.user).filter(status=Signup.Status.CONFIRMED), pk=pk
+    )
+    url = request.build_absolute_uri(
+        reverse("activities:checkin", args=[signup_checkin_token(signup)])
+    )
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=6, border=2)
+    return HttpResponse(out.getvalue(), content_type="image/svg+xml")
+
+
+@role_required(*PEOPLE)
+def checkin(request: HttpRequest, token: str) -> HttpResponse:
+    signup = signup_by_checkin_token(request.user, token)
+    if signup is None:
+        raise Http404
+    error = None
+    if request.method == "POST":
+        try:
+            signup = activity_domain.signup_mark_attended(actor=request.user, signup=signup)
+        except ValidationError as refusal:
+            error = rules.refusal_text(refusal)
+    context = {"signup": signup, "error": error}
+    return render(request, "activities/checkin.html", context)

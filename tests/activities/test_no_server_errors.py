@@ -60,6 +60,7 @@ PAGES = [
     ("activities:cancel", "activity"),
     ("activities:door", "activity"),
     ("activities:feedback", "signup"),
+    ("activities:checkin_qr", "signup"),
     ("activities:venue_calendar", "venue"),
     ("activities:post_list", None),
     ("activities:post_create", None),
