@@ -152,6 +152,11 @@ def may_sign_up(user, activity: Activity, resident: Resident) -> bool:
     return signup_refusal(user, activity, resident) is None
 
 
+def may_sign_up_at_the_desk(user, activity: Activity) -> bool:
+    """Staff signing residents of the activity's community up; each one is checked on submit."""
+    return staff_covers(user, activity.community) and _open_for_signup(activity) is None
+
+
 def cancel_signup_refusal(user, signup: Signup) -> Refusal | None:
     if signup_channel(user, signup.resident) is None and not may_manage_activity(
         user, signup.activity

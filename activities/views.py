@@ -117,11 +117,11 @@ def _acting_residents(request, activity):
 @role_required(*PEOPLE)
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = get_object_or_404(activities_visible_to(request.user), pk=pk)
-    residents = [
-        r
-        for r in _acting_residents(request, activity)[:200]
-        if rules.may_sign_up(request.user, activity, r)
-    ]
+    if request.user.role in STAFF:
+        can_sign_up = rules.may_sign_up_at_the_desk(request.user, activity)
+    else:  # the resident and their family: a handful of people, each checked
+        acting = _acting_residents(request, activity)
+        can_sign_up = any(rules.may_sign_up(request.user, activity, r) for r in acting)
     own = (
         signups_visible_to(request.user)
         .filter(activity=activity)
@@ -130,7 +130,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "activity": activity,
         "signup_form": ResidentChoiceForm(residents=_acting_residents(request, activity)),
-        "can_sign_up": bool(residents),
+        "can_sign_up": can_sign_up,
         "own_signups": [(s, rules.may_cancel_signup(request.user, s)) for s in own],
         "manages": rules.may_manage_activity(request.user, activity),
         "may_cancel": rules.cancel_activity_refusal(request.user, activity) is None,

@@ -273,3 +273,17 @@ def test_volunteer_list_filters_by_skill_and_shows_hours_not_typed(client, cast)
     client.force_login(cast.other_street_staff)
     html = client.get(reverse("activities:volunteer_list")).content.decode()
     assert "跳舞的志愿者" not in html
+
+
+def test_staff_sign_a_resident_up_at_the_desk(client, cast, venue):
+    activity = ActivityFactory(venue=venue)
+    client.force_login(cast.community_staff)
+    assert "报名" in client.get(reverse("activities:detail", args=[activity.pk])).content.decode()
+    client.post(reverse("activities:sign_up", args=[activity.pk]), {"resident": cast.resident.pk})
+    assert Signup.objects.get().channel == Signup.Channel.STAFF
+    client.force_login(cast.other_street_staff)
+    response = client.post(
+        reverse("activities:sign_up", args=[activity.pk]), {"resident": cast.other_resident.pk}
+    )
+    assert response.status_code == 404
+    assert Signup.objects.count() == 1
