@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from communities.models import District, StaffAssignment
 from demo import data
+from demo.activities import activities_build
 from demo.allowances import allowances_build
 from demo.kit import DemoContext, bulk, mobile
 from demo.orgs import organizations_build, workers_build
@@ -95,7 +96,7 @@ _RESET_ORDER = (
     "communities.Street",
     "communities.District",
 )
-_DOMAIN_APPS = ("communities", "organizations", "socialworkers", "services")
+_DOMAIN_APPS = ("communities", "organizations", "socialworkers", "services", "activities")
 
 
 def demo_is_seeded() -> bool:
@@ -171,6 +172,7 @@ def demo_seed(
     requests_build(ctx)
     allowances_build(ctx)
     projects_build(ctx)
+    activities_build(ctx)
     return ctx
 
 

@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from activities import rules as activity_rules
 from communities import rules as community_rules
 from organizations import rules as organization_rules
 from sanlian.roles import (
@@ -18,7 +19,9 @@ from sanlian.roles import (
     CASE_WORKERS,
     CITY_STAFF,
     EVERYONE,
+    FIELD_WORKERS,
     ORGANIZATION_STAFF,
+    PEOPLE,
     RESIDENT_SIDE,
     STAFF,
     SUPERVISORS,
@@ -39,6 +42,7 @@ DATA = pgettext_lazy("menu", "数据与审计")
 NOTIFICATIONS = pgettext_lazy("menu", "通知提醒")
 SOCIAL_WORK = pgettext_lazy("menu", "社会工作")
 PROJECTS = pgettext_lazy("menu", "购买服务")
+ACTIVITIES = pgettext_lazy("menu", "活动与互助")
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,12 @@ MENU = (
         allowed=community_rules.may_view_resident,
     ),
     NavItem(
+        pgettext_lazy("menu", "导入名册"),
+        "activities:roster_import",
+        section=ORGANIZATIONS,
+        allowed=activity_rules.may_import_roster,
+    ),
+    NavItem(
         pgettext_lazy("menu", "社工与志愿者"),
         "socialworkers:list",
         section=ORGANIZATIONS,
@@ -161,6 +171,23 @@ MENU = (
         "projects:contract_list",
         STAFF | ORGANIZATION_STAFF,
         PROJECTS,
+    ),
+    # Community activities, volunteering, the time bank and suggestions (activities/).
+    NavItem(pgettext_lazy("menu", "社区活动"), "activities:list", PEOPLE, ACTIVITIES),
+    NavItem(
+        pgettext_lazy("menu", "志愿服务"),
+        "activities:post_list",
+        STAFF | FIELD_WORKERS,
+        ACTIVITIES,
+    ),
+    NavItem(
+        pgettext_lazy("menu", "时间银行"), "activities:time_bank", STAFF | RESIDENT_SIDE, ACTIVITIES
+    ),
+    NavItem(
+        pgettext_lazy("menu", "建言献策"),
+        "activities:suggestion_list",
+        STAFF | ORGANIZATION_STAFF,
+        ACTIVITIES,
     ),
     # Dashboards, exports and the audit trail.
     NavItem(pgettext_lazy("menu", "数据看板"), "dashboard:index", STAFF, DATA),

@@ -34,6 +34,11 @@ app.conf.beat_schedule["credit-monthly-allowances"] = {
     "task": "services.credit_monthly_allowances",
     "schedule": 24 * 60 * 60,
 }
+# Activity reminders to residents with a place, the day before (activities/tasks.py).
+app.conf.beat_schedule["send-activity-reminders"] = {
+    "task": "activities.send_activity_reminders",
+    "schedule": 15 * 60,
+}
 # Exports built in the background (reporting/tasks.py).
 # Their files are removed EXPORT_RETENTION_HOURS after they were built; hourly is precise enough.
 app.conf.beat_schedule["expire-exports"] = {"task": "sanlian.exports_expire", "schedule": 60 * 60}

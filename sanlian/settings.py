@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "services",
     "casework",
     "projects",
+    "activities",
     "reporting",
     "demo",
 ]

@@ -36,6 +36,7 @@ urlpatterns = [
     path("allowances/", include("services.allowances.urls")),
     path("casework/", include("casework.urls")),
     path("projects/", include("projects.urls")),
+    path("activities/", include("activities.urls")),
 ]
 
 # MEDIA_ROOT is never served, whatever DEBUG is: it holds export files of residents'

@@ -22,6 +22,7 @@ APP_ROUTES = (
     "services.api_urls",
     "casework.api_urls",
     "projects.api_urls",
+    "activities.api_urls",
     "reporting.api_urls",
 )
 

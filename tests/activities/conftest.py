@@ -1,0 +1,13 @@
+import pytest
+
+from tests import factories as f
+
+
+@pytest.fixture
+def venue(cast):
+    return f.VenueFactory(community=cast.community, name="活动室", capacity=20)
+
+
+@pytest.fixture
+def other_venue(cast):
+    return f.VenueFactory(community=cast.other_community, name="活动室", capacity=20)
