@@ -1,7 +1,8 @@
 from django.contrib import admin
 
 from sanlian.admin_base import JobAdmin, ScopedAdmin
-from services.matching.models import MatchingJob
+from services.care.queries import requests_visible_to
+from services.matching.models import MatchingJob, UnservedRequest
 from services.matching.queries import matches_visible_to
 from services.models import (
     Match,
@@ -33,3 +34,23 @@ class MatchAdmin(ScopedAdmin):
 @admin.register(MatchingJob)
 class MatchingJobAdmin(JobAdmin):
     list_display = ("created_at", "owner", "street", "community", "week_start", "status")
+
+
+def unserved_visible_to(user):
+    return UnservedRequest.objects.filter(request__in=requests_visible_to(user).values("pk"))
+
+
+@admin.register(UnservedRequest)
+class UnservedRequestAdmin(ScopedAdmin):
+    """Why matching left a request unserved: written by the runs, read here."""
+
+    scope = unserved_visible_to
+    list_display = ("run", "request", "week_start", "code", "blocking", "current")
+    list_filter = ("code", "current")
+    list_select_related = ("run", "request")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -90,7 +90,9 @@ def test_megabyte_organization_description_is_refused(cast):
     ordinary = client_for().post(
         "/api/v1/organizations/", {**REGISTRATION, "description": "简" * 2000}, format="json"
     )
-    assert ordinary.status_code == 201
+    # 202: registration answers alike whether or not the username was free (issue 19).
+    assert ordinary.status_code == 202
+    assert Organization.objects.filter(name=REGISTRATION["name"]).exists()
 
 
 @pytest.mark.parametrize(
