@@ -56,7 +56,7 @@ from activities.queries import (
 from communities.models import FamilyMember, Resident
 from communities.queries import communities_visible_to, residents_visible_to
 from organizations.queries import membership_of
-from sanlian.roles import FIELD_WORKERS, PEOPLE, RESIDENT_SIDE, STAFF, Role
+from sanlian.roles import FIELD_WORKERS, PEOPLE, RESIDENT_SIDE, STAFF, VOLUNTEER_ORGANIZERS, Role
 from sanlian.view_helpers import apply_domain_error, paginate, posted, role_required
 from socialworkers.forms import VolunteerFilterForm
 from socialworkers.models import VolunteerTeam
@@ -259,13 +259,13 @@ def post_list(request: HttpRequest) -> HttpResponse:
         "posts": [(post, rules.may_manage_posts(request.user, post.community)) for post in posts],
         "volunteer": volunteer,
         "can_manage": communities_visible_to(request.user).exists()
-        and request.user.role in STAFF | {Role.SOCIAL_WORKER},
+        and request.user.role in VOLUNTEER_ORGANIZERS,
         "now": timezone.now(),
     }
     return render(request, "activities/post_list.html", context)
 
 
-@role_required(*STAFF, Role.SOCIAL_WORKER)
+@role_required(*VOLUNTEER_ORGANIZERS)
 def post_create(request: HttpRequest) -> HttpResponse:
     form = PostForm(posted(request), communities=communities_visible_to(request.user))
     if form.is_valid():
@@ -278,7 +278,7 @@ def post_create(request: HttpRequest) -> HttpResponse:
     return render(request, "activities/form.html", {"form": form, "title": _("新建志愿岗位")})
 
 
-@role_required(*STAFF, Role.SOCIAL_WORKER)
+@role_required(*VOLUNTEER_ORGANIZERS)
 def shift_create(request: HttpRequest, pk: int) -> HttpResponse:
     post = get_object_or_404(posts_visible_to(request.user), pk=pk)
     form = ShiftForm(posted(request))
@@ -307,7 +307,7 @@ def shift_sign_up(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("activities:post_list")
 
 
-@role_required(*STAFF, Role.SOCIAL_WORKER)
+@role_required(*VOLUNTEER_ORGANIZERS)
 def shift_detail(request: HttpRequest, pk: int) -> HttpResponse:
     shift = get_object_or_404(
         Shift.objects.select_related("post__community").filter(
@@ -321,7 +321,7 @@ def shift_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*STAFF, Role.SOCIAL_WORKER)
+@role_required(*VOLUNTEER_ORGANIZERS)
 def shift_credit(request: HttpRequest, pk: int) -> HttpResponse:
     signup = get_object_or_404(shift_signups_visible_to(request.user), pk=pk)
     try:

@@ -25,10 +25,8 @@ from casework.queries import (
     social_worker_of,
 )
 from communities.queries import communities_visible_to, residents_visible_to
-from sanlian.roles import CASE_OVERSEERS, CASE_WORKERS, ORGANIZATION_STAFF
+from sanlian.roles import CASE_OVERSEERS, CASE_READERS, CASE_WORKERS, ORGANIZATION_STAFF
 from sanlian.view_helpers import apply_domain_error, paginate, posted, role_required
-
-READERS = CASE_OVERSEERS | CASE_WORKERS
 
 
 def _resident_in_scope(request, pk):
@@ -40,7 +38,7 @@ def _resident_in_scope(request, pk):
 # --- Assessments -------------------------------------------------------------------------
 
 
-@role_required(*READERS)
+@role_required(*CASE_READERS)
 def assessment_due(request: HttpRequest) -> HttpResponse:
     community_id = request.GET.get("community") or None
     today = timezone.localdate()
@@ -55,7 +53,7 @@ def assessment_due(request: HttpRequest) -> HttpResponse:
     return render(request, "casework/assessment_due.html", context)
 
 
-@role_required(*READERS)
+@role_required(*CASE_READERS)
 def resident_assessments(request: HttpRequest, pk: int) -> HttpResponse:
     resident = _resident_in_scope(request, pk)
     assessments = assessments_visible_to(request.user).filter(resident=resident)
@@ -76,7 +74,7 @@ def assessment_start(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("casework:assessment", assessment.pk)
 
 
-@role_required(*READERS)
+@role_required(*CASE_READERS)
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_object_or_404(assessments_visible_to(request.user), pk=pk)
     editable = rules.may_edit_assessment(request.user, assessment)
@@ -122,7 +120,7 @@ def assessment_second_sign(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Cases -------------------------------------------------------------------------------
 
 
-@role_required(*READERS)
+@role_required(*CASE_READERS)
 def case_list(request: HttpRequest) -> HttpResponse:
     worker = social_worker_of(request.user)
     supervisees = worker.supervisees.select_related("social_worker") if worker else []
@@ -158,7 +156,7 @@ def case_open(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "casework/form.html", context)
 
 
-@role_required(*READERS)
+@role_required(*CASE_READERS)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(cases_visible_to(request.user), pk=pk)
     context = {

@@ -35,7 +35,7 @@ from projects.models import (
 )
 from projects.progress import contract_verified_total
 from sanlian.audit import audit_record
-from sanlian.roles import Role
+from sanlian.roles import PROJECT_REVIEWERS, Role
 from services.allowances.models import yuan
 from socialworkers.models import SocialWorker, VolunteerTeam
 
@@ -145,7 +145,7 @@ def call_publish(
 @transaction.atomic
 def call_add_reviewer(*, call: ProjectCall, reviewer, actor) -> None:
     _refuse_unless(rules.may_add_reviewer(actor, call))
-    if reviewer.role not in rules.REVIEWER_ROLES:
+    if reviewer.role not in PROJECT_REVIEWERS:
         raise ValidationError({"reviewer": _("评审人须是政府工作人员或社会组织工作人员。")})
     call.reviewers.add(reviewer)
     audit_record(actor=actor, instance=call, action="change", after={"reviewer": reviewer.pk})

@@ -8,10 +8,9 @@ from django.utils import timezone
 
 from organizations.models import Organization, OrganizationMember
 from projects.models import Application, Contract, PaymentRequest, ProjectCall
-from sanlian.roles import CITY_STAFF, ORGANIZATION_STAFF, STAFF, SUPERVISORS, Role
+from sanlian.roles import CITY_STAFF, ORGANIZATION_STAFF, SUPERVISORS, Role
 
 # Panels mix government staff and experts from (hub) organizations.
-REVIEWER_ROLES = STAFF | ORGANIZATION_STAFF
 
 
 def is_member(user, organization_id) -> bool:

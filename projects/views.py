@@ -20,11 +20,9 @@ from projects import domain, forms, rules
 from projects.models import Milestone, PaymentRequest
 from projects.progress import contract_progress, progress_chart
 from projects.queries import applications_visible_to, calls_visible_to, contracts_visible_to
-from sanlian.roles import SUPERVISORS
+from sanlian.roles import ORGANIZERS, PROJECT_REVIEWERS, SUPERVISORS
 from sanlian.view_helpers import apply_domain_error, paginate, role_required
 from socialworkers.models import SocialWorker, VolunteerTeam
-
-PROJECT_ROLES = tuple(rules.REVIEWER_ROLES)
 
 
 def _chart_legend() -> list[str]:
@@ -36,7 +34,7 @@ def _refused(request: HttpRequest, error: ValidationError) -> None:
         messages.error(request, message)
 
 
-@role_required(*PROJECT_ROLES)
+@role_required(*ORGANIZERS)
 def call_list(request: HttpRequest) -> HttpResponse:
     calls = calls_visible_to(request.user).prefetch_related("communities")
     context = {
@@ -86,25 +84,25 @@ def _call_context(request: HttpRequest, call) -> dict:
         "conflicts": call.conflicts.filter(reviewer=user).select_related("organization"),
     }
     if rules.may_add_reviewer(user, call):
-        candidates = get_user_model().objects.filter(role__in=rules.REVIEWER_ROLES, is_active=True)
+        candidates = get_user_model().objects.filter(role__in=PROJECT_REVIEWERS, is_active=True)
         context["reviewer_form"] = forms.ReviewerForm(candidates=candidates.order_by("username"))
     if rules.may_declare_conflict(user, call):
         context["conflict_form"] = forms.ConflictForm(organizations=_applicants(call))
     return context
 
 
-@role_required(*PROJECT_ROLES)
+@role_required(*ORGANIZERS)
 def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     call = get_object_or_404(calls_visible_to(request.user), pk=pk)
     return render(request, "projects/call_detail.html", _call_context(request, call))
 
 
 @require_POST
-@role_required(*PROJECT_ROLES)
+@role_required(*ORGANIZERS)
 def call_add_reviewer(request: HttpRequest, pk: int) -> HttpResponse:
     call = get_object_or_404(calls_visible_to(request.user), pk=pk)
     _refuse_unless(rules.may_add_reviewer(request.user, call))
-    candidates = get_user_model().objects.filter(role__in=rules.REVIEWER_ROLES, is_active=True)
+    candidates = get_user_model().objects.filter(role__in=PROJECT_REVIEWERS, is_active=True)
     form = forms.ReviewerForm(request.POST, candidates=candidates)
     if form.is_valid():
         try:
@@ -119,7 +117,7 @@ def call_add_reviewer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PROJECT_ROLES)
+@role_required(*ORGANIZERS)
 def conflict_declare(request: HttpRequest, pk: int) -> HttpResponse:
     call = get_object_or_404(calls_visible_to(request.user), pk=pk)
     _refuse_unless(rules.may_declare_conflict(request.user, call))
@@ -139,7 +137,7 @@ def _refuse_unless(allowed: bool) -> None:
         raise PermissionDenied
 
 
-@role_required(*PROJECT_ROLES)
+@role_required(*ORGANIZERS)
 def application_create(request: HttpRequest, pk: int) -> HttpResponse:
     call = get_object_or_404(calls_visible_to(request.user), pk=pk)
     membership = membership_of(request.user)
@@ -164,7 +162,7 @@ def application_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "projects/form.html", context)
 
 
-@role_required(*PROJECT_ROLES)
+@role_required(*ORGANIZERS)
 def call_decide(request: HttpRequest, pk: int) -> HttpResponse:
     call = get_object_or_404(calls_visible_to(request.user), pk=pk)
     _refuse_unless(rules.may_decide(request.user, call))
@@ -208,7 +206,7 @@ def _application_context(request: HttpRequest, application) -> dict:
     return context
 
 
-@role_required(*PROJECT_ROLES)
+@role_required(*ORGANIZERS)
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(applications_visible_to(request.user), pk=pk)
     return render(
@@ -217,7 +215,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PROJECT_ROLES)
+@role_required(*ORGANIZERS)
 def review_submit(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(applications_visible_to(request.user), pk=pk)
     _refuse_unless(rules.is_reviewer(request.user, application.call))
@@ -268,7 +266,7 @@ def contract_sign(request: HttpRequest, pk: int) -> HttpResponse:
 # --- contracts -----------------------------------------------------------------------------
 
 
-@role_required(*PROJECT_ROLES)
+@role_required(*ORGANIZERS)
 def contract_list(request: HttpRequest) -> HttpResponse:
     contracts = contracts_visible_to(request.user)
     return render(
@@ -276,7 +274,7 @@ def contract_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(*PROJECT_ROLES)
+@role_required(*ORGANIZERS)
 def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contract = get_object_or_404(contracts_visible_to(request.user), pk=pk)
     user = request.user
@@ -364,7 +362,7 @@ def contract_resume(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PROJECT_ROLES)
+@role_required(*ORGANIZERS)
 def payment_request_submit(request: HttpRequest, pk: int) -> HttpResponse:
     milestone = get_object_or_404(
         Milestone.objects.filter(contract__in=contracts_visible_to(request.user)), pk=pk

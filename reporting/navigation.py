@@ -26,7 +26,6 @@ from sanlian.roles import (
     STAFF,
     SUPERVISORS,
     VISIT_WORKERS,
-    Role,
 )
 from services.notifications import rules as notification_rules
 from socialworkers import rules as socialworker_rules
@@ -197,7 +196,7 @@ MENU = (
     NavItem(
         pgettext_lazy("menu", "通知"),
         "notifications:list",
-        EVERYONE - {Role.DASHBOARD},
+        PEOPLE,
         NOTIFICATIONS,
     ),
     NavItem(

@@ -56,3 +56,11 @@ CITY_WIDE = frozenset({Role.CIVIL_AFFAIRS, Role.DASHBOARD})
 CASE_WORKERS = frozenset({Role.SOCIAL_WORKER})
 # Staff who see assessments and case metadata (never progress notes) in their scope.
 CASE_OVERSEERS = STAFF
+CASE_READERS = CASE_OVERSEERS | CASE_WORKERS
+
+# Volunteer service (activities/): who sets up community posts and shifts.
+VOLUNTEER_ORGANIZERS = STAFF | CASE_WORKERS
+
+# Government purchase of services (projects/): who may be named a call's reviewer (staff,
+# and experts of hub organizations).
+PROJECT_REVIEWERS = ORGANIZERS
