@@ -17,10 +17,11 @@ from sanlian.view_helpers import apply_domain_error, paginate, posted, require_r
 from services.care.domain import visits as domain
 from services.care.forms import (
     CancelForm,
+    CheckInForm,
+    CheckOutForm,
     CompleteForm,
     MissedForm,
     RescheduleForm,
-    ServiceLogForm,
     VisitFilterForm,
     VisitScheduleForm,
 )
@@ -113,7 +114,8 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visit = get_object_or_404(visits_visible_to(request.user).select_related("feedback"), pk=pk)
     context = {
         "visit": visit,
-        "log_form": ServiceLogForm(initial={"service_log": visit.service_log}),
+        "log_form": CheckOutForm(initial={"service_log": visit.service_log}),
+        "check_in_form": CheckInForm(),
         "missed_form": MissedForm(),
         **visit_open_steps(visit, request.user).as_context(),
     }
@@ -131,7 +133,8 @@ def _run_step(request: HttpRequest, pk: int, step, form_class=None, **fixed) -> 
                 for error in errors:
                     messages.error(request, error)
             return redirect("services:visit_detail", pk=pk)
-        kwargs.update(form.cleaned_data)
+        step_arguments = getattr(form, "step_arguments", None)
+        kwargs.update(step_arguments() if step_arguments else form.cleaned_data)
     try:
         step(visit=visit, actor=request.user, **kwargs)
     except ValidationError as error:
@@ -145,13 +148,13 @@ def _run_step(request: HttpRequest, pk: int, step, form_class=None, **fixed) -> 
 @login_required
 @require_POST
 def visit_check_in(request: HttpRequest, pk: int) -> HttpResponse:
-    return _run_step(request, pk, domain.visit_check_in)
+    return _run_step(request, pk, domain.visit_check_in, CheckInForm)
 
 
 @login_required
 @require_POST
 def visit_check_out(request: HttpRequest, pk: int) -> HttpResponse:
-    return _run_step(request, pk, domain.visit_check_out, ServiceLogForm)
+    return _run_step(request, pk, domain.visit_check_out, CheckOutForm)
 
 
 @login_required
