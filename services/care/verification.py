@@ -12,8 +12,10 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
-from services.care.models import LocationState
+from services.care.models import LocationState, Visit
 
 EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG), metres
 
@@ -107,3 +109,15 @@ def masked_degrees(value: Decimal | None) -> Decimal | None:
     if value is None:
         return None
     return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def verification_label(visit: Visit) -> str:
+    """The verification state as one cell of a statement export (no positions)."""
+    parts = [visit.get_location_state_display()] if visit.location_state else []
+    if visit.early_check_in:
+        parts.append(_("提前签到"))
+    if visit.short_visit:
+        parts.append(_("服务时长不足"))
+    if visit.review_state:
+        parts.append(visit.get_review_state_display())
+    return pgettext("enumeration", "、").join(str(part) for part in parts)
