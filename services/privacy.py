@@ -108,7 +108,10 @@ def _scrub_free_text(resident: Resident) -> None:
 
 
 def _scrub_positions(resident: Resident) -> None:
-    """Where a worker stood at check-in and check-out points at the resident's home."""
+    """Where a worker stood at check-in and check-out points at the resident's home.
+
+    Recorded by the anonymisation's own audit entry (`resident_anonymise`); positions never
+    enter the audit trail themselves (VISIT_AUDIT_FIELDS leaves them out)."""
     Visit.objects.filter(request__resident=resident).update(
         check_in_lat=None,
         check_in_lon=None,
