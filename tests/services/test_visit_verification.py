@@ -292,3 +292,14 @@ def test_api_rejects_a_latitude_out_of_range_and_changes_nothing(field):
     field.visit.refresh_from_db()
     assert response.status_code == 400
     assert field.visit.status == Visit.Status.SCHEDULED and field.visit.check_in_lat is None
+
+
+def test_only_a_check_in_or_check_out_page_may_ask_for_the_position(client, field):
+    client.force_login(field.worker.user)
+    url = reverse("services:visit_detail", args=[field.visit.pk])
+    assert "geolocation=(self)" in client.get(url).headers["Permissions-Policy"]
+    assert (
+        "geolocation=()" in client.get(reverse("services:my_visits")).headers["Permissions-Policy"]
+    )
+    client.force_login(field.cast.member)  # sees the visit, takes no step on it
+    assert "geolocation=()" in client.get(url).headers["Permissions-Policy"]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sanlian.roles import ORGANIZERS, VISIT_WORKERS
+from sanlian.security import allow_geolocation
 from sanlian.view_helpers import apply_domain_error, paginate, posted, require_role
 from services.care.domain import visits as domain
 from services.care.forms import (
@@ -112,14 +113,18 @@ def my_visits(request: HttpRequest) -> HttpResponse:
 @login_required
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visit = get_object_or_404(visits_visible_to(request.user).select_related("feedback"), pk=pk)
+    steps = visit_open_steps(visit, request.user)
     context = {
         "visit": visit,
         "log_form": CheckOutForm(initial={"service_log": visit.service_log}),
         "check_in_form": CheckInForm(),
         "missed_form": MissedForm(),
-        **visit_open_steps(visit, request.user).as_context(),
+        **steps.as_context(),
     }
-    return render(request, "services/visits/visit_detail.html", context)
+    response = render(request, "services/visits/visit_detail.html", context)
+    if steps.check_in or steps.check_out:
+        allow_geolocation(response)
+    return response
 
 
 def _run_step(request: HttpRequest, pk: int, step, form_class=None, **fixed) -> HttpResponse:
