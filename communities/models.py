@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -176,6 +177,23 @@ class Resident(models.Model):
     )
     phone_last4 = models.CharField(max_length=4, blank=True, db_index=True, editable=False)
     address = models.CharField(_("住址"), max_length=120)
+    # The address's position (WGS-84 degrees), which field visits are checked against.
+    latitude = models.DecimalField(
+        _("纬度"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("经度"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
     community = models.ForeignKey(
         Community, verbose_name=_("社区"), on_delete=models.PROTECT, related_name="residents"
     )

@@ -367,6 +367,7 @@ def resident_anonymise(*, actor, resident: Resident, reason: str) -> Resident:
     resident.name = ANONYMISED_NAME
     resident.id_number = None
     resident.phone = resident.address = ""
+    resident.latitude = resident.longitude = None
     resident.emergency_contact_name = resident.emergency_contact_phone = ""
     resident.user = None
     resident.anonymised_at = timezone.now()

@@ -1,6 +1,7 @@
 """Demo builder, part 1: districts, streets, communities, venues and older residents."""
 
 import datetime
+import random
 from decimal import Decimal
 
 from communities.models import (
@@ -181,6 +182,21 @@ def _id_number(ctx: DemoContext, region: str, birth, sex: str, used: set) -> str
             return number
 
 
+SIX_PLACES = Decimal("0.000001")
+
+
+def _home_position(community: Community, id_number: str) -> tuple[Decimal, Decimal]:
+    """A home within about 300 m of its community's centre (field visit verification).
+
+    Seeded from the ID number, not `ctx.rng`: drawing from the demo's generator here would
+    change every resident, request and visit drawn after it.
+    """
+    home = random.Random(id_number)
+    lat = float(community.latitude or Decimal("37.87")) + home.uniform(-0.0027, 0.0027)
+    lon = float(community.longitude or Decimal("112.55")) + home.uniform(-0.0034, 0.0034)
+    return Decimal(str(lat)).quantize(SIX_PLACES), Decimal(str(lon)).quantize(SIX_PLACES)
+
+
 def _address(ctx: DemoContext, community: Community) -> str:
     rng = ctx.rng
     street = ctx.street_of[community.street_id]
@@ -213,11 +229,15 @@ def _resident(ctx: DemoContext, community: Community, used_ids: set, **fixed) ->
     name = fixed.get("name") or elder_name(ctx, sex)
     has_contact = rng.random() < 0.92
     phone = mobile(ctx) if rng.random() < 0.85 else ""
+    id_number = _id_number(ctx, region, birth, sex, used_ids)
+    latitude, longitude = _home_position(community, id_number)
     return Resident(
         name=name,
         sex=sex,
         birth_date=birth,
-        id_number=_id_number(ctx, region, birth, sex, used_ids),
+        id_number=id_number,
+        latitude=latitude,
+        longitude=longitude,
         phone=phone,
         phone_last4=phone[-4:],
         address=_address(ctx, community),

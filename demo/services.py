@@ -321,26 +321,41 @@ def _assign_worker(ctx: DemoContext, story: _Story, resident) -> None:
 
 
 def _demo_resident_stories(ctx: DemoContext, book: _Book) -> None:
-    """李德厚: a haircut last week without feedback yet, blood pressure tomorrow morning."""
+    """李德厚: a haircut last week without feedback yet; today and tomorrow a visit each by
+    the demo social worker (润梅) and the demo volunteer, so check-in can be tried at once."""
     resident = ctx.demo_resident
     youshe = ctx.article_orgs["优社优家"].pk
     by_code = {o.service_type_id: o for o in ctx.offerings if o.organization_id == youshe}
     last_week, tomorrow = ctx.days_ago(6), ctx.today + datetime.timedelta(days=1)
+    today = ctx.at(ctx.today, _demo_hour(ctx))
+    worker, volunteer = (ctx.runmei, None), (None, ctx.demo_volunteer)
     plans = (
-        ("haircut", last_week, "completed", "done", ctx.runmei, None),
-        ("blood-pressure", tomorrow, "scheduled", "scheduled", None, ctx.demo_volunteer),
+        ("haircut", ctx.at(last_week, 9, 30), "completed", "done", worker),
+        ("companionship", today, "scheduled", "scheduled", worker),
+        ("nail-trim", today, "scheduled", "scheduled", volunteer),
+        ("blood-pressure", ctx.at(tomorrow, 9, 30), "scheduled", "scheduled", volunteer),
+        ("haircut", ctx.at(tomorrow, 15), "scheduled", "scheduled", worker),
     )
-    for code, day, visit_status, request_status, worker, volunteer in plans:
+    for code, start, visit_status, request_status, (sw, vol) in plans:
         offering = by_code[ctx.service_types[code].pk]
-        created = ctx.at(day - datetime.timedelta(days=3), 10)
+        day = timezone.localdate(start)
+        created = ctx.at(min(day, ctx.today) - datetime.timedelta(days=3), 10)
         request = _request(ctx, resident, ctx.service_types[code], created, status=request_status)
         request.channel, request.filed_by, request.urgent = "web", ctx.users["family"], False
         request.preferred_days = ALL_DAYS
-        request.preferred_start, request.preferred_end = T(8), T(12)
-        slot = [(ctx.at(day, 9, 30), visit_status)]
-        story = _Story(request, offering, slot, worker, volunteer, feedback=False)
-        book.reserved[(offering.pk, week_start_of(day))] = 1
+        request.preferred_start, request.preferred_end = T(8), T(20)
+        story = _Story(request, offering, [(start, visit_status)], sw, vol, feedback=False)
+        key = (offering.pk, week_start_of(day))
+        book.reserved[key] = book.reserved.get(key, 0) + 1
         book.stories.append(story)
+
+
+def _demo_hour(ctx: DemoContext) -> int:
+    """Today's demo visits start at the hour the demo is seeded, so checking in is on time
+    whenever the demo starts (a fixed `today` for tests gets the morning)."""
+    if ctx.today != timezone.localdate():
+        return 9
+    return timezone.localtime().hour
 
 
 def _reason(ctx: DemoContext, request, resident) -> str:

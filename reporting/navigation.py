@@ -25,6 +25,7 @@ from sanlian.roles import (
     RESIDENT_SIDE,
     STAFF,
     SUPERVISORS,
+    VISIT_REVIEWERS,
     VISIT_WORKERS,
 )
 from services.notifications import rules as notification_rules
@@ -81,6 +82,7 @@ MENU = (
         pgettext_lazy("menu", "上门服务"), "services:visit_list", STAFF | ORGANIZATION_STAFF, CARE
     ),
     NavItem(pgettext_lazy("menu", "我的任务"), "services:my_visits", VISIT_WORKERS, CARE),
+    NavItem(pgettext_lazy("menu", "核验复核"), "services:visit_review_list", VISIT_REVIEWERS, CARE),
     # Social work: ability assessments, case files and quality callbacks (casework/).
     NavItem(
         pgettext_lazy("menu", "待评估居民"),

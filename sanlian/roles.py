@@ -41,6 +41,8 @@ ORGANIZERS = STAFF | ORGANIZATION_STAFF
 FIELD_WORKERS = frozenset({Role.SOCIAL_WORKER, Role.VOLUNTEER})
 # Everyone a visit can be assigned to: field workers and an organization's own staff.
 VISIT_WORKERS = FIELD_WORKERS | ORGANIZATION_STAFF
+# Who reviews flagged field visits: the organization, and social workers of the community.
+VISIT_REVIEWERS = ORGANIZATION_STAFF | {Role.SOCIAL_WORKER}
 
 # A resident and the family members registered for them.
 RESIDENT_SIDE = frozenset({Role.RESIDENT, Role.FAMILY})

@@ -19,6 +19,16 @@ _CSP = "; ".join(
 )
 
 
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
+
+
+def allow_geolocation(response):
+    """Let this one page ask for the position (a field visit's check-in or check-out form);
+    every other page keeps geolocation off."""
+    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(self)"
+    return response
+
+
 class SecurityHeadersMiddleware:
     """CSP and Permissions-Policy everywhere; `no-store` once a user is signed in.
 
@@ -34,9 +44,7 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault(
             "Content-Security-Policy", settings.CONTENT_SECURITY_POLICY or _CSP
         )
-        response.headers.setdefault(
-            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
-        )
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             response.headers["Cache-Control"] = "no-store, private"

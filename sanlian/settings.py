@@ -343,6 +343,14 @@ CALLBACK_SAMPLE_PERCENT = envint("CALLBACK_SAMPLE_PERCENT", "10")
 CALLBACK_LOW_RATED_PERCENT = envint("CALLBACK_LOW_RATED_PERCENT", "30")
 CALLBACK_LOW_RATING = float(os.getenv("CALLBACK_LOW_RATING", "3.5"))
 
+# Field visit verification (services/care/verification.py): a check-in or check-out more
+# than VISIT_VERIFY_RADIUS_M from the resident's address is off site; a check-in earlier
+# than VISIT_EARLY_CHECKIN_MINUTES before the start, or a visit shorter than this share of
+# its duration, is flagged for review. Nothing is refused.
+VISIT_VERIFY_RADIUS_M = envint("VISIT_VERIFY_RADIUS_M", "300")
+VISIT_EARLY_CHECKIN_MINUTES = envint("VISIT_EARLY_CHECKIN_MINUTES", "30")
+VISIT_MIN_DURATION_SHARE = float(os.getenv("VISIT_MIN_DURATION_SHARE", "0.5"))
+
 # Matching and reminders (see services/).
 MATCH_PROPOSAL_TTL_HOURS = envint("MATCH_PROPOSAL_TTL_HOURS", "48")
 

@@ -14,6 +14,7 @@ from services.care.domain.requests import request_cancel
 from services.care.domain.visits import visit_cancel, visit_plan_stop
 from services.care.models import Feedback, ServiceRequest, Visit, VisitPlan
 from services.care.rules import CANCELLABLE
+from services.care.verification import masked_degrees
 from services.matching.models import Match
 from services.notifications.models import Notification
 
@@ -29,15 +30,25 @@ def services_held_about(resident: Resident) -> dict:
             Match.objects.filter(request__resident=resident).select_related("offering"),
             ["pk", "request_id", "offering", "status", "reason", "week_start"],
         ),
-        "visits": rows_of(
-            Visit.objects.filter(request__resident=resident).order_by("scheduled_start"),
-            ["pk", "request_id", "scheduled_start", "status", "service_log"],
-        ),
+        "visits": _visits_held(resident),
         "feedback": rows_of(
             Feedback.objects.filter(visit__request__resident=resident),
             ["visit_id", "rating", "comment"],
         ),
     }
+
+
+def _visits_held(resident: Resident) -> list[dict]:
+    """The visits, with check-in/out positions rounded (masked) like every export."""
+    visits = Visit.objects.filter(request__resident=resident).order_by("scheduled_start")
+    rows = rows_of(
+        visits, ["pk", "request_id", "scheduled_start", "status", "service_log", "location_state"]
+    )
+    for row, visit in zip(rows, visits, strict=True):
+        for field in ("check_in_lat", "check_in_lon", "check_out_lat", "check_out_lon"):
+            masked = masked_degrees(getattr(visit, field))
+            row[field] = None if masked is None else str(masked)
+    return rows
 
 
 def services_audited_objects(resident: Resident) -> dict:
@@ -87,6 +98,7 @@ def _scrub_free_text(resident: Resident) -> None:
         (ServiceRequest.objects.filter(resident=resident), "notes"),
         (ServiceRequest.objects.filter(resident=resident), "cancel_reason"),
         (Visit.objects.filter(request__resident=resident), "service_log"),
+        (Visit.objects.filter(request__resident=resident), "manual_reason"),
         (Feedback.objects.filter(visit__request__resident=resident), "comment"),
         (Match.objects.filter(request__resident=resident), "reason"),
         (Match.objects.filter(request__resident=resident), "response_note"),
@@ -95,9 +107,27 @@ def _scrub_free_text(resident: Resident) -> None:
         rows.exclude(**{field: ""}).update(**{field: ANONYMISED_NAME})
 
 
+def _scrub_positions(resident: Resident) -> None:
+    """Where a worker stood at check-in and check-out points at the resident's home.
+
+    Recorded by the anonymisation's own audit entry (`resident_anonymise`); positions never
+    enter the audit trail themselves (VISIT_AUDIT_FIELDS leaves them out)."""
+    Visit.objects.filter(request__resident=resident).update(
+        check_in_lat=None,
+        check_in_lon=None,
+        check_in_accuracy_m=None,
+        check_in_distance_m=None,
+        check_out_lat=None,
+        check_out_lon=None,
+        check_out_accuracy_m=None,
+        check_out_distance_m=None,
+    )
+
+
 def services_scrub(resident: Resident, values: list[str]) -> None:
     _scrub_notifications(resident, values)
     _scrub_free_text(resident)
+    _scrub_positions(resident)
 
 
 SERVICES_RESIDENT_DATA = ResidentData(

@@ -22,7 +22,7 @@ def care_accounts_visible_to(user) -> QuerySet:
 
 def ledger_entries_visible_to(user) -> QuerySet:
 
-    return LedgerEntry.objects.select_related("account__resident", "rule", "actor").filter(
+    return LedgerEntry.objects.select_related("account__resident", "rule", "actor", "visit").filter(
         account__in=care_accounts_visible_to(user).values("pk")
     )
 

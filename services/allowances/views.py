@@ -53,6 +53,7 @@ from services.allowances.settlements import (
     settlement_approve,
     settlement_generate,
 )
+from services.care.verification import verification_label
 from services.models import AllowanceRule
 
 # --- allowance rules (civil affairs edits, other staff read) -------------------------------
@@ -257,6 +258,7 @@ EXPORT_HEADER = (
     gettext_lazy("单价（元）"),
     gettext_lazy("补贴支付（元）"),
     gettext_lazy("个人自付（元）"),
+    gettext_lazy("核验"),
 )
 
 
@@ -272,6 +274,7 @@ def _export_rows(lines) -> list[tuple]:
             yuan(line.price_fen),
             line.allowance_yuan,
             line.copay_yuan,
+            verification_label(line.visit),
         )
         for line in lines
     ]
@@ -286,7 +289,8 @@ def _xlsx(rows: list[tuple], title: str) -> bytes:
     sheet.append(spreadsheet_row(str(column) for column in EXPORT_HEADER))
     for row in rows:
         # Money as numbers so the bureau's spreadsheet can add them up.
-        sheet.append(spreadsheet_row([*row[:6], *(float(value) for value in row[6:])]))
+        money = (float(value) for value in row[6:9])
+        sheet.append(spreadsheet_row([*row[:6], *money, *row[9:]]))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -26,12 +26,14 @@ from services.care.rules import may_file_request
 from services.care.serializers import (
     REQUEST_LIST_VALUES,
     CancelSerializer,
+    CheckOutSerializer,
     FeedbackSerializer,
+    PositionSerializer,
     RequestCreateSerializer,
     RequestSerializer,
-    ServiceLogSerializer,
     VisitSerializer,
     request_list_rows,
+    step_arguments,
 )
 from services.models import CareMode, ServiceRequest, Visit
 
@@ -180,19 +182,39 @@ VISIT_STEP = {"responses": VisitSerializer}
     ),
     retrieve=extend_schema(description="One visit."),
     check_in=extend_schema(
-        description="The assigned worker checks in, on the day of the visit.",
-        request=None,
+        description=(
+            "The assigned worker checks in, on the day of the visit. Optionally send the "
+            "phone's position (`lat`, `lon` in WGS-84 degrees, `accuracy_m`) or, without one, "
+            "a `manual_reason`: the visit's `location_state` becomes `verified` (within "
+            "VISIT_VERIFY_RADIUS_M of the resident's address), `off_site`, `no_position` or "
+            "`manual`; a check-in earlier than VISIT_EARLY_CHECKIN_MINUTES before the start "
+            "sets `early_check_in`. Nothing is refused; flagged visits go to review."
+        ),
+        request=PositionSerializer,
+        examples=[
+            OpenApiExample(
+                "At the door", value={"lat": 37.8706, "lon": 112.5489, "accuracy_m": 25}
+            ),
+            OpenApiExample("No signal", value={"manual_reason": "地下室没有信号"}),
+        ],
         **VISIT_STEP,
     ),
     check_out=extend_schema(
-        description="The assigned worker checks out and records what was done (`service_log`).",
-        request=ServiceLogSerializer,
+        description=(
+            "The assigned worker checks out and records what was done (`service_log`), with "
+            "the same optional position fields as check-in. A visit served for less than "
+            "VISIT_MIN_DURATION_SHARE of its duration sets `short_visit`."
+        ),
+        request=CheckOutSerializer,
         examples=[OpenApiExample("Log", value={"service_log": "理发一次，测量血压 130/85。"})],
         **VISIT_STEP,
     ),
     complete=extend_schema(
-        description="Mark an in-progress visit completed (checks out if not yet done).",
-        request=ServiceLogSerializer,
+        description=(
+            "Mark an in-progress visit completed (checks out if not yet done, at the optional "
+            "position sent)."
+        ),
+        request=CheckOutSerializer,
         **VISIT_STEP,
     ),
     feedback=extend_schema(
@@ -217,19 +239,20 @@ class VisitViewSet(viewsets.ReadOnlyModelViewSet):
 
     @action(detail=True, methods=["post"], url_path="check-in")
     def check_in(self, request, pk=None):
-        visit = visit_check_in(visit=self.get_object(), actor=request.user)
+        data = validated(PositionSerializer, request)
+        visit = visit_check_in(visit=self.get_object(), actor=request.user, **step_arguments(data))
         return Response(VisitSerializer(visit).data)
 
     @action(detail=True, methods=["post"], url_path="check-out")
     def check_out(self, request, pk=None):
-        data = validated(ServiceLogSerializer, request)
-        visit = visit_check_out(visit=self.get_object(), actor=request.user, **data)
+        data = validated(CheckOutSerializer, request)
+        visit = visit_check_out(visit=self.get_object(), actor=request.user, **step_arguments(data))
         return Response(VisitSerializer(visit).data)
 
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
-        data = validated(ServiceLogSerializer, request)
-        visit = visit_complete(visit=self.get_object(), actor=request.user, **data)
+        data = validated(CheckOutSerializer, request)
+        visit = visit_complete(visit=self.get_object(), actor=request.user, **step_arguments(data))
         return Response(VisitSerializer(visit).data)
 
     @action(detail=True, methods=["post"])

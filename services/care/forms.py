@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.domain import RESIDENT_FIELDS
 from communities.models import Consent, Resident
+from services.care.models import ReviewState
+from services.care.verification import position_of
 from services.models import CareMode, ServiceRequest, ServiceType, Visit
 from services.offerings.models import WEEKDAY_NAMES
 
@@ -254,6 +256,37 @@ class RescheduleForm(forms.Form):
     reason = forms.CharField(label=_("改期原因"), required=False, max_length=200)
 
 
+class PositionForm(forms.Form):
+    """The phone's fix, filled in by static/js/visit_position.js; all optional: a step
+    without one is recorded as "no position" (or "manual" with a reason), never refused."""
+
+    # Floats: browsers report 15 decimal places, which a DecimalField would refuse.
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lon = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+    accuracy_m = forms.FloatField(required=False, min_value=0, widget=forms.HiddenInput)
+    manual_reason = forms.CharField(
+        label=_("无法定位？请说明原因（可不填）"), required=False, max_length=200
+    )
+
+    def step_arguments(self) -> dict:
+        """The domain step's keyword arguments: the form's fields with the fix as a Position."""
+        data = {k: v for k, v in self.cleaned_data.items() if k not in POSITION_FIELDS}
+        data["position"] = position_of(
+            self.cleaned_data.get("lat"),
+            self.cleaned_data.get("lon"),
+            self.cleaned_data.get("accuracy_m"),
+        )
+        data["manual_reason"] = data.get("manual_reason") or ""
+        return data
+
+
+POSITION_FIELDS = ("lat", "lon", "accuracy_m")
+
+
+class CheckInForm(PositionForm):
+    pass
+
+
 class ServiceLogForm(forms.Form):
     service_log = forms.CharField(
         label=_("服务记录"),
@@ -263,8 +296,13 @@ class ServiceLogForm(forms.Form):
     )
 
 
-class CompleteForm(ServiceLogForm):
-    """The log may already have been written at check-out; the domain insists on one."""
+class CheckOutForm(ServiceLogForm, PositionForm):
+    pass
+
+
+class CompleteForm(CheckOutForm):
+    """The log may already have been written at check-out; the domain insists on one.
+    The position counts only when completing checks out."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -277,3 +315,20 @@ class MissedForm(forms.Form):
         max_length=200,
         error_messages={"required": _("请说明未能上门服务的原因。")},
     )
+
+
+class VisitReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("复核结果"),
+        choices=[(ReviewState.ACCEPTED, _("认可")), (ReviewState.DISPUTED, _("有异议"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("说明（有异议时必填）"), required=False, max_length=300)
+
+
+class ReviewFilterForm(_FilterStyling, forms.Form):
+    state = forms.ChoiceField(label=_("复核状态"), required=False, choices=ReviewState.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_fields()

@@ -121,6 +121,22 @@ class VisitPlan(models.Model):
         return f"{self.request} {WEEKDAY_NAMES[self.weekday]} {self.start_time:%H:%M}"
 
 
+class LocationState(models.TextChoices):
+    """Where a visit's check-in and check-out were made, against the resident's address."""
+
+    VERIFIED = "verified", _("位置已核验")
+    OFF_SITE = "off_site", _("不在住址附近")
+    NO_POSITION = "no_position", _("未获取位置")
+    MANUAL = "manual", _("人工说明")
+    NO_REFERENCE = "no_reference", _("住址无坐标")
+
+
+class ReviewState(models.TextChoices):
+    PENDING = "pending", _("待复核")
+    ACCEPTED = "accepted", _("复核通过")
+    DISPUTED = "disputed", _("有异议")
+
+
 class Visit(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("已排期")
@@ -191,6 +207,47 @@ class Visit(models.Model):
     checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
     checked_out_at = models.DateTimeField(_("签退时间"), null=True, blank=True)
     service_log = models.TextField(_("服务记录"), blank=True, max_length=2000)
+    # Field verification (services.care.verification): the phone's position at check-in and
+    # check-out only, never tracked in between; cleared when the resident is anonymised.
+    check_in_lat = models.DecimalField(
+        _("签到纬度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    check_in_lon = models.DecimalField(
+        _("签到经度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    check_in_accuracy_m = models.PositiveIntegerField(
+        _("签到定位精度（米）"), null=True, blank=True
+    )
+    check_in_distance_m = models.PositiveIntegerField(_("签到距住址（米）"), null=True, blank=True)
+    check_out_lat = models.DecimalField(
+        _("签退纬度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    check_out_lon = models.DecimalField(
+        _("签退经度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    check_out_accuracy_m = models.PositiveIntegerField(
+        _("签退定位精度（米）"), null=True, blank=True
+    )
+    check_out_distance_m = models.PositiveIntegerField(_("签退距住址（米）"), null=True, blank=True)
+    location_state = models.CharField(
+        _("位置核验"), max_length=12, choices=LocationState.choices, blank=True, db_index=True
+    )
+    manual_reason = models.CharField(_("无法定位的原因"), max_length=200, blank=True)
+    early_check_in = models.BooleanField(_("提前签到"), default=False)
+    short_visit = models.BooleanField(_("服务时长不足"), default=False)
+    review_state = models.CharField(
+        _("核验复核"), max_length=10, choices=ReviewState.choices, blank=True, db_index=True
+    )
+    review_note = models.CharField(_("复核说明"), max_length=300, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("复核人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
     # The week whose place the visit holds itself; empty when it rides on its match's place
     # (rules in services.care.domain.visits) or gave its place back (cancelled or missed).
     holds_week = models.DateField(_("占用名额的周"), null=True, blank=True, editable=False)

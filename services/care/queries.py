@@ -73,6 +73,26 @@ def visits_assigned_to(user) -> QuerySet[Visit]:
     return visits_visible_to(user).filter(assigned)
 
 
+def visits_for_review(user) -> QuerySet[Visit]:
+    """Flagged visits a reviewer looks at (`rules.is_reviewer`): the organization's, or
+    those in the communities a social worker serves; never the reviewer's own."""
+    visits = Visit.objects.select_related(
+        "request__resident__community", "request__service_type", "reviewed_by"
+    ).exclude(review_state="")
+    if not user.is_authenticated:
+        return visits.none()
+    if user.role == Role.ORGANIZATION:
+        visits = visits.filter(offering__organization__members__user=user)
+    elif user.role == Role.SOCIAL_WORKER:
+        served = SocialWorker.objects.filter(user=user, active=True).values("communities")
+        visits = visits.filter(request__resident__community__in=served)
+    else:
+        return visits.none()
+    return visits.exclude(Q(social_worker__user=user) | Q(volunteer__user=user)).exclude(
+        staff_member=user
+    )
+
+
 def feedback_visible_to(user) -> QuerySet[Feedback]:
     return Feedback.objects.select_related("visit").filter(
         visit__in=visits_visible_to(user).values("pk")

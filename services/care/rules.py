@@ -17,7 +17,15 @@ from communities.models import Resident
 from communities.privacy import care_stopped
 from communities.queries import is_own_resident, staff_community_ids
 from organizations.models import OrganizationMember
-from sanlian.roles import ORGANIZATION_STAFF, REQUEST_FILERS, RESIDENT_SIDE, STAFF, Role
+from sanlian.roles import (
+    ORGANIZATION_STAFF,
+    REQUEST_FILERS,
+    RESIDENT_SIDE,
+    STAFF,
+    VISIT_REVIEWERS,
+    Role,
+)
+from services.care.models import ReviewState
 from services.models import Feedback, Match, ServiceOffering, ServiceRequest, Visit
 from socialworkers.models import SocialWorker
 
@@ -218,6 +226,33 @@ def mark_missed_refusal(user, visit: Visit) -> Refusal | None:
 
 def may_mark_missed(user, visit: Visit) -> bool:
     return mark_missed_refusal(user, visit) is None
+
+
+# --- reviewing flagged visits --------------------------------------------------------------
+
+
+def is_reviewer(user, visit: Visit) -> bool:
+    """The offering organization's staff and the social workers serving the resident's
+    community, except whoever carried the visit out: nobody reviews their own visit."""
+    if not user.is_authenticated or is_assignee(user, visit):
+        return False
+    if user.role not in VISIT_REVIEWERS:
+        return False
+    if user.role in ORGANIZATION_STAFF:
+        return is_organization_member(user, visit.offering.organization_id)
+    return _serves_community_of(user, visit.request.resident)
+
+
+def review_visit_refusal(user, visit: Visit) -> Refusal | None:
+    if not is_reviewer(user, visit):
+        return PermissionDenied()
+    if visit.review_state != ReviewState.PENDING:
+        return ValidationError(_("这次服务没有待复核的核验标记。"))
+    return None
+
+
+def may_review_visit(user, visit: Visit) -> bool:
+    return review_visit_refusal(user, visit) is None
 
 
 # --- feedback ------------------------------------------------------------------------------

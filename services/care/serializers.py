@@ -3,6 +3,7 @@ import datetime
 from rest_framework import serializers
 
 from communities.models import Resident
+from services.care.verification import position_of
 from services.models import (
     Feedback,
     RequestChannel,
@@ -111,6 +112,13 @@ class VisitSerializer(serializers.ModelSerializer):
             "checked_in_at",
             "checked_out_at",
             "service_log",
+            "location_state",
+            "check_in_distance_m",
+            "check_out_distance_m",
+            "manual_reason",
+            "early_check_in",
+            "short_visit",
+            "review_state",
             "rating",
         ]
         read_only_fields = fields
@@ -124,6 +132,39 @@ class ServiceLogSerializer(serializers.Serializer):
     service_log = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=2000
     )
+
+
+class PositionSerializer(serializers.Serializer):
+    """The phone's fix at this step, all optional: without one the visit is recorded as
+    `no_position` (or `manual` with a reason) and nothing is refused."""
+
+    lat = serializers.FloatField(
+        required=False, allow_null=True, min_value=-90, max_value=90, help_text="WGS-84 degrees"
+    )
+    lon = serializers.FloatField(
+        required=False, allow_null=True, min_value=-180, max_value=180, help_text="WGS-84 degrees"
+    )
+    accuracy_m = serializers.FloatField(
+        required=False, allow_null=True, min_value=0, help_text="accuracy radius, metres"
+    )
+    manual_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        help_text="why there is no position (the visit is then `manual`)",
+    )
+
+
+def step_arguments(data: dict) -> dict:
+    """A validated step payload as the domain step's keyword arguments."""
+    rest = {k: v for k, v in data.items() if k not in ("lat", "lon", "accuracy_m")}
+    rest["position"] = position_of(data.get("lat"), data.get("lon"), data.get("accuracy_m"))
+    return rest
+
+
+class CheckOutSerializer(ServiceLogSerializer, PositionSerializer):
+    pass
 
 
 class FeedbackSerializer(serializers.ModelSerializer):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from services.care.views import hotline, residents, visits
+from services.care.views import hotline, residents, reviews, visits
 
 app_name = "services"
 
@@ -23,6 +23,8 @@ urlpatterns = [
     # Visits
     path("visits/", visits.visit_list, name="visit_list"),
     path("visits/mine/", visits.my_visits, name="my_visits"),
+    path("visits/review/", reviews.review_list, name="visit_review_list"),
+    path("visits/<int:pk>/review/", reviews.review_decide, name="visit_review"),
     path("matches/<int:match_pk>/schedule/", visits.visit_schedule, name="visit_schedule"),
     path("visits/<int:pk>/", visits.visit_detail, name="visit_detail"),
     path("visits/<int:pk>/check-in/", visits.visit_check_in, name="visit_check_in"),

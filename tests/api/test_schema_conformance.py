@@ -7,7 +7,12 @@ from tests import factories as f
 from tests.api.conftest import client_for
 
 NULLABLE = {
-    "Visit": ["social_worker_name", "volunteer_name"],
+    "Visit": [
+        "social_worker_name",
+        "volunteer_name",
+        "check_in_distance_m",
+        "check_out_distance_m",
+    ],
     "Agreement": ["venue_name"],
     "Organization": ["home_street_name"],
     "SocialWorker": ["organization_name"],

@@ -75,6 +75,7 @@ DIGEST_ROWS = (
     (Volunteer, ("team__name", "name", "phone", "hours_served")),
     (Resident, ("id_number", "name", "sex", "phone", "address", "community__code")),
     (Resident, ("id_number", "living_situation", "care_level", "low_income")),
+    (Resident, ("id_number", "latitude", "longitude")),
     (ServiceOffering, ("organization__credit_code", "service_type__code", "weekly_capacity")),
     (ServiceRequest, ("resident__id_number", "service_type__code", "status", "created_at")),
     (Visit, ("request__resident__id_number", "scheduled_start", "status", "checked_in_at")),
@@ -302,6 +303,26 @@ def test_seed_demo_resident_login_has_the_article_story(small_demo):
     assert not Feedback.objects.filter(visit=done).exists()
     assert done.social_worker.user.username == "socialworker"
     assert FamilyMember.objects.filter(resident=resident, user__username="family").exists()
+
+
+def test_seed_demo_field_workers_have_visits_today_and_tomorrow(small_demo):
+    today = timezone.localdate()
+    tomorrow = today + datetime.timedelta(days=1)
+    for assigned in (
+        {"social_worker__user__username": "socialworker"},
+        {"volunteer__user__username": "volunteer"},
+    ):
+        visits = Visit.objects.filter(status="scheduled", **assigned)
+        days = {timezone.localtime(v.scheduled_start).date() for v in visits}
+        assert {today, tomorrow} <= days, assigned
+        # Checking in today is on time, whatever hour the demo was started.
+        todays = visits.filter(scheduled_start__date=today)
+        assert all(
+            v.scheduled_start <= timezone.now() + datetime.timedelta(minutes=30) for v in todays
+        )
+    assert not Resident.objects.filter(latitude__isnull=True).exists()
+    home = Resident.objects.get(user__username="resident")
+    assert abs(float(home.latitude) - 37.87) < 0.2 and abs(float(home.longitude) - 112.55) < 0.2
 
 
 def test_seed_demo_logins_exist_with_roles_and_scope(small_demo, client):

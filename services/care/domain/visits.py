@@ -40,8 +40,17 @@ from communities.privacy import care_stopped
 from sanlian.audit import audit_record, snapshot
 from services.allowances.domain import visit_charge
 from services.care import rules
+from services.care.models import ReviewState
 from services.care.queries import assignable_workers
 from services.care.rules import PENDING, refuse
+from services.care.verification import (
+    Position,
+    is_early,
+    is_short,
+    moment_state,
+    needs_review,
+    worse_state,
+)
 from services.matching.domain import (
     offering_week_move,
     offering_week_release,
@@ -74,6 +83,13 @@ VISIT_AUDIT_FIELDS = [
     "checked_in_at",
     "checked_out_at",
     "service_log",
+    # Verification states, not positions: the audit trail outlives anonymisation.
+    "location_state",
+    "manual_reason",
+    "early_check_in",
+    "short_visit",
+    "review_state",
+    "review_note",
 ]
 # Visits that count against their week's capacity.
 LIVE = (*PENDING, Visit.Status.COMPLETED)
@@ -500,53 +516,146 @@ def _locked(visit: Visit) -> Visit:
     return (
         # of=self: PostgreSQL refuses to lock the nullable side of the outer joins.
         Visit.objects.select_for_update(of=("self",))
-        .select_related("social_worker", "volunteer")
+        .select_related("social_worker", "volunteer", "request__resident")
         .get(pk=visit.pk)
     )
 
 
+def _flags(visit: Visit) -> tuple:
+    return (visit.location_state, visit.early_check_in, visit.short_visit)
+
+
+def _record_position(
+    *, visit: Visit, moment: str, position: Position | None, manual_reason: str
+) -> None:
+    """Keep the fix of one moment ("check_in" or "check_out") and fold in its state."""
+    if manual_reason.strip():
+        visit.manual_reason = manual_reason.strip()[:200]
+    resident = visit.request.resident
+    state, meters = moment_state(
+        position=position,
+        home=(resident.latitude, resident.longitude),
+        manual_reason=visit.manual_reason,
+    )
+    setattr(visit, f"{moment}_lat", position.lat if position else None)
+    setattr(visit, f"{moment}_lon", position.lon if position else None)
+    setattr(visit, f"{moment}_accuracy_m", position.accuracy_m if position else None)
+    setattr(visit, f"{moment}_distance_m", meters)
+    visit.location_state = worse_state(visit.location_state, state)
+
+
+def _flag_for_review(visit: Visit, before: tuple) -> None:
+    """A new flag puts the visit (back) on the review list; an unchanged one does not."""
+    flagged = needs_review(
+        location_state=visit.location_state,
+        early_check_in=visit.early_check_in,
+        short_visit=visit.short_visit,
+    )
+    if flagged and _flags(visit) != before:
+        visit.review_state = ReviewState.PENDING
+
+
+def _check_out_now(visit: Visit, *, position: Position | None, manual_reason: str) -> None:
+    visit.checked_out_at = max(timezone.now(), visit.checked_in_at)
+    _record_position(
+        visit=visit, moment="check_out", position=position, manual_reason=manual_reason
+    )
+    visit.short_visit = is_short(
+        checked_in_at=visit.checked_in_at,
+        checked_out_at=visit.checked_out_at,
+        duration_minutes=visit.duration_minutes,
+    )
+
+
 @transaction.atomic
-def visit_check_in(*, visit: Visit, actor) -> Visit:
+def visit_check_in(
+    *, visit: Visit, actor, position: Position | None = None, manual_reason: str = ""
+) -> Visit:
+    """Start the visit where the phone is; an unverified place or an early hour is flagged,
+    never refused (services.care.verification)."""
     visit = _locked(visit)
     refuse(rules.check_in_refusal(actor, visit))
     before = snapshot(visit, VISIT_AUDIT_FIELDS)
+    flags = _flags(visit)
     visit.status = Visit.Status.IN_PROGRESS
     visit.checked_in_at = timezone.now()
+    _record_position(visit=visit, moment="check_in", position=position, manual_reason=manual_reason)
+    visit.early_check_in = is_early(
+        checked_in_at=visit.checked_in_at, scheduled_start=visit.scheduled_start
+    )
+    _flag_for_review(visit, flags)
     _save_visit(visit=visit, actor=actor, before=before, action="status")
     return visit
 
 
 @transaction.atomic
-def visit_check_out(*, visit: Visit, actor, service_log: str) -> Visit:
+def visit_check_out(
+    *,
+    visit: Visit,
+    actor,
+    service_log: str,
+    position: Position | None = None,
+    manual_reason: str = "",
+) -> Visit:
     """Record leaving and what was done; the visit stays in progress until completed."""
     visit = _locked(visit)
     refuse(rules.check_out_refusal(actor, visit))
     if not service_log.strip():
         raise ValidationError({"service_log": _("请简单记录本次服务内容。")})
     before = snapshot(visit, VISIT_AUDIT_FIELDS)
-    visit.checked_out_at = max(timezone.now(), visit.checked_in_at)
+    flags = _flags(visit)
+    _check_out_now(visit, position=position, manual_reason=manual_reason)
     visit.service_log = service_log.strip()
+    _flag_for_review(visit, flags)
     _save_visit(visit=visit, actor=actor, before=before, action="change")
     return visit
 
 
 @transaction.atomic
-def visit_complete(*, visit: Visit, actor, service_log: str = "") -> Visit:
-    """Finish an in-progress visit; checks out now if not yet done. A service log is required."""
+def visit_complete(
+    *,
+    visit: Visit,
+    actor,
+    service_log: str = "",
+    position: Position | None = None,
+    manual_reason: str = "",
+) -> Visit:
+    """Finish an in-progress visit; checks out now (at `position`) if not yet done.
+    A service log is required."""
     visit = _locked(visit)
     refuse(rules.complete_refusal(actor, visit))
     service_log = service_log.strip() or visit.service_log
     if not service_log:
         raise ValidationError({"service_log": _("请简单记录本次服务内容。")})
     before = snapshot(visit, VISIT_AUDIT_FIELDS)
+    flags = _flags(visit)
     visit.service_log = service_log
     if visit.checked_out_at is None:
-        visit.checked_out_at = max(timezone.now(), visit.checked_in_at)
+        _check_out_now(visit, position=position, manual_reason=manual_reason)
     visit.status = Visit.Status.COMPLETED
+    _flag_for_review(visit, flags)
     _save_visit(visit=visit, actor=actor, before=before, action="status")
     # Monetary care: charge the allowance / record the co-payment in the same transaction.
     visit_charge(visit=visit, actor=actor)
     _request_follow_visits(service_request=visit.request, actor=actor)
+    return visit
+
+
+@transaction.atomic
+def visit_review(*, visit: Visit, actor, decision: str, note: str = "") -> Visit:
+    """A reviewer accepts or disputes a flagged visit; a dispute says why."""
+    visit = _locked(visit)
+    refuse(rules.review_visit_refusal(actor, visit))
+    if decision not in (ReviewState.ACCEPTED, ReviewState.DISPUTED):
+        raise ValidationError({"decision": _("请选择复核结果。")})
+    if decision == ReviewState.DISPUTED and not note.strip():
+        raise ValidationError({"note": _("有异议时请写明原因。")})
+    before = snapshot(visit, VISIT_AUDIT_FIELDS)
+    visit.review_state = decision
+    visit.review_note = note.strip()
+    visit.reviewed_by = actor
+    visit.reviewed_at = timezone.now()
+    _save_visit(visit=visit, actor=actor, before=before, action="change", reason=note.strip())
     return visit
 
 

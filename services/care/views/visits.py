@@ -13,14 +13,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sanlian.roles import ORGANIZERS, VISIT_WORKERS
+from sanlian.security import allow_geolocation
 from sanlian.view_helpers import apply_domain_error, paginate, posted, require_role
 from services.care.domain import visits as domain
 from services.care.forms import (
     CancelForm,
+    CheckInForm,
+    CheckOutForm,
     CompleteForm,
     MissedForm,
     RescheduleForm,
-    ServiceLogForm,
     VisitFilterForm,
     VisitScheduleForm,
 )
@@ -111,13 +113,18 @@ def my_visits(request: HttpRequest) -> HttpResponse:
 @login_required
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visit = get_object_or_404(visits_visible_to(request.user).select_related("feedback"), pk=pk)
+    steps = visit_open_steps(visit, request.user)
     context = {
         "visit": visit,
-        "log_form": ServiceLogForm(initial={"service_log": visit.service_log}),
+        "log_form": CheckOutForm(initial={"service_log": visit.service_log}),
+        "check_in_form": CheckInForm(),
         "missed_form": MissedForm(),
-        **visit_open_steps(visit, request.user).as_context(),
+        **steps.as_context(),
     }
-    return render(request, "services/visits/visit_detail.html", context)
+    response = render(request, "services/visits/visit_detail.html", context)
+    if steps.check_in or steps.check_out:
+        allow_geolocation(response)
+    return response
 
 
 def _run_step(request: HttpRequest, pk: int, step, form_class=None, **fixed) -> HttpResponse:
@@ -131,7 +138,8 @@ def _run_step(request: HttpRequest, pk: int, step, form_class=None, **fixed) -> 
                 for error in errors:
                     messages.error(request, error)
             return redirect("services:visit_detail", pk=pk)
-        kwargs.update(form.cleaned_data)
+        step_arguments = getattr(form, "step_arguments", None)
+        kwargs.update(step_arguments() if step_arguments else form.cleaned_data)
     try:
         step(visit=visit, actor=request.user, **kwargs)
     except ValidationError as error:
@@ -145,13 +153,13 @@ def _run_step(request: HttpRequest, pk: int, step, form_class=None, **fixed) -> 
 @login_required
 @require_POST
 def visit_check_in(request: HttpRequest, pk: int) -> HttpResponse:
-    return _run_step(request, pk, domain.visit_check_in)
+    return _run_step(request, pk, domain.visit_check_in, CheckInForm)
 
 
 @login_required
 @require_POST
 def visit_check_out(request: HttpRequest, pk: int) -> HttpResponse:
-    return _run_step(request, pk, domain.visit_check_out, ServiceLogForm)
+    return _run_step(request, pk, domain.visit_check_out, CheckOutForm)
 
 
 @login_required
