@@ -23,7 +23,9 @@ def _api(user, path: str, **params) -> dict:
 
 
 def _without_time(body: dict) -> dict:
-    return {k: v for k, v in body.items() if k not in ("generated_at", "cache_seconds")}
+    return {
+        k: v for k, v in body.items() if k not in ("generated_at", "computed_at", "age_seconds")
+    }
 
 
 @pytest.mark.parametrize(
