@@ -29,6 +29,8 @@ class Recording:
         self.sent: list[str] = []
         super().__init__(*args, **kwargs)
         self.__dict__["producer"] = None  # no broker connection for a scheduler under test
+        # A real beat writes its schedule back at exit; here the test database is gone then.
+        self._finalize.cancel()
 
     def apply_async(self, entry, producer=None, advance=True, **kwargs):
         self.sent.append(entry.task)
