@@ -5,7 +5,9 @@ holds a lease with an expiry and renews it every tick; a beat that does not hold
 sends nothing that tick and asks again a few seconds later. When the holder dies it
 stops renewing, and a standby takes over once the lease expires (BEAT_LEASE_SECONDS,
 45 s by default, so well within a minute). A holder that loses the lease (Redis away,
-a pause longer than the lease) stops sending at its next tick.
+a pause longer than the lease) stops sending at its next tick. The holder writes its
+run times back every 15 s and a beat that takes over reads them afresh, so a takeover
+re-sends at most what fell due in those seconds.
 
 The lease lives in Redis (`SET key token NX PX`) when REDIS_URL is set, otherwise in a
 `BeatLease` row updated with a conditional UPDATE, which works on PostgreSQL and SQLite.
@@ -93,6 +95,9 @@ def lease_for(*, name: str = LEASE_NAME, seconds: float | None = None):
 class SingleBeatScheduler(DatabaseScheduler):
     """django-celery-beat's DatabaseScheduler, sending only while it holds the beat lease."""
 
+    # Write last run times back often, so a standby taking over sees what was just sent.
+    sync_every = 15
+
     def __init__(self, *args, lease=None, **kwargs):
         self.lease = lease or lease_for()
         self.holding = False
@@ -103,6 +108,9 @@ class SingleBeatScheduler(DatabaseScheduler):
         if holding != self.holding:
             logger.warning("beat lease %s", "taken: sending" if holding else "lost: idling")
             self.holding = holding
+            if holding:
+                # Read the schedule afresh: the last holder's run times, not ours from start-up.
+                self._initial_read, self._heap = True, None
         if not holding:
             return self._standby_delay()
         # Sleep no longer than a third of the lease, so it is renewed before it expires.

@@ -107,11 +107,29 @@ def test_beat_standby_takes_over_after_the_holder_dies(due_task, kind):
     assert first.sent == [TASK]
 
 
+def test_beat_taking_over_reads_the_last_holders_run_times(due_task):
+    hourly, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.HOURS)
+    due_task.interval = hourly
+    due_task.save()
+    first, second = _pair("database")
+    first.tick()
+    first.sync()  # what the holder does every sync_every seconds
+    first.close()  # hands over at once
+
+    for _ in range(3):
+        second.tick()
+
+    # Sent an hour's task once: the second beat knows it ran a moment ago.
+    assert (first.sent, second.sent) == ([TASK], [])
+    assert second.holding
+
+
 @pytest.mark.parametrize("kind", ["redis", "database"])
 def test_beat_clean_stop_hands_over_at_once(due_task, kind):
     first, second = _pair(kind)
     first.tick()
-    first.close()
+    first.close()  # also writes the run time back: the every-second task is due again in 1 s
+    time.sleep(1.1)
     second.tick()
 
     assert (first.sent, second.sent) == ([TASK], [TASK])
