@@ -133,3 +133,66 @@ def say(text: str) -> None:
 def emit(results: dict) -> None:
     """The last line of every benchmark: one JSON object, machine-readable."""
     print(json.dumps(results, ensure_ascii=False, sort_keys=True), flush=True)
+
+
+# --- interleaved repeats and floors that cannot flatter (issue 20) ----------------------
+
+
+def interleaved(sides: dict, repeats: int) -> dict[str, list]:
+    """Run every side `repeats` times, alternating and reversing the order each round
+    (A B, B A, A B …), so drift, warm-up and a noisy neighbour fall on both sides alike.
+    `sides` maps a name to a function returning one measurement."""
+    if repeats < 3:
+        raise SystemExit("--repeats must be at least 3: one run of a side proves nothing")
+    names = list(sides)
+    samples: dict[str, list] = {name: [] for name in names}
+    for round_ in range(repeats):
+        for name in names if round_ % 2 == 0 else names[::-1]:
+            samples[name].append(sides[name]())
+    return samples
+
+
+def spread(values: list[float]) -> dict:
+    """Median, least, most and the spread ((most - least) / median) of repeated measurements."""
+    median = statistics.median(values)
+    return {
+        "median": round(median, 3),
+        "min": round(min(values), 3),
+        "max": round(max(values), 3),
+        "spread_pct": round((max(values) - min(values)) / median * 100, 1) if median else None,
+        "n": len(values),
+    }
+
+
+def spread_line(name: str, summary: dict, unit: str) -> str:
+    return (
+        f"{name:<22} median {summary['median']:10.2f} {unit}  "
+        f"[{summary['min']:.2f} … {summary['max']:.2f}]  spread {summary['spread_pct']}%  "
+        f"n={summary['n']}"
+    )
+
+
+def floor_problems(
+    *, floor: str, floor_value: float, project_value: float, higher_is_better: bool, sanity: float
+) -> list[str]:
+    """Why a floor cannot be trusted: slower than a fixed sanity level, or than the project
+    path it is meant to bound. Either means a broken baseline, not a good result."""
+    problems = []
+    too_slow = floor_value < sanity if higher_is_better else floor_value > sanity
+    if too_slow:
+        problems.append(f"{floor} is implausibly slow: {floor_value} (sanity level {sanity})")
+    beaten = floor_value < project_value if higher_is_better else floor_value > project_value
+    if beaten:
+        problems.append(f"{floor} ({floor_value}) is slower than the project's ({project_value})")
+    return problems
+
+
+def verdict(checks: dict[str, bool], problems: list[str]) -> int:
+    """Print the checks; the exit status: 2 for an untrustworthy floor, 1 for a missed target."""
+    for name, ok in checks.items():
+        say(f"  {'PASS' if ok else 'FAIL'}  {name}")
+    for problem in problems:
+        say(f"  INVALID  {problem}")
+    if problems:
+        return 2
+    return 0 if all(checks.values()) else 1

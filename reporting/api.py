@@ -80,15 +80,18 @@ class OverviewView(StatsView):
             "with a completed visit), requests and visits by status, median days from request to "
             "first visit, average satisfaction, and `allowances`: care accounts, allowances "
             "credited and paid for visits this month (yuan; see /api/v1/stats/allowances/). "
-            "Counts of 1–4 people are suppressed (`value: null, suppressed: true`). Cached for "
-            "60 s; see `generated_at`."
+            "Counts of 1–4 people are suppressed (`value: null, suppressed: true`). Figures are "
+            "cached: `computed_at` is when they were computed, `age_seconds` how old they are "
+            "now (never more than `max_age_seconds`)."
         ),
         examples=[
             OpenApiExample(
                 "Overview",
                 value={
+                    "computed_at": "2026-03-02T09:30:00+08:00",
                     "generated_at": "2026-03-02T09:30:00+08:00",
-                    "cache_seconds": 60,
+                    "age_seconds": 42,
+                    "max_age_seconds": 300,
                     "filters": {
                         "district": None,
                         "street": None,
@@ -168,14 +171,16 @@ class AllowancesView(StatsView):
             "per street (`streets`) or community (`communities`). Amounts are yuan strings "
             "with two decimals. Counts of 1–4 residents are suppressed, and so is every amount "
             "or count those 1–4 residents account for (`value: null, suppressed: true`). "
-            "Cached for 60 s."
+            "Cached: see `age_seconds`."
         ),
         examples=[
             OpenApiExample(
                 "Allowances",
                 value={
+                    "computed_at": "2026-03-02T09:30:00+08:00",
                     "generated_at": "2026-03-02T09:30:00+08:00",
-                    "cache_seconds": 60,
+                    "age_seconds": 42,
+                    "max_age_seconds": 300,
                     "filters": {
                         "district": None,
                         "street": None,
@@ -216,7 +221,7 @@ class AllowancesView(StatsView):
 AREA_DESCRIPTION = (
     "Indicators per {level} against the pilot targets (facility m² per 100 households ≥ 30, "
     "social workers per community ≥ 2), organizations entered, requests, completed visits, "
-    "residents served and average rating; small counts suppressed. Cached for 60 s."
+    "residents served and average rating; small counts suppressed. Cached: see `age_seconds`."
 )
 
 
@@ -302,7 +307,7 @@ class ProjectsView(StatsView):
             "organization category (a contract serving several districts counts in each), "
             "and per contract the verified visits (computed from check-in/out records) and "
             "the amount paid per verified visit; organizations incubating, graduated and "
-            "withdrawn per district (of their home street) and category. Cached for 60 s."
+            "withdrawn per district (of their home street) and category. Cached: see `age_seconds`."
         ),
     )
     def get(self, request):

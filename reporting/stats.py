@@ -466,13 +466,23 @@ def _median_days_to_first_visit(stats_filter: StatsFilter) -> dict:
 
 
 def _cached(name: str, stats_filter: StatsFilter, compute) -> dict:
+    """The figure from the cache (or computed now), stamped with its true age.
+
+    `computed_at` is when the computation started reading, so nothing in the figure is
+    older than it (a replica may add its lag); `age_seconds` is measured when it is
+    served, however long it sat in the cache. No cached figure is older than
+    `max_age_seconds`: cold ones are kept CACHE_SECONDS, warmed ones WARM_SECONDS.
+    """
+
     def build() -> dict:
+        computed_at = timezone.localtime().isoformat()
         # Aggregates read from the replica when DATABASE_REPLICA_URL names one.
         with statistics_reads():
             figures = compute()
         return {
-            "generated_at": timezone.localtime().isoformat(),
-            "cache_seconds": CACHE_SECONDS,
+            "computed_at": computed_at,
+            "generated_at": computed_at,  # the older name, kept for existing clients
+            "max_age_seconds": WARM_SECONDS,
             "filters": stats_filter.public(),
             **figures,
         }
@@ -482,11 +492,15 @@ def _cached(name: str, stats_filter: StatsFilter, compute) -> dict:
         # stats_warm: compute anew and keep it until well after the next warm-up.
         value = build()
         cache.set(key, value, WARM_SECONDS)
-        return value
-    value = cache.get(key)
-    if value is None:
+    elif (value := cache.get(key)) is None:
         value = _computed_once(key, build)
-    return value
+    return _aged(value)
+
+
+def _aged(value: dict) -> dict:
+    computed_at = datetime.datetime.fromisoformat(value["computed_at"])
+    age = (timezone.now() - computed_at).total_seconds()
+    return {**value, "age_seconds": max(0, int(age))}
 
 
 def _computed_once(key: str, build) -> dict:
@@ -888,7 +902,8 @@ def stats_warm() -> list[str]:
     """Recompute the city-wide overview and area tables into the cache (a beat task).
 
     City-wide readers (civil affairs, dashboard tokens) then always hit a warm cache; the
-    figures are at most WARM_INTERVAL_SECONDS old plus the computation (`generated_at`).
+    figures are at most WARM_INTERVAL_SECONDS old plus the computation (`age_seconds`) while
+    beat runs, and never older than WARM_SECONDS.
     """
     city = StatsFilter()
     token = _refreshing.set(True)

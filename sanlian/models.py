@@ -182,3 +182,18 @@ class TokenActivity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token_id[:8]}… {self.last_used_at:%Y-%m-%d %H:%M}"
+
+
+class BeatLease(models.Model):
+    """Which Celery beat may send, until when (sanlian/beat.py, used when Redis is not set)."""
+
+    name = models.CharField(_("名称"), max_length=50, primary_key=True)
+    holder = models.CharField(_("持有者"), max_length=200)
+    expires_at = models.DateTimeField(_("到期时间"))
+
+    class Meta:
+        verbose_name = _("定时调度租约")
+        verbose_name_plural = _("定时调度租约")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder}"

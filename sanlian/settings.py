@@ -236,7 +236,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The database scheduler, sending only while it holds a lease, so a second beat is a standby.
+CELERY_BEAT_SCHEDULER = "sanlian.beat:SingleBeatScheduler"
+BEAT_LEASE_SECONDS = envint("BEAT_LEASE_SECONDS", "45")
 CELERY_BEAT_SCHEDULE: dict = {}  # filled in by sanlian.celery, the one place for schedules
 
 # Reverse proxies in front of the portal that append to X-Forwarded-For (nginx, a load

@@ -127,6 +127,12 @@ class FeedbackForm(forms.Form):
 class HotlineSearchForm(forms.Form):
     q = forms.CharField(
         label=_("手机号、手机号后4位、身份证号或姓名"),
+        # What services.care.domain.residents.residents_search looks up, each by an index.
+        help_text=_(
+            "姓名从第一个字查起（只输姓氏也可以），或名字（姓氏后面的字）从头查，"
+            "或姓名中任意连续3个及以上的字；号码须为完整手机号、后4位或完整身份证号。"
+            "最多列出20位。"
+        ),
         max_length=30,
         widget=forms.TextInput(attrs={"autofocus": True, "inputmode": "search"}),
     )

@@ -23,7 +23,9 @@ def _api(user, path: str, **params) -> dict:
 
 
 def _without_time(body: dict) -> dict:
-    return {k: v for k, v in body.items() if k not in ("generated_at", "cache_seconds")}
+    return {
+        k: v for k, v in body.items() if k not in ("generated_at", "computed_at", "age_seconds")
+    }
 
 
 @pytest.mark.parametrize(
@@ -69,6 +71,18 @@ def test_dashboard_shows_figures_and_chart_data(client, city):
     assert charts["workerTarget"] == 2 and charts["facilityTarget"] == 30
     assert len(charts["weeks"]) == 12
     assert "<script>" not in page  # CSP: no inline script, data travels as json_script
+
+
+def test_dashboard_says_how_old_its_figures_are(client, city, monkeypatch):
+    client.force_login(city.civil)
+    started = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: started)
+    client.get(reverse("dashboard:index"))  # computed and cached now
+    monkeypatch.setattr(timezone, "now", lambda: started + datetime.timedelta(seconds=45))
+
+    page = client.get(reverse("dashboard:index")).content.decode()
+
+    assert "（45 秒前）" in page and "每分钟更新" not in page
 
 
 def test_the_running_week_is_marked_as_so_far(client, city):

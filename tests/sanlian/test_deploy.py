@@ -29,16 +29,26 @@ def settings_variables() -> set[str]:
 def test_compose_runs_the_production_services(compose):
     services = compose["services"]
 
-    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
+    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat", "proxy"}
     assert services["postgres"]["image"] == "postgres:15"
     assert services["redis"]["image"] == "redis:7"
     assert services["web"]["command"][:2] == ["gunicorn", "sanlian.wsgi"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "sanlian", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "sanlian", "beat"]
-    assert (
-        "--scheduler=django_celery_beat.schedulers:DatabaseScheduler" in services["beat"]["command"]
-    )
+    assert "--scheduler=sanlian.beat:SingleBeatScheduler" in services["beat"]["command"]
     assert services["migrate"]["command"][-3:] == ["manage.py", "migrate", "--noinput"]
+
+
+def test_compose_scaled_web_publishes_no_host_port(compose):
+    services = compose["services"]
+
+    # `--scale web=3` on one host: only the proxy binds a host port, and it reaches web by name.
+    assert "ports" not in services["web"] and services["web"]["expose"] == ["8000"]
+    assert services["proxy"]["ports"] == ["${WEB_PORT:-8000}:80"]
+    mount = services["proxy"]["volumes"][0].split(":")
+    assert (ROOT / mount[0]).exists() and mount[1] == "/etc/nginx/conf.d/default.conf"
+    assert "proxy_pass $web_upstream" in (ROOT / mount[0]).read_text(encoding="utf-8")
+    assert "http://web:8000" in (ROOT / mount[0]).read_text(encoding="utf-8")
 
 
 def test_compose_healthchecks_gate_the_start_order(compose):
@@ -68,6 +78,7 @@ def test_compose_points_the_app_at_postgres_and_redis(compose):
         volume.split(":")[0]
         for service in compose["services"].values()
         for volume in service.get("volumes", [])
+        if not volume.startswith("./")  # bind-mounted configuration, not a named volume
     }
     assert used == set(compose["volumes"]) == {"postgres-data", "redis-data", "media"}
 

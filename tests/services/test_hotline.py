@@ -321,5 +321,9 @@ def test_hotline_search_finds_given_names_after_whole_name_prefixes():
     # No name starts with 英秀: the given name (after the surname) does.
     assert [r.name for r in residents_search(user=civil, term="英秀")] == ["张英秀"]
     assert [r.name for r in residents_search(user=civil, term="秀英华")] == ["秀英华"]
-    # Neither a name nor a given name starts with 华: anywhere in the name.
-    assert [r.name for r in residents_search(user=civil, term="华")] == ["秀英华"]
+    # Three characters or more are also looked for anywhere in the name ...
+    f.ResidentFactory(name="欧阳桂秀英", community=community)
+    assert [r.name for r in residents_search(user=civil, term="桂秀英")] == ["欧阳桂秀英"]
+    # ... shorter ones are not: no index could answer them (the form says so).
+    assert residents_search(user=civil, term="华") == []
+    assert residents_search(user=civil, term="桂秀") == []
