@@ -8,8 +8,9 @@ from communities.models import Community, Street, Venue
 from organizations.models import Agreement, Category, Organization
 from sanlian.bounds import DESCRIPTION_MAX_CHARS
 from sanlian.models import User
+from sanlian.widgets import DateInput
 
-_DATE = forms.DateInput(attrs={"type": "date"})
+_DATE = DateInput()
 
 
 def _username_taken(username: str) -> bool:

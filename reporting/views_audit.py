@@ -9,6 +9,7 @@ from reporting.audit_queries import access_logs_search, audit_entries_search
 from sanlian.models import AccessLog
 from sanlian.roles import SUPERVISORS
 from sanlian.view_helpers import paginate, role_required
+from sanlian.widgets import DateInput
 
 OBJECT_TYPES = [
     ("", _("全部")),
@@ -24,12 +25,8 @@ OBJECT_TYPES = [
 
 class _SearchForm(forms.Form):
     actor = forms.CharField(label=_("操作人"), required=False)
-    date_from = forms.DateField(
-        label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("起始日期"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("截止日期"), required=False, widget=DateInput())
     text = forms.CharField(label=_("关键词"), required=False)
 
 

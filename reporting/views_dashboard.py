@@ -27,6 +27,7 @@ from reporting.tasks import task_build_export
 from sanlian.bounds import validate_report_date
 from sanlian.job_queue import job_enqueue_after_commit
 from sanlian.roles import STAFF
+from sanlian.widgets import DateInput
 
 COMMUNITY_PAGE_SIZE = 25
 
@@ -45,13 +46,13 @@ class DashboardFilterForm(forms.Form):
     date_from = forms.DateField(
         label=_("开始日期"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         validators=[validate_report_date],
     )
     date_to = forms.DateField(
         label=_("结束日期"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         validators=[validate_report_date],
     )
 

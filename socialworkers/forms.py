@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
 from organizations.models import Organization
+from sanlian.widgets import DateInput
 from socialworkers.models import Skill, SocialWorker, Volunteer, VolunteerTeam
 
 _KEEP_PHONE = _("不修改请留空。")
@@ -45,7 +46,7 @@ class VolunteerTeamForm(forms.ModelForm):
     class Meta:
         model = VolunteerTeam
         fields = ["name", "community", "leader", "founded_on"]
-        widgets = {"founded_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"founded_on": DateInput}
         # An id posted from outside the user's area gets the domain's words.
         error_messages = {
             "name": {"unique": _("该队名已经使用过。")},

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, District, Resident
 from organizations.models import Organization
-from services.care.forms import DateInput
+from sanlian.widgets import DateInput
 from services.models import AllowanceRule, SettlementStatement
 
 

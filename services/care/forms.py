@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.domain import RESIDENT_FIELDS
 from communities.models import Consent, Resident
+from sanlian.widgets import DateInput, DateTimeInput, TimeInput
 from services.models import CareMode, ServiceRequest, ServiceType, Visit
 from services.offerings.models import WEEKDAY_NAMES
 
@@ -20,27 +21,6 @@ def _grouped_service_types() -> list:
         for mode, label in CareMode.choices
         if any(t.care_mode == mode for t in types)
     ]
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%H:%M")
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
 class RequestForm(forms.Form):

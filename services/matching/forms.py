@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.queries import communities_visible_to
 from organizations.models import Organization
+from sanlian.widgets import DateInput
 from services.care.queries import requests_visible_to
 from services.matching.queries import streets_runnable_by
 from services.matching.weeks import week_check_not_past
@@ -20,7 +21,7 @@ def _this_week():
 
 
 class WeekField(forms.DateField):
-    widget = forms.DateInput(attrs={"type": "date"})
+    widget = DateInput
 
     def clean(self, value):
         day = super().clean(value)

@@ -1,13 +1,17 @@
 """What a newcomer tripped over (issue 21, items 1–17): one test per fix."""
 
+import datetime
 import re
 
+from django import forms
 from django.test import RequestFactory
-from django.utils import translation
+from django.urls import get_resolver
+from django.utils import timezone, translation
 from django.views import defaults
 from rest_framework.test import APIClient
 
 from sanlian.roles import Role
+from services.offerings.models import week_start_of
 from tests import factories as f
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
@@ -73,3 +77,49 @@ def test_500_page_renders_without_the_database(django_assert_num_queries, db):
     html = response.content.decode()
     assert response.status_code == 500
     assert "服务器出了点问题" in html and 'href="/"' in html and "sl-navbar" in html
+
+
+# 2: ISO dates in every date input
+
+
+def _all_form_classes():
+    def walk(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from walk(sub)
+
+    return [c for c in walk(forms.BaseForm) if c.__module__.split(".")[0] in PROJECT_APPS]
+
+
+PROJECT_APPS = {
+    "sanlian",
+    "communities",
+    "organizations",
+    "socialworkers",
+    "services",
+    "casework",
+    "projects",
+    "reporting",
+}
+
+
+def test_every_date_input_renders_iso_dates_in_chinese():
+    assert get_resolver().url_patterns  # imports every view module, and so every form
+    day = datetime.date(2026, 11, 30)
+    found = []
+    with translation.override("zh-hans"):
+        for form_class in _all_form_classes():
+            for name, field in form_class.base_fields.items():
+                if getattr(field.widget, "input_type", None) != "date":
+                    continue
+                found.append(f"{form_class.__name__}.{name}")
+                html = field.widget.render(name, day)
+                assert 'value="2026-11-30"' in html, f"{form_class.__name__}.{name}: {html}"
+    assert "RunForm.week_start" in found and len(found) > 10
+
+
+def test_matching_page_fills_in_this_weeks_monday_as_an_iso_date(client, cast):
+    client.force_login(cast.street_staff)
+    html = client.get("/matching/").content.decode()
+    monday = week_start_of(timezone.localdate()).isoformat()
+    assert f'type="date" name="week_start" value="{monday}"' in html
