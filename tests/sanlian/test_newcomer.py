@@ -123,3 +123,27 @@ def test_matching_page_fills_in_this_weeks_monday_as_an_iso_date(client, cast):
     html = client.get("/matching/").content.decode()
     monday = week_start_of(timezone.localdate()).isoformat()
     assert f'type="date" name="week_start" value="{monday}"' in html
+
+
+# 13: staff visit lists start with what is coming
+
+
+def test_visit_list_shows_upcoming_visits_soonest_first_then_past_ones(client, cast):
+    offering = f.OfferingFactory(organization=cast.organization)
+    now = timezone.now()
+    at = {
+        "july": now - datetime.timedelta(days=150),
+        "last_week": now - datetime.timedelta(days=7),
+        "next_week": now + datetime.timedelta(days=7),
+        "tomorrow": now + datetime.timedelta(days=1),
+    }
+    made = {
+        name: f.VisitFactory(
+            offering=offering, request__resident=cast.resident, scheduled_start=when
+        ).pk
+        for name, when in at.items()
+    }
+    client.force_login(cast.member)
+    page = client.get("/services/visits/").context["page_obj"]
+    order = [visit.pk for visit in page.object_list]
+    assert order == [made[n] for n in ("tomorrow", "next_week", "last_week", "july")]
