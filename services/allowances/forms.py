@@ -126,7 +126,7 @@ class TotalsForm(forms.Form):
     month = month_field(_("月份"), required=False)
     approved_only = forms.BooleanField(label=_("只统计已审核"), required=False)
 
-    def month_or_default(self) -> datetime.date:
-        if self.is_valid() and self.cleaned_data["month"]:
+    def month_or_default(self, default: datetime.date | None = None) -> datetime.date:
+        if self.is_bound and self.is_valid() and self.cleaned_data["month"]:
             return self.cleaned_data["month"].replace(day=1)
-        return datetime.date.today().replace(day=1)
+        return (default or datetime.date.today()).replace(day=1)

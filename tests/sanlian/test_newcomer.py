@@ -147,3 +147,30 @@ def test_visit_list_shows_upcoming_visits_soonest_first_then_past_ones(client, c
     page = client.get("/services/visits/").context["page_obj"]
     order = [visit.pk for visit in page.object_list]
     assert order == [made[n] for n in ("tomorrow", "next_week", "last_week", "july")]
+
+
+# 9: allowance totals open on the last month with data
+
+
+def test_allowance_totals_open_on_the_last_month_with_statements(client, cast):
+    three_months_ago = (timezone.localdate().replace(day=1) - datetime.timedelta(days=70)).replace(
+        day=1
+    )
+    f.SettlementLineFactory(
+        statement__organization=cast.organization,
+        statement__month=three_months_ago,
+        visit__request__resident=cast.resident,
+        allowance_fen=2600,
+    )
+    client.force_login(cast.civil)
+    response = client.get("/allowances/totals/")
+    html = response.content.decode()
+    assert response.context["month"] == three_months_ago
+    assert f'type="month" name="month" value="{three_months_ago:%Y-%m}"' in html
+    assert response.context["city"]["allowance_fen"] == 2600
+
+
+def test_allowance_totals_still_show_the_month_asked_for(client, cast):
+    client.force_login(cast.civil)
+    response = client.get("/allowances/totals/?month=2026-01")
+    assert response.context["month"] == datetime.date(2026, 1, 1)
