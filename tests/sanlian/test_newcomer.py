@@ -174,3 +174,15 @@ def test_allowance_totals_still_show_the_month_asked_for(client, cast):
     client.force_login(cast.civil)
     response = client.get("/allowances/totals/?month=2026-01")
     assert response.context["month"] == datetime.date(2026, 1, 1)
+
+
+# 6: a volunteer's home counts the whole team
+
+
+def test_volunteer_home_counts_every_member_of_the_team(client, cast):
+    me = f.VolunteerFactory(user=f.UserFactory(role=Role.VOLUNTEER))
+    f.VolunteerFactory.create_batch(8, team=me.team)
+    f.VolunteerFactory()  # another team
+    client.force_login(me.user)
+    teams = list(client.get("/").context["teams"])
+    assert [(team.pk, team.member_count) for team in teams] == [(me.team.pk, 9)]
