@@ -1,7 +1,11 @@
 """What a newcomer tripped over (issue 21, items 1–17): one test per fix."""
 
 import datetime
+import os
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 from django import forms
 from django.test import RequestFactory
@@ -14,6 +18,7 @@ from sanlian.roles import Role
 from services.offerings.models import week_start_of
 from tests import factories as f
 
+ROOT = Path(__file__).resolve().parents[2]
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
 
 
@@ -186,3 +191,31 @@ def test_volunteer_home_counts_every_member_of_the_team(client, cast):
     client.force_login(me.user)
     teams = list(client.get("/").context["teams"])
     assert [(team.pk, team.member_count) for team in teams] == [(me.team.pk, 9)]
+
+
+# 7: make run passes options on; 17: the previous run's logs are kept
+
+
+def test_make_run_passes_args_to_run_demo():
+    out = subprocess.run(  # noqa: S603 - our own Makefile
+        [shutil.which("make"), "-n", "run", "ARGS=--port 8080 --no-seed"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "bin/run-demo --port 8080 --no-seed" in out
+    assert 'ARGS="--port 8080' in (ROOT / "README.md").read_text()
+
+
+def test_run_demo_keeps_the_previous_runs_log(tmp_path):
+    log_dir = tmp_path / "log"
+    log_dir.mkdir()
+    (log_dir / "celery-worker.log").write_text("last run\n")
+    # /bin/false as Python: the script stops at `migrate`, after moving the logs aside.
+    env = {**os.environ, "PYTHON": "/bin/false", "VAR_DIR": str(tmp_path)}
+    script = ROOT / "bin" / "run-demo"
+    result = subprocess.run([script], env=env, capture_output=True)  # noqa: S603 - our own script
+    assert result.returncode != 0
+    assert (log_dir / "celery-worker.log.1").read_text() == "last run\n"
+    assert not (log_dir / "celery-worker.log").exists()
