@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from communities.models import Community, Street, Venue
 from organizations.models import Agreement, Category, Organization
 from sanlian.bounds import DESCRIPTION_MAX_CHARS
+from sanlian.forms import FilterForm
 from sanlian.models import User
 from sanlian.widgets import DateInput
 
@@ -81,7 +82,7 @@ class RegistrationForm(forms.ModelForm):
         return cleaned
 
 
-class ReviewFilterForm(forms.Form):
+class ReviewFilterForm(FilterForm):
     OLDER_THAN = [("", _("不限")), ("3", _("3天以上")), ("7", _("7天以上")), ("30", _("30天以上"))]
 
     q = forms.CharField(label=_("名称或信用代码"), required=False)
@@ -181,7 +182,7 @@ class AgreementRequestForm(forms.Form):
             )
 
 
-class AgreementFilterForm(forms.Form):
+class AgreementFilterForm(FilterForm):
     q = forms.CharField(label=_("组织或社区"), required=False)
     status = forms.ChoiceField(
         label=_("状态"),

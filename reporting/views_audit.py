@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from reporting.audit_queries import access_logs_search, audit_entries_search
+from sanlian.forms import FilterForm
 from sanlian.models import AccessLog
 from sanlian.roles import SUPERVISORS
 from sanlian.view_helpers import paginate, role_required
@@ -23,7 +24,7 @@ OBJECT_TYPES = [
 ]
 
 
-class _SearchForm(forms.Form):
+class _SearchForm(FilterForm):
     actor = forms.CharField(label=_("操作人"), required=False)
     date_from = forms.DateField(label=_("起始日期"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("截止日期"), required=False, widget=DateInput())

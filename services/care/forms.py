@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.domain import RESIDENT_FIELDS
 from communities.models import Consent, Resident
+from sanlian.forms import FilterForm
 from sanlian.widgets import DateInput, DateTimeInput, TimeInput
 from services.models import CareMode, ServiceRequest, ServiceType, Visit
 from services.offerings.models import WEEKDAY_NAMES
@@ -153,18 +154,7 @@ class ResidentRegisterForm(forms.ModelForm):
         return data
 
 
-class _FilterStyling:
-    """Bootstrap classes on the compact filter bars (rendered field by field)."""
-
-    def style_fields(self) -> None:
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.Select):
-                field.widget.attrs.setdefault("class", "form-select")
-            elif not isinstance(field.widget, forms.CheckboxInput):
-                field.widget.attrs.setdefault("class", "form-control")
-
-
-class RequestFilterForm(_FilterStyling, forms.Form):
+class RequestFilterForm(FilterForm):
     q = forms.CharField(label=_("居民姓名"), required=False, max_length=30)
     status = forms.ChoiceField(
         label=_("状态"), required=False, choices=[("", _("全部")), *ServiceRequest.Status.choices]
@@ -178,19 +168,14 @@ class RequestFilterForm(_FilterStyling, forms.Form):
     def __init__(self, *args, communities, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["community"].queryset = communities
-        self.style_fields()
 
 
-class VisitFilterForm(_FilterStyling, forms.Form):
+class VisitFilterForm(FilterForm):
     status = forms.ChoiceField(
         label=_("状态"), required=False, choices=[("", _("全部")), *Visit.Status.choices]
     )
     date_from = forms.DateField(label=_("从"), required=False, widget=DateInput)
     date_to = forms.DateField(label=_("到"), required=False, widget=DateInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.style_fields()
 
 
 class VisitScheduleForm(forms.Form):

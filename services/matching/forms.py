@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.queries import communities_visible_to
 from organizations.models import Organization
+from sanlian.forms import FilterForm
 from sanlian.widgets import DateInput
 from services.care.queries import requests_visible_to
 from services.matching.queries import streets_runnable_by
@@ -91,7 +92,7 @@ class DeclineForm(forms.Form):
     reason = forms.CharField(label=_("拒绝原因"), max_length=200)
 
 
-class MatchFilterForm(forms.Form):
+class MatchFilterForm(FilterForm):
     q = forms.CharField(label=_("居民姓名"), required=False, max_length=30)
     status = forms.ChoiceField(
         label=_("状态"),

@@ -219,3 +219,20 @@ def test_run_demo_keeps_the_previous_runs_log(tmp_path):
     assert result.returncode != 0
     assert (log_dir / "celery-worker.log.1").read_text() == "last run\n"
     assert not (log_dir / "celery-worker.log").exists()
+
+
+# 10: filter bars say "全部" and carry Bootstrap classes
+
+
+def test_filter_forms_offer_all_instead_of_dashes_and_are_styled(client, cast):
+    client.force_login(cast.civil)
+    for url in ("/socialworkers/", "/socialworkers/teams/", "/services/requests/"):
+        html = client.get(url).content.decode()
+        assert "---------" not in html, url
+        assert '<option value="" selected>全部</option>' in html, url
+    client.force_login(cast.member)
+    html = client.get("/services/visits/").content.decode()
+    assert (
+        'class="form-select"' in html
+        and 'type="date" name="date_from" class="form-control"' in html
+    )
