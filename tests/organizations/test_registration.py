@@ -148,3 +148,11 @@ def test_registration_lowercase_credit_code_is_normalised(client, cast):
     code = f.credit_code(9_000_002)
     client.post(reverse("organizations:register"), _payload(cast, credit_code=code.lower()))
     assert Organization.objects.filter(credit_code=code).exists()
+
+
+def test_registration_error_keeps_the_other_fields_and_says_why_passwords_are_blank(client, cast):
+    response = client.post(reverse("organizations:register"), _payload(cast, contact_phone="12345"))
+    html = response.content.decode()
+    assert 'value="润梅社会工作服务中心"' in html and 'value="runmei"' in html
+    assert "a-long-Secret-2014" not in html
+    assert 'data-testid="password-cleared"' in html and "请重新输入两次密码" in html

@@ -236,3 +236,20 @@ def test_filter_forms_offer_all_instead_of_dashes_and_are_styled(client, cast):
         'class="form-select"' in html
         and 'type="date" name="date_from" class="form-control"' in html
     )
+
+
+# 15: the API says which Authorization header it takes
+
+
+def test_bearer_header_gets_a_401_naming_the_token_form(db):
+    response = APIClient().get("/api/v1/districts/", HTTP_AUTHORIZATION="Bearer abc123")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert "Authorization: Token" in response.json()["detail"]
+
+
+def test_api_schema_description_cites_files_that_exist_and_the_token_header(settings):
+    description = settings.SPECTACULAR_SETTINGS["DESCRIPTION"]
+    cited = re.findall(r"[\w/]+\.md", description)
+    assert cited and all((ROOT / path).exists() for path in cited)
+    assert "Authorization: Token <key>" in description
