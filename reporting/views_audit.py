@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from reporting.audit_display import audit_change_rows
 from reporting.audit_queries import access_logs_search, audit_entries_search
 from sanlian.forms import FilterForm
 from sanlian.models import AccessLog
@@ -48,8 +49,10 @@ def _filters(form: forms.Form) -> dict:
 @role_required(*SUPERVISORS)
 def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditSearchForm(request.GET or None)
-    entries = audit_entries_search(request.user, **_filters(form))
-    context = {"form": form, "page_obj": paginate(request, entries)}
+    page = paginate(request, audit_entries_search(request.user, **_filters(form)))
+    for entry in page:
+        entry.change_rows = audit_change_rows(entry)
+    context = {"form": form, "page_obj": page}
     return render(request, "audit/audit_list.html", context)
 
 

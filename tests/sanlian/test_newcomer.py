@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.views import defaults
 from rest_framework.test import APIClient
 
+from sanlian.models import AuditEntry
 from sanlian.roles import Role
 from services.offerings.models import week_start_of
 from tests import factories as f
@@ -253,3 +254,23 @@ def test_api_schema_description_cites_files_that_exist_and_the_token_header(sett
     cited = re.findall(r"[\w/]+\.md", description)
     assert cited and all((ROOT / path).exists() for path in cited)
     assert "Authorization: Token <key>" in description
+
+
+# 4: the history reads in field labels, choice labels and yuan
+
+
+def test_audit_page_shows_field_labels_choice_labels_and_yuan(client, cast):
+    AuditEntry.objects.create(
+        action=AuditEntry.Action.CHANGE,
+        object_type="projects.projectcall",
+        object_id="7",
+        object_repr="2026 年居家养老项目",
+        changes={"budget_ceiling_fen": [None, 260000], "status": ["open", "decided"]},
+    )
+    client.force_login(cast.civil)
+    html = client.get("/audit/").content.decode()
+    assert "预算上限：— → 2600.00 元" in html.replace(
+        '<span class="text-body-secondary">', ""
+    ).replace("</span>", "")
+    assert "budget_ceiling_fen" not in html and "→ 2600.00 元" in html
+    assert '<thead class="text-nowrap">' in html
