@@ -11,13 +11,14 @@ from sanlian.forms import FilterForm
 from sanlian.widgets import DateInput, DateTimeInput, TimeInput
 from services.models import CareMode, ServiceRequest, ServiceType, Visit
 from services.offerings.models import WEEKDAY_NAMES
+from services.offerings.queries import service_types_for_residents
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 
-def _grouped_service_types() -> list:
-    types = list(ServiceType.objects.order_by("care_mode", "name"))
-    return [("", "---------")] + [
+def _grouped_service_types(queryset) -> list:
+    types = list(queryset.order_by("care_mode", "name"))
+    return [("", _("请选择服务"))] + [
         (label, [(t.pk, t.name) for t in types if t.care_mode == mode])
         for mode, label in CareMode.choices
         if any(t.care_mode == mode for t in types)
@@ -57,7 +58,12 @@ class RequestForm(forms.Form):
         if len(residents) == 1:
             self.fields["resident"].initial = residents[0].pk
             self.fields["resident"].widget = forms.HiddenInput()
-        self.fields["service_type"].choices = _grouped_service_types()
+        offered = self.offered_service_types()
+        self.fields["service_type"].queryset = offered
+        self.fields["service_type"].choices = _grouped_service_types(offered)
+
+    def offered_service_types(self):
+        return service_types_for_residents()
 
     def clean(self):
         data = super().clean()
@@ -76,6 +82,10 @@ class HotlineRequestForm(RequestForm):
         residents = Resident.objects.filter(pk=resident.pk)
         super().__init__(*args, residents=residents, **kwargs)
         del self.fields["resident"]
+
+    def offered_service_types(self):
+        # Staff dispatch virtual care and help with allowances on the phone as well.
+        return ServiceType.objects.all()
 
 
 class CancelForm(forms.Form):
