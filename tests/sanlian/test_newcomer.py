@@ -274,3 +274,19 @@ def test_audit_page_shows_field_labels_choice_labels_and_yuan(client, cast):
     ).replace("</span>", "")
     assert "budget_ceiling_fen" not in html and "→ 2600.00 元" in html
     assert '<thead class="text-nowrap">' in html
+
+
+# 14: the home page and the dashboard say which communities they count
+
+
+def test_civil_home_and_dashboard_say_which_communities_they_count(client, cast):
+    cast.community.pilot_batch = "city"
+    cast.community.save()
+    client.force_login(cast.civil)
+    home = client.get("/").content.decode()
+    assert "全部 2 个社区" in home and "其中 1 个试点社区" in home
+    dashboard = client.get("/dashboard/").content.decode()
+    assert (
+        'data-testid="dashboard-scope"' in dashboard
+        and "全部 2 个社区（其中试点 1 个）" in dashboard
+    )
