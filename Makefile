@@ -10,8 +10,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint format check install
 
+# Options for bin/run-demo: make run ARGS="--port 8080 --no-seed". PORT=8080 and HOST=0.0.0.0
+# in the environment work too.
+ARGS ?=
+
 run: $(STAMP)
-	PYTHON=$(BIN)/python bin/run-demo
+	PYTHON=$(BIN)/python bin/run-demo $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/pytest

@@ -4,9 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import PilotBatch, Street
+from sanlian.forms import FilterForm
 
 
-class CommunityFilterForm(forms.Form):
+class CommunityFilterForm(FilterForm):
     q = forms.CharField(label=_("名称或代码"), required=False)
     street = forms.ModelChoiceField(label=_("街道"), queryset=Street.objects.none(), required=False)
     pilot_batch = forms.ChoiceField(

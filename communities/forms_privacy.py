@@ -7,6 +7,7 @@ from communities.hooks import care_level_assessed
 from communities.models import Resident
 from communities.privacy import CORRECTABLE, REVEALABLE
 from sanlian.masking import mask_phone
+from sanlian.widgets import DateInput
 
 PURPOSE_HELP = _("例如：热线回拨确认身份。用途会记入访问记录。")
 
@@ -41,7 +42,7 @@ class CorrectionForm(forms.ModelForm):
     class Meta:
         model = Resident
         fields = CORRECTABLE
-        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"birth_date": DateInput}
 
     def __init__(self, *args, instance: Resident, **kwargs):
         super().__init__(*args, instance=instance, **kwargs)

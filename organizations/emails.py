@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,6 +25,9 @@ def organization_send_review_email(*, organization: Organization, kind: str) -> 
     ]
     if organization.review_reason:
         lines.append(_("说明：%(reason)s") % {"reason": organization.review_reason})
+    if kind in ("approved", "reinstated"):
+        login = f"{settings.SITE_URL}{reverse('login')}"
+        lines.append(_("请用登记时的用户名和密码登录：%(url)s") % {"url": login})
     lines.append(_("三社联动服务平台"))
     send_mail(
         subject=subject,

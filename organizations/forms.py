@@ -7,13 +7,30 @@ from django.utils.translation import gettext_lazy as _
 from communities.models import Community, Street, Venue
 from organizations.models import Agreement, Category, Organization
 from sanlian.bounds import DESCRIPTION_MAX_CHARS
+from sanlian.forms import FilterForm
 from sanlian.models import User
+from sanlian.widgets import DateInput
 
-_DATE = forms.DateInput(attrs={"type": "date"})
+_DATE = DateInput()
 
 
 def _username_taken(username: str) -> bool:
     return User.objects.filter(username__iexact=username).exists()
+
+
+def _grouped(queryset, group_of) -> list:
+    groups: dict[str, list] = {}
+    for item in queryset:
+        groups.setdefault(group_of(item), []).append((item.pk, item.name))
+    return list(groups.items())
+
+
+def _bound_groups(bound_field) -> list:
+    checkboxes = iter(bound_field.subwidgets)
+    return [
+        (label, [next(checkboxes) for _option in options])
+        for label, options in bound_field.field.choices
+    ]
 
 
 class RegistrationForm(forms.ModelForm):
@@ -62,6 +79,28 @@ class RegistrationForm(forms.ModelForm):
             "credit_code": {"unique": _("该统一社会信用代码已经登记过。")},
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # 150 communities and 35 streets as one flat list were a 6,400-pixel page: they are
+        # shown grouped by district and street, with a search box (issue 21, item 11).
+        communities = self.fields["communities"]
+        communities.queryset = communities.queryset.select_related("street__district").order_by(
+            "street__district__name", "street__name", "name"
+        )
+        communities.choices = _grouped(
+            communities.queryset, lambda c: f"{c.street.district.name} · {c.street.name}"
+        )
+        streets = self.fields["streets"]
+        streets.queryset = streets.queryset.select_related("district").order_by(
+            "district__name", "name"
+        )
+        streets.choices = _grouped(streets.queryset, lambda s: s.district.name)
+
+    @property
+    def area_groups(self) -> dict:
+        """{field name: [(group label, [its checkboxes])]} for the two area fields."""
+        return {name: _bound_groups(self[name]) for name in ("communities", "streets")}
+
     def clean_credit_code(self) -> str:
         return self.cleaned_data["credit_code"].strip().upper()
 
@@ -80,7 +119,7 @@ class RegistrationForm(forms.ModelForm):
         return cleaned
 
 
-class ReviewFilterForm(forms.Form):
+class ReviewFilterForm(FilterForm):
     OLDER_THAN = [("", _("不限")), ("3", _("3天以上")), ("7", _("7天以上")), ("30", _("30天以上"))]
 
     q = forms.CharField(label=_("名称或信用代码"), required=False)
@@ -180,7 +219,7 @@ class AgreementRequestForm(forms.Form):
             )
 
 
-class AgreementFilterForm(forms.Form):
+class AgreementFilterForm(FilterForm):
     q = forms.CharField(label=_("组织或社区"), required=False)
     status = forms.ChoiceField(
         label=_("状态"),

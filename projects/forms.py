@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.models import Street
 from organizations.models import Category
+from sanlian.widgets import DateInput
 from services.offerings.models import ServiceType
 
 
@@ -53,8 +54,8 @@ class CallForm(forms.Form):
         label=_("服务社区"), queryset=None, widget=forms.CheckboxSelectMultiple
     )
     budget_ceiling_yuan = yuan_field(_("预算上限（元）"))
-    opens_on = forms.DateField(label=_("申报开始日期"), widget=forms.DateInput({"type": "date"}))
-    closes_on = forms.DateField(label=_("申报截止日期"), widget=forms.DateInput({"type": "date"}))
+    opens_on = forms.DateField(label=_("申报开始日期"), widget=DateInput())
+    closes_on = forms.DateField(label=_("申报截止日期"), widget=DateInput())
     criteria = forms.CharField(
         label=_("评分标准"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -65,12 +66,8 @@ class CallForm(forms.Form):
         label=_("指标：服务类型"), queryset=ServiceType.objects.order_by("name")
     )
     target_quantity = forms.IntegerField(label=_("指标：完成上门服务人次"), min_value=1)
-    target_starts_on = forms.DateField(
-        label=_("指标：统计开始日期"), widget=forms.DateInput({"type": "date"})
-    )
-    target_ends_on = forms.DateField(
-        label=_("指标：统计结束日期"), widget=forms.DateInput({"type": "date"})
-    )
+    target_starts_on = forms.DateField(label=_("指标：统计开始日期"), widget=DateInput())
+    target_ends_on = forms.DateField(label=_("指标：统计结束日期"), widget=DateInput())
     target_min_rating = forms.DecimalField(
         label=_("指标：最低平均满意度"), min_value=1, max_value=5, decimal_places=2, required=False
     )
@@ -194,8 +191,8 @@ class DecisionForm(forms.Form):
 
 
 class ContractForm(forms.Form):
-    starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput({"type": "date"}))
-    ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput({"type": "date"}))
+    starts_on = forms.DateField(label=_("开始日期"), widget=DateInput())
+    ends_on = forms.DateField(label=_("结束日期"), widget=DateInput())
     budget_yuan = yuan_field(_("合同金额（元）"), required=False, help_text=_("留空：按申请金额"))
 
     def budget_fen(self) -> int | None:
@@ -205,7 +202,7 @@ class ContractForm(forms.Form):
 
 class MilestoneForm(forms.Form):
     title = forms.CharField(label=_("节点"), max_length=60)
-    due_on = forms.DateField(label=_("计划日期"), widget=forms.DateInput({"type": "date"}))
+    due_on = forms.DateField(label=_("计划日期"), widget=DateInput())
     amount_yuan = yuan_field(_("金额（元）"))
     visits_required = forms.IntegerField(label=_("需核验的服务人次"), min_value=0, initial=0)
 

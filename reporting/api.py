@@ -4,6 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from communities.models import PilotBatch
@@ -330,3 +331,33 @@ class UnmetDemandView(StatsView):
 
     def compute(self, stats_filter):
         return stats_unmet_demand(stats_filter)
+
+
+STATS_ENDPOINTS = (
+    ("overview", "stats-overview", "Totals for the city or your communities"),
+    ("communities", "stats-communities", "Figures per community"),
+    ("streets", "stats-streets", "Figures per street"),
+    ("districts", "stats-districts", "Figures per district"),
+    ("weekly", "stats-weekly", "Requests, visits and ratings per week"),
+    ("allowances", "stats-allowances", "Care accounts and allowances (yuan)"),
+    ("projects", "stats-projects", "Funded projects and their indicators"),
+    ("unmet-demand", "stats-unmet-demand", "Requests no organization could take"),
+)
+
+
+class StatsIndexView(APIView):
+    """The stats endpoints a dashboard client may read, with their absolute URLs."""
+
+    permission_classes = [IsStatsReader]
+
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        description="Index of /api/v1/stats/: each endpoint's name, URL and what it counts.",
+    )
+    def get(self, request):
+        return Response(
+            {
+                name: {"url": reverse(f"api:{route}", request=request), "description": text}
+                for name, route, text in STATS_ENDPOINTS
+            }
+        )

@@ -5,6 +5,7 @@ from django.urls import path
 from reporting import api
 
 urlpatterns = [
+    path("stats/", api.StatsIndexView.as_view(), name="stats-index"),
     path("stats/overview/", api.OverviewView.as_view(), name="stats-overview"),
     path("stats/communities/", api.CommunitiesView.as_view(), name="stats-communities"),
     path("stats/streets/", api.StreetsView.as_view(), name="stats-streets"),

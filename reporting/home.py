@@ -166,6 +166,8 @@ def _area_figures(user, *, pilots_only: bool) -> dict:
     indicators = community_indicators(listed)
     return {
         **_pilot_figures(communities),
+        # Said on the page: most cards count every community, the pilot ones only pilots.
+        "communities_total": communities.count(),
         **_organization_figures(user),
         **_request_figures(user),
         **_service_figures(user),

@@ -5,10 +5,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from reporting.audit_display import audit_change_rows
 from reporting.audit_queries import access_logs_search, audit_entries_search
+from sanlian.forms import FilterForm
 from sanlian.models import AccessLog
 from sanlian.roles import SUPERVISORS
 from sanlian.view_helpers import paginate, role_required
+from sanlian.widgets import DateInput
 
 OBJECT_TYPES = [
     ("", _("全部")),
@@ -22,14 +25,10 @@ OBJECT_TYPES = [
 ]
 
 
-class _SearchForm(forms.Form):
+class _SearchForm(FilterForm):
     actor = forms.CharField(label=_("操作人"), required=False)
-    date_from = forms.DateField(
-        label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_from = forms.DateField(label=_("起始日期"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("截止日期"), required=False, widget=DateInput())
     text = forms.CharField(label=_("关键词"), required=False)
 
 
@@ -50,8 +49,10 @@ def _filters(form: forms.Form) -> dict:
 @role_required(*SUPERVISORS)
 def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditSearchForm(request.GET or None)
-    entries = audit_entries_search(request.user, **_filters(form))
-    context = {"form": form, "page_obj": paginate(request, entries)}
+    page = paginate(request, audit_entries_search(request.user, **_filters(form)))
+    for entry in page:
+        entry.change_rows = audit_change_rows(entry)
+    context = {"form": form, "page_obj": page}
     return render(request, "audit/audit_list.html", context)
 
 

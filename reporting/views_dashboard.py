@@ -25,13 +25,15 @@ from reporting.exports import (
 from reporting.models import ExportJob
 from reporting.tasks import task_build_export
 from sanlian.bounds import validate_report_date
+from sanlian.forms import FilterForm
 from sanlian.job_queue import job_enqueue_after_commit
 from sanlian.roles import STAFF
+from sanlian.widgets import DateInput
 
 COMMUNITY_PAGE_SIZE = 25
 
 
-class DashboardFilterForm(forms.Form):
+class DashboardFilterForm(FilterForm):
     """The same filters as /api/v1/stats/, plus the place being drilled into."""
 
     district = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
@@ -45,13 +47,13 @@ class DashboardFilterForm(forms.Form):
     date_from = forms.DateField(
         label=_("开始日期"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         validators=[validate_report_date],
     )
     date_to = forms.DateField(
         label=_("结束日期"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         validators=[validate_report_date],
     )
 

@@ -38,3 +38,36 @@ class LockoutAdminAuthenticationForm(LockoutMixin, AdminAuthenticationForm):
     """The admin login's form: the same lockout, so /admin/login/ is no way around it."""
 
     error_messages = {**AdminAuthenticationForm.error_messages, **LockoutMixin.error_messages}
+
+
+class FilterForm(forms.Form):
+    """The GET form of a filter bar: Bootstrap classes on every control, and "全部"
+    where Django would show `---------` for "no filter" (issue 21, item 10)."""
+
+    empty_label = _("全部")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            _label_no_filter(field, self.empty_label)
+            field.widget.attrs.setdefault("class", _bootstrap_class(field.widget))
+
+
+def _label_no_filter(field: forms.Field, label) -> None:
+    if field.required:
+        return
+    if isinstance(field, forms.ModelChoiceField):
+        field.empty_label = label
+    elif isinstance(field, forms.ChoiceField):
+        field.choices = [
+            ("", label) if value == "" and text == "---------" else (value, text)
+            for value, text in field.choices
+        ]
+
+
+def _bootstrap_class(widget: forms.Widget) -> str:
+    if isinstance(widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple):
+        return "form-check-input"
+    if isinstance(widget, forms.Select):
+        return "form-select"
+    return "form-control"

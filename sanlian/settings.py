@@ -290,7 +290,11 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sanlian API",
-    "DESCRIPTION": "三社联动 portal API v1: see DESIGN.md section 6. Token or session auth.",
+    "DESCRIPTION": (
+        "三社联动 portal API v1 (README.md, docs/architecture.md). Authenticate with a token "
+        "from POST /api/v1/auth/token/, sent as `Authorization: Token <key>` (not `Bearer`), "
+        "or with the portal's session. Aggregate figures: GET /api/v1/stats/."
+    ),
     "VERSION": "1.0.0",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
 from organizations.models import Organization
+from sanlian.forms import FilterForm
+from sanlian.widgets import DateInput
 from socialworkers.models import Skill, SocialWorker, Volunteer, VolunteerTeam
 
 _KEEP_PHONE = _("不修改请留空。")
@@ -45,7 +47,7 @@ class VolunteerTeamForm(forms.ModelForm):
     class Meta:
         model = VolunteerTeam
         fields = ["name", "community", "leader", "founded_on"]
-        widgets = {"founded_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"founded_on": DateInput}
         # An id posted from outside the user's area gets the domain's words.
         error_messages = {
             "name": {"unique": _("该队名已经使用过。")},
@@ -79,7 +81,7 @@ class VolunteerForm(forms.ModelForm):
             self.initial["phone"] = ""
 
 
-class SocialWorkerFilterForm(forms.Form):
+class SocialWorkerFilterForm(FilterForm):
     q = forms.CharField(label=_("姓名或证书编号"), required=False)
     skill = forms.ModelChoiceField(label=_("技能"), queryset=Skill.objects.all(), required=False)
     community = forms.ModelChoiceField(
@@ -96,7 +98,7 @@ class SocialWorkerFilterForm(forms.Form):
         self.fields["community"].queryset = communities
 
 
-class TeamFilterForm(forms.Form):
+class TeamFilterForm(FilterForm):
     q = forms.CharField(label=_("队名"), required=False)
     community = forms.ModelChoiceField(
         label=_("社区"), queryset=Community.objects.none(), required=False
@@ -107,7 +109,7 @@ class TeamFilterForm(forms.Form):
         self.fields["community"].queryset = communities
 
 
-class VolunteerFilterForm(forms.Form):
+class VolunteerFilterForm(FilterForm):
     q = forms.CharField(label=_("姓名"), required=False)
     skill = forms.ModelChoiceField(label=_("技能"), queryset=Skill.objects.all(), required=False)
     team = forms.ModelChoiceField(

@@ -34,7 +34,9 @@ def volunteer_teams_visible_to(user) -> QuerySet[VolunteerTeam]:
     if user.role == Role.SOCIAL_WORKER:
         return teams.filter(leader__user=user)
     if user.role == Role.VOLUNTEER:
-        return teams.filter(members__user=user)
+        # A subquery, not a join on `members`: the join would leave only the volunteer's
+        # own row for a later Count("members") to count (issue 21, item 6).
+        return teams.filter(pk__in=Volunteer.objects.filter(user=user).values("team_id"))
     return teams.none()
 
 

@@ -12,7 +12,7 @@ import datetime
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework.authentication import TokenAuthentication
+from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -58,7 +58,19 @@ def token_for_login(*, user) -> Token:
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):
-    """DRF's token authentication, refusing (and deleting) an expired token."""
+    """DRF's token authentication, refusing (and deleting) an expired token.
+
+    `Authorization: Bearer <key>` is the form most clients guess; it gets a 401 that
+    names the right one instead of falling through to a bare 403.
+    """
+
+    def authenticate(self, request):
+        scheme = get_authorization_header(request).split(b" ", 1)[0].lower()
+        if scheme == b"bearer":
+            raise AuthenticationFailed(
+                _("请使用 Authorization: Token <令牌> 形式的请求头，而不是 Bearer。")
+            )
+        return super().authenticate(request)
 
     def authenticate_credentials(self, key):
         try:

@@ -66,7 +66,8 @@ def bootstrap_widget(field):
     described = [ids["error"]] if field.errors else []
     if field.help_text:
         described.append(ids["help"])
-    attrs = {"class": " ".join(filter(None, [field.field.widget.attrs.get("class"), css]))}
+    classes = field.field.widget.attrs.get("class", "").split()
+    attrs = {"class": " ".join(classes if css in classes else [*classes, css])}
     if field.errors:
         attrs["class"] += " is-invalid"
         attrs["aria-invalid"] = "true"

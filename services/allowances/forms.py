@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, District, Resident
 from organizations.models import Organization
-from services.care.forms import DateInput
+from sanlian.forms import FilterForm
+from sanlian.widgets import DateInput
 from services.models import AllowanceRule, SettlementStatement
 
 
@@ -81,7 +82,7 @@ class AllowanceRuleForm(forms.ModelForm):
         return data
 
 
-class AccountFilterForm(forms.Form):
+class AccountFilterForm(FilterForm):
     q = forms.CharField(label=_("居民姓名"), required=False, max_length=30)
     community = forms.ModelChoiceField(
         label=_("社区"), queryset=Community.objects.none(), required=False
@@ -98,7 +99,7 @@ class ReverseForm(forms.Form):
     )
 
 
-class StatementFilterForm(forms.Form):
+class StatementFilterForm(FilterForm):
     month = month_field(_("月份"), required=False)
     status = forms.ChoiceField(
         label=_("状态"),
@@ -126,7 +127,7 @@ class TotalsForm(forms.Form):
     month = month_field(_("月份"), required=False)
     approved_only = forms.BooleanField(label=_("只统计已审核"), required=False)
 
-    def month_or_default(self) -> datetime.date:
-        if self.is_valid() and self.cleaned_data["month"]:
+    def month_or_default(self, default: datetime.date | None = None) -> datetime.date:
+        if self.is_bound and self.is_valid() and self.cleaned_data["month"]:
             return self.cleaned_data["month"].replace(day=1)
-        return datetime.date.today().replace(day=1)
+        return (default or datetime.date.today()).replace(day=1)

@@ -1,4 +1,6 @@
-from django.db.models import Count, QuerySet, Sum
+import datetime
+
+from django.db.models import Count, Max, QuerySet, Sum
 
 from communities.queries import residents_visible_to, staff_community_ids
 from sanlian.roles import LOCAL_STAFF, RESIDENT_SIDE, Role
@@ -57,6 +59,11 @@ def settlement_lines_visible_to(user, *, statement=None) -> QuerySet:
     if user.role in LOCAL_STAFF:
         return lines.filter(community_id__in=staff_community_ids(user))
     return lines
+
+
+def settlement_latest_month() -> datetime.date | None:
+    """The last month any statement has lines for: where the totals page opens."""
+    return SettlementLine.objects.aggregate(month=Max("statement__month"))["month"]
 
 
 def settlement_totals_by_area(*, month, approved_only: bool = False) -> dict:

@@ -37,6 +37,7 @@ from services.allowances.models import yuan
 from services.allowances.queries import (
     care_accounts_visible_to,
     ledger_entries_visible_to,
+    settlement_latest_month,
     settlement_lines_visible_to,
     settlement_totals_by_area,
     settlements_visible_to,
@@ -320,7 +321,10 @@ def statement_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 def area_totals(request: HttpRequest) -> HttpResponse:
     require_role(request.user, CITY_STAFF)
     form = TotalsForm(request.GET or None)
-    month = form.month_or_default()
+    # Opened without a month: the last month with statements, not an empty running one.
+    month = form.month_or_default(settlement_latest_month())
+    if not form.is_bound:
+        form = TotalsForm(initial={"month": month})
     approved_only = form.is_valid() and form.cleaned_data["approved_only"]
     totals = settlement_totals_by_area(month=month, approved_only=approved_only)
     for row in [*totals["streets"], *totals["districts"], totals["city"]]:

@@ -7,42 +7,24 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.domain import RESIDENT_FIELDS
 from communities.models import Consent, Resident
+from sanlian.forms import FilterForm
+from sanlian.widgets import DateInput, DateTimeInput, TimeInput
 from services.care.models import ReviewState
 from services.care.verification import position_of
 from services.models import CareMode, ServiceRequest, ServiceType, Visit
 from services.offerings.models import WEEKDAY_NAMES
+from services.offerings.queries import service_types_for_residents
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 
-def _grouped_service_types() -> list:
-    types = list(ServiceType.objects.order_by("care_mode", "name"))
-    return [("", "---------")] + [
+def _grouped_service_types(queryset) -> list:
+    types = list(queryset.order_by("care_mode", "name"))
+    return [("", _("请选择服务"))] + [
         (label, [(t.pk, t.name) for t in types if t.care_mode == mode])
         for mode, label in CareMode.choices
         if any(t.care_mode == mode for t in types)
     ]
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%H:%M")
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
 class RequestForm(forms.Form):
@@ -78,7 +60,12 @@ class RequestForm(forms.Form):
         if len(residents) == 1:
             self.fields["resident"].initial = residents[0].pk
             self.fields["resident"].widget = forms.HiddenInput()
-        self.fields["service_type"].choices = _grouped_service_types()
+        offered = self.offered_service_types()
+        self.fields["service_type"].queryset = offered
+        self.fields["service_type"].choices = _grouped_service_types(offered)
+
+    def offered_service_types(self):
+        return service_types_for_residents()
 
     def clean(self):
         data = super().clean()
@@ -97,6 +84,10 @@ class HotlineRequestForm(RequestForm):
         residents = Resident.objects.filter(pk=resident.pk)
         super().__init__(*args, residents=residents, **kwargs)
         del self.fields["resident"]
+
+    def offered_service_types(self):
+        # Staff dispatch virtual care and help with allowances on the phone as well.
+        return ServiceType.objects.all()
 
 
 class CancelForm(forms.Form):
@@ -181,18 +172,7 @@ class ResidentRegisterForm(forms.ModelForm):
         return data
 
 
-class _FilterStyling:
-    """Bootstrap classes on the compact filter bars (rendered field by field)."""
-
-    def style_fields(self) -> None:
-        for field in self.fields.values():
-            if isinstance(field.widget, forms.Select):
-                field.widget.attrs.setdefault("class", "form-select")
-            elif not isinstance(field.widget, forms.CheckboxInput):
-                field.widget.attrs.setdefault("class", "form-control")
-
-
-class RequestFilterForm(_FilterStyling, forms.Form):
+class RequestFilterForm(FilterForm):
     q = forms.CharField(label=_("居民姓名"), required=False, max_length=30)
     status = forms.ChoiceField(
         label=_("状态"), required=False, choices=[("", _("全部")), *ServiceRequest.Status.choices]
@@ -206,19 +186,14 @@ class RequestFilterForm(_FilterStyling, forms.Form):
     def __init__(self, *args, communities, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["community"].queryset = communities
-        self.style_fields()
 
 
-class VisitFilterForm(_FilterStyling, forms.Form):
+class VisitFilterForm(FilterForm):
     status = forms.ChoiceField(
         label=_("状态"), required=False, choices=[("", _("全部")), *Visit.Status.choices]
     )
     date_from = forms.DateField(label=_("从"), required=False, widget=DateInput)
     date_to = forms.DateField(label=_("到"), required=False, widget=DateInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.style_fields()
 
 
 class VisitScheduleForm(forms.Form):
@@ -332,9 +307,5 @@ class VisitReviewForm(forms.Form):
     note = forms.CharField(label=_("说明（有异议时必填）"), required=False, max_length=300)
 
 
-class ReviewFilterForm(_FilterStyling, forms.Form):
+class ReviewFilterForm(FilterForm):
     state = forms.ChoiceField(label=_("复核状态"), required=False, choices=ReviewState.choices)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.style_fields()

@@ -1,9 +1,11 @@
 """Who sees which offerings, requests, matches and visits; who may be assigned to a visit."""
 
 import dataclasses
+import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, IntegerField, Q, QuerySet, When
+from django.utils import timezone
 
 from communities.queries import residents_of, staff_community_ids
 from sanlian.roles import FIELD_WORKERS, LOCAL_STAFF, RESIDENT_SIDE, Role
@@ -130,3 +132,21 @@ def assignable_workers(match: Match) -> AssignableWorkers:
 
 
 # --- Monetary elderly care: care accounts, ledger entries and settlement statements ---------
+
+
+def visits_upcoming_first(visits: QuerySet[Visit]) -> QuerySet[Visit]:
+    """Today's and later visits soonest first, then past ones latest first.
+
+    Staff open the list to see what is coming; last summer's completed visits used to
+    fill the first pages (issue 21, item 13).
+    """
+    today = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time()))
+    upcoming = Q(scheduled_start__gte=today)
+    return visits.annotate(
+        is_past=Case(When(upcoming, then=0), default=1, output_field=IntegerField())
+    ).order_by(
+        "is_past",
+        Case(When(upcoming, then=F("scheduled_start"))).asc(nulls_last=True),
+        F("scheduled_start").desc(),
+        "id",
+    )

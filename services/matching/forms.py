@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.queries import communities_visible_to
 from organizations.models import Organization
+from sanlian.forms import FilterForm
+from sanlian.widgets import DateInput
 from services.care.queries import requests_visible_to
 from services.matching.queries import streets_runnable_by
 from services.matching.weeks import week_check_not_past
@@ -20,7 +22,7 @@ def _this_week():
 
 
 class WeekField(forms.DateField):
-    widget = forms.DateInput(attrs={"type": "date"})
+    widget = DateInput
 
     def clean(self, value):
         day = super().clean(value)
@@ -90,7 +92,7 @@ class DeclineForm(forms.Form):
     reason = forms.CharField(label=_("拒绝原因"), max_length=200)
 
 
-class MatchFilterForm(forms.Form):
+class MatchFilterForm(FilterForm):
     q = forms.CharField(label=_("居民姓名"), required=False, max_length=30)
     status = forms.ChoiceField(
         label=_("状态"),

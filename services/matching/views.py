@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -231,7 +232,17 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
     match = get_object_or_404(matches_visible_to(request.user), pk=pk)
     try:
         match_accept(match=match, user=request.user)
-        messages.success(request, _("已接受该匹配。"))
+        schedule = reverse("services:visit_schedule", args=[match.pk])
+        # The next step is on another page (the visit list's "to schedule"); say where.
+        messages.success(
+            request,
+            format_html(
+                '{} <a class="alert-link" href="{}">{}</a>',
+                _("已接受该匹配。"),
+                schedule,
+                _("现在安排上门时间和人员"),
+            ),
+        )
     except ValidationError as error:
         messages.error(request, _errors(error))
     return redirect("matching:inbox")

@@ -3,7 +3,7 @@ from django.db.models import Q, QuerySet
 from communities.queries import staff_community_ids
 from organizations.models import Organization
 from sanlian.roles import LOCAL_STAFF, Role
-from services.models import ServiceOffering
+from services.models import CareMode, ServiceOffering, ServiceType
 
 
 def offerings_visible_to(user) -> QuerySet[ServiceOffering]:
@@ -29,3 +29,13 @@ def offerings_visible_to(user) -> QuerySet[ServiceOffering]:
         status=ServiceOffering.Status.ACTIVE,
         organization__status=Organization.Status.APPROVED,
     )
+
+
+# What a resident or family member may ask for themselves: visits at home and day care.
+# Monetary care is an allowance (applied for at the community), and virtual care is
+# dispatched by the hotline staff, who may file any service type (issue 21, item 8).
+RESIDENT_CARE_MODES = (CareMode.HOME, CareMode.DAY_CARE)
+
+
+def service_types_for_residents() -> QuerySet[ServiceType]:
+    return ServiceType.objects.filter(care_mode__in=RESIDENT_CARE_MODES)

@@ -148,3 +148,42 @@ def test_registration_lowercase_credit_code_is_normalised(client, cast):
     code = f.credit_code(9_000_002)
     client.post(reverse("organizations:register"), _payload(cast, credit_code=code.lower()))
     assert Organization.objects.filter(credit_code=code).exists()
+
+
+def test_registration_error_keeps_the_other_fields_and_says_why_passwords_are_blank(client, cast):
+    response = client.post(reverse("organizations:register"), _payload(cast, contact_phone="12345"))
+    html = response.content.decode()
+    assert 'value="润梅社会工作服务中心"' in html and 'value="runmei"' in html
+    assert "a-long-Secret-2014" not in html
+    assert 'data-testid="password-cleared"' in html and "请重新输入两次密码" in html
+
+
+def test_registration_groups_communities_by_district_and_street_with_a_search_box(client, cast):
+    other_district = f.StreetFactory(name="柳巷街道")
+    f.CommunityFactory(street=other_district, name="柳北社区")
+    html = client.get(reverse("organizations:register")).content.decode()
+    district = cast.east_street.district.name
+    assert f"<summary>{district} · 桃园街道 " in html
+    assert f"<summary>{other_district.district.name} · 柳巷街道 " in html
+    assert html.count('data-choice-search="id_communities-groups"') == 1
+    assert html.count('data-choice-search="id_streets-groups"') == 1
+    assert "js/choice-search.js" in html
+    # Grouped choices still validate and save as before.
+    response = client.post(
+        reverse("organizations:register"),
+        _payload(cast, communities=[cast.community.pk], streets=[cast.west_street.pk]),
+    )
+    assert response.status_code == 302
+    organization = Organization.objects.get(name="润梅社会工作服务中心")
+    assert organization.status == Organization.Status.SUBMITTED
+
+
+def test_registration_folds_a_long_area_list_and_leaves_a_short_one_open(client, cast):
+    assert (
+        '<details class="mb-1" open>'
+        in client.get(reverse("organizations:register")).content.decode()
+    )
+    for n in range(4):
+        f.CommunityFactory(street=f.StreetFactory(name=f"新街道{n}"), name=f"新社区{n}")
+    html = client.get(reverse("organizations:register")).content.decode()
+    assert '<details class="mb-1" open>' not in html and '<details class="mb-1">' in html

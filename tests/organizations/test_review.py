@@ -300,3 +300,14 @@ def test_review_email_task_sends_for_given_kind(cast):
     task_send_review_email.delay(organization_id=cast.organization.pk, kind="approved")
     assert len(mail.outbox) == 1
     assert task_send_review_email.name == "organizations.send_review_email"
+
+
+def test_approval_email_links_to_the_login_page_on_site_url(cast, settings):
+    from organizations.emails import organization_send_review_email
+
+    settings.SITE_URL = "https://sanlian.example.gov.cn"
+    organization_send_review_email(organization=cast.organization, kind="approved")
+    organization_send_review_email(organization=cast.organization, kind="rejected")
+    approved, rejected = mail.outbox
+    assert "https://sanlian.example.gov.cn/accounts/login/" in approved.body
+    assert "/accounts/login/" not in rejected.body

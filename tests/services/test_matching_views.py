@@ -263,6 +263,19 @@ def test_accept_and_decline_by_the_member(client, scene, clock):
     assert ServiceRequest.objects.get(pk=calm.pk).status == "open"
 
 
+def test_accepting_a_match_links_to_where_it_is_scheduled(client, scene, clock):
+    cast, offering, urgent, _calm = scene
+    OfferingWeek.objects.create(
+        offering=offering, week_start=clock.next_monday, capacity=1, reserved=1
+    )
+    match = _confirmed(cast, offering, urgent, clock.next_monday)
+    client.force_login(cast.member)
+    inbox = client.post(reverse("matching:accept", args=[match.pk]), follow=True)
+    schedule = reverse("services:visit_schedule", args=[match.pk])
+    assert f'<a class="alert-link" href="{schedule}">' in inbox.content.decode()
+    assert client.get(schedule).status_code == 200
+
+
 def test_decline_without_reason_changes_nothing(client, scene, clock):
     cast, offering, urgent, _calm = scene
     match = _confirmed(cast, offering, urgent, clock.next_monday)

@@ -302,3 +302,26 @@ def test_request_detail_scoping(client, consented, haircut):
     ]:
         client.force_login(user)
         assert client.get(url).status_code == status, user
+
+
+def test_resident_form_offers_home_and_day_care_only_and_refuses_the_rest(
+    client, consented, haircut
+):
+    day_care = f.ServiceTypeFactory(code="lunch", name="日间助餐", care_mode="day_care")
+    allowance = f.ServiceTypeFactory(code="allowance", name="养老服务补贴", care_mode="monetary")
+    hotline = f.ServiceTypeFactory(code="dispatch", name="热线派单上门服务", care_mode="virtual")
+    client.force_login(consented.resident.user)
+    page = client.get(reverse("services:request_new"))
+    offered = set(page.context["form"].fields["service_type"].queryset)
+    assert offered == {haircut, day_care}
+    html = page.content.decode()
+    assert "养老服务补贴" not in html and "热线派单上门服务" not in html and "---------" not in html
+    before = ServiceRequest.objects.count()
+    refused = _post_request(
+        client, consented.resident.user, service_type=allowance.pk, resident=consented.resident.pk
+    )
+    assert "service_type" in refused.context["form"].errors
+    assert ServiceRequest.objects.count() == before
+    client.force_login(consented.community_staff)
+    hotline_page = client.get(reverse("services:hotline_request_new", args=[consented.resident.pk]))
+    assert hotline.name in hotline_page.content.decode()  # staff may still file any service

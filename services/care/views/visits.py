@@ -26,14 +26,19 @@ from services.care.forms import (
     VisitFilterForm,
     VisitScheduleForm,
 )
-from services.care.queries import assignable_workers, visits_assigned_to, visits_visible_to
+from services.care.queries import (
+    assignable_workers,
+    visits_assigned_to,
+    visits_upcoming_first,
+    visits_visible_to,
+)
 from services.care.rules import visit_open_steps
 from services.matching.queries import matches_visible_to
 from services.models import Match, Visit
 
 
 def _filtered_visits(user, form: VisitFilterForm):
-    visits = visits_visible_to(user).order_by("scheduled_start", "id")
+    visits = visits_upcoming_first(visits_visible_to(user))
     if form.is_valid():
         data = form.cleaned_data
         if data["status"]:
