@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanlian.admin_base import MASKED_PHONE, masked_phone_form
 from sanlian.forms import LockoutAdminAuthenticationForm
-from sanlian.models import AccessLog, AuditEntry, TokenActivity, User
+from sanlian.models import AccessLog, AuditEntry, BeatLease, TokenActivity, User
 
 # The admin login is a way in like any other: the same lockout (issue 19).
 admin.site.login_form = LockoutAdminAuthenticationForm
@@ -96,3 +96,14 @@ class TokenActivityAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset) -> None:
         for activity in queryset.select_related("token"):
             activity.token.delete()
+
+
+@admin.register(BeatLease)
+class BeatLeaseAdmin(admin.ModelAdmin):
+    """Which beat sends (sanlian/beat.py). Deleting the row makes a standby take over at once."""
+
+    list_display = ("name", "holder", "expires_at")
+    readonly_fields = ("name", "holder", "expires_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
