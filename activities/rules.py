@@ -16,7 +16,14 @@ from activities.models import Activity, HelpRecord, Shift, ShiftSignup, Signup, 
 from communities.models import Community, FamilyMember, Resident, Venue
 from communities.queries import communities_visible_to, residents_visible_to
 from organizations.models import Agreement, Organization
-from sanlian.roles import ORGANIZATION_STAFF, RESIDENT_SIDE, STAFF, Role
+from sanlian.roles import (
+    ORGANIZATION_STAFF,
+    RESIDENT_SIDE,
+    STAFF,
+    SUGGESTION_AUTHORS,
+    TIME_BANK_USERS,
+    Role,
+)
 from socialworkers.models import Volunteer, VolunteerTeam
 
 Refusal = PermissionDenied | ValidationError
@@ -252,6 +259,16 @@ def may_credit_shift(user, signup: ShiftSignup) -> bool:
 # --- mutual help ---------------------------------------------------------------------------
 
 
+def may_use_time_bank(user) -> bool:
+    """The time-bank page and its tab."""
+    return _role(user) in TIME_BANK_USERS
+
+
+def may_report_help(user) -> bool:
+    """Whether the page offers to record help; which community is report_help_refusal's."""
+    return _role(user) in STAFF
+
+
 def report_help_refusal(user, helper: Resident, helped: Resident) -> Refusal | None:
     # Staff record help at the desk: a resident would otherwise browse neighbours' names.
     if not staff_covers(user, helper.community):
@@ -288,6 +305,11 @@ def spend_refusal(user, holder: Resident, beneficiary: Resident) -> Refusal | No
 
 
 # --- suggestions ---------------------------------------------------------------------------
+
+
+def may_post_suggestions(user) -> bool:
+    """Whether the page offers a suggestion form; which community is the refusal's."""
+    return _role(user) in SUGGESTION_AUTHORS
 
 
 def post_suggestion_refusal(user, community: Community) -> Refusal | None:

@@ -57,7 +57,13 @@ from communities.models import FamilyMember, Resident
 from communities.queries import communities_visible_to, residents_visible_to
 from organizations.queries import membership_of
 from sanlian.roles import FIELD_WORKERS, PEOPLE, RESIDENT_SIDE, STAFF, VOLUNTEER_ORGANIZERS, Role
-from sanlian.view_helpers import apply_domain_error, paginate, posted, role_required
+from sanlian.view_helpers import (
+    apply_domain_error,
+    paginate,
+    posted,
+    predicate_required,
+    role_required,
+)
 from socialworkers.forms import VolunteerFilterForm
 from socialworkers.models import VolunteerTeam
 from socialworkers.queries import (
@@ -372,11 +378,11 @@ def volunteer_certificate(request: HttpRequest, pk: int) -> HttpResponse:
 # --- time bank -----------------------------------------------------------------------------
 
 
-@role_required(*STAFF, *RESIDENT_SIDE)
+@predicate_required(rules.may_use_time_bank)
 def time_bank(request: HttpRequest) -> HttpResponse:
     records = help_records_visible_to(request.user)
     context = {
-        "can_report": request.user.role in STAFF,
+        "can_report": rules.may_report_help(request.user),
         "accounts": time_bank_accounts_visible_to(request.user)[:100],
         "pending": [
             (r, rules.may_confirm_help(request.user, r))
@@ -456,7 +462,7 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
             )
             for s in page
         ],
-        "can_post": request.user.role in RESIDENT_SIDE or request.user.role == Role.ORGANIZATION,
+        "can_post": rules.may_post_suggestions(request.user),
     }
     return render(request, "activities/suggestion_list.html", context)
 

@@ -14,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 from activities import rules as activity_rules
 from communities import rules as community_rules
 from organizations import rules as organization_rules
+from reporting import rules as reporting_rules
 from sanlian.roles import (
     CASE_OVERSEERS,
     CASE_WORKERS,
@@ -24,7 +25,6 @@ from sanlian.roles import (
     PEOPLE,
     RESIDENT_SIDE,
     STAFF,
-    SUPERVISORS,
     VISIT_REVIEWERS,
     VISIT_WORKERS,
 )
@@ -191,9 +191,24 @@ MENU = (
         ACTIVITIES,
     ),
     # Dashboards, exports and the audit trail.
-    NavItem(pgettext_lazy("menu", "数据看板"), "dashboard:index", STAFF, DATA),
-    NavItem(pgettext_lazy("menu", "数据导出"), "exports:index", STAFF | ORGANIZATION_STAFF, DATA),
-    NavItem(pgettext_lazy("menu", "审计记录"), "audit:list", SUPERVISORS, DATA),
+    NavItem(
+        pgettext_lazy("menu", "数据看板"),
+        "dashboard:index",
+        section=DATA,
+        allowed=reporting_rules.may_view_dashboard,
+    ),
+    NavItem(
+        pgettext_lazy("menu", "数据导出"),
+        "exports:index",
+        section=DATA,
+        allowed=reporting_rules.may_export,
+    ),
+    NavItem(
+        pgettext_lazy("menu", "审计记录"),
+        "audit:list",
+        section=DATA,
+        allowed=reporting_rules.may_view_audit,
+    ),
     # Notifications and reminders.
     NavItem(
         pgettext_lazy("menu", "通知"),

@@ -5,12 +5,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from reporting import rules
 from reporting.audit_display import audit_change_rows
 from reporting.audit_queries import access_logs_search, audit_entries_search
 from sanlian.forms import FilterForm
 from sanlian.models import AccessLog
-from sanlian.roles import SUPERVISORS
-from sanlian.view_helpers import paginate, role_required
+from sanlian.view_helpers import paginate, predicate_required
 from sanlian.widgets import DateInput
 
 OBJECT_TYPES = [
@@ -46,7 +46,7 @@ def _filters(form: forms.Form) -> dict:
     return {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
 
 
-@role_required(*SUPERVISORS)
+@predicate_required(rules.may_view_audit)
 def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditSearchForm(request.GET or None)
     page = paginate(request, audit_entries_search(request.user, **_filters(form)))
@@ -56,7 +56,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "audit/audit_list.html", context)
 
 
-@role_required(*SUPERVISORS)
+@predicate_required(rules.may_view_audit)
 def access_log_list(request: HttpRequest) -> HttpResponse:
     form = AccessSearchForm(request.GET or None)
     logs = access_logs_search(request.user, **_filters(form))

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from communities.models import PilotBatch
+from reporting import rules
 from reporting.dashboards import chart_data, dashboard_for, default_place
 from reporting.exports import (
-    EXPORT_ROLES,
     PERSONAL_KINDS,
     export_csv_lines,
     export_file_name,
@@ -27,7 +27,6 @@ from reporting.tasks import task_build_export
 from sanlian.bounds import validate_report_date
 from sanlian.forms import FilterForm
 from sanlian.job_queue import job_enqueue_after_commit
-from sanlian.roles import STAFF
 from sanlian.widgets import DateInput
 
 COMMUNITY_PAGE_SIZE = 25
@@ -71,7 +70,7 @@ def _place_given(data) -> bool:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    if request.user.role not in STAFF:
+    if not rules.may_view_dashboard(request.user):
         raise PermissionDenied
     data = request.GET.copy()
     if not _place_given(data):
@@ -140,7 +139,7 @@ class ExportForm(forms.Form):
 
 
 def _require_exporter(user) -> None:
-    if user.role not in EXPORT_ROLES:
+    if not rules.may_export(user):
         raise PermissionDenied
 
 

@@ -62,6 +62,10 @@ CASE_READERS = CASE_OVERSEERS | CASE_WORKERS
 
 # Volunteer service (activities/): who sets up community posts and shifts.
 VOLUNTEER_ORGANIZERS = STAFF | CASE_WORKERS
+# Mutual help: staff record and confirm help at the desk; residents and family spend hours.
+TIME_BANK_USERS = STAFF | RESIDENT_SIDE
+# Suggestions (建言献策) come from residents, their families and organizations entered.
+SUGGESTION_AUTHORS = RESIDENT_SIDE | ORGANIZATION_STAFF
 
 # Government purchase of services (projects/): who may be named a call's reviewer (staff,
 # and experts of hub organizations).

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from activities import rules as activity_rules
 from activities.models import Activity, HelpRecord, HoursCredit, ShiftSignup, Signup, Suggestion
 from sanlian.roles import Role
 from tests import factories as f
@@ -287,3 +288,12 @@ def test_staff_sign_a_resident_up_at_the_desk(client, cast, venue):
     )
     assert response.status_code == 404
     assert Signup.objects.count() == 1
+
+
+def test_time_bank_tab_and_page_follow_one_predicate(client, cast):
+    for user in (cast.community_staff, cast.resident.user, cast.member):
+        client.force_login(user)
+        allowed = activity_rules.may_use_time_bank(user)
+        page = client.get("/activities/")
+        assert ("/activities/time-bank/" in page.content.decode()) is allowed
+        assert (client.get("/activities/time-bank/").status_code == 200) is allowed
