@@ -20,14 +20,10 @@ from activities.models import (
 from communities.models import Venue
 from communities.queries import communities_visible_to, residents_visible_to
 from organizations.queries import agreed_venues_of, membership_of
-from sanlian.roles import PEOPLE, RESIDENT_SIDE, STAFF, Role
+from sanlian.roles import PEOPLE, RESIDENT_SIDE, STAFF, Role, role_of
 from services.models import Visit
 from socialworkers.models import Volunteer, VolunteerTeam
 from socialworkers.queries import volunteers_visible_to
-
-
-def _role(user) -> str | None:
-    return user.role if user.is_authenticated else None
 
 
 def acting_for(user) -> Q:
@@ -36,7 +32,7 @@ def acting_for(user) -> Q:
 
 
 def venues_visible_to(user) -> QuerySet[Venue]:
-    if _role(user) not in PEOPLE:
+    if role_of(user) not in PEOPLE:
         return Venue.objects.none()
     return Venue.objects.select_related("community").filter(
         community__in=communities_visible_to(user).values("pk")
@@ -46,7 +42,7 @@ def venues_visible_to(user) -> QuerySet[Venue]:
 def activities_visible_to(user) -> QuerySet[Activity]:
     """Activities are public notices: those of the user's communities, and open ones."""
     activities = Activity.objects.select_related("venue", "community", "organization", "team")
-    if _role(user) not in PEOPLE:
+    if role_of(user) not in PEOPLE:
         return activities.none()
     return activities.filter(
         Q(community__in=communities_visible_to(user).values("pk"))
@@ -58,7 +54,7 @@ def activities_visible_to(user) -> QuerySet[Activity]:
 def activities_managed_by(user) -> QuerySet[Activity]:
     """Activities whose sign-up list and attendance this user keeps."""
     activities = Activity.objects.select_related("venue", "community", "organization", "team")
-    role = _role(user)
+    role = role_of(user)
     if role in STAFF:
         return activities.filter(community__in=communities_visible_to(user).values("pk"))
     if role == Role.ORGANIZATION:
@@ -70,35 +66,35 @@ def activities_managed_by(user) -> QuerySet[Activity]:
 
 def signups_visible_to(user) -> QuerySet[Signup]:
     signups = Signup.objects.select_related("activity__venue", "resident")
-    if _role(user) in RESIDENT_SIDE:
+    if role_of(user) in RESIDENT_SIDE:
         return signups.filter(resident__in=residents_visible_to(user).values("pk"))
     return signups.filter(activity__in=activities_managed_by(user).values("pk"))
 
 
 def posts_visible_to(user) -> QuerySet[VolunteerPost]:
     posts = VolunteerPost.objects.select_related("community", "skill", "activity")
-    if _role(user) not in PEOPLE:
+    if role_of(user) not in PEOPLE:
         return posts.none()
     return posts.filter(community__in=communities_visible_to(user).values("pk"))
 
 
 def shift_signups_visible_to(user) -> QuerySet[ShiftSignup]:
     signups = ShiftSignup.objects.select_related("shift__post", "volunteer")
-    if _role(user) in STAFF:
+    if role_of(user) in STAFF:
         return signups.filter(shift__post__in=posts_visible_to(user).values("pk"))
     return signups.filter(volunteer__in=volunteers_visible_to(user).values("pk"))
 
 
 def time_bank_accounts_visible_to(user) -> QuerySet[TimeBankAccount]:
     accounts = TimeBankAccount.objects.select_related("resident__community")
-    if _role(user) in STAFF or _role(user) in RESIDENT_SIDE:
+    if role_of(user) in STAFF or role_of(user) in RESIDENT_SIDE:
         return accounts.filter(resident__in=residents_visible_to(user).values("pk"))
     return accounts.none()
 
 
 def help_records_visible_to(user) -> QuerySet[HelpRecord]:
     records = HelpRecord.objects.select_related("helper", "helped")
-    if _role(user) in STAFF or _role(user) in RESIDENT_SIDE:
+    if role_of(user) in STAFF or role_of(user) in RESIDENT_SIDE:
         mine = residents_visible_to(user).values("pk")
         return records.filter(Q(helper__in=mine) | Q(helped__in=mine))
     return records.none()
@@ -106,7 +102,7 @@ def help_records_visible_to(user) -> QuerySet[HelpRecord]:
 
 def suggestions_visible_to(user) -> QuerySet[Suggestion]:
     suggestions = Suggestion.objects.select_related("community", "organization", "author")
-    role = _role(user)
+    role = role_of(user)
     if role in STAFF:
         return suggestions.filter(community__in=communities_visible_to(user).values("pk"))
     if role == Role.ORGANIZATION:
@@ -191,7 +187,7 @@ def volunteer_service_record(volunteer: Volunteer) -> ServiceRecord:
 
 def venues_for_publishing(user) -> QuerySet[Venue]:
     """Venues where this user could publish an activity (rules.py decides each one)."""
-    role = _role(user)
+    role = role_of(user)
     if role in STAFF:
         return venues_visible_to(user)
     if role == Role.ORGANIZATION:

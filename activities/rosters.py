@@ -18,11 +18,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 
-from activities.rules import refuse, roster_import_refusal
+from activities.rules import roster_import_refusal
 from communities.models import Resident
 from communities.queries import communities_visible_to
 from sanlian.audit import audit_record
 from sanlian.masking import mask_id_number
+from sanlian.refusals import refuse
 from sanlian.validators import resident_id_birth_date, validate_mobile, validate_resident_id
 
 COLUMNS = ("姓名", "性别", "身份证号码", "联系电话", "住址", "社区代码", "居住状况", "照护等级")

@@ -16,6 +16,7 @@ from activities.models import Activity, HelpRecord, Shift, ShiftSignup, Signup, 
 from communities.models import Community, FamilyMember, Resident, Venue
 from communities.queries import communities_visible_to, residents_visible_to
 from organizations.models import Agreement, Organization
+from sanlian.refusals import Refusal
 from sanlian.roles import (
     ORGANIZATION_STAFF,
     RESIDENT_SIDE,
@@ -23,18 +24,12 @@ from sanlian.roles import (
     SUGGESTION_AUTHORS,
     TIME_BANK_USERS,
     Role,
+    role_of,
 )
 from socialworkers.models import Volunteer, VolunteerTeam
 
-Refusal = PermissionDenied | ValidationError
-
 # Attendance opens this long before the start, so the door list works as people arrive.
 ATTENDANCE_OPENS_BEFORE = datetime.timedelta(hours=1)
-
-
-def refuse(refusal: Refusal | None) -> None:
-    if refusal is not None:
-        raise refusal
 
 
 def refusal_text(refusal: Refusal) -> str:
@@ -43,18 +38,14 @@ def refusal_text(refusal: Refusal) -> str:
     return str(refusal)
 
 
-def _role(user) -> str | None:
-    return user.role if user.is_authenticated else None
-
-
 def staff_covers(user, community: Community) -> bool:
-    return _role(user) in STAFF and communities_visible_to(user).filter(pk=community.pk).exists()
+    return role_of(user) in STAFF and communities_visible_to(user).filter(pk=community.pk).exists()
 
 
 def _member_of(user, organization: Organization | None) -> bool:
     return (
         organization is not None
-        and _role(user) in ORGANIZATION_STAFF
+        and role_of(user) in ORGANIZATION_STAFF
         and organization.members.filter(user=user).exists()
     )
 
@@ -62,7 +53,7 @@ def _member_of(user, organization: Organization | None) -> bool:
 def _leads(user, team: VolunteerTeam | None) -> bool:
     return (
         team is not None
-        and _role(user) == Role.SOCIAL_WORKER
+        and role_of(user) == Role.SOCIAL_WORKER
         and team.leader is not None
         and team.leader.user_id == user.pk
     )
@@ -70,7 +61,7 @@ def _leads(user, team: VolunteerTeam | None) -> bool:
 
 def signup_channel(user, resident: Resident) -> str | None:
     """How `user` signs `resident` up (self, family, staff), or None if they may not."""
-    role = _role(user)
+    role = role_of(user)
     if role == Role.RESIDENT and resident.user_id == user.pk:
         return Signup.Channel.SELF
     if role in RESIDENT_SIDE and FamilyMember.objects.filter(user=user, resident=resident).exists():
@@ -196,7 +187,7 @@ def may_take_attendance(user, signup: Signup) -> bool:
 
 
 def feedback_refusal(user, signup: Signup) -> Refusal | None:
-    if _role(user) not in RESIDENT_SIDE or signup_channel(user, signup.resident) is None:
+    if role_of(user) not in RESIDENT_SIDE or signup_channel(user, signup.resident) is None:
         return PermissionDenied(_("只有参加活动的居民或其家属可以评价。"))
     if signup.attended_at is None:
         return ValidationError(_("只有参加了活动才能评价。"))
@@ -216,7 +207,7 @@ def may_give_feedback(user, signup: Signup) -> bool:
 
 def manage_posts_refusal(user, community: Community) -> Refusal | None:
     leads_here = (
-        _role(user) == Role.SOCIAL_WORKER
+        role_of(user) == Role.SOCIAL_WORKER
         and VolunteerTeam.objects.filter(community=community, leader__user=user).exists()
     )
     if not (staff_covers(user, community) or leads_here):
@@ -229,7 +220,7 @@ def may_manage_posts(user, community: Community) -> bool:
 
 
 def shift_signup_refusal(user, shift: Shift, volunteer: Volunteer) -> Refusal | None:
-    is_self = _role(user) == Role.VOLUNTEER and volunteer.user_id == user.pk
+    is_self = role_of(user) == Role.VOLUNTEER and volunteer.user_id == user.pk
     if not (is_self or may_manage_posts(user, shift.post.community)):
         return PermissionDenied(_("您不能为这位志愿者报名。"))
     if shift.starts_at <= timezone.now():
@@ -261,12 +252,12 @@ def may_credit_shift(user, signup: ShiftSignup) -> bool:
 
 def may_use_time_bank(user) -> bool:
     """The time-bank page and its tab."""
-    return _role(user) in TIME_BANK_USERS
+    return role_of(user) in TIME_BANK_USERS
 
 
 def may_report_help(user) -> bool:
     """Whether the page offers to record help; which community is report_help_refusal's."""
-    return _role(user) in STAFF
+    return role_of(user) in STAFF
 
 
 def report_help_refusal(user, helper: Resident, helped: Resident) -> Refusal | None:
@@ -293,7 +284,7 @@ def may_confirm_help(user, help_record: HelpRecord) -> bool:
 
 
 def spend_refusal(user, holder: Resident, beneficiary: Resident) -> Refusal | None:
-    is_holder = _role(user) == Role.RESIDENT and holder.user_id == user.pk
+    is_holder = role_of(user) == Role.RESIDENT and holder.user_id == user.pk
     if not (is_holder or staff_covers(user, holder.community)):
         return PermissionDenied(_("只有账户本人或社区工作人员可以兑换时间。"))
     family = holder.user_id is not None and FamilyMember.objects.filter(
@@ -309,11 +300,11 @@ def spend_refusal(user, holder: Resident, beneficiary: Resident) -> Refusal | No
 
 def may_post_suggestions(user) -> bool:
     """Whether the page offers a suggestion form; which community is the refusal's."""
-    return _role(user) in SUGGESTION_AUTHORS
+    return role_of(user) in SUGGESTION_AUTHORS
 
 
 def post_suggestion_refusal(user, community: Community) -> Refusal | None:
-    role = _role(user)
+    role = role_of(user)
     if role in RESIDENT_SIDE:
         if communities_visible_to(user).filter(pk=community.pk).exists():
             return None
@@ -356,7 +347,7 @@ def may_close_suggestion(user, suggestion: Suggestion) -> bool:
 
 def roster_import_refusal(user) -> Refusal | None:
     """Rows outside the importer's communities are reported row by row, not refused here."""
-    if _role(user) not in STAFF:
+    if role_of(user) not in STAFF:
         return PermissionDenied(_("只有政府工作人员可以导入名册。"))
     return None
 

@@ -8,7 +8,7 @@ ValidationError for "not in this state", they ask the smaller pieces below first
 
 from organizations.models import Agreement, Organization, OrganizationMember
 from organizations.queries import agreements_visible_to, organizations_visible_to
-from sanlian.roles import LOCAL_STAFF, ORGANIZATION_STAFF, ORGANIZERS, STAFF, SUPERVISORS
+from sanlian.roles import LOCAL_STAFF, ORGANIZATION_STAFF, ORGANIZERS, STAFF, SUPERVISORS, has_role
 
 Status = Organization.Status
 
@@ -21,10 +21,6 @@ REVIEW_FROM = {
 }
 # A rejected organization corrects its registration before resubmitting it.
 PROFILE_EDITABLE = (Status.APPROVED, Status.REJECTED)
-
-
-def _role_in(user, roles) -> bool:
-    return user.is_authenticated and user.role in roles
 
 
 # --- pieces ---------------------------------------------------------------------------------
@@ -56,20 +52,20 @@ def agreement_in_scope(user, agreement: Agreement) -> bool:
 
 def may_view_organization(user, organization: Organization | None = None) -> bool:
     """The staff page of one organization (the review page)."""
-    if not _role_in(user, STAFF):
+    if not has_role(user, STAFF):
         return False
     return organization is None or organization_in_scope(user, organization)
 
 
 def may_view_review_list(user) -> bool:
-    return _role_in(user, SUPERVISORS)
+    return has_role(user, SUPERVISORS)
 
 
 def may_review_organization(
     user, organization: Organization | None = None, action: str | None = None
 ) -> bool:
     """Approve, reject, suspend or reinstate; with `action`, the status must allow it."""
-    if not _role_in(user, SUPERVISORS):
+    if not has_role(user, SUPERVISORS):
         return False
     if organization is None:
         return True
@@ -89,7 +85,7 @@ def review_actions(user, organization: Organization) -> list[str]:
 
 
 def may_use_workspace(user) -> bool:
-    return _role_in(user, ORGANIZATION_STAFF)
+    return has_role(user, ORGANIZATION_STAFF)
 
 
 def may_resubmit(user, organization: Organization) -> bool:
@@ -107,7 +103,7 @@ def may_invite_member(user, organization: Organization) -> bool:
 def may_manage_offerings(user, organization: Organization | None = None) -> bool:
     """Publish, edit, pause and resume offerings: a member of an approved organization."""
     if organization is None:
-        return _role_in(user, ORGANIZATION_STAFF)
+        return has_role(user, ORGANIZATION_STAFF)
     return is_approved(organization) and is_member(user, organization)
 
 
@@ -115,20 +111,20 @@ def may_manage_offerings(user, organization: Organization | None = None) -> bool
 
 
 def may_view_agreements(user, agreement: Agreement | None = None) -> bool:
-    if not _role_in(user, ORGANIZERS):
+    if not has_role(user, ORGANIZERS):
         return False
     return agreement is None or agreement_in_scope(user, agreement)
 
 
 def may_request_agreement(user, organization: Organization | None = None) -> bool:
     if organization is None:
-        return _role_in(user, ORGANIZATION_STAFF)
+        return has_role(user, ORGANIZATION_STAFF)
     return is_approved(organization) and is_member(user, organization)
 
 
 def may_decide_agreement(user, agreement: Agreement | None = None) -> bool:
     """Accept or decline: community or street staff, in scope, on a pending request."""
-    if not _role_in(user, LOCAL_STAFF):
+    if not has_role(user, LOCAL_STAFF):
         return False
     if agreement is None:
         return True
@@ -138,5 +134,5 @@ def may_decide_agreement(user, agreement: Agreement | None = None) -> bool:
 def may_end_agreement(user, agreement: Agreement | None = None) -> bool:
     """A member of the organization ends one of its active agreements."""
     if agreement is None:
-        return _role_in(user, ORGANIZATION_STAFF)
+        return has_role(user, ORGANIZATION_STAFF)
     return agreement.status == Agreement.Status.ACTIVE and is_member(user, agreement.organization)

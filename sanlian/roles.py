@@ -70,3 +70,12 @@ SUGGESTION_AUTHORS = RESIDENT_SIDE | ORGANIZATION_STAFF
 # Government purchase of services (projects/): who may be named a call's reviewer (staff,
 # and experts of hub organizations).
 PROJECT_REVIEWERS = ORGANIZERS
+
+
+def role_of(user) -> str | None:
+    """The user's role, or None for an anonymous visitor."""
+    return user.role if user.is_authenticated else None
+
+
+def has_role(user, roles) -> bool:
+    return role_of(user) in roles

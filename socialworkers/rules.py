@@ -4,7 +4,7 @@
 that entry (`*_visible_to`), for the button and the domain.
 """
 
-from sanlian.roles import STAFF, SUPERVISORS
+from sanlian.roles import STAFF, SUPERVISORS, has_role
 from socialworkers.models import SocialWorker, Volunteer, VolunteerTeam
 from socialworkers.queries import (
     social_workers_visible_to,
@@ -13,10 +13,6 @@ from socialworkers.queries import (
 )
 
 RegistryEntry = SocialWorker | VolunteerTeam | Volunteer
-
-
-def _role_in(user, roles) -> bool:
-    return user.is_authenticated and user.role in roles
 
 
 def entry_in_scope(user, entry: RegistryEntry) -> bool:
@@ -31,13 +27,13 @@ def entry_in_scope(user, entry: RegistryEntry) -> bool:
 
 def may_view_registry(user, entry: RegistryEntry | None = None) -> bool:
     """The staff pages of the registry: lists, details and social-worker coverage."""
-    if not _role_in(user, STAFF):
+    if not has_role(user, STAFF):
         return False
     return entry is None or entry_in_scope(user, entry)
 
 
 def may_edit_registry(user, entry: RegistryEntry | None = None) -> bool:
     """Register or change social workers, teams and volunteers: the supervising staff."""
-    if not _role_in(user, SUPERVISORS):
+    if not has_role(user, SUPERVISORS):
         return False
     return entry is None or entry_in_scope(user, entry)

@@ -21,13 +21,13 @@ from activities.rules import (
     cancel_signup_refusal,
     feedback_refusal,
     publish_activity_refusal,
-    refuse,
     signup_channel,
     signup_refusal,
 )
 from communities.models import Resident, Venue
 from organizations.models import Organization
 from sanlian.audit import audit_record, snapshot
+from sanlian.refusals import refuse
 from services.models import Notification
 from services.notifications.channels import notifications_create_many
 from socialworkers.models import VolunteerTeam

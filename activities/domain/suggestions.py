@@ -10,11 +10,11 @@ from activities.rules import (
     answer_suggestion_refusal,
     close_suggestion_refusal,
     post_suggestion_refusal,
-    refuse,
 )
 from communities.models import Community
 from organizations.queries import membership_of
 from sanlian.audit import audit_record, snapshot
+from sanlian.refusals import refuse
 from sanlian.roles import ORGANIZATION_STAFF
 
 FIELDS = ["title", "status", "answer"]

@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activities.models import HelpRecord, TimeBankAccount, TimeBankEntry
-from activities.rules import confirm_help_refusal, refuse, report_help_refusal, spend_refusal
+from activities.rules import confirm_help_refusal, report_help_refusal, spend_refusal
 from communities.models import Resident
 from sanlian.audit import audit_record
+from sanlian.refusals import refuse
 
 
 def hours(minutes: int) -> str:

@@ -11,11 +11,11 @@ from activities.models import HoursCredit, Shift, ShiftSignup, VolunteerPost
 from activities.rules import (
     credit_shift_refusal,
     manage_posts_refusal,
-    refuse,
     shift_signup_refusal,
 )
 from communities.models import Community
 from sanlian.audit import audit_record, snapshot
+from sanlian.refusals import refuse
 from socialworkers.models import Skill, Volunteer
 
 

@@ -37,9 +37,9 @@ from django.utils.translation import gettext as _
 
 from communities.models import Resident
 from sanlian.audit import audit_record, snapshot
+from sanlian.refusals import refuse
 from services.allowances import rules
 from services.allowances.models import month_start, yuan
-from services.allowances.rules import refuse
 from services.models import AllowanceRule, CareAccount, LedgerEntry, PriceClass, Visit
 
 RULE_AUDIT_FIELDS = [

@@ -10,30 +10,20 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.queries import staff_community_ids
 from organizations.models import OrganizationMember
-from sanlian.roles import CITY_STAFF, ORGANIZATION_STAFF, SUPERVISORS, Role
+from sanlian.refusals import Refusal
+from sanlian.roles import CITY_STAFF, ORGANIZATION_STAFF, SUPERVISORS, Role, has_role
 from services.allowances.queries import ledger_entries_visible_to
 from services.models import LedgerEntry, SettlementStatement
-
-Refusal = PermissionDenied | ValidationError
-
-
-def refuse(refusal: Refusal | None) -> None:
-    if refusal is not None:
-        raise refusal
-
-
-def _has_role(user, roles) -> bool:
-    return user.is_authenticated and user.role in roles
 
 
 def may_edit_allowance_rule(user, rule=None) -> bool:
     """Civil affairs sets the city's allowance rules; other staff read them."""
-    return _has_role(user, CITY_STAFF)
+    return has_role(user, CITY_STAFF)
 
 
 def may_reverse_entries(user) -> bool:
     """Whether the user corrects ledgers at all: the "correct" column on account pages."""
-    return _has_role(user, SUPERVISORS)
+    return has_role(user, SUPERVISORS)
 
 
 def reverse_entry_refusal(user, entry: LedgerEntry) -> Refusal | None:
@@ -62,9 +52,9 @@ def may_reverse_entry(user, entry: LedgerEntry) -> bool:
 def may_generate_statement(user, organization=None) -> bool:
     """Civil affairs for any organization, an organization's members for their own (no
     organization: whether the user generates statements at all)."""
-    if _has_role(user, CITY_STAFF):
+    if has_role(user, CITY_STAFF):
         return True
-    if not _has_role(user, ORGANIZATION_STAFF):
+    if not has_role(user, ORGANIZATION_STAFF):
         return False
     return (
         organization is None
@@ -82,9 +72,9 @@ def may_approve_statement(user, statement: SettlementStatement) -> bool:
     """A draft, by civil affairs, or by street staff when every line lies in their street."""
     if statement.status != SettlementStatement.Status.DRAFT:
         return False
-    if _has_role(user, CITY_STAFF):
+    if has_role(user, CITY_STAFF):
         return True
-    if not _has_role(user, {Role.STREET_STAFF}) or not statement.lines.exists():
+    if not has_role(user, {Role.STREET_STAFF}) or not statement.lines.exists():
         return False
     outside = statement.lines.filter(~Q(community_id__in=staff_community_ids(user)))
     return not outside.exists()

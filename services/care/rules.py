@@ -17,6 +17,7 @@ from communities.models import Resident
 from communities.privacy import care_stopped
 from communities.queries import is_own_resident, staff_community_ids
 from organizations.models import OrganizationMember
+from sanlian.refusals import Refusal
 from sanlian.roles import (
     ORGANIZATION_STAFF,
     REQUEST_FILERS,
@@ -29,17 +30,9 @@ from services.care.models import ReviewState
 from services.models import Feedback, Match, ServiceOffering, ServiceRequest, Visit
 from socialworkers.models import SocialWorker
 
-Refusal = PermissionDenied | ValidationError
-
 CANCELLABLE = (ServiceRequest.Status.OPEN, ServiceRequest.Status.MATCHED)
 PENDING = (Visit.Status.SCHEDULED, Visit.Status.IN_PROGRESS)
 NOT_TODAY = "not_today"
-
-
-def refuse(refusal: Refusal | None) -> None:
-    """Raise the refusal, if any: how domain functions refuse through these rules."""
-    if refusal is not None:
-        raise refusal
 
 
 # --- who -------------------------------------------------------------------------------------

@@ -26,12 +26,12 @@ from organizations.models import Organization
 from organizations.queries import agreements_in_force
 from sanlian.audit import audit_record, snapshot
 from sanlian.models import AuditEntry
+from sanlian.refusals import refuse
 from services.matching.rules import (
     accept_match_refusal,
     assign_manually_refusal,
     confirm_match_refusal,
     decline_match_refusal,
-    refuse,
 )
 from services.matching.weeks import week_check_not_past
 from services.models import Match, OfferingWeek, ServiceOffering, ServiceRequest

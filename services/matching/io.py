@@ -13,10 +13,11 @@ from communities.models import Community, Resident, Street
 from organizations.models import Agreement, Organization
 from organizations.queries import agreements_in_force
 from sanlian.audit import audit_record
+from sanlian.refusals import refuse
 from services.matching import core as matching
 from services.matching.domain import matches_withdraw_proposed
 from services.matching.locks import matching_scope_lock
-from services.matching.rules import refuse, run_matching_refusal
+from services.matching.rules import run_matching_refusal
 from services.matching.weeks import week_check_not_past
 from services.models import (
     Match,

@@ -10,9 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from communities.models import Community, Street
+from sanlian.refusals import refuse
 from services.matching.io import matching_run
 from services.matching.models import MatchingJob
-from services.matching.rules import refuse, run_matching_refusal
+from services.matching.rules import run_matching_refusal
 from services.matching.weeks import week_check_not_past
 
 

@@ -13,29 +13,18 @@ from django.utils.translation import gettext as _
 
 from communities.models import Community, Street
 from communities.queries import communities_visible_to
-from sanlian.roles import ORGANIZATION_STAFF, STAFF
+from sanlian.refusals import Refusal
+from sanlian.roles import ORGANIZATION_STAFF, STAFF, role_of
 from services.care.queries import requests_visible_to
 from services.matching.queries import matches_visible_to, runs_visible_to, streets_runnable_by
 from services.matching.weeks import service_week_is_past
 from services.models import Match, MatchingRun, ServiceRequest
-
-Refusal = PermissionDenied | ValidationError
-
-
-def refuse(refusal: Refusal | None) -> None:
-    """Raise the refusal, if there is one: how domain functions go through the predicates."""
-    if refusal is not None:
-        raise refusal
 
 
 def refusal_text(refusal: Refusal) -> str:
     if isinstance(refusal, ValidationError):
         return "；".join(refusal.messages)
     return str(refusal)
-
-
-def _role(user) -> str | None:
-    return user.role if user.is_authenticated else None
 
 
 def _past_week(week_start) -> ValidationError:
@@ -46,7 +35,7 @@ def _past_week(week_start) -> ValidationError:
 
 def run_matching_refusal(user, scope: Street | Community | None = None) -> Refusal | None:
     """Without a scope: may this user open the matching desk at all."""
-    if _role(user) not in STAFF:
+    if role_of(user) not in STAFF:
         return PermissionDenied(_("只有政府工作人员可以运行匹配。"))
     if isinstance(scope, Street):
         covered = streets_runnable_by(user)
@@ -64,7 +53,7 @@ def may_run_matching(user, scope: Street | Community | None = None) -> bool:
 
 
 def confirm_run_refusal(user, run: MatchingRun) -> Refusal | None:
-    if _role(user) not in STAFF:
+    if role_of(user) not in STAFF:
         return PermissionDenied(_("只有政府工作人员可以确认匹配。"))
     if not runs_visible_to(user).filter(pk=run.pk).exists():
         return PermissionDenied(_("该匹配不在您的管辖范围内。"))
@@ -78,7 +67,7 @@ def may_confirm_run(user, run: MatchingRun) -> bool:
 
 
 def confirm_match_refusal(user, match: Match) -> Refusal | None:
-    if _role(user) not in STAFF:
+    if role_of(user) not in STAFF:
         return PermissionDenied(_("只有政府工作人员可以确认匹配。"))
     if not matches_visible_to(user).filter(pk=match.pk).exists():
         return PermissionDenied(_("该匹配不在您的管辖范围内。"))
@@ -96,7 +85,7 @@ def may_confirm_match(user, match: Match) -> bool:
 def _member_refusal(user, match: Match) -> PermissionDenied | None:
     # .all(), not .filter(): a list page prefetches the members, so its rows cost no query.
     members = match.offering.organization.members.all()
-    if _role(user) in ORGANIZATION_STAFF and any(m.user_id == user.pk for m in members):
+    if role_of(user) in ORGANIZATION_STAFF and any(m.user_id == user.pk for m in members):
         return None
     return PermissionDenied(_("只有该社会组织的成员可以答复。"))
 
@@ -130,7 +119,7 @@ def may_decline_match(user, match: Match) -> bool:
 
 def assign_manually_refusal(user, request: ServiceRequest | None = None) -> Refusal | None:
     """Without a request: may this user open the manual assignment page at all."""
-    if _role(user) not in STAFF:
+    if role_of(user) not in STAFF:
         return PermissionDenied(_("只有政府工作人员可以手工指派。"))
     if request is None:
         return None
@@ -147,4 +136,4 @@ def may_assign_manually(user, request: ServiceRequest | None = None) -> bool:
 
 def may_view_inbox(user) -> bool:
     """The organization's inbox of confirmed matches waiting for an answer."""
-    return _role(user) in ORGANIZATION_STAFF
+    return role_of(user) in ORGANIZATION_STAFF

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from communities.models import Resident
 from communities.privacy import consent_current
 from sanlian.audit import audit_record, snapshot
+from sanlian.refusals import refuse
 from services.care import rules
-from services.care.rules import refuse
 from services.matching.domain import matches_withdraw_for_request
 from services.models import RequestChannel, ServiceRequest, ServiceType
 from services.offerings.models import days_to_mask

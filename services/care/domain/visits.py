@@ -38,11 +38,12 @@ from django.utils.translation import pgettext
 
 from communities.privacy import care_stopped
 from sanlian.audit import audit_record, snapshot
+from sanlian.refusals import refuse
 from services.allowances.domain import visit_charge
 from services.care import rules
 from services.care.models import ReviewState
 from services.care.queries import assignable_workers
-from services.care.rules import PENDING, refuse
+from services.care.rules import PENDING
 from services.care.verification import (
     Position,
     is_early,
