@@ -1,4 +1,4 @@
-"""The checker: walks tests.policy.policy.POLICY for every role over pages and the API and
+"""The checker: walks tests.policy.registry.POLICY for every role over pages and the API and
 returns the violations (an empty list when pages, API and table agree)."""
 
 import datetime
@@ -32,7 +32,8 @@ from services.models import (
     Visit,
 )
 from socialworkers.models import SocialWorker, Volunteer, VolunteerTeam
-from tests.policy.policy import ALL, POLICY, ROLES, Rule
+from tests.policy.policy import ALL, ROLES, Rule
+from tests.policy.registry import APP_EFFECTS, APP_EXTRA_DATA, POLICY
 
 LOGIN = "/accounts/login/"
 
@@ -136,6 +137,9 @@ def _resident_form(resident: Resident) -> dict:
 
 
 EXTRA_DATA = {("residents", "change"): _resident_form}
+# Each app's rows bring their own readings (tests/policy/apps/).
+EFFECTS.update(APP_EFFECTS)
+EXTRA_DATA.update(APP_EXTRA_DATA)
 
 
 @dataclass

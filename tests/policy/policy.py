@@ -909,8 +909,3 @@ POLICY: tuple[Rule, ...] = (
         choice="volunteer",
     ),
 )
-
-
-def allowed(role: str, obj: str, action: str) -> bool:
-    """Whether any channel grants `role` the action on `obj` (for menus and documentation)."""
-    return any(rule.cell(role) for rule in POLICY if rule.obj == obj and rule.action == action)

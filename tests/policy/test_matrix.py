@@ -6,25 +6,9 @@ import pytest
 from django.urls import get_resolver
 
 from tests.policy.matrix import run_matrix
-from tests.policy.policy import ALL, OWN, POLICY, ROLES, SCOPE
+from tests.policy.policy import ALL, OWN, ROLES, SCOPE
+from tests.policy.registry import APPS, OBJECTS, POLICY
 from tests.policy.world import build_world
-
-OBJECTS = {
-    "social_workers",
-    "communities",
-    "allowances",
-    "dashboard",
-    "residents",
-    "requests",
-    "matches",
-    "visits",
-    "feedback",
-    "organizations",
-    "agreements",
-    "offerings",
-    "exports",
-    "audit_log",
-}
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +18,8 @@ def _media(settings, tmp_path):
 
 def test_policy_table_names_every_object_and_only_known_cells():
     assert {rule.obj for rule in POLICY} == OBJECTS
+    for app in APPS:
+        assert {rule.obj for rule in app.RULES} == app.OBJECTS, app.__name__
     for rule in POLICY:
         assert set(rule.cells) <= set(ROLES), rule
         assert set(rule.cells.values()) <= {ALL, SCOPE, OWN}, rule

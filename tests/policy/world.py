@@ -28,6 +28,7 @@ from services.models import (
 )
 from tests import factories as f
 from tests.policy.policy import ANONYMOUS
+from tests.policy.registry import extend_world
 
 OURS_NAME, THEIRS_NAME = "桃南李奶奶", "坞城王奶奶"
 
@@ -228,10 +229,12 @@ def build_world(cast) -> SimpleNamespace:
         owner=cast.other_street_staff,
         runner=cast.other_street_staff,
     )
-    return SimpleNamespace(
+    world = SimpleNamespace(
         cast=cast,
         users={str(role): user for role, user in users.items()},
         sides={"ours": ours, "theirs": theirs},
         # Names that must never show in an east-side user's scoped list.
         foreign_names=[THEIRS_NAME, cast.other_organization.name],
     )
+    extend_world(world)  # each app's objects (tests/policy/apps/)
+    return world

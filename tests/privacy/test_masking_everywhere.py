@@ -31,7 +31,8 @@ from services.models import Notification
 from services.notifications.reminders import reminders_plan_for_visit
 from tests import factories as f
 from tests.policy.matrix import clients_for, probe_url
-from tests.policy.policy import POLICY, ROLES
+from tests.policy.policy import ROLES
+from tests.policy.registry import POLICY
 from tests.policy.world import build_world
 
 API_LISTS = [
