@@ -23,6 +23,7 @@ from reporting.exports import (
     kinds_for,
 )
 from reporting.models import ExportJob
+from reporting.sections import sections_for
 from reporting.tasks import task_build_export
 from sanlian.bounds import validate_report_date
 from sanlian.forms import FilterForm
@@ -87,6 +88,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "charts": chart_data(board),
         "chart_text": _chart_text(),
         "page_obj": communities,
+        "sections": sections_for(request.user, board),
     }
     return render(request, "dashboard/dashboard.html", context)
 
