@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from sanlian.admin_base import MASKED_PHONE, masked_phone_form
+from sanlian.api.tokens import user_tokens_end
 from sanlian.forms import LockoutAdminAuthenticationForm
 from sanlian.models import AccessLog, AuditEntry, BeatLease, TokenActivity, User
 
@@ -11,22 +12,43 @@ from sanlian.models import AccessLog, AuditEntry, BeatLease, TokenActivity, User
 admin.site.login_form = LockoutAdminAuthenticationForm
 
 
+class AdministratorPasswordForm(AdminPasswordChangeForm):
+    """A password an administrator sets is the administrator's, not the user's: the user
+    must choose their own at the next login, and the old password's API tokens end."""
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        if user.has_usable_password():
+            user.must_change_password = True
+        if commit:
+            user.save()
+            user_tokens_end(user=user)
+        return user
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = masked_phone_form("phone", base=UserChangeForm)
+    change_password_form = AdministratorPasswordForm
     list_display = ("username", "display_name", "role", MASKED_PHONE, "is_active", "last_login")
     list_filter = ("role", "is_active", "is_staff", "is_superuser")
     search_fields = ("username", "display_name", "email")
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        # An administrator who resets a password ticks must_change_password: the user then
-        # chooses their own at the next login (sanlian/password_change.py).
+        # A password the administrator sets (here or when adding the user) ticks
+        # must_change_password: the user then chooses their own at the next login
+        # (sanlian/password_change.py).
         (_("门户"), {"fields": ("role", "display_name", "phone", "must_change_password")}),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
         (_("门户"), {"fields": ("role", "display_name", "phone")}),
     )
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.has_usable_password():
+            obj.must_change_password = True
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(AuditEntry)

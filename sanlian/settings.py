@@ -251,6 +251,13 @@ DASHBOARD_TOKEN_LIFETIME_DAYS = envint("DASHBOARD_TOKEN_LIFETIME_DAYS", "30")
 DASHBOARD_TOKEN_IDLE_DAYS = envint("DASHBOARD_TOKEN_IDLE_DAYS", "7")
 API_TOKEN_LIFETIME_HOURS = envint("API_TOKEN_LIFETIME_HOURS", "12")
 API_TOKEN_IDLE_MINUTES = envint("API_TOKEN_IDLE_MINUTES", "30")
+# Password reset by e-mail (sanlian/password_reset.py): how long the link in the mail
+# works, and how many reset requests one client address and one e-mail address may make
+# an hour (beyond the address limit the page says so; beyond the account limit no mail
+# goes out, and the page says the same as always, so it tells nobody who has an account).
+PASSWORD_RESET_TIMEOUT = 60 * envint("PASSWORD_RESET_TIMEOUT_MINUTES", "60")
+PASSWORD_RESET_ADDRESS_LIMIT = envint("PASSWORD_RESET_ADDRESS_LIMIT", "10")
+PASSWORD_RESET_ACCOUNT_LIMIT = envint("PASSWORD_RESET_ACCOUNT_LIMIT", "3")
 
 REST_FRAMEWORK = {
     # Token first: DRF answers a missing or bad credential with the first class's challenge,

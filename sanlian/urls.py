@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from sanlian import views
+from sanlian import password_reset, token_views, views
 from sanlian.forms import LockoutAuthenticationForm
 from sanlian.password_change import PasswordChangeView
 
@@ -19,6 +19,33 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password/reset/",
+        password_reset.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password/reset/sent/",
+        password_reset.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        password_reset.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        password_reset.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("accounts/tokens/", token_views.my_tokens, name="tokens"),
+    path("accounts/tokens/all/", token_views.all_tokens, name="tokens_all"),
+    path(
+        "accounts/tokens/<str:fingerprint>/revoke/",
+        token_views.token_revoke_view,
+        name="token_revoke",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("communities/", include("reporting.urls_communities")),

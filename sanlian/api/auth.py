@@ -1,11 +1,12 @@
 """Token login for API clients and dashboard tokens issued by civil-affairs staff."""
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.exceptions import PermissionDenied, Throttled
-from rest_framework.permissions import AllowAny
+from rest_framework.exceptions import NotFound, PermissionDenied, Throttled
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,7 +17,7 @@ from sanlian.api.domain import (
 )
 from sanlian.api.permissions import IsCivilAffairs
 from sanlian.api.throttling import LoginRateThrottle
-from sanlian.api.tokens import token_for_login
+from sanlian.api.tokens import token_find, token_for_login, token_revoke, token_summary, tokens_of
 from sanlian.lockout import login_failed, login_is_locked, login_succeeded
 
 TokenOut = inline_serializer("Token", {"token": serializers.CharField()})
@@ -109,3 +110,36 @@ class DashboardTokenViewSet(
 
     def perform_destroy(self, instance):
         dashboard_token_revoke(client=instance, revoked_by=self.request.user)
+
+
+class OwnTokenSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="The token's fingerprint; the key is never shown again.")
+    created = serializers.DateTimeField()
+    last_used = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField()
+    idle_expires_at = serializers.DateTimeField()
+    expired = serializers.BooleanField()
+
+
+class OwnTokenViewSet(viewsets.ViewSet):
+    """The caller's own API tokens: when issued, last used and when they expire; DELETE revokes.
+
+    Another user's token is not found here (404), whoever asks.
+    """
+
+    permission_classes = [IsAuthenticated]
+    lookup_value_regex = "[0-9a-f]{16}"
+
+    @extend_schema(responses={200: OwnTokenSerializer(many=True)})
+    def list(self, request):
+        now = timezone.now()
+        summaries = [token_summary(t, now=now) for t in tokens_of(request.user)]
+        return Response(OwnTokenSerializer(summaries, many=True).data)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, pk=None):
+        token = token_find(tokens_of(request.user), str(pk))
+        if token is None:
+            raise NotFound()
+        token_revoke(token=token, revoked_by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -8,16 +8,24 @@ is presented; its owner asks for a new one at /api/v1/auth/token/.
 """
 
 import datetime
+import hashlib
+import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
-from sanlian.models import TokenActivity
+from sanlian.audit import audit_record
+from sanlian.models import AuditEntry, TokenActivity
+from sanlian.refusals import refuse
 from sanlian.roles import Role
+from sanlian.rules import may_manage_all_tokens, token_revoke_refusal
 
 # Last use is written at most this often, so a busy client does not write every request.
 TOUCH_EVERY = datetime.timedelta(minutes=1)
@@ -86,3 +94,83 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         if not hasattr(token, "activity") or now - _last_used(token) > TOUCH_EVERY:
             TokenActivity.objects.update_or_create(token=token, defaults={"last_used_at": now})
         return token.user, token
+
+
+# --- Listing and revoking (the owner's page and API, civil-affairs staff's page) ------------
+# A token is named by a fingerprint of its key, never by the key itself (DRF's Token has the
+# key as its primary key): after issue, nobody sees the key again, not even its owner.
+
+
+def token_fingerprint(token: Token) -> str:
+    return hashlib.sha256(token.key.encode()).hexdigest()[:16]
+
+
+def tokens_of(user) -> QuerySet[Token]:
+    """The user's own tokens (DRF gives a user one at most)."""
+    if not user.is_authenticated:
+        return Token.objects.none()
+    return Token.objects.filter(user=user).select_related("user", "activity")
+
+
+def tokens_visible_to(user) -> QuerySet[Token]:
+    """Every token for civil-affairs staff, the user's own for anyone else."""
+    if not user.is_authenticated:
+        return Token.objects.none()
+    tokens = Token.objects.select_related("user", "activity").order_by("-created")
+    return tokens if may_manage_all_tokens(user) else tokens.filter(user=user)
+
+
+def token_find(tokens: QuerySet[Token], fingerprint: str) -> Token | None:
+    """The token of `tokens` with that fingerprint; one pass over keys (tokens are few)."""
+    for token in tokens:
+        if secrets.compare_digest(token_fingerprint(token), fingerprint):
+            return token
+    return None
+
+
+@dataclass(frozen=True)
+class TokenSummary:
+    id: str
+    owner: object
+    created: datetime.datetime
+    last_used: datetime.datetime | None
+    expires_at: datetime.datetime
+    idle_expires_at: datetime.datetime
+    expired: bool
+
+
+def token_summary(token: Token, *, now: datetime.datetime) -> TokenSummary:
+    lifetime, idle = token_limits(token.user)
+    activity = getattr(token, "activity", None)  # a token never used has no activity row
+    return TokenSummary(
+        id=token_fingerprint(token),
+        owner=token.user,
+        created=token.created,
+        last_used=activity.last_used_at if activity else None,
+        expires_at=token.created + lifetime,
+        idle_expires_at=_last_used(token) + idle,
+        expired=token_is_expired(token, now=now),
+    )
+
+
+@transaction.atomic
+def token_revoke(*, token: Token, revoked_by) -> None:
+    """Delete a token (its owner, or civil-affairs staff for anyone's), and audit it."""
+    refuse(token_revoke_refusal(revoked_by, token))
+    owner = token.user
+    token.delete()
+    audit_record(
+        actor=revoked_by,
+        instance=owner,
+        action=AuditEntry.Action.STATUS,
+        before={"api_token": True},
+        after={"api_token": False},
+        reason=_("吊销API令牌"),
+    )
+
+
+def user_tokens_end(*, user) -> int:
+    """Delete every API token of `user` (after a password reset or an administrator's new
+    password, so whoever held the old password holds no token either)."""
+    deleted, _rows = Token.objects.filter(user=user).delete()
+    return deleted

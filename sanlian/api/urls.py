@@ -8,12 +8,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from sanlian.api.auth import DashboardTokenViewSet, TokenView
+from sanlian.api.auth import DashboardTokenViewSet, OwnTokenViewSet, TokenView
 
 app_name = "api"
 
 router = SimpleRouter()
 router.register("dashboard-tokens", DashboardTokenViewSet, basename="dashboard-token")
+router.register("auth/tokens", OwnTokenViewSet, basename="own-token")
 
 APP_ROUTES = (
     "communities.api_urls",
