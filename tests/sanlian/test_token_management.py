@@ -16,6 +16,7 @@ from sanlian.api.tokens import token_fingerprint, token_for_login
 from sanlian.models import AuditEntry, TokenActivity, User
 
 API = "/api/v1/auth/tokens/"
+OLD = "correct horse battery staple"
 
 
 @pytest.fixture
@@ -123,7 +124,7 @@ def test_control_a_user_changing_their_own_password_is_not_forced_again(cast, cl
     new = "Own-Choice-2027!"
     client.post(
         "/accounts/password/",
-        {"old_password": "correct horse battery staple", "new_password1": new, "new_password2": new},
+        {"old_password": OLD, "new_password1": new, "new_password2": new},
     )
     assert not User.objects.get(pk=cast.member.pk).must_change_password
     assert client.get("/").status_code == 200
