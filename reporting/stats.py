@@ -19,8 +19,21 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Avg, Count, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncWeek
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DateField,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from casework.models import Assessment
@@ -329,6 +342,7 @@ _ROW_METRICS = {
     "ratings": "ratings",
 }
 _TREE = ("community", "street", "district", "city")
+_WEEKLY_METRICS = {"requests": "requests", "visits_completed": "visits", "ratings": "ratings"}
 
 
 def _filter_node(stats_filter: StatsFilter) -> tuple:
@@ -346,52 +360,96 @@ def _status_metric(family: str, status: str) -> str:
     )
 
 
-def _community_counts(stats_filter: StatsFilter) -> tuple[dict, dict]:
-    """{metric: {community id: count}} and {community id: (street id, district id)}."""
-    areas = _area_rows(stats_filter, "community")
-    figures = _figures_by_group(stats_filter, "community")
-    counts = {
-        metric: {key: (row.get(field) or 0) for key, row in figures[name].items()}
-        for metric, (name, field) in {
-            "requests": ("requests", "n"),
-            "visits": ("visits", "n"),
-            "people": ("visits", "people"),
-            "ratings": ("ratings", "n"),
-        }.items()
+def _parents(stats_filter: StatsFilter) -> dict[int, tuple[int, int]]:
+    """{community id: (street id, district id)} for the communities counted; one query."""
+    return {
+        pk: (street, district)
+        for pk, street, district in communities_in(stats_filter)
+        .order_by()
+        .values_list("pk", "street_id", "street__district_id")
     }
+
+
+def _add(periods: dict, period, metric: str, community: int, n: int) -> None:
+    by_metric = periods.setdefault(period, {}).setdefault(metric, {})
+    by_metric[community] = by_metric.get(community, 0) + n
+
+
+def _local_date(value) -> datetime.date:
+    return timezone.localtime(value).date() if isinstance(value, datetime.datetime) else value
+
+
+def _counts_by_week(stats_filter: StatsFilter) -> dict[datetime.date, dict]:
+    """{Monday: {metric: {community id: count}}} for every week with something to count.
+
+    Four grouped queries whatever the number of weeks and communities.
+    """
     scope = communities_in(stats_filter).values("pk")
+    weeks: dict = {}
     for family, model, path, field in (
         ("requests", ServiceRequest, _REQUEST, "created_at"),
         ("visits", Visit, _VISIT, "scheduled_start"),
     ):
         rows = (
             model.objects.filter(_in_period(field, stats_filter), **{f"{path}_id__in": scope})
+            .annotate(week=TruncWeek(field))
             .order_by()
-            .values_list(f"{path}_id", "status")
+            .values_list("week", f"{path}_id", "status")
             .annotate(n=Count("id"))
         )
-        for community, status, n in rows:
-            counts.setdefault(_status_metric(family, status), {})[community] = n
-    parents = {a["key"]: (a["labels"]["street"], a["labels"]["district"]) for a in areas}
-    return counts, parents
+        for week, community, status, n in rows:
+            week = _local_date(week)
+            _add(weeks, week, _status_metric(family, status), community, n)
+            if family == "requests":
+                _add(weeks, week, "requests", community, n)
+    people = (
+        Visit.objects.filter(
+            _in_period("scheduled_start", stats_filter),
+            request__resident__community_id__in=scope,
+            status=Visit.Status.COMPLETED,
+        )
+        .annotate(week=TruncWeek("scheduled_start"))
+        .order_by()
+        .values_list("week", f"{_VISIT}_id")
+        .annotate(n=Count("request__resident", distinct=True))
+    )
+    for week, community, n in people:
+        _add(weeks, _local_date(week), "people", community, n)
+    ratings = (
+        Feedback.objects.filter(
+            _in_period("visit__scheduled_start", stats_filter),
+            visit__request__resident__community_id__in=scope,
+        )
+        .annotate(week=TruncWeek("visit__scheduled_start"))
+        .order_by()
+        .values_list("week", f"{_FEEDBACK}_id")
+        .annotate(n=Count("id"))
+    )
+    for week, community, n in ratings:
+        _add(weeks, _local_date(week), "ratings", community, n)
+    return weeks
 
 
-def _suppression_tree(stats_filter: StatsFilter) -> dict:
-    counts, parents = _community_counts(stats_filter)
+def _tree(counts: dict[str, dict], parents: dict, *, status_families=("requests",)) -> dict:
+    """The cells to hide in one period: {"hidden": cells, "below": cells with a hidden
+    descendant}; a cell is (metric, level, id). Communities with nothing counted are left
+    out: a zero is shown anyway and complements are chosen among non-zero cells."""
+    present = {c for by_community in counts.values() for c, n in by_community.items() if n}
     values, groups = {}, []
+    children: dict[tuple, list[tuple]] = {}
+    for community in sorted(present):
+        street, district = parents[community]
+        for child, parent in (
+            (("community", community), ("street", street)),
+            (("street", street), ("district", district)),
+            (("district", district), ("city", None)),
+        ):
+            siblings = children.setdefault(parent, [])
+            if child not in siblings:
+                siblings.append(child)
     for metric, by_community in counts.items():
-        children: dict[tuple, list[tuple]] = {}
-        for community, (street, district) in parents.items():
-            leaf = ("community", community)
-            values[(metric, *leaf)] = by_community.get(community, 0)
-            for child, parent in (
-                (leaf, ("street", street)),
-                (("street", street), ("district", district)),
-                (("district", district), ("city", None)),
-            ):
-                siblings = children.setdefault(parent, [])
-                if child not in siblings:
-                    siblings.append(child)
+        for community in present:
+            values[(metric, "community", community)] = by_community.get(community, 0)
         for level in _TREE[1:]:
             for parent, kids in children.items():
                 if parent[0] == level:
@@ -400,9 +458,11 @@ def _suppression_tree(stats_filter: StatsFilter) -> dict:
             ((metric, *parent), [(metric, *kid) for kid in kids])
             for parent, kids in children.items()
         ]
-    statuses = [m for m in counts if m.startswith("requests:")]
     nodes = {cell[1:] for cell in values}
-    groups += [(("requests", *node), [(m, *node) for m in statuses]) for node in nodes]
+    for family in status_families:
+        statuses = [m for m in counts if m.startswith(f"{family}:")]
+        if statuses:
+            groups += [((family, *node), [(m, *node) for m in statuses]) for node in nodes]
     hidden = suppressed_cells(values, groups, threshold=SUPPRESSION_THRESHOLD)
     below = set(hidden)  # a node "has something hidden" when it or a descendant is hidden
     for metric, *leaf in list(hidden):
@@ -416,19 +476,68 @@ def _suppression_tree(stats_filter: StatsFilter) -> dict:
     return {"hidden": hidden, "below": below}
 
 
-def _hidden_cells(stats_filter: StatsFilter):
-    """A predicate (metric, node) -> hidden, for figures computed under `stats_filter`."""
-    canonical = StatsFilter(
+def _weekly_trees(stats_filter: StatsFilter) -> dict:
+    parents = _parents(stats_filter)
+    return {
+        week.isoformat(): _tree(counts, parents)
+        for week, counts in _counts_by_week(stats_filter).items()
+    }
+
+
+def _canonical(stats_filter: StatsFilter) -> StatsFilter:
+    """What a suppression decision depends on: the caller's scope and the period."""
+    return StatsFilter(
         date_from=stats_filter.date_from,
         date_to=stats_filter.date_to,
         community_ids=stats_filter.community_ids,
     )
-    tree = _cached("suppression", canonical, lambda: _suppression_tree(canonical))
-    if stats_filter.pilot_batch is None:
-        return lambda metric, node: (metric, *node) in tree["hidden"]
+
+
+def _period_hidden(trees: dict, periods, stats_filter: StatsFilter):
+    """A predicate (metric, node) -> hidden over the union of `periods`' trees.
+
+    Every figure of a longer period is a sum of the periods' own cells, so it is hidden
+    wherever any of them is; shown figures are then sums of shown cells only, and no
+    difference of two of them (two date ranges, an area and its parts) is a hidden cell.
+    """
+    which = "hidden" if stats_filter.pilot_batch is None else "below"
+    cells = set()
+    for period in periods:
+        tree = trees.get(period)
+        if tree:
+            cells |= tree[which]
     # A pilot subset is a new total for every area: it is shown only when nothing under the
     # area is hidden, else the unfiltered total minus it would give the rest back.
-    return lambda metric, node: (metric, *node) in tree["below"]
+    return lambda metric, node: (metric, *node) in cells
+
+
+def _hidden_cells(stats_filter: StatsFilter):
+    """A predicate (metric, node) -> hidden, for figures computed under `stats_filter`."""
+    trees = _week_trees(stats_filter)
+    return _period_hidden(trees, trees, stats_filter)
+
+
+def _week_trees(stats_filter: StatsFilter) -> dict:
+    """{Monday (ISO): tree} of the period, shared by every endpoint and area filter."""
+    canonical = _canonical(stats_filter)
+    return _cached("suppression:weeks", canonical, lambda: {"weeks": _weekly_trees(canonical)})[
+        "weeks"
+    ]
+
+
+def whole_weeks(stats_filter: StatsFilter) -> StatsFilter:
+    """The filter with its dates widened to whole weeks (Monday to Sunday).
+
+    Counts of requests, visits and ratings are published for whole weeks only, the unit
+    the suppression works in; a range ending a day earlier would otherwise differ from
+    this one by a single day's count (docs/statistics-privacy.md).
+    """
+    date_from, date_to = stats_filter.date_from, stats_filter.date_to
+    if date_from:
+        date_from -= datetime.timedelta(days=date_from.weekday())
+    if date_to:
+        date_to += datetime.timedelta(days=6 - date_to.weekday())
+    return replace(stats_filter, date_from=date_from, date_to=date_to)
 
 
 def _by_status(queryset: QuerySet, choices) -> dict:
@@ -531,6 +640,7 @@ def _computed_once(key: str, build) -> dict:
 
 def stats_overview(stats_filter: StatsFilter) -> dict:
     """City (or scope) totals: pilots, organizations entered, workers, people served, statuses."""
+    stats_filter = whole_weeks(stats_filter)
 
     def compute() -> dict:
         city = _rows(stats_filter, "city")[0]
@@ -566,6 +676,7 @@ def stats_by_area(stats_filter: StatsFilter, *, level: str) -> dict:
     """Indicators per community, street or district (or one row for the city), vs the targets."""
     if level not in ("community", "street", "district", "city"):
         raise ValueError(level)
+    stats_filter = whole_weeks(stats_filter)
     return _cached(level, stats_filter, lambda: {"results": _rows(stats_filter, level)})
 
 
@@ -718,13 +829,116 @@ def _statements_by_status(stats_filter: StatsFilter) -> dict:
 def _allowances_this_month(stats_filter: StatsFilter) -> dict:
     """The overview's block: accounts and this month's credits and visit payments; 2 queries."""
     area = replace(stats_filter, date_from=None, date_to=None)
+    first, _last = _months(area)
+    hidden = _allowance_hidden(area, first, first)
     figures = _allowance_figures(_allowance_raw(area, "city").get(None) or {})
+    _mask_allowances(figures, hidden, _filter_node(area))
     return {
         "care_accounts": figures["care_accounts"],
         "credited_this_month": figures["credited"],
         "paid_from_allowances_this_month": figures["paid_from_allowances"],
     }
 
+
+# --- Allowance suppression: the same complementary suppression, by calendar month ---------
+# Allowance figures are published for whole months, so the month is their unit: a cell is
+# (basis, level, id) where the basis is the count of residents an amount or count comes
+# from; amounts and counts are hidden with their basis. Care accounts are a stock (opened
+# before the period ends), so every month up to the last one counts for them.
+
+_ALLOWANCE_BASES = {
+    "care_accounts": "accounts",
+    "residents_credited": "credited",
+    "credited": "credited",
+    "residents_paid_for_visits": "paid",
+    "visits_paid_from_allowances": "paid",
+    "paid_from_allowances": "paid",
+    "co_payments": "copay",
+    "corrections": "corrected",
+}
+
+
+def _counts_by_month(stats_filter: StatsFilter, last: datetime.date) -> dict:
+    """{first of month (ISO): {basis: {community id: residents}}} up to `last`; 3 queries."""
+    scope = communities_in(stats_filter).values("pk")
+    _start, end = _bounds(StatsFilter(date_to=_after(last) - datetime.timedelta(days=1)))
+    months: dict = {}
+    opened = (
+        CareAccount.objects.filter(resident__community_id__in=scope, opened_at__lt=end)
+        .annotate(m=TruncMonth("opened_at"))
+        .order_by()
+        .values_list("m", "resident__community_id")
+        .annotate(n=Count("id"))
+    )
+    for month, community, n in opened:
+        _add(months, month_start(_local_date(month)).isoformat(), "accounts", community, n)
+    kind = LedgerEntry.Kind
+    entries = LedgerEntry.objects.filter(
+        Q(kind=kind.CREDIT, month__lte=last) | (~Q(kind=kind.CREDIT) & Q(created_at__lt=end)),
+        account__resident__community_id__in=scope,
+    ).annotate(
+        m=Case(
+            When(kind=kind.CREDIT, then=F("month")),
+            default=TruncMonth("created_at", output_field=DateField()),
+            output_field=DateField(),
+        )
+    )
+    basis = {
+        kind.CREDIT: "credited",
+        kind.VISIT_DEBIT: "paid",
+        kind.CO_PAYMENT: "copay",
+        kind.CORRECTION: "corrected",
+    }
+    rows = (
+        entries.order_by()
+        .values_list("m", f"{_LEDGER}_id", "kind")
+        .annotate(n=Count("account", distinct=True))
+    )
+    for month, community, entry_kind, n in rows:
+        if entry_kind in basis:
+            _add(months, month_start(month).isoformat(), basis[entry_kind], community, n)
+    lines = (
+        SettlementLine.objects.filter(community_id__in=scope, statement__month__lte=last)
+        .order_by()
+        .values_list("statement__month", "community_id", "statement__status")
+        .annotate(n=Count("resident", distinct=True))
+    )
+    for month, community, status, n in lines:
+        _add(months, month_start(month).isoformat(), f"statement:{status}", community, n)
+    return months
+
+
+def _monthly_trees(stats_filter: StatsFilter, last: datetime.date) -> dict:
+    parents = _parents(stats_filter)
+    return {
+        month: _tree(counts, parents, status_families=())
+        for month, counts in _counts_by_month(stats_filter, last).items()
+    }
+
+
+def _allowance_hidden(stats_filter: StatsFilter, first: datetime.date, last: datetime.date):
+    """A predicate (basis, node) -> hidden for allowance figures of months first..last."""
+    canonical = replace(_canonical(stats_filter), date_from=None, date_to=last)
+    trees = _cached(
+        "suppression:months", canonical, lambda: {"months": _monthly_trees(canonical, last)}
+    )["months"]
+    in_period = [m for m in trees if first.isoformat() <= m]
+    stock = _period_hidden(trees, list(trees), stats_filter)
+    flows = _period_hidden(trees, in_period, stats_filter)
+    return lambda basis, node: (stock if basis == "accounts" else flows)(basis, node)
+
+
+def _mask_allowances(figures: dict, hidden, node: tuple) -> dict:
+    for field, basis in _ALLOWANCE_BASES.items():
+        if field in figures and hidden(basis, node):
+            value = figures[field]
+            figures[field] = (
+                dict.fromkeys(value, _HIDDEN) if field == "corrections" else _HIDDEN
+            )
+    return figures
+
+
+_STATEMENT_AMOUNTS = ("visits", "allowance", "co_payments")
 
 # The rows stats_allowances may break its totals into, and the key they are listed under.
 ALLOWANCE_BREAKDOWNS = {"district": "districts", "street": "streets", "community": "communities"}
@@ -753,15 +967,23 @@ def stats_allowances(stats_filter: StatsFilter, *, breakdown: str = "district") 
 
     def compute() -> dict:
         first, last = _months(stats_filter)
+        hidden = _allowance_hidden(stats_filter, first, last)
         raw = _allowance_raw(stats_filter, breakdown)
         rows = []
         for area in _area_rows(stats_filter, breakdown):
-            row = raw.get(area["key"]) or {}
-            rows.append({"id": area["key"], **area["labels"], **_allowance_figures(row)})
+            row = _allowance_figures(raw.get(area["key"]) or {})
+            _mask_allowances(row, hidden, (breakdown, area["key"]))
+            rows.append({"id": area["key"], **area["labels"], **row})
+        node = _filter_node(stats_filter)
+        totals = _mask_allowances(_allowance_figures(_summed(raw.values())), hidden, node)
+        statements = _statements_by_status(stats_filter)
+        for status, cells in statements.items():
+            if hidden(f"statement:{status}", node):
+                statements[status] = {**cells, **dict.fromkeys(_STATEMENT_AMOUNTS, _HIDDEN)}
         return {
             "months": {"first": f"{first:%Y-%m}", "last": f"{last:%Y-%m}"},
-            **_allowance_figures(_summed(raw.values())),
-            "statements_by_status": _statements_by_status(stats_filter),
+            **totals,
+            "statements_by_status": statements,
             rows_key: rows,
         }
 
@@ -781,8 +1003,13 @@ def _weekly(queryset: QuerySet, field: str, **aggregates) -> dict:
 
 
 def stats_weekly(stats_filter: StatsFilter) -> dict:
-    """Requests filed, visits completed and ratings given per week (Monday to Sunday)."""
+    """Requests filed, visits completed and ratings given per week (Monday to Sunday).
+
+    A week's figure is hidden as that week's suppression decides (_week_trees), the same
+    decision every other endpoint sums over, so the weeks never add up to a hidden total.
+    """
     first, last = _weeks(stats_filter)
+    last += datetime.timedelta(days=6 - last.weekday())
     period = StatsFilter(**{**asdict(stats_filter), "date_from": first, "date_to": last})
 
     def compute() -> dict:
@@ -812,22 +1039,28 @@ def stats_weekly(stats_filter: StatsFilter) -> dict:
             n=Count("id"),
             average=Avg(F("rating")),
         )
+        trees, node = _week_trees(period), _filter_node(period)
         series = []
         week = first
         while week <= last:
+            hidden = _period_hidden(trees, [week.isoformat()], period)
             rated = ratings.get(week, {})
             average = rated.get("average")
-            series.append(
-                {
-                    "week_start": week.isoformat(),
-                    "requests": figure(requests.get(week, {}).get("n")),
-                    "visits_completed": figure(visits.get(week, {}).get("n")),
-                    "ratings": figure(rated.get("n")),
-                    "average_rating": _guarded(
-                        round(float(average), 2) if average else None, rated.get("n")
-                    ),
-                }
-            )
+            row = {
+                "week_start": week.isoformat(),
+                "requests": figure(requests.get(week, {}).get("n")),
+                "visits_completed": figure(visits.get(week, {}).get("n")),
+                "ratings": figure(rated.get("n")),
+                "average_rating": _guarded(
+                    round(float(average), 2) if average else None, rated.get("n")
+                ),
+            }
+            for field, metric in _WEEKLY_METRICS.items():
+                if hidden(metric, node):
+                    row[field] = _HIDDEN
+            if row["ratings"]["suppressed"]:
+                row["average_rating"] = _HIDDEN
+            series.append(row)
             week += datetime.timedelta(weeks=1)
         return {"results": series}
 

@@ -250,7 +250,7 @@ def test_pilot_journey_from_registration_to_dashboard(open_tab, pilot):
     street_tab = open_tab("dashboard")
     street_tab.login("street")
     street_tab.goto("/dashboard/")
-    assert street_tab.page.get_by_test_id("ratings-count").inner_text() == "少于5"
+    assert street_tab.page.get_by_test_id("ratings-count").inner_text() == "不显示"
 
     _street_matches(tab, cast)
     assert Match.objects.filter(status=Match.Status.CONFIRMED).count() == 2

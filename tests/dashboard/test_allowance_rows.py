@@ -33,7 +33,7 @@ def credited(cast):
 
 
 def _shown(figure: dict) -> str:
-    return "少于5" if figure["suppressed"] else str(figure["value"])
+    return "不显示" if figure["suppressed"] else str(figure["value"])
 
 
 def _api_rows(user, key: str, **query) -> list[list[str]]:
@@ -96,7 +96,9 @@ def test_street_staff_see_only_their_streets_allowance_rows(client, credited):
     client.force_login(credited.street_staff)
     rows = _page_rows(client.get(reverse("dashboard:index")).content.decode())
     assert [row[0] for row in rows] == ["桃南二社区", "桃北社区"]
-    assert rows[0][1:4] == ["6", "6", "600.00"] and rows[0][4] == "150.00"
+    # 桃北社区's two residents are hidden, so 桃南二社区's six are too (issue 19): the street's
+    # total minus six would give the two back. Nobody in 桃北社区 had a visit paid: shown.
+    assert rows[0][1:4] == ["不显示"] * 3 and rows[0][4] == "150.00"
     other = client.get(reverse("dashboard:index"), {"street": credited.west_street.pk})
     assert other.status_code == 404
     west = _api_rows(credited.other_street_staff, "communities", breakdown="community")
@@ -108,7 +110,7 @@ def test_small_allowance_rows_are_suppressed_like_the_api(client, credited):
     page = client.get(reverse("dashboard:index"), {"street": credited.east_street.pk})
     north = next(row for row in _page_rows(page.content.decode()) if row[0] == "桃北社区")
     # Two residents: their count and the 200.00 they received would single them out.
-    assert north[1:4] == ["少于5", "少于5", "少于5"]
+    assert north[1:4] == ["不显示", "不显示", "不显示"]
     assert "200.00" not in page.content.decode()
     # No visit was paid for them: zero points at no one and is shown.
     assert north[4:] == ["0.00", "0", "0.00"]
