@@ -46,8 +46,16 @@ PARAMETERS = [
     OpenApiParameter(
         "pilot_batch", OpenApiTypes.STR, enum=["province", "city"], description="Pilot batch"
     ),
-    OpenApiParameter("date_from", OpenApiTypes.DATE, description="First day (inclusive)"),
-    OpenApiParameter("date_to", OpenApiTypes.DATE, description="Last day (inclusive)"),
+    OpenApiParameter(
+        "date_from",
+        OpenApiTypes.DATE,
+        description="First day (inclusive); counts of people use the Monday of its week",
+    ),
+    OpenApiParameter(
+        "date_to",
+        OpenApiTypes.DATE,
+        description="Last day (inclusive); counts of people use the Sunday of its week",
+    ),
 ]
 FIGURE = {"value": 12, "suppressed": False}
 SUPPRESSED = {"value": None, "suppressed": True}

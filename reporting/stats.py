@@ -932,9 +932,7 @@ def _mask_allowances(figures: dict, hidden, node: tuple) -> dict:
     for field, basis in _ALLOWANCE_BASES.items():
         if field in figures and hidden(basis, node):
             value = figures[field]
-            figures[field] = (
-                dict.fromkeys(value, _HIDDEN) if field == "corrections" else _HIDDEN
-            )
+            figures[field] = dict.fromkeys(value, _HIDDEN) if field == "corrections" else _HIDDEN
     return figures
 
 
