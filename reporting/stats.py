@@ -434,6 +434,13 @@ def _tree(counts: dict[str, dict], parents: dict, *, status_families=("requests"
     """The cells to hide in one period: {"hidden": cells, "below": cells with a hidden
     descendant}; a cell is (metric, level, id). Communities with nothing counted are left
     out: a zero is shown anyway and complements are chosen among non-zero cells."""
+    if not any(
+        0 < n < SUPPRESSION_THRESHOLD
+        for by_community in counts.values()
+        for n in by_community.values()
+    ):
+        # Nothing small anywhere: an area's count is small only if a community's is.
+        return {"hidden": set(), "below": set()}
     present = {c for by_community in counts.values() for c, n in by_community.items() if n}
     values, groups = {}, []
     children: dict[tuple, list[tuple]] = {}

@@ -5,6 +5,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from services.models import Notification, Reminder
+from services.notifications import channels
 from services.notifications.channels import (
     ALREADY_DELIVERED,
     SMS_MAX_CHARS,
@@ -92,6 +93,16 @@ def test_file_gateway_writes_one_line_per_key(tmp_path):
         ["k1", "139****1111", "一"],
         ["k2", "139****2222", "二"],
     ]
+
+
+def test_control_an_unmasked_log_would_hold_the_full_number(tmp_path, monkeypatch):
+    """Control: without the masking the log line carries the whole number, which the
+    assertion above would see."""
+    monkeypatch.setattr(channels, "mask_phone", lambda phone: phone)
+    FileSmsGateway(path=tmp_path / "sms.log").send(
+        phone="13900001111", text="一", idempotency_key="k1"
+    )
+    assert "13900001111" in (tmp_path / "sms.log").read_text(encoding="utf-8")
 
 
 def test_sms_text_is_cut_to_one_message():
