@@ -147,3 +147,10 @@ def test_a_user_added_in_the_admin_with_a_password_must_change_it(client, db):
         },
     )
     assert User.objects.get(username="newcomer").must_change_password
+
+
+def test_token_list_costs_a_fixed_number_of_queries(cast, tokens, django_assert_max_num_queries):
+    mine, _theirs = tokens
+    TokenActivity.objects.create(token=mine, last_used_at=timezone.now())
+    with django_assert_max_num_queries(2):  # the token's own lookup, then the list
+        assert _api(mine).get(API).status_code == 200
