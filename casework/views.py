@@ -47,7 +47,7 @@ def assessment_due(request: HttpRequest) -> HttpResponse:
     )
     page = paginate(request, residents)
     for resident in page:
-        resident.due_on = reassessment_due_on(resident.last_assessed)
+        resident.due_on = reassessment_due_on(resident.last_assessed, resident.changed_at)
         resident.overdue = resident.due_on is None or resident.due_on < today
     context = {"page_obj": page, "communities": communities_visible_to(request.user)}
     return render(request, "casework/assessment_due.html", context)
