@@ -158,9 +158,7 @@ def test_flag_through_the_api_check_out_and_kept_at_completion(client, cast, sw,
     )
     assert response.status_code == 200, response.content
     assert response.json()["condition_note"] == "食欲差"
-    client.post(
-        f"/api/v1/visits/{worker_visit.pk}/complete/", {}, content_type="application/json"
-    )
+    client.post(f"/api/v1/visits/{worker_visit.pk}/complete/", {}, content_type="application/json")
     worker_visit.refresh_from_db()
     assert worker_visit.status == "completed" and worker_visit.condition_note == "食欲差"
     assert cast.resident.pk in _due_pks(sw.sue.user)
