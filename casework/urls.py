@@ -25,5 +25,6 @@ urlpatterns = [
     path("cases/<int:pk>/notes/", views.case_notes, name="case_notes"),
     path("callbacks/", views.callback_list, name="callbacks"),
     path("callbacks/<int:pk>/", views.callback_record, name="callback"),
+    path("callbacks/<int:pk>/follow-up/", views.callback_follow_up, name="callback_follow_up"),
     path("callbacks/results/", views.callback_results, name="callback_results"),
 ]

@@ -5,7 +5,7 @@ shows buttons from casework.rules.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -267,10 +267,13 @@ def case_notes(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*CASE_WORKERS)
 def callback_list(request: HttpRequest) -> HttpResponse:
-    callbacks = callbacks_visible_to(request.user).filter(status="pending")
-    return render(
-        request, "casework/callback_list.html", {"page_obj": paginate(request, callbacks)}
-    )
+    mine = callbacks_visible_to(request.user)
+    context = {
+        "page_obj": paginate(request, mine.filter(status="pending")),
+        # Found not as logged and not yet followed up by a case: the worker may still act.
+        "failed": mine.filter(status="done", happened_as_logged=False, case__isnull=True)[:20],
+    }
+    return render(request, "casework/callback_list.html", context)
 
 
 @role_required(*CASE_WORKERS)
@@ -279,7 +282,11 @@ def callback_record(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.CallbackForm(posted(request))
     if form.is_valid():
         try:
-            domain.callback_record(callback=callback, actor=request.user, **form.cleaned_data)
+            done = domain.callback_record(
+                callback=callback, actor=request.user, **form.cleaned_data
+            )
+            if done.happened_as_logged is False:
+                return redirect("casework:callback_follow_up", done.pk)
             return redirect("casework:callbacks")
         except ValidationError as error:
             apply_domain_error(form, error)
@@ -293,3 +300,24 @@ def callback_results(request: HttpRequest) -> HttpResponse:
     return render(
         request, "casework/callback_results.html", {"page_obj": paginate(request, callbacks)}
     )
+
+
+@role_required(*CASE_WORKERS)
+def callback_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open a case and/or reverse the visit's charge after a callback found it not as logged."""
+    callback = get_object_or_404(callbacks_visible_to(request.user), pk=pk)
+    if not rules.may_follow_up_callback(request.user, callback):
+        raise PermissionDenied
+    form = forms.CallbackFollowUpForm(posted(request))
+    if form.is_valid():
+        try:
+            case, corrections = domain.callback_follow_up(
+                callback=callback, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("已处理：%(n)d条扣款已更正。") % {"n": len(corrections)})
+            return redirect("casework:case", case.pk) if case else redirect("casework:callbacks")
+    context = {"form": form, "callback": callback, "charges": callback.visit.ledger_entries.all()}
+    return render(request, "casework/callback_follow_up.html", context)
