@@ -96,6 +96,7 @@ def with_assessment_state(residents: QuerySet[Resident]) -> QuerySet[Resident]:
     return residents.annotate(
         last_assessed=Subquery(latest.values("effective_at")[:1]),
         last_level=Subquery(latest.values("level_name")[:1]),
+        last_rank=Subquery(latest.values("level_rank")[:1]),
     ).annotate(
         changed_at=Subquery(flagged.values("condition_changed_at")[:1]),
         changed_visit=Subquery(flagged.values("pk")[:1]),
