@@ -78,6 +78,8 @@ def assessment_start(request: HttpRequest, pk: int) -> HttpResponse:
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_object_or_404(assessments_visible_to(request.user), pk=pk)
     editable = rules.may_edit_assessment(request.user, assessment)
+    if request.method == "POST" and not editable:
+        raise PermissionDenied  # only the assessor edits a draft
     form = forms.AssessmentForm(posted(request) if editable else None, assessment=assessment)
     if editable and request.method == "POST" and form.is_valid():
         try:
@@ -213,12 +215,15 @@ def case_service_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(*CASE_WORKERS)
-def case_review(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
+def case_review(request: HttpRequest, pk: int) -> HttpResponse:
+    review = get_object_or_404(
+        Review.objects.filter(case__in=cases_visible_to(request.user)), pk=pk
+    )
+
     def call(case, data):
-        review = get_object_or_404(Review, pk=review_pk, case=case)
         domain.review_complete(review=review, actor=request.user, **data)
 
-    return _case_action(request, pk, forms.ReviewForm, call)
+    return _case_action(request, review.case_id, forms.ReviewForm, call)
 
 
 @require_POST
