@@ -191,7 +191,6 @@ def _condition_change(ctx: DemoContext, served: list) -> None:
         .first()
     )
     if visit is not None:
-        Visit.objects.filter(pk=visit.pk).update(
-            condition_changed_at=visit.checked_out_at or visit.scheduled_start,
-            condition_note="起身困难，需要搀扶",
-        )
+        visit.condition_changed_at = visit.checked_out_at or visit.scheduled_start
+        visit.condition_note = "起身困难，需要搀扶"
+        visit.save(update_fields=["condition_changed_at", "condition_note"])
