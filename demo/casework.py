@@ -128,7 +128,7 @@ def _cases(ctx: DemoContext, residents: list) -> None:
             domain.case_plan_set(case=case, actor=user, goals=goals)
         service_type = next((t for word, t in planned.items() if word in goals), None)
         if service_type is not None:
-            domain.planned_service_add(
+            planned_service = domain.planned_service_add(
                 case=case,
                 actor=user,
                 service_type=service_type,
@@ -137,6 +137,10 @@ def _cases(ctx: DemoContext, residents: list) -> None:
                 preferred_end=datetime.time(12, 30),
                 goal=goals,
             )
+            # Dated from the demo's anchor day, like every demo row: the same seed, the same rows.
+            request = planned_service.request
+            request.created_at = ctx.at(ctx.days_ago(3), 10)
+            request.save(update_fields=["created_at"])
         if outcome:
             domain.case_close(case=case, actor=user, outcome=outcome, note="按计划结案")
         Case.objects.filter(pk=case.pk).update(
