@@ -24,8 +24,9 @@ from communities.models import Resident
 from communities.privacy import access_log_record
 from sanlian.audit import audit_record, snapshot
 from sanlian.models import AccessLog, AuditEntry
+from services.allowances.domain import ledger_entry_reverse
 from services.care.domain.requests import request_create
-from services.models import ServiceType, Visit
+from services.models import LedgerEntry, ServiceType, Visit
 from socialworkers.models import SocialWorker
 
 # A change of this many levels or more needs a second assessor's signature.
@@ -418,3 +419,73 @@ def callback_record(
         after=snapshot(callback, ["status", "happened_as_logged", "quality_score"]),
     )
     return callback
+
+
+def _case_from_callback(*, callback: Callback, actor, presenting_need: str) -> Case:
+    if callback.case_id is not None:
+        raise ValidationError(_("这次回访已经开过个案了。"))
+    if not presenting_need.strip():
+        raise ValidationError({"presenting_need": _("请写明开个案的原因。")})
+    case = case_open(
+        resident=callback.visit.request.resident,
+        actor=actor,
+        source=Case.Source.CALLBACK,
+        presenting_need=presenting_need,
+    )
+    callback.case = case
+    callback.save(update_fields=["case"])
+    return case
+
+
+def _charges_reverse(*, callback: Callback, actor, reason: str) -> list[LedgerEntry]:
+    """Reverse the visit's charges through the ledger (correction entries, never edits)."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("请说明更正原因。")})
+    charges = LedgerEntry.objects.filter(
+        visit_id=callback.visit_id, kind__in=LedgerEntry.CHARGE_KINDS
+    ).order_by("pk")
+    if not charges:
+        raise ValidationError(_("这次服务没有扣款，无需更正。"))
+    open_charges = [entry for entry in charges if not entry.reversals.exists()]
+    if not open_charges:
+        raise ValidationError(_("这次服务的扣款已经更正过了。"))
+    text = _("回访核实服务未按记录发生：%(reason)s") % {"reason": reason.strip()}
+    return [
+        ledger_entry_reverse(entry=entry, actor=actor, reason=text[:200]) for entry in open_charges
+    ]
+
+
+@transaction.atomic
+def callback_follow_up(
+    *,
+    callback: Callback,
+    actor,
+    open_case: bool = False,
+    presenting_need: str = "",
+    reverse_charge: bool = False,
+    reason: str = "",
+) -> tuple[Case | None, list[LedgerEntry]]:
+    """After a callback found the visit did not happen as logged, its social worker chooses
+    to open a case for the resident and/or reverse the visit's allowance charge."""
+    callback = (
+        Callback.objects.select_for_update(of=("self",))
+        .select_related("social_worker", "visit__request__resident")
+        .get(pk=callback.pk)
+    )
+    _refuse_unless(rules.may_follow_up_callback(actor, callback))
+    if not (open_case or reverse_charge):
+        raise ValidationError(_("请选择开个案或更正扣款。"))
+    corrections = []
+    if reverse_charge:
+        corrections = _charges_reverse(callback=callback, actor=actor, reason=reason)
+    case = None
+    if open_case:  # after the reversal: a refused case undoes it (one transaction)
+        case = _case_from_callback(callback=callback, actor=actor, presenting_need=presenting_need)
+    audit_record(
+        actor=actor,
+        instance=callback,
+        action=AuditEntry.Action.CHANGE,
+        after={"case": case.pk if case else None, "corrections": [c.pk for c in corrections]},
+        reason=str(_("回访未属实的后续处理")),
+    )
+    return case, corrections

@@ -130,3 +130,12 @@ class CallbackForm(forms.Form):
         required=False,
     )
     comment = forms.CharField(label=_("回访记录"), max_length=300, required=False)
+
+
+class CallbackFollowUpForm(forms.Form):
+    """A callback found the visit did not happen as logged: what the social worker does."""
+
+    open_case = forms.BooleanField(label=_("为居民开个案"), required=False)
+    presenting_need = forms.CharField(label=_("开个案的原因"), max_length=200, required=False)
+    reverse_charge = forms.BooleanField(label=_("更正这次服务的补贴扣款"), required=False)
+    reason = forms.CharField(label=_("更正原因"), max_length=150, required=False)

@@ -244,6 +244,7 @@ class Case(models.Model):
         HOTLINE = "hotline", _("热线来电")
         REFERRAL = "referral", _("社区转介")
         ASSESSMENT = "assessment", _("能力评估")
+        CALLBACK = "callback", _("回访发现")
 
     class Outcome(models.TextChoices):
         GOALS_MET = "goals_met", _("目标达成")
@@ -391,6 +392,15 @@ class Callback(models.Model):
     )
     comment = models.CharField(_("回访记录"), max_length=300, blank=True)
     done_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+    # A failed callback may open a case (casework.domain.callback_follow_up); once.
+    case = models.ForeignKey(
+        Case,
+        verbose_name=_("由此开的个案"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="callbacks",
+    )
 
     class Meta:
         verbose_name = _("回访")

@@ -8,13 +8,25 @@ import datetime
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.db.models import Avg, Count, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Avg,
+    Count,
+    DateTimeField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from casework.models import Assessment, Callback, Case
 from communities.models import Resident
 from communities.queries import residents_visible_to, staff_community_ids
 from sanlian.roles import CASE_WORKERS, LOCAL_STAFF, Role
-from services.models import Feedback
+from services.models import Feedback, Visit
 from socialworkers.models import SocialWorker
 
 
@@ -66,27 +78,60 @@ def reassessment_cutoff(today: datetime.date) -> datetime.date:
     return soon - relativedelta(months=settings.ASSESSMENT_VALID_MONTHS)
 
 
-def assessments_due(user, *, today: datetime.date, community_id: int | None = None):
-    """Residents in the user's scope never assessed, or whose assessment falls due soon."""
+# Before any assessment: a flag on a never-assessed resident's visit counts too.
+_EPOCH = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+
+def with_assessment_state(residents: QuerySet[Resident]) -> QuerySet[Resident]:
+    """Annotate the latest signed assessment (`last_assessed`, `last_level`) and the first
+    visit since then whose log flagged a change of condition (`changed_at`, `changed_visit`,
+    `changed_note`): one query however many residents."""
     latest = Assessment.objects.filter(
         resident=OuterRef("pk"), status=Assessment.Status.SIGNED
     ).order_by("-effective_at")
+    since = Coalesce(OuterRef("last_assessed"), Value(_EPOCH), output_field=DateTimeField())
+    flagged = Visit.objects.filter(
+        request__resident=OuterRef("pk"), condition_changed_at__gt=since
+    ).order_by("condition_changed_at", "pk")
+    return residents.annotate(
+        last_assessed=Subquery(latest.values("effective_at")[:1]),
+        last_level=Subquery(latest.values("level_name")[:1]),
+        last_rank=Subquery(latest.values("level_rank")[:1]),
+    ).annotate(
+        changed_at=Subquery(flagged.values("condition_changed_at")[:1]),
+        changed_visit=Subquery(flagged.values("pk")[:1]),
+        changed_note=Subquery(flagged.values("condition_note")[:1]),
+    )
+
+
+def assessments_due(user, *, today: datetime.date, community_id: int | None = None):
+    """Residents in the user's scope never assessed, whose assessment falls due soon, or
+    whose condition a visit log flagged as changed since their latest assessment."""
     residents = residents_visible_to(user).filter(anonymised_at__isnull=True)
     if user.role in CASE_WORKERS:
         residents = Resident.objects.filter(pk__in=residents_assessable_by(user).values("pk"))
     if community_id:
         residents = residents.filter(community_id=community_id)
-    residents = residents.annotate(
-        last_assessed=Subquery(latest.values("effective_at")[:1]),
-        last_level=Subquery(latest.values("level_name")[:1]),
-    ).filter(Q(last_assessed__isnull=True) | Q(last_assessed__date__lt=reassessment_cutoff(today)))
+    residents = with_assessment_state(residents).filter(
+        Q(last_assessed__isnull=True)
+        | Q(last_assessed__date__lt=reassessment_cutoff(today))
+        | Q(changed_at__isnull=False)
+    )
     return residents.select_related("community").order_by("community__name", "last_assessed", "pk")
 
 
-def reassessment_due_on(last_assessed: datetime.datetime | None) -> datetime.date | None:
+def reassessment_due_on(
+    last_assessed: datetime.datetime | None, changed_at: datetime.datetime | None = None
+) -> datetime.date | None:
+    """When the next assessment is due: a year (ASSESSMENT_VALID_MONTHS) after the last, or
+    ASSESSMENT_CHANGE_DAYS after a visit flagged a change, whichever is sooner; None = now."""
     if last_assessed is None:
         return None
-    return last_assessed.date() + relativedelta(months=settings.ASSESSMENT_VALID_MONTHS)
+    due = last_assessed.date() + relativedelta(months=settings.ASSESSMENT_VALID_MONTHS)
+    if changed_at is not None:
+        flagged = timezone.localdate(changed_at)
+        due = min(due, flagged + datetime.timedelta(days=settings.ASSESSMENT_CHANGE_DAYS))
+    return due
 
 
 def cases_visible_to(user) -> QuerySet[Case]:

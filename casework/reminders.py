@@ -7,13 +7,17 @@ and a worker may die half-way) adds nothing already sent.
 import datetime
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from casework.models import Assessment, Review
-from casework.queries import reassessment_cutoff
+from casework.queries import reassessment_cutoff, with_assessment_state
+from communities.models import Resident
+from services.models import Visit
 from services.notifications.models import Notification
+from socialworkers.models import SocialWorker
 
 REVIEW_NOTICE_DAYS = 7
 
@@ -65,9 +69,49 @@ def _reassessment_notices(today: datetime.date) -> list[Notification]:
     ]
 
 
+def _change_notices() -> list[Notification]:
+    """A visit log flagged a change of condition since the latest assessment: the social
+    workers serving the resident's community are told once per flagging visit."""
+    residents = (
+        with_assessment_state(
+            Resident.objects.filter(
+                anonymised_at__isnull=True,
+                pk__in=Visit.objects.filter(condition_changed_at__isnull=False).values(
+                    "request__resident"
+                ),
+            )
+        )
+        .filter(changed_visit__isnull=False)
+        .select_related("community")
+        .prefetch_related(
+            Prefetch(
+                "community__social_workers",
+                queryset=SocialWorker.objects.filter(active=True, user__isnull=False),
+                to_attr="serving",
+            )
+        )
+    )
+    return [
+        Notification(
+            user_id=worker.user_id,
+            title=_("居民状况变化，需复评"),
+            body=_("%(name)s 在 %(day)s 的上门服务中被记录状况有变化：%(note)s")
+            % {
+                "name": resident.name,
+                "day": timezone.localdate(resident.changed_at),
+                "note": resident.changed_note,
+            },
+            link=reverse("casework:resident", args=[resident.pk]),
+            dedupe_key=f"casework:reassess-change:{resident.changed_visit}:{worker.user_id}",
+        )
+        for resident in residents
+        for worker in resident.community.serving
+    ]
+
+
 def casework_reminders_send(*, today: datetime.date) -> int:
     """Create the reminders not sent yet; returns how many were new."""
-    notices = _review_notices(today) + _reassessment_notices(today)
+    notices = _review_notices(today) + _reassessment_notices(today) + _change_notices()
     sent = set(
         Notification.objects.filter(dedupe_key__in=[n.dedupe_key for n in notices]).values_list(
             "dedupe_key", flat=True

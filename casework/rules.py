@@ -92,3 +92,26 @@ def may_record_callback(user, callback: Callback) -> bool:
         and user.is_authenticated
         and callback.social_worker.user_id == user.pk
     )
+
+
+def may_follow_up_callback(user, callback: Callback) -> bool:
+    """The social worker who found the visit did not happen as logged, while they still serve
+    the resident's community, may open a case and reverse the visit's charge."""
+    return (
+        callback.status == Callback.Status.DONE
+        and callback.happened_as_logged is False
+        and user.is_authenticated
+        and callback.social_worker.user_id == user.pk
+        and may_assess(user, callback.visit.request.resident)
+    )
+
+
+def callback_vouches_reversal(user, visit_id: int) -> bool:
+    """Registered with services.allowances.hooks: the ledger lets this user reverse the
+    visit's charges (through its own reverse function and checks)."""
+    callback = (
+        Callback.objects.filter(visit_id=visit_id)
+        .select_related("social_worker", "visit__request__resident")
+        .first()
+    )
+    return callback is not None and may_follow_up_callback(user, callback)

@@ -19,11 +19,12 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/plan/", views.case_plan, name="case_plan"),
     path("cases/<int:pk>/services/", views.case_service_add, name="case_service_add"),
-    path("cases/<int:pk>/reviews/<int:review_pk>/", views.case_review, name="case_review"),
+    path("reviews/<int:pk>/complete/", views.case_review, name="case_review"),
     path("cases/<int:pk>/transfer/", views.case_transfer, name="case_transfer"),
     path("cases/<int:pk>/close/", views.case_close, name="case_close"),
     path("cases/<int:pk>/notes/", views.case_notes, name="case_notes"),
     path("callbacks/", views.callback_list, name="callbacks"),
     path("callbacks/<int:pk>/", views.callback_record, name="callback"),
+    path("callbacks/<int:pk>/follow-up/", views.callback_follow_up, name="callback_follow_up"),
     path("callbacks/results/", views.callback_results, name="callback_results"),
 ]

@@ -5,7 +5,7 @@ shows buttons from casework.rules.
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -47,7 +47,7 @@ def assessment_due(request: HttpRequest) -> HttpResponse:
     )
     page = paginate(request, residents)
     for resident in page:
-        resident.due_on = reassessment_due_on(resident.last_assessed)
+        resident.due_on = reassessment_due_on(resident.last_assessed, resident.changed_at)
         resident.overdue = resident.due_on is None or resident.due_on < today
     context = {"page_obj": page, "communities": communities_visible_to(request.user)}
     return render(request, "casework/assessment_due.html", context)
@@ -78,6 +78,8 @@ def assessment_start(request: HttpRequest, pk: int) -> HttpResponse:
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_object_or_404(assessments_visible_to(request.user), pk=pk)
     editable = rules.may_edit_assessment(request.user, assessment)
+    if request.method == "POST" and not editable:
+        raise PermissionDenied  # only the assessor edits a draft
     form = forms.AssessmentForm(posted(request) if editable else None, assessment=assessment)
     if editable and request.method == "POST" and form.is_valid():
         try:
@@ -213,12 +215,15 @@ def case_service_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(*CASE_WORKERS)
-def case_review(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
+def case_review(request: HttpRequest, pk: int) -> HttpResponse:
+    review = get_object_or_404(
+        Review.objects.filter(case__in=cases_visible_to(request.user)), pk=pk
+    )
+
     def call(case, data):
-        review = get_object_or_404(Review, pk=review_pk, case=case)
         domain.review_complete(review=review, actor=request.user, **data)
 
-    return _case_action(request, pk, forms.ReviewForm, call)
+    return _case_action(request, review.case_id, forms.ReviewForm, call)
 
 
 @require_POST
@@ -267,10 +272,13 @@ def case_notes(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*CASE_WORKERS)
 def callback_list(request: HttpRequest) -> HttpResponse:
-    callbacks = callbacks_visible_to(request.user).filter(status="pending")
-    return render(
-        request, "casework/callback_list.html", {"page_obj": paginate(request, callbacks)}
-    )
+    mine = callbacks_visible_to(request.user)
+    context = {
+        "page_obj": paginate(request, mine.filter(status="pending")),
+        # Found not as logged and not yet followed up by a case: the worker may still act.
+        "failed": mine.filter(status="done", happened_as_logged=False, case__isnull=True)[:20],
+    }
+    return render(request, "casework/callback_list.html", context)
 
 
 @role_required(*CASE_WORKERS)
@@ -279,7 +287,11 @@ def callback_record(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.CallbackForm(posted(request))
     if form.is_valid():
         try:
-            domain.callback_record(callback=callback, actor=request.user, **form.cleaned_data)
+            done = domain.callback_record(
+                callback=callback, actor=request.user, **form.cleaned_data
+            )
+            if done.happened_as_logged is False:
+                return redirect("casework:callback_follow_up", done.pk)
             return redirect("casework:callbacks")
         except ValidationError as error:
             apply_domain_error(form, error)
@@ -293,3 +305,24 @@ def callback_results(request: HttpRequest) -> HttpResponse:
     return render(
         request, "casework/callback_results.html", {"page_obj": paginate(request, callbacks)}
     )
+
+
+@role_required(*CASE_WORKERS)
+def callback_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open a case and/or reverse the visit's charge after a callback found it not as logged."""
+    callback = get_object_or_404(callbacks_visible_to(request.user), pk=pk)
+    if not rules.may_follow_up_callback(request.user, callback):
+        raise PermissionDenied
+    form = forms.CallbackFollowUpForm(posted(request))
+    if form.is_valid():
+        try:
+            case, corrections = domain.callback_follow_up(
+                callback=callback, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("已处理：%(n)d条扣款已更正。") % {"n": len(corrections)})
+            return redirect("casework:case", case.pk) if case else redirect("casework:callbacks")
+    context = {"form": form, "callback": callback, "charges": callback.visit.ledger_entries.all()}
+    return render(request, "casework/callback_follow_up.html", context)

@@ -19,6 +19,7 @@ from communities.models import District, StaffAssignment
 from demo import data
 from demo.activities import activities_build
 from demo.allowances import allowances_build
+from demo.casework import casework_build
 from demo.kit import DemoContext, bulk, mobile
 from demo.orgs import organizations_build, workers_build
 from demo.places import places_build, residents_build
@@ -54,6 +55,14 @@ DEMO_LOGINS = (
 
 # Deleted children first, so PROTECT foreign keys never block a reset.
 _RESET_ORDER = (
+    # casework's rows, not its instrument (data loaded by a migration, kept like settings).
+    "casework.Callback",
+    "casework.ProgressNote",
+    "casework.Review",
+    "casework.PlannedService",
+    "casework.Case",
+    "casework.Supervision",
+    "casework.Assessment",
     "projects.Incubation",
     "projects.Payment",
     "projects.PaymentRequest",
@@ -173,6 +182,7 @@ def demo_seed(
     allowances_build(ctx)
     projects_build(ctx)
     activities_build(ctx)
+    casework_build(ctx)
     return ctx
 
 

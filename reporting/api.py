@@ -13,6 +13,7 @@ from reporting.stats import (
     StatsFilter,
     stats_allowances,
     stats_by_area,
+    stats_casework,
     stats_overview,
     stats_projects,
     stats_scope,
@@ -341,6 +342,26 @@ class UnmetDemandView(StatsView):
         return stats_unmet_demand(stats_filter)
 
 
+class CaseworkView(StatsView):
+    @extend_schema(
+        parameters=PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        description=(
+            "Social work: per community the residents by ability level of their latest signed "
+            "assessment (GB/T 42195-2022; `levels` names the ranks), never assessed, due and "
+            "overdue for (re)assessment (a year after the last, or after a visit log flagged "
+            "a change); per organization the completed visits in the period, callbacks made "
+            "and visits confirmed, with coverage and confirmed percentages. Small counts "
+            "suppressed. Cached: see `age_seconds`."
+        ),
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, stats_filter):
+        return stats_casework(stats_filter)
+
+
 STATS_ENDPOINTS = (
     ("overview", "stats-overview", "Totals for the city or your communities"),
     ("communities", "stats-communities", "Figures per community"),
@@ -350,6 +371,7 @@ STATS_ENDPOINTS = (
     ("allowances", "stats-allowances", "Care accounts and allowances (yuan)"),
     ("projects", "stats-projects", "Funded projects and their indicators"),
     ("unmet-demand", "stats-unmet-demand", "Requests no organization could take"),
+    ("casework", "stats-casework", "Assessed ability levels, assessments due, callbacks"),
 )
 
 

@@ -13,5 +13,6 @@ urlpatterns = [
     path("stats/weekly/", api.WeeklyView.as_view(), name="stats-weekly"),
     path("stats/allowances/", api.AllowancesView.as_view(), name="stats-allowances"),
     path("stats/projects/", api.ProjectsView.as_view(), name="stats-projects"),
+    path("stats/casework/", api.CaseworkView.as_view(), name="stats-casework"),
     path("stats/unmet-demand/", api.UnmetDemandView.as_view(), name="stats-unmet-demand"),
 ]

@@ -26,17 +26,16 @@ from django.db.models import (
     DateField,
     F,
     Min,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     When,
 )
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from casework.models import Assessment
+from casework.instruments import instrument_current
+from casework.queries import reassessment_cutoff, with_assessment_state
 from communities.models import (
     FACILITY_M2_PER_100_HOUSEHOLDS_TARGET,
     SOCIAL_WORKER_TARGET,
@@ -1156,51 +1155,110 @@ def stats_warm() -> list[str]:
     return ["overview", "district", "street", "community", "weekly", "allowances"]
 
 
-# --- Social work (casework/): assessed levels, overdue assessments, callback coverage -------
+# --- Social work (casework/): assessed levels, due assessments, callback coverage ----------
 
 
-def _latest_signed(field: str) -> Subquery:
-    latest = Assessment.objects.filter(
-        resident=OuterRef("pk"), status=Assessment.Status.SIGNED
-    ).order_by("-effective_at")
-    return Subquery(latest.values(field)[:1])
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
 
 
-def stats_casework(stats_filter: StatsFilter, *, today: datetime.date) -> dict:
-    """Per community: residents by assessed level (0–4, None never assessed) and overdue
-    reassessments; per organization: completed visits, callbacks made, confirmed (3 queries).
-    """
-    residents = Resident.objects.filter(
-        community__in=communities_in(stats_filter), anonymised_at__isnull=True
-    ).annotate(rank=_latest_signed("level_rank"), assessed_at=_latest_signed("effective_at"))
-    levels: dict[int, dict] = {}
-    for row in residents.order_by().values("community_id", "rank").annotate(n=Count("pk")):
-        levels.setdefault(row["community_id"], {})[row["rank"]] = figure(row["n"])
+def _casework_residents(stats_filter: StatsFilter, today: datetime.date) -> dict[int, dict]:
+    """Per community: residents by latest signed level, due and overdue (as the due list)."""
+    residents = with_assessment_state(
+        Resident.objects.filter(
+            community__in=communities_in(stats_filter), anonymised_at__isnull=True
+        )
+    ).order_by()
     expired = today - relativedelta(months=settings.ASSESSMENT_VALID_MONTHS)
-    overdue = dict(
-        residents.filter(assessed_at__date__lt=expired)
-        .order_by()
-        .values_list("community_id")
-        .annotate(n=Count("pk"))
+    changed_expired = today - datetime.timedelta(days=settings.ASSESSMENT_CHANGE_DAYS)
+    never = Q(last_assessed__isnull=True)
+    due = (
+        never | Q(last_assessed__date__lt=reassessment_cutoff(today)) | Q(changed_at__isnull=False)
     )
+    overdue = never | Q(last_assessed__date__lt=expired) | Q(changed_at__date__lt=changed_expired)
+    rows: dict[int, dict] = {}
+    for row in residents.values("community_id", "last_rank").annotate(n=Count("pk")):
+        rows.setdefault(row["community_id"], {"ranks": {}})["ranks"][row["last_rank"]] = row["n"]
+    counts = residents.values("community_id").annotate(
+        due=Count("pk", filter=due), overdue=Count("pk", filter=overdue)
+    )
+    for row in counts:
+        rows[row["community_id"]].update(due=row["due"], overdue=row["overdue"])
+    return rows
+
+
+def _casework_row(raw: dict, ranks: list[int]) -> dict:
+    return {
+        "levels": [figure(raw["ranks"].get(rank, 0)) for rank in ranks],
+        "never_assessed": figure(raw["ranks"].get(None, 0)),
+        "due": figure(raw.get("due", 0)),
+        "overdue": figure(raw.get("overdue", 0)),
+    }
+
+
+def _callback_rows(stats_filter: StatsFilter) -> list[dict]:
+    """Per organization: completed visits in the period, callbacks made, visits confirmed."""
     visits = Visit.objects.filter(
         status=Visit.Status.COMPLETED,
         request__resident__community__in=communities_in(stats_filter),
     ).filter(_in_period("scheduled_start", stats_filter))
-    callbacks = (
-        visits.order_by()
-        .values("offering__organization_id")
+    rows = (
+        visits.order_by("offering__organization__name", "offering__organization_id")
+        .values("offering__organization_id", "offering__organization__name")
         .annotate(
             completed=Count("pk"),
             called=Count("callback", filter=Q(callback__status="done")),
             confirmed=Count("callback", filter=Q(callback__happened_as_logged=True)),
         )
     )
-    return {
-        "levels": levels,
-        "overdue": {pk: figure(n) for pk, n in overdue.items()},
-        "callbacks": {row.pop("offering__organization_id"): row for row in callbacks},
-    }
+    return [
+        {
+            "id": row["offering__organization_id"],
+            "name": row["offering__organization__name"],
+            "completed": figure(row["completed"]),
+            "called": figure(row["called"]),
+            "confirmed": figure(row["confirmed"]),
+            "coverage_percent": _guarded(
+                _percent(row["called"], row["completed"]), row["completed"]
+            ),
+            "confirmed_percent": _guarded(_percent(row["confirmed"], row["called"]), row["called"]),
+        }
+        for row in rows
+    ]
+
+
+def stats_casework(stats_filter: StatsFilter, *, today: datetime.date | None = None) -> dict:
+    """Social work's figures: per community the residents by assessed ability level (latest
+    signed assessment), never assessed, due and overdue for (re)assessment, counted as the
+    due list counts them; per organization callback coverage and the confirmed-visit rate.
+    Small counts suppressed like every figure of people."""
+    today = today or timezone.localdate()
+
+    def compute() -> dict:
+        instrument = instrument_current()
+        levels = list(instrument.levels.values("rank", "name")) if instrument else []
+        ranks = [level["rank"] for level in levels]
+        raw = _casework_residents(stats_filter, today)
+        names = dict(communities_in(stats_filter).values_list("pk", "name"))
+        total = {"ranks": {}, "due": 0, "overdue": 0}
+        for row in raw.values():
+            for rank, n in row["ranks"].items():
+                total["ranks"][rank] = total["ranks"].get(rank, 0) + n
+            total["due"] += row.get("due", 0)
+            total["overdue"] += row.get("overdue", 0)
+        communities = [
+            {"id": pk, "name": names[pk], **_casework_row(raw[pk], ranks)}
+            for pk in sorted(raw, key=lambda pk: (names[pk], pk))
+        ]
+        return {
+            "today": today.isoformat(),
+            "levels": levels,
+            "totals": _casework_row(total, ranks),
+            "communities": communities,
+            "organizations": _callback_rows(stats_filter),
+        }
+
+    return _cached(f"casework:{today.isoformat()}", stats_filter, compute)
 
 
 # --- Government purchase of services (projects) -------------------------------------------

@@ -351,6 +351,9 @@ LOGGING = {
 # organization whose mean rating over 90 days is below CALLBACK_LOW_RATING.
 ASSESSMENT_VALID_MONTHS = envint("ASSESSMENT_VALID_MONTHS", "12")
 ASSESSMENT_DUE_SOON_DAYS = envint("ASSESSMENT_DUE_SOON_DAYS", "30")
+# A visit log that flags a change in the resident's condition makes a reassessment due
+# within this many days of the visit.
+ASSESSMENT_CHANGE_DAYS = envint("ASSESSMENT_CHANGE_DAYS", "14")
 CASE_REVIEW_DAYS = envint("CASE_REVIEW_DAYS", "90")
 CALLBACK_SAMPLE_PERCENT = envint("CALLBACK_SAMPLE_PERCENT", "10")
 CALLBACK_LOW_RATED_PERCENT = envint("CALLBACK_LOW_RATED_PERCENT", "30")

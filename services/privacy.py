@@ -42,7 +42,16 @@ def _visits_held(resident: Resident) -> list[dict]:
     """The visits, with check-in/out positions rounded (masked) like every export."""
     visits = Visit.objects.filter(request__resident=resident).order_by("scheduled_start")
     rows = rows_of(
-        visits, ["pk", "request_id", "scheduled_start", "status", "service_log", "location_state"]
+        visits,
+        [
+            "pk",
+            "request_id",
+            "scheduled_start",
+            "status",
+            "service_log",
+            "condition_note",
+            "location_state",
+        ],
     )
     for row, visit in zip(rows, visits, strict=True):
         for field in ("check_in_lat", "check_in_lon", "check_out_lat", "check_out_lon"):
@@ -99,6 +108,7 @@ def _scrub_free_text(resident: Resident) -> None:
         (ServiceRequest.objects.filter(resident=resident), "cancel_reason"),
         (Visit.objects.filter(request__resident=resident), "service_log"),
         (Visit.objects.filter(request__resident=resident), "manual_reason"),
+        (Visit.objects.filter(request__resident=resident), "condition_note"),
         (Feedback.objects.filter(visit__request__resident=resident), "comment"),
         (Match.objects.filter(request__resident=resident), "reason"),
         (Match.objects.filter(request__resident=resident), "response_note"),

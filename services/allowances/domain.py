@@ -289,7 +289,7 @@ def ledger_entry_reverse(*, entry: LedgerEntry, actor, reason: str) -> LedgerEnt
 
     Reversing a credit that was already spent fails: the balance would go below zero.
     """
-    if not rules.may_reverse_entries(actor):
+    if not (rules.may_reverse_entries(actor) or rules.reversal_vouched(actor, entry)):
         raise PermissionDenied
     if not reason.strip():
         raise ValidationError({"reason": _("请说明更正原因。")})

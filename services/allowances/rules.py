@@ -12,6 +12,7 @@ from communities.queries import staff_community_ids
 from organizations.models import OrganizationMember
 from sanlian.refusals import Refusal
 from sanlian.roles import CITY_STAFF, ORGANIZATION_STAFF, SUPERVISORS, Role, has_role
+from services.allowances.hooks import charge_reversal_vouched
 from services.allowances.queries import ledger_entries_visible_to
 from services.models import LedgerEntry, SettlementStatement
 
@@ -26,8 +27,20 @@ def may_reverse_entries(user) -> bool:
     return has_role(user, SUPERVISORS)
 
 
+def reversal_vouched(user, entry: LedgerEntry) -> bool:
+    """A visit's own charge, whose reversal an app above vouches for (allowances/hooks.py)."""
+    return (
+        entry.visit_id is not None
+        and entry.kind in LedgerEntry.CHARGE_KINDS
+        and charge_reversal_vouched(user, entry.visit_id)
+    )
+
+
 def reverse_entry_refusal(user, entry: LedgerEntry) -> Refusal | None:
-    """Supervisors whose area holds the account; an entry is corrected once, a correction never."""
+    """Supervisors whose area holds the account, or a user vouched for on a visit's charge;
+    an entry is corrected once, a correction never."""
+    if reversal_vouched(user, entry):
+        return entry_correction_refusal(entry)
     if (
         not may_reverse_entries(user)
         or not ledger_entries_visible_to(user).filter(pk=entry.pk).exists()

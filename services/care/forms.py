@@ -275,6 +275,11 @@ class ServiceLogForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("请简单记录本次服务内容。")},
     )
+    # A change noticed on the visit makes the resident's ability reassessment due.
+    condition_changed = forms.BooleanField(
+        label=_("居民身体状况有变化（需要重新评估）"), required=False
+    )
+    condition_note = forms.CharField(label=_("状况变化说明"), max_length=200, required=False)
 
 
 class CheckOutForm(ServiceLogForm, PositionForm):

@@ -207,6 +207,12 @@ class Visit(models.Model):
     checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
     checked_out_at = models.DateTimeField(_("签退时间"), null=True, blank=True)
     service_log = models.TextField(_("服务记录"), blank=True, max_length=2000)
+    # The worker noticed the resident's condition change: an ability reassessment falls due
+    # (read by casework's due list and reminders; services knows nothing of assessments).
+    condition_changed_at = models.DateTimeField(
+        _("发现身体状况变化"), null=True, blank=True, db_index=True
+    )
+    condition_note = models.CharField(_("状况变化说明"), max_length=200, blank=True)
     # Field verification (services.care.verification): the phone's position at check-in and
     # check-out only, never tracked in between; cleared when the resident is anonymised.
     check_in_lat = models.DecimalField(

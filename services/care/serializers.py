@@ -112,6 +112,8 @@ class VisitSerializer(serializers.ModelSerializer):
             "checked_in_at",
             "checked_out_at",
             "service_log",
+            "condition_changed_at",
+            "condition_note",
             "location_state",
             "check_in_distance_m",
             "check_out_distance_m",
@@ -131,6 +133,12 @@ class VisitSerializer(serializers.ModelSerializer):
 class ServiceLogSerializer(serializers.Serializer):
     service_log = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=2000
+    )
+    condition_changed = serializers.BooleanField(
+        required=False, default=False, help_text="the resident's condition changed: reassess"
+    )
+    condition_note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200
     )
 
 

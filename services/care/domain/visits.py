@@ -84,6 +84,8 @@ VISIT_AUDIT_FIELDS = [
     "checked_in_at",
     "checked_out_at",
     "service_log",
+    "condition_changed_at",
+    "condition_note",
     # Verification states, not positions: the audit trail outlives anonymisation.
     "location_state",
     "manual_reason",
@@ -568,6 +570,20 @@ def _check_out_now(visit: Visit, *, position: Position | None, manual_reason: st
     )
 
 
+def _record_condition(visit: Visit, *, condition_changed: bool, condition_note: str) -> None:
+    """A change of condition noticed on the visit; once flagged it stays flagged."""
+    note = condition_note.strip()
+    if note and not condition_changed:
+        raise ValidationError(
+            {"condition_changed": _("写了状况变化说明，请同时勾选“身体状况有变化”。")}
+        )
+    if condition_changed and not note:
+        raise ValidationError({"condition_note": _("请简单说明居民的状况有什么变化。")})
+    if condition_changed:
+        visit.condition_changed_at = visit.condition_changed_at or timezone.now()
+        visit.condition_note = note
+
+
 @transaction.atomic
 def visit_check_in(
     *, visit: Visit, actor, position: Position | None = None, manual_reason: str = ""
@@ -597,6 +613,8 @@ def visit_check_out(
     service_log: str,
     position: Position | None = None,
     manual_reason: str = "",
+    condition_changed: bool = False,
+    condition_note: str = "",
 ) -> Visit:
     """Record leaving and what was done; the visit stays in progress until completed."""
     visit = _locked(visit)
@@ -605,6 +623,7 @@ def visit_check_out(
         raise ValidationError({"service_log": _("请简单记录本次服务内容。")})
     before = snapshot(visit, VISIT_AUDIT_FIELDS)
     flags = _flags(visit)
+    _record_condition(visit, condition_changed=condition_changed, condition_note=condition_note)
     _check_out_now(visit, position=position, manual_reason=manual_reason)
     visit.service_log = service_log.strip()
     _flag_for_review(visit, flags)
@@ -620,9 +639,11 @@ def visit_complete(
     service_log: str = "",
     position: Position | None = None,
     manual_reason: str = "",
+    condition_changed: bool = False,
+    condition_note: str = "",
 ) -> Visit:
     """Finish an in-progress visit; checks out now (at `position`) if not yet done.
-    A service log is required."""
+    A service log is required; a change of the resident's condition may be flagged."""
     visit = _locked(visit)
     refuse(rules.complete_refusal(actor, visit))
     service_log = service_log.strip() or visit.service_log
@@ -630,6 +651,7 @@ def visit_complete(
         raise ValidationError({"service_log": _("请简单记录本次服务内容。")})
     before = snapshot(visit, VISIT_AUDIT_FIELDS)
     flags = _flags(visit)
+    _record_condition(visit, condition_changed=condition_changed, condition_note=condition_note)
     visit.service_log = service_log
     if visit.checked_out_at is None:
         _check_out_now(visit, position=position, manual_reason=manual_reason)

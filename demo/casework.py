@@ -1,0 +1,200 @@
+"""Demo social work: ability assessments of the residents in the demo social worker's
+communities (a realistic spread of levels, some due again), her open and closed cases, and
+last week's quality callbacks.
+
+Cases and callbacks go through casework.domain, so the rows are what the pages would have
+made. Assessments are written in bulk (hundreds of them) with answers that score to their
+level under the stored instrument, and set each resident's care level like a signature.
+"""
+
+import datetime
+
+from django.utils import timezone
+
+from casework import domain
+from casework.instruments import instrument_current, spec_of
+from casework.models import Assessment, Callback, Case, Supervision
+from casework.scoring import score
+from communities.models import Resident
+from demo.kit import DemoContext, bulk, weighted
+from services.models import ServiceType, Visit
+from socialworkers.models import SocialWorker
+
+# Share (%) of each ability level among assessed older residents at home, roughly as city
+# surveys report them: most keep their abilities, about one in six needs daily care.
+LEVEL_SHARES = {0: 34, 1: 30, 2: 19, 3: 10, 4: 7}
+ASSESSED = 160
+
+
+def casework_build(ctx: DemoContext) -> None:
+    runmei = ctx.runmei
+    if runmei is None or instrument_current() is None:
+        return
+    served = list(runmei.communities.values_list("pk", flat=True))
+    residents = list(
+        Resident.objects.filter(community_id__in=served, anonymised_at__isnull=True).order_by("pk")
+    )
+    _assessments(ctx, residents[:ASSESSED])
+    _supervision(ctx, served)
+    _cases(ctx, residents)
+    _callbacks(ctx)
+    _condition_change(ctx, served)
+    ctx.counts["assessments"] = Assessment.objects.count()
+    ctx.counts["cases"] = Case.objects.count()
+    ctx.counts["callbacks"] = Callback.objects.count()
+
+
+def _answers_for(spec, total: int) -> dict[str, str]:
+    """Answers scoring `total`: every item at its best, then lowered item by item."""
+    options = {code: opts for items in spec.indicators.values() for code, opts in items.items()}
+    answers = {code: max(opts, key=opts.get) for code, opts in options.items()}
+    excess = sum(options[c][a] for c, a in answers.items()) - total
+    for code, opts in options.items():
+        if excess <= 0:
+            break
+        best = opts[answers[code]]
+        target = max(best - excess, min(opts.values()))
+        answers[code] = next(k for k, v in opts.items() if v == target and k != "coma")
+        excess -= best - target
+    return answers
+
+
+def _assessments(ctx: DemoContext, residents: list) -> None:
+    instrument = instrument_current()
+    spec = spec_of(instrument)
+    levels = {level.rank: level for level in instrument.levels.all()}
+    user = ctx.runmei.user
+    rows = []
+    for resident in residents:
+        level = levels[weighted(ctx, LEVEL_SHARES)]
+        answers = _answers_for(spec, ctx.rng.randint(level.min_total, level.max_total))
+        result = score(spec, answers, [])
+        # Signed over the last 15 months: those signed over a year ago are due again.
+        when = timezone.now() - datetime.timedelta(days=ctx.rng.randint(5, 450))
+        rows.append(
+            Assessment(
+                resident=resident,
+                instrument=instrument,
+                assessor=user,
+                answers=answers,
+                status=Assessment.Status.SIGNED,
+                total=result.total,
+                level_rank=result.rank,
+                level_name=result.band.name,
+                care_level=result.band.care_level,
+                signed_by=user,
+                signed_at=when,
+                effective_at=when,
+                created_at=when - datetime.timedelta(hours=1),
+            )
+        )
+        resident.care_level = result.band.care_level
+    bulk(Assessment, rows, ctx)
+    Resident.objects.bulk_update(residents, ["care_level"], batch_size=500)
+
+
+def _supervision(ctx: DemoContext, served: list) -> None:
+    """王润梅 (senior) supervises the other active social workers of her communities."""
+    others = SocialWorker.objects.filter(communities__in=served, active=True).exclude(
+        pk=ctx.runmei.pk
+    )
+    for worker in others.distinct()[:3]:
+        Supervision.objects.get_or_create(supervisor=ctx.runmei, social_worker=worker)
+
+
+_CASES = (
+    ("referral", "独居，近期跌倒一次，子女在外地", "居家安全改造，每周两次上门助洁", None),
+    ("hotline", "老伴住院，本人无人打扫和洗澡", "保持个人卫生：每周一次助浴", None),
+    ("assessment", "评估为重度失能，家属照护压力大", "申请照护补贴，安排助浴和喘息服务", None),
+    ("request", "想参加社区活动，情绪低落", "每周参加一次兴趣小组", None),
+    ("referral", "邻里纠纷后不愿出门", "", "goals_met"),
+    ("hotline", "房屋漏水无人维修", "", "referred"),
+)
+
+
+def _cases(ctx: DemoContext, residents: list) -> None:
+    user = ctx.runmei.user
+    consented = [r for r in residents if r.consents.filter(withdrawn_at__isnull=True).exists()]
+    planned = {
+        "助洁": ServiceType.objects.filter(code="cleaning").first(),
+        "助浴": ServiceType.objects.filter(code="bathing").first(),
+    }
+    for resident, (source, need, goals, outcome) in zip(
+        consented[-len(_CASES) :], _CASES, strict=False
+    ):
+        case = domain.case_open(resident=resident, actor=user, source=source, presenting_need=need)
+        domain.case_note_add(case=case, actor=user, text=f"首次家访：{need}。已与家属沟通。")
+        if goals:
+            domain.case_plan_set(case=case, actor=user, goals=goals)
+        service_type = next((t for word, t in planned.items() if word in goals), None)
+        if service_type is not None:
+            planned_service = domain.planned_service_add(
+                case=case,
+                actor=user,
+                service_type=service_type,
+                preferred_days=[0, 2, 4],
+                preferred_start=datetime.time(11, 0),
+                preferred_end=datetime.time(12, 30),
+                goal=goals,
+            )
+            # Dated from the demo's anchor day, like every demo row: the same seed, the same rows.
+            request = planned_service.request
+            request.created_at = ctx.at(ctx.days_ago(3), 10)
+            request.save(update_fields=["created_at"])
+        if outcome:
+            domain.case_close(case=case, actor=user, outcome=outcome, note="按计划结案")
+        Case.objects.filter(pk=case.pk).update(
+            opened_at=timezone.now() - datetime.timedelta(days=ctx.rng.randint(20, 120))
+        )
+
+
+def _callbacks(ctx: DemoContext) -> None:
+    """Last week's sample, called back by 王润梅: most confirmed, one not as logged."""
+    last_monday = ctx.today - datetime.timedelta(days=ctx.today.weekday() + 7)
+    domain.callbacks_sample_week(week_start=last_monday)
+    _more_callbacks(ctx, last_monday)
+    mine = Callback.objects.filter(social_worker=ctx.runmei).order_by("pk")
+    for i, callback in enumerate(mine):
+        if i % 4 == 3:
+            continue  # still to call
+        failed = i == 1
+        domain.callback_record(
+            callback=callback,
+            actor=ctx.runmei.user,
+            reached=i % 7 != 5,
+            happened_as_logged=not failed,
+            quality_score=2 if failed else ctx.rng.choice([4, 5, 5]),
+            comment="老人说那天没有人来" if failed else "电话确认，服务满意",
+        )
+
+
+def _more_callbacks(ctx: DemoContext, week_start: datetime.date) -> None:
+    """The sample draws one visit per small group; the demo shows a fuller week of calls."""
+    start = ctx.at(week_start, 0)
+    visits = Visit.objects.filter(
+        status=Visit.Status.COMPLETED,
+        scheduled_start__gte=start,
+        scheduled_start__lt=start + datetime.timedelta(days=7),
+        request__resident__community__in=ctx.runmei.communities.all(),
+        callback__isnull=True,
+    ).order_by("scheduled_start", "pk")[:12]
+    bulk(
+        Callback,
+        [Callback(visit=v, social_worker=ctx.runmei, week_start=week_start) for v in visits],
+        ctx,
+    )
+
+
+def _condition_change(ctx: DemoContext, served: list) -> None:
+    """One completed visit whose worker noticed a change: the resident is due a reassessment."""
+    visit = (
+        Visit.objects.filter(
+            status=Visit.Status.COMPLETED, request__resident__community_id__in=served
+        )
+        .order_by("-scheduled_start")
+        .first()
+    )
+    if visit is not None:
+        visit.condition_changed_at = visit.checked_out_at or visit.scheduled_start
+        visit.condition_note = "起身困难，需要搀扶"
+        visit.save(update_fields=["condition_changed_at", "condition_note"])
