@@ -40,6 +40,14 @@ def _refused(request: HttpRequest, error: ValidationError) -> None:
         messages.error(request, message)
 
 
+def _form_refused(request: HttpRequest, form) -> None:
+    """A form posted from a list page: each error as a message naming its field."""
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for message in errors:
+            messages.error(request, f"{label}：{message}" if label else message)
+
+
 @role_required(*ORGANIZERS)
 def call_list(request: HttpRequest) -> HttpResponse:
     calls = calls_visible_to(request.user).prefetch_related("communities")
@@ -459,9 +467,7 @@ def incubation_start(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已记录入孵。"))
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+        _form_refused(request, form)
     return redirect("projects:incubation_list")
 
 
@@ -479,9 +485,7 @@ def incubation_end(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("孵化结果已记录。"))
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
+        _form_refused(request, form)
     return redirect("projects:incubation_list")
 
 
