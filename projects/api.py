@@ -15,7 +15,12 @@ from organizations.queries import membership_of
 from projects import domain, rules
 from projects.models import PaymentRequest
 from projects.progress import contract_progress
-from projects.queries import applications_visible_to, calls_visible_to, contracts_visible_to
+from projects.queries import (
+    applications_visible_to,
+    calls_managed_by,
+    calls_visible_to,
+    contracts_visible_to,
+)
 from projects.serializers import (
     ApplicationSerializer,
     ApplySerializer,
@@ -86,9 +91,8 @@ class ProjectCallViewSet(
 
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
-        call = self.get_object()
-        if not rules.may_manage_call(request.user, call):
-            raise PermissionDenied
+        # Another office's call is not found here, as its contracts are not.
+        call = get_object_or_404(calls_managed_by(request.user), pk=pk)
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         ranking = domain.call_decide(

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Street
-from organizations.models import Category, Organization
+from organizations.models import Category
 from projects.models import Incubation, ServiceTarget
 from sanlian.widgets import DateInput
 from services.offerings.models import ServiceType
@@ -280,7 +280,3 @@ class CategoryTargetForm(forms.Form):
 
     def targets(self) -> dict[str, int | None]:
         return {code: self.cleaned_data[f"target_{code}"] for code in Category.values}
-
-
-def approved_organizations():
-    return Organization.objects.filter(status=Organization.Status.APPROVED).order_by("name")

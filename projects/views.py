@@ -436,7 +436,9 @@ def _incubation_forms(user, data=None):
     return forms.IncubationStartForm(
         data,
         organizations=candidates.order_by("name"),
-        mentors=forms.approved_organizations(),
+        mentors=organizations_visible_to(user)
+        .filter(status=Organization.Status.APPROVED)
+        .order_by("name"),
     )
 
 
