@@ -54,6 +54,7 @@ DEMO_LOGINS = (
 
 # Deleted children first, so PROTECT foreign keys never block a reset.
 _RESET_ORDER = (
+    "projects.CategoryTarget",
     "projects.Incubation",
     "projects.Payment",
     "projects.PaymentRequest",
