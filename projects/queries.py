@@ -31,9 +31,7 @@ def calls_managed_by(user) -> QuerySet[ProjectCall]:
     calls = ProjectCall.objects.select_related("street")
     if not user.is_authenticated or user.role not in (Role.CIVIL_AFFAIRS, Role.STREET_STAFF):
         return calls.none()
-    return calls.filter(
-        pk__in=ProjectCall.objects.filter(_managed_call_filter(user)).values("pk")
-    )
+    return calls.filter(pk__in=ProjectCall.objects.filter(_managed_call_filter(user)).values("pk"))
 
 
 def applications_visible_to(user) -> QuerySet[Application]:
