@@ -30,7 +30,9 @@ def _form(page, action_part: str):
 
 def test_projects_cycle_publish_to_paid_milestone(open_tab, cast):
     bathing = f.ServiceTypeFactory(code="bathing", name="助浴")
-    f.UserFactory(username="expert", role=Role.COMMUNITY_STAFF, display_name="评审专家")
+    expert_user = f.UserFactory(
+        username="expert", role=Role.COMMUNITY_STAFF, display_name="评审专家"
+    )
     cast.organization.home_street = cast.east_street
     cast.organization.save(update_fields=["home_street"])
 
@@ -55,10 +57,9 @@ def test_projects_cycle_publish_to_paid_milestone(open_tab, cast):
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(r".*/projects/calls/\d+/$"))
     call = ProjectCall.objects.get()
-    for reviewer in ("street", "expert"):
+    for reviewer in (cast.street_staff, expert_user):
         form = _form(page, "/reviewers/")
-        option = form.locator("select[name=reviewer] option", has_text=reviewer).first
-        form.locator("select[name=reviewer]").select_option(option.get_attribute("value"))
+        form.locator("select[name=reviewer]").select_option(str(reviewer.pk))
         form.locator("button[type=submit]").click()
         page.wait_for_load_state()
     assert call.reviewers.count() == 2
