@@ -182,3 +182,11 @@ def test_bad_target_refused_and_no_call_published(cast, change, message):
         publish(cast, targets=[_spec(cast, ACTIVITIES) | change])
     assert not ServiceTarget.objects.exists()
     assert not ProjectCall.objects.exists()
+
+
+def test_contract_page_names_each_kind_with_its_count(client, cast, contract):
+    _held(cast.community, organization=cast.organization)
+    client.force_login(cast.member)
+    page = client.get(f"/projects/contracts/{contract.pk}/").content.decode()
+    assert "举办社区活动" in page and "完成能力评估" in page and "完成上门服务：助浴" in page
+    assert "1（25%）" in page  # one of four activities held
