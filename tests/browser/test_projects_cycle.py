@@ -163,6 +163,7 @@ def test_projects_cycle_publish_to_paid_milestone(open_tab, cast):
     contract.refresh_from_db()
     assert contract.paid_fen == Payment.objects.get().amount_fen == 300_000
     bureau.shot("9-paid")
+    assert bureau.axe() == []
     form = _form(page, "/complete/")
     form.locator("textarea[name=reason]").fill("完成全部助浴服务，居民满意")
     form.locator("button[type=submit]").click()
@@ -183,6 +184,9 @@ def test_projects_cycle_publish_to_paid_milestone(open_tab, cast):
     page.wait_for_load_state()
     assert "桃园银龄互助会" in page.inner_text("main")
     bureau.shot("11-incubation")
+    assert bureau.axe() == []
+    bureau.goto("/projects/category-targets/")
+    assert bureau.axe() == []
     bureau.goto("/dashboard/")
     section = page.locator("#projects-section-title")
     section.scroll_into_view_if_needed()
