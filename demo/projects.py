@@ -16,7 +16,7 @@ from communities.models import Community
 from demo.kit import DemoContext
 from organizations.models import Category, Organization, OrganizationMember
 from projects import domain
-from projects.models import ProjectCall
+from projects.models import Incubation, ProjectCall, ServiceTarget
 from projects.progress import contract_verified_total
 from sanlian.models import User
 from sanlian.roles import Role
@@ -34,6 +34,7 @@ def projects_build(ctx: DemoContext) -> None:
     _awarded_call(ctx, youshe, (rival, rival_member), types, communities)
     _open_call(ctx, youshe, types)
     _incubation(ctx, mentor=youshe, taken={youshe.pk, rival.pk})
+    _category_targets(ctx)
     ctx.counts["project_calls"] = ProjectCall.objects.count()
 
 
@@ -79,7 +80,9 @@ def _delivered_scope(youshe) -> tuple[list, list]:
     )
 
 
-def _publish(ctx, *, title, types, communities, ceiling_yuan, quantity, actor, street=None):
+def _publish(
+    ctx, *, title, types, communities, ceiling_yuan, quantity, actor, street=None, extra=()
+):
     return domain.call_publish(
         actor=actor,
         title=title,
@@ -100,6 +103,16 @@ def _publish(ctx, *, title, types, communities, ceiling_yuan, quantity, actor, s
                 "quantity": quantity,
                 "min_mean_rating": 4,
             }
+        ]
+        + [
+            {
+                "kind": kind,
+                "communities": communities,
+                "starts_on": ctx.days_ago(60),
+                "ends_on": ctx.today + datetime.timedelta(days=120),
+                "quantity": amount,
+            }
+            for kind, amount in extra
         ],
     )
 
@@ -114,6 +127,11 @@ def _awarded_call(ctx, youshe, rival_pair, types, communities) -> None:
         ceiling_yuan=200_000,
         quantity=400,
         actor=civil,
+        # Counted from activity attendance and signed assessments, as the issue's examples.
+        extra=[
+            (ServiceTarget.Kind.ACTIVITIES_HELD, 24),
+            (ServiceTarget.Kind.RESIDENTS_ASSESSED, 200),
+        ],
     )
     ours = domain.application_submit(
         call=call,
@@ -228,17 +246,44 @@ def _open_call(ctx, youshe, types) -> None:
 
 
 def _incubation(ctx, *, mentor, taken: set) -> None:
-    """A young approved organization in the incubation base, mentored by 优社优家."""
-    newcomer = (
+    """Two young approved organizations in the incubation base, mentored by 优社优家: one
+    still incubating, one graduated (出壳) last month."""
+    newcomers = (
         Organization.objects.filter(status=Organization.Status.APPROVED)
         .exclude(pk__in=taken)
-        .order_by("-submitted_at", "-pk")
-        .first()
+        .order_by("-submitted_at", "-pk")[:2]
     )
-    if newcomer is not None:
-        domain.incubation_start(
+    for position, newcomer in enumerate(newcomers):
+        incubation = domain.incubation_start(
             organization=newcomer,
             mentor=mentor,
-            started_on=ctx.days_ago(90),
+            started_on=ctx.days_ago(90 + 180 * position),
             actor=ctx.users["civil"],
         )
+        if position:
+            domain.incubation_end(
+                incubation=incubation,
+                actor=ctx.users["civil"],
+                stage=Incubation.Stage.GRADUATED,
+                ended_on=ctx.days_ago(30),
+                outcome="完成登记备案，独立承接社区服务项目。",
+            )
+
+
+# How many approved organizations of each category the bureau wants in a district.
+_CATEGORY_TARGETS = {
+    Category.PUBLIC_WELFARE: 6,
+    Category.SOCIAL_AFFAIRS: 3,
+    Category.CULTURE_SPORTS: 4,
+    Category.CHARITY_RELIEF: 2,
+    Category.COMMUNITY_RIGHTS: 2,
+}
+
+
+def _category_targets(ctx) -> None:
+    """The bureau's targets for the flagship community's district."""
+    domain.category_targets_set(
+        district=ctx.flagship.street.district,
+        targets=dict(_CATEGORY_TARGETS),
+        actor=ctx.users["civil"],
+    )

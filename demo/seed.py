@@ -63,6 +63,7 @@ _RESET_ORDER = (
     "casework.Case",
     "casework.Supervision",
     "casework.Assessment",
+    "projects.CategoryTarget",
     "projects.Incubation",
     "projects.Payment",
     "projects.PaymentRequest",

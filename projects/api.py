@@ -4,18 +4,29 @@ Reads go through `projects.queries`; actions call one domain function each, whic
 through `projects.rules` (403) or rejects bad input with a message (400).
 """
 
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from projects import domain
+from organizations.queries import membership_of
+from projects import domain, rules
 from projects.models import PaymentRequest
 from projects.progress import contract_progress
-from projects.queries import applications_visible_to, calls_visible_to, contracts_visible_to
+from projects.queries import (
+    applications_visible_to,
+    calls_managed_by,
+    calls_visible_to,
+    contracts_visible_to,
+)
 from projects.serializers import (
     ApplicationSerializer,
+    ApplySerializer,
+    CallPublishSerializer,
     ContractSerializer,
+    DecisionSerializer,
     PaymentRequestSerializer,
     ProjectCallSerializer,
     ProjectReasonSerializer,
@@ -34,8 +45,29 @@ def _reason(request) -> str:
         description="Calls for projects (公益创投 / 政府购买服务); staff and organizations."
     ),
     retrieve=extend_schema(description="One call with its rubric and targets."),
+    create=extend_schema(
+        description=(
+            "Publish a call (civil-affairs bureau: city-wide; street staff: their street's "
+            "communities, `street` required). Same rules and messages as the page."
+        ),
+        request=CallPublishSerializer,
+        responses={201: ProjectCallSerializer},
+    ),
+    decide=extend_schema(
+        description=(
+            "Record the ranking and the award after the closing date: `awarded` lists the "
+            "application ids awarded, `reasons` maps every application id to its reason."
+        ),
+        request=DecisionSerializer,
+        responses=ApplicationSerializer(many=True),
+    ),
 )
-class ProjectCallViewSet(viewsets.ReadOnlyModelViewSet):
+class ProjectCallViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = ProjectCallSerializer
     filterset_fields = ["status", "street"]
     search_fields = ["title"]
@@ -49,6 +81,28 @@ class ProjectCallViewSet(viewsets.ReadOnlyModelViewSet):
             "targets__communities",
         )
 
+    def create(self, request, *args, **kwargs):
+        if not rules.may_publish_call(request.user):
+            raise PermissionDenied
+        serializer = CallPublishSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        call = domain.call_publish(actor=request.user, **serializer.domain_arguments())
+        return Response(ProjectCallSerializer(call).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        # Another office's call is not found here, as its contracts are not.
+        call = get_object_or_404(calls_managed_by(request.user), pk=pk)
+        serializer = DecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ranking = domain.call_decide(
+            call=call,
+            actor=request.user,
+            awarded_ids=set(serializer.validated_data["awarded"]),
+            reasons=serializer.validated_data["reasons"],
+        )
+        return Response(ApplicationSerializer(ranking, many=True).data)
+
 
 @extend_schema_view(
     list=extend_schema(
@@ -58,14 +112,45 @@ class ProjectCallViewSet(viewsets.ReadOnlyModelViewSet):
         )
     ),
     retrieve=extend_schema(description="One application with its budget lines."),
+    create=extend_schema(
+        description=(
+            "Apply to an open call for your own organization (a member of an approved "
+            "organization of an allowed category): budget lines in fen, within the ceiling; "
+            "social workers and volunteer teams of your organization only."
+        ),
+        request=ApplySerializer,
+        responses={201: ApplicationSerializer},
+    ),
 )
-class ApplicationViewSet(viewsets.ReadOnlyModelViewSet):
+class ApplicationViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     serializer_class = ApplicationSerializer
     filterset_fields = ["call", "organization", "status"]
     ordering_fields = ["submitted_at", "rank"]
 
     def get_queryset(self):
         return applications_visible_to(self.request.user).prefetch_related("budget_lines")
+
+    def create(self, request, *args, **kwargs):
+        membership = membership_of(request.user)
+        if membership is None or not rules.is_member(request.user, membership.organization_id):
+            raise PermissionDenied
+        serializer = ApplySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        call = get_object_or_404(
+            calls_visible_to(request.user), pk=serializer.validated_data["call"].pk
+        )
+        application = domain.application_submit(
+            call=call,
+            organization=membership.organization,
+            actor=request.user,
+            **serializer.domain_arguments(),
+        )
+        return Response(ApplicationSerializer(application).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

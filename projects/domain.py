@@ -14,13 +14,14 @@ from django.db.models import Avg, F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communities.models import Community, Street
+from communities.models import Community, District, Street
 from communities.queries import staff_community_ids
 from organizations.models import Category, Organization
 from projects import rules
 from projects.models import (
     Application,
     BudgetLine,
+    CategoryTarget,
     ConflictDeclaration,
     Contract,
     Criterion,
@@ -73,14 +74,23 @@ def _validate_call_input(*, categories, communities, criteria, targets) -> None:
 
 
 def _add_target(*, owner: dict, spec: dict, allowed_communities: set[int]) -> ServiceTarget:
+    kind = spec.get("kind", ServiceTarget.Kind.COMPLETED_VISITS)
+    visits = kind == ServiceTarget.Kind.COMPLETED_VISITS
+    if kind not in ServiceTarget.Kind.values:
+        raise ValidationError({"targets": _("未知的指标类型。")})
     if spec["ends_on"] < spec["starts_on"]:
         raise ValidationError({"targets": _("统计结束日期不能早于开始日期。")})
-    if not spec["service_types"] or not spec["communities"]:
+    if not spec["communities"] or (visits and not spec.get("service_types")):
         raise ValidationError({"targets": _("服务指标须指定服务类型和社区。")})
+    if not visits and (spec.get("service_types") or spec.get("min_mean_rating") is not None):
+        raise ValidationError({"targets": _("只有上门服务指标可以指定服务类型和满意度。")})
+    if not isinstance(spec["quantity"], int) or spec["quantity"] <= 0:
+        raise ValidationError({"targets": _("目标数量须大于零。")})
     if any(c.pk not in allowed_communities for c in spec["communities"]):
         raise ValidationError({"targets": _("服务指标的社区须在项目的服务社区之内。")})
     target = ServiceTarget(
         **owner,
+        kind=kind,
         starts_on=spec["starts_on"],
         ends_on=spec["ends_on"],
         quantity=spec["quantity"],
@@ -88,7 +98,7 @@ def _add_target(*, owner: dict, spec: dict, allowed_communities: set[int]) -> Se
     )
     target.full_clean()
     target.save()
-    target.service_types.set(spec["service_types"])
+    target.service_types.set(spec.get("service_types") or [])
     target.communities.set(spec["communities"])
     return target
 
@@ -108,8 +118,8 @@ def call_publish(
     targets: list[dict],
     street: Street | None = None,
 ) -> ProjectCall:
-    """Publish a call with its rubric and its targets (each a dict: service_types,
-    communities, starts_on, ends_on, quantity, min_mean_rating)."""
+    """Publish a call with its rubric and its targets (each a dict: kind (default completed
+    visits), service_types, communities, starts_on, ends_on, quantity, min_mean_rating)."""
     _refuse_unless(rules.may_publish_call(actor))
     communities = list(communities)
     if closes_on < opens_on:
@@ -310,6 +320,11 @@ def call_decide(
     """Record the ranking and the award decision, each with its reason; scores become
     visible to the applicants. The awarded requests together stay within the ceiling."""
     call = ProjectCall.objects.select_for_update().get(pk=call.pk)
+    _refuse_unless(rules.may_manage_call(actor, call))
+    if call.status != ProjectCall.Status.OPEN:
+        raise ValidationError(_("该项目已经评定。"))
+    if timezone.localdate() <= call.closes_on:
+        raise ValidationError(_("申报截止后才能评定。"))
     _refuse_unless(rules.may_decide(actor, call))
     ranking = call_ranking(call=call)
     ids = {a.pk for a in ranking}
@@ -382,6 +397,7 @@ def contract_sign(
     allowed = {c.pk for c in call.communities.all()}
     for target in call.targets.prefetch_related("service_types", "communities"):
         spec = {
+            "kind": target.kind,
             "service_types": list(target.service_types.all()),
             "communities": list(target.communities.all()),
             "starts_on": target.starts_on,
@@ -596,11 +612,13 @@ def payment_request_reject(
 def incubation_start(
     *, organization: Organization, mentor: Organization, started_on: datetime.date, actor
 ) -> Incubation:
-    _refuse_unless(rules.may_manage_incubation(actor))
+    _refuse_unless(rules.may_manage_incubation(actor, organization))
     if mentor.pk == organization.pk:
         raise ValidationError({"mentor": _("导师组织不能是被孵化的组织本身。")})
     if mentor.status != Organization.Status.APPROVED:
         raise ValidationError({"mentor": _("导师组织须已通过审核。")})
+    if started_on > timezone.localdate():
+        raise ValidationError({"started_on": _("入孵日期不能晚于今天。")})
     if Incubation.objects.filter(organization=organization).exists():
         raise ValidationError({"organization": _("该组织已有孵化记录。")})
     incubation = Incubation(organization=organization, mentor=mentor, started_on=started_on)
@@ -615,14 +633,20 @@ def incubation_end(
     *, incubation: Incubation, actor, stage: str, ended_on: datetime.date, outcome: str
 ) -> Incubation:
     """Graduate (出壳) or withdraw an incubating organization, with the outcome recorded."""
-    incubation = Incubation.objects.select_for_update().get(pk=incubation.pk)
-    _refuse_unless(rules.may_manage_incubation(actor))
+    incubation = (
+        Incubation.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=incubation.pk)
+    )
+    _refuse_unless(rules.may_manage_incubation(actor, incubation.organization))
     if incubation.stage != Incubation.Stage.INCUBATING:
         raise ValidationError(_("该组织已不在孵化中。"))
     if stage not in (Incubation.Stage.GRADUATED, Incubation.Stage.WITHDRAWN):
         raise ValidationError({"stage": _("请选择出壳或退出。")})
     if ended_on < incubation.started_on:
         raise ValidationError({"ended_on": _("出壳/退出日期不能早于入孵日期。")})
+    if ended_on > timezone.localdate():
+        raise ValidationError({"ended_on": _("出壳/退出日期不能晚于今天。")})
     if not outcome.strip():
         raise ValidationError({"outcome": _("请填写孵化结果。")})
     incubation.stage, incubation.ended_on, incubation.outcome = stage, ended_on, outcome.strip()
@@ -637,3 +661,36 @@ def incubation_end(
         reason=outcome.strip(),
     )
     return incubation
+
+
+# --- category targets ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def category_targets_set(
+    *, district: District, targets: dict[str, int | None], actor
+) -> list[CategoryTarget]:
+    """Set the bureau's targets for one district: {category: count, or None for no target}."""
+    _refuse_unless(rules.may_set_category_targets(actor))
+    if not set(targets) <= set(Category.values):
+        raise ValidationError({"targets": _("未知的组织类别。")})
+    if any(
+        value is not None and (not isinstance(value, int) or value < 0)
+        for value in targets.values()
+    ):
+        raise ValidationError({"targets": _("目标数量须为不小于零的整数。")})
+    before = dict(
+        CategoryTarget.objects.filter(district=district).values_list("category", "target")
+    )
+    for category, value in targets.items():
+        if value is None:
+            CategoryTarget.objects.filter(district=district, category=category).delete()
+        else:
+            CategoryTarget.objects.update_or_create(
+                district=district,
+                category=category,
+                defaults={"target": value, "set_by": actor, "set_at": timezone.now()},
+            )
+    after = dict(CategoryTarget.objects.filter(district=district).values_list("category", "target"))
+    audit_record(actor=actor, instance=district, action="change", before=before, after=after)
+    return list(CategoryTarget.objects.filter(district=district))

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.models import Street
 from organizations.models import Category
+from projects.models import Incubation, ServiceTarget
 from sanlian.widgets import DateInput
 from services.offerings.models import ServiceType
 
@@ -71,6 +72,18 @@ class CallForm(forms.Form):
     target_min_rating = forms.DecimalField(
         label=_("指标：最低平均满意度"), min_value=1, max_value=5, decimal_places=2, required=False
     )
+    target_activities = forms.IntegerField(
+        label=_("指标：举办社区活动场次"),
+        min_value=1,
+        required=False,
+        help_text=_("可选；同一统计期和社区，按活动签到记录计算。"),
+    )
+    target_assessments = forms.IntegerField(
+        label=_("指标：完成能力评估人数"),
+        min_value=1,
+        required=False,
+        help_text=_("可选；同一统计期和社区，按已签字的能力评估计算。"),
+    )
 
     def __init__(self, *args, communities, streets, **kwargs):
         super().__init__(*args, **kwargs)
@@ -102,6 +115,20 @@ class CallForm(forms.Form):
                     "quantity": data["target_quantity"],
                     "min_mean_rating": data["target_min_rating"],
                 }
+            ]
+            + [
+                {
+                    "kind": kind,
+                    "communities": communities,
+                    "starts_on": data["target_starts_on"],
+                    "ends_on": data["target_ends_on"],
+                    "quantity": data[field],
+                }
+                for kind, field in (
+                    (ServiceTarget.Kind.ACTIVITIES_HELD, "target_activities"),
+                    (ServiceTarget.Kind.RESIDENTS_ASSESSED, "target_assessments"),
+                )
+                if data[field]
             ],
         }
 
@@ -213,3 +240,43 @@ class PaymentRequestForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("原因"), max_length=200)
+
+
+class IncubationStartForm(forms.Form):
+    organization = forms.ModelChoiceField(label=_("被孵化组织"), queryset=None)
+    mentor = forms.ModelChoiceField(label=_("枢纽（导师）组织"), queryset=None)
+    started_on = forms.DateField(label=_("入孵日期"), widget=DateInput())
+
+    def __init__(self, *args, organizations, mentors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+        self.fields["mentor"].queryset = mentors
+
+
+class IncubationEndForm(forms.Form):
+    stage = forms.ChoiceField(
+        label=_("结果"),
+        choices=[
+            (Incubation.Stage.GRADUATED, Incubation.Stage.GRADUATED.label),
+            (Incubation.Stage.WITHDRAWN, Incubation.Stage.WITHDRAWN.label),
+        ],
+    )
+    ended_on = forms.DateField(label=_("出壳/退出日期"), widget=DateInput())
+    outcome = forms.CharField(label=_("孵化结果说明"), max_length=1000)
+
+
+class CategoryTargetForm(forms.Form):
+    """One number per category for one district; empty: no target."""
+
+    district = forms.ModelChoiceField(label=_("区"), queryset=None)
+
+    def __init__(self, *args, districts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = districts
+        for code, label in Category.choices:
+            self.fields[f"target_{code}"] = forms.IntegerField(
+                label=label, min_value=0, max_value=10_000, required=False
+            )
+
+    def targets(self) -> dict[str, int | None]:
+        return {code: self.cleaned_data[f"target_{code}"] for code in Category.values}

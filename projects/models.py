@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from communities.models import Community, Street
+from communities.models import Community, District, Street
 from organizations.models import Category, Organization
 from services.allowances.models import yuan
 from services.offerings.models import ServiceType
@@ -380,6 +380,12 @@ class ServiceTarget(models.Model):
 
     class Kind(models.TextChoices):
         COMPLETED_VISITS = "completed_visits", _("完成上门服务")
+        # Activities the organization (or a volunteer team its social worker leads) held in
+        # the communities within the period: not cancelled, ended, at least one attendee.
+        ACTIVITIES_HELD = "activities_held", _("举办社区活动")
+        # Residents of the communities whose capability assessment was signed in the period
+        # by a social worker of the organization (distinct residents).
+        RESIDENTS_ASSESSED = "residents_assessed", _("完成能力评估")
 
     call = models.ForeignKey(
         ProjectCall,
@@ -400,8 +406,9 @@ class ServiceTarget(models.Model):
     kind = models.CharField(
         _("指标类型"), max_length=20, choices=Kind.choices, default=Kind.COMPLETED_VISITS
     )
+    # Only for completed visits; empty for the other kinds.
     service_types = models.ManyToManyField(
-        ServiceType, verbose_name=_("服务类型"), related_name="+"
+        ServiceType, verbose_name=_("服务类型"), blank=True, related_name="+"
     )
     communities = models.ManyToManyField(Community, verbose_name=_("社区"), related_name="+")
     starts_on = models.DateField(_("统计开始日期"))
@@ -610,3 +617,35 @@ class Incubation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} ({self.get_stage_display()})"
+
+
+class CategoryTarget(models.Model):
+    """How many approved organizations of one category the bureau wants based in a district
+    (培育目标): the dashboard sets the count of organizations against it."""
+
+    district = models.ForeignKey(
+        District, verbose_name=_("区"), on_delete=models.CASCADE, related_name="category_targets"
+    )
+    category = models.CharField(_("组织类别"), max_length=20, choices=Category.choices)
+    target = models.PositiveIntegerField(_("目标数量"))
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("设定人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    set_at = models.DateTimeField(_("设定时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("组织培育目标")
+        verbose_name_plural = _("组织培育目标")
+        ordering = ["district__name", "category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "category"], name="category_target_once_per_district"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district} · {self.get_category_display()} ≥ {self.target}"

@@ -25,6 +25,15 @@ def _managed_call_filter(user, prefix: str = "") -> Q:
     return Q(pk__in=[])
 
 
+def calls_managed_by(user) -> QuerySet[ProjectCall]:
+    """Calls the user runs (decides, adds reviewers to): all for the bureau, a street's own
+    for its street staff, none for anyone else."""
+    calls = ProjectCall.objects.select_related("street")
+    if not user.is_authenticated or user.role not in (Role.CIVIL_AFFAIRS, Role.STREET_STAFF):
+        return calls.none()
+    return calls.filter(pk__in=ProjectCall.objects.filter(_managed_call_filter(user)).values("pk"))
+
+
 def applications_visible_to(user) -> QuerySet[Application]:
     """Applicants see their own; reviewers the calls they review; managers their calls'."""
     applications = Application.objects.select_related("call", "organization")

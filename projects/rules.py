@@ -7,7 +7,7 @@ buttons and answer 403/404 from the same ones.
 from django.utils import timezone
 
 from organizations.models import Organization, OrganizationMember
-from projects.models import Application, Contract, PaymentRequest, ProjectCall
+from projects.models import Application, Contract, Incubation, PaymentRequest, ProjectCall
 from sanlian.roles import CITY_STAFF, ORGANIZATION_STAFF, SUPERVISORS, Role
 
 # Panels mix government staff and experts from (hub) organizations.
@@ -144,6 +144,26 @@ def may_decide_payment(user, payment_request: PaymentRequest) -> bool:
     )
 
 
-def may_manage_incubation(user) -> bool:
-    """The civil-affairs bureau runs the incubation base."""
+def may_manage_incubation(user, organization: Organization | None = None) -> bool:
+    """The civil-affairs bureau runs the incubation base for the whole city; a street office
+    records and updates the incubation of organizations based in its street (home street).
+    Without an organization: whether the user may record incubations at all."""
+    if not user.is_authenticated or user.role not in SUPERVISORS:
+        return False
+    if user.role in CITY_STAFF or organization is None:
+        return True
+    return organization.home_street_id is not None and _runs_street(
+        user, organization.home_street_id
+    )
+
+
+def may_update_incubation(user, incubation: Incubation) -> bool:
+    """Graduate or withdraw: an organization still incubating, in the user's remit."""
+    return incubation.stage == Incubation.Stage.INCUBATING and may_manage_incubation(
+        user, incubation.organization
+    )
+
+
+def may_set_category_targets(user) -> bool:
+    """The bureau sets how many organizations of each category each district should have."""
     return user.is_authenticated and user.role in CITY_STAFF

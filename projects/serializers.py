@@ -1,7 +1,10 @@
 """API shapes of calls, applications, contracts and payment requests (money in fen)."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from communities.models import Community, Street
+from organizations.models import Category
 from projects.models import (
     Application,
     BudgetLine,
@@ -12,6 +15,8 @@ from projects.models import (
     ProjectCall,
     ServiceTarget,
 )
+from services.offerings.models import ServiceType
+from socialworkers.models import SocialWorker, VolunteerTeam
 
 
 class CriterionSerializer(serializers.ModelSerializer):
@@ -150,3 +155,94 @@ class PaymentRequestSerializer(serializers.ModelSerializer):
 
 class ProjectReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
+
+
+# --- writes: the same domain functions as the pages --------------------------------------
+
+
+class CriterionInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=60)
+    max_points = serializers.IntegerField(min_value=1, max_value=1000)
+
+
+class TargetInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=ServiceTarget.Kind.choices, default=ServiceTarget.Kind.COMPLETED_VISITS
+    )
+    service_types = serializers.PrimaryKeyRelatedField(
+        queryset=ServiceType.objects.all(), many=True, required=False
+    )
+    communities = serializers.PrimaryKeyRelatedField(
+        queryset=Community.objects.all(), many=True, allow_empty=False
+    )
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    quantity = serializers.IntegerField(min_value=1)
+    min_mean_rating = serializers.DecimalField(
+        max_digits=3, decimal_places=2, min_value=1, max_value=5, required=False, allow_null=True
+    )
+
+
+class CallPublishSerializer(serializers.Serializer):
+    """Publish a call: `domain.call_publish` checks scope, dates, ceiling and targets."""
+
+    title = serializers.CharField(max_length=100)
+    purpose = serializers.CharField(max_length=5000)
+    categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=Category.choices), allow_empty=False
+    )
+    street = serializers.PrimaryKeyRelatedField(
+        queryset=Street.objects.all(), required=False, allow_null=True
+    )
+    communities = serializers.PrimaryKeyRelatedField(
+        queryset=Community.objects.all(), many=True, allow_empty=False
+    )
+    budget_ceiling_fen = serializers.IntegerField(min_value=1)
+    opens_on = serializers.DateField()
+    closes_on = serializers.DateField()
+    criteria = CriterionInputSerializer(many=True, allow_empty=False)
+    targets = TargetInputSerializer(many=True, allow_empty=False)
+
+    def domain_arguments(self) -> dict:
+        data = dict(self.validated_data)
+        data["criteria"] = [(c["name"], c["max_points"]) for c in data["criteria"]]
+        data["targets"] = [dict(t) for t in data["targets"]]
+        return data
+
+
+class ApplyBudgetLineSerializer(serializers.Serializer):
+    item = serializers.CharField(max_length=60)
+    amount_fen = serializers.IntegerField(min_value=1)
+
+
+class ApplySerializer(serializers.Serializer):
+    """Apply to a call for one's own organization: `domain.application_submit` decides."""
+
+    call = serializers.PrimaryKeyRelatedField(queryset=ProjectCall.objects.all())
+    plan = serializers.CharField(max_length=5000)
+    budget_lines = ApplyBudgetLineSerializer(many=True, allow_empty=False)
+    social_workers = serializers.PrimaryKeyRelatedField(
+        queryset=SocialWorker.objects.all(), many=True, required=False
+    )
+    volunteer_teams = serializers.PrimaryKeyRelatedField(
+        queryset=VolunteerTeam.objects.all(), many=True, required=False
+    )
+
+    def domain_arguments(self) -> dict:
+        data = dict(self.validated_data)
+        data.pop("call")
+        data["budget_lines"] = [(line["item"], line["amount_fen"]) for line in data["budget_lines"]]
+        return data
+
+
+class DecisionSerializer(serializers.Serializer):
+    """The award decision: the applications awarded, and a reason for every application."""
+
+    awarded = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+    reasons = serializers.DictField(child=serializers.CharField(max_length=500))
+
+    def validate_reasons(self, value):
+        try:
+            return {int(key): text for key, text in value.items()}
+        except ValueError as error:
+            raise serializers.ValidationError(_("评定理由须以申报编号为键。")) from error

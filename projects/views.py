@@ -13,15 +13,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from communities.models import District
 from communities.queries import communities_visible_to, streets_visible_to
-from organizations.models import Organization
-from organizations.queries import membership_of
+from organizations.models import Category, Organization
+from organizations.queries import membership_of, organizations_visible_to
 from projects import domain, forms, rules
-from projects.models import Milestone, PaymentRequest
+from projects.models import CategoryTarget, Milestone, PaymentRequest
 from projects.progress import contract_progress, progress_chart
-from projects.queries import applications_visible_to, calls_visible_to, contracts_visible_to
-from sanlian.roles import ORGANIZERS, PROJECT_REVIEWERS, SUPERVISORS
-from sanlian.view_helpers import apply_domain_error, paginate, role_required
+from projects.queries import (
+    applications_visible_to,
+    calls_visible_to,
+    contracts_visible_to,
+    incubations_visible_to,
+)
+from sanlian.roles import CITY_STAFF, ORGANIZERS, PROJECT_REVIEWERS, SUPERVISORS
+from sanlian.view_helpers import apply_domain_error, paginate, predicate_required, role_required
 from socialworkers.models import SocialWorker, VolunteerTeam
 
 
@@ -32,6 +38,14 @@ def _chart_legend() -> list[str]:
 def _refused(request: HttpRequest, error: ValidationError) -> None:
     for message in error.messages:
         messages.error(request, message)
+
+
+def _form_refused(request: HttpRequest, form) -> None:
+    """A form posted from a list page: each error as a message naming its field."""
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        for message in errors:
+            messages.error(request, f"{label}：{message}" if label else message)
 
 
 @role_required(*ORGANIZERS)
@@ -407,3 +421,99 @@ def payment_request_reject(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
     return _contract_action(request, payment_request.milestone.contract_id, forms.ReasonForm, act)
+
+
+# --- incubation and category targets ------------------------------------------------------
+
+
+def _incubation_forms(user, data=None):
+    """The forms the user may use on the incubation page (None where refused)."""
+    if not rules.may_manage_incubation(user):
+        return None
+    candidates = organizations_visible_to(user).filter(incubation__isnull=True)
+    if user.role not in CITY_STAFF:
+        candidates = candidates.filter(home_street__staff_assignments__user=user)
+    return forms.IncubationStartForm(
+        data,
+        organizations=candidates.order_by("name"),
+        mentors=organizations_visible_to(user)
+        .filter(status=Organization.Status.APPROVED)
+        .order_by("name"),
+    )
+
+
+@role_required(*ORGANIZERS)
+def incubation_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    incubations = incubations_visible_to(user).order_by("stage", "-started_on", "pk")
+    rows = [(i, rules.may_update_incubation(user, i)) for i in incubations]
+    context = {
+        "rows": rows,
+        "start_form": _incubation_forms(user),
+        "end_form": forms.IncubationEndForm(),
+        "can_set_targets": rules.may_set_category_targets(user),
+    }
+    return render(request, "projects/incubation_list.html", context)
+
+
+@require_POST
+@role_required(*SUPERVISORS)
+def incubation_start(request: HttpRequest) -> HttpResponse:
+    form = _incubation_forms(request.user, request.POST)
+    _refuse_unless(form is not None)
+    if form.is_valid():
+        try:
+            domain.incubation_start(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            messages.success(request, _("已记录入孵。"))
+    else:
+        _form_refused(request, form)
+    return redirect("projects:incubation_list")
+
+
+@require_POST
+@role_required(*SUPERVISORS)
+def incubation_end(request: HttpRequest, pk: int) -> HttpResponse:
+    incubation = get_object_or_404(incubations_visible_to(request.user), pk=pk)
+    _refuse_unless(rules.may_manage_incubation(request.user, incubation.organization))
+    form = forms.IncubationEndForm(request.POST)
+    if form.is_valid():
+        try:
+            domain.incubation_end(incubation=incubation, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _refused(request, error)
+        else:
+            messages.success(request, _("孵化结果已记录。"))
+    else:
+        _form_refused(request, form)
+    return redirect("projects:incubation_list")
+
+
+@predicate_required(rules.may_set_category_targets)
+def category_targets(request: HttpRequest) -> HttpResponse:
+    districts = District.objects.order_by("code")
+    form = forms.CategoryTargetForm(request.POST or None, districts=districts)
+    if request.method == "POST" and form.is_valid():
+        try:
+            domain.category_targets_set(
+                district=form.cleaned_data["district"], targets=form.targets(), actor=request.user
+            )
+        except ValidationError as error:
+            apply_domain_error(form, error)
+        else:
+            messages.success(request, _("培育目标已保存。"))
+            return redirect("projects:category_targets")
+    current = {}
+    for target in CategoryTarget.objects.select_related("district"):
+        current.setdefault(target.district, {})[target.category] = target.target
+    context = {
+        "form": form,
+        "categories": Category.choices,
+        "current": [
+            (district, [targets.get(code) for code in Category.values])
+            for district, targets in sorted(current.items(), key=lambda item: item[0].code)
+        ],
+    }
+    return render(request, "projects/category_targets.html", context)

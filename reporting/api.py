@@ -317,7 +317,11 @@ class ProjectsView(StatsView):
             "organization category (a contract serving several districts counts in each), "
             "and per contract the verified visits (computed from check-in/out records) and "
             "the amount paid per verified visit; organizations incubating, graduated and "
-            "withdrawn per district (of their home street) and category. Cached: see `age_seconds`."
+            "withdrawn per district (of their home street) and category; and, per district "
+            "and each of the five categories, approved organizations based there against the "
+            "bureau's target, incubating and graduated counts and the funds committed and paid "
+            "(`cultivation_by_district_and_category`; `whole_district` is false when the "
+            "scope covers only some of its streets). Cached: see `age_seconds`."
         ),
     )
     def get(self, request):

@@ -27,8 +27,11 @@ from openpyxl import Workbook
 
 from communities.queries import residents_visible_to
 from organizations.queries import organizations_visible_to
+from projects import figures as project_figures
+from projects.progress import contract_progress
+from projects.queries import contracts_visible_to
 from reporting.models import ExportJob
-from reporting.stats import StatsFilter, stats_by_area, stats_scope
+from reporting.stats import StatsFilter, communities_in, stats_by_area, stats_scope
 from sanlian.audit import audit_record
 from sanlian.models import AccessLog
 from sanlian.roles import Role
@@ -48,7 +51,7 @@ KINDS_BY_ROLE = {
     Role.CIVIL_AFFAIRS: tuple(Kind),
     Role.STREET_STAFF: tuple(Kind),
     Role.COMMUNITY_STAFF: tuple(Kind),
-    Role.ORGANIZATION: (Kind.REQUESTS, Kind.VISITS),
+    Role.ORGANIZATION: (Kind.REQUESTS, Kind.VISITS, Kind.PROJECT_PROGRESS),
 }
 EXPORT_ROLES = frozenset(KINDS_BY_ROLE)
 # Lists that carry residents' personal data: a purpose must be stated (PIPL).
@@ -147,7 +150,46 @@ def _indicators(user) -> tuple[list, list[str], Callable]:
     return rows["results"], headers, row
 
 
+def _project_progress(user) -> tuple[list, list[str], Callable]:
+    """Each target of each contract the user may see: target vs verified output, forecast."""
+    contracts = contracts_visible_to(user).order_by("pk")
+    rows = [(contract, p) for contract in contracts for p in contract_progress(contract=contract)]
+    headers = [_("合同编号"), _("项目名称"), _("社会组织"), _("合同状态"), _("合同期"),
+               _("合同金额（元）"), _("已支付（元）"), _("指标类型"), _("服务类型"),
+               _("统计期"), _("目标数量"), _("已核验"), _("按进度应完成"),
+               _("按当前速度预计"), _("平均满意度")]  # fmt: skip
+
+    def row(pair) -> list:
+        contract, p = pair
+        target = p.target
+        return [contract.pk, contract.title, contract.organization.name,
+                contract.get_status_display(), f"{contract.starts_on} – {contract.ends_on}",
+                contract.budget_yuan, contract.paid_yuan, target.get_kind_display(),
+                "、".join(t.name for t in target.service_types.all()),
+                f"{target.starts_on} – {target.ends_on}", target.quantity, p.delivered,
+                p.expected_by_now, p.forecast, p.mean_rating]  # fmt: skip
+
+    return rows, headers, row
+
+
+def _project_funds(user) -> tuple[list, list[str], Callable]:
+    """The dashboard's cultivation and funding table for the user's scope."""
+    communities = communities_in(StatsFilter(community_ids=stats_scope(user)))
+    rows = project_figures.cultivation_by_district(communities)
+    headers = [_("区"), _("组织类别"), _("组织数"), _("目标"), _("孵化中"), _("已出壳"),
+               _("合同"), _("合同金额（元）"), _("已支付（元）")]  # fmt: skip
+
+    def row(r) -> list:
+        return [r["district_name"], r["category_name"], r["organizations"], r["target"],
+                r["incubating"], r["graduated"], r["contracts"], r["committed"],
+                r["paid"]]  # fmt: skip
+
+    return rows, headers, row
+
+
 _SOURCES = {
+    Kind.PROJECT_PROGRESS: _project_progress,
+    Kind.PROJECT_FUNDS: _project_funds,
     Kind.ORGANIZATIONS: _organizations,
     Kind.RESIDENTS: _residents,
     Kind.REQUESTS: _requests,

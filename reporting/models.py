@@ -21,6 +21,8 @@ class ExportJob(BackgroundJob):
         REQUESTS = "requests", _("服务需求")
         VISITS = "visits", _("上门服务")
         INDICATORS = "indicators", _("社区指标")
+        PROJECT_PROGRESS = "project_progress", _("项目合同进度")
+        PROJECT_FUNDS = "project_funds", _("项目资金与组织培育")
 
     class Format(models.TextChoices):
         CSV = "csv", _("CSV（Excel 可直接打开）")

@@ -173,6 +173,12 @@ MENU = (
         STAFF | ORGANIZATION_STAFF,
         PROJECTS,
     ),
+    NavItem(
+        pgettext_lazy("menu", "组织孵化"),
+        "projects:incubation_list",
+        STAFF | ORGANIZATION_STAFF,
+        PROJECTS,
+    ),
     # Community activities, volunteering, the time bank and suggestions (activities/).
     NavItem(pgettext_lazy("menu", "社区活动"), "activities:list", PEOPLE, ACTIVITIES),
     NavItem(

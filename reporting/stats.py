@@ -44,8 +44,7 @@ from communities.models import (
 )
 from communities.queries import communities_visible_to
 from organizations.models import Agreement
-from projects.models import Contract, Incubation
-from projects.progress import contract_verified_total
+from projects import figures as project_figures
 from sanlian.roles import CITY_WIDE
 from sanlian.routers import statistics_reads
 from sanlian.suppression import suppressed_cells
@@ -1264,101 +1263,27 @@ def stats_casework(stats_filter: StatsFilter, *, today: datetime.date | None = N
 # --- Government purchase of services (projects) -------------------------------------------
 
 
-def _project_contracts(stats_filter: StatsFilter) -> QuerySet[Contract]:
-    """Contracts serving at least one community in the filter (suspended ones included)."""
-    scope = communities_in(stats_filter).values("pk")
-    serving = Contract.objects.filter(communities__in=scope).values("pk")
-    return Contract.objects.filter(pk__in=serving).select_related("organization")
-
-
-def _project_contract_row(contract: Contract) -> dict:
-    verified = contract_verified_total(contract=contract)
-    return {
-        "id": contract.pk,
-        "title": contract.title,
-        "organization": contract.organization.name,
-        "category": contract.organization.category,
-        "status": contract.status,
-        "committed": yuan(contract.budget_fen),
-        "paid": yuan(contract.paid_fen),
-        "verified_visits": verified,
-        # Paid so far per verified visit: what each delivered visit has cost the purchaser.
-        "paid_per_verified_visit": yuan(contract.paid_fen // verified) if verified else None,
-    }
-
-
-def _project_funds_by_district(contracts: QuerySet[Contract]) -> list[dict]:
-    """Committed and paid per district and organization category.
-
-    A contract serving communities in several districts counts in each of them, so rows
-    may add up to more than the totals, which count every contract once.
-    """
-    rows: dict[tuple, dict] = {}
-    for contract in contracts.prefetch_related("communities__street__district"):
-        districts = {c.street.district for c in contract.communities.all()}
-        for district in districts:
-            key = (district.name, district.pk, contract.organization.category)
-            row = rows.setdefault(key, {"contracts": 0, "committed": 0, "paid": 0})
-            row["contracts"] += 1
-            row["committed"] += contract.budget_fen
-            row["paid"] += contract.paid_fen
-    return [
-        {
-            "district": pk,
-            "district_name": name,
-            "category": category,
-            "contracts": row["contracts"],
-            "committed": yuan(row["committed"]),
-            "paid": yuan(row["paid"]),
-        }
-        for (name, pk, category), row in sorted(rows.items())
-    ]
-
-
-def _incubation_by_district(stats_filter: StatsFilter) -> list[dict]:
-    """Organizations in, graduated from and withdrawn from incubation, per district (of the
-    organization's home street) and category."""
-    streets = communities_in(stats_filter).values("street_id")
-    rows = (
-        Incubation.objects.filter(organization__home_street__in=streets)
-        .values(
-            "organization__home_street__district_id",
-            "organization__home_street__district__name",
-            "organization__category",
-        )
-        .annotate(
-            incubating=Count("pk", filter=Q(stage=Incubation.Stage.INCUBATING)),
-            graduated=Count("pk", filter=Q(stage=Incubation.Stage.GRADUATED)),
-            withdrawn=Count("pk", filter=Q(stage=Incubation.Stage.WITHDRAWN)),
-        )
-        .order_by("organization__home_street__district__name", "organization__category")
-    )
-    return [
-        {
-            "district": row["organization__home_street__district_id"],
-            "district_name": row["organization__home_street__district__name"],
-            "category": row["organization__category"],
-            "incubating": row["incubating"],
-            "graduated": row["graduated"],
-            "withdrawn": row["withdrawn"],
-        }
-        for row in rows
-    ]
-
-
 def stats_projects(stats_filter: StatsFilter) -> dict:
     """Funds committed and paid to purchased-service contracts, per district and category,
-    and the cost per verified visit of each contract (organizations, never people)."""
+    the cost per verified visit of each contract, incubation, and the five categories of
+    organizations against the bureau's targets (organizations, never people)."""
 
     def compute() -> dict:
-        contracts = _project_contracts(stats_filter).order_by("pk")
+        communities = communities_in(stats_filter)
+        contracts = project_figures.contracts_serving(communities).order_by("pk")
+        totals = contracts.aggregate(committed=Sum("budget_fen"), paid=Sum("paid_fen"))
         return {
             "contracts": contracts.count(),
-            "committed": yuan(contracts.aggregate(total=Sum("budget_fen"))["total"] or 0),
-            "paid": yuan(contracts.aggregate(total=Sum("paid_fen"))["total"] or 0),
-            "by_district_and_category": _project_funds_by_district(contracts),
-            "results": [_project_contract_row(contract) for contract in contracts],
-            "incubation_by_district_and_category": _incubation_by_district(stats_filter),
+            "committed": yuan(totals["committed"] or 0),
+            "paid": yuan(totals["paid"] or 0),
+            "by_district_and_category": project_figures.funds_by_district_and_category(contracts),
+            "results": [project_figures.contract_row(contract) for contract in contracts],
+            "incubation_by_district_and_category": project_figures.incubation_by_district(
+                communities
+            ),
+            "cultivation_by_district_and_category": project_figures.cultivation_by_district(
+                communities
+            ),
         }
 
     return _cached("projects", stats_filter, compute)

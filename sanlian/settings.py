@@ -309,6 +309,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name with another, named once each.
+    "ENUM_NAME_OVERRIDES": {
+        "OrganizationCategoryEnum": "organizations.models.Category",
+        "ServiceTargetKindEnum": "projects.models.ServiceTarget.Kind",
+    },
 }
 
 # HTTPS-only settings are on whenever DEBUG is off, unless SECURE_SSL=false says the

@@ -78,6 +78,9 @@ def test_every_export_kind_makes_formulas_inert(client, evil, kind, file_format)
         "requests": {"'" + evil.resident.name, "'" + evil.community.name},
         "visits": {"'" + evil.resident.name, "'" + evil.community.name, "'" + EVIL},
         "indicators": {"'" + evil.community.name},
+        # No contract here: tests/projects/test_exports.py sends a formula through these.
+        "project_progress": set(),
+        "project_funds": set(),
     }[kind]
     assert expected <= set(inert)  # the text is kept, only made inert
 

@@ -6,8 +6,16 @@ import io
 import pytest
 from django.core.management import call_command
 
-from projects.models import Application, Contract, Incubation, Payment, ProjectCall
+from projects.models import (
+    Application,
+    CategoryTarget,
+    Contract,
+    Incubation,
+    Payment,
+    ProjectCall,
+)
 from projects.progress import contract_verified_total
+from reporting.stats import StatsFilter, stats_projects
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +33,20 @@ def test_seed_demo_has_an_awarded_and_an_open_call():
     assert contract.paid_fen == payment.amount_fen > 0
     assert contract_verified_total(contract=contract) >= payment.milestone.visits_required
     assert Application.objects.filter(organization__members__user__username="org").count() == 2
-    assert Incubation.objects.get().mentor.members.filter(user__username="org").exists()
+    incubations = Incubation.objects.order_by("stage")
+    assert [i.stage for i in incubations] == ["graduated", "incubating"]
+    assert all(i.mentor.members.filter(user__username="org").exists() for i in incubations)
+    assert sorted(contract.targets.values_list("kind", flat=True)) == [
+        "activities_held",
+        "completed_visits",
+        "residents_assessed",
+    ]
+    assert CategoryTarget.objects.count() == 5
+    rows = stats_projects(StatsFilter())["cultivation_by_district_and_category"]
+    assert sum(row["graduated"] for row in rows) == 1
+    assert sum(row["target"] or 0 for row in rows) == 17
     call_command("seed_demo", "--reset", "--residents", "300", stdout=io.StringIO())
     assert ProjectCall.objects.count() == 2
     assert Payment.objects.count() == 1
-    assert Incubation.objects.count() == 1
+    assert Incubation.objects.count() == 2
+    assert CategoryTarget.objects.count() == 5

@@ -96,8 +96,10 @@ def test_call_decide_ranks_by_mean_and_records_reasons(panel, cast):
 
 def test_call_decide_before_closing_or_without_reasons_refused(panel, cast):
     call, ours, *_ = panel
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="申报截止后才能评定"):
         domain.call_decide(call=call, actor=cast.civil, awarded_ids={ours.pk}, reasons={})
+    with pytest.raises(PermissionDenied):
+        domain.call_decide(call=call, actor=cast.member, awarded_ids={ours.pk}, reasons={})
     close(call)
     with pytest.raises(ValidationError, match="评定理由"):
         domain.call_decide(
