@@ -13,5 +13,6 @@ urlpatterns = [
     path("stats/weekly/", api.WeeklyView.as_view(), name="stats-weekly"),
     path("stats/allowances/", api.AllowancesView.as_view(), name="stats-allowances"),
     path("stats/projects/", api.ProjectsView.as_view(), name="stats-projects"),
+    path("stats/activities/", api.ActivitiesView.as_view(), name="stats-activities"),
     path("stats/unmet-demand/", api.UnmetDemandView.as_view(), name="stats-unmet-demand"),
 ]
