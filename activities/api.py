@@ -21,6 +21,7 @@ from activities.queries import (
     suggestions_visible_to,
     time_bank_accounts_visible_to,
 )
+from activities.rules import may_sign_up_residents
 from activities.serializers import (
     ActivitySerializer,
     FeedbackInput,
@@ -29,7 +30,6 @@ from activities.serializers import (
     SuggestionSerializer,
     TimeBankAccountSerializer,
 )
-from activities.rules import may_sign_up_residents
 from communities.queries import residents_visible_to
 from sanlian.api.inputs import validated
 
