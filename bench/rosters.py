@@ -152,8 +152,7 @@ def main() -> int:
         f"import of {args.rows} rows ≤ {TARGET_SECONDS} s (median {import_median} s)": (
             import_median <= TARGET_SECONDS
         ),
-        "re-import creates no duplicates": len(again.residents) == 0
-        and again.skipped == args.rows,
+        "re-import creates no duplicates": len(again.residents) == 0 and again.skipped == args.rows,
     }
     problems = floor_problems(
         floor="bulk_create",
