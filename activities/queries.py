@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from activities.models import (
     Activity,
+    ActivityReminder,
     HelpRecord,
     HoursCredit,
     ShiftSignup,
@@ -69,6 +70,13 @@ def signups_visible_to(user) -> QuerySet[Signup]:
     if role_of(user) in RESIDENT_SIDE:
         return signups.filter(resident__in=residents_visible_to(user).values("pk"))
     return signups.filter(activity__in=activities_managed_by(user).values("pk"))
+
+
+def activity_reminders_visible_to(user) -> QuerySet[ActivityReminder]:
+    """Reminders of the sign-ups this user may see (the admin's list of what went out)."""
+    return ActivityReminder.objects.select_related("signup__activity", "signup__resident").filter(
+        signup__in=signups_visible_to(user).values("pk")
+    )
 
 
 def posts_visible_to(user) -> QuerySet[VolunteerPost]:
