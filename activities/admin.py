@@ -5,6 +5,7 @@ from django.contrib import admin
 
 from activities.models import (
     Activity,
+    ActivityReminder,
     HelpRecord,
     Signup,
     Suggestion,
@@ -13,6 +14,7 @@ from activities.models import (
 )
 from activities.queries import (
     activities_visible_to,
+    activity_reminders_visible_to,
     help_records_visible_to,
     posts_visible_to,
     signups_visible_to,
@@ -80,3 +82,10 @@ class SuggestionAdmin(ReadOnlyScopedAdmin):
     scope = suggestions_visible_to
     list_display = ("title", "community", "status", "created_at")
     list_filter = ("status",)
+
+
+@admin.register(ActivityReminder)
+class ActivityReminderAdmin(ReadOnlyScopedAdmin):
+    scope = activity_reminders_visible_to
+    list_display = ("signup", "recipient_key", "channel", "status", "attempts", "sent_at")
+    list_filter = ("status", "channel")

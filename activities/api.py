@@ -3,6 +3,7 @@
 Writes go through activities.domain; out-of-scope objects answer 404, refusals 403/400.
 """
 
+from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -20,6 +21,7 @@ from activities.queries import (
     suggestions_visible_to,
     time_bank_accounts_visible_to,
 )
+from activities.rules import may_sign_up_residents
 from activities.serializers import (
     ActivitySerializer,
     FeedbackInput,
@@ -46,8 +48,11 @@ class ActivityViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=SignUpInput, responses=SignupSerializer)
     @action(detail=True, methods=["post"], url_path="sign-up")
     def sign_up(self, request, pk=None):
+        if not may_sign_up_residents(request.user):
+            raise PermissionDenied
+        activity = self.get_object()  # out of scope: 404 before the input is read
         data = validated(SignUpInput, request, residents=residents_visible_to(request.user))
-        signup = signup_create(actor=request.user, activity=self.get_object(), **data)
+        signup = signup_create(actor=request.user, activity=activity, **data)
         return Response(SignupSerializer(signup).data, status=status.HTTP_201_CREATED)
 
 

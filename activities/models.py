@@ -5,6 +5,8 @@ A venue is never double-booked: on PostgreSQL an exclusion constraint over
 no GiST), and on every database the domain's check under a lock on the venue row.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -13,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, Resident, Venue
 from organizations.models import Organization
+from services.models import Reminder
 from socialworkers.models import Skill, Volunteer, VolunteerTeam
 
 
@@ -475,3 +478,54 @@ class Suggestion(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- reminders --------------------------------------------------------------------------
+
+
+class ActivityReminder(models.Model):
+    """One reminder of one sign-up to one recipient on one channel, sent once.
+
+    The channels, their health and the recipients' channel order are the visit reminders'
+    (services.notifications); this row is what makes an activity reminder go out once.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+        CANCELLED = "cancelled", _("已取消")
+
+    signup = models.ForeignKey(
+        Signup, verbose_name=_("活动报名"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    # "resident:<id>" or "user:<id>", as on visit reminders.
+    recipient_key = models.CharField(_("接收人"), max_length=40)
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.CharField(_("渠道"), max_length=10, choices=Reminder.Channel.choices)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    # The SMS gateway's and the in-app notification's dedupe key: a resend is a no-op.
+    idempotency_key = models.UUIDField(_("幂等键"), default=uuid.uuid4, unique=True, editable=False)
+    response = models.CharField(_("通道回执"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("活动提醒")
+        verbose_name_plural = _("活动提醒")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status"], name="activity_reminder_status_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["signup", "recipient_key", "channel"],
+                name="activity_reminder_once_per_signup_recipient_channel",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signup_id} → {self.recipient_key} ({self.channel})"

@@ -4,11 +4,12 @@ import datetime
 from dataclasses import dataclass
 
 from django.core import signing
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from activities.models import (
     Activity,
+    ActivityReminder,
     HelpRecord,
     HoursCredit,
     ShiftSignup,
@@ -69,6 +70,13 @@ def signups_visible_to(user) -> QuerySet[Signup]:
     if role_of(user) in RESIDENT_SIDE:
         return signups.filter(resident__in=residents_visible_to(user).values("pk"))
     return signups.filter(activity__in=activities_managed_by(user).values("pk"))
+
+
+def activity_reminders_visible_to(user) -> QuerySet[ActivityReminder]:
+    """Reminders of the sign-ups this user may see (the admin's list of what went out)."""
+    return ActivityReminder.objects.select_related("signup__activity", "signup__resident").filter(
+        signup__in=signups_visible_to(user).values("pk")
+    )
 
 
 def posts_visible_to(user) -> QuerySet[VolunteerPost]:
@@ -213,59 +221,144 @@ def venue_bookings(venue: Venue, *, start: datetime.datetime, end: datetime.date
     )
 
 
-def community_activity_figures(*, since: datetime.datetime, until: datetime.datetime) -> dict:
-    """Per community id, over activities/shifts/help in [since, until): the dashboard's figures.
+FIGURES = (
+    "activities_held",
+    "attendances",
+    "volunteer_minutes",
+    "volunteers",
+    "mutual_help_minutes",
+    "helpers",
+    "venue_minutes",
+    "venues_used",
+    "suggestions_open",
+    "suggestions_answered",
+    "suggestions_done",
+)
 
-    activities held (published, ended), attendances, volunteer minutes from shift attendance
-    (completed visits are counted by the visit statistics) and confirmed mutual-help minutes.
-    For reporting/stats.py, which sits above this app.
-    """
-    held = (
-        Activity.objects.filter(
-            status=Activity.Status.PUBLISHED, starts_at__gte=since, starts_at__lt=until
-        )
-        .filter(ends_at__lte=timezone.now())
-        .values("community_id")
-        .annotate(n=Count("pk"))
-    )
-    attended = (
-        Signup.objects.filter(
-            attended_at__isnull=False,
-            activity__starts_at__gte=since,
-            activity__starts_at__lt=until,
-        )
-        .values("activity__community_id")
-        .annotate(n=Count("pk"))
-    )
-    shift_minutes = (
-        HoursCredit.objects.filter(
-            shift_signup__shift__starts_at__gte=since, shift_signup__shift__starts_at__lt=until
-        )
-        .values("shift_signup__shift__post__community_id")
-        .annotate(n=Sum("minutes"))
-    )
-    help_minutes = (
-        HelpRecord.objects.filter(
-            status=HelpRecord.Status.CONFIRMED,
-            day__gte=timezone.localdate(since),
-            day__lt=timezone.localdate(until),
-        )
-        .values("helper__community_id")
-        .annotate(n=Sum("minutes"))
-    )
+
+def _between(field: str, since, until) -> Q:
+    condition = Q()
+    if since is not None:
+        condition &= Q(**{f"{field}__gte": since})
+    if until is not None:
+        condition &= Q(**{f"{field}__lt": until})
+    return condition
+
+
+def _counted(rows, key: str, **names: str) -> dict:
+    """{community id: {figure: value}} from grouped rows."""
     figures: dict = {}
-    for name, rows, key in (
-        ("activities_held", held, "community_id"),
-        ("attendances", attended, "activity__community_id"),
-        ("volunteer_minutes", shift_minutes, "shift_signup__shift__post__community_id"),
-        ("mutual_help_minutes", help_minutes, "helper__community_id"),
-    ):
-        for row in rows.order_by():
-            figures.setdefault(row[key], dict.fromkeys(FIGURES, 0))[name] = row["n"]
+    for row in rows:
+        found = figures.setdefault(row[key], {})
+        for figure_name, field in names.items():
+            found[figure_name] = row[field] or 0
     return figures
 
 
-FIGURES = ("activities_held", "attendances", "volunteer_minutes", "mutual_help_minutes")
+def _volunteer_figures(communities, since, until) -> dict:
+    """Minutes and distinct volunteers per community: shifts attended (by the post's
+    community) and completed visits (by the resident's), the two sources of a volunteer's
+    record (`volunteer_service_record`), so the dashboard and the certificate agree."""
+    minutes: dict = {}
+    people: dict = {}
+    credits = HoursCredit.objects.filter(
+        _between("shift_signup__shift__starts_at", since, until),
+        shift_signup__shift__post__community__in=communities,
+    ).values_list("shift_signup__shift__post__community_id", "volunteer_id", "minutes")
+    visits = (
+        Visit.objects.filter(
+            _between("scheduled_start", since, until),
+            status=Visit.Status.COMPLETED,
+            volunteer__isnull=False,
+            request__resident__community__in=communities,
+        )
+        .only("volunteer_id", "checked_in_at", "checked_out_at", "duration_minutes")
+        .annotate(community_id=F("request__resident__community_id"))
+    )
+    served = list(credits) + [(v.community_id, v.volunteer_id, _visit_minutes(v)) for v in visits]
+    for community, volunteer, spent in served:
+        minutes[community] = minutes.get(community, 0) + spent
+        people.setdefault(community, set()).add(volunteer)
+    return {pk: {"volunteer_minutes": minutes[pk], "volunteers": len(people[pk])} for pk in minutes}
+
+
+def community_activity_figures(
+    *,
+    communities: QuerySet,
+    since: datetime.datetime | None,
+    until: datetime.datetime | None,
+) -> dict:
+    """Per community id (of `communities`), over [since, until) (None: open-ended): the
+    dashboards' figures, every key of FIGURES present (0 when nothing happened).
+
+    Activities held (published and ended), attendances taken, volunteer minutes and the
+    volunteers who served them, confirmed mutual-help minutes and their helpers, venue
+    minutes booked by published activities and the venues used, suggestions by status.
+    Ten grouped queries whatever the number of communities. For reporting.stats, which
+    sits above this app and suppresses the small counts.
+    """
+    scope = communities.values("pk")
+    activities = Activity.objects.filter(
+        _between("starts_at", since, until),
+        status=Activity.Status.PUBLISHED,
+        community__in=scope,
+    ).order_by()
+    held = activities.filter(ends_at__lte=timezone.now()).values("community_id")
+    booked = activities.values("community_id").annotate(
+        minutes=Sum(F("ends_at") - F("starts_at")), venues=Count("venue", distinct=True)
+    )
+    attended = (
+        Signup.objects.filter(
+            _between("activity__starts_at", since, until),
+            attended_at__isnull=False,
+            activity__community__in=scope,
+        )
+        .order_by()
+        .values("activity__community_id")
+        .annotate(n=Count("pk"))
+    )
+    helped = (
+        HelpRecord.objects.filter(
+            _between(
+                "day", since and timezone.localdate(since), until and timezone.localdate(until)
+            ),
+            status=HelpRecord.Status.CONFIRMED,
+            helper__community__in=scope,
+        )
+        .order_by()
+        .values("helper__community_id")
+        .annotate(n=Sum("minutes"), people=Count("helper", distinct=True))
+    )
+    suggestions = (
+        Suggestion.objects.filter(_between("created_at", since, until), community__in=scope)
+        .order_by()
+        .values("community_id")
+        .annotate(
+            **{
+                f"suggestions_{status}": Count("pk", filter=Q(status=status))
+                for status in Suggestion.Status.values
+            }
+        )
+    )
+    parts = [
+        _counted(held.annotate(n=Count("pk")), "community_id", activities_held="n"),
+        {
+            row["community_id"]: {
+                "venue_minutes": int(row["minutes"].total_seconds() // 60),
+                "venues_used": row["venues"],
+            }
+            for row in booked
+        },
+        _counted(attended, "activity__community_id", attendances="n"),
+        _volunteer_figures(scope, since, until),
+        _counted(helped, "helper__community_id", mutual_help_minutes="n", helpers="people"),
+        _counted(suggestions, "community_id", **{name: name for name in FIGURES[-3:]}),
+    ]
+    figures: dict = {}
+    for part in parts:
+        for pk, values in part.items():
+            figures.setdefault(pk, dict.fromkeys(FIGURES, 0)).update(values)
+    return figures
 
 
 CHECKIN_SALT = "activities.signup-checkin"

@@ -18,7 +18,9 @@ from communities.queries import communities_visible_to, residents_visible_to
 from organizations.models import Agreement, Organization
 from sanlian.refusals import Refusal
 from sanlian.roles import (
+    CASE_WORKERS,
     ORGANIZATION_STAFF,
+    ORGANIZERS,
     RESIDENT_SIDE,
     STAFF,
     SUGGESTION_AUTHORS,
@@ -28,6 +30,9 @@ from sanlian.roles import (
 )
 from socialworkers.models import Volunteer, VolunteerTeam
 
+# Who reaches the publish page and the sign-up action at all.
+ACTIVITY_PUBLISHERS = ORGANIZERS | CASE_WORKERS
+SIGNUP_TAKERS = STAFF | RESIDENT_SIDE
 # Attendance opens this long before the start, so the door list works as people arrive.
 ATTENDANCE_OPENS_BEFORE = datetime.timedelta(hours=1)
 
@@ -72,6 +77,18 @@ def signup_channel(user, resident: Resident) -> str | None:
 
 
 # --- activities ----------------------------------------------------------------------------
+
+
+def may_publish_activities(user) -> bool:
+    """The publish page: staff, organization members and team leaders; which venue and host
+    each may use is publish_activity_refusal's."""
+    return role_of(user) in ACTIVITY_PUBLISHERS
+
+
+def may_sign_up_residents(user) -> bool:
+    """The sign-up action: residents and family for themselves, staff at the desk; which
+    resident each may sign up is signup_refusal's."""
+    return role_of(user) in SIGNUP_TAKERS
 
 
 def publish_activity_refusal(

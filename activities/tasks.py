@@ -5,10 +5,10 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
-from activities.domain.activities import activity_reminders_send
+from activities.domain.reminders import activity_reminders_send
 
-# Residents with a place hear about an activity the day before; the dedupe key on each
-# notification makes every run after the first a no-op for the same sign-up.
+# Residents with a place (and their family) hear about an activity the day before, by SMS
+# and in-app; one ActivityReminder row per recipient and channel makes it go out once.
 REMIND_AHEAD = datetime.timedelta(hours=24)
 
 

@@ -91,7 +91,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     return render(request, "activities/activity_list.html", context)
 
 
-@role_required(*PEOPLE)
+@predicate_required(rules.may_publish_activities)
 def activity_create(request: HttpRequest) -> HttpResponse:
     teams = VolunteerTeam.objects.filter(leader__user=request.user)
     form = ActivityForm(posted(request), venues=venues_for_publishing(request.user), teams=teams)
@@ -146,7 +146,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*PEOPLE)
+@predicate_required(rules.may_sign_up_residents)
 def signup_create(request: HttpRequest, pk: int) -> HttpResponse:
     activity = get_object_or_404(activities_visible_to(request.user), pk=pk)
     form = ResidentChoiceForm(request.POST, residents=_acting_residents(request, activity))

@@ -1,7 +1,6 @@
 """Demo builder, part 2: organizations, agreements, social workers and volunteers."""
 
 import datetime
-from decimal import Decimal
 
 from demo import data
 from demo.kit import (
@@ -370,7 +369,6 @@ def _teams_and_volunteers(ctx: DemoContext) -> None:
                     name=young_name(ctx),
                     phone=mobile(ctx) if rng.random() < 0.85 else "",
                     team=team,
-                    hours_served=Decimal(rng.randint(0, 1200)) / 2,
                 )
             )
     rows[0].name, rows[0].user = ctx.users["volunteer"].display_name, ctx.users["volunteer"]

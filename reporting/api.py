@@ -11,6 +11,7 @@ from communities.models import PilotBatch
 from reporting.stats import (
     ALLOWANCE_BREAKDOWNS,
     StatsFilter,
+    stats_activities,
     stats_allowances,
     stats_by_area,
     stats_casework,
@@ -366,6 +367,55 @@ class CaseworkView(StatsView):
         return stats_casework(stats_filter)
 
 
+ACTIVITY_ROW = {
+    "activities_held": 6,
+    "venue_hours": 14.0,
+    "venues_used": 2,
+    "suggestions": {"open": 3, "answered": 1, "done": 4},
+    "attendances": FIGURE,
+    "volunteers": FIGURE,
+    "helpers": SUPPRESSED,
+    "volunteer_hours": {"value": 36.5, "suppressed": False},
+    "mutual_help_hours": SUPPRESSED,
+}
+
+
+class ActivitiesView(StatsView):
+    @extend_schema(
+        parameters=PARAMETERS,
+        responses=OpenApiTypes.OBJECT,
+        description=(
+            "Community activities (社区活动), volunteering and mutual help (时间银行), in total "
+            "(`total`) and per community (`results`): activities held (published, ended, "
+            "started in the period), venue hours booked by published activities and venues "
+            "used (the facility-use figure), attendances taken, volunteer hours (shift "
+            "attendance and completed visits) and the volunteers who served them, confirmed "
+            "mutual-help hours and the helpers, suggestions made in the period by status. "
+            "Counts of 1–4 people are suppressed, with their complements across the area tree, "
+            "and so are the hours they served. Cached: see `age_seconds`."
+        ),
+        examples=[
+            OpenApiExample(
+                "Activities",
+                value={
+                    "computed_at": "2026-03-02T09:30:00+08:00",
+                    "age_seconds": 42,
+                    "max_age_seconds": 300,
+                    "total": ACTIVITY_ROW,
+                    "results": [
+                        {"id": 7, "code": "140105001001", "name": "桃南二社区", **ACTIVITY_ROW}
+                    ],
+                },
+            )
+        ],
+    )
+    def get(self, request):
+        return super().get(request)
+
+    def compute(self, stats_filter):
+        return stats_activities(stats_filter)
+
+
 STATS_ENDPOINTS = (
     ("overview", "stats-overview", "Totals for the city or your communities"),
     ("communities", "stats-communities", "Figures per community"),
@@ -376,6 +426,7 @@ STATS_ENDPOINTS = (
     ("projects", "stats-projects", "Funded projects and their indicators"),
     ("unmet-demand", "stats-unmet-demand", "Requests no organization could take"),
     ("casework", "stats-casework", "Assessed ability levels, assessments due, callbacks"),
+    ("activities", "stats-activities", "Activities, volunteer and mutual-help hours, venue use"),
 )
 
 

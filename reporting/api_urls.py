@@ -14,5 +14,6 @@ urlpatterns = [
     path("stats/allowances/", api.AllowancesView.as_view(), name="stats-allowances"),
     path("stats/projects/", api.ProjectsView.as_view(), name="stats-projects"),
     path("stats/casework/", api.CaseworkView.as_view(), name="stats-casework"),
+    path("stats/activities/", api.ActivitiesView.as_view(), name="stats-activities"),
     path("stats/unmet-demand/", api.UnmetDemandView.as_view(), name="stats-unmet-demand"),
 ]

@@ -10,6 +10,7 @@ Zero is shown, as it points at no one.
 
 import datetime
 import hashlib
+import itertools
 import statistics
 import time
 from contextvars import ContextVar
@@ -34,6 +35,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 from django.utils import timezone
 
+from activities.queries import FIGURES as ACTIVITY_FIGURES
+from activities.queries import community_activity_figures
 from casework.instruments import instrument_current
 from casework.queries import reassessment_cutoff, with_assessment_state
 from communities.models import (
@@ -1287,3 +1290,125 @@ def stats_projects(stats_filter: StatsFilter) -> dict:
         }
 
     return _cached("projects", stats_filter, compute)
+
+
+# --- Activities, volunteering and mutual help (activities/) --------------------------------
+
+# Counts of people, each suppressed (with its complements over the area tree) when small;
+# the hours are shown only when the count of people who served them is.
+_ACTIVITY_PEOPLE = {
+    "attendances": "attendances",
+    "volunteers": "volunteers",
+    "helpers": "helpers",
+}
+_ACTIVITY_HOURS = {"volunteer_hours": "volunteers", "mutual_help_hours": "helpers"}
+
+
+def _hours(minutes: int) -> float:
+    return round(minutes / 60, 1)
+
+
+def _activity_suppression(figures: dict, stats_filter: StatsFilter) -> set:
+    """Hidden (metric, level, id) cells over the caller's whole tree (community → street →
+    district → city), as for the visit figures: a street's total minus its communities'
+    shown rows never gives a hidden one back, whichever place the dashboard shows."""
+    scope = StatsFilter(community_ids=stats_filter.community_ids)
+    parents = {
+        pk: (street, district)
+        for pk, street, district in communities_in(scope).values_list(
+            "pk", "street_id", "street__district_id"
+        )
+    }
+    values: dict = {}
+    groups: dict = {}
+    for metric in _ACTIVITY_PEOPLE.values():
+        for pk, (street, district) in parents.items():
+            value = (figures.get(pk) or {}).get(metric, 0)
+            chain = [
+                ("community", pk),
+                ("street", street),
+                ("district", district),
+                ("city", None),
+            ]
+            for node in chain:
+                values[(metric, *node)] = values.get((metric, *node), 0) + value
+            for child, parent in itertools.pairwise(chain):
+                parts = groups.setdefault((metric, *parent), [])
+                if (metric, *child) not in parts:
+                    parts.append((metric, *child))
+    return suppressed_cells(values, groups.items(), threshold=SUPPRESSION_THRESHOLD)
+
+
+def _activity_row(values: dict, hidden) -> dict:
+    row = {
+        "activities_held": values["activities_held"],
+        "venue_hours": _hours(values["venue_minutes"]),
+        "venues_used": values["venues_used"],
+        "suggestions": {
+            status: values[f"suggestions_{status}"] for status in ("open", "answered", "done")
+        },
+    }
+    for field, metric in _ACTIVITY_PEOPLE.items():
+        row[field] = _HIDDEN if hidden(metric) else figure(values[metric])
+    for field, basis in _ACTIVITY_HOURS.items():
+        minutes = values[field.replace("hours", "minutes")]
+        row[field] = (
+            _HIDDEN
+            if hidden(basis) or row[basis]["suppressed"]
+            else {"value": _hours(minutes), "suppressed": False}
+        )
+    return row
+
+
+def _summed_activity_figures(rows: list[dict]) -> dict:
+    total = dict.fromkeys(ACTIVITY_FIGURES, 0)
+    for values in rows:
+        for name in total:
+            total[name] += values[name]
+    return total
+
+
+def stats_activities(stats_filter: StatsFilter) -> dict:
+    """Activities held, attendances, volunteer and mutual-help hours, venue use and
+    suggestions, for the filtered place in total and per community (organizations and
+    notices are not people; attendances, volunteers and helpers are, and are suppressed)."""
+
+    def compute() -> dict:
+        since, until = _bounds(stats_filter)
+        canonical = communities_in(StatsFilter(community_ids=stats_filter.community_ids))
+        figures = community_activity_figures(communities=canonical, since=since, until=until)
+        hidden_cells = _activity_suppression(figures, stats_filter)
+        shown = (
+            communities_in(stats_filter)
+            .order_by("code")
+            .values("pk", "code", "name", "street_id", "street__name")
+        )
+        empty = dict.fromkeys(ACTIVITY_FIGURES, 0)
+        results = []
+        for community in shown:
+            values = figures.get(community["pk"], empty)
+            node = ("community", community["pk"])
+            row = _activity_row(values, lambda m, n=node: (m, *n) in hidden_cells)
+            results.append(
+                {
+                    "id": community["pk"],
+                    "code": community["code"],
+                    "name": community["name"],
+                    "street": community["street_id"],
+                    "street_name": community["street__name"],
+                    **row,
+                }
+            )
+        node = _filter_node(stats_filter)
+        total = _summed_activity_figures([figures.get(row["id"], empty) for row in results])
+        below = {metric for metric, level, _pk in hidden_cells if level == "community"}
+
+        def total_hidden(metric: str) -> bool:
+            # A pilot-batch subset is a new total: shown only when nothing under it is hidden.
+            subset = stats_filter.pilot_batch is not None and metric in below
+            return subset or (metric, *node) in hidden_cells
+
+        overall = _activity_row(total, total_hidden)
+        return {"total": overall, "results": results}
+
+    return _cached("activities", stats_filter, compute)

@@ -1,9 +1,12 @@
 """Community pages for government staff: the list with indicators, and a community's detail
 with the organizations, social workers and teams serving it."""
 
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from activities.models import Suggestion
+from activities.queries import suggestions_visible_to
 from communities import rules as community_rules
 from communities.forms import CommunityFilterForm
 from communities.models import FACILITY_M2_PER_100_HOUSEHOLDS_TARGET, SOCIAL_WORKER_TARGET
@@ -50,6 +53,19 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "social_workers": social_workers_visible_to(request.user).filter(communities=community),
         "teams": volunteer_teams_visible_to(request.user).filter(community=community),
         "social_workers_met": community.social_worker_count >= SOCIAL_WORKER_TARGET,
+        "suggestions": _suggestion_counts(request.user, community),
         **TARGETS,
     }
     return render(request, "reporting/community_detail.html", context)
+
+
+def _suggestion_counts(user, community) -> list[tuple[str, str, int]]:
+    """(status, label, count) of the community's suggestions this user may see; one query."""
+    counts = dict(
+        suggestions_visible_to(user)
+        .filter(community=community)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
+    return [(status, label, counts.get(status, 0)) for status, label in Suggestion.Status.choices]

@@ -46,7 +46,7 @@ class VolunteerTeamAdmin(ScopedAdmin):
 class VolunteerAdmin(ScopedAdmin):
     scope = volunteers_visible_to
     form = masked_phone_form("phone")
-    list_display = ("name", MASKED_PHONE, "team", "hours_served")
+    list_display = ("name", MASKED_PHONE, "team")
     list_filter = ("skills",)
     search_fields = ("name", "team__name")
     filter_horizontal = ("skills",)

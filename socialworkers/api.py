@@ -105,7 +105,7 @@ class VolunteerViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = VolunteerSerializer
     filterset_class = VolunteerFilter
     search_fields = ["name"]
-    ordering_fields = ["name", "hours_served"]
+    ordering_fields = ["name"]
 
     def get_queryset(self):
         return volunteers_visible_to(self.request.user).prefetch_related("skills")

@@ -1,7 +1,6 @@
 """Writes for the registry of social workers, volunteer teams and volunteers."""
 
 from collections.abc import Iterable
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,7 +19,7 @@ from socialworkers.queries import (
 
 WORKER_FIELDS = ["name", "phone", "qualification", "certificate_number", "organization", "active"]
 TEAM_FIELDS = ["name", "community", "leader", "founded_on"]
-VOLUNTEER_FIELDS = ["name", "phone", "team", "hours_served"]
+VOLUNTEER_FIELDS = ["name", "phone", "team"]
 
 
 # The role part of `rules.may_edit_registry` here, its scope part (`rules.entry_in_scope`) in
@@ -137,11 +136,10 @@ def volunteer_create(
     team: VolunteerTeam | None,
     skills: Iterable[Skill],
     phone: str = "",
-    hours_served: Decimal = Decimal("0"),
 ) -> Volunteer:
     _check_editor(actor)
     _check_volunteer_team(actor=actor, team=team)
-    volunteer = Volunteer(name=name, phone=phone, team=team, hours_served=hours_served)
+    volunteer = Volunteer(name=name, phone=phone, team=team)
     _save_with_history(instance=volunteer, actor=actor, fields=VOLUNTEER_FIELDS, before=None)
     volunteer.skills.set(skills)
     return volunteer

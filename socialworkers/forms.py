@@ -62,14 +62,11 @@ class VolunteerTeamForm(forms.ModelForm):
 
 
 class VolunteerForm(forms.ModelForm):
-    hours_served = forms.DecimalField(
-        label=_("累计服务时长（小时）"), min_value=0, max_digits=7, decimal_places=1, initial=0
-    )
     skills = _skills_field()
 
     class Meta:
         model = Volunteer
-        fields = ["name", "phone", "team", "hours_served"]
+        fields = ["name", "phone", "team"]
         error_messages = {"team": {"invalid_choice": _("只能选择您管辖范围内的服务队。")}}
 
     def __init__(self, *args, teams, editing: bool = False, **kwargs):

@@ -1,8 +1,5 @@
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community
@@ -119,19 +116,11 @@ class Volunteer(models.Model):
     skills = models.ManyToManyField(
         Skill, verbose_name=_("技能"), blank=True, related_name="volunteers"
     )
-    hours_served = models.DecimalField(
-        _("累计服务时长（小时）"), max_digits=7, decimal_places=1, default=Decimal("0")
-    )
 
     class Meta:
         verbose_name = _("志愿者")
         verbose_name_plural = _("志愿者")
         ordering = ["name", "id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(hours_served__gte=0), name="volunteer_hours_non_negative"
-            ),
-        ]
 
     def __str__(self) -> str:
         return self.name

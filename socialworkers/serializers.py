@@ -60,5 +60,5 @@ class VolunteerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Volunteer
-        fields = ["id", "name", "phone", "team", "team_name", "community", "skills", "hours_served"]
+        fields = ["id", "name", "phone", "team", "team_name", "community", "skills"]
         read_only_fields = fields

@@ -20,6 +20,7 @@ from socialworkers.forms import (
     VolunteerTeamForm,
     approved_organizations,
 )
+from socialworkers.hooks import volunteers_with_hours
 from socialworkers.queries import (
     social_workers_for_list,
     social_workers_visible_to,
@@ -167,7 +168,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
 @predicate_required(rules.may_view_registry)
 def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     team = get_object_or_404(volunteer_teams_visible_to(request.user), pk=pk)
-    members = team.members.prefetch_related("skills").order_by("name")
+    members = volunteers_with_hours(team.members.prefetch_related("skills").order_by("name"))
     context = {
         "team": team,
         "members": members,
@@ -225,9 +226,11 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
         skill_id=_pk(filters.get("skill")),
         team_id=_pk(filters.get("team")),
     )
+    page_obj = paginate(request, volunteers)
+    page_obj.object_list = volunteers_with_hours(page_obj.object_list)
     context = {
         "form": form,
-        "page_obj": paginate(request, volunteers),
+        "page_obj": page_obj,
         "may_edit": rules.may_edit_registry(request.user),
     }
     return render(request, "socialworkers/volunteer_list.html", context)

@@ -314,35 +314,3 @@ def activity_feedback_give(
     feedback.full_clean()
     feedback.save()
     return feedback
-
-
-def activity_reminders_send(*, now: datetime.datetime, ahead: datetime.timedelta) -> int:
-    """In-app reminders to everyone with a place in an activity starting within `ahead`.
-
-    Once per sign-up and recipient (the notification's dedupe key), however often it runs.
-    """
-    signups = Signup.objects.filter(
-        status=Signup.Status.CONFIRMED,
-        activity__status=Activity.Status.PUBLISHED,
-        activity__starts_at__gt=now,
-        activity__starts_at__lte=now + ahead,
-    ).select_related("activity__venue", "resident__user")
-    notes = []
-    for signup in signups:
-        for user in _family_and_self(signup.resident):
-            notes.append(
-                Notification(
-                    user=user,
-                    title=_("活动提醒：%(activity)s") % {"activity": signup.activity.title},
-                    body=_("%(name)s 报名的活动将于 %(time)s 在 %(venue)s 开始。")
-                    % {
-                        "name": signup.resident.name,
-                        "time": f"{timezone.localtime(signup.activity.starts_at):%m-%d %H:%M}",
-                        "venue": signup.activity.venue,
-                    },
-                    link=reverse("activities:detail", args=[signup.activity_id]),
-                    dedupe_key=f"activity-reminder:{signup.pk}:{user.pk}",
-                )
-            )
-    outcomes = notifications_create_many(notifications=notes)
-    return sum(1 for outcome in outcomes if outcome == "delivered")

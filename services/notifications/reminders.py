@@ -70,9 +70,11 @@ def reminder_offsets() -> list[int]:
     return sorted(set(settings.REMINDER_OFFSETS_MINUTES), reverse=True)
 
 
-def _recipients(visit: Visit) -> dict[tuple[str, str], object]:
-    """(recipient_key, channel) -> user (None for the resident's own phone)."""
-    resident = visit.request.resident
+def resident_side_channels(resident) -> dict[tuple[str, str], object]:
+    """(recipient_key, channel) -> user (None for the resident's own phone), in each
+    recipient's channel order: the resident's own phone by SMS, then their account in-app;
+    each family member in-app, then by SMS. Visit reminders and activity reminders
+    (activities/domain/reminders.py) reach the resident side through this one list."""
     wanted: dict[tuple[str, str], object] = {}
     if resident.phone and resident.anonymised_at is None:
         wanted[(f"resident:{resident.pk}", Channel.SMS)] = None
@@ -83,6 +85,12 @@ def _recipients(visit: Visit) -> dict[tuple[str, str], object]:
             wanted[(f"user:{link.user.pk}", Channel.IN_APP)] = link.user
             if link.user.phone:
                 wanted[(f"user:{link.user.pk}", Channel.SMS)] = link.user
+    return wanted
+
+
+def _recipients(visit: Visit) -> dict[tuple[str, str], object]:
+    """(recipient_key, channel) -> user (None for the resident's own phone)."""
+    wanted = resident_side_channels(visit.request.resident)
     workers = [
         visit.social_worker.user if visit.social_worker else None,
         visit.volunteer.user if visit.volunteer else None,

@@ -1,6 +1,7 @@
 import pytest
 
 from tests import factories as f
+from tests.services._reminders_support import sms_log  # noqa: F401 - a fixture for these tests
 
 
 @pytest.fixture

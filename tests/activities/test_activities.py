@@ -10,11 +10,11 @@ from activities.domain.activities import (
     activity_cancel,
     activity_feedback_give,
     activity_publish,
-    activity_reminders_send,
     signup_cancel,
     signup_create,
     signup_mark_attended,
 )
+from activities.domain.reminders import activity_reminders_send
 from activities.models import Activity, ActivityFeedback, Signup
 from activities.tasks import task_send_activity_reminders
 from sanlian.models import AuditEntry
@@ -214,13 +214,14 @@ def test_attendance_refused_for_waiting_list_and_before_the_doors_open(cast, ven
     assert Signup.objects.get(pk=signup.pk).attended_at is None
 
 
-def test_reminders_go_out_once_to_resident_and_family(cast, venue):
+def test_reminders_go_out_once_to_resident_and_family(cast, venue, sms_log):
     activity = ActivityFactory(venue=venue, starts_at=timezone.now() + 5 * HOUR)
     Signup.objects.create(
         activity=activity, resident=cast.resident, status="confirmed", channel="self"
     )
     now = timezone.now()
-    assert activity_reminders_send(now=now, ahead=datetime.timedelta(hours=24)) == 2
+    # In-app to both; by SMS to the resident's phone (the daughter has none here).
+    assert activity_reminders_send(now=now, ahead=datetime.timedelta(hours=24)) == 3
     assert activity_reminders_send(now=now, ahead=datetime.timedelta(hours=24)) == 0
     assert set(Notification.objects.values_list("user__username", flat=True)) == {
         "grandma",
@@ -228,12 +229,12 @@ def test_reminders_go_out_once_to_resident_and_family(cast, venue):
     }
 
 
-def test_reminder_task_runs_the_domain_once_per_signup(cast, venue):
+def test_reminder_task_runs_the_domain_once_per_signup(cast, venue, sms_log):
     activity = ActivityFactory(venue=venue, starts_at=timezone.now() + 3 * HOUR)
     Signup.objects.create(
         activity=activity, resident=cast.resident, status="confirmed", channel="self"
     )
-    assert task_send_activity_reminders.apply().get() == 2
+    assert task_send_activity_reminders.apply().get() == 3
     assert task_send_activity_reminders.apply().get() == 0
     assert Notification.objects.filter(title__contains="活动提醒").count() == 2
 

@@ -6,11 +6,21 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections, transaction
+from django.utils import timezone
 
 from activities.domain import activities as activity_domain
 from activities.domain.activities import activity_publish, signup_create
+from activities.domain.reminders import activity_reminders_send
 from activities.domain.timebank import help_confirm, time_bank_spend
-from activities.models import Activity, HelpRecord, Signup, TimeBankAccount, TimeBankEntry
+from activities.models import (
+    Activity,
+    ActivityReminder,
+    HelpRecord,
+    Signup,
+    TimeBankAccount,
+    TimeBankEntry,
+)
+from services.models import Notification
 from tests import factories as f
 from tests.factories.activities import ActivityFactory, soon
 from tests.services._races import RACES_ON_POSTGRESQL
@@ -134,3 +144,25 @@ def test_two_spends_of_the_last_hour_one_wins(cast):
     assert sorted(outcomes) == ["refused", "spent"]
     assert TimeBankAccount.objects.get(resident=helper).balance_minutes == 0
     assert TimeBankEntry.objects.filter(kind="spend").count() == 1
+
+
+def test_two_reminder_runs_at_once_send_each_reminder_once(cast, settings, tmp_path):
+    settings.SMS_BACKEND, settings.SMS_LOG_PATH = "file", tmp_path / "sms.log"
+    settings.SMS_QUIET_HOURS = ""
+    cast.family.phone = "13800001111"
+    cast.family.save()
+    activity = ActivityFactory(
+        venue=f.VenueFactory(community=cast.community), starts_at=timezone.now() + 5 * HOUR
+    )
+    Signup.objects.create(
+        activity=activity, resident=cast.resident, status="confirmed", channel="self"
+    )
+
+    def run():
+        return activity_reminders_send(now=timezone.now(), ahead=24 * HOUR)
+
+    delivered = _all_at_once([run, run])
+    assert sum(delivered) == 4, delivered
+    assert len(settings.SMS_LOG_PATH.read_text(encoding="utf-8").splitlines()) == 2
+    assert Notification.objects.filter(title__contains="活动提醒").count() == 2
+    assert ActivityReminder.objects.filter(status="sent").count() == 4

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import time
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from activities import rosters
 from activities.rosters import COLUMNS, roster_check, roster_import, roster_read, roster_template
 from communities.models import Resident
 from sanlian.models import AuditEntry
@@ -129,3 +131,69 @@ def test_roster_page_dry_run_then_import(client, cast):
     assert Resident.objects.filter(name="名册居民1", community=cast.community).exists()
     client.force_login(cast.member)
     assert client.get(reverse("activities:roster_import")).status_code == 403
+
+
+def _big_sheet(cast, n=2000):
+    """n rows, 30 of them bad (five of each of six kinds), spread through the sheet; and
+    the same sheet corrected."""
+    # A sequence number has three digits: the birth day varies so 2,000 numbers differ.
+    good = [
+        _row(
+            i,
+            cast.community,
+            身份证号码=f.resident_id("140105", BIRTH + datetime.timedelta(days=i // 900), i % 900),
+        )
+        for i in range(n)
+    ]
+    bad = list(good)
+    kinds = [
+        lambda r: {
+            **r,
+            "身份证号码": r["身份证号码"][:17] + ("1" if r["身份证号码"][17] == "0" else "0"),
+        },
+        lambda r: {**r, "联系电话": "12345"},
+        lambda r: {**r, "身份证号码": good[0]["身份证号码"]},  # duplicate in the file
+        lambda r: {**r, "社区代码": "999999999"},
+        lambda r: {**r, "社区代码": cast.other_community.code},  # outside the importer's scope
+        # In the portal already, under another name: one registered resident each.
+        lambda r: {**r, "身份证号码": f.ResidentFactory(community=cast.community).id_number},
+    ]
+    broken = {}
+    for k in range(30):
+        index = 7 + k * 66  # every 66th row from the 8th
+        bad[index] = kinds[k % 6](good[index])
+        broken[index + 2] = k % 6  # sheet row number: the header is row 1
+    return good, bad, broken
+
+
+def test_2000_rows_with_30_bad_report_exactly_those_then_import_once(cast, monkeypatch):
+    good, bad, broken = _big_sheet(cast)
+    before = Resident.objects.count()
+    rows = roster_read(name="名册.xlsx", content=_xlsx(bad))
+    report = roster_check(actor=cast.community_staff, rows=rows)
+    assert sorted(row for row, _masked, _reason in report.errors) == sorted(broken)
+    reasons = {row: reason for row, _masked, reason in report.errors}
+    words = ["身份证", "联系电话", "文件中重复", "社区代码", "社区代码", "已在平台登记"]
+    assert all(words[kind] in reasons[row] for row, kind in broken.items())
+    with pytest.raises(ValidationError, match="30 行不合格"):
+        roster_import(actor=cast.community_staff, rows=rows)
+    assert Resident.objects.count() == before
+
+    corrected = roster_read(name="名册.xlsx", content=_xlsx(good))
+    # One transaction: a failure after the rows were written (the audit) leaves none of them.
+    with monkeypatch.context() as patched:
+        patched.setattr(rosters, "audit_record", _fail)
+        with pytest.raises(RuntimeError):
+            roster_import(actor=cast.community_staff, rows=corrected)
+    assert Resident.objects.count() == before
+    started = time.perf_counter()
+    imported = roster_import(actor=cast.community_staff, rows=corrected)
+    print(f"\n2,000-row roster imported in {time.perf_counter() - started:.2f} s")
+    assert len(imported.residents) == 2000 and Resident.objects.count() == before + 2000
+    again = roster_import(actor=cast.community_staff, rows=corrected)
+    assert (len(again.residents), again.skipped) == (0, 2000)
+    assert Resident.objects.count() == before + 2000
+
+
+def _fail(**kwargs):
+    raise RuntimeError("audit store away")

@@ -116,7 +116,7 @@ WORKER = {
     "active": "on",
 }
 TEAM = {"name": "银龄志愿服务队", "community": "@community", "leader": "@worker"}
-VOLUNTEER = {"name": "孙志愿者", "team": "@team", "hours_served": "2"}
+VOLUNTEER = {"name": "孙志愿者", "team": "@team"}
 RULE = {
     "name": "百岁津贴",
     "min_age": 100,

@@ -1,10 +1,15 @@
+import datetime
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
+from activities.models import HoursCredit, ShiftSignup
 from socialworkers import domain
 from socialworkers.models import SocialWorker, Volunteer, VolunteerTeam
 from tests import factories as f
+from tests.factories.activities import ShiftFactory, VolunteerPostFactory
 
 
 def _worker_post(cast, **overrides) -> dict:
@@ -136,7 +141,7 @@ def test_team_and_volunteer_registration(cast):
     )
     skill = f.SkillFactory(code="fire", name="消防安全")
     volunteer = domain.volunteer_create(
-        actor=cast.street_staff, name="李志愿", team=team, skills=[skill], hours_served=12
+        actor=cast.street_staff, name="李志愿", team=team, skills=[skill]
     )
     assert volunteer.team == team
     assert list(volunteer.skills.all()) == [skill]
@@ -150,15 +155,35 @@ def test_team_in_other_street_is_refused(cast):
     assert not VolunteerTeam.objects.exists()
 
 
-def test_negative_hours_changes_nothing(client, cast):
+def test_typed_hours_are_not_taken(client, cast):
     team = f.VolunteerTeamFactory(community=cast.community)
     client.force_login(cast.street_staff)
     response = client.post(
         reverse("socialworkers:volunteer_create"),
-        {"name": "负时长", "team": team.pk, "hours_served": "-1"},
+        {"name": "自报时长", "team": team.pk, "hours_served": "300"},
     )
-    assert "hours_served" in response.context["form"].errors
-    assert not Volunteer.objects.filter(name="负时长").exists()
+    assert response.status_code == 302
+    assert not hasattr(Volunteer.objects.get(name="自报时长"), "hours_served")
+    page = client.get(reverse("socialworkers:volunteer_list"), {"q": "自报时长"})
+    assert "累计 0.0 小时" in page.content.decode()
+
+
+def test_registry_pages_show_hours_credited_from_attendance(client, cast):
+    team = f.VolunteerTeamFactory(community=cast.community)
+    volunteer = f.VolunteerFactory(team=team, name="签到志愿者")
+    now = timezone.now()
+    shift = ShiftFactory(
+        post=VolunteerPostFactory(community=cast.community),
+        starts_at=now - datetime.timedelta(hours=3),
+        ends_at=now - datetime.timedelta(hours=1),
+    )
+    signup = ShiftSignup.objects.create(shift=shift, volunteer=volunteer)
+    HoursCredit.objects.create(volunteer=volunteer, shift_signup=signup, minutes=150)
+    client.force_login(cast.street_staff)
+    listed = client.get(reverse("socialworkers:volunteer_list"), {"q": "签到志愿者"})
+    assert "累计 2.5 小时" in listed.content.decode()
+    detail = client.get(reverse("socialworkers:team_detail", args=[team.pk]))
+    assert "累计 2.5 小时" in detail.content.decode()
 
 
 def test_volunteer_list_filters_by_skill(client, cast):
