@@ -62,6 +62,7 @@ def _request_inputs(community_ids: list[int], week_start: datetime.date):
         "preferred_end", "urgent", "created_at", "resident__community_id",
         "resident__living_situation", "resident__care_level", "resident__birth_date",
         "resident__community__latitude", "resident__community__longitude",
+        "preferred_organization_id", "excluded_organization_id",
     ))  # fmt: skip
     served_by = _organizations_that_served({row["resident_id"] for row in rows})
     return [_request_input(row, week_start, served_by) for row in rows]
@@ -101,6 +102,8 @@ def _request_input(row: dict, week_start: datetime.date, served_by) -> matching.
         lat=_float(row["resident__community__latitude"]),
         lon=_float(row["resident__community__longitude"]),
         served_by_organization_ids=served_by.get(row["resident_id"], frozenset()),
+        preferred_organization_id=row["preferred_organization_id"],
+        excluded_organization_id=row["excluded_organization_id"],
     )
 
 
