@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Resident
-from organizations.models import Organization
 from communities.privacy import consent_current
+from organizations.models import Organization
 from sanlian.audit import audit_record, snapshot
 from sanlian.refusals import refuse
 from services.care import rules
