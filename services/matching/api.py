@@ -110,7 +110,7 @@ class MatchingJobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     ordering_fields = ["created_at"]
 
     def get_queryset(self):
-        return MatchingJob.objects.filter(owner=self.request.user).select_related(
+        return MatchingJob.objects.filter(owner_id=self.request.user.pk).select_related(
             "street", "community"
         )
 
