@@ -328,6 +328,7 @@ def _join(request_keys, offering_keys, offering_index):
     return pair_requests, sorted_offerings[np.repeat(first, counts) + within]
 
 
+SLOT_MIN_REQUESTS = 8  # below this, a slot's arcs outnumber the pairs it replaces
 _PAIR_CHUNK = 250_000  # bounds the temporary (pairs × windows) arrays to a few MB each
 
 
@@ -483,7 +484,9 @@ def _choices(requests, offerings, pair_requests, pair_offerings) -> np.ndarray:
         ("excluded_organization_id", CHOICE_EXCLUDED),
     ):
         named = np.fromiter(
-            (getattr(r, attribute) or -1 for r in requests), np.int64, len(requests)
+            (-1 if getattr(r, attribute) is None else getattr(r, attribute) for r in requests),
+            np.int64,
+            len(requests),
         )
         costs[named[pair_requests] == pair_organizations] = cost
     return costs
@@ -499,7 +502,7 @@ def _chooses(request: RequestInput) -> bool:
 
 @dataclass
 class _Graph:
-    """The arcs from requests to offerings, shared where requests are alike.
+    """The arcs from requests to offerings, shared where many requests are alike.
 
     A request without a choice of its own (no named, excluded or earlier organization)
     costs the same with an offering as every other such request of its type, community,
@@ -508,7 +511,8 @@ class _Graph:
     (cap 1) → every open offering with a window that day fitting the hours (cost of the
     pair). A request reaches exactly the offerings it is feasible with, at the same cost,
     so the plan is the same as with one arc per pair; the arcs are far fewer. Requests
-    with a choice keep one arc per pair (`direct_*`).
+    with a choice, and those of a key shared by fewer than SLOT_MIN_REQUESTS, keep one
+    arc per pair (`direct_*`).
     """
 
     direct_requests: np.ndarray
@@ -528,7 +532,23 @@ class _Graph:
 
     @classmethod
     def of(cls, requests, offerings) -> "_Graph":
-        choosing = np.fromiter((_chooses(r) for r in requests), bool, len(requests))
+        n = len(requests)
+        all_keys: dict[tuple, int] = {}
+        key_of_all = np.fromiter(
+            (
+                all_keys.setdefault(
+                    (r.service_type_id, r.community_id, r.lat, r.lon, r.start, r.end),
+                    len(all_keys),
+                )
+                for r in requests
+            ),
+            np.int64,
+            n,
+        )
+        # A slot pays off only when enough requests share it: fewer keep one arc per pair.
+        crowded = np.bincount(key_of_all, minlength=len(all_keys)) >= SLOT_MIN_REQUESTS
+        choosing = np.fromiter((_chooses(r) for r in requests), bool, n)
+        choosing |= ~crowded[key_of_all]
         direct = np.flatnonzero(choosing)
         pairs = _Pairs.of([requests[i] for i in direct], offerings)
         sub_requests, sub_offerings = pairs.requests[pairs.open], pairs.offerings[pairs.open]
@@ -536,17 +556,9 @@ class _Graph:
         direct_steps = _distance_steps(chosen, offerings, sub_requests, sub_offerings)
         direct_choices = _choices(chosen, offerings, sub_requests, sub_offerings)
         plain = np.flatnonzero(~choosing)
-        keys: dict[tuple, int] = {}
-        key_of = np.fromiter(
-            (
-                keys.setdefault(
-                    (r.service_type_id, r.community_id, r.lat, r.lon, r.start, r.end), len(keys)
-                )
-                for r in (requests[i] for i in plain)
-            ),
-            np.int64,
-            len(plain),
-        )
+        used_keys, key_of = np.unique(key_of_all[plain], return_inverse=True)
+        by_index = list(all_keys)
+        keys = {by_index[k]: i for i, k in enumerate(used_keys.tolist())}
         slot_ids, slot_offerings, slot_steps = _slot_arcs(list(keys), offerings)
         has_slot = np.zeros(len(keys) * 7, bool)
         has_slot[slot_ids] = True
@@ -557,16 +569,22 @@ class _Graph:
             takes = ((masks >> day) & 1).astype(bool) & has_slot[slot]
             entry_requests.append(plain[takes])
             entry_slots.append(slot[takes])
+        entry_slots = np.concatenate(entry_slots)
+        # A slot no request enters adds no pair: dropped, so the arcs (and the cost units
+        # taken from them) are exactly those of the feasible pairs.
+        entered = np.zeros(len(keys) * 7, bool)
+        entered[entry_slots] = True
+        kept = entered[slot_ids]
         return cls(
             direct[sub_requests],
             sub_offerings,
             direct_steps,
             direct_choices,
             np.concatenate(entry_requests),
-            np.concatenate(entry_slots),
-            slot_ids,
-            slot_offerings,
-            slot_steps,
+            entry_slots,
+            slot_ids[kept],
+            slot_offerings[kept],
+            slot_steps[kept],
             len(keys) * 7,
         )
 

@@ -267,7 +267,7 @@ def matching_run(
             run = MatchingRun.objects.create(
                 street=street, community=community, week_start=week_start, started_by=user
             )
-            written, skipped = _write(run, user, requests, offerings, result)
+            written, skipped = _write(run, user, requests, offerings, result, community_ids)
             run.stats = _stats(requests, offerings, written, time.perf_counter() - began)
             run.stats["skipped"] = skipped
             run.finished_at = timezone.now()
@@ -281,7 +281,7 @@ def matching_scope(*, street=None, community=None, city: bool = False):
     return CITY if city else (street or community)
 
 
-def _write(run: MatchingRun, user, requests, offerings, result: matching.Plan):
+def _write(run: MatchingRun, user, requests, offerings, result: matching.Plan, community_ids):
     """Store the plan, re-checking in this transaction what changed while it was solved.
 
     A request cancelled, or matched by hand, since the snapshot gets neither a proposal
@@ -310,8 +310,14 @@ def _write(run: MatchingRun, user, requests, offerings, result: matching.Plan):
         proposals.append(proposal)
     unserved = [u for u in result.unserved if u.request_id in still_open] + changed
     stale = [i for i in ids if i not in still_open]
+    # Every open request of the scope: those of the snapshot, and any filed since (none of
+    # which has a proposal this week, as no other run of the scope could have written).
     matches_withdraw_proposed(
-        matches=Match.objects.filter(request_id__in=still_open, week_start=run.week_start),
+        matches=Match.objects.filter(
+            week_start=run.week_start,
+            request__status=ServiceRequest.Status.OPEN,
+            request__resident__community_id__in=community_ids,
+        ),
         actor=user,
         reason=_("重新匹配"),
     )
