@@ -51,3 +51,9 @@ bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.lookup
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.api
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.reminders
+
+# City-wide matching, 100k requests × 10k offerings at reference density: opt-in (minutes,
+# ~1 GiB), never in CI.
+.PHONY: bench-city
+bench-city: $(STAMP)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m bench.matching --sizes 100000x10000 --family dense

@@ -57,6 +57,7 @@ SIZES = ((1_000, 100), (5_000, 500), (20_000, 2_000), (50_000, 5_000))
 TARGET_SIZE = (20_000, 2_000)
 TARGETS = {"solver_s": 2.0, "end_to_end_s": 10.0, "peak_rss_mib": 1024.0, "fairness": 0.8}
 DENSE_RADIUS_KM = 8.0
+DENSE_SPREAD_DEGREES = 0.9  # for 60 communities; grows with the square root of their number
 DENSE_REQUESTS_PER_COMMUNITY = 333  # 60 communities at 20k requests
 MIN_REPEAT = 3
 
@@ -111,7 +112,11 @@ def instance_build(
 
     rng = random.Random(seed * 1_000_003 + n_requests)
     per_community = DENSE_REQUESTS_PER_COMMUNITY if family == "dense" else REQUESTS_PER_COMMUNITY
-    communities = _communities(rng, max(COMMUNITIES_PER_STREET, n_requests // per_community))
+    count = max(COMMUNITIES_PER_STREET, n_requests // per_community)
+    # Dense: the city grows with its communities (same density at every size), so an
+    # offering serving everything within DENSE_RADIUS_KM reaches ~25 pairs per request.
+    spread = DENSE_SPREAD_DEGREES * math.sqrt(count / 60) if family == "dense" else 0.2
+    communities = _communities(rng, count, spread=spread)
     nearby = _nearby(communities) if family == "dense" else None
     by_street = defaultdict(list)
     for community_id, (street, _lat, _lon) in communities.items():
@@ -163,9 +168,12 @@ def instance_build(
     return Instance(requests, offerings, communities, organizations, agreements, listed)
 
 
-def _communities(rng: random.Random, count: int) -> dict:
+def _communities(rng: random.Random, count: int, *, spread: float = 0.2) -> dict:
+    """Streets' centres scattered over `spread` degrees square, communities around them."""
     streets = math.ceil(count / COMMUNITIES_PER_STREET)
-    centres = [(37.78 + 0.2 * rng.random(), 112.45 + 0.2 * rng.random()) for _ in range(streets)]
+    centres = [
+        (37.78 + spread * rng.random(), 112.45 + spread * rng.random()) for _ in range(streets)
+    ]
     return {
         c: (
             (c - 1) // COMMUNITIES_PER_STREET,

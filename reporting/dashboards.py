@@ -28,6 +28,7 @@ from reporting.stats import (
     stats_weekly,
 )
 from sanlian.roles import CITY_WIDE, Role
+from services.models import UnservedRequest
 
 # The level shown below each level: its rows are the drill-down links.
 CHILD_LEVEL = {"city": "district", "district": "street", "street": "community"}
@@ -211,4 +212,24 @@ def chart_data(dashboard: Dashboard) -> dict:
         "requests": [week["requests"]["value"] for week in dashboard.weekly],
         "visits": [week["visits_completed"]["value"] for week in dashboard.weekly],
         "ratings": [week["average_rating"]["value"] for week in dashboard.weekly],
+        "unmet": _unmet_chart(dashboard.unmet_demand),
+    }
+
+
+UNMET_CHART_TYPES = 12  # the services with most unmet demand; the table below lists all
+
+
+def _unmet_chart(unmet: dict) -> dict:
+    """Stacked bars: one per service type, one stack per reason; suppressed counts are null."""
+    kinds = (unmet.get("by_service_type") or [])[:UNMET_CHART_TYPES]
+    return {
+        "labels": [kind["service_type_name"] for kind in kinds],
+        "reasons": [
+            {
+                "code": code,
+                "label": str(label),
+                "values": [kind["reasons"][code]["value"] for kind in kinds],
+            }
+            for code, label in UnservedRequest.Code.choices
+        ],
     }

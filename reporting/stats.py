@@ -1102,17 +1102,23 @@ def stats_unmet_demand(stats_filter: StatsFilter) -> dict:
             .annotate(n=Count("request", distinct=True))
         )  # fmt: skip
         groups: dict[tuple[int, int], dict] = {}
+        by_type: dict[int, dict] = {}
         by_reason: dict[str, int] = dict.fromkeys(UnservedRequest.Code.values, 0)
         for row in rows:
             key = (row["request__service_type"], row["request__resident__community"])
             group = groups.setdefault(key, _unmet_group(row))
             group["reasons"][row["code"]] += row["n"]
+            kind = by_type.setdefault(row["request__service_type"], _unmet_type(row))
+            kind["reasons"][row["code"]] += row["n"]
             by_reason[row["code"]] += row["n"]
         results = sorted(groups.values(), key=lambda g: -sum(g["reasons"].values()))
+        types = sorted(by_type.values(), key=lambda g: -sum(g["reasons"].values()))
         return {
             "total": figure(sum(by_reason.values())),
             "by_reason": {code: figure(n) for code, n in by_reason.items()},
             "results": [_unmet_figures(group) for group in results],
+            # Summed over communities before suppression: the chart's bars per service.
+            "by_service_type": [_unmet_figures(group) for group in types],
         }
 
     return _cached("unmet_demand", stats_filter, compute)
@@ -1124,6 +1130,14 @@ def _unmet_group(row: dict) -> dict:
         "service_type_name": row["request__service_type__name"],
         "community": row["request__resident__community"],
         "community_name": row["request__resident__community__name"],
+        "reasons": dict.fromkeys(UnservedRequest.Code.values, 0),
+    }
+
+
+def _unmet_type(row: dict) -> dict:
+    return {
+        "service_type": row["request__service_type"],
+        "service_type_name": row["request__service_type__name"],
         "reasons": dict.fromkeys(UnservedRequest.Code.values, 0),
     }
 

@@ -8,7 +8,7 @@ from services.allowances.api import (
     SettlementStatementViewSet,
 )
 from services.care.api import RequestViewSet, VisitViewSet
-from services.matching.api import MatchViewSet
+from services.matching.api import MatchingJobViewSet, MatchViewSet
 from services.offerings.api import OfferingViewSet, ServiceTypeViewSet
 
 router = SimpleRouter()
@@ -16,6 +16,7 @@ router.register("service-types", ServiceTypeViewSet, basename="service-type")
 router.register("offerings", OfferingViewSet, basename="offering")
 router.register("requests", RequestViewSet, basename="request")
 router.register("matches", MatchViewSet, basename="match")
+router.register("matching-jobs", MatchingJobViewSet, basename="matching-job")
 router.register("visits", VisitViewSet, basename="visit")
 router.register("care-accounts", CareAccountViewSet, basename="care-account")
 router.register("ledger-entries", LedgerEntryViewSet, basename="ledger-entry")

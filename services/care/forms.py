@@ -13,7 +13,7 @@ from services.care.models import ReviewState
 from services.care.verification import position_of
 from services.models import CareMode, ServiceRequest, ServiceType, Visit
 from services.offerings.models import WEEKDAY_NAMES
-from services.offerings.queries import service_types_for_residents
+from services.offerings.queries import organizations_serving, service_types_for_residents
 
 DATETIME_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
@@ -53,6 +53,28 @@ class RequestForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # Choices: organizations serving the residents' communities. A posted id outside them
+    # (another community's organization, or a made-up one) gets a plain sentence.
+    preferred_organization = forms.ModelChoiceField(
+        label=_("希望由哪家机构服务（可不选）"),
+        required=False,
+        queryset=None,
+        empty_label=_("不指定"),
+        help_text=_("我们会尽量安排；名额已满时会安排其他机构。"),
+        error_messages={
+            "invalid_choice": _("该机构不为该居民所在社区提供服务，请从列出的机构中选择。")
+        },
+    )
+    excluded_organization = forms.ModelChoiceField(
+        label=_("不希望由哪家机构服务（可不选）"),
+        required=False,
+        queryset=None,
+        empty_label=_("不回避"),
+        help_text=_("例如曾经投诉过的机构；只有别无名额时才会安排它。"),
+        error_messages={
+            "invalid_choice": _("该机构不为该居民所在社区提供服务，请从列出的机构中选择。")
+        },
+    )
 
     def __init__(self, *args, residents, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,6 +82,9 @@ class RequestForm(forms.Form):
         if len(residents) == 1:
             self.fields["resident"].initial = residents[0].pk
             self.fields["resident"].widget = forms.HiddenInput()
+        serving = organizations_serving(residents.values("community_id"))
+        self.fields["preferred_organization"].queryset = serving
+        self.fields["excluded_organization"].queryset = serving
         offered = self.offered_service_types()
         self.fields["service_type"].queryset = offered
         self.fields["service_type"].choices = _grouped_service_types(offered)
@@ -72,6 +97,9 @@ class RequestForm(forms.Form):
         start, end = data.get("preferred_start"), data.get("preferred_end")
         if start and end and end <= start:
             self.add_error("preferred_end", _("最晚时间要晚于最早时间。"))
+        preferred, excluded = data.get("preferred_organization"), data.get("excluded_organization")
+        if preferred and excluded and preferred == excluded:
+            self.add_error("excluded_organization", _("同一家机构不能既指定又回避。"))
         return data
 
 

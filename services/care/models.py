@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
 from communities.models import Resident, Venue
+from organizations.models import Organization
 from services.offerings.models import (
     ALL_DAYS,
     WEEKDAY_NAMES,
@@ -59,6 +60,24 @@ class ServiceRequest(models.Model):
     created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
     cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
     cancel_reason = models.CharField(_("取消原因"), max_length=200, blank=True)
+    # The resident's (or family's) choice, honoured softly by matching (services/matching/core.py,
+    # level 3): the organization they would like, and one they would rather not be sent again.
+    preferred_organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("希望由哪家机构服务"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    excluded_organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("不希望由哪家机构服务"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("服务需求")
@@ -79,6 +98,13 @@ class ServiceRequest(models.Model):
                 condition=Q(preferred_end__gt=F("preferred_start")),
                 name="request_window_ends_after_start",
                 violation_error_message=_("希望的结束时间必须晚于开始时间。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(preferred_organization__isnull=True)
+                | Q(excluded_organization__isnull=True)
+                | ~Q(preferred_organization=F("excluded_organization")),
+                name="request_preferred_not_excluded",
+                violation_error_message=_("同一家机构不能既指定又回避。"),
             ),
         ]
 

@@ -15,7 +15,11 @@ from socialworkers.models import SocialWorker, Volunteer
 
 def requests_visible_to(user) -> QuerySet[ServiceRequest]:
     requests = ServiceRequest.objects.select_related(
-        "resident__community__street", "service_type", "filed_by"
+        "resident__community__street",
+        "service_type",
+        "filed_by",
+        "preferred_organization",
+        "excluded_organization",
     )
     if not user.is_authenticated:
         return requests.none()

@@ -3,6 +3,7 @@ import datetime
 from rest_framework import serializers
 
 from communities.models import Resident
+from organizations.models import Organization
 from services.care.verification import position_of
 from services.models import (
     Feedback,
@@ -60,6 +61,13 @@ class RequestCreateSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
     urgent = serializers.BooleanField(default=False)
     channel = serializers.ChoiceField(choices=RequestChannel.choices, default=RequestChannel.WEB)
+    # Checked by the domain: only organizations serving the resident's community.
+    preferred_organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(), required=False, allow_null=True, default=None
+    )
+    excluded_organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(), required=False, allow_null=True, default=None
+    )
 
     def __init__(self, *args, residents=None, **kwargs):
         super().__init__(*args, **kwargs)

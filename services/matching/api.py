@@ -1,13 +1,22 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from sanlian.api.filters import CreatedRangeFilterSet, IdFilter
 from sanlian.api.inputs import validated
+from sanlian.job_queue import job_enqueue_after_commit
 from services.matching.domain import match_accept, match_confirm, match_decline
+from services.matching.jobs import matching_job_start
+from services.matching.models import MatchingJob
 from services.matching.queries import matches_visible_to
-from services.matching.serializers import DeclineSerializer, MatchSerializer
+from services.matching.serializers import (
+    DeclineSerializer,
+    MatchingJobCreateSerializer,
+    MatchingJobSerializer,
+    MatchSerializer,
+)
+from services.matching.tasks import task_run_matching
 from services.models import Match
 
 
@@ -76,3 +85,37 @@ class MatchViewSet(viewsets.ReadOnlyModelViewSet):
         data = validated(DeclineSerializer, request)
         match = match_decline(match=self.get_object(), user=request.user, reason=data["reason"])
         return Response(MatchSerializer(match).data)
+
+
+@extend_schema_view(
+    list=extend_schema(description="Your matching jobs, newest first."),
+    retrieve=extend_schema(description="One matching job: status, progress and, once done, run."),
+    create=extend_schema(
+        description=(
+            "Start a matching run for one week over one scope: `city: true` (civil affairs "
+            "only: every street), a `street` or a `community` id in your reach. Runs in the "
+            "background; poll the job. A run over an overlapping scope and week already "
+            "running is refused by the job (status failed, with the message)."
+        ),
+        request=MatchingJobCreateSerializer,
+        responses=MatchingJobSerializer,
+        examples=[OpenApiExample("City-wide", value={"city": True, "week_start": "2026-03-09"})],
+    ),
+)
+class MatchingJobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Matching jobs (匹配任务) started by staff."""
+
+    serializer_class = MatchingJobSerializer
+    filterset_fields = ["status"]
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self):
+        return MatchingJob.objects.filter(owner_id=self.request.user.pk).select_related(
+            "street", "community"
+        )
+
+    def create(self, request, *args, **kwargs):
+        data = validated(MatchingJobCreateSerializer, request)
+        job = matching_job_start(user=request.user, **data)
+        job_enqueue_after_commit(task_run_matching, job_id=job.pk)
+        return Response(MatchingJobSerializer(job).data, status=status.HTTP_201_CREATED)

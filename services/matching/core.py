@@ -328,17 +328,14 @@ def _join(request_keys, offering_keys, offering_index):
     return pair_requests, sorted_offerings[np.repeat(first, counts) + within]
 
 
+SLOT_MIN_REQUESTS = 8  # below this, a slot's arcs outnumber the pairs it replaces
 _PAIR_CHUNK = 250_000  # bounds the temporary (pairs × windows) arrays to a few MB each
 
 
-def _times_fit(requests, offerings, pair_requests, pair_offerings) -> np.ndarray:
-    n, m = len(requests), len(offerings)
-    days = np.fromiter((r.days_mask for r in requests), np.int32, n)
-    starts = np.fromiter((r.start for r in requests), np.int32, n)
-    ends = np.fromiter((r.end for r in requests), np.int32, n)
+def _window_arrays(offerings, m: int):
+    """Offerings' windows as (m × widest) arrays; padding falls on "weekday 7"."""
     durations = np.fromiter((o.duration for o in offerings), np.int32, m)
     width = max((len(o.windows) for o in offerings), default=0) or 1
-    # Padding windows fall on "weekday 7", a bit no request sets.
     weekday = np.full((m, width), 7, np.int32)
     window_start = np.zeros((m, width), np.int32)
     window_end = np.zeros((m, width), np.int32)
@@ -349,6 +346,16 @@ def _times_fit(requests, offerings, pair_requests, pair_offerings) -> np.ndarray
                 window.start,
                 window.end,
             )
+    return weekday, window_start, window_end, durations
+
+
+def _times_fit(requests, offerings, pair_requests, pair_offerings) -> np.ndarray:
+    n, m = len(requests), len(offerings)
+    days = np.fromiter((r.days_mask for r in requests), np.int32, n)
+    starts = np.fromiter((r.start for r in requests), np.int32, n)
+    ends = np.fromiter((r.end for r in requests), np.int32, n)
+    # Padding windows fall on "weekday 7", a bit no request sets.
+    weekday, window_start, window_end, durations = _window_arrays(offerings, m)
     fits = np.zeros(len(pair_requests), bool)
     for lo in range(0, len(pair_requests), _PAIR_CHUNK):
         i, j = pair_requests[lo : lo + _PAIR_CHUNK], pair_offerings[lo : lo + _PAIR_CHUNK]
@@ -404,54 +411,55 @@ def plan(
     agreement that is not in force that week. `fairness=False` drops level 2 (the
     benchmark's plain objective); the order of the other levels is unchanged.
     """
-    pairs = _Pairs.of(requests, offerings)
-    pair_requests, pair_offerings = pairs.requests[pairs.open], pairs.offerings[pairs.open]
-    chosen = np.zeros(len(pair_requests), bool)
-    if len(pair_requests):
-        flow, pair_arcs = _build_flow(requests, offerings, pair_requests, pair_offerings, fairness)
+    graph = _Graph.of(requests, offerings)
+    pair_requests, pair_offerings = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if graph.arcs:
+        flow, handles = _build_flow(requests, offerings, graph, fairness)
         status = flow.solve()
         if status != flow.OPTIMAL:
             raise RuntimeError(f"min-cost flow failed with status {status}")
-        chosen = flow.flows(pair_arcs) > 0
+        pair_requests, pair_offerings = graph.assignment(
+            *(flow.flows(handle) for handle in handles)
+        )
     proposals = [
         _proposal(requests[i], offerings[j])
-        for i, j in zip(
-            pair_requests[chosen].tolist(), pair_offerings[chosen].tolist(), strict=True
-        )
+        for i, j in zip(pair_requests.tolist(), pair_offerings.tolist(), strict=True)
     ]
-    served = pair_requests[chosen]
-    used = np.bincount(pair_offerings[chosen], minlength=len(offerings))
-    return Plan(proposals, _unserved(requests, pairs, served, used, lapsed))
+    used = np.bincount(pair_offerings, minlength=len(offerings))
+    return Plan(proposals, _unserved(requests, offerings, pair_requests, used, lapsed))
 
 
-def _unserved(requests, pairs: _Pairs, served, used, lapsed) -> list[Unserved]:
+def _unserved(requests, offerings, served, used, lapsed) -> list[Unserved]:
     """Why each request outside `served` found nothing, strongest cause first.
 
     "taken" is sound because the plan is optimal on priority: a fitting offering with a
-    free place, or holding a request of lower priority, would have served this one.
+    free place, or holding a request of lower priority, would have served this one. The
+    pairs are enumerated for the requests left out only.
     """
-    n = len(requests)
+    left_out = np.ones(len(requests), bool)
+    left_out[served] = False
+    index = np.flatnonzero(left_out).tolist()
+    subset = [requests[i] for i in index]
+    n = len(subset)
+    pairs = _Pairs.of(subset, offerings)
     candidates = np.bincount(pairs.requests, minlength=n)
     fitting = np.bincount(pairs.requests, weights=pairs.fits, minlength=n)
     open_ = np.bincount(pairs.requests, weights=pairs.open, minlength=n)
     blocking = np.bincount(
         pairs.requests[pairs.open], weights=used[pairs.offerings[pairs.open]], minlength=n
     )
-    left_out = np.ones(n, bool)
-    left_out[served] = False
     result = []
-    for i in np.flatnonzero(left_out).tolist():
-        request = requests[i]
-        if not candidates[i]:
+    for k, request in enumerate(subset):
+        if not candidates[k]:
             lapsed_only = (request.service_type_id, request.community_id) in lapsed
             code = UnservedCode.NO_AGREEMENT if lapsed_only else UnservedCode.NO_OFFERING
             result.append(Unserved(request.id, code))
-        elif not fitting[i]:
+        elif not fitting[k]:
             result.append(Unserved(request.id, UnservedCode.NO_WINDOW))
-        elif not open_[i]:
+        elif not open_[k]:
             result.append(Unserved(request.id, UnservedCode.FULL))
         else:
-            result.append(Unserved(request.id, UnservedCode.TAKEN, int(blocking[i])))
+            result.append(Unserved(request.id, UnservedCode.TAKEN, int(blocking[k])))
     return result
 
 
@@ -476,66 +484,268 @@ def _choices(requests, offerings, pair_requests, pair_offerings) -> np.ndarray:
         ("excluded_organization_id", CHOICE_EXCLUDED),
     ):
         named = np.fromiter(
-            (getattr(r, attribute) or -1 for r in requests), np.int64, len(requests)
+            (-1 if getattr(r, attribute) is None else getattr(r, attribute) for r in requests),
+            np.int64,
+            len(requests),
         )
         costs[named[pair_requests] == pair_organizations] = cost
     return costs
 
 
-def _build_flow(requests, offerings, pair_requests, pair_offerings, fairness: bool):
-    """source → community tiers → request (cap 1) → offering (cap 1) → load tiers → sink.
+def _chooses(request: RequestInput) -> bool:
+    return bool(
+        request.served_by_organization_ids
+        or request.preferred_organization_id is not None
+        or request.excluded_organization_id is not None
+    )
 
-    Plus the source → sink bypass for requests left unserved. Node numbers: requests,
-    offerings, source, sink, then one node per community. Every lower-level cost is
-    non-negative and at most `per_proposal` for one proposal, so no plan's lower levels
-    total more than servable × per_proposal; one priority point is worth more than that.
+
+@dataclass
+class _Graph:
+    """The arcs from requests to offerings, shared where many requests are alike.
+
+    A request without a choice of its own (no named, excluded or earlier organization)
+    costs the same with an offering as every other such request of its type, community,
+    place and hours: only its weekdays differ. Those requests share "slot" nodes, one per
+    (type, community, place, hours, weekday): request → each slot of a preferred weekday
+    (cap 1) → every open offering with a window that day fitting the hours (cost of the
+    pair). A request reaches exactly the offerings it is feasible with, at the same cost,
+    so the plan is the same as with one arc per pair; the arcs are far fewer. Requests
+    with a choice, and those of a key shared by fewer than SLOT_MIN_REQUESTS, keep one
+    arc per pair (`direct_*`).
+    """
+
+    direct_requests: np.ndarray
+    direct_offerings: np.ndarray
+    direct_steps: np.ndarray
+    direct_choices: np.ndarray
+    entry_requests: np.ndarray  # request → slot arcs
+    entry_slots: np.ndarray
+    slot_ids: np.ndarray  # slot → offering arcs
+    slot_offerings: np.ndarray
+    slot_steps: np.ndarray
+    slots: int
+
+    @property
+    def arcs(self) -> int:
+        return len(self.direct_requests) + len(self.entry_requests)
+
+    @classmethod
+    def of(cls, requests, offerings) -> "_Graph":
+        n = len(requests)
+        all_keys: dict[tuple, int] = {}
+        key_of_all = np.fromiter(
+            (
+                all_keys.setdefault(
+                    (r.service_type_id, r.community_id, r.lat, r.lon, r.start, r.end),
+                    len(all_keys),
+                )
+                for r in requests
+            ),
+            np.int64,
+            n,
+        )
+        # A slot pays off only when enough requests share it: fewer keep one arc per pair.
+        crowded = np.bincount(key_of_all, minlength=len(all_keys)) >= SLOT_MIN_REQUESTS
+        choosing = np.fromiter((_chooses(r) for r in requests), bool, n)
+        choosing |= ~crowded[key_of_all]
+        direct = np.flatnonzero(choosing)
+        pairs = _Pairs.of([requests[i] for i in direct], offerings)
+        sub_requests, sub_offerings = pairs.requests[pairs.open], pairs.offerings[pairs.open]
+        chosen = [requests[i] for i in direct]
+        direct_steps = _distance_steps(chosen, offerings, sub_requests, sub_offerings)
+        direct_choices = _choices(chosen, offerings, sub_requests, sub_offerings)
+        plain = np.flatnonzero(~choosing)
+        used_keys, key_of = np.unique(key_of_all[plain], return_inverse=True)
+        by_index = list(all_keys)
+        keys = {by_index[k]: i for i, k in enumerate(used_keys.tolist())}
+        slot_ids, slot_offerings, slot_steps = _slot_arcs(list(keys), offerings)
+        has_slot = np.zeros(len(keys) * 7, bool)
+        has_slot[slot_ids] = True
+        masks = np.fromiter((requests[i].days_mask for i in plain), np.int64, len(plain))
+        entry_requests, entry_slots = [], []
+        for day in range(7):
+            slot = key_of * 7 + day
+            takes = ((masks >> day) & 1).astype(bool) & has_slot[slot]
+            entry_requests.append(plain[takes])
+            entry_slots.append(slot[takes])
+        entry_slots = np.concatenate(entry_slots)
+        # A slot no request enters adds no pair: dropped, so the arcs (and the cost units
+        # taken from them) are exactly those of the feasible pairs.
+        entered = np.zeros(len(keys) * 7, bool)
+        entered[entry_slots] = True
+        kept = entered[slot_ids]
+        return cls(
+            direct[sub_requests],
+            sub_offerings,
+            direct_steps,
+            direct_choices,
+            np.concatenate(entry_requests),
+            entry_slots,
+            slot_ids[kept],
+            slot_offerings[kept],
+            slot_steps[kept],
+            len(keys) * 7,
+        )
+
+    def assignment(self, direct_flows, entry_flows, slot_flows):
+        """(request, offering) index arrays of the proposals, from the arcs' flows.
+
+        Every request entering a slot fits every offering leaving it, at the same cost,
+        so the requests of a slot are paired with its offerings in any order.
+        """
+        by_direct = direct_flows > 0
+        entered = entry_flows > 0
+        slot_requests = self.entry_requests[entered]
+        request_slots = self.entry_slots[entered]
+        leaving = slot_flows > 0
+        offering_slots = np.repeat(self.slot_ids[leaving], slot_flows[leaving])
+        slot_offerings = np.repeat(self.slot_offerings[leaving], slot_flows[leaving])
+        by_slot = np.argsort(request_slots, kind="stable")
+        by_offering_slot = np.argsort(offering_slots, kind="stable")
+        if not np.array_equal(request_slots[by_slot], offering_slots[by_offering_slot]):
+            raise RuntimeError("min-cost flow broke conservation at a slot")
+        return (
+            np.concatenate([self.direct_requests[by_direct], slot_requests[by_slot]]),
+            np.concatenate([self.direct_offerings[by_direct], slot_offerings[by_offering_slot]]),
+        )
+
+
+def _slot_arcs(keys: list[tuple], offerings):
+    """(slot id, offering, distance steps) for each slot and open offering fitting it.
+
+    Slot id = key index × 7 + weekday. An offering fits a slot when it serves the
+    key's community with its type and one of its windows that weekday overlaps the
+    key's hours for at least the service's duration.
+    """
+    reps = [
+        RequestInput(
+            id=k,
+            service_type_id=t,
+            community_id=c,
+            days_mask=0b1111111,
+            start=start,
+            end=end,
+            lat=lat,
+            lon=lon,
+        )
+        for k, (t, c, lat, lon, start, end) in enumerate(keys)
+    ]
+    pairs = _Pairs.of(reps, offerings)
+    pair_keys, pair_offerings = pairs.requests[pairs.open], pairs.offerings[pairs.open]
+    days = _fitting_days(reps, offerings, pair_keys, pair_offerings)
+    steps = _distance_steps(reps, offerings, pair_keys, pair_offerings)
+    slot_ids, slot_offerings, slot_steps = [], [], []
+    for day in range(7):
+        on = ((days >> day) & 1).astype(bool)
+        slot_ids.append(pair_keys[on] * 7 + day)
+        slot_offerings.append(pair_offerings[on])
+        slot_steps.append(steps[on])
+    return np.concatenate(slot_ids), np.concatenate(slot_offerings), np.concatenate(slot_steps)
+
+
+def _fitting_days(requests, offerings, pair_requests, pair_offerings) -> np.ndarray:
+    """For each pair, the weekdays (bit d) on which a window of the offering fits the hours."""
+    n, m = len(requests), len(offerings)
+    starts = np.fromiter((r.start for r in requests), np.int32, n)
+    ends = np.fromiter((r.end for r in requests), np.int32, n)
+    weekday, window_start, window_end, durations = _window_arrays(offerings, m)
+    days = np.zeros(len(pair_requests), np.int64)
+    for lo in range(0, len(pair_requests), _PAIR_CHUNK):
+        i, j = pair_requests[lo : lo + _PAIR_CHUNK], pair_offerings[lo : lo + _PAIR_CHUNK]
+        overlap = np.minimum(window_end[j], ends[i, None]) - np.maximum(
+            window_start[j], starts[i, None]
+        )
+        bits = np.where(overlap >= durations[j, None], np.int64(1) << weekday[j], 0)
+        days[lo : lo + _PAIR_CHUNK] = np.bitwise_or.reduce(bits, axis=1) & 0b1111111
+    return days
+
+
+def _build_flow(requests, offerings, graph: _Graph, fairness: bool):
+    """source → community tiers → request (cap 1) → offering → load tiers → sink.
+
+    A request reaches an offering by a direct arc or through a slot (`_Graph`). Plus the
+    source → sink bypass for requests left unserved. Node numbers: requests, offerings,
+    source, sink, one node per community, then the slots. A request's priority is the
+    cost of the arc entering it. Every lower-level cost is non-negative and at most
+    `per_proposal` for one proposal, so no plan's lower levels total more than
+    servable × per_proposal; one priority point is worth more than that.
     """
     n, m = len(requests), len(offerings)
     source, sink = n + m, n + m + 1
-    steps = _distance_steps(requests, offerings, pair_requests, pair_offerings)
-    choices = _choices(requests, offerings, pair_requests, pair_offerings)
+    communities = len({r.community_id for r in requests}) if fairness else 0
+    first_slot = n + m + 2 + communities
+    steps = np.concatenate([graph.direct_steps, graph.slot_steps])
+    choices = np.concatenate(
+        [graph.direct_choices, np.full(len(graph.slot_ids), CHOICE_NEUTRAL, np.int64)]
+    )
     distance_unit = LOAD_TIERS  # load adds at most LOAD_TIERS - 1 to one proposal
-    choice_unit = distance_unit * (int(steps.max()) + 1)
-    fairness_unit = choice_unit * (int(choices.max()) + 1) if fairness else 0
-    per_proposal = fairness_unit * (LOAD_TIERS - 1) + choice_unit * int(choices.max())
-    per_proposal += distance_unit * int(steps.max()) + LOAD_TIERS - 1
+    choice_unit = distance_unit * (int(steps.max(initial=0)) + 1)
+    fairness_unit = choice_unit * (int(choices.max(initial=0)) + 1) if fairness else 0
+    per_proposal = fairness_unit * (LOAD_TIERS - 1) + choice_unit * int(choices.max(initial=0))
+    per_proposal += distance_unit * int(steps.max(initial=0)) + LOAD_TIERS - 1
     remaining = np.fromiter((max(o.remaining, 0) for o in offerings), np.int64, m)
-    servable = min(len(np.unique(pair_requests)), int(remaining[np.unique(pair_offerings)].sum()))
+    reaching = np.zeros(n, bool)
+    reaching[graph.direct_requests] = True
+    reaching[graph.entry_requests] = True
+    reached = np.zeros(m, bool)
+    reached[graph.direct_offerings] = True
+    reached[graph.slot_offerings] = True
+    servable = min(int(reaching.sum()), int(remaining[reached].sum()))
     scale = servable * per_proposal + 1
     weights = np.fromiter((priority(r) for r in requests), np.int64, n)
-    communities = len({r.community_id for r in requests}) if fairness else 0
-    _check_headroom(int(weights.max()) * scale, nodes=n + m + 2 + communities)
-    pair_costs = -weights[pair_requests] * scale + choices * choice_unit + steps * distance_unit
+    # Only the order of priorities matters: their common factor would only add digits
+    # to every cost, and the solver's work grows with the digits.
+    weights //= max(int(np.gcd.reduce(weights)), 1)
+    _check_headroom(int(weights.max()) * scale, nodes=first_slot + graph.slots)
     entry_tails, entry_heads, entry_places, entry_costs = _entries(
         requests, source, n + m + 2, fairness
     )
-    tier_offerings, tier_places, tier_costs = [], [], []
-    for j in np.unique(pair_offerings).tolist():
-        for places, cost in load_tiers(int(remaining[j])):
-            tier_offerings.append(j)
-            tier_places.append(places)
-            tier_costs.append(cost)
-    tails = np.concatenate(
-        [entry_tails, pair_requests, np.asarray(tier_offerings, np.int64) + n, [source]]
-    )
-    heads = np.concatenate(
-        [entry_heads, pair_offerings + n, np.full(len(tier_offerings), sink), [sink]]
-    )
-    capacities = np.concatenate(
-        [entry_places, np.ones(len(pair_requests), np.int64), tier_places, [n]]
-    )
-    costs = np.concatenate([entry_costs * fairness_unit, pair_costs, tier_costs, [0]])
+    entry_costs = entry_costs * fairness_unit
+    entry_costs[-n:] -= weights * scale  # the arcs into the requests
+    tier_offerings = np.flatnonzero(reached)
+    tiers = [load_tiers(int(remaining[j])) for j in tier_offerings.tolist()]
+    tier_counts = np.fromiter((len(t) for t in tiers), np.int64, len(tiers))
+    tier_flat = np.asarray([tier for t in tiers for tier in t], np.int64).reshape(-1, 2)
+    direct_costs = graph.direct_choices * choice_unit + graph.direct_steps * distance_unit
+    slot_costs = CHOICE_NEUTRAL * choice_unit + graph.slot_steps * distance_unit
+    parts = [
+        (entry_tails, entry_heads, entry_places, entry_costs),
+        (
+            graph.direct_requests,
+            graph.direct_offerings + n,
+            np.ones(len(graph.direct_requests), np.int64),
+            direct_costs,
+        ),
+        (
+            graph.entry_requests,
+            graph.entry_slots + first_slot,
+            np.ones(len(graph.entry_requests), np.int64),
+            np.zeros(len(graph.entry_requests), np.int64),
+        ),
+        (
+            graph.slot_ids + first_slot,
+            graph.slot_offerings + n,
+            np.full(len(graph.slot_ids), n, np.int64),
+            slot_costs,
+        ),
+        (
+            np.repeat(tier_offerings, tier_counts) + n,
+            np.full(len(tier_flat), sink, np.int64),
+            tier_flat[:, 0],
+            tier_flat[:, 1],
+        ),
+        (np.asarray([source]), np.asarray([sink]), np.asarray([n]), np.asarray([0])),
+    ]
     flow = min_cost_flow.SimpleMinCostFlow()
     arcs = flow.add_arcs_with_capacity_and_unit_cost(
-        tails.astype(np.int32),
-        heads.astype(np.int32),
-        capacities.astype(np.int64),
-        costs.astype(np.int64),
-    )
+        *(np.concatenate([np.asarray(part[k]) for part in parts]).astype(dtype)
+          for k, dtype in enumerate((np.int32, np.int32, np.int64, np.int64)))
+    )  # fmt: skip
     flow.set_node_supply(source, n)
     flow.set_node_supply(sink, -n)
-    first_pair = len(entry_tails)
-    return flow, arcs[first_pair : first_pair + len(pair_requests)]
+    bounds = np.cumsum([0, *(len(part[0]) for part in parts)])
+    return flow, [arcs[bounds[k] : bounds[k + 1]] for k in (1, 2, 3)]
 
 
 def _check_headroom(largest_cost: int, *, nodes: int) -> None:

@@ -11,6 +11,7 @@ from sanlian.forms import FilterForm
 from sanlian.widgets import DateInput
 from services.care.queries import requests_visible_to
 from services.matching.queries import streets_runnable_by
+from services.matching.rules import CITY, may_run_matching
 from services.matching.weeks import week_check_not_past
 from services.models import Match, ServiceOffering, ServiceRequest
 from services.offerings.models import week_start_of
@@ -40,7 +41,8 @@ class RunForm(forms.Form):
         streets = [(f"street:{s.pk}", _("%(name)s（全街道）") % {"name": s.name}) for s in
                    streets_runnable_by(user)]  # fmt: skip
         communities = [(f"community:{c.pk}", str(c)) for c in communities_visible_to(user)]
-        self.fields["scope"].choices = streets + communities
+        city = [("city", _("全市（所有街道）"))] if may_run_matching(user, CITY) else []
+        self.fields["scope"].choices = city + streets + communities
         self._user = user
 
     def clean_week_start(self):
@@ -53,6 +55,8 @@ class RunForm(forms.Form):
 
     def clean_scope(self) -> dict:
         kind, _sep, pk = self.cleaned_data["scope"].partition(":")
+        if kind == "city":
+            return {"street": None, "community": None, "city": True}
         if kind == "street":
             return {"street": streets_runnable_by(self._user).get(pk=pk), "community": None}
         return {"street": None, "community": communities_visible_to(self._user).get(pk=pk)}

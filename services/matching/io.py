@@ -5,7 +5,7 @@ import time
 from collections import Counter, defaultdict
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,8 +16,8 @@ from sanlian.audit import audit_record
 from sanlian.refusals import refuse
 from services.matching import core as matching
 from services.matching.domain import matches_withdraw_proposed
-from services.matching.locks import matching_scope_lock
-from services.matching.rules import run_matching_refusal
+from services.matching.locks import matching_scope_held
+from services.matching.rules import CITY, run_matching_refusal
 from services.matching.weeks import week_check_not_past
 from services.models import (
     Match,
@@ -38,9 +38,14 @@ def _float(value) -> float | None:
     return None if value is None else float(value)
 
 
-def scope_community_ids(*, street: Street | None, community: Community | None) -> list[int]:
-    if (street is None) == (community is None):
-        raise ValueError("Pass exactly one of street or community.")
+def scope_community_ids(
+    *, street: Street | None, community: Community | None, city: bool = False
+) -> list[int]:
+    """The communities of a scope: one community, a street's, or every one (city-wide)."""
+    if [street is not None, community is not None, city].count(True) != 1:
+        raise ValueError("Pass exactly one of street, community or city=True.")
+    if city:
+        return list(Community.objects.values_list("pk", flat=True))
     if community is not None:
         return [community.pk]
     return list(Community.objects.filter(street=street).values_list("pk", flat=True))
@@ -62,6 +67,7 @@ def _request_inputs(community_ids: list[int], week_start: datetime.date):
         "preferred_end", "urgent", "created_at", "resident__community_id",
         "resident__living_situation", "resident__care_level", "resident__birth_date",
         "resident__community__latitude", "resident__community__longitude",
+        "preferred_organization_id", "excluded_organization_id",
     ))  # fmt: skip
     served_by = _organizations_that_served({row["resident_id"] for row in rows})
     return [_request_input(row, week_start, served_by) for row in rows]
@@ -101,6 +107,8 @@ def _request_input(row: dict, week_start: datetime.date, served_by) -> matching.
         lat=_float(row["resident__community__latitude"]),
         lon=_float(row["resident__community__longitude"]),
         served_by_organization_ids=served_by.get(row["resident_id"], frozenset()),
+        preferred_organization_id=row["preferred_organization_id"],
+        excluded_organization_id=row["excluded_organization_id"],
     )
 
 
@@ -152,14 +160,18 @@ def _offering_details(offering_ids: list[int], week_start: datetime.date):
 
 
 def matching_candidates(
-    *, street: Street | None = None, community: Community | None = None, week_start: datetime.date
+    *,
+    street: Street | None = None,
+    community: Community | None = None,
+    city: bool = False,
+    week_start: datetime.date,
 ) -> tuple[list[matching.RequestInput], list[matching.OfferingInput]]:
     """Open requests in scope and the offerings able to serve them that week (8 queries).
 
     Offerings with no place left that week come too (remaining 0): the core takes no
     proposal for them, but can tell a request that the offering is full.
     """
-    community_ids = scope_community_ids(street=street, community=community)
+    community_ids = scope_community_ids(street=street, community=community, city=city)
     requests = _request_inputs(community_ids, week_start)
     agreements = _agreement_communities(week_start)
     rows = list(_offering_rows(community_ids, {r.service_type_id for r in requests}, agreements))
@@ -214,56 +226,125 @@ def _offering_input(row, windows, listed, agreed, remaining) -> matching.Offerin
     )
 
 
-@transaction.atomic
 def matching_run(
     *,
     user,
     street: Street | None = None,
     community: Community | None = None,
+    city: bool = False,
     week_start: datetime.date,
+    progress=None,
 ) -> MatchingRun:
-    """Solve one scope for one week and store the proposals and the unserved requests.
+    """Solve one scope (a community, a street or the whole city) for one week.
 
-    Earlier proposals for the same requests and week are withdrawn first, so a
-    request never carries two open proposals; a run over an overlapping scope and
-    week running at the same moment is refused (services/matching/locks.py).
+    Three steps, and no transaction open while solving: read a snapshot of the open
+    requests and offerings (one short read transaction), solve it in memory, then write
+    the proposals and the unserved verdicts in one short transaction that re-checks what
+    the solve could not see (`_write`). The scope's advisory locks (locks.py) are held
+    across all three, so a run over an overlapping scope and week at the same moment is
+    refused. Earlier proposals for the same requests and week are withdrawn in the write,
+    so a request never carries two open proposals. `progress(percent)` is told after the
+    read and after the solve (the job page shows it).
     """
-    refuse(run_matching_refusal(user, street or community))
+    refuse(
+        run_matching_refusal(user, matching_scope(street=street, community=community, city=city))
+    )
     week_check_not_past(week_start)
     began = time.perf_counter()
-    community_ids = scope_community_ids(street=street, community=community)
-    matching_scope_lock(community_ids=community_ids, week_start=week_start)
-    # Written before reading: on SQLite this takes the write lock (see locks.py).
-    run = MatchingRun.objects.create(
-        street=street, community=community, week_start=week_start, started_by=user
+    community_ids = scope_community_ids(street=street, community=community, city=city)
+    with matching_scope_held(community_ids=community_ids, week_start=week_start):
+        with transaction.atomic():
+            requests, offerings = matching_candidates(
+                street=street, community=community, city=city, week_start=week_start
+            )
+            lapsed = _lapsed_keys(community_ids, requests, week_start)
+        if progress:
+            progress(30)
+        result = matching.plan(requests, offerings, lapsed=lapsed)
+        if progress:
+            progress(70)
+        with transaction.atomic():
+            run = MatchingRun.objects.create(
+                street=street, community=community, week_start=week_start, started_by=user
+            )
+            written, skipped = _write(run, user, requests, offerings, result, community_ids)
+            run.stats = _stats(requests, offerings, written, time.perf_counter() - began)
+            run.stats["skipped"] = skipped
+            run.finished_at = timezone.now()
+            run.save(update_fields=["stats", "finished_at"])
+            audit_record(actor=user, instance=run, action="create", after=run.stats)
+    return run
+
+
+def matching_scope(*, street=None, community=None, city: bool = False):
+    """What `run_matching_refusal` checks: CITY, a street or a community."""
+    return CITY if city else (street or community)
+
+
+def _write(run: MatchingRun, user, requests, offerings, result: matching.Plan, community_ids):
+    """Store the plan, re-checking in this transaction what changed while it was solved.
+
+    A request cancelled, or matched by hand, since the snapshot gets neither a proposal
+    nor a verdict; an offering that since lost places (confirmed elsewhere, paused, its
+    organization suspended) keeps only the proposals it still has room for, highest
+    priority first, and the rest are told "changed" (code `changed`). Returns the plan
+    as written and the skipped counts by reason.
+    """
+    ids = [r.id for r in requests]
+    still_open = set(
+        ServiceRequest.objects.select_for_update()
+        .filter(pk__in=ids, status=ServiceRequest.Status.OPEN)
+        .exclude(matches__status__in=Match.HOLDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    requests, offerings = matching_candidates(
-        street=street, community=community, week_start=week_start
-    )
-    result = matching.plan(
-        requests, offerings, lapsed=_lapsed_keys(community_ids, requests, week_start)
-    )
+    room = _places_now([o.id for o in offerings], run.week_start)
+    proposals, changed = [], []
+    for proposal in sorted(result.proposals, key=lambda p: (-p.priority, p.request_id)):
+        if proposal.request_id not in still_open:
+            continue
+        if room.get(proposal.offering_id, 0) <= 0:
+            changed.append(matching.Unserved(proposal.request_id, UnservedRequest.Code.CHANGED))
+            continue
+        room[proposal.offering_id] -= 1
+        proposals.append(proposal)
+    unserved = [u for u in result.unserved if u.request_id in still_open] + changed
+    stale = [i for i in ids if i not in still_open]
+    # Every open request of the scope: those of the snapshot, and any filed since (none of
+    # which has a proposal this week, as no other run of the scope could have written).
     matches_withdraw_proposed(
         matches=Match.objects.filter(
-            request_id__in=[r.id for r in requests], week_start=week_start
+            week_start=run.week_start,
+            request__status=ServiceRequest.Status.OPEN,
+            request__resident__community_id__in=community_ids,
         ),
         actor=user,
         reason=_("重新匹配"),
     )
-    Match.objects.bulk_create(_match_rows(run, result.proposals))
-    _unserved_store(run, requests, result.unserved)
-    run.stats = _stats(requests, offerings, result, time.perf_counter() - began)
-    run.finished_at = timezone.now()
-    run.save(update_fields=["stats", "finished_at"])
-    audit_record(actor=user, instance=run, action="create", after=run.stats)
-    return run
+    Match.objects.bulk_create(_match_rows(run, proposals))
+    _unserved_store(run, [i for i in ids if i in still_open], unserved)
+    skipped = {"request_changed": len(stale), "offering_changed": len(changed)}
+    return matching.Plan(proposals, unserved), skipped
 
 
-def _unserved_store(run: MatchingRun, requests, unserved: list[matching.Unserved]) -> None:
-    """This run's verdicts become the current ones for every request it covered."""
-    UnservedRequest.objects.filter(request_id__in=[r.id for r in requests], current=True).update(
-        current=False
+def _places_now(offering_ids: list[int], week_start: datetime.date) -> dict[int, int]:
+    """Places each offering has left that week, read now; 0 once it stopped taking requests."""
+    offerings = ServiceOffering.objects.filter(
+        pk__in=offering_ids,
+        status=ServiceOffering.Status.ACTIVE,
+        organization__status=Organization.Status.APPROVED,
+    ).values_list("pk", "weekly_capacity")
+    weeks = dict(
+        OfferingWeek.objects.filter(offering_id__in=offering_ids, week_start=week_start)
+        .annotate(left=F("capacity") - F("reserved"))
+        .values_list("offering_id", "left")
     )
+    return {pk: weeks.get(pk, capacity) for pk, capacity in offerings}
+
+
+def _unserved_store(run: MatchingRun, request_ids, unserved: list[matching.Unserved]) -> None:
+    """This run's verdicts become the current ones for every request it covered."""
+    UnservedRequest.objects.filter(request_id__in=request_ids, current=True).update(current=False)
     UnservedRequest.objects.bulk_create(
         UnservedRequest(
             run=run,

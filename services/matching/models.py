@@ -10,7 +10,7 @@ from services.offerings.models import ServiceOffering
 
 
 class MatchingRun(models.Model):
-    """One run of the matcher over a street or community, for one week."""
+    """One run of the matcher over a street, a community or the whole city (neither set)."""
 
     street = models.ForeignKey(
         Street,
@@ -46,7 +46,15 @@ class MatchingRun(models.Model):
         ordering = ["-started_at"]
 
     def __str__(self) -> str:
-        return f"{self.street or self.community} {self.week_start}"
+        return f"{self.street or self.community or _('全市')} {self.week_start}"
+
+    @property
+    def city_wide(self) -> bool:
+        return self.street_id is None and self.community_id is None
+
+    @property
+    def scope_name(self) -> str:
+        return str(self.street or self.community or _("全市"))
 
 
 class Match(models.Model):
@@ -136,6 +144,7 @@ class UnservedRequest(models.Model):
         NO_WINDOW = "no_window", _("服务时间与需求时间不重合")
         FULL = "full", _("服务名额已满")
         TAKEN = "taken", _("名额已由更优先的需求占用")
+        CHANGED = "changed", _("匹配期间服务名额有变，下次匹配再试")
 
     run = models.ForeignKey(
         MatchingRun, verbose_name=_("匹配批次"), on_delete=models.CASCADE, related_name="unserved"
@@ -189,6 +198,7 @@ class UnservedRequest(models.Model):
             ),
             self.Code.FULL: _("还在为您联系：提供%(service)s的服务组织本周名额已满"),
             self.Code.TAKEN: _("还在为您联系：本周名额已先安排给更急需的老人，我们会尽快为您安排"),
+            self.Code.CHANGED: _("还在为您联系：服务组织的名额刚刚有变，我们会尽快为您重新安排"),
         }
         return sentences[self.code] % {"service": service}
 
@@ -231,12 +241,20 @@ class MatchingJob(BackgroundJob):
             models.CheckConstraint(
                 condition=Q(progress__lte=100), name="matchingjob_progress_at_most_100"
             ),
+            # Neither set: the whole city.
             models.CheckConstraint(
-                condition=Q(street__isnull=True, community__isnull=False)
-                | Q(street__isnull=False, community__isnull=True),
-                name="matchingjob_one_scope",
+                condition=Q(street__isnull=True) | Q(community__isnull=True),
+                name="matchingjob_at_most_one_scope",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.street or self.community} {self.week_start}"
+        return f"{self.street or self.community or _('全市')} {self.week_start}"
+
+    @property
+    def city_wide(self) -> bool:
+        return self.street_id is None and self.community_id is None
+
+    @property
+    def scope_name(self) -> str:
+        return str(self.street or self.community or _("全市"))

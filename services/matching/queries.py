@@ -2,7 +2,7 @@ from django.db.models import Q, QuerySet
 
 from communities.models import Street
 from communities.queries import communities_visible_to, residents_visible_to, staff_community_ids
-from sanlian.roles import LOCAL_STAFF, RESIDENT_SIDE, Role
+from sanlian.roles import CITY_STAFF, LOCAL_STAFF, RESIDENT_SIDE, Role
 from services.models import Match, MatchingRun
 
 # Statuses a match reaches only after staff confirmed it; "withdrawn" is reached from
@@ -51,6 +51,8 @@ def streets_runnable_by(user) -> QuerySet[Street]:
 
 
 def runs_visible_to(user) -> QuerySet[MatchingRun]:
-    return MatchingRun.objects.select_related("street", "community").filter(
-        Q(community__in=communities_visible_to(user)) | Q(street__in=streets_runnable_by(user))
-    )
+    """Runs of the user's communities and streets; city-wide runs for city staff only."""
+    scope = Q(community__in=communities_visible_to(user)) | Q(street__in=streets_runnable_by(user))
+    if user.is_authenticated and user.role in CITY_STAFF:
+        scope |= Q(street__isnull=True, community__isnull=True)
+    return MatchingRun.objects.select_related("street", "community").filter(scope)

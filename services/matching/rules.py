@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from communities.models import Community, Street
 from communities.queries import communities_visible_to
 from sanlian.refusals import Refusal
-from sanlian.roles import ORGANIZATION_STAFF, STAFF, role_of
+from sanlian.roles import CITY_STAFF, ORGANIZATION_STAFF, STAFF, role_of
 from services.care.queries import requests_visible_to
 from services.matching.queries import matches_visible_to, runs_visible_to, streets_runnable_by
 from services.matching.weeks import service_week_is_past
@@ -33,10 +33,18 @@ def _past_week(week_start) -> ValidationError:
     )
 
 
-def run_matching_refusal(user, scope: Street | Community | None = None) -> Refusal | None:
-    """Without a scope: may this user open the matching desk at all."""
+# The scope of a city-wide run: every street.
+CITY = "city"
+
+
+def run_matching_refusal(user, scope: Street | Community | str | None = None) -> Refusal | None:
+    """Without a scope: may this user open the matching desk at all. CITY: all streets."""
     if role_of(user) not in STAFF:
         return PermissionDenied(_("只有政府工作人员可以运行匹配。"))
+    if scope == CITY:
+        if role_of(user) not in CITY_STAFF:
+            return PermissionDenied(_("只有民政局工作人员可以运行全市匹配。"))
+        return None
     if isinstance(scope, Street):
         covered = streets_runnable_by(user)
     elif isinstance(scope, Community):
@@ -48,7 +56,7 @@ def run_matching_refusal(user, scope: Street | Community | None = None) -> Refus
     return None
 
 
-def may_run_matching(user, scope: Street | Community | None = None) -> bool:
+def may_run_matching(user, scope: Street | Community | str | None = None) -> bool:
     return run_matching_refusal(user, scope) is None
 
 

@@ -1,8 +1,12 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from communities.models import Community, Street
+from services.matching.models import MatchingJob
 from services.models import (
     Match,
 )
+from services.offerings.models import week_start_of
 
 
 class MatchSerializer(serializers.ModelSerializer):
@@ -39,3 +43,48 @@ class MatchSerializer(serializers.ModelSerializer):
 
 class DeclineSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200)
+
+
+class MatchingJobSerializer(serializers.ModelSerializer):
+    city_wide = serializers.BooleanField(read_only=True)
+    scope_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = MatchingJob
+        fields = [
+            "id",
+            "street",
+            "community",
+            "city_wide",
+            "scope_name",
+            "week_start",
+            "status",
+            "progress",
+            "run",
+            "error",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class MatchingJobCreateSerializer(serializers.Serializer):
+    """Exactly one scope: `city: true` (civil affairs), a `street` or a `community` id."""
+
+    city = serializers.BooleanField(default=False)
+    street = serializers.PrimaryKeyRelatedField(
+        queryset=Street.objects.all(), required=False, allow_null=True, default=None
+    )
+    community = serializers.PrimaryKeyRelatedField(
+        queryset=Community.objects.all(), required=False, allow_null=True, default=None
+    )
+    week_start = serializers.DateField()
+
+    def validate(self, data):
+        chosen = [data["city"], data["street"] is not None, data["community"] is not None]
+        if chosen.count(True) != 1:
+            raise serializers.ValidationError(
+                _("请只选择一个匹配范围：全市（city）、一个街道（street）或一个社区（community）。")
+            )
+        data["week_start"] = week_start_of(data["week_start"])
+        return data

@@ -1,9 +1,14 @@
+import datetime
+
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from communities.queries import staff_community_ids
 from organizations.models import Organization
+from organizations.queries import agreements_in_force
 from sanlian.roles import LOCAL_STAFF, Role
 from services.models import CareMode, ServiceOffering, ServiceType
+from services.offerings.models import week_start_of
 
 
 def offerings_visible_to(user) -> QuerySet[ServiceOffering]:
@@ -39,3 +44,25 @@ RESIDENT_CARE_MODES = (CareMode.HOME, CareMode.DAY_CARE)
 
 def service_types_for_residents() -> QuerySet[ServiceType]:
     return ServiceType.objects.filter(care_mode__in=RESIDENT_CARE_MODES)
+
+
+def organizations_serving(
+    community_ids,
+    *,
+    service_type: ServiceType | None = None,
+    week_start: datetime.date | None = None,
+) -> QuerySet[Organization]:
+    """Approved organizations with an active offering (of `service_type`, if given) that serves
+    one of `community_ids`: the offering lists the community, or the organization has an
+    agreement with it in force that week (this week by default), as matching reads it."""
+    week_start = week_start or week_start_of(timezone.localdate())
+    agreed = agreements_in_force(week_start=week_start).filter(community_id__in=community_ids)
+    offerings = ServiceOffering.objects.filter(
+        Q(communities__in=community_ids) | Q(organization_id__in=agreed.values("organization_id")),
+        status=ServiceOffering.Status.ACTIVE,
+    )
+    if service_type is not None:
+        offerings = offerings.filter(service_type=service_type)
+    return Organization.objects.filter(
+        status=Organization.Status.APPROVED, pk__in=offerings.values("organization_id")
+    ).order_by("name", "pk")

@@ -93,7 +93,39 @@
     });
   }
 
+  // Unmet demand per service type, one stacked segment per reason (reporting/dashboards.py).
+  function unmet() {
+    var canvas = document.getElementById("chart-unmet");
+    if (!canvas || !data.unmet || !data.unmet.labels.length) {
+      return;
+    }
+    var colours = ["#b02a37", "#fd7e14", "#6f42c1", "#0a58ca", "#0b5d4b", "#6c757d"];
+    new Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: data.unmet.labels,
+        datasets: data.unmet.reasons.map(function (reason, i) {
+          return {
+            label: reason.label,
+            data: reason.values,
+            backgroundColor: colours[i % colours.length],
+          };
+        }),
+      },
+      options: {
+        indexAxis: "y",
+        maintainAspectRatio: false,
+        animation: false,
+        scales: {
+          x: { stacked: true, beginAtZero: true, title: { display: true, text: text.count } },
+          y: { stacked: true },
+        },
+      },
+    });
+  }
+
   bars("chart-workers", text.workers, data.workers, data.workerTarget);
   bars("chart-facility", text.facility, data.facility, data.facilityTarget);
   weekly();
+  unmet();
 })();

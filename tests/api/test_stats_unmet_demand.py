@@ -84,3 +84,37 @@ def test_dashboard_shows_the_unmet_demand_table(client, cast, clock):
     page = client.get(reverse("dashboard:index")).content.decode()
     assert 'data-testid="unmet-table"' in page
     assert "助浴" in page and "未满足的需求" in page
+
+
+def test_dashboard_chart_of_unmet_demand_equals_database_counts(client, cast, clock):
+    """Bars per service type (summed over communities, then suppressed), stacked by reason."""
+    bathing, visits = _scene(cast, clock)
+    client.force_login(cast.civil)
+    response = client.get(reverse("dashboard:index"))
+    page = response.content.decode()
+    chart = response.context["charts"]["unmet"]
+
+    assert 'id="chart-unmet"' in page and 'id="dashboard-data"' in page
+    assert '"unmet"' in page  # the data travels in the json_script block, not inline code
+    bars = dict(zip(chart["labels"], range(len(chart["labels"])), strict=True))
+    reasons = {reason["code"]: reason["values"] for reason in chart["reasons"]}
+    bathing_unmet = _unmet_in_database(bathing, cast.community) + _unmet_in_database(
+        bathing, cast.other_community
+    )
+    assert bathing_unmet == 7
+    # 5 in ours + 2 in the other community: 7 together, shown though the 2 alone are not.
+    assert reasons["no_offering"][bars["助浴"]] == bathing_unmet
+    assert reasons["taken"][bars["探访"]] == _unmet_in_database(visits, cast.community) == 6
+    assert reasons["full"] == [0, 0]
+    assert chart["labels"] == ["助浴", "探访"]  # most unmet first
+
+
+def test_dashboard_chart_is_held_to_the_viewers_scope(client, cast, clock):
+    _scene(cast, clock)
+    client.force_login(cast.other_street_staff)
+    chart = client.get(reverse("dashboard:index")).context["charts"]["unmet"]
+    # West street: 2 bathing requests, suppressed as too few to show.
+    assert chart["labels"] == ["助浴"]
+    assert {reason["code"]: reason["values"] for reason in chart["reasons"]}["no_offering"] == [
+        None
+    ]

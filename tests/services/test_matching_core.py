@@ -146,7 +146,10 @@ def _brute_force(requests, offerings) -> tuple[int, int]:
     return best
 
 
-def test_solve_equals_brute_force_optimum_on_random_instances():
+@pytest.mark.parametrize("slot_min", [1, 10**9], ids=["slots", "pairs"])
+def test_solve_equals_brute_force_optimum_on_random_instances(monkeypatch, slot_min):
+    """Both graphs: requests alike sharing slot nodes, and one arc per pair."""
+    monkeypatch.setattr(core, "SLOT_MIN_REQUESTS", slot_min)
     rng = random.Random(20260312)
     for _ in range(150):
         requests, offerings = _random_instance(rng, 5, 3)
@@ -397,3 +400,39 @@ def test_solve_refuses_an_instance_without_int64_headroom(monkeypatch):
     monkeypatch.setattr(core, "_COST_LIMIT", 1000)
     with pytest.raises(OverflowError):
         solve([_request(1)], [_offering(10)])
+
+
+def test_slots_and_pairs_give_plans_of_the_same_objective_on_larger_instances(monkeypatch):
+    """Many requests per slot, where the two graphs differ most; each checked for rules."""
+    rng = random.Random(15)
+    for _ in range(8):
+        requests, offerings = _random_instance(rng, 120, 12)
+        # Residents located at their community, most with no choice: slots get crowded.
+        requests = [
+            replace(
+                r,
+                lat=37.8 + r.community_id / 100,
+                lon=112.5 + r.community_id / 100,
+                served_by_organization_ids=frozenset(),
+                preferred_organization_id=None if k % 5 else r.preferred_organization_id,
+                excluded_organization_id=None,
+            )
+            for k, r in enumerate(requests)
+        ]
+        monkeypatch.setattr(core, "SLOT_MIN_REQUESTS", 3)
+        slotted = core._Graph.of(requests, offerings)
+        assert len(slotted.entry_requests) > 0 and len(slotted.direct_requests) > 0
+        outcomes = []
+        for slot_min in (3, 10**9):
+            monkeypatch.setattr(core, "SLOT_MIN_REQUESTS", slot_min)
+            proposals = solve(requests, offerings)
+            assignment = {p.request_id: p.offering_id for p in proposals}
+            assert len(assignment) == len(proposals)
+            by_id = {o.id: o for o in offerings}
+            for p in proposals:
+                request = next(r for r in requests if r.id == p.request_id)
+                assert feasible(request, by_id[p.offering_id])
+            for offering_id, used in Counter(assignment.values()).items():
+                assert used <= by_id[offering_id].remaining
+            outcomes.append(_objective(requests, offerings, assignment))
+        assert outcomes[0] == outcomes[1]

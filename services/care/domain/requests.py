@@ -9,12 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.models import Resident
 from communities.privacy import consent_current
+from organizations.models import Organization
 from sanlian.audit import audit_record, snapshot
 from sanlian.refusals import refuse
 from services.care import rules
 from services.matching.domain import matches_withdraw_for_request
 from services.models import RequestChannel, ServiceRequest, ServiceType
 from services.offerings.models import days_to_mask
+from services.offerings.queries import organizations_serving
 
 REQUEST_AUDIT_FIELDS = [
     "resident",
@@ -26,6 +28,8 @@ REQUEST_AUDIT_FIELDS = [
     "urgent",
     "channel",
     "status",
+    "preferred_organization",
+    "excluded_organization",
 ]
 # A request in one of these is still being handled: a second one of the same type waits.
 IN_PROGRESS = (
@@ -51,6 +55,25 @@ def _check_can_file(*, resident: Resident, service_type: ServiceType) -> None:
         )
 
 
+def _check_choice(*, resident: Resident, service_type: ServiceType, preferred, excluded) -> None:
+    """Only organizations serving the resident's community may be named or excluded."""
+    serving = organizations_serving([resident.community_id])
+    errors = {}
+    offering_it = organizations_serving([resident.community_id], service_type=service_type)
+    if preferred is not None and not offering_it.filter(pk=preferred.pk).exists():
+        errors["preferred_organization"] = _(
+            "该机构没有为该居民所在社区提供这项服务，不能指定。请从列出的机构中选择。"
+        )
+    if excluded is not None and not serving.filter(pk=excluded.pk).exists():
+        errors["excluded_organization"] = _(
+            "该机构不为该居民所在社区提供服务，无需回避。请从列出的机构中选择。"
+        )
+    if preferred is not None and excluded is not None and preferred.pk == excluded.pk:
+        errors["excluded_organization"] = _("同一家机构不能既指定又回避。")
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def request_create(
     *,
@@ -63,8 +86,14 @@ def request_create(
     notes: str = "",
     urgent: bool = False,
     channel: str = RequestChannel.WEB,
+    preferred_organization: Organization | None = None,
+    excluded_organization: Organization | None = None,
 ) -> ServiceRequest:
-    """File a request for `resident`; refuses without a current consent."""
+    """File a request for `resident`; refuses without a current consent.
+
+    The resident may name an organization they would like, of those offering this service
+    in their community, and one they would rather not have, of those serving it at all.
+    """
     if not rules.may_file_request(filed_by, resident):
         raise PermissionDenied
     if not preferred_days:
@@ -72,6 +101,12 @@ def request_create(
     # Lock the resident so two quick submissions cannot both pass the duplicate check.
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
     _check_can_file(resident=resident, service_type=service_type)
+    _check_choice(
+        resident=resident,
+        service_type=service_type,
+        preferred=preferred_organization,
+        excluded=excluded_organization,
+    )
     service_request = ServiceRequest(
         resident=resident,
         service_type=service_type,
@@ -82,6 +117,8 @@ def request_create(
         urgent=urgent,
         channel=channel,
         filed_by=filed_by,
+        preferred_organization=preferred_organization,
+        excluded_organization=excluded_organization,
     )
     service_request.full_clean()
     service_request.save()

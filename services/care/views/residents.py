@@ -87,6 +87,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
                 preferred_start=data["preferred_start"],
                 preferred_end=data["preferred_end"],
                 notes=data["notes"],
+                preferred_organization=data["preferred_organization"],
+                excluded_organization=data["excluded_organization"],
                 channel=RequestChannel.WEB,
                 filed_by=request.user,
             )
