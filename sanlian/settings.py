@@ -356,6 +356,9 @@ CALLBACK_LOW_RATING = float(os.getenv("CALLBACK_LOW_RATING", "3.5"))
 VISIT_VERIFY_RADIUS_M = envint("VISIT_VERIFY_RADIUS_M", "300")
 VISIT_EARLY_CHECKIN_MINUTES = envint("VISIT_EARLY_CHECKIN_MINUTES", "30")
 VISIT_MIN_DURATION_SHARE = float(os.getenv("VISIT_MIN_DURATION_SHARE", "0.5"))
+# A step queued on a phone offline keeps the phone's time; one that reaches the portal more
+# than this many minutes after (or before) that time is flagged (services/care/domain/sync.py).
+VISIT_SYNC_GAP_MINUTES = envint("VISIT_SYNC_GAP_MINUTES", "240")
 
 # Matching and reminders (see services/).
 MATCH_PROPOSAL_TTL_HOURS = envint("MATCH_PROPOSAL_TTL_HOURS", "48")
