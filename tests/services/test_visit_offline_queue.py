@@ -14,9 +14,14 @@ from sanlian.roles import Role
 from services.models import Visit, VisitStep
 from tests import factories as f
 from tests.services._races import RACES_ON_POSTGRESQL
-from tests.services.test_visit_verification import NEAR, field  # noqa: F401 - the fixture
+from tests.services.test_visit_verification import NEAR, field_visit
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def field(cast, clock):
+    return field_visit(cast, clock)
 
 
 def _send(client, visit, step, *, key=None, device_at, user=None, **data):
