@@ -47,7 +47,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.utils.translation import gettext_noop
 from ortools.graph.python import min_cost_flow
+
+from sanlian.stored_text import source, text
 
 # Priority weights. Urgency outweighs every other fact put together
 # (120 + 100 + 80 + 50 = 350 < 1000), so an urgent request is always served first.
@@ -130,6 +133,7 @@ class Proposal:
     priority: int
     distance_km: float | None
     reason: str
+    reason_facts: tuple = ()
 
 
 class UnservedCode:
@@ -209,32 +213,37 @@ def distance_steps(km: float | None) -> int:
     return min(round(km / DISTANCE_STEP_KM), DISTANCE_STEPS_CAP)
 
 
+def reason_facts(request: RequestInput, offering: OfferingInput, km: float | None) -> list[dict]:
+    """Why this pair, as facts (sanlian.stored_text) shown in the reader's language."""
+    facts = [text(_place_fact(request, offering))]
+    if fact := _CHOICE_FACTS.get(choice(request, offering)):
+        facts.append(text(fact))
+    if request.urgent:
+        facts.append(text(gettext_noop("紧急")))
+    if request.living_alone:
+        facts.append(text(gettext_noop("独居")))
+    if request.care_level == DEPENDENT:
+        facts.append(text(gettext_noop("失能")))
+    elif request.care_level == SEMI_DEPENDENT:
+        facts.append(text(gettext_noop("半失能")))
+    if request.age >= 80:
+        facts.append(text(gettext_noop("%(age)s岁"), age=request.age))
+    if request.days_waited > 0:
+        facts.append(text(gettext_noop("已等待%(days)s天"), days=request.days_waited))
+    if km is not None:
+        facts.append(text(gettext_noop("距离%(km).1f公里"), km=km))
+    return facts
+
+
 def reason(request: RequestInput, offering: OfferingInput, km: float | None) -> str:
     """A sentence a person can read, e.g. "同社区；独居；已等待6天"."""
-    facts = [_place_fact(request, offering)]
-    if fact := _CHOICE_FACTS.get(choice(request, offering)):
-        facts.append(fact)
-    if request.urgent:
-        facts.append("紧急")
-    if request.living_alone:
-        facts.append("独居")
-    if request.care_level == DEPENDENT:
-        facts.append("失能")
-    elif request.care_level == SEMI_DEPENDENT:
-        facts.append("半失能")
-    if request.age >= 80:
-        facts.append(f"{request.age}岁")
-    if request.days_waited > 0:
-        facts.append(f"已等待{request.days_waited}天")
-    if km is not None:
-        facts.append(f"距离{km:.1f}公里")
-    return "；".join(facts)
+    return source(reason_facts(request, offering, km))
 
 
 _CHOICE_FACTS = {
-    CHOICE_PREFERRED: "居民指定的机构",
-    CHOICE_SERVED_BEFORE: "曾为该居民服务",
-    CHOICE_EXCLUDED: "居民曾要求回避该机构，别无名额",
+    CHOICE_PREFERRED: gettext_noop("居民指定的机构"),
+    CHOICE_SERVED_BEFORE: gettext_noop("曾为该居民服务"),
+    CHOICE_EXCLUDED: gettext_noop("居民曾要求回避该机构，别无名额"),
 }
 
 
@@ -252,10 +261,10 @@ def choice(request: RequestInput, offering: OfferingInput) -> int:
 
 def _place_fact(request: RequestInput, offering: OfferingInput) -> str:
     if offering.home_community_id == request.community_id:
-        return "同社区"
+        return gettext_noop("同社区")
     if request.community_id in offering.agreement_community_ids:
-        return "已签入驻协议"
-    return "服务覆盖本社区"
+        return gettext_noop("已签入驻协议")
+    return gettext_noop("服务覆盖本社区")
 
 
 @functools.lru_cache(maxsize=512)
@@ -581,10 +590,12 @@ def _entries(requests, source: int, first_free_node: int, fairness: bool):
 
 def _proposal(request: RequestInput, offering: OfferingInput) -> Proposal:
     km = distance_km(request, offering)
+    facts = reason_facts(request, offering, km)
     return Proposal(
         request_id=request.id,
         offering_id=offering.id,
         priority=priority(request),
         distance_km=None if km is None else round(km, 2),
-        reason=reason(request, offering, km),
+        reason=source(facts),
+        reason_facts=tuple(facts),
     )

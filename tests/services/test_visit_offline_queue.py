@@ -216,7 +216,8 @@ def test_the_service_worker_is_served_from_the_root_without_inline_script(client
 
 
 def test_the_manifest_starts_at_my_visits_in_the_readers_language(client):
-    answer = client.get("/manifest.webmanifest", HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"
+    answer = client.get("/manifest.webmanifest")
     data = answer.json()
     assert answer["Content-Type"] == "application/manifest+json"
     assert data["start_url"] == reverse("services:my_visits")
