@@ -154,8 +154,11 @@
     flushing = true;
     var sent = 0;
     var refused = [];
+    // Steps queued while sending join the end of the run: the page reloads once, at the end.
     function next(items) {
-      if (!items.length) return Promise.resolve();
+      if (!items.length) {
+        return queued().then(function (rest) { return rest.length ? next(rest) : null; });
+      }
       var item = items[0];
       return send(item)
         .then(function (response) { return settle(item, response); })
