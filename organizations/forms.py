@@ -55,14 +55,9 @@ class RegistrationForm(forms.ModelForm):
     username = forms.CharField(
         label=_("联系人登录用户名"), max_length=150, help_text=_("审核通过后用此账户登录。")
     )
-    # render_value: an error elsewhere on this long form must not clear the passwords
-    # (issue 21, item 15); the answer to a POST is never cached (no-store once signed in,
-    # and browsers do not cache POST answers).
-    password = forms.CharField(
-        label=_("登录密码"), widget=forms.PasswordInput(render_value=True), strip=False
-    )
+    password = forms.CharField(label=_("登录密码"), widget=forms.PasswordInput, strip=False)
     password_again = forms.CharField(
-        label=_("再次输入密码"), widget=forms.PasswordInput(render_value=True), strip=False
+        label=_("再次输入密码"), widget=forms.PasswordInput, strip=False
     )
 
     class Meta:
