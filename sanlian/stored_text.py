@@ -66,12 +66,17 @@ def source(stored: Stored) -> str:
     if not stored:
         return ""
     if isinstance(stored, list):
-        return "；".join(source(item) for item in stored)
-    params = {
-        name: source(value) if isinstance(value, dict) else value
-        for name, value in stored.get("p", {}).items()
-    }
-    return stored["t"] % params if params else stored["t"]
+        return "；".join([_source_one(item) for item in stored])
+    return _source_one(stored)
+
+
+def _source_one(stored: dict) -> str:
+    params = stored.get("p")
+    if not params:
+        return stored["t"]
+    if any(isinstance(value, dict) for value in params.values()):
+        params = {k: _source_one(v) if isinstance(v, dict) else v for k, v in params.items()}
+    return stored["t"] % params
 
 
 def in_source_language(stored: Stored) -> str:

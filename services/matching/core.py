@@ -213,25 +213,35 @@ def distance_steps(km: float | None) -> int:
     return min(round(km / DISTANCE_STEP_KM), DISTANCE_STEPS_CAP)
 
 
+# The facts without parameters are built once: a reason is written for every proposal.
+_URGENT, _ALONE = text(gettext_noop("紧急")), text(gettext_noop("独居"))
+_DEPENDENT, _SEMI = text(gettext_noop("失能")), text(gettext_noop("半失能"))
+_AGE, _WAITED, _DISTANCE = (
+    gettext_noop("%(age)s岁"),
+    gettext_noop("已等待%(days)s天"),
+    gettext_noop("距离%(km).1f公里"),
+)
+
+
 def reason_facts(request: RequestInput, offering: OfferingInput, km: float | None) -> list[dict]:
     """Why this pair, as facts (sanlian.stored_text) shown in the reader's language."""
-    facts = [text(_place_fact(request, offering))]
+    facts = [_PLACE_FACTS[_place_fact(request, offering)]]
     if fact := _CHOICE_FACTS.get(choice(request, offering)):
-        facts.append(text(fact))
+        facts.append(fact)
     if request.urgent:
-        facts.append(text(gettext_noop("紧急")))
+        facts.append(_URGENT)
     if request.living_alone:
-        facts.append(text(gettext_noop("独居")))
+        facts.append(_ALONE)
     if request.care_level == DEPENDENT:
-        facts.append(text(gettext_noop("失能")))
+        facts.append(_DEPENDENT)
     elif request.care_level == SEMI_DEPENDENT:
-        facts.append(text(gettext_noop("半失能")))
+        facts.append(_SEMI)
     if request.age >= 80:
-        facts.append(text(gettext_noop("%(age)s岁"), age=request.age))
+        facts.append({"t": _AGE, "p": {"age": request.age}})
     if request.days_waited > 0:
-        facts.append(text(gettext_noop("已等待%(days)s天"), days=request.days_waited))
+        facts.append({"t": _WAITED, "p": {"days": request.days_waited}})
     if km is not None:
-        facts.append(text(gettext_noop("距离%(km).1f公里"), km=km))
+        facts.append({"t": _DISTANCE, "p": {"km": km}})
     return facts
 
 
@@ -241,9 +251,17 @@ def reason(request: RequestInput, offering: OfferingInput, km: float | None) -> 
 
 
 _CHOICE_FACTS = {
-    CHOICE_PREFERRED: gettext_noop("居民指定的机构"),
-    CHOICE_SERVED_BEFORE: gettext_noop("曾为该居民服务"),
-    CHOICE_EXCLUDED: gettext_noop("居民曾要求回避该机构，别无名额"),
+    CHOICE_PREFERRED: text(gettext_noop("居民指定的机构")),
+    CHOICE_SERVED_BEFORE: text(gettext_noop("曾为该居民服务")),
+    CHOICE_EXCLUDED: text(gettext_noop("居民曾要求回避该机构，别无名额")),
+}
+_PLACE_FACTS = {
+    place: text(place)
+    for place in (
+        gettext_noop("同社区"),
+        gettext_noop("已签入驻协议"),
+        gettext_noop("服务覆盖本社区"),
+    )
 }
 
 
