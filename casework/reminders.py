@@ -11,12 +11,14 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from casework.models import Assessment, Review
 from casework.queries import reassessment_cutoff, with_assessment_state
 from communities.models import Resident
+from sanlian import stored_text
 from services.models import Visit
-from services.notifications.models import Notification
+from services.notifications.models import Notification, notification_texts
 from socialworkers.models import SocialWorker
 
 REVIEW_NOTICE_DAYS = 7
@@ -35,9 +37,14 @@ def _review_notices(today: datetime.date) -> list[Notification]:
     return [
         Notification(
             user_id=worker.user_id,
-            title=_("个案检视将到期"),
-            body=_("%(name)s 的个案检视应于 %(due)s 完成。")
-            % {"name": review.case.resident.name, "due": review.due_on},
+            **notification_texts(
+                title=stored_text.text(gettext_noop("个案检视将到期")),
+                body=stored_text.text(
+                    gettext_noop("%(name)s 的个案检视应于 %(due)s 完成。"),
+                    name=review.case.resident.name,
+                    due=review.due_on,
+                ),
+            ),
             link=reverse("casework:case", args=[review.case_id]),
             dedupe_key=f"casework:review:{review.pk}:{worker.user_id}",
         )
@@ -59,9 +66,14 @@ def _reassessment_notices(today: datetime.date) -> list[Notification]:
     return [
         Notification(
             user_id=assessment.signed_by_id,
-            title=_("能力评估需复评"),
-            body=_("%(name)s 的能力评估已满%(months)d个月，请安排复评。")
-            % {"name": assessment.resident.name, "months": settings.ASSESSMENT_VALID_MONTHS},
+            **notification_texts(
+                title=stored_text.text(gettext_noop("能力评估需复评")),
+                body=stored_text.text(
+                    gettext_noop("%(name)s 的能力评估已满%(months)d个月，请安排复评。"),
+                    name=assessment.resident.name,
+                    months=settings.ASSESSMENT_VALID_MONTHS,
+                ),
+            ),
             link=reverse("casework:resident", args=[assessment.resident_id]),
             dedupe_key=f"casework:reassess:{assessment.pk}",
         )

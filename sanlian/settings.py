@@ -307,6 +307,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # Deep links put an <a> inside each operation's toggle button, which screen readers
+    # cannot reach (axe: nested-interactive); the operation ids stay in the page.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Choice sets that share a field name with another, named once each.
@@ -371,6 +374,9 @@ CALLBACK_LOW_RATING = float(os.getenv("CALLBACK_LOW_RATING", "3.5"))
 VISIT_VERIFY_RADIUS_M = envint("VISIT_VERIFY_RADIUS_M", "300")
 VISIT_EARLY_CHECKIN_MINUTES = envint("VISIT_EARLY_CHECKIN_MINUTES", "30")
 VISIT_MIN_DURATION_SHARE = float(os.getenv("VISIT_MIN_DURATION_SHARE", "0.5"))
+# A step queued on a phone offline keeps the phone's time; one that reaches the portal more
+# than this many minutes after (or before) that time is flagged (services/care/domain/sync.py).
+VISIT_SYNC_GAP_MINUTES = envint("VISIT_SYNC_GAP_MINUTES", "240")
 
 # Matching and reminders (see services/).
 MATCH_PROPOSAL_TTL_HOURS = envint("MATCH_PROPOSAL_TTL_HOURS", "48")

@@ -10,6 +10,7 @@ from sanlian.password_change import PasswordChangeView
 urlpatterns = [
     path("", include("reporting.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("", include("services.care.urls_root")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

@@ -19,6 +19,7 @@ from services.care.models import (  # noqa: F401
     ServiceRequest,
     Visit,
     VisitPlan,
+    VisitStep,
 )
 from services.matching.models import (  # noqa: F401
     Match,

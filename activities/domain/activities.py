@@ -13,6 +13,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from activities.models import Activity, ActivityFeedback, Signup
 from activities.rules import (
@@ -26,10 +27,12 @@ from activities.rules import (
 )
 from communities.models import Resident, Venue
 from organizations.models import Organization
+from sanlian import stored_text
 from sanlian.audit import audit_record, snapshot
 from sanlian.refusals import refuse
 from services.models import Notification
 from services.notifications.channels import notifications_create_many
+from services.notifications.models import notification_texts
 from socialworkers.models import VolunteerTeam
 
 AUDIT_FIELDS = ["title", "venue", "starts_at", "ends_at", "capacity", "open_to", "status"]
@@ -166,14 +169,19 @@ def _notify_cancelled(activity: Activity, reason: str) -> None:
     signups = activity.signups.exclude(status=Signup.Status.CANCELLED).select_related(
         "resident__user"
     )
-    title = _("活动取消：%(activity)s") % {"activity": activity.title}
+    texts = notification_texts(
+        title=stored_text.text(gettext_noop("活动取消：%(activity)s"), activity=activity.title),
+        body=stored_text.text(
+            gettext_noop("很抱歉，%(activity)s 已取消：%(reason)s"),
+            activity=str(activity),
+            reason=reason,
+        ),
+    )
     notifications_create_many(
         notifications=[
             Notification(
                 user=user,
-                title=title,
-                body=_("很抱歉，%(activity)s 已取消：%(reason)s")
-                % {"activity": activity, "reason": reason},
+                **texts,
                 link=reverse("activities:detail", args=[activity.pk]),
                 dedupe_key=f"activity-cancelled:{signup.pk}:{user.pk}",
             )
@@ -218,19 +226,23 @@ def signup_create(*, actor, activity: Activity, resident: Resident) -> Signup:
 def _notify_promoted(signup: Signup) -> None:
     resident = signup.resident
     users = _family_and_self(resident)
-    title = _("候补转正：%(activity)s") % {"activity": signup.activity.title}
-    body = _("%(name)s 已从候补转为正式报名，活动时间 %(time)s，地点 %(venue)s。") % {
-        "name": resident.name,
-        "time": f"{timezone.localtime(signup.activity.starts_at):%Y-%m-%d %H:%M}",
-        "venue": signup.activity.venue,
-    }
+    texts = notification_texts(
+        title=stored_text.text(
+            gettext_noop("候补转正：%(activity)s"), activity=signup.activity.title
+        ),
+        body=stored_text.text(
+            gettext_noop("%(name)s 已从候补转为正式报名，活动时间 %(time)s，地点 %(venue)s。"),
+            name=resident.name,
+            time=signup.activity.starts_at,
+            venue=str(signup.activity.venue),
+        ),
+    )
     link = reverse("activities:detail", args=[signup.activity_id])
     notifications_create_many(
         notifications=[
             Notification(
                 user=user,
-                title=title,
-                body=body,
+                **texts,
                 link=link,
                 dedupe_key=f"activity-promoted:{signup.pk}:{user.pk}",
             )

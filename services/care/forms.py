@@ -9,7 +9,7 @@ from communities.domain import RESIDENT_FIELDS
 from communities.models import Consent, Resident
 from sanlian.forms import FilterForm
 from sanlian.widgets import DateInput, DateTimeInput, TimeInput
-from services.care.models import ReviewState
+from services.care.models import ReviewState, VisitStep
 from services.care.verification import position_of
 from services.models import CareMode, ServiceRequest, ServiceType, Visit
 from services.offerings.models import WEEKDAY_NAMES
@@ -321,6 +321,20 @@ class CompleteForm(CheckOutForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["service_log"].required = False
+
+
+class QueuedStepForm(forms.Form):
+    """The envelope of a step from the phone's offline queue (static/js/visit_queue.js)."""
+
+    key = forms.UUIDField()
+    step = forms.ChoiceField(choices=VisitStep.Kind.choices)
+    device_at = forms.DateTimeField()  # ISO 8601 with its offset, from the phone's clock
+
+    STEP_FORMS = {
+        VisitStep.Kind.CHECK_IN: CheckInForm,
+        VisitStep.Kind.CHECK_OUT: CheckOutForm,
+        VisitStep.Kind.COMPLETE: CompleteForm,
+    }
 
 
 class MissedForm(forms.Form):

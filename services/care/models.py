@@ -267,6 +267,9 @@ class Visit(models.Model):
     manual_reason = models.CharField(_("无法定位的原因"), max_length=200, blank=True)
     early_check_in = models.BooleanField(_("提前签到"), default=False)
     short_visit = models.BooleanField(_("服务时长不足"), default=False)
+    # A step queued offline reached the portal long after the phone recorded it
+    # (VISIT_SYNC_GAP_MINUTES): the times are the phone's, so a reviewer may look.
+    late_sync = models.BooleanField(_("离线补传间隔过长"), default=False)
     review_state = models.CharField(
         _("核验复核"), max_length=10, choices=ReviewState.choices, blank=True, db_index=True
     )
@@ -305,6 +308,45 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request} @ {self.scheduled_start:%Y-%m-%d %H:%M}"
+
+
+class VisitStep(models.Model):
+    """One worker step sent by the phone with its own idempotency key (offline queue).
+
+    The key is kept with the answer given, so a replay of the same key (the network
+    dropped the first answer) gets that answer again and changes nothing.
+    """
+
+    class Kind(models.TextChoices):
+        CHECK_IN = "check_in", _("签到")
+        CHECK_OUT = "check_out", _("签退")
+        COMPLETE = "complete", _("服务完成")
+
+    key = models.UUIDField(_("幂等键"), unique=True)
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("上门服务"), on_delete=models.CASCADE, related_name="steps"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("服务人员"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField(_("步骤"), max_length=10, choices=Kind.choices)
+    device_at = models.DateTimeField(_("手机记录时间"))
+    received_at = models.DateTimeField(_("到达时间"))
+    gap_seconds = models.PositiveIntegerField(_("补传间隔（秒）"))
+    late = models.BooleanField(_("间隔过长"), default=False)
+    answer = models.JSONField(_("应答"), default=dict)
+
+    class Meta:
+        verbose_name = _("离线步骤")
+        verbose_name_plural = _("离线步骤")
+        ordering = ["received_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.kind} {self.key}"
 
 
 class Feedback(models.Model):

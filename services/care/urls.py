@@ -1,6 +1,6 @@
 from django.urls import path
 
-from services.care.views import hotline, residents, reviews, visits
+from services.care.views import hotline, queue, residents, reviews, visits
 
 app_name = "services"
 
@@ -30,6 +30,7 @@ urlpatterns = [
     path("visits/<int:pk>/check-in/", visits.visit_check_in, name="visit_check_in"),
     path("visits/<int:pk>/check-out/", visits.visit_check_out, name="visit_check_out"),
     path("visits/<int:pk>/complete/", visits.visit_complete, name="visit_complete"),
+    path("visits/<int:pk>/steps/", queue.visit_step, name="visit_step"),
     path("visits/<int:pk>/missed/", visits.visit_missed, name="visit_missed"),
     path("visits/<int:pk>/reschedule/", visits.visit_reschedule, name="visit_reschedule"),
     path("visits/<int:pk>/cancel/", visits.visit_cancel, name="visit_cancel"),

@@ -83,12 +83,15 @@ def worse_state(*states: str) -> str:
     return max(known, key=_SEVERITY.index) if known else ""
 
 
-def needs_review(*, location_state: str, early_check_in: bool, short_visit: bool) -> bool:
+def needs_review(
+    *, location_state: str, early_check_in: bool, short_visit: bool, late_sync: bool = False
+) -> bool:
     """Off-site and manual visits and the time-flagged ones go to the review list."""
     return (
         location_state in (LocationState.OFF_SITE, LocationState.MANUAL)
         or early_check_in
         or short_visit
+        or late_sync
     )
 
 
@@ -118,6 +121,8 @@ def verification_label(visit: Visit) -> str:
         parts.append(_("提前签到"))
     if visit.short_visit:
         parts.append(_("服务时长不足"))
+    if visit.late_sync:
+        parts.append(_("离线补传间隔过长"))
     if visit.review_state:
         parts.append(visit.get_review_state_display())
     return pgettext("enumeration", "、").join(str(part) for part in parts)

@@ -47,7 +47,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.utils.translation import gettext_noop
 from ortools.graph.python import min_cost_flow
+
+from sanlian.stored_text import source, text
 
 # Priority weights. Urgency outweighs every other fact put together
 # (120 + 100 + 80 + 50 = 350 < 1000), so an urgent request is always served first.
@@ -130,6 +133,7 @@ class Proposal:
     priority: int
     distance_km: float | None
     reason: str
+    reason_facts: tuple = ()
 
 
 class UnservedCode:
@@ -209,32 +213,55 @@ def distance_steps(km: float | None) -> int:
     return min(round(km / DISTANCE_STEP_KM), DISTANCE_STEPS_CAP)
 
 
-def reason(request: RequestInput, offering: OfferingInput, km: float | None) -> str:
-    """A sentence a person can read, e.g. "同社区；独居；已等待6天"."""
-    facts = [_place_fact(request, offering)]
+# The facts without parameters are built once: a reason is written for every proposal.
+_URGENT, _ALONE = text(gettext_noop("紧急")), text(gettext_noop("独居"))
+_DEPENDENT, _SEMI = text(gettext_noop("失能")), text(gettext_noop("半失能"))
+_AGE, _WAITED, _DISTANCE = (
+    gettext_noop("%(age)s岁"),
+    gettext_noop("已等待%(days)s天"),
+    gettext_noop("距离%(km).1f公里"),
+)
+
+
+def reason_facts(request: RequestInput, offering: OfferingInput, km: float | None) -> list[dict]:
+    """Why this pair, as facts (sanlian.stored_text) shown in the reader's language."""
+    facts = [_PLACE_FACTS[_place_fact(request, offering)]]
     if fact := _CHOICE_FACTS.get(choice(request, offering)):
         facts.append(fact)
     if request.urgent:
-        facts.append("紧急")
+        facts.append(_URGENT)
     if request.living_alone:
-        facts.append("独居")
+        facts.append(_ALONE)
     if request.care_level == DEPENDENT:
-        facts.append("失能")
+        facts.append(_DEPENDENT)
     elif request.care_level == SEMI_DEPENDENT:
-        facts.append("半失能")
+        facts.append(_SEMI)
     if request.age >= 80:
-        facts.append(f"{request.age}岁")
+        facts.append({"t": _AGE, "p": {"age": request.age}})
     if request.days_waited > 0:
-        facts.append(f"已等待{request.days_waited}天")
+        facts.append({"t": _WAITED, "p": {"days": request.days_waited}})
     if km is not None:
-        facts.append(f"距离{km:.1f}公里")
-    return "；".join(facts)
+        facts.append({"t": _DISTANCE, "p": {"km": km}})
+    return facts
+
+
+def reason(request: RequestInput, offering: OfferingInput, km: float | None) -> str:
+    """A sentence a person can read, e.g. "同社区；独居；已等待6天"."""
+    return source(reason_facts(request, offering, km))
 
 
 _CHOICE_FACTS = {
-    CHOICE_PREFERRED: "居民指定的机构",
-    CHOICE_SERVED_BEFORE: "曾为该居民服务",
-    CHOICE_EXCLUDED: "居民曾要求回避该机构，别无名额",
+    CHOICE_PREFERRED: text(gettext_noop("居民指定的机构")),
+    CHOICE_SERVED_BEFORE: text(gettext_noop("曾为该居民服务")),
+    CHOICE_EXCLUDED: text(gettext_noop("居民曾要求回避该机构，别无名额")),
+}
+_PLACE_FACTS = {
+    place: text(place)
+    for place in (
+        gettext_noop("同社区"),
+        gettext_noop("已签入驻协议"),
+        gettext_noop("服务覆盖本社区"),
+    )
 }
 
 
@@ -252,10 +279,10 @@ def choice(request: RequestInput, offering: OfferingInput) -> int:
 
 def _place_fact(request: RequestInput, offering: OfferingInput) -> str:
     if offering.home_community_id == request.community_id:
-        return "同社区"
+        return gettext_noop("同社区")
     if request.community_id in offering.agreement_community_ids:
-        return "已签入驻协议"
-    return "服务覆盖本社区"
+        return gettext_noop("已签入驻协议")
+    return gettext_noop("服务覆盖本社区")
 
 
 @functools.lru_cache(maxsize=512)
@@ -791,10 +818,12 @@ def _entries(requests, source: int, first_free_node: int, fairness: bool):
 
 def _proposal(request: RequestInput, offering: OfferingInput) -> Proposal:
     km = distance_km(request, offering)
+    facts = reason_facts(request, offering, km)
     return Proposal(
         request_id=request.id,
         offering_id=offering.id,
         priority=priority(request),
         distance_km=None if km is None else round(km, 2),
-        reason=reason(request, offering, km),
+        reason=source(facts),
+        reason_facts=tuple(facts),
     )

@@ -367,6 +367,7 @@ def _match_rows(run: MatchingRun, proposals: list[matching.Proposal]) -> list[Ma
             score=p.priority,
             distance_km=p.distance_km,
             reason=p.reason[:300],
+            reason_facts=list(p.reason_facts) or None,
         )
         for p in proposals
     ]

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, Street
+from sanlian import stored_text
 from sanlian.models import BackgroundJob
 from services.care.models import ServiceRequest
 from services.offerings.models import ServiceOffering
@@ -90,6 +91,9 @@ class Match(models.Model):
     score = models.FloatField(_("优先分"), default=0)
     distance_km = models.FloatField(_("距离（公里）"), null=True, blank=True)
     reason = models.CharField(_("匹配理由"), max_length=300)
+    # The reason's facts (sanlian.stored_text), shown in the reader's language; empty for
+    # an old row whose text did not parse, which then shows `reason` as written.
+    reason_facts = models.JSONField(_("匹配理由（原始信息）"), null=True, blank=True)
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.PROPOSED, db_index=True
     )
@@ -129,6 +133,10 @@ class Match(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request} ⇄ {self.offering}"
+
+    @property
+    def shown_reason(self) -> str:
+        return stored_text.render(self.reason_facts, self.reason)
 
 
 class UnservedRequest(models.Model):

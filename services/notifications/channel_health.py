@@ -12,8 +12,9 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from sanlian import stored_text
 from sanlian.models import User
 from sanlian.roles import Role
 from services.models import ChannelState, Reminder
@@ -66,17 +67,29 @@ def channel_states(*, now: datetime.datetime) -> dict[str, str]:
     return states
 
 
+# The channels' names as message ids, so an alert names its channel in the reader's language.
+CHANNEL_NAMES = {
+    "sms": gettext_noop("短信"),
+    "email": gettext_noop("邮件"),
+    "in_app": gettext_noop("站内通知"),
+}
+
+
 def _alert_staff(*, channel: str, error: str, now: datetime.datetime) -> None:
-    label = Reminder.Channel(channel).label
-    body = _("%(channel)s发送连续失败，已暂停，稍后自动重试；未送达的提醒将转为电话通知。") % {
-        "channel": label
-    }
+    body = stored_text.text(
+        gettext_noop(
+            "%(channel)s发送连续失败，已暂停，稍后自动重试；未送达的提醒将转为电话通知。"
+            "（%(error)s）"
+        ),
+        channel=stored_text.text(CHANNEL_NAMES[channel]),
+        error=error[:100],
+    )
     stamp = int(now.timestamp())
     for user in User.objects.filter(role=Role.CIVIL_AFFAIRS, is_active=True):
         notification_create(
             user=user,
-            title=_("通知渠道已暂停"),
-            body=f"{body} ({error[:100]})",
+            title=stored_text.text(gettext_noop("通知渠道已暂停")),
+            body=body,
             link="",
             dedupe_key=f"channel-paused:{channel}:{stamp}:{user.pk}",
         )

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from sanlian.masking import mask_phone
 from services.models import Notification
+from services.notifications.models import notification_texts
 
 SMS_MAX_CHARS = 70  # one Chinese SMS segment
 ALREADY_DELIVERED = "already delivered"
@@ -225,14 +226,16 @@ def email_send(*, address: str, subject: str, body: str, idempotency_key: str) -
     return "accepted"
 
 
-def notification_create(*, user, title: str, body: str, link: str, dedupe_key: str) -> str:
-    """An in-app notification, at most one per dedupe_key."""
+def notification_create(
+    *, user, title: str | dict, body: str | dict, link: str, dedupe_key: str
+) -> str:
+    """An in-app notification, at most one per dedupe_key; title and body as text or as
+    facts (sanlian.stored_text), which are shown in the reader's language."""
     try:
         with transaction.atomic():
             Notification.objects.create(
                 user=user,
-                title=title[:100],
-                body=body[:300],
+                **notification_texts(title=title, body=body),
                 link=link[:200],
                 dedupe_key=dedupe_key,
             )

@@ -7,10 +7,10 @@ import datetime
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from communities.models import StaffAssignment
+from sanlian import stored_text
 from services.models import ServiceRequest, Visit
 from services.notifications.channels import notification_create
 
@@ -56,16 +56,16 @@ def _checkin_recipients(visit: Visit) -> set:
 
 
 def escalation_checkin_overdue(*, visit: Visit) -> int:
-    when = timezone.localtime(visit.scheduled_start).strftime("%m月%d日 %H:%M")
-    body = _("%(resident)s %(when)s的%(service)s服务已超时未签到，请核实。") % {
-        "resident": visit.request.resident.name,
-        "when": when,
-        "service": visit.request.service_type.name,
-    }
+    body = stored_text.text(
+        gettext_noop("%(resident)s %(when)s的%(service)s服务已超时未签到，请核实。"),
+        resident=visit.request.resident.name,
+        when=visit.scheduled_start,
+        service=visit.request.service_type.name,
+    )
     return sum(
         notification_create(
             user=user,
-            title=_("上门服务未签到"),
+            title=stored_text.text(gettext_noop("上门服务未签到")),
             body=body,
             link=_link("services:visit_detail", visit.pk),
             dedupe_key=f"checkin-overdue:{visit.pk}:{user.pk}",
@@ -78,16 +78,17 @@ def escalation_checkin_overdue(*, visit: Visit) -> int:
 def escalation_request_unmatched(*, service_request: ServiceRequest) -> int:
     street_id = service_request.resident.community.street_id
     staff = StaffAssignment.objects.filter(street_id=street_id, user__is_active=True)
-    body = _("%(community)s居民%(resident)s的%(service)s需求已%(days)s天未匹配。") % {
-        "community": service_request.resident.community.name,
-        "resident": service_request.resident.name,
-        "service": service_request.service_type.name,
-        "days": settings.ESCALATION_UNMATCHED_DAYS,
-    }
+    body = stored_text.text(
+        gettext_noop("%(community)s居民%(resident)s的%(service)s需求已%(days)s天未匹配。"),
+        community=service_request.resident.community.name,
+        resident=service_request.resident.name,
+        service=service_request.service_type.name,
+        days=settings.ESCALATION_UNMATCHED_DAYS,
+    )
     return sum(
         notification_create(
             user=assignment.user,
-            title=_("服务需求长时间未匹配"),
+            title=stored_text.text(gettext_noop("服务需求长时间未匹配")),
             body=body,
             link=_link("services:request_detail", service_request.pk),
             dedupe_key=f"request-unmatched:{service_request.pk}:{assignment.user_id}",

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sanlian import stored_text
 from services.care.models import Visit
 
 
@@ -81,6 +82,10 @@ class Notification(models.Model):
     )
     title = models.CharField(_("标题"), max_length=100)
     body = models.CharField(_("内容"), max_length=300)
+    # The facts of title and body (sanlian.stored_text), written out in the reader's
+    # language when shown; empty for the few rows whose old text matched no known message.
+    title_facts = models.JSONField(_("标题（原始信息）"), null=True, blank=True)
+    body_facts = models.JSONField(_("内容（原始信息）"), null=True, blank=True)
     link = models.CharField(_("链接"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
@@ -95,6 +100,24 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def shown_title(self) -> str:
+        return stored_text.render(self.title_facts, self.title)
+
+    @property
+    def shown_body(self) -> str:
+        return stored_text.render(self.body_facts, self.body)
+
+
+def notification_texts(*, title: str | dict, body: str | dict) -> dict:
+    """Notification(...) keywords for a title and body given as text or as facts."""
+    fields = {}
+    for name, value, limit in (("title", title, 100), ("body", body, 300)):
+        facts = value if isinstance(value, dict) else None
+        shown = stored_text.in_source_language(facts) if facts else str(value)
+        fields[name], fields[f"{name}_facts"] = shown[:limit], facts
+    return fields
 
 
 def validate_offsets(value: str) -> None:

@@ -28,7 +28,9 @@ from django.db.models import F, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from sanlian import stored_text
 from services.models import Notification, Reminder, ReminderPolicy, Visit
 
 # The tasks module calls the senders below and this module enqueues its dispatch task:
@@ -51,6 +53,7 @@ from services.notifications.channels import (
     sms_send_many,
 )
 from services.notifications.desk import desk_calls_open_for_failed
+from services.notifications.models import notification_texts
 
 logger = logging.getLogger(__name__)
 
@@ -340,27 +343,30 @@ _SENDING_FIELDS = (
 _OUTCOME_FIELDS = ["status", "sent_at", "next_attempt_at", "response"]
 
 
-def _when(visit: Visit) -> str:
-    return timezone.localtime(visit.scheduled_start).strftime("%m月%d日 %H:%M")
-
-
-def reminder_text(reminder: Reminder) -> str:
-    """The message, at most one SMS long; names and times only, never an identifier."""
+def reminder_facts(reminder: Reminder) -> dict:
+    """The message as facts (sanlian.stored_text): names and times, never an identifier."""
     visit = reminder.visit
-    resident = visit.request.resident
     values = {
-        "when": _when(visit),
+        "when": visit.scheduled_start,
         "service": visit.request.service_type.name,
-        "resident": resident.name,
+        "resident": visit.request.resident.name,
         "organization": visit.offering.organization.name,
     }
     if _is_worker(reminder):
-        text = _("【三社联动】提醒：您%(when)s为%(resident)s提供“%(service)s”。") % values
-    else:
-        text = _(
+        return stored_text.text(
+            gettext_noop("【三社联动】提醒：您%(when)s为%(resident)s提供“%(service)s”。"), **values
+        )
+    return stored_text.text(
+        gettext_noop(
             "【三社联动】提醒：%(resident)s的“%(service)s”将于%(when)s开始，%(organization)s。"
-        ) % (values)
-    return sms_fit(text)
+        ),
+        **values,
+    )
+
+
+def reminder_text(reminder: Reminder) -> str:
+    """The message, at most one SMS long, in the portal's language (SMS and e-mail)."""
+    return sms_fit(stored_text.in_source_language(reminder_facts(reminder)))
 
 
 def _is_worker(reminder: Reminder) -> bool:
@@ -665,8 +671,9 @@ def _message(reminder: Reminder) -> SmsMessage | Notification | str:
         return user.email
     return Notification(
         user=user,
-        title=_("上门服务提醒"),
-        body=reminder_text(reminder),
+        **notification_texts(
+            title=stored_text.text(gettext_noop("上门服务提醒")), body=reminder_facts(reminder)
+        ),
         link=_visit_link(reminder.visit),
         dedupe_key=f"reminder:{reminder.idempotency_key}",
     )

@@ -204,13 +204,15 @@ def _worker_serves(tab, visit) -> None:
     tab.goto("/services/visits/mine/")
     tab.shot("16-my-visits")
     tab.goto(f"/services/visits/{visit.pk}/")
-    page.click("button:has-text('到达，签到')")
-    page.wait_for_load_state()
+    # Each step goes through the phone's queue (static/js/visit_queue.js), which reloads
+    # the page once the portal has it.
+    with page.expect_navigation():
+        page.click("button:has-text('到达，签到')")
     page.fill("textarea[name=service_log]", "理发一次，老人精神很好。")
-    page.click("button:has-text('签退')")
-    page.wait_for_load_state()
-    page.click("button:has-text('服务完成')")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button:has-text('签退')")
+    with page.expect_navigation():
+        page.click("button:has-text('服务完成')")
     tab.shot("17-completed")
 
 

@@ -24,6 +24,10 @@ TEN = datetime.time(10, 0)
 
 @pytest.fixture
 def field(cast, clock):
+    return field_visit(cast, clock)
+
+
+def field_visit(cast, clock):
     """A visit of the cast's resident (at HOME) today at 10:00, by the organization's worker;
     the clock stands at 10:00."""
     cast.resident.latitude, cast.resident.longitude = HOME

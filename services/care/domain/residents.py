@@ -6,11 +6,12 @@ from django.db.models import QuerySet
 from django.db.models.functions import Substr
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from communities.models import Resident
 from communities.privacy import IdentifierSearchThrottled, residents_identifier_search
 from communities.queries import residents_visible_to
+from sanlian import stored_text
 from sanlian.masking import mask_id_number, mask_phone
 from sanlian.models import User
 from sanlian.roles import Role
@@ -65,9 +66,13 @@ def _alert_search_volume(user) -> None:
     for staff in User.objects.filter(role=Role.CIVIL_AFFAIRS, is_active=True):
         notification_create(
             user=staff,
-            title=_("按完整号码查找次数异常"),
-            body=_("%(who)s 在一小时内按完整身份证号或手机号查找的次数超过上限，已被暂停。")
-            % {"who": who},
+            title=stored_text.text(gettext_noop("按完整号码查找次数异常")),
+            body=stored_text.text(
+                gettext_noop(
+                    "%(who)s 在一小时内按完整身份证号或手机号查找的次数超过上限，已被暂停。"
+                ),
+                who=who,
+            ),
             link=reverse("audit:access_log") + f"?actor={user.username}",
             dedupe_key=f"search-volume:{user.pk}:{staff.pk}:{hour}",
         )

@@ -91,6 +91,7 @@ VISIT_AUDIT_FIELDS = [
     "manual_reason",
     "early_check_in",
     "short_visit",
+    "late_sync",
     "review_state",
     "review_note",
 ]
@@ -525,7 +526,7 @@ def _locked(visit: Visit) -> Visit:
 
 
 def _flags(visit: Visit) -> tuple:
-    return (visit.location_state, visit.early_check_in, visit.short_visit)
+    return (visit.location_state, visit.early_check_in, visit.short_visit, visit.late_sync)
 
 
 def _record_position(
@@ -553,13 +554,16 @@ def _flag_for_review(visit: Visit, before: tuple) -> None:
         location_state=visit.location_state,
         early_check_in=visit.early_check_in,
         short_visit=visit.short_visit,
+        late_sync=visit.late_sync,
     )
     if flagged and _flags(visit) != before:
         visit.review_state = ReviewState.PENDING
 
 
-def _check_out_now(visit: Visit, *, position: Position | None, manual_reason: str) -> None:
-    visit.checked_out_at = max(timezone.now(), visit.checked_in_at)
+def _check_out_now(
+    visit: Visit, *, position: Position | None, manual_reason: str, at: datetime.datetime | None
+) -> None:
+    visit.checked_out_at = max(at or timezone.now(), visit.checked_in_at)
     _record_position(
         visit=visit, moment="check_out", position=position, manual_reason=manual_reason
     )
@@ -586,16 +590,22 @@ def _record_condition(visit: Visit, *, condition_changed: bool, condition_note: 
 
 @transaction.atomic
 def visit_check_in(
-    *, visit: Visit, actor, position: Position | None = None, manual_reason: str = ""
+    *,
+    visit: Visit,
+    actor,
+    position: Position | None = None,
+    manual_reason: str = "",
+    at: datetime.datetime | None = None,
 ) -> Visit:
     """Start the visit where the phone is; an unverified place or an early hour is flagged,
-    never refused (services.care.verification)."""
+    never refused (services.care.verification). `at` is the phone's time of a step sent
+    later from its offline queue (services.care.domain.sync); otherwise now."""
     visit = _locked(visit)
     refuse(rules.check_in_refusal(actor, visit))
     before = snapshot(visit, VISIT_AUDIT_FIELDS)
     flags = _flags(visit)
     visit.status = Visit.Status.IN_PROGRESS
-    visit.checked_in_at = timezone.now()
+    visit.checked_in_at = at or timezone.now()
     _record_position(visit=visit, moment="check_in", position=position, manual_reason=manual_reason)
     visit.early_check_in = is_early(
         checked_in_at=visit.checked_in_at, scheduled_start=visit.scheduled_start
@@ -615,6 +625,7 @@ def visit_check_out(
     manual_reason: str = "",
     condition_changed: bool = False,
     condition_note: str = "",
+    at: datetime.datetime | None = None,
 ) -> Visit:
     """Record leaving and what was done; the visit stays in progress until completed."""
     visit = _locked(visit)
@@ -624,7 +635,7 @@ def visit_check_out(
     before = snapshot(visit, VISIT_AUDIT_FIELDS)
     flags = _flags(visit)
     _record_condition(visit, condition_changed=condition_changed, condition_note=condition_note)
-    _check_out_now(visit, position=position, manual_reason=manual_reason)
+    _check_out_now(visit, position=position, manual_reason=manual_reason, at=at)
     visit.service_log = service_log.strip()
     _flag_for_review(visit, flags)
     _save_visit(visit=visit, actor=actor, before=before, action="change")
@@ -641,6 +652,7 @@ def visit_complete(
     manual_reason: str = "",
     condition_changed: bool = False,
     condition_note: str = "",
+    at: datetime.datetime | None = None,
 ) -> Visit:
     """Finish an in-progress visit; checks out now (at `position`) if not yet done.
     A service log is required; a change of the resident's condition may be flagged."""
@@ -654,13 +666,25 @@ def visit_complete(
     _record_condition(visit, condition_changed=condition_changed, condition_note=condition_note)
     visit.service_log = service_log
     if visit.checked_out_at is None:
-        _check_out_now(visit, position=position, manual_reason=manual_reason)
+        _check_out_now(visit, position=position, manual_reason=manual_reason, at=at)
     visit.status = Visit.Status.COMPLETED
     _flag_for_review(visit, flags)
     _save_visit(visit=visit, actor=actor, before=before, action="status")
     # Monetary care: charge the allowance / record the co-payment in the same transaction.
     visit_charge(visit=visit, actor=actor)
     _request_follow_visits(service_request=visit.request, actor=actor)
+    return visit
+
+
+@transaction.atomic
+def visit_flag_late_sync(*, visit: Visit, actor) -> Visit:
+    """A step from the phone's offline queue came long after the phone's time: review it."""
+    visit = _locked(visit)
+    before = snapshot(visit, VISIT_AUDIT_FIELDS)
+    flags = _flags(visit)
+    visit.late_sync = True
+    _flag_for_review(visit, flags)
+    _save_visit(visit=visit, actor=actor, before=before, action="change")
     return visit
 
 

@@ -105,12 +105,17 @@ def my_visits(request: HttpRequest) -> HttpResponse:
     user = request.user
     mine = visits_assigned_to(user).filter(status__in=domain.PENDING).order_by("scheduled_start")
     today = timezone.localdate()
+    tomorrow = today + datetime.timedelta(days=1)
     context = {
         "today": mine.filter(scheduled_start__date__lte=today),
         "upcoming": mine.filter(
             scheduled_start__date__gt=today,
             scheduled_start__date__lte=today + datetime.timedelta(days=14),
         )[:30],
+        # The phone keeps these pages for reading offline (static/js/visit_queue.js).
+        "offline_ids": set(
+            mine.filter(scheduled_start__date__lte=tomorrow).values_list("pk", flat=True)
+        ),
     }
     return render(request, "services/visits/my_visits.html", context)
 
@@ -121,8 +126,10 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     steps = visit_open_steps(visit, request.user)
     context = {
         "visit": visit,
-        "log_form": CheckOutForm(initial={"service_log": visit.service_log}),
-        "check_in_form": CheckInForm(),
+        # Both forms can be on the page at once (offline, see the template): distinct ids.
+        "log_form": CheckOutForm(initial={"service_log": visit.service_log}, auto_id="id_out_%s"),
+        "check_in_form": CheckInForm(auto_id="id_in_%s"),
+        "worker_app": steps.check_in or steps.check_in_later or steps.check_out or steps.complete,
         "missed_form": MissedForm(),
         **steps.as_context(),
     }

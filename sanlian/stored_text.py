@@ -1,0 +1,85 @@
+"""Sentences stored as facts and written out in the reader's language when shown.
+
+A row that keeps a sentence for later readers (a notification, a match's reason) keeps
+its message id (the Chinese source string, which the catalogs translate) and its
+parameters, e.g. ``{"t": "%(name)s 的个案检视应于 %(due)s 完成。", "p": {"name": "王秀英",
+"due": "2026-12-02"}}``. A parameter can itself be such a sentence (a channel's label)
+or a moment, ``{"dt": "2026-12-02T10:00:00+08:00"}``, written in the reader's format.
+Mark the message ids with ``gettext_noop`` so makemessages finds them. The rendered
+Chinese text is kept beside the facts for rows written before, SMS and e-mail.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.utils import formats, timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext, pgettext
+
+Stored = dict | list | None
+
+
+def text(msgid: str, **params) -> dict:
+    """The stored form of one sentence; dates become moments, the rest stays as given."""
+    return {"t": msgid, "p": {name: _param(value) for name, value in params.items()}}
+
+
+def moment(value: datetime.datetime) -> dict:
+    return {"dt": value.isoformat()}
+
+
+def _param(value):
+    if isinstance(value, datetime.datetime):
+        return moment(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, dict | int | float | str):
+        return value
+    return str(value)
+
+
+def _render_param(value):
+    if isinstance(value, dict) and "dt" in value:
+        when = timezone.localtime(parse_datetime(value["dt"]))
+        return formats.date_format(when, gettext("n月j日 H:i"))
+    if isinstance(value, dict) and "t" in value:
+        return render(value)
+    return value
+
+
+def render(stored: Stored, fallback: str = "") -> str:
+    """The sentence (or the facts of a list, joined) in the active language."""
+    if not stored:
+        return fallback
+    if isinstance(stored, list):
+        return pgettext("facts", "；").join(render(item) for item in stored)
+    params = {name: _render_param(value) for name, value in stored.get("p", {}).items()}
+    try:
+        return gettext(stored["t"]) % params if params else gettext(stored["t"])
+    except (KeyError, TypeError, ValueError):
+        return fallback or stored["t"]  # a catalog entry that lost a placeholder
+
+
+def source(stored: Stored) -> str:
+    """The Chinese text of facts without moments, formatted straight from the message ids
+    (no catalog lookup: the matching core writes one per proposal)."""
+    if not stored:
+        return ""
+    if isinstance(stored, list):
+        return "；".join([_source_one(item) for item in stored])
+    return _source_one(stored)
+
+
+def _source_one(stored: dict) -> str:
+    params = stored.get("p")
+    if not params:
+        return stored["t"]
+    if any(isinstance(value, dict) for value in params.values()):
+        params = {k: _source_one(v) if isinstance(v, dict) else v for k, v in params.items()}
+    return stored["t"] % params
+
+
+def in_source_language(stored: Stored) -> str:
+    """The Chinese text kept beside the facts (and sent by SMS and e-mail)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return render(stored)
