@@ -100,3 +100,11 @@ def test_answers_with_error_statuses_have_the_documented_shape(cast, monkeypatch
     for answer in answers[2:]:
         body = answer.json()
         assert set(body) == {"detail", "errors"} and isinstance(body["errors"], dict)
+
+
+def test_an_api_path_no_route_matches_answers_the_json_error(cast):
+    answer = client_for(cast.civil).get("/api/v1/visits/0.5/")
+    assert answer.status_code == 404 and answer["Content-Type"] == "application/json"
+    assert set(answer.json()) == {"detail", "errors"}
+    page = client_for(cast.civil).get("/no-such-page/")  # control: pages keep their HTML
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")

@@ -9,9 +9,11 @@ import sys
 
 import pytest
 import requests
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.utils import timezone
 
 from organizations.models import Organization
+from sanlian.models import User
 from services.matching.models import MatchingJob
 from services.models import MatchingRun
 from services.offerings.models import week_start_of
@@ -34,7 +36,8 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture
 def web(private_redis, tmp_path):
     port = free_port()
-    env = portal_env(private_redis.url, tmp_path, JOB_REQUEUE_AFTER_SECONDS="1")
+    # DEBUG=1 only so the pages find their static files without a collectstatic run.
+    env = portal_env(private_redis.url, tmp_path, JOB_REQUEUE_AFTER_SECONDS="1", DEBUG="1")
     command = [sys.executable, "-m", "gunicorn", "sanlian.wsgi", "-b", f"127.0.0.1:{port}"]
     command += ["-w", "1", "--threads", "4", "--timeout", "60"]
     with (tmp_path / "web.log").open("ab") as log:
@@ -81,6 +84,10 @@ def test_portal_answers_with_redis_stopped_and_the_job_runs_once_it_is_back(
     cast, web, private_redis, tmp_path
 ):
     base, env = web
+    # The test settings hash with MD5, which the portal's own settings do not accept.
+    hasher = PBKDF2PasswordHasher()
+    hashed = hasher.encode(PASSWORD, hasher.salt())
+    User.objects.filter(username__in=["civil", "street"]).update(password=hashed)
     submitted = f.OrganizationFactory(status=Organization.Status.SUBMITTED)
     private_redis.stop()
     # Sign in, the dashboard, the token endpoint, API reads and a write: all answer.
