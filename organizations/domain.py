@@ -23,6 +23,7 @@ from organizations.models import (
 )
 from organizations.tasks import task_send_review_email, task_send_username_taken_email
 from sanlian.audit import audit_record, snapshot
+from sanlian.job_queue import notice_send_after_commit
 from sanlian.models import AuditEntry, User
 from sanlian.roles import Role
 
@@ -168,15 +169,11 @@ def _organization_transition(
 
 
 def _enqueue_username_taken_email(*, email: str, username: str) -> None:
-    transaction.on_commit(
-        lambda: task_send_username_taken_email.delay(email=email, username=username)
-    )
+    notice_send_after_commit(task_send_username_taken_email, email=email, username=username)
 
 
 def _enqueue_review_email(*, organization_id: int, kind: str) -> None:
-    transaction.on_commit(
-        lambda: task_send_review_email.delay(organization_id=organization_id, kind=kind)
-    )
+    notice_send_after_commit(task_send_review_email, organization_id=organization_id, kind=kind)
 
 
 def _require_reason(reason: str, message: str) -> None:

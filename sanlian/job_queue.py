@@ -32,6 +32,20 @@ def job_enqueue_after_commit(task, *, job_id: int) -> None:
     transaction.on_commit(lambda: job_enqueue(task, job_id=job_id))
 
 
+def notice_send_after_commit(task, **kwargs) -> None:
+    """Send a notice task (an e-mail) after the commit; with the broker away the request
+    still answers and the notice is logged as not sent. Unlike a job it has no row for
+    the sweep to resend: the decision it tells of is on the page either way."""
+
+    def send():
+        try:
+            task.delay(**kwargs)
+        except Exception as error:  # kombu's OperationalError, a refused or timed-out socket
+            logger.warning("notice %s not sent, the broker is away: %s", task.name, error)
+
+    transaction.on_commit(send)
+
+
 def job_claim(model, *, job_id: int) -> bool:
     """queued → running, once: False when another delivery of the job got there first."""
     queued, running = model.Status.QUEUED, model.Status.RUNNING

@@ -273,7 +273,8 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents each operation's error statuses too (sanlian/api/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "sanlian.api.schema.ErrorDocumentingSchema",
     # JSON with a nesting limit (deep bodies are a 400, not a RecursionError); forms as usual.
     "DEFAULT_PARSER_CLASSES": [
         "sanlian.api.parsers.BoundedJSONParser",

@@ -67,6 +67,8 @@ urlpatterns = [
     path("activities/", include("activities.urls")),
 ]
 
+handler404 = "sanlian.views.not_found"
+
 # MEDIA_ROOT is never served, whatever DEBUG is: it holds export files of residents'
 # data, downloaded only by their owner through exports:download (issue 19).
 if settings.BENCHMARK_VIEWS:

@@ -3,6 +3,8 @@
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from django.views import defaults
 
 from sanlian.celery import app
 from sanlian.health import health_degraded, health_parts
@@ -45,3 +47,12 @@ def _cache_ok() -> bool:
         return cache.get("healthz") == "1"
     except Exception:
         return False
+
+
+def not_found(request: HttpRequest, exception):
+    """A path under /api/ that no route matches (`/visits/0.5/`) answers the API's JSON
+    error, as the schema documents, not the portal's HTML page."""
+    if request.path.startswith("/api/"):
+        body = {"detail": str(_("找不到该记录，或您无权查看。")), "errors": {}}
+        return JsonResponse(body, status=404)
+    return defaults.page_not_found(request, exception)

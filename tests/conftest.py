@@ -140,3 +140,24 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# The fault suite and the schemathesis run have fixed budgets (README, "Tests"): the
+# summary says how long each took, setup and teardown included, so a run shows drift.
+BUDGETS = {"faults": 240, "fuzz": 180}
+_spent = {name: [0, 0.0] for name in BUDGETS}
+
+
+def pytest_runtest_logreport(report):
+    for name in BUDGETS:
+        if name in report.keywords:
+            _spent[name][0] += report.when == "call"
+            _spent[name][1] += report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    for name, (tests, seconds) in _spent.items():
+        if tests:
+            terminalreporter.write_line(
+                f"{name} suite: {tests} tests in {seconds:.0f} s (budget {BUDGETS[name]} s)"
+            )

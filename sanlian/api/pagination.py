@@ -86,6 +86,7 @@ class StandardPagination(PageNumberPagination):
 
     def get_paginated_response_schema(self, schema):
         paginated = super().get_paginated_response_schema(schema)
+        paginated["required"] = ["results"]  # a `?cursor=` page has no count
         paginated["properties"]["count"]["description"] = (
             "Rows in the list (page-number mode only; may lag new rows by up to "
             f"{getattr(settings, 'API_COUNT_CACHE_SECONDS', 0)} s)."

@@ -1,0 +1,88 @@
+"""The OpenAPI schema names every status an operation can answer, not only its success.
+
+drf-spectacular documents the 2xx of each operation. The errors come from the plumbing
+every view shares (sanlian/api/exceptions.py), so they are derived here from the view's
+own parsers, authenticators, permissions, throttles and pagination rather than written
+beside each view, where they would drift:
+
+- 400: a body or query parameter is invalid, or a page is past API_MAX_PAGE; for
+  operations with a request body or query parameters.
+- 401: no or a bad credential (the token's challenge); for views that authenticate.
+- 403: not allowed (role, scope, state), or a session write without its CSRF token; for
+  every operation but a public read.
+- 404: no such row, or out of scope; a page or cursor that does not exist; for detail
+  operations and paginated lists.
+- 409: another write got there first (a unique constraint); for writes.
+- 415: a body in a media type the view does not parse; for writes with a body.
+- 429: a throttle or the login lockout; for views with a throttle.
+
+Every error has one shape, the `Error` component: `{"detail": ..., "errors": {field: [...]}}`.
+"""
+
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+ERROR_DESCRIPTIONS = {
+    "400": "请求参数或内容有误（errors 按字段列出）。Invalid input; `errors` lists it by field.",
+    "401": "未提供或无效的凭据。Missing or invalid credentials (`WWW-Authenticate: Token`).",
+    "403": "无权执行此操作。Not allowed for this user, scope or state.",
+    "404": "找不到该记录，或无权查看；或页码、游标不存在。Not found or out of scope.",
+    "409": "数据已被他人同时修改。A concurrent write got there first.",
+    "415": "不支持的内容类型。Unsupported media type.",
+    "429": "请求过于频繁，或登录已被暂时锁定。Throttled; retry after `Retry-After` seconds.",
+}
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="一句话说明错误。The error in one sentence.")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="字段名 → 错误信息列表；没有字段错误时为空。Field name → messages.",
+    )
+
+    class Meta:
+        ref_name = "Error"
+
+
+class ErrorDocumentingSchema(AutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        error = {"schema": self.resolve_serializer(ErrorSerializer, "response").ref}
+        for code in self.error_statuses():
+            response = {
+                "description": ERROR_DESCRIPTIONS[code],
+                "content": {"application/json": error},
+            }
+            if code == "429":
+                response["headers"] = {
+                    "Retry-After": {"schema": {"type": "integer"}, "description": "秒 / seconds"}
+                }
+            responses.setdefault(code, response)
+        return responses
+
+    def error_statuses(self) -> list[str]:
+        view, method = self.view, self.method
+        has_body = method in ("POST", "PUT", "PATCH")
+        public = all(isinstance(p, AllowAny) for p in view.get_permissions())
+        queries = [p for p in self._get_parameters() if p.get("in") == "query"]
+        codes = {
+            "400": has_body or bool(queries),
+            "401": bool(view.get_authenticators()),
+            "403": not (public and method == "GET"),
+            "404": "{" in self.path or self._is_paginated_list(),
+            "409": method in WRITES,
+            "415": has_body,
+            "429": bool(view.get_throttles()),
+        }
+        return [code for code, applies in codes.items() if applies]
+
+    def _is_paginated_list(self) -> bool:
+        return (
+            self.method == "GET"
+            and self._is_list_view()
+            and getattr(self.view, "pagination_class", None) is not None
+        )

@@ -1,0 +1,127 @@
+"""Schemathesis keeps the API to its own schema, for each role that holds a token.
+
+Every phase (examples, coverage, fuzzing, stateful) and every check, including the schema
+conformance of each answer and of its status code, run against a live server (the
+portal's own WSGI app in a thread, on the test database) with a real token of the
+dashboard, organization, street and civil-affairs roles. The budget is fixed: a seed, so
+each run sends the same requests, a number of examples per operation and phase, a
+number of stateful steps, and a time cap that must not be what ends the run.
+
+Not yet green, so not yet in the default run: set SANLIAN_FUZZ_API=1 to run it. It still
+finds (2026-12-02): list filters that accept a malformed date or
+`page_size` (negative_data_rejection), schema-valid list queries answered 400, such as a
+page past API_MAX_PAGE (positive_data_acceptance), and others; README says what is left.
+Dashboard token, this budget: 251 s, 22 of the 23 findings positive_data_acceptance on
+/api/v1/stats/ (dates the schema allows, the bounds refuse). Too slow for CI as it stands.
+"""
+
+import json
+import os
+import time
+from collections import Counter
+
+import pytest
+import schemathesis
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework import throttling
+from rest_framework.authtoken.models import Token
+from schemathesis.engine import StopReason, events, from_schema
+
+from sanlian.roles import Role
+from tests.policy.world import build_world
+
+pytestmark = [
+    pytest.mark.fuzz,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        os.environ.get("SANLIAN_FUZZ_API") != "1",
+        reason="opt-in until it passes: SANLIAN_FUZZ_API=1 (see the module docstring)",
+    ),
+]
+
+ROLES = (Role.DASHBOARD, Role.ORGANIZATION, Role.STREET_STAFF, Role.CIVIL_AFFAIRS)
+SEED = 20261202
+EXAMPLES = 3  # per operation, in the fuzzing phase
+STATEFUL_STEPS = 10
+STATEFUL_SCENARIOS = 3
+MAX_SECONDS = 240  # a guard: a run ended by it fails, so the budget above is what bounds it
+SLOWEST_ANSWER_MS = 10_000  # the max_response_time check
+
+
+def _config(base_url: str, token: str) -> schemathesis.Config:
+    return schemathesis.Config.from_dict(
+        {
+            "seed": SEED,
+            "max-time": MAX_SECONDS,
+            "base-url": base_url,
+            "headers": {"Authorization": f"Token {token}"},
+            "workers": 1,
+            "generation": {"max-examples": EXAMPLES, "database": "none"},
+            "checks": {"max_response_time": SLOWEST_ANSWER_MS / 1000},
+            "phases": {
+                "examples": {"enabled": True},
+                "coverage": {"enabled": True},
+                "fuzzing": {"enabled": True},
+                "stateful": {
+                    "enabled": True,
+                    "max-steps": STATEFUL_STEPS,
+                    "generation": {"max-examples": STATEFUL_SCENARIOS},
+                },
+            },
+        }
+    )
+
+
+def _failures(event) -> list[str]:
+    if isinstance(event, events.ScenarioFinished):
+        return [
+            f"{event.phase.value} {event.recorder.label} [{check.name}]: "
+            f"{check.failure_info.failure.title} {check.failure_info.failure.message}"[:600]
+            for checks in event.recorder.checks.values()
+            for check in checks
+            if check.failure_info is not None
+        ]
+    if isinstance(event, events.NonFatalError):
+        return [f"error in {event.label}: {event.value!r}"[:600]]
+    if isinstance(event, events.FatalError):
+        return [f"fatal: {event.exception!r}"]
+    return []
+
+
+def run_schemathesis(base_url: str, token: str) -> tuple[list[str], Counter, events.EngineFinished]:
+    config = _config(base_url, token)
+    # The schema /api/v1/schema/ publishes, generated here: no first request to time out.
+    published = json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True)))
+    schema = schemathesis.openapi.from_dict(published, config=config)
+    problems, scenarios, finished = [], Counter(), None
+    for event in from_schema(schema).execute():
+        problems += _failures(event)
+        if isinstance(event, events.ScenarioFinished) and event.is_test_scenario:
+            scenarios[event.phase.value] += 1
+        if isinstance(event, events.EngineFinished):
+            finished = event
+    return sorted(set(problems)), scenarios, finished
+
+
+@pytest.fixture
+def unthrottled_users(monkeypatch):
+    """A signed-in client's 600 requests a minute would end the run in 429s; the anonymous,
+    login and registration throttles stay, and their 429 must be documented too."""
+    rates = {**throttling.SimpleRateThrottle.THROTTLE_RATES, "user": "1000000/min"}
+    monkeypatch.setattr(throttling.SimpleRateThrottle, "THROTTLE_RATES", rates)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_keeps_its_schema_for_every_phase_and_check(
+    role, cast, live_server, unthrottled_users, capsys
+):
+    world = build_world(cast)
+    token, _created = Token.objects.get_or_create(user=world.users[role])
+    started = time.monotonic()
+    problems, scenarios, finished = run_schemathesis(live_server.url, token.key)
+    elapsed = time.monotonic() - started
+    with capsys.disabled():
+        print(f"\nschemathesis {role}: {dict(scenarios)} in {elapsed:.0f} s")
+    assert problems == [], "\n".join(problems)
+    assert finished is not None and finished.stop_reason == StopReason.COMPLETED
+    assert set(scenarios) == {"examples", "coverage", "fuzzing", "stateful"}, scenarios
