@@ -14,7 +14,7 @@ from services.models import Match, Notification
 from services.notifications.escalations import escalation_checkin_overdue
 from tests import factories as f
 
-parse = importlib.import_module("services.migrations.0014_parse_stored_chinese_into_facts")
+parse = importlib.import_module("services.migrations.0017_parse_stored_chinese_into_facts")
 
 
 def _in(language: str, stored, fallback: str = "") -> str:

@@ -131,6 +131,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("services", "0013_stored_facts_for_match_reasons_and_notifications")]
+    dependencies = [("services", "0016_stored_facts_for_match_reasons_and_notifications")]
 
     operations = [migrations.RunPython(forwards, backwards)]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('services', '0011_visit_field_verification'),
+        ('services', '0014_matching_city_wide_scope_and_changed_verdict'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

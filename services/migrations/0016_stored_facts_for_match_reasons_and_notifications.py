@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('services', '0012_visit_offline_steps'),
+        ('services', '0015_visit_offline_steps'),
     ]
 
     operations = [

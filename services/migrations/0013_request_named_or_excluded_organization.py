@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('communities', '0005_resident_name_trigram_search_index'),
         ('organizations', '0002_initial'),
-        ('services', '0011_visit_field_verification'),
+        ('services', '0012_visit_condition_changed'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('communities', '0005_resident_name_trigram_search_index'),
-        ('services', '0012_request_named_or_excluded_organization'),
+        ('services', '0013_request_named_or_excluded_organization'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
