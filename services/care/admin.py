@@ -7,7 +7,12 @@ from services.models import (
     ServiceRequest,
     Visit,
     VisitPlan,
+    VisitStep,
 )
+
+
+def _steps_visible_to(user):
+    return VisitStep.objects.filter(visit__in=visits_visible_to(user))
 
 
 @admin.register(ServiceRequest)
@@ -68,3 +73,24 @@ class FeedbackAdmin(ScopedAdmin):
     list_filter = ("rating",)
     search_fields = ("comment", "visit__request__resident__name")
     raw_id_fields = ("visit", "given_by")
+
+
+@admin.register(VisitStep)
+class VisitStepAdmin(ScopedAdmin):
+    """The phone's queued steps, read-only: the record of what arrived when."""
+
+    scope = _steps_visible_to
+    list_display = ("visit", "kind", "device_at", "received_at", "gap_seconds", "late")
+    list_filter = ("kind", "late")
+    date_hierarchy = "received_at"
+    raw_id_fields = ("visit", "actor")
+    list_select_related = ("visit",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

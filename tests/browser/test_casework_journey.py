@@ -148,14 +148,16 @@ def _organization_schedules(tab, request) -> Visit:
 def _serve_and_flag(tab, visit) -> None:
     page = tab.page
     tab.goto(f"/services/visits/{visit.pk}/")
-    page.click("button:has-text('到达，签到')")
-    page.wait_for_load_state()
+    # Each step goes through the phone's queue (static/js/visit_queue.js), which reloads
+    # the page once the portal has it.
+    with page.expect_navigation():
+        page.click("button:has-text('到达，签到')")
     page.fill("textarea[name=service_log]", "协助洗浴一次。")
     page.check("input[name=condition_changed]")
     page.fill("input[name=condition_note]", "起身比上次困难，需要两人搀扶")
     tab.shot("06-visit-log")
-    page.click("button:has-text('服务完成')")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button:has-text('服务完成')")
     tab.shot("07-visited")
 
 
