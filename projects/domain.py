@@ -36,6 +36,7 @@ from projects.models import (
 )
 from projects.progress import contract_verified_total
 from sanlian.audit import audit_record
+from sanlian.refusals import refuse
 from sanlian.roles import PROJECT_REVIEWERS, Role
 from services.allowances.models import yuan
 from socialworkers.models import SocialWorker, VolunteerTeam
@@ -154,7 +155,7 @@ def call_publish(
 
 @transaction.atomic
 def call_add_reviewer(*, call: ProjectCall, reviewer, actor) -> None:
-    _refuse_unless(rules.may_add_reviewer(actor, call))
+    refuse(rules.add_reviewer_refusal(actor, call))
     if reviewer.role not in PROJECT_REVIEWERS:
         raise ValidationError({"reviewer": _("评审人须是政府工作人员或社会组织工作人员。")})
     call.reviewers.add(reviewer)
@@ -190,18 +191,6 @@ def _validate_team(*, organization: Organization, social_workers, volunteer_team
         raise ValidationError({"volunteer_teams": _("只能填报本组织社工带领的志愿服务队。")})
 
 
-def _check_may_apply(*, call: ProjectCall, organization: Organization) -> None:
-    """Say why a member's organization may not apply (rules.may_apply is the final gate)."""
-    if organization.status != Organization.Status.APPROVED:
-        raise ValidationError(_("只有审核通过的社会组织可以申报。"))
-    if organization.category not in call.categories:
-        raise ValidationError(_("本项目不接受该类别的社会组织申报。"))
-    if not call.accepts_on(timezone.localdate()):
-        raise ValidationError(_("本项目不在申报期内。"))
-    if call.applications.filter(organization=organization).exists():
-        raise ValidationError(_("本组织已经申报过该项目。"))
-
-
 @transaction.atomic
 def application_submit(
     *,
@@ -214,9 +203,7 @@ def application_submit(
     volunteer_teams: list[VolunteerTeam] = (),
 ) -> Application:
     call = ProjectCall.objects.select_for_update().get(pk=call.pk)
-    _refuse_unless(actor.is_authenticated and rules.is_member(actor, organization.pk))
-    _check_may_apply(call=call, organization=organization)
-    _refuse_unless(rules.may_apply(actor, call, organization))
+    refuse(rules.apply_refusal(actor, call, organization))
     total = _validate_budget(call=call, budget_lines=budget_lines)
     social_workers, volunteer_teams = list(social_workers), list(volunteer_teams)
     _validate_team(
@@ -244,7 +231,7 @@ def application_submit(
 def conflict_declare(
     *, call: ProjectCall, reviewer, organization: Organization, reason: str
 ) -> ConflictDeclaration:
-    _refuse_unless(rules.may_declare_conflict(reviewer, call))
+    refuse(rules.declare_conflict_refusal(reviewer, call))
     if not reason.strip():
         raise ValidationError({"reason": _("请说明利益关系。")})
     if call.conflicts.filter(reviewer=reviewer, organization=organization).exists():
@@ -279,13 +266,7 @@ def review_submit(
 ) -> Review:
     """Score an application; a reviewer never scores an organization they are tied to."""
     application = Application.objects.select_for_update().get(pk=application.pk)
-    _refuse_unless(rules.is_reviewer(reviewer, application.call))
-    if rules.is_conflicted(reviewer, application):
-        raise ValidationError(
-            _("您与申报组织存在利益关系（已声明或为该组织成员），不能为该申报评分。")
-        )
-    if not rules.may_review(reviewer, application):
-        raise ValidationError(_("该申报已评分或评审已结束。"))
+    refuse(rules.review_refusal(reviewer, application))
     lines = _validated_scores(call=application.call, scores=scores)
     review = Review.objects.create(
         application=application,
@@ -320,12 +301,7 @@ def call_decide(
     """Record the ranking and the award decision, each with its reason; scores become
     visible to the applicants. The awarded requests together stay within the ceiling."""
     call = ProjectCall.objects.select_for_update().get(pk=call.pk)
-    _refuse_unless(rules.may_manage_call(actor, call))
-    if call.status != ProjectCall.Status.OPEN:
-        raise ValidationError(_("该项目已经评定。"))
-    if timezone.localdate() <= call.closes_on:
-        raise ValidationError(_("申报截止后才能评定。"))
-    _refuse_unless(rules.may_decide(actor, call))
+    refuse(rules.decide_refusal(actor, call))
     ranking = call_ranking(call=call)
     ids = {a.pk for a in ranking}
     if not awarded_ids <= ids:
@@ -375,7 +351,7 @@ def contract_sign(
 ) -> Contract:
     """Turn an award into a contract: the call's communities and targets are copied."""
     application = Application.objects.select_for_update().get(pk=application.pk)
-    _refuse_unless(rules.may_sign_contract(actor, application))
+    refuse(rules.sign_contract_refusal(actor, application))
     if ends_on < starts_on:
         raise ValidationError({"ends_on": _("结束日期不能早于开始日期。")})
     budget_fen = application.requested_fen if budget_fen is None else budget_fen
@@ -421,7 +397,7 @@ def milestone_add(
     visits_required: int = 0,
 ) -> Milestone:
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
-    _refuse_unless(rules.may_add_milestone(actor, contract))
+    refuse(rules.change_active_contract_refusal(actor, contract))
     if not contract.starts_on <= due_on <= contract.ends_on:
         raise ValidationError({"due_on": _("节点日期须在合同期内。")})
     planned = contract.milestones.aggregate(total=Sum("amount_fen"))["total"] or 0
@@ -467,7 +443,7 @@ def _set_contract_status(*, contract: Contract, actor, status: str, reason: str)
 @transaction.atomic
 def contract_suspend(*, contract: Contract, actor, reason: str) -> Contract:
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
-    _refuse_unless(rules.may_suspend_contract(actor, contract))
+    refuse(rules.change_active_contract_refusal(actor, contract))
     return _set_contract_status(
         contract=contract, actor=actor, status=Contract.Status.SUSPENDED, reason=reason
     )
@@ -476,7 +452,7 @@ def contract_suspend(*, contract: Contract, actor, reason: str) -> Contract:
 @transaction.atomic
 def contract_resume(*, contract: Contract, actor, reason: str) -> Contract:
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
-    _refuse_unless(rules.may_resume_contract(actor, contract))
+    refuse(rules.resume_contract_refusal(actor, contract))
     return _set_contract_status(
         contract=contract, actor=actor, status=Contract.Status.ACTIVE, reason=reason
     )
@@ -486,7 +462,7 @@ def contract_resume(*, contract: Contract, actor, reason: str) -> Contract:
 def contract_complete(*, contract: Contract, actor, evaluation: str) -> Contract:
     """Close a contract with its final evaluation (结项评估); no payment follows."""
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
-    _refuse_unless(rules.may_complete_contract(actor, contract))
+    refuse(rules.change_active_contract_refusal(actor, contract))
     if PaymentRequest.objects.filter(
         milestone__contract=contract, status=PaymentRequest.Status.PENDING
     ).exists():
@@ -521,7 +497,7 @@ def _check_output(*, milestone: Milestone, contract: Contract) -> int:
 def payment_request_submit(*, milestone: Milestone, actor, amount_fen: int) -> PaymentRequest:
     """The organization asks for a milestone's money; output is computed, never typed."""
     contract = Contract.objects.select_for_update().get(pk=milestone.contract_id)
-    _refuse_unless(rules.may_request_payment(actor, contract))
+    refuse(rules.request_payment_refusal(actor, contract))
     left = milestone.amount_fen - _milestone_committed(milestone, pending=True)
     if not 0 < amount_fen <= left:
         raise ValidationError(
@@ -551,9 +527,7 @@ def payment_request_approve(*, payment_request: PaymentRequest, actor) -> Paymen
     """
     contract = Contract.objects.select_for_update().get(pk=payment_request.milestone.contract_id)
     payment_request = PaymentRequest.objects.select_related("milestone").get(pk=payment_request.pk)
-    _refuse_unless(rules.may_manage_contract(actor, contract))
-    if not rules.may_decide_payment(actor, payment_request):
-        raise ValidationError(_("该付款申请已处理，或合同未在执行中。"))
+    refuse(rules.decide_payment_refusal(actor, payment_request))
     milestone = payment_request.milestone
     amount = payment_request.amount_fen
     if _milestone_committed(milestone, pending=False) + amount > milestone.amount_fen:
@@ -590,11 +564,10 @@ def payment_request_approve(*, payment_request: PaymentRequest, actor) -> Paymen
 def payment_request_reject(
     *, payment_request: PaymentRequest, actor, reason: str
 ) -> PaymentRequest:
-    contract = Contract.objects.select_for_update().get(pk=payment_request.milestone.contract_id)
+    # Lock the contract first, as approving does: a request is decided once.
+    Contract.objects.select_for_update().get(pk=payment_request.milestone.contract_id)
     payment_request = PaymentRequest.objects.select_related("milestone").get(pk=payment_request.pk)
-    _refuse_unless(rules.may_manage_contract(actor, contract))
-    if not rules.may_decide_payment(actor, payment_request):
-        raise ValidationError(_("该付款申请已处理，或合同未在执行中。"))
+    refuse(rules.decide_payment_refusal(actor, payment_request))
     if not reason.strip():
         raise ValidationError({"reason": _("请说明驳回原因。")})
     payment_request.status = PaymentRequest.Status.REJECTED
@@ -612,7 +585,7 @@ def payment_request_reject(
 def incubation_start(
     *, organization: Organization, mentor: Organization, started_on: datetime.date, actor
 ) -> Incubation:
-    _refuse_unless(rules.may_manage_incubation(actor, organization))
+    refuse(rules.manage_incubation_refusal(actor, organization))
     if mentor.pk == organization.pk:
         raise ValidationError({"mentor": _("导师组织不能是被孵化的组织本身。")})
     if mentor.status != Organization.Status.APPROVED:
@@ -638,9 +611,7 @@ def incubation_end(
         .select_related("organization")
         .get(pk=incubation.pk)
     )
-    _refuse_unless(rules.may_manage_incubation(actor, incubation.organization))
-    if incubation.stage != Incubation.Stage.INCUBATING:
-        raise ValidationError(_("该组织已不在孵化中。"))
+    refuse(rules.update_incubation_refusal(actor, incubation))
     if stage not in (Incubation.Stage.GRADUATED, Incubation.Stage.WITHDRAWN):
         raise ValidationError({"stage": _("请选择出壳或退出。")})
     if ended_on < incubation.started_on:

@@ -40,6 +40,22 @@ def _refused(request: HttpRequest, error: ValidationError) -> None:
         messages.error(request, message)
 
 
+def _state_refused(request: HttpRequest, refusal, to: str, pk: int) -> HttpResponse | None:
+    """A person's refusal is a 403; a refusal of state (a closed call, a contract already
+    signed) goes back to the object's page with its reason."""
+    if refusal is None:
+        return None
+    if isinstance(refusal, PermissionDenied):
+        raise refusal
+    _refused(request, refusal)
+    return redirect(to, pk=pk)
+
+
+def _state_reason(refusal) -> str:
+    """Why a button is missing, for the one who would otherwise press it."""
+    return rules.refusal_text(refusal) if isinstance(refusal, ValidationError) else ""
+
+
 def _form_refused(request: HttpRequest, form) -> None:
     """A form posted from a list page: each error as a message naming its field."""
     for name, errors in form.errors.items():
@@ -86,14 +102,19 @@ def _call_context(request: HttpRequest, call) -> dict:
     membership = membership_of(user)
     organization = membership.organization if membership else None
     applications = applications_visible_to(user).filter(call=call).order_by("rank", "pk")
+    apply_refusal = rules.apply_refusal(user, call, organization)
+    decide_refusal = rules.decide_refusal(user, call)
     context = {
         "call": call,
         "criteria": call.criteria.all(),
         "targets": call.targets.prefetch_related("service_types", "communities"),
         "applications": applications,
         "reviewers": call.reviewers.all() if rules.may_manage_call(user, call) else [],
-        "can_apply": rules.may_apply(user, call, organization),
-        "can_decide": rules.may_decide(user, call),
+        "can_apply": apply_refusal is None,
+        "why_not_apply": _state_reason(apply_refusal),
+        "can_decide": decide_refusal is None,
+        # Before the closing date a manager learns when the ranking opens.
+        "why_not_decide": _state_reason(decide_refusal) if call.status == call.Status.OPEN else "",
         "is_reviewer": rules.is_reviewer(user, call),
         "conflicts": call.conflicts.filter(reviewer=user).select_related("organization"),
     }
@@ -115,7 +136,9 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*ORGANIZERS)
 def call_add_reviewer(request: HttpRequest, pk: int) -> HttpResponse:
     call = get_object_or_404(calls_visible_to(request.user), pk=pk)
-    _refuse_unless(rules.may_add_reviewer(request.user, call))
+    refusal = rules.add_reviewer_refusal(request.user, call)
+    if refused := _state_refused(request, refusal, "projects:call_detail", call.pk):
+        return refused
     candidates = get_user_model().objects.filter(role__in=PROJECT_REVIEWERS, is_active=True)
     form = forms.ReviewerForm(request.POST, candidates=candidates)
     if form.is_valid():
@@ -134,7 +157,9 @@ def call_add_reviewer(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*ORGANIZERS)
 def conflict_declare(request: HttpRequest, pk: int) -> HttpResponse:
     call = get_object_or_404(calls_visible_to(request.user), pk=pk)
-    _refuse_unless(rules.may_declare_conflict(request.user, call))
+    refusal = rules.declare_conflict_refusal(request.user, call)
+    if refused := _state_refused(request, refusal, "projects:call_detail", call.pk):
+        return refused
     form = forms.ConflictForm(request.POST, organizations=_applicants(call))
     if form.is_valid():
         try:
@@ -156,7 +181,9 @@ def application_create(request: HttpRequest, pk: int) -> HttpResponse:
     call = get_object_or_404(calls_visible_to(request.user), pk=pk)
     membership = membership_of(request.user)
     organization = membership.organization if membership else None
-    _refuse_unless(rules.may_apply(request.user, call, organization))
+    refusal = rules.apply_refusal(request.user, call, organization)
+    if refused := _state_refused(request, refusal, "projects:call_detail", call.pk):
+        return refused
     form = forms.ApplicationForm(
         request.POST or None,
         social_workers=SocialWorker.objects.filter(organization=organization, active=True),
@@ -179,7 +206,9 @@ def application_create(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*ORGANIZERS)
 def call_decide(request: HttpRequest, pk: int) -> HttpResponse:
     call = get_object_or_404(calls_visible_to(request.user), pk=pk)
-    _refuse_unless(rules.may_decide(request.user, call))
+    refusal = rules.decide_refusal(request.user, call)
+    if refused := _state_refused(request, refusal, "projects:call_detail", call.pk):
+        return refused
     form = forms.DecisionForm(request.POST or None, ranking=domain.call_ranking(call=call))
     if request.method == "POST" and form.is_valid():
         try:
@@ -256,7 +285,9 @@ def review_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*SUPERVISORS)
 def contract_sign(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(applications_visible_to(request.user), pk=pk)
-    _refuse_unless(rules.may_sign_contract(request.user, application))
+    refusal = rules.sign_contract_refusal(request.user, application)
+    if refused := _state_refused(request, refusal, "projects:application_detail", application.pk):
+        return refused
     form = forms.ContractForm(request.POST)
     if form.is_valid():
         try:

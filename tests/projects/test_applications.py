@@ -76,3 +76,35 @@ def test_application_for_another_organization_refused(cast):
     with pytest.raises(PermissionDenied):
         apply(cast, call, organization=cast.other_organization, member=cast.member)
     assert not Application.objects.exists()
+
+
+def test_call_page_says_why_an_organization_may_not_apply_and_the_form_sends_it_back(client, cast):
+    call = publish(cast, categories=[Category.CULTURE_SPORTS])
+    client.force_login(cast.member)
+    page = client.get(f"/projects/calls/{call.pk}/").content.decode()
+    assert "不能申报：本项目不接受该类别的社会组织申报。" in page
+    assert f"/projects/calls/{call.pk}/apply/" not in page
+    # Going to the form anyway is a refusal of state: back to the call with the reason,
+    # not a bare 403, and nothing is saved.
+    response = client.post(
+        f"/projects/calls/{call.pk}/apply/",
+        {"plan": "计划", "budget_lines": "人员：3000"},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == f"/projects/calls/{call.pk}/"
+    assert "本项目不接受该类别的社会组织申报。" in response.content.decode()
+    assert not Application.objects.exists()
+    # A member of no organization is the wrong person: 403.
+    client.force_login(cast.civil)
+    assert client.get(f"/projects/calls/{call.pk}/apply/").status_code == 403
+
+
+def test_call_page_tells_the_manager_when_ranking_opens(client, cast):
+    call = publish(cast)
+    client.force_login(cast.civil)
+    page = client.get(f"/projects/calls/{call.pk}/").content.decode()
+    assert "暂不能评定：申报截止后才能评定。" in page
+    close(call)
+    page = client.get(f"/projects/calls/{call.pk}/").content.decode()
+    assert "暂不能评定" not in page
+    assert f"/projects/calls/{call.pk}/decide/" in page
