@@ -27,6 +27,7 @@ from sanlian.models import AccessLog, AuditEntry
 from sanlian.refusals import refuse
 from services.allowances.domain import ledger_entry_reverse
 from services.care.domain.requests import request_create
+from services.care.models import ReviewState
 from services.models import LedgerEntry, ServiceType, Visit
 from socialworkers.models import SocialWorker
 
@@ -354,13 +355,26 @@ def _callers_by_community() -> dict[int, SocialWorker]:
     return callers
 
 
+def _flagged(visit: Visit) -> bool:
+    """A visit its check-in/out flagged for review (services.care: position, time, sync)."""
+    return visit.review_state in (ReviewState.PENDING, ReviewState.DISPUTED)
+
+
+def _draw(rng: random.Random, visits: list[Visit], n: int) -> list[Visit]:
+    """n of the visits: the flagged ones first, the rest at random."""
+    flagged = [v for v in visits if _flagged(v)]
+    others = [v for v in visits if not _flagged(v)]
+    return flagged[:n] + rng.sample(others, max(0, n - len(flagged)))
+
+
 @transaction.atomic
 def callbacks_sample_week(*, week_start: datetime.date) -> int:
     """Sample completed visits of the week per organization and community for callbacks.
 
     The share is CALLBACK_SAMPLE_PERCENT, or CALLBACK_LOW_RATED_PERCENT for an organization
-    rated below CALLBACK_LOW_RATING over 90 days; at least one visit of each group. The
-    draw is seeded by the week; a rerun only tops a group up to its share.
+    rated below CALLBACK_LOW_RATING over 90 days or with a visit flagged for review that
+    week (flagged visits are drawn first); at least one visit of each group. The draw is
+    seeded by the week; a rerun only tops a group up to its share.
     """
     since = timezone.now() - datetime.timedelta(days=90)
     means = organization_mean_ratings(since=since)
@@ -374,13 +388,14 @@ def callbacks_sample_week(*, week_start: datetime.date) -> int:
     created = []
     for (organization_id, community_id), visits in sorted(groups.items()):
         low = means.get(organization_id, 5.0) < settings.CALLBACK_LOW_RATING
+        low = low or any(_flagged(v) for v in visits)
         percent = settings.CALLBACK_LOW_RATED_PERCENT if low else settings.CALLBACK_SAMPLE_PERCENT
         wanted = min(len(visits), max(1, math.ceil(len(visits) * percent / 100)))
         unsampled = [v for v in visits if not v.sampled]
         n = max(0, wanted - (len(visits) - len(unsampled)))
         created += [
             Callback(visit=v, social_worker=callers[community_id], week_start=week_start)
-            for v in rng.sample(unsampled, n)
+            for v in _draw(rng, unsampled, n)
         ]
     Callback.objects.bulk_create(created, ignore_conflicts=True)
     return len(created)

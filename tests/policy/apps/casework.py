@@ -1,6 +1,7 @@
 """Access-matrix rows of casework: ability assessments, the due list, case files (plans,
-services, reviews, transfer, closure, progress notes), quality callbacks and their follow-up,
-and social work's figures, over pages and the API, on both sides.
+services, reviews, transfer, closure, progress notes), quality callbacks (recorded on
+the page or through the API) and their follow-up, and social work's figures, over pages and
+the API, on both sides.
 
 casework has no export: progress notes are in none (tests/casework/test_notes_scan.py).
 """
@@ -183,6 +184,16 @@ RULES = (
     ),
     _api("callbacks", "list", "callback-list", READERS, {ORG: OWN}),
     _api("callbacks", "view", "callback-detail", READERS, {ORG: OWN}, target="callback_failed"),
+    # The organization sees the callback but may not record it; staff neither.
+    _api(
+        "callbacks",
+        "record",
+        "callback-record",
+        WORKER,
+        method="POST",
+        data={"reached": True, "happened_as_logged": True, "quality_score": 4},
+        target="callback_pending",
+    ),
     # --- figures ---------------------------------------------------------------------------------
     _api("casework_stats", "list", "stats-casework", STAFF, {DASHBOARD: ALL}),
 )
