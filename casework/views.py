@@ -310,6 +310,9 @@ def callback_record(request: HttpRequest, pk: int) -> HttpResponse:
             done = domain.callback_record(
                 callback=callback, actor=request.user, **form.cleaned_data
             )
+            messages.success(
+                request, _("已记录回访：%(status)s") % {"status": done.get_status_display()}
+            )
             if done.happened_as_logged is False:
                 return redirect("casework:callback_follow_up", done.pk)
             return redirect("casework:callbacks")

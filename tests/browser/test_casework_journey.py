@@ -177,6 +177,7 @@ def _call_back(tab) -> None:
     page.fill("input[name=comment]", "电话确认，老人很满意")
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(r".*/casework/callbacks/$"))
+    assert page.get_by_text("已记录回访：已回访").count() == 1
     tab.shot("10-called-back")
 
 
