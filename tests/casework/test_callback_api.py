@@ -54,6 +54,11 @@ def test_organization_reads_its_own_results_without_resident_data(cast, calls):
     assert row["service_type_name"] == done.visit.request.service_type.name
     text = body.content.decode()
     assert cast.resident.name not in text and "13800000000" not in text and "comment" not in row
+    member = client_for(cast.member)
+    failed = member.get(f"{URL}?happened_as_logged=false&organization={cast.organization.pk}")
+    assert [r["id"] for r in failed.json()["results"]] == [done.pk]
+    foreign = member.get(f"{URL}?organization={cast.other_organization.pk}").json()
+    assert foreign["count"] == 0  # the filter never widens the scope
     other = client_for(cast.other_member).get(URL).json()
     assert done.pk not in {r["id"] for r in other["results"]} and other["count"] == 1
 
