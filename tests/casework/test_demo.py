@@ -13,7 +13,6 @@ from django.core.management import call_command
 from django.db.models import Count
 from django.utils import timezone
 
-from casework.instruments import instrument_current, instrument_load
 from casework.models import Assessment, Callback, Case, ProgressNote
 from casework.queries import latest_effective, organization_mean_ratings
 from demo.casework import COLLEAGUE_PREFIX
@@ -33,8 +32,6 @@ def _demo_worker_counts():
 
 
 def test_seed_demo_has_assessments_cases_and_a_week_of_callbacks():
-    if instrument_current() is None:  # an earlier transactional test flushed the migration's
-        instrument_load()
     call_command("seed_demo", "--residents", "300", stdout=io.StringIO())
     levels = dict(
         Assessment.objects.filter(status="signed").values_list("level_rank").annotate(n=Count("pk"))

@@ -10,7 +10,7 @@ import datetime
 
 from django.utils import timezone
 
-from casework.instruments import instrument_current
+from casework.instruments import instrument_current, instrument_load
 from casework.models import Assessment, Callback, Case, Review
 from sanlian.models import AccessLog
 from sanlian.roles import Role
@@ -265,6 +265,8 @@ def _extend_side(side, *, worker, colleague, need):
 
 
 def extend_world(world) -> None:
+    if instrument_current() is None:  # a transactional test earlier in the session flushed it
+        instrument_load()
     ours, theirs = world.sides["ours"], world.sides["theirs"]
     # East: the world's social worker serves the east community (tests/policy/world.py).
     _extend_side(
