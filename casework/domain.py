@@ -9,7 +9,7 @@ import math
 import random
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -24,8 +24,10 @@ from communities.models import Resident
 from communities.privacy import access_log_record
 from sanlian.audit import audit_record, snapshot
 from sanlian.models import AccessLog, AuditEntry
+from sanlian.refusals import refuse
 from services.allowances.domain import ledger_entry_reverse
 from services.care.domain.requests import request_create
+from services.care.models import ReviewState
 from services.models import LedgerEntry, ServiceType, Visit
 from socialworkers.models import SocialWorker
 
@@ -35,17 +37,12 @@ ASSESSMENT_AUDIT_FIELDS = ["status", "total", "level_name", "care_level", "signe
 CASE_AUDIT_FIELDS = ["status", "source", "presenting_need", "outcome", "outcome_note"]
 
 
-def _refuse_unless(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 # --- Assessments -------------------------------------------------------------------------
 
 
 @transaction.atomic
 def assessment_start(*, resident: Resident, assessor) -> Assessment:
-    _refuse_unless(rules.may_assess(assessor, resident))
+    refuse(rules.assess_refusal(assessor, resident))
     instrument = instrument_current()
     if instrument is None:
         raise ValidationError(_("尚未加载评估量表。"))
@@ -67,7 +64,7 @@ def assessment_save(
 ) -> Assessment:
     """A partial save: the answers given are merged into those already stored."""
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
-    _refuse_unless(rules.may_edit_assessment(actor, assessment))
+    refuse(rules.edit_assessment_refusal(actor, assessment))
     merged = {**assessment.answers, **{k: v for k, v in answers.items() if v}}
     try:
         result = score(spec_of(assessment.instrument), merged, adjustments)
@@ -91,7 +88,7 @@ def _sign_result(assessment: Assessment):
 def assessment_sign(*, assessment: Assessment, actor) -> Assessment:
     """Sign; the level takes effect now unless it moved two levels, then it awaits a second."""
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
-    _refuse_unless(rules.may_sign_assessment(actor, assessment))
+    refuse(rules.sign_assessment_refusal(actor, assessment))
     result = _sign_result(assessment)
     previous = latest_effective(assessment.resident_id)
     before = snapshot(assessment, ASSESSMENT_AUDIT_FIELDS)
@@ -120,7 +117,7 @@ def assessment_sign(*, assessment: Assessment, actor) -> Assessment:
 @transaction.atomic
 def assessment_second_sign(*, assessment: Assessment, actor) -> Assessment:
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
-    _refuse_unless(rules.may_second_sign(actor, assessment))
+    refuse(rules.second_sign_refusal(actor, assessment))
     before = snapshot(assessment, ASSESSMENT_AUDIT_FIELDS)
     assessment.second_signed_by, assessment.second_signed_at = actor, timezone.now()
     assessment.status, assessment.effective_at = Assessment.Status.SIGNED, timezone.now()
@@ -184,7 +181,7 @@ def _case_audit(*, actor, case: Case, before: dict, reason: str = "") -> None:
 
 @transaction.atomic
 def case_open(*, resident: Resident, actor, source: str, presenting_need: str) -> Case:
-    _refuse_unless(rules.may_open_case(actor, resident))
+    refuse(rules.open_case_refusal(actor, resident))
     case = Case(
         resident=resident, source=source, presenting_need=presenting_need.strip(), opened_by=actor
     )
@@ -203,7 +200,7 @@ def _locked(case: Case) -> Case:
 @transaction.atomic
 def case_plan_set(*, case: Case, actor, goals: str) -> Case:
     case = _locked(case)
-    _refuse_unless(rules.may_work_on_case(actor, case))
+    refuse(rules.work_on_case_refusal(actor, case))
     if not goals.strip():
         raise ValidationError({"goals": _("请填写服务目标。")})
     before = snapshot(case, CASE_AUDIT_FIELDS)
@@ -227,7 +224,7 @@ def planned_service_add(
 ) -> PlannedService:
     """A planned service files a ServiceRequest for the resident, so matching serves it."""
     case = _locked(case)
-    _refuse_unless(rules.may_work_on_case(actor, case))
+    refuse(rules.work_on_case_refusal(actor, case))
     request = request_create(
         resident=case.resident,
         service_type=service_type,
@@ -253,7 +250,7 @@ def planned_service_add(
 
 @transaction.atomic
 def case_note_add(*, case: Case, actor, text: str) -> ProgressNote:
-    _refuse_unless(rules.may_work_on_case(actor, case))
+    refuse(rules.work_on_case_refusal(actor, case))
     note = ProgressNote(case=case, author=actor, text=text.strip())
     note.full_clean()
     note.save()
@@ -265,7 +262,7 @@ def case_note_add(*, case: Case, actor, text: str) -> ProgressNote:
 @transaction.atomic
 def case_notes_read(*, case: Case, actor) -> list[ProgressNote]:
     """The case's notes for one of its social workers or their supervisor; the read is logged."""
-    _refuse_unless(rules.may_read_notes(actor, case))
+    refuse(rules.read_notes_refusal(actor, case))
     access_log_record(
         actor=actor, resident=case.resident, kind=AccessLog.Kind.VIEW, field="case_notes"
     )
@@ -275,7 +272,7 @@ def case_notes_read(*, case: Case, actor) -> list[ProgressNote]:
 @transaction.atomic
 def review_complete(*, review: Review, actor, summary: str) -> Review:
     review = Review.objects.select_for_update().select_related("case").get(pk=review.pk)
-    _refuse_unless(rules.may_work_on_case(actor, review.case) and review.done_at is None)
+    refuse(rules.complete_review_refusal(actor, review))
     if not summary.strip():
         raise ValidationError({"summary": _("请填写评估小结。")})
     review.done_at, review.done_by, review.summary = timezone.now(), actor, summary.strip()
@@ -295,7 +292,7 @@ def review_complete(*, review: Review, actor, summary: str) -> Review:
 def case_transfer(*, case: Case, actor, to_worker: SocialWorker, reason: str) -> Case:
     """Hand the case to a social worker serving the resident's community."""
     case = _locked(case)
-    _refuse_unless(rules.may_transfer_case(actor, case))
+    refuse(rules.transfer_case_refusal(actor, case))
     serves = (
         to_worker.active and to_worker.communities.filter(pk=case.resident.community_id).exists()
     )
@@ -321,7 +318,7 @@ def case_transfer(*, case: Case, actor, to_worker: SocialWorker, reason: str) ->
 @transaction.atomic
 def case_close(*, case: Case, actor, outcome: str, note: str = "") -> Case:
     case = _locked(case)
-    _refuse_unless(rules.may_work_on_case(actor, case))
+    refuse(rules.work_on_case_refusal(actor, case))
     before = snapshot(case, CASE_AUDIT_FIELDS)
     case.status, case.closed_at = Case.Status.CLOSED, timezone.now()
     case.outcome, case.outcome_note = outcome, note.strip()
@@ -358,13 +355,26 @@ def _callers_by_community() -> dict[int, SocialWorker]:
     return callers
 
 
+def _flagged(visit: Visit) -> bool:
+    """A visit its check-in/out flagged for review (services.care: position, time, sync)."""
+    return visit.review_state in (ReviewState.PENDING, ReviewState.DISPUTED)
+
+
+def _draw(rng: random.Random, visits: list[Visit], n: int) -> list[Visit]:
+    """n of the visits: the flagged ones first, the rest at random."""
+    flagged = [v for v in visits if _flagged(v)]
+    others = [v for v in visits if not _flagged(v)]
+    return flagged[:n] + rng.sample(others, max(0, n - len(flagged)))
+
+
 @transaction.atomic
 def callbacks_sample_week(*, week_start: datetime.date) -> int:
     """Sample completed visits of the week per organization and community for callbacks.
 
     The share is CALLBACK_SAMPLE_PERCENT, or CALLBACK_LOW_RATED_PERCENT for an organization
-    rated below CALLBACK_LOW_RATING over 90 days; at least one visit of each group. The
-    draw is seeded by the week; a rerun only tops a group up to its share.
+    rated below CALLBACK_LOW_RATING over 90 days or with a visit flagged for review that
+    week (flagged visits are drawn first); at least one visit of each group. The draw is
+    seeded by the week; a rerun only tops a group up to its share.
     """
     since = timezone.now() - datetime.timedelta(days=90)
     means = organization_mean_ratings(since=since)
@@ -378,13 +388,14 @@ def callbacks_sample_week(*, week_start: datetime.date) -> int:
     created = []
     for (organization_id, community_id), visits in sorted(groups.items()):
         low = means.get(organization_id, 5.0) < settings.CALLBACK_LOW_RATING
+        low = low or any(_flagged(v) for v in visits)
         percent = settings.CALLBACK_LOW_RATED_PERCENT if low else settings.CALLBACK_SAMPLE_PERCENT
         wanted = min(len(visits), max(1, math.ceil(len(visits) * percent / 100)))
         unsampled = [v for v in visits if not v.sampled]
         n = max(0, wanted - (len(visits) - len(unsampled)))
         created += [
             Callback(visit=v, social_worker=callers[community_id], week_start=week_start)
-            for v in rng.sample(unsampled, n)
+            for v in _draw(rng, unsampled, n)
         ]
     Callback.objects.bulk_create(created, ignore_conflicts=True)
     return len(created)
@@ -403,7 +414,7 @@ def callback_record(
     callback = (
         Callback.objects.select_for_update().select_related("social_worker").get(pk=callback.pk)
     )
-    _refuse_unless(rules.may_record_callback(actor, callback))
+    refuse(rules.record_callback_refusal(actor, callback))
     if reached and (happened_as_logged is None or quality_score is None):
         raise ValidationError(_("请记录服务是否属实和质量评分。"))
     callback.status = Callback.Status.DONE if reached else Callback.Status.UNREACHABLE
@@ -472,7 +483,7 @@ def callback_follow_up(
         .select_related("social_worker", "visit__request__resident")
         .get(pk=callback.pk)
     )
-    _refuse_unless(rules.may_follow_up_callback(actor, callback))
+    refuse(rules.follow_up_callback_refusal(actor, callback))
     if not (open_case or reverse_charge):
         raise ValidationError(_("请选择开个案或更正扣款。"))
     corrections = []

@@ -40,13 +40,22 @@ class CaseSerializer(serializers.ModelSerializer):
 
 
 class CallbackSerializer(serializers.ModelSerializer):
+    """What the visit's organization may read of a callback: the outcome and the score, the
+    visit and its service, nothing of the resident and not the social worker's comment."""
+
     organization = serializers.IntegerField(source="visit.offering.organization_id")
+    service_type = serializers.IntegerField(source="visit.request.service_type_id")
+    service_type_name = serializers.CharField(source="visit.request.service_type.name")
+    visit_start = serializers.DateTimeField(source="visit.scheduled_start")
 
     class Meta:
         model = Callback
         fields = [
             "id",
             "visit",
+            "visit_start",
+            "service_type",
+            "service_type_name",
             "organization",
             "social_worker",
             "week_start",
@@ -55,3 +64,15 @@ class CallbackSerializer(serializers.ModelSerializer):
             "quality_score",
             "done_at",
         ]
+
+
+class CallbackRecordSerializer(serializers.Serializer):
+    """The social worker's call: reached or not; if reached, whether the visit happened as
+    logged and a quality score (1–5), both required."""
+
+    reached = serializers.BooleanField()
+    happened_as_logged = serializers.BooleanField(required=False, allow_null=True, default=None)
+    quality_score = serializers.IntegerField(
+        min_value=1, max_value=5, required=False, allow_null=True, default=None
+    )
+    comment = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")

@@ -29,6 +29,16 @@ from sanlian.roles import CASE_OVERSEERS, CASE_READERS, CASE_WORKERS, ORGANIZATI
 from sanlian.view_helpers import apply_domain_error, paginate, posted, role_required
 
 
+def _told_why(request, refusal) -> bool:
+    """A refusal of the person is a 403 (with its reason); one of the object's state is shown
+    as a message, and the caller goes back to the page. False when nothing refuses."""
+    if isinstance(refusal, PermissionDenied):
+        raise refusal
+    if refusal is not None:
+        messages.error(request, "；".join(refusal.messages))
+    return refusal is not None
+
+
 def _resident_in_scope(request, pk):
     if request.user.role in CASE_WORKERS:
         return get_object_or_404(residents_assessable_by(request.user), pk=pk)
@@ -70,16 +80,21 @@ def resident_assessments(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*CASE_WORKERS)
 def assessment_start(request: HttpRequest, pk: int) -> HttpResponse:
     resident = _resident_in_scope(request, pk)
-    assessment = domain.assessment_start(resident=resident, assessor=request.user)
+    try:
+        assessment = domain.assessment_start(resident=resident, assessor=request.user)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+        return redirect("casework:resident", resident.pk)
     return redirect("casework:assessment", assessment.pk)
 
 
 @role_required(*CASE_READERS)
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_object_or_404(assessments_visible_to(request.user), pk=pk)
-    editable = rules.may_edit_assessment(request.user, assessment)
-    if request.method == "POST" and not editable:
-        raise PermissionDenied  # only the assessor edits a draft
+    refusal = rules.edit_assessment_refusal(request.user, assessment)
+    editable = refusal is None
+    if request.method == "POST" and _told_why(request, refusal):
+        return redirect("casework:assessment", assessment.pk)
     form = forms.AssessmentForm(posted(request) if editable else None, assessment=assessment)
     if editable and request.method == "POST" and form.is_valid():
         try:
@@ -114,8 +129,9 @@ def _save_and_maybe_sign(request, assessment, form) -> None:
 @role_required(*CASE_WORKERS)
 def assessment_second_sign(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = get_object_or_404(assessments_visible_to(request.user), pk=pk)
-    domain.assessment_second_sign(assessment=assessment, actor=request.user)
-    messages.success(request, _("已复核签字，照护等级已更新。"))
+    if not _told_why(request, rules.second_sign_refusal(request.user, assessment)):
+        domain.assessment_second_sign(assessment=assessment, actor=request.user)
+        messages.success(request, _("已复核签字，照护等级已更新。"))
     return redirect("casework:assessment", assessment.pk)
 
 
@@ -254,6 +270,10 @@ def case_notes(request: HttpRequest, pk: int) -> HttpResponse:
     """Every opening of this page is one access-log row (domain.case_notes_read)."""
     case = get_object_or_404(cases_visible_to(request.user), pk=pk)
     form = forms.NoteForm(posted(request))
+    if request.method == "POST" and _told_why(
+        request, rules.work_on_case_refusal(request.user, case)
+    ):
+        return redirect("casework:case_notes", case.pk)
     if form.is_valid():
         domain.case_note_add(case=case, actor=request.user, text=form.cleaned_data["text"])
         return redirect("casework:case_notes", case.pk)
@@ -290,6 +310,9 @@ def callback_record(request: HttpRequest, pk: int) -> HttpResponse:
             done = domain.callback_record(
                 callback=callback, actor=request.user, **form.cleaned_data
             )
+            messages.success(
+                request, _("已记录回访：%(status)s") % {"status": done.get_status_display()}
+            )
             if done.happened_as_logged is False:
                 return redirect("casework:callback_follow_up", done.pk)
             return redirect("casework:callbacks")
@@ -311,8 +334,8 @@ def callback_results(request: HttpRequest) -> HttpResponse:
 def callback_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     """Open a case and/or reverse the visit's charge after a callback found it not as logged."""
     callback = get_object_or_404(callbacks_visible_to(request.user), pk=pk)
-    if not rules.may_follow_up_callback(request.user, callback):
-        raise PermissionDenied
+    if _told_why(request, rules.follow_up_callback_refusal(request.user, callback)):
+        return redirect("casework:callbacks")
     form = forms.CallbackFollowUpForm(posted(request))
     if form.is_valid():
         try:

@@ -8,15 +8,20 @@ level under the stored instrument, and set each resident's care level like a sig
 """
 
 import datetime
+import random
 
+from django.conf import settings
 from django.utils import timezone
 
 from casework import domain
 from casework.instruments import instrument_current, spec_of
 from casework.models import Assessment, Callback, Case, Supervision
+from casework.queries import organization_mean_ratings
 from casework.scoring import score
 from communities.models import Resident
 from demo.kit import DemoContext, bulk, weighted
+from sanlian.models import User
+from sanlian.roles import Role
 from services.models import ServiceType, Visit
 from socialworkers.models import SocialWorker
 
@@ -148,41 +153,104 @@ def _cases(ctx: DemoContext, residents: list) -> None:
         )
 
 
+# The other social workers of the flagship's district get a login of their own (never used
+# to sign in: no password), so the weekly sample has a caller in each of its communities.
+COLLEAGUE_PREFIX = "demo-sw-"
+# How last week's calls went, in shares (%): most confirm the visit; some residents cannot be
+# reached, a few say the visit did not happen as logged; some calls are still to make.
+CALL_OUTCOMES = {"happened": 66, "unreachable": 12, "not_happened": 7, "pending": 15}
+# Quality scores a resident gives on the phone, for an organization rated well or poorly.
+SCORES = {False: {3: 10, 4: 40, 5: 50}, True: {2: 25, 3: 45, 4: 30}}
+
+
 def _callbacks(ctx: DemoContext) -> None:
-    """Last week's sample, called back by 王润梅: most confirmed, one not as logged."""
+    """Last week's sample, drawn by the portal's own weekly sampling and called back by the
+    district's social workers: most confirmed, some unreachable, one or two not as logged
+    (王润梅's own first), some still pending.
+
+    The outcomes draw from their own random stream, seeded from the demo's, so adding or
+    changing them never shifts a row another app builds from `ctx.rng`.
+    """
+    rng = random.Random(f"casework-callbacks-{ctx.rng.getstate()[1][:4]}")
+    _colleague_logins(ctx)
     last_monday = ctx.today - datetime.timedelta(days=ctx.today.weekday() + 7)
     domain.callbacks_sample_week(week_start=last_monday)
-    _more_callbacks(ctx, last_monday)
-    mine = Callback.objects.filter(social_worker=ctx.runmei).order_by("pk")
-    for i, callback in enumerate(mine):
-        if i % 4 == 3:
-            continue  # still to call
-        failed = i == 1
-        domain.callback_record(
-            callback=callback,
-            actor=ctx.runmei.user,
-            reached=i % 7 != 5,
-            happened_as_logged=not failed,
-            quality_score=2 if failed else ctx.rng.choice([4, 5, 5]),
-            comment="老人说那天没有人来" if failed else "电话确认，服务满意",
-        )
-
-
-def _more_callbacks(ctx: DemoContext, week_start: datetime.date) -> None:
-    """The sample draws one visit per small group; the demo shows a fuller week of calls."""
-    start = ctx.at(week_start, 0)
-    visits = Visit.objects.filter(
-        status=Visit.Status.COMPLETED,
-        scheduled_start__gte=start,
-        scheduled_start__lt=start + datetime.timedelta(days=7),
-        request__resident__community__in=ctx.runmei.communities.all(),
-        callback__isnull=True,
-    ).order_by("scheduled_start", "pk")[:12]
-    bulk(
-        Callback,
-        [Callback(visit=v, social_worker=ctx.runmei, week_start=week_start) for v in visits],
-        ctx,
+    low_rated = _low_rated_organizations()
+    callbacks = list(
+        Callback.objects.filter(week_start=last_monday)
+        .select_related("social_worker__user", "visit__offering")
+        .order_by("pk")
     )
+    rng.shuffle(callbacks)
+    # 王润梅's list shows one visit found not as logged (to follow up) and one call to make.
+    mine = [cb for cb in callbacks if cb.social_worker_id == ctx.runmei.pk]
+    fixed = dict(zip((cb.pk for cb in mine), ("not_happened", "pending"), strict=False))
+    for callback in callbacks:
+        outcome = fixed.get(callback.pk) or _outcome(rng)
+        low = callback.visit.offering.organization_id in low_rated
+        _call(rng, callback, outcome, low)
+
+
+def _outcome(rng: random.Random) -> str:
+    return rng.choices(list(CALL_OUTCOMES), weights=list(CALL_OUTCOMES.values()))[0]
+
+
+def _call(rng: random.Random, callback: Callback, outcome: str, low: bool) -> None:
+    if outcome == "pending":
+        return
+    scores = SCORES[low]
+    happened = outcome == "happened"
+    domain.callback_record(
+        callback=callback,
+        actor=callback.social_worker.user,
+        reached=outcome != "unreachable",
+        happened_as_logged=happened,
+        quality_score=rng.choices(list(scores), weights=list(scores.values()))[0]
+        if happened
+        else rng.choice([1, 2]),
+        comment=CALL_COMMENTS[outcome],
+    )
+
+
+CALL_COMMENTS = {
+    "happened": "电话确认，服务按时上门",
+    "not_happened": "老人说那天没有人来",
+    "unreachable": "两次拨打无人接听",
+}
+
+
+def _low_rated_organizations() -> set[int]:
+    """What the sampling itself calls low rated: below CALLBACK_LOW_RATING over 90 days."""
+    since = timezone.now() - datetime.timedelta(days=90)
+    means = organization_mean_ratings(since=since)
+    return {org for org, mean in means.items() if mean < settings.CALLBACK_LOW_RATING}
+
+
+def _colleague_logins(ctx: DemoContext) -> None:
+    """The first active social worker of each other community of the flagship's district gets
+    an unusable login, so the sample has a caller there (the demo signs in as 王润梅 only)."""
+    district = ctx.street_of[ctx.flagship.street_id].district_id
+    workers = (
+        SocialWorker.objects.filter(
+            active=True, user__isnull=True, communities__street__district_id=district
+        )
+        .exclude(communities__in=ctx.runmei.communities.all())
+        .order_by("pk")
+        .distinct()
+    )
+    covered: set[int] = set()
+    for worker in workers:
+        homes = set(worker.communities.values_list("pk", flat=True))
+        if homes <= covered:
+            continue
+        covered |= homes
+        worker.user = User.objects.create_user(
+            username=f"{COLLEAGUE_PREFIX}{worker.certificate_number.lower()}",
+            password=None,
+            role=Role.SOCIAL_WORKER,
+            display_name=worker.name,
+        )
+        worker.save(update_fields=["user"])
 
 
 def _condition_change(ctx: DemoContext, served: list) -> None:

@@ -19,7 +19,7 @@ from communities.models import District, StaffAssignment
 from demo import data
 from demo.activities import activities_build
 from demo.allowances import allowances_build
-from demo.casework import casework_build
+from demo.casework import COLLEAGUE_PREFIX, casework_build
 from demo.kit import DemoContext, bulk, mobile
 from demo.orgs import organizations_build, workers_build
 from demo.places import places_build, residents_build
@@ -120,7 +120,8 @@ def demo_is_seeded() -> bool:
 
 @transaction.atomic
 def demo_reset() -> None:
-    """Delete every domain row, the audit trail and the demo logins.
+    """Delete every domain row, the audit trail and the demo logins (with the social workers'
+    logins the demo made for its callbacks).
 
     Settings-like rows that point at no domain row (a reminder policy, a
     city-wide allowance rule) are kept.
@@ -130,6 +131,7 @@ def demo_reset() -> None:
         apps.get_model(label).objects.all().delete()
     AuditEntry.objects.all().delete()
     User.objects.filter(username__in=[login.username for login in DEMO_LOGINS]).delete()
+    User.objects.filter(username__startswith=COLLEAGUE_PREFIX).delete()
 
 
 def _delete_rows_of_newer_models() -> None:

@@ -124,6 +124,7 @@ def _street_matches(tab, cast) -> None:
     page.click("button[name=all]")
     page.wait_for_load_state()
     tab.shot("04-matched")
+    _check_no_axe(tab)
     _logout(tab)
 
 
@@ -167,12 +168,16 @@ def _call_back(tab) -> None:
     tab.shot("09-callbacks")
     _check_no_axe(tab)
     page.click("a:has-text('记录回访')")
+    page.wait_for_url(re.compile(r".*/casework/callbacks/\d+/$"))
+    _check_no_axe(tab)
+    assert tab.no_horizontal_scroll()
     page.check("input[name=reached][value='1']")
     page.select_option("select[name=happened_as_logged]", value="1")
     page.select_option("select[name=quality_score]", value="5")
     page.fill("input[name=comment]", "电话确认，老人很满意")
     page.click("main form button[type=submit]")
     page.wait_for_url(re.compile(r".*/casework/callbacks/$"))
+    assert page.get_by_text("已记录回访：已回访").count() == 1
     tab.shot("10-called-back")
 
 
@@ -194,6 +199,9 @@ def test_casework_journey_assess_plan_match_visit_callback(open_tab, scene):
     _logout(tab)
 
     _street_matches(tab, cast)
+    request.refresh_from_db()
+    assert request.status == ServiceRequest.Status.MATCHED  # the plan's request was served
+    assert Match.objects.get(request=request).status == Match.Status.CONFIRMED
     _organization_schedules(tab, request)
     visit = Visit.objects.get(request=request)
     assert visit.social_worker.user.username == "sue"
@@ -221,4 +229,6 @@ def test_casework_journey_assess_plan_match_visit_callback(open_tab, scene):
     org_tab.login("alice")
     org_tab.goto("/casework/callbacks/results/")
     assert org_tab.page.get_by_text("电话确认，老人很满意").count() == 1
+    assert org_tab.page.get_by_text(resident.name).count() == 0
     org_tab.shot("11-organization-sees-results")
+    _check_no_axe(org_tab)

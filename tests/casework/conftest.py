@@ -5,11 +5,21 @@ from types import SimpleNamespace
 
 import pytest
 
-from casework.instruments import instrument_current, spec_of
+from casework.instruments import instrument_current, instrument_load, spec_of
 from casework.models import Supervision
 from sanlian.roles import Role
 from socialworkers.models import SocialWorker
 from tests import factories as f
+
+
+@pytest.fixture(autouse=True)
+def _instrument_loaded(request):
+    """The instrument is a migration's data: a transactional test that ran earlier in the
+    session (the browser journeys, the demo) flushed it; load it again for database tests."""
+    if "db" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("db")
+        if instrument_current() is None:
+            instrument_load()
 
 
 def _worker(username: str, community, qualification=SocialWorker.Qualification.INTERMEDIATE):

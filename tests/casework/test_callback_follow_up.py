@@ -139,7 +139,7 @@ def test_follow_up_refused_to_anyone_but_the_callbacks_worker(cast, sw, failed, 
 
 def test_follow_up_refused_when_the_visit_happened_or_for_another_community(cast, sw, funded):
     confirmed = _failed_callback(cast.resident, cast.organization, sw.sue, happened=True)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="只有核实服务未按记录发生的回访"):
         domain.callback_follow_up(callback=confirmed, actor=sw.sue.user, open_case=True)
     f.ConsentFactory(resident=cast.other_resident)
     theirs = _failed_callback(cast.other_resident, cast.other_organization, sw.sam, price_fen=0)

@@ -96,3 +96,21 @@ def test_callback_record_by_its_worker_only_and_seen_by_organization(week, cast,
     assert callback in callbacks_visible_to(cast.member)
     assert callback not in callbacks_visible_to(cast.other_member)
     assert callback not in callbacks_visible_to(sw.sam.user)
+
+
+def test_callbacks_sample_flagged_visits_first_and_more_of_their_organization(cast, sw, settings):
+    settings.CALLBACK_SAMPLE_PERCENT = 10
+    settings.CALLBACK_LOW_RATED_PERCENT = 30
+    visits = _visits(cast.organization, cast.resident, 10, rating=5)
+    flagged = visits[7]
+    Visit.objects.filter(pk=flagged.pk).update(review_state="pending", short_visit=True)
+    assert domain.callbacks_sample_week(week_start=MONDAY) == 3  # 30%, not 10%, of 10
+    assert Callback.objects.filter(visit=flagged).exists()
+
+
+def test_callbacks_sample_reviewed_visit_counts_as_unflagged(cast, sw, settings):
+    settings.CALLBACK_SAMPLE_PERCENT = 10
+    settings.CALLBACK_LOW_RATED_PERCENT = 30
+    visits = _visits(cast.organization, cast.resident, 10, rating=5)
+    Visit.objects.filter(pk=visits[0].pk).update(review_state="accepted")
+    assert domain.callbacks_sample_week(week_start=MONDAY) == 1

@@ -117,6 +117,6 @@ def test_case_close_records_outcome_and_stops_work(case, sw):
     case.refresh_from_db()
     assert case.status == Case.Status.CLOSED and case.closed_at and case.outcome == "goals_met"
     assert not case.reviews.filter(done_at__isnull=True).exists()
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError, match="已经结案"):
         domain.case_note_add(case=case, actor=sw.sue.user, text="再记")
     assert ProgressNote.objects.count() == 1

@@ -3,6 +3,7 @@ rule switched off, the walk reports the leak it opens."""
 
 import pytest
 
+from casework import rules
 from casework.models import Callback, Case
 from tests.policy.apps import casework
 from tests.policy.matrix import run_matrix
@@ -21,7 +22,7 @@ def _rows(*objects):
 
 def test_casework_rows_hold(cast):
     count, violations = run_matrix(build_world(cast), list(casework.RULES))
-    assert count == 480 and violations == []
+    assert violations == [] and count == 500
 
 
 def test_casework_rows_turn_red_when_the_case_scope_is_switched_off(cast, monkeypatch):
@@ -44,3 +45,12 @@ def test_casework_rows_turn_red_when_the_callback_scope_is_switched_off(cast, mo
     assert any("callbacks.record as social_worker on theirs" in v for v in violations)
     assert any("callbacks.follow_up as social_worker on theirs" in v for v in violations)
     assert any("callbacks.results as organization on ours: foreign names" in v for v in violations)
+
+
+def test_casework_rows_turn_red_when_the_callback_record_rule_is_switched_off(cast, monkeypatch):
+    """Without its rule, recording a callback through the API is open to anyone who sees it."""
+    world = build_world(cast)
+    monkeypatch.setattr(rules, "record_callback_refusal", lambda user, callback: None)
+    _, violations = run_matrix(world, [r for r in casework.RULES if r.action == "record"])
+    assert any("api callbacks.record as organization on ours" in v for v in violations)
+    assert any("api callbacks.record as civil" in v for v in violations)

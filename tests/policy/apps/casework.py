@@ -1,6 +1,7 @@
 """Access-matrix rows of casework: ability assessments, the due list, case files (plans,
-services, reviews, transfer, closure, progress notes), quality callbacks and their follow-up,
-and social work's figures, over pages and the API, on both sides.
+services, reviews, transfer, closure, progress notes), quality callbacks (recorded on
+the page or through the API) and their follow-up, and social work's figures, over pages and
+the API, on both sides.
 
 casework has no export: progress notes are in none (tests/casework/test_notes_scan.py).
 """
@@ -9,7 +10,7 @@ import datetime
 
 from django.utils import timezone
 
-from casework.instruments import instrument_current
+from casework.instruments import instrument_current, instrument_load
 from casework.models import Assessment, Callback, Case, Review
 from sanlian.models import AccessLog
 from sanlian.roles import Role
@@ -183,6 +184,16 @@ RULES = (
     ),
     _api("callbacks", "list", "callback-list", READERS, {ORG: OWN}),
     _api("callbacks", "view", "callback-detail", READERS, {ORG: OWN}, target="callback_failed"),
+    # The organization sees the callback but may not record it; staff neither.
+    _api(
+        "callbacks",
+        "record",
+        "callback-record",
+        WORKER,
+        method="POST",
+        data={"reached": True, "happened_as_logged": True, "quality_score": 4},
+        target="callback_pending",
+    ),
     # --- figures ---------------------------------------------------------------------------------
     _api("casework_stats", "list", "stats-casework", STAFF, {DASHBOARD: ALL}),
 )
@@ -254,6 +265,8 @@ def _extend_side(side, *, worker, colleague, need):
 
 
 def extend_world(world) -> None:
+    if instrument_current() is None:  # a transactional test earlier in the session flushed it
+        instrument_load()
     ours, theirs = world.sides["ours"], world.sides["theirs"]
     # East: the world's social worker serves the east community (tests/policy/world.py).
     _extend_side(
