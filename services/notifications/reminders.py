@@ -159,8 +159,10 @@ def _reminders_sync(*, visit: Visit, now: datetime.datetime, dispatch: bool = Tr
     Reminder.objects.bulk_create(created)
     if dispatch and any(due_at <= now for _user, due_at in wanted.values()):
         _dispatch_after_commit()
+    # Also when planned by the sweep (dispatch=False): its own enqueueing starts at the
+    # watermark, which may already lie past these.
     ahead = now + _eta_ahead()
-    if dispatch and any(now < due_at <= ahead for _user, due_at in wanted.values()):
+    if any(now < due_at <= ahead for _user, due_at in wanted.values()):
         rows = _pending_due_between(Reminder.objects.filter(visit=visit), now, ahead)
         transaction.on_commit(lambda: _eta_enqueue(rows))
     return len(created)
@@ -191,7 +193,9 @@ def _dispatch_after_commit() -> None:
 # and the stale ETA sends nothing. The window stays far below the broker's visibility
 # timeout: Redis hands an ETA task still unacknowledged after it to a second worker.
 
-_ETA_WATERMARK = "reminders:eta-enqueued-until"
+# Up to which due time the sweeps enqueued (cache key). Reminders written around the domain
+# functions (a bulk load, the benchmark) are enqueued only from the watermark on.
+ETA_WATERMARK_KEY = "reminders:eta-enqueued-until"
 
 
 def _eta_ahead() -> datetime.timedelta:
@@ -255,7 +259,7 @@ def reminders_enqueue_ahead(*, now: datetime.datetime) -> int:
     """
     end = now + _eta_ahead()
     try:
-        start = max(now, cache.get(_ETA_WATERMARK) or now)
+        start = max(now, cache.get(ETA_WATERMARK_KEY) or now)
     except Exception:  # the cache is away: from now, at worst a second ETA for some
         start = now
     if end <= start:
@@ -263,7 +267,7 @@ def reminders_enqueue_ahead(*, now: datetime.datetime) -> int:
     rows = _pending_due_between(Reminder.objects.all(), start, end)
     stopped = _eta_enqueue(rows)
     try:
-        cache.set(_ETA_WATERMARK, stopped or end, timeout=int(_eta_ahead().total_seconds()) * 2)
+        cache.set(ETA_WATERMARK_KEY, stopped or end, timeout=int(_eta_ahead().total_seconds()) * 2)
     except Exception:
         logger.warning("reminders: ETA watermark not stored")
     return len(rows) if stopped is None else sum(due <= stopped for _pk, due, _c in rows)
