@@ -8,7 +8,6 @@ import datetime
 import logging
 import socket
 import threading
-from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
@@ -21,7 +20,7 @@ from services.notifications import tasks
 from services.notifications.channels import FileSmsGateway
 from services.notifications.reminders import reminders_send_due, reminders_send_listed
 from tests import factories as f
-from tests.services._reminders_support import sms_lines, sms_log
+from tests.services._reminders_support import celery_broker_at, sms_lines, sms_log
 from tests.services.test_reminders_visit_hooks import monday
 
 __all__ = ["sms_log"]
@@ -229,33 +228,13 @@ def _closed_port() -> int:
         return probe.getsockname()[1]  # closed again on return: nothing listens there
 
 
-@contextmanager
-def broker_away():
-    """The real Celery producer pointed at a port where no Redis listens."""
-    app = tasks.task_send_reminders.app
-    saved = app.conf.broker_url, app.conf.task_always_eager
-
-    def reset_pools():
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    app.conf.broker_url = f"redis://127.0.0.1:{_closed_port()}/0"
-    app.conf.task_always_eager = False
-    reset_pools()
-    try:
-        yield
-    finally:
-        app.conf.broker_url, app.conf.task_always_eager = saved
-        reset_pools()
-
-
 def test_broker_away_at_scheduling_the_sweep_still_sends(
     cast, sms_log, clock, caplog, django_capture_on_commit_callbacks
 ):
     start = monday(datetime.time(10, 0), weeks_ahead=1)
     clock.freeze(start - HOUR - datetime.timedelta(seconds=40))
     with (
-        broker_away(),
+        celery_broker_at(f"redis://127.0.0.1:{_closed_port()}/0"),
         caplog.at_level(logging.WARNING),
         django_capture_on_commit_callbacks(execute=True),
     ):
