@@ -202,6 +202,8 @@ def test_failing_sms_gateway_turns_each_reminder_into_a_desk_call(run):
     assert statuses() == {"failed": 5}
     assert gateway.delivered == set()
     calls = DeskCall.objects.filter(called_at__isnull=True)
+    # The sender opens the calls just after it records the outcomes: wait for that too.
+    wait_until(lambda: calls.count() >= len(visits), seconds=10)
     assert sorted(calls.values_list("visit_id", flat=True)) == sorted(visits)
 
 
