@@ -285,7 +285,7 @@ def reminders_send_listed(*, ids: list[int], due: datetime.datetime) -> int:
     now = timezone.now()
     if due - now <= datetime.timedelta(seconds=1):
         now = max(now, due)
-    token, claimed = reminders_claim_due(now=now, limit=len(ids), ids=ids)
+    token, claimed = reminders_claim_due(now=now, limit=len(ids), among=ids)
     if claimed:
         reminders_send_batch(ids=claimed, claim_token=token)
     return len(claimed)
@@ -360,7 +360,7 @@ def sms_quiet_at(moment: datetime.datetime) -> bool:
 
 
 def _claimable(
-    now: datetime.datetime, channel: str | None = None, ids: list[int] | None = None
+    now: datetime.datetime, channel: str | None = None, among: list[int] | None = None
 ) -> tuple[Q, Q]:
     """(taken over, due): claims left by dead senders, and pending reminders ready now.
 
@@ -375,8 +375,8 @@ def _claimable(
     due = Q(status=Status.PENDING, due_at__lte=now) & ready
     if channel is not None:
         taken_over, due = taken_over & Q(channel=channel), due & Q(channel=channel)
-    if ids is not None:
-        taken_over, due = taken_over & Q(pk__in=ids), due & Q(pk__in=ids)
+    if among is not None:
+        taken_over, due = taken_over & Q(pk__in=among), due & Q(pk__in=among)
     paused = channels_paused(now=now)
     if paused:
         # A paused channel's reminders wait (or go to the desk) instead of each timing out.
@@ -389,10 +389,14 @@ def _claimable(
 
 
 def reminders_claim_due(
-    *, now: datetime.datetime, limit: int, channel: str | None = None, ids: list[int] | None = None
+    *,
+    now: datetime.datetime,
+    limit: int,
+    channel: str | None = None,
+    among: list[int] | None = None,
 ) -> tuple[str, list[int]]:
     """Claim up to `limit` due reminders (of `channel`, or of any channel not paused;
-    with `ids`, only among those)."""
+    with `among`, only reminders of those ids)."""
     token = uuid.uuid4()
     claim = {
         "status": Status.SENDING,
@@ -400,7 +404,7 @@ def reminders_claim_due(
         "claim_token": token,
         "attempts": F("attempts") + 1,
     }
-    conditions = _claimable(now, channel, ids)
+    conditions = _claimable(now, channel, among)
     with transaction.atomic():
         ids: list[int] = []
         skip_locked = connection.features.has_select_for_update_skip_locked
