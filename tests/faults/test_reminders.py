@@ -213,6 +213,8 @@ def test_reminder_goes_out_at_its_due_time_without_a_tick(run, private_redis, se
     settings.REMINDER_OFFSETS_MINUTES = [1]
     gateway = Gateway()
     run.worker(**sms_env(gateway))
+    # Up and consuming first: the lateness measured is the ETA's, not the worker's start-up.
+    assert wait_until(lambda: " ready." in run.tail(), seconds=DEADLINE), run.tail()
     start = timezone.now() + datetime.timedelta(minutes=1, seconds=6)
     visit = f.VisitFactory(scheduled_start=start, status=Visit.Status.SCHEDULED)
     with celery_broker_at(private_redis.url):
@@ -222,7 +224,8 @@ def test_reminder_goes_out_at_its_due_time_without_a_tick(run, private_redis, se
     for reminder in mine:
         assert reminder.attempts == 1
         late = (reminder.sent_at - reminder.due_at).total_seconds()
-        assert 0 <= late < 3, late  # its due time, not beat's next tick
+        # Its due time, give or take a loaded machine; never a tick (there is none here).
+        assert 0 <= late < 5, late
     sms = mine.get(channel="sms")
     assert gateway.delivered == {str(sms.idempotency_key)}
     ids = list(mine.values_list("pk", flat=True))
