@@ -122,6 +122,35 @@ def peak_rss_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
+def cpu_seconds_self() -> float:
+    """User plus system CPU seconds of this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_seconds_tree(pid: int) -> float:
+    """User plus system CPU seconds of process `pid` and its live descendants (Linux /proc):
+    a Celery worker's main process and its pool. PostgreSQL's backends are not included."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        # After the command: state, ppid, … utime is field 14 and stime 15 (1-based).
+        stats[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    total, wanted = 0.0, {pid}
+    while wanted:
+        current = wanted.pop()
+        total += stats.get(current, (0, 0.0))[1]
+        wanted |= {child for child, (parent, _cpu) in stats.items() if parent == current}
+    return total
+
+
 def ratio(value: float, baseline: float) -> float | None:
     return round(value / baseline, 3) if baseline else None
 

@@ -393,6 +393,10 @@ REMINDER_MAX_ATTEMPTS = envint("REMINDER_MAX_ATTEMPTS", "5")
 # A claim still "sending" after this long belongs to a dead worker and is taken over.
 REMINDER_CLAIM_TIMEOUT_SECONDS = envint("REMINDER_CLAIM_TIMEOUT_SECONDS", "300")
 REMINDER_PLAN_AHEAD_HOURS = envint("REMINDER_PLAN_AHEAD_HOURS", "48")
+# Reminders falling due within this many seconds are also enqueued with their due time as
+# ETA (on scheduling or moving a visit, and by each sweep), so they go out on time, not at
+# beat's next tick. Two beat periods: one missed tick leaves no gap. 0 leaves it to the sweep.
+REMINDER_ETA_AHEAD_SECONDS = envint("REMINDER_ETA_AHEAD_SECONDS", "120")
 # SMS: "file" appends one line per message to SMS_LOG_PATH; "http" posts to SMS_HTTP_URL.
 SMS_BACKEND = os.getenv("SMS_BACKEND", "file")
 SMS_LOG_PATH = Path(os.getenv("SMS_LOG_PATH", str(VAR_DIR / "sms.log")))
@@ -416,6 +420,12 @@ if REMINDER_HEARTBEAT_SECONDS + max(EMAIL_TIMEOUT, SMS_HTTP_TIMEOUT_SECONDS) >= 
     raise ImproperlyConfigured(
         "REMINDER_CLAIM_TIMEOUT_SECONDS must exceed REMINDER_HEARTBEAT_SECONDS plus the "
         "longest channel timeout, or a live sender's claim could be taken over."
+    )
+_VISIBILITY_TIMEOUT = CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+if REDIS_URL and _VISIBILITY_TIMEOUT <= 2 * REMINDER_ETA_AHEAD_SECONDS:
+    # Redis hands an ETA task still waiting after the visibility timeout to another worker.
+    raise ImproperlyConfigured(
+        "REMINDER_ETA_AHEAD_SECONDS must stay below half the broker's visibility_timeout."
     )
 # Non-urgent SMS wait outside "HH:MM-HH:MM" (local time); empty disables quiet hours.
 SMS_QUIET_HOURS = os.getenv("SMS_QUIET_HOURS", "21:00-08:00")

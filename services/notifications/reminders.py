@@ -159,6 +159,12 @@ def _reminders_sync(*, visit: Visit, now: datetime.datetime, dispatch: bool = Tr
     Reminder.objects.bulk_create(created)
     if dispatch and any(due_at <= now for _user, due_at in wanted.values()):
         _dispatch_after_commit()
+    # Also when planned by the sweep (dispatch=False): its own enqueueing starts at the
+    # watermark, which may already lie past these.
+    ahead = now + _eta_ahead()
+    if any(now < due_at <= ahead for _user, due_at in wanted.values()):
+        rows = _pending_due_between(Reminder.objects.filter(visit=visit), now, ahead)
+        transaction.on_commit(lambda: _eta_enqueue(rows))
     return len(created)
 
 
@@ -174,6 +180,115 @@ def _dispatch_after_commit() -> None:
     pending = getattr(transaction.get_connection(), "run_on_commit", [])
     if not any(callback[1] is _dispatch_soon for callback in pending):
         transaction.on_commit(_dispatch_soon)
+
+
+# Sending at the due time (ETA) ------------------------------------------------------
+#
+# Beat's sweep alone sends a reminder up to a tick (60 s) after it falls due. So reminders
+# falling due within REMINDER_ETA_AHEAD_SECONDS are also sent to the broker with that time
+# as their ETA: by the visit's scheduling or moving (after the commit), and by each sweep
+# for those falling due before its successors run. The ETA task claims them like the sweep
+# does (pending and due, SKIP LOCKED), so whichever comes first sends and the other finds
+# nothing; a visit moved or cancelled meanwhile leaves its reminder not due or not pending,
+# and the stale ETA sends nothing. The window stays far below the broker's visibility
+# timeout: Redis hands an ETA task still unacknowledged after it to a second worker.
+
+# Up to which due time the sweeps enqueued (cache key). Reminders written around the domain
+# functions (a bulk load, the benchmark) are enqueued only from the watermark on.
+ETA_WATERMARK_KEY = "reminders:eta-enqueued-until"
+
+
+def _eta_ahead() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.REMINDER_ETA_AHEAD_SECONDS)
+
+
+def _pending_due_between(
+    reminders: QuerySet[Reminder], start: datetime.datetime, end: datetime.datetime
+) -> list[tuple[int, datetime.datetime, str]]:
+    """(id, due_at, channel) of first attempts falling due in (start, end], by due time."""
+    due = reminders.filter(
+        status=Status.PENDING, due_at__gt=start, due_at__lte=end, next_attempt_at__isnull=True
+    )
+    return list(due.order_by("due_at", "pk").values_list("pk", "due_at", "channel"))
+
+
+def _eta_batches(
+    rows: list[tuple[int, datetime.datetime, str]],
+) -> list[tuple[datetime.datetime, str | None, list[int]]]:
+    """(eta, queue, ids): one task per second of due time and queue, at most a batch each.
+
+    The ETA is the latest due time of its ids, so every one of them is due when it runs.
+    """
+    groups: dict[tuple[int, str | None], list[tuple[int, datetime.datetime]]] = {}
+    for pk, due_at, channel in rows:
+        queue = settings.REMINDER_EMAIL_QUEUE if channel == Channel.EMAIL else ""
+        second = int(due_at.timestamp()) + (due_at.microsecond > 0)
+        groups.setdefault((second, queue or None), []).append((pk, due_at))
+    size = settings.REMINDER_BATCH_SIZE
+    return [
+        (max(due_at for _pk, due_at in chunk), queue, [pk for pk, _due_at in chunk])
+        for (_second, queue), members in sorted(groups.items(), key=lambda item: item[0][0])
+        for chunk in (members[at : at + size] for at in range(0, len(members), size))
+    ]
+
+
+def _eta_enqueue(rows: list[tuple[int, datetime.datetime, str]]) -> datetime.datetime | None:
+    """Send the reminders of `rows` to the broker for their due times, in due order.
+
+    Returns the due time up to which every one reached the broker (None: all of them). With
+    the broker away it stops at the first failure, logged, not raised: the sweep sends
+    the rest once they are due.
+    """
+    for eta, queue, ids in _eta_batches(rows):
+        try:
+            tasks.task_send_reminders.apply_async(
+                kwargs={"ids": ids, "due": eta.isoformat()}, eta=eta, queue=queue
+            )
+        except Exception as error:  # kombu's OperationalError, a refused or timed-out socket
+            logger.warning("reminders due %s not enqueued, the sweep sends them: %s", eta, error)
+            return eta - datetime.timedelta(microseconds=1)
+    return None
+
+
+def reminders_enqueue_ahead(*, now: datetime.datetime) -> int:
+    """Enqueue for their due time the reminders falling due before the next sweeps run.
+
+    A watermark in the cache says up to which due time the last sweep got, so each
+    reminder is enqueued once by the sweeps; one scheduled or moved within the window was
+    enqueued by its visit (a second ETA for it only finds it sent). Returns how many.
+    """
+    end = now + _eta_ahead()
+    try:
+        start = max(now, cache.get(ETA_WATERMARK_KEY) or now)
+    except Exception:  # the cache is away: from now, at worst a second ETA for some
+        start = now
+    if end <= start:
+        return 0
+    rows = _pending_due_between(Reminder.objects.all(), start, end)
+    stopped = _eta_enqueue(rows)
+    try:
+        cache.set(ETA_WATERMARK_KEY, stopped or end, timeout=int(_eta_ahead().total_seconds()) * 2)
+    except Exception:
+        logger.warning("reminders: ETA watermark not stored")
+    return len(rows) if stopped is None else sum(due <= stopped for _pk, due, _c in rows)
+
+
+def reminders_send_listed(*, ids: list[int], due: datetime.datetime) -> int:
+    """Claim and send those of `ids` that are due and still pending (the ETA task).
+
+    The rows are checked again, so a visit moved or cancelled after the enqueue, or a
+    reminder the sweep sent first, sends nothing. `due` is the task's ETA: a timer that
+    fires a moment early still finds its reminders due; an ETA task run long before it
+    (an eager test run, a clock far off) claims only what is due by the clock.
+    Returns how many it claimed.
+    """
+    now = timezone.now()
+    if due - now <= datetime.timedelta(seconds=1):
+        now = max(now, due)
+    token, claimed = reminders_claim_due(now=now, limit=len(ids), among=ids)
+    if claimed:
+        reminders_send_batch(ids=claimed, claim_token=token)
+    return len(claimed)
 
 
 def reminders_plan_for_visit(*, visit: Visit, now: datetime.datetime | None = None) -> int:
@@ -244,7 +359,9 @@ def sms_quiet_at(moment: datetime.datetime) -> bool:
 # Claiming and sending ----------------------------------------------------------
 
 
-def _claimable(now: datetime.datetime, channel: str | None = None) -> tuple[Q, Q]:
+def _claimable(
+    now: datetime.datetime, channel: str | None = None, among: list[int] | None = None
+) -> tuple[Q, Q]:
     """(taken over, due): claims left by dead senders, and pending reminders ready now.
 
     Two conditions, queried one after the other, so each walks the (status, due_at)
@@ -258,6 +375,8 @@ def _claimable(now: datetime.datetime, channel: str | None = None) -> tuple[Q, Q
     due = Q(status=Status.PENDING, due_at__lte=now) & ready
     if channel is not None:
         taken_over, due = taken_over & Q(channel=channel), due & Q(channel=channel)
+    if among is not None:
+        taken_over, due = taken_over & Q(pk__in=among), due & Q(pk__in=among)
     paused = channels_paused(now=now)
     if paused:
         # A paused channel's reminders wait (or go to the desk) instead of each timing out.
@@ -270,9 +389,14 @@ def _claimable(now: datetime.datetime, channel: str | None = None) -> tuple[Q, Q
 
 
 def reminders_claim_due(
-    *, now: datetime.datetime, limit: int, channel: str | None = None
+    *,
+    now: datetime.datetime,
+    limit: int,
+    channel: str | None = None,
+    among: list[int] | None = None,
 ) -> tuple[str, list[int]]:
-    """Claim up to `limit` due reminders (of `channel`, or of any channel not paused)."""
+    """Claim up to `limit` due reminders (of `channel`, or of any channel not paused;
+    with `among`, only reminders of those ids)."""
     token = uuid.uuid4()
     claim = {
         "status": Status.SENDING,
@@ -280,7 +404,7 @@ def reminders_claim_due(
         "claim_token": token,
         "attempts": F("attempts") + 1,
     }
-    conditions = _claimable(now, channel)
+    conditions = _claimable(now, channel, among)
     with transaction.atomic():
         ids: list[int] = []
         skip_locked = connection.features.has_select_for_update_skip_locked

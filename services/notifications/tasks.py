@@ -1,5 +1,6 @@
 """Celery tasks of reminders and escalations: thin adapters over their domain modules."""
 
+import datetime
 import time
 
 from celery import shared_task
@@ -32,6 +33,7 @@ def task_dispatch_due_reminders(*, plan: bool = True) -> int:
     now = timezone.now()
     if plan:
         reminders.reminders_plan_missing(now=now)
+    reminders.reminders_enqueue_ahead(now=now)
     desk_calls_open_for_paused(now=now)
     handled = reminders.reminders_send_due(
         batch_size=settings.REMINDER_BATCH_SIZE,
@@ -68,6 +70,12 @@ def task_send_due_reminders(*, channel: str | None = None, lead: bool = False) -
         on_backlog=(lambda: _senders_start(channel)) if channel and lead else None,
         channel=channel,
     )
+
+
+@shared_task(name="services.send_reminders")
+def task_send_reminders(*, ids: list[int], due: str) -> int:
+    """Send the listed reminders at their due time (enqueued with it as ETA), if still due."""
+    return reminders.reminders_send_listed(ids=ids, due=datetime.datetime.fromisoformat(due))
 
 
 @shared_task(name="services.raise_escalations")

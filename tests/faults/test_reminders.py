@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone
 
 from services.models import DeskCall, Reminder, Visit
+from services.notifications.reminders import reminders_plan_for_visit
 from tests import factories as f
 from tests.faults.harness import (
     Gateway,
@@ -26,6 +27,7 @@ from tests.faults.harness import (
     unfinished,
     wait_until,
 )
+from tests.services._reminders_support import celery_broker_at
 from tests.services._smtp_support import SlowSmtp
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
@@ -200,4 +202,34 @@ def test_failing_sms_gateway_turns_each_reminder_into_a_desk_call(run):
     assert statuses() == {"failed": 5}
     assert gateway.delivered == set()
     calls = DeskCall.objects.filter(called_at__isnull=True)
+    # The sender opens the calls just after it records the outcomes: wait for that too.
+    wait_until(lambda: calls.count() >= len(visits), seconds=10)
     assert sorted(calls.values_list("visit_id", flat=True)) == sorted(visits)
+
+
+def test_reminder_goes_out_at_its_due_time_without_a_tick(run, private_redis, settings):
+    """Planned a few seconds before it is due, over the real broker: the worker sends it at
+    its due time (the ETA task), with no beat tick at all; a second delivery sends nothing."""
+    settings.REMINDER_OFFSETS_MINUTES = [1]
+    gateway = Gateway()
+    run.worker(**sms_env(gateway))
+    # Up and consuming first: the lateness measured is the ETA's, not the worker's start-up.
+    assert wait_until(lambda: " ready." in run.tail(), seconds=DEADLINE), run.tail()
+    start = timezone.now() + datetime.timedelta(minutes=1, seconds=6)
+    visit = f.VisitFactory(scheduled_start=start, status=Visit.Status.SCHEDULED)
+    with celery_broker_at(private_redis.url):
+        assert reminders_plan_for_visit(visit=visit) >= 1  # committed: enqueued after it
+    mine = Reminder.objects.filter(visit=visit)
+    assert wait_until(lambda: not mine.exclude(status="sent").exists(), seconds=30), run.tail()
+    for reminder in mine:
+        assert reminder.attempts == 1
+        late = (reminder.sent_at - reminder.due_at).total_seconds()
+        # Its due time, give or take a loaded machine; never a tick (there is none here).
+        assert 0 <= late < 5, late
+    sms = mine.get(channel="sms")
+    assert gateway.delivered == {str(sms.idempotency_key)}
+    ids = list(mine.values_list("pk", flat=True))
+    send_task(run.app, "services.send_reminders", ids=ids, due=sms.due_at.isoformat())
+    time.sleep(2)
+    assert set(mine.values_list("attempts", flat=True)) == {1}
+    assert max(gateway.posts.values()) == 1

@@ -123,3 +123,15 @@ def test_settings_https_is_on_by_default_with_debug_off(tmp_path):
     # The explicit opt-out of a plain-HTTP intranet, and development, stay on HTTP.
     assert loaded(tmp_path, SECRET_KEY="k" * 50, SECURE_SSL="false")["ssl_redirect"] is False
     assert loaded(tmp_path, DEBUG="1")["ssl_redirect"] is False
+
+
+def test_settings_refuse_an_eta_window_redis_would_hand_out_twice(tmp_path):
+    redis = {"DEBUG": "1", "REDIS_URL": "redis://cache.internal:6379/2"}
+    # Redis gives an ETA task still waiting after visibility_timeout (3,600 s) to a second
+    # worker: a window of half that or more is refused at start.
+    result = load_settings(tmp_path, **redis, REMINDER_ETA_AHEAD_SECONDS="1800")
+    assert result.returncode != 0
+    assert "REMINDER_ETA_AHEAD_SECONDS must stay below" in result.stderr
+    assert loaded(tmp_path, **redis, REMINDER_ETA_AHEAD_SECONDS="1799")["broker"]
+    # Without Redis (the file-system transport) there is no visibility timeout to outlast.
+    assert loaded(tmp_path, DEBUG="1", REMINDER_ETA_AHEAD_SECONDS="1800")["broker"]

@@ -1,6 +1,7 @@
 """Shared pieces of the reminder tests: a visit with every kind of recipient."""
 
 import datetime
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
@@ -54,3 +55,23 @@ def care_visit(cast, *, start: datetime.datetime) -> SimpleNamespace:
 
 def later(hours: float, *, now: datetime.datetime | None = None) -> datetime.datetime:
     return (now or timezone.now()) + datetime.timedelta(hours=hours)
+
+
+@contextmanager
+def celery_broker_at(url: str):
+    """The portal's own Celery app, not eager, publishing to the broker at `url`."""
+    from sanlian.celery import app
+
+    saved = app.conf.broker_url, app.conf.task_always_eager
+
+    def reset_pools():
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    app.conf.broker_url, app.conf.task_always_eager = url, False
+    reset_pools()
+    try:
+        yield app
+    finally:
+        app.conf.broker_url, app.conf.task_always_eager = saved
+        reset_pools()
