@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from communities.models import Community, Venue
 from organizations import rules
@@ -22,6 +23,7 @@ from organizations.models import (
     OrganizationStatusChange,
 )
 from organizations.tasks import task_send_review_email, task_send_username_taken_email
+from sanlian import stored_text
 from sanlian.audit import audit_record, snapshot
 from sanlian.job_queue import notice_send_after_commit
 from sanlian.models import AuditEntry, User
@@ -263,7 +265,7 @@ def organization_resubmit(*, organization: Organization, actor) -> Organization:
         action=AuditEntry.Action.STATUS,
         before=before,
         after=snapshot(organization, fields),
-        reason=_("修改后重新提交审核"),
+        reason=stored_text.text(gettext_noop("修改后重新提交审核")),
     )
     return organization
 

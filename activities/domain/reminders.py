@@ -16,10 +16,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from activities.models import Activity, ActivityReminder, Signup
+from sanlian import stored_text
+from sanlian.locale import language_of
 from services.models import Notification, Reminder
 from services.notifications.channel_health import (
     channel_record_failure,
@@ -83,16 +85,17 @@ def activity_reminders_plan(*, now: datetime.datetime, ahead: datetime.timedelta
 
 
 def _text(reminder: ActivityReminder) -> str:
+    """At most one SMS long, in the recipient's language (the portal's for a resident
+    reached by phone only)."""
     activity = reminder.signup.activity
-    return sms_fit(
-        _("【三社联动】提醒：%(name)s报名的“%(activity)s”将于%(time)s在%(venue)s开始。")
-        % {
-            "name": reminder.signup.resident.name,
-            "activity": activity.title,
-            "time": f"{timezone.localtime(activity.starts_at):%m月%d日 %H:%M}",
-            "venue": activity.venue.name,
-        }
+    facts = stored_text.text(
+        gettext_noop("【三社联动】提醒：%(name)s报名的“%(activity)s”将于%(time)s在%(venue)s开始。"),
+        name=reminder.signup.resident.name,
+        activity=activity.title,
+        time=activity.starts_at,
+        venue=activity.venue.name,
     )
+    return sms_fit(stored_text.in_language(facts, language_of(reminder.recipient_user)))
 
 
 def _message(reminder: ActivityReminder) -> SmsMessage | Notification:

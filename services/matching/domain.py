@@ -21,10 +21,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from organizations.models import Organization
 from organizations.queries import agreements_in_force
-from sanlian.audit import audit_record, snapshot
+from sanlian import stored_text
+from sanlian.audit import audit_reason_fields, audit_record, snapshot
 from sanlian.models import AuditEntry
 from sanlian.refusals import refuse
 from services.matching.rules import (
@@ -124,7 +126,7 @@ def _locked(match: Match) -> Match:
     )
 
 
-def _set_request_status(request: ServiceRequest, status: str, *, actor, reason: str) -> None:
+def _set_request_status(request: ServiceRequest, status: str, *, actor, reason: str | dict) -> None:
     before = snapshot(request, ["status"])
     request.status = status
     request.full_clean()
@@ -153,7 +155,7 @@ def _save_match(match: Match, before: dict, *, actor, reason: str = "") -> Match
     return match
 
 
-def matches_withdraw_proposed(*, matches, actor, reason: str) -> int:
+def matches_withdraw_proposed(*, matches, actor, reason: str | dict) -> int:
     """Withdraw still-proposed matches in one UPDATE, with one history entry each.
 
     Bulk on purpose: a matching run may replace thousands of proposals at once.
@@ -166,7 +168,7 @@ def matches_withdraw_proposed(*, matches, actor, reason: str) -> int:
             object_type=Match._meta.label_lower,
             object_id=str(pk),
             changes={"status": [Match.Status.PROPOSED, Match.Status.WITHDRAWN]},
-            reason=reason,
+            **audit_reason_fields(reason),
         )
         for pk in proposed
     )
@@ -184,7 +186,12 @@ def _hold(match: Match, request: ServiceRequest, user) -> None:
     match.status = Match.Status.CONFIRMED
     match.confirmed_by, match.confirmed_at = user, now
     match.expires_at = now + datetime.timedelta(hours=settings.MATCH_PROPOSAL_TTL_HOURS)
-    _set_request_status(request, ServiceRequest.Status.MATCHED, actor=user, reason=_("匹配已确认"))
+    _set_request_status(
+        request,
+        ServiceRequest.Status.MATCHED,
+        actor=user,
+        reason=stored_text.text(gettext_noop("匹配已确认")),
+    )
 
 
 @transaction.atomic
@@ -198,7 +205,7 @@ def match_confirm(*, match: Match, user) -> Match:
     matches_withdraw_proposed(
         matches=Match.objects.filter(request=request).exclude(pk=match.pk),
         actor=user,
-        reason=_("另一匹配已确认"),
+        reason=stored_text.text(gettext_noop("另一匹配已确认")),
     )
     return _save_match(match, before, actor=user)
 
@@ -320,7 +327,9 @@ def match_assign_manually(
     )
     _hold(match, request, user)
     matches_withdraw_proposed(
-        matches=Match.objects.filter(request=request), actor=user, reason=_("已手工指派")
+        matches=Match.objects.filter(request=request),
+        actor=user,
+        reason=stored_text.text(gettext_noop("已手工指派")),
     )
     match.full_clean()
     match.save()
