@@ -1,17 +1,23 @@
 """Issue 21's remaining newcomer items, in a browser with screenshots and axe-core: 3 the
 /api/v1/stats/ index, 6 the volunteer's team size, 8 services fitting each audience, 9 the
 allowance totals' month, 11 the grouped registration areas, 12 the next step after accepting
-a match, 14 which communities the civil-affairs figures cover."""
+a match, 14 which communities the civil-affairs figures cover; and the history's and the
+ledger's own words in English mode."""
 
 import datetime
 import re
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
+from sanlian import stored_text
+from sanlian.audit import audit_record
 from sanlian.roles import Role
+from services.allowances.domain import visit_charge
 from tests import factories as f
 from tests.browser.conftest import PHONE
+from tests.services._allowances_support import done_visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -207,4 +213,32 @@ def test_civil_home_and_dashboard_name_the_communities_they_count(open_tab, cast
     board_scope = tab.page.inner_text("[data-testid=dashboard-scope]")
     assert "全部 3 个社区" in board_scope and "试点 1 个" in board_scope
     tab.shot("dashboard")
+    assert tab.axe() == []
+
+
+def test_history_and_ledger_read_in_english_in_english_mode(open_tab, cast):
+    statement = f.SettlementStatementFactory(organization=cast.organization)
+    with translation.override("en"):  # written while the actor read English
+        audit_record(
+            actor=cast.civil,
+            instance=statement,
+            action="status",
+            reason=stored_text.text(gettext_noop("审核结算单")),
+        )
+    visit = done_visit(resident=cast.resident, organization=cast.organization)
+    (debit,) = visit_charge(visit=visit)
+    day = debit.reason_facts["p"]["day"]
+    tab = open_tab("stored-reasons-english")
+    tab.context.add_cookies([{"name": "django_language", "value": "en", "url": tab.base_url}])
+    tab.login("civil")
+    tab.goto("/audit/")
+    main = tab.page.inner_text("main")
+    assert "Approve statement" in main and "审核结算单" not in main
+    tab.shot("audit")
+    assert tab.axe() == []
+    tab.goto(f"/allowances/accounts/{debit.account_id}/")
+    main = tab.page.inner_text("main")
+    assert f"Visit on {day}: {visit.request.service_type.name}" in main
+    assert "上门服务：" not in main
+    tab.shot("ledger")
     assert tab.axe() == []
