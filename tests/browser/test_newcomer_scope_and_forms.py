@@ -206,12 +206,16 @@ def test_civil_home_and_dashboard_name_the_communities_they_count(open_tab, cast
     tab.login("civil")
     home_scope = tab.page.inner_text("[data-testid=figures-scope]")
     assert "全部 3 个社区" in home_scope and "1 个试点社区" in home_scope  # item 14
+    # Both organizations count on both pages: one serves a pilot community, one does not.
+    entered = tab.page.inner_text("[data-testid=organizations-entered] .stat-value")
+    assert entered == "2"
     tab.shot("home")
     assert tab.axe() == []
 
     tab.goto("/dashboard/")
     board_scope = tab.page.inner_text("[data-testid=dashboard-scope]")
     assert "全部 3 个社区" in board_scope and "试点 1 个" in board_scope
+    assert tab.page.inner_text("[data-testid=figure-organizations] .stat-value") == entered
     tab.shot("dashboard")
     assert tab.axe() == []
 
