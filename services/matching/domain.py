@@ -220,13 +220,15 @@ def match_accept(*, match: Match, user) -> Match:
     return _save_match(match, before, actor=user)
 
 
-def _free(match: Match, status: str, *, actor, note: str) -> Match:
+def _free(match: Match, status: str, *, actor, note: str | dict) -> Match:
+    """`note`: the organization's own words, or the portal's as facts (an expiry)."""
     before = snapshot(match, _MATCH_FIELDS)
     _release_place(match)
     match.status = status
     match.responded_by = actor
     match.responded_at = timezone.now()
-    match.response_note = note[:200]
+    written = stored_text.in_source_language(note) if isinstance(note, dict) else note
+    match.response_note = written[:200]
     request = ServiceRequest.objects.select_for_update().get(pk=match.request_id)
     if request.status == ServiceRequest.Status.MATCHED:
         _set_request_status(request, ServiceRequest.Status.OPEN, actor=actor, reason=note)
@@ -268,9 +270,10 @@ def match_expire_overdue(*, now: datetime.datetime) -> int:
         .filter(status=Match.Status.CONFIRMED, expires_at__lte=now)
         .order_by("pk")
     )
+    note = stored_text.text(gettext_noop("组织未在期限内答复"))
     count = 0
     for match in overdue:
-        _free(match, Match.Status.EXPIRED, actor=None, note=_("组织未在期限内答复"))
+        _free(match, Match.Status.EXPIRED, actor=None, note=note)
         count += 1
     return count
 
