@@ -7,10 +7,11 @@ import datetime
 import secrets
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -171,7 +172,13 @@ def _organization_transition(
 
 
 def _enqueue_username_taken_email(*, email: str, username: str) -> None:
-    notice_send_after_commit(task_send_username_taken_email, email=email, username=username)
+    # No account to keep a language on: the registrant's page language is theirs.
+    notice_send_after_commit(
+        task_send_username_taken_email,
+        email=email,
+        username=username,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+    )
 
 
 def _enqueue_review_email(*, organization_id: int, kind: str) -> None:

@@ -51,9 +51,15 @@ def _send_review_email(*, organization: Organization, kind: str) -> None:
     )
 
 
-def registration_username_taken_notify(*, email: str, username: str) -> None:
+def registration_username_taken_notify(*, email: str, username: str, language: str) -> None:
     """The confirmation path of a registration whose username was taken: only the
-    owner of the e-mail address learns it, not whoever submitted the form."""
+    owner of the e-mail address learns it, not whoever submitted the form; in the
+    language of the page they registered on."""
+    with translation.override(language):
+        _send_username_taken(email=email, username=username)
+
+
+def _send_username_taken(*, email: str, username: str) -> None:
     subject = _("您的组织登记未能保存")
     url = f"{settings.SITE_URL}/organizations/register/"
     lines = [
