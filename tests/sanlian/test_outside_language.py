@@ -5,8 +5,9 @@ import datetime
 import time
 
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from activities.domain.reminders import _message as activity_reminder_message
 from activities.domain.reminders import _text as activity_reminder_text
 from activities.models import ActivityReminder, Signup
 from organizations.emails import organization_send_review_email
@@ -97,3 +98,19 @@ def test_review_email_is_in_the_language_of_the_organizations_account(cast):
     english, chinese = mail.outbox
     assert "审核" not in english.subject and "/accounts/login/" in english.body
     assert chinese.subject == "您的组织登记已通过审核"
+
+
+def test_activity_reminder_in_the_portal_is_read_in_the_readers_language(cast):
+    activity = ActivityFactory(starts_at=timezone.now() + datetime.timedelta(days=1))
+    reminder = ActivityReminder(
+        signup=Signup(activity=activity, resident=cast.resident),
+        recipient_user=cast.family,
+        channel=Reminder.Channel.IN_APP,
+    )
+    with translation.override("en"):  # the sending process's language does not matter
+        notification = activity_reminder_message(reminder)
+    assert notification.title == f"活动提醒：{activity.title}"
+    with translation.override("en"):
+        assert notification.shown_title == f"Activity reminder: {activity.title}"
+        assert notification.shown_body.startswith("[Sanlian] Reminder:")
+    assert notification.shown_body.startswith("【三社联动】提醒：")
