@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from openpyxl import Workbook, load_workbook
 
 from activities.rules import roster_import_refusal
 from communities.models import Resident
 from communities.queries import communities_visible_to
+from sanlian import stored_text
 from sanlian.audit import audit_record
 from sanlian.masking import mask_id_number
 from sanlian.refusals import refuse
@@ -173,6 +175,6 @@ def roster_import(*, actor, rows: list[dict]) -> RosterReport:
             instance=community,
             action="change",
             after={"residents_imported": count},
-            reason=_("Excel 名册导入"),
+            reason=stored_text.text(gettext_noop("Excel 名册导入")),
         )
     return report

@@ -7,11 +7,13 @@ import datetime
 import secrets
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from communities.models import Community, Venue
 from organizations import rules
@@ -22,6 +24,7 @@ from organizations.models import (
     OrganizationStatusChange,
 )
 from organizations.tasks import task_send_review_email, task_send_username_taken_email
+from sanlian import stored_text
 from sanlian.audit import audit_record, snapshot
 from sanlian.job_queue import notice_send_after_commit
 from sanlian.models import AuditEntry, User
@@ -169,7 +172,13 @@ def _organization_transition(
 
 
 def _enqueue_username_taken_email(*, email: str, username: str) -> None:
-    notice_send_after_commit(task_send_username_taken_email, email=email, username=username)
+    # No account to keep a language on: the registrant's page language is theirs.
+    notice_send_after_commit(
+        task_send_username_taken_email,
+        email=email,
+        username=username,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+    )
 
 
 def _enqueue_review_email(*, organization_id: int, kind: str) -> None:
@@ -263,7 +272,7 @@ def organization_resubmit(*, organization: Organization, actor) -> Organization:
         action=AuditEntry.Action.STATUS,
         before=before,
         after=snapshot(organization, fields),
-        reason=_("修改后重新提交审核"),
+        reason=stored_text.text(gettext_noop("修改后重新提交审核")),
     )
     return organization
 

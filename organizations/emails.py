@@ -3,10 +3,12 @@
 from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from organizations.models import Organization
+from sanlian.locale import language_of
 
 REVIEW_EMAIL_SUBJECTS = {
     "approved": gettext_lazy("您的组织登记已通过审核"),
@@ -16,8 +18,20 @@ REVIEW_EMAIL_SUBJECTS = {
 }
 
 
+def _contact_language(organization: Organization) -> str:
+    # The account made at registration (the first administrator) speaks for the contact.
+    first = organization.members.select_related("user").order_by("-is_admin", "pk").first()
+    return language_of(first.user if first else None)
+
+
 def organization_send_review_email(*, organization: Organization, kind: str) -> None:
-    """Tell the organization's contact address the outcome of a review."""
+    """Tell the organization's contact address the outcome of a review, in the language
+    its registering account chose (Simplified Chinese until it chooses)."""
+    with translation.override(_contact_language(organization)):
+        _send_review_email(organization=organization, kind=kind)
+
+
+def _send_review_email(*, organization: Organization, kind: str) -> None:
     subject = str(REVIEW_EMAIL_SUBJECTS[kind])
     lines = [
         _("%(name)s：") % {"name": organization.name},
@@ -37,9 +51,15 @@ def organization_send_review_email(*, organization: Organization, kind: str) -> 
     )
 
 
-def registration_username_taken_notify(*, email: str, username: str) -> None:
+def registration_username_taken_notify(*, email: str, username: str, language: str) -> None:
     """The confirmation path of a registration whose username was taken: only the
-    owner of the e-mail address learns it, not whoever submitted the form."""
+    owner of the e-mail address learns it, not whoever submitted the form; in the
+    language of the page they registered on."""
+    with translation.override(language):
+        _send_username_taken(email=email, username=username)
+
+
+def _send_username_taken(*, email: str, username: str) -> None:
     subject = _("您的组织登记未能保存")
     url = f"{settings.SITE_URL}/organizations/register/"
     lines = [

@@ -16,5 +16,6 @@ def task_send_review_email(*, organization_id: int, kind: str) -> None:
 
 
 @shared_task(name="organizations.send_username_taken_email")
-def task_send_username_taken_email(*, email: str, username: str) -> None:
-    registration_username_taken_notify(email=email, username=username)
+def task_send_username_taken_email(*, email: str, username: str, language: str = "zh-hans") -> None:
+    # `language` defaults for tasks queued before it was passed.
+    registration_username_taken_notify(email=email, username=username, language=language)

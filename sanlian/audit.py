@@ -2,6 +2,7 @@
 
 from django.db import models
 
+from sanlian import stored_text
 from sanlian.masking import mask_birth_date, mask_id_number, mask_phone
 from sanlian.models import AuditEntry
 
@@ -29,6 +30,13 @@ def snapshot(instance: models.Model, fields: list[str]) -> dict:
     return {field: _printable(field, getattr(instance, field)) for field in fields}
 
 
+def audit_reason_fields(reason: str | dict) -> dict:
+    """The stored Chinese text and, for a reason given as facts, the facts themselves."""
+    if isinstance(reason, dict):
+        return {"reason": stored_text.in_source_language(reason), "reason_facts": reason}
+    return {"reason": reason, "reason_facts": None}
+
+
 def audit_record(
     *,
     actor,
@@ -36,9 +44,11 @@ def audit_record(
     action: str,
     before: dict | None = None,
     after: dict | None = None,
-    reason: str = "",
+    reason: str | dict = "",
 ) -> AuditEntry:
-    """Store one history entry; `before`/`after` come from `snapshot()`."""
+    """Store one history entry; `before`/`after` come from `snapshot()`. A reason the
+    portal writes is given as facts (`stored_text.text(...)`), shown in the reader's
+    language; a person's own words are given as a string."""
     before, after = before or {}, after or {}
     changes = {
         field: [before.get(field), after.get(field)]
@@ -52,5 +62,5 @@ def audit_record(
         object_id=str(instance.pk),
         object_repr=str(instance)[:200],
         changes=changes,
-        reason=reason,
+        **audit_reason_fields(reason),
     )

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from sanlian import stored_text
 from sanlian.masking import mask_phone
 from sanlian.roles import STAFF, Role
 from sanlian.validators import validate_mobile
@@ -18,6 +19,14 @@ class User(AbstractUser):
     # Set for an account whose password someone else chose (an invited member's one-time
     # password): every page leads to the password change until it is changed.
     must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
+    # The language of what reaches the person outside the portal (SMS, e-mail): the last one
+    # they picked with the switcher, Simplified Chinese until then.
+    language = models.CharField(
+        _("短信和邮件语言"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")
@@ -61,6 +70,9 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)
     reason = models.TextField(_("原因"), blank=True)
+    # A reason the portal wrote (not a person) as facts (sanlian.stored_text), shown in
+    # the reader's language; `reason` keeps its Chinese text for exports and older rows.
+    reason_facts = models.JSONField(_("原因（原始信息）"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("审计记录")
@@ -70,6 +82,10 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.object_repr}"
+
+    @property
+    def shown_reason(self) -> str:
+        return stored_text.render(self.reason_facts, self.reason)
 
     @property
     def object_type_name(self) -> str:

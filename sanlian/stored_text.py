@@ -80,6 +80,11 @@ def _source_one(stored: dict) -> str:
 
 
 def in_source_language(stored: Stored) -> str:
-    """The Chinese text kept beside the facts (and sent by SMS and e-mail)."""
-    with translation.override(settings.LANGUAGE_CODE):
+    """The Chinese text kept beside the facts."""
+    return in_language(stored, settings.LANGUAGE_CODE)
+
+
+def in_language(stored: Stored, language: str) -> str:
+    """The sentence in `language`: SMS and e-mail go out in their recipient's."""
+    with translation.override(language):
         return render(stored)

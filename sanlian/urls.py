@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from sanlian import password_reset, token_views, views
+from sanlian import language_views, password_reset, token_views, views
 from sanlian.forms import LockoutAuthenticationForm
 from sanlian.password_change import PasswordChangeView
 
@@ -47,6 +47,8 @@ urlpatterns = [
         token_views.token_revoke_view,
         name="token_revoke",
     ),
+    # Before Django's own: the switcher also keeps the choice for SMS and e-mail.
+    path("i18n/setlang/", language_views.language_switch, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("communities/", include("reporting.urls_communities")),

@@ -16,10 +16,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from activities.models import Activity, ActivityReminder, Signup
+from sanlian import stored_text
+from sanlian.locale import language_of
 from services.models import Notification, Reminder
 from services.notifications.channel_health import (
     channel_record_failure,
@@ -36,6 +37,7 @@ from services.notifications.channels import (
     sms_fit,
     sms_send_many,
 )
+from services.notifications.models import notification_texts
 from services.notifications.reminders import (
     PermanentChannelError,
     resident_side_channels,
@@ -82,17 +84,21 @@ def activity_reminders_plan(*, now: datetime.datetime, ahead: datetime.timedelta
     return len(rows)
 
 
-def _text(reminder: ActivityReminder) -> str:
+def _facts(reminder: ActivityReminder) -> dict:
     activity = reminder.signup.activity
-    return sms_fit(
-        _("【三社联动】提醒：%(name)s报名的“%(activity)s”将于%(time)s在%(venue)s开始。")
-        % {
-            "name": reminder.signup.resident.name,
-            "activity": activity.title,
-            "time": f"{timezone.localtime(activity.starts_at):%m月%d日 %H:%M}",
-            "venue": activity.venue.name,
-        }
+    return stored_text.text(
+        gettext_noop("【三社联动】提醒：%(name)s报名的“%(activity)s”将于%(time)s在%(venue)s开始。"),
+        name=reminder.signup.resident.name,
+        activity=activity.title,
+        time=activity.starts_at,
+        venue=activity.venue.name,
     )
+
+
+def _text(reminder: ActivityReminder) -> str:
+    """At most one SMS long, in the recipient's language (the portal's for a resident
+    reached by phone only)."""
+    return sms_fit(stored_text.in_language(_facts(reminder), language_of(reminder.recipient_user)))
 
 
 def _message(reminder: ActivityReminder) -> SmsMessage | Notification:
@@ -104,10 +110,13 @@ def _message(reminder: ActivityReminder) -> SmsMessage | Notification:
         return SmsMessage(phone, _text(reminder), str(reminder.idempotency_key))
     if user is None or not user.is_active:
         raise PermanentChannelError("no recipient account")
+    # In the portal: facts, read in the reader's language whenever they open it.
+    title = stored_text.text(
+        gettext_noop("活动提醒：%(activity)s"), activity=reminder.signup.activity.title
+    )
     return Notification(
         user=user,
-        title=_("活动提醒：%(activity)s") % {"activity": reminder.signup.activity.title},
-        body=_text(reminder),
+        **notification_texts(title=title, body=_facts(reminder)),
         link=reverse("activities:detail", args=[reminder.signup.activity_id]),
         dedupe_key=f"activity-reminder:{reminder.idempotency_key}",
     )

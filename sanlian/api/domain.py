@@ -10,8 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from rest_framework.authtoken.models import Token
 
+from sanlian import stored_text
 from sanlian.audit import audit_record
 from sanlian.models import AuditEntry, User
 from sanlian.roles import Role
@@ -48,7 +50,7 @@ def dashboard_token_issue(*, name: str, issued_by) -> Token:
         instance=client,
         action=AuditEntry.Action.CREATE,
         after={"role": Role.DASHBOARD, "display_name": name},
-        reason=_("签发数据大屏令牌"),
+        reason=stored_text.text(gettext_noop("签发数据大屏令牌")),
     )
     return token
 
@@ -67,6 +69,6 @@ def dashboard_token_revoke(*, client: User, revoked_by) -> User:
         action=AuditEntry.Action.STATUS,
         before={"is_active": True},
         after={"is_active": False},
-        reason=_("吊销数据大屏令牌"),
+        reason=stored_text.text(gettext_noop("吊销数据大屏令牌")),
     )
     return client

@@ -17,10 +17,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
+from sanlian import stored_text
 from sanlian.audit import audit_record
 from sanlian.models import AuditEntry, TokenActivity
 from sanlian.refusals import refuse
@@ -165,7 +167,7 @@ def token_revoke(*, token: Token, revoked_by) -> None:
         action=AuditEntry.Action.STATUS,
         before={"api_token": True},
         after={"api_token": False},
-        reason=_("吊销API令牌"),
+        reason=stored_text.text(gettext_noop("吊销API令牌")),
     )
 
 

@@ -34,8 +34,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from communities.models import Resident
+from sanlian import stored_text
 from sanlian.audit import audit_record, snapshot
 from sanlian.refusals import refuse
 from services.allowances import rules
@@ -154,6 +156,16 @@ def _post(*, account: CareAccount, entry: LedgerEntry) -> LedgerEntry:
     return entry
 
 
+# The portal's wording of its own entries, stored as facts (sanlian.stored_text).
+CREDIT_REASON = gettext_noop("%(month)s 月度补贴：%(rule)s")
+CHARGE_REASON = gettext_noop("%(day)s 上门服务：%(service)s")
+
+
+def _stated(msgid: str, **params) -> dict:
+    facts = stored_text.text(msgid, **params)
+    return {"reason": stored_text.in_source_language(facts), "reason_facts": facts}
+
+
 @transaction.atomic
 def care_account_credit_month(
     *, resident: Resident, month: datetime.date, rules: list[AllowanceRule]
@@ -177,7 +189,7 @@ def care_account_credit_month(
             amount_fen=rule.monthly_amount_fen,
             rule=rule,
             month=month,
-            reason=_("%(month)s %(rule)s") % {"month": f"{month:%Y-%m}", "rule": rule.name},
+            **_stated(CREDIT_REASON, month=f"{month:%Y-%m}", rule=rule.name),
         )
         try:
             # The unique (account, rule, month) constraint settles a race the lock missed.
@@ -256,10 +268,11 @@ def visit_charge(*, visit: Visit, actor=None) -> list[LedgerEntry]:
         price_fen=offering.price_fen,
         balance_fen=account.balance_fen,
     )
-    reason = _("%(service)s %(day)s") % {
-        "service": visit.request.service_type.name,
-        "day": f"{timezone.localtime(visit.checked_out_at):%Y-%m-%d}",
-    }
+    reason = _stated(
+        CHARGE_REASON,
+        service=visit.request.service_type.name,
+        day=f"{timezone.localtime(visit.checked_out_at):%Y-%m-%d}",
+    )
     actor = actor if actor is not None and actor.is_authenticated else None
     entries = []
     if from_allowance:
@@ -268,7 +281,7 @@ def visit_charge(*, visit: Visit, actor=None) -> list[LedgerEntry]:
             amount_fen=-from_allowance,
             visit=visit,
             actor=actor,
-            reason=reason,
+            **reason,
         )
         entries.append(_post(account=account, entry=debit))
     if copay:
@@ -277,7 +290,7 @@ def visit_charge(*, visit: Visit, actor=None) -> list[LedgerEntry]:
             copay_fen=copay,
             visit=visit,
             actor=actor,
-            reason=reason,
+            **reason,
         )
         entries.append(_post(account=account, entry=record))
     return entries

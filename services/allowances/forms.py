@@ -123,7 +123,7 @@ class StatementGenerateForm(forms.Form):
             self.fields["organization"].required = True
 
 
-class TotalsForm(forms.Form):
+class TotalsForm(FilterForm):
     month = month_field(_("月份"), required=False)
     approved_only = forms.BooleanField(label=_("只统计已审核"), required=False)
 

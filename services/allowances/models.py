@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, Resident, Street
 from organizations.models import Organization
+from sanlian import stored_text
 from services.care.models import Visit
 from services.offerings.models import PriceClass
 
@@ -191,6 +192,10 @@ class LedgerEntry(models.Model):
         related_name="+",
     )
     reason = models.CharField(_("原因"), max_length=200)
+    # The portal's own wording (a monthly credit, a visit's charge) as facts, shown in the
+    # reader's language (sanlian.stored_text); `reason` keeps the Chinese text, and a
+    # person's own words (a correction's reason) are kept there only.
+    reason_facts = models.JSONField(_("原因（原始信息）"), null=True, blank=True)
     created_at = models.DateTimeField(_("记账时间"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -243,6 +248,10 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {yuan(self.amount_fen)}"
+
+    @property
+    def shown_reason(self) -> str:
+        return stored_text.render(self.reason_facts, self.reason)
 
     @property
     def amount_yuan(self) -> str:

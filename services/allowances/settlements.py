@@ -22,8 +22,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from organizations.models import Organization
+from sanlian import stored_text
 from sanlian.audit import audit_record
 from services.allowances.models import month_start
 from services.allowances.rules import may_approve_statement, may_generate_statement
@@ -144,7 +146,7 @@ def settlement_generate(
             "allowance_total_fen": statement.allowance_total_fen,
             "copay_total_fen": statement.copay_total_fen,
         },
-        reason=_("生成结算单"),
+        reason=stored_text.text(gettext_noop("生成结算单")),
     )
     return statement
 
@@ -168,6 +170,6 @@ def settlement_approve(*, statement: SettlementStatement, actor) -> SettlementSt
         action="status",
         before={"status": SettlementStatement.Status.DRAFT},
         after={"status": statement.status},
-        reason=_("审核结算单"),
+        reason=stored_text.text(gettext_noop("审核结算单")),
     )
     return statement

@@ -21,10 +21,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from organizations.models import Organization
 from organizations.queries import agreements_in_force
-from sanlian.audit import audit_record, snapshot
+from sanlian import stored_text
+from sanlian.audit import audit_reason_fields, audit_record, snapshot
 from sanlian.models import AuditEntry
 from sanlian.refusals import refuse
 from services.matching.rules import (
@@ -124,7 +126,7 @@ def _locked(match: Match) -> Match:
     )
 
 
-def _set_request_status(request: ServiceRequest, status: str, *, actor, reason: str) -> None:
+def _set_request_status(request: ServiceRequest, status: str, *, actor, reason: str | dict) -> None:
     before = snapshot(request, ["status"])
     request.status = status
     request.full_clean()
@@ -153,7 +155,7 @@ def _save_match(match: Match, before: dict, *, actor, reason: str = "") -> Match
     return match
 
 
-def matches_withdraw_proposed(*, matches, actor, reason: str) -> int:
+def matches_withdraw_proposed(*, matches, actor, reason: str | dict) -> int:
     """Withdraw still-proposed matches in one UPDATE, with one history entry each.
 
     Bulk on purpose: a matching run may replace thousands of proposals at once.
@@ -166,7 +168,7 @@ def matches_withdraw_proposed(*, matches, actor, reason: str) -> int:
             object_type=Match._meta.label_lower,
             object_id=str(pk),
             changes={"status": [Match.Status.PROPOSED, Match.Status.WITHDRAWN]},
-            reason=reason,
+            **audit_reason_fields(reason),
         )
         for pk in proposed
     )
@@ -184,7 +186,12 @@ def _hold(match: Match, request: ServiceRequest, user) -> None:
     match.status = Match.Status.CONFIRMED
     match.confirmed_by, match.confirmed_at = user, now
     match.expires_at = now + datetime.timedelta(hours=settings.MATCH_PROPOSAL_TTL_HOURS)
-    _set_request_status(request, ServiceRequest.Status.MATCHED, actor=user, reason=_("匹配已确认"))
+    _set_request_status(
+        request,
+        ServiceRequest.Status.MATCHED,
+        actor=user,
+        reason=stored_text.text(gettext_noop("匹配已确认")),
+    )
 
 
 @transaction.atomic
@@ -198,7 +205,7 @@ def match_confirm(*, match: Match, user) -> Match:
     matches_withdraw_proposed(
         matches=Match.objects.filter(request=request).exclude(pk=match.pk),
         actor=user,
-        reason=_("另一匹配已确认"),
+        reason=stored_text.text(gettext_noop("另一匹配已确认")),
     )
     return _save_match(match, before, actor=user)
 
@@ -213,13 +220,15 @@ def match_accept(*, match: Match, user) -> Match:
     return _save_match(match, before, actor=user)
 
 
-def _free(match: Match, status: str, *, actor, note: str) -> Match:
+def _free(match: Match, status: str, *, actor, note: str | dict) -> Match:
+    """`note`: the organization's own words, or the portal's as facts (an expiry)."""
     before = snapshot(match, _MATCH_FIELDS)
     _release_place(match)
     match.status = status
     match.responded_by = actor
     match.responded_at = timezone.now()
-    match.response_note = note[:200]
+    written = stored_text.in_source_language(note) if isinstance(note, dict) else note
+    match.response_note = written[:200]
     request = ServiceRequest.objects.select_for_update().get(pk=match.request_id)
     if request.status == ServiceRequest.Status.MATCHED:
         _set_request_status(request, ServiceRequest.Status.OPEN, actor=actor, reason=note)
@@ -261,9 +270,10 @@ def match_expire_overdue(*, now: datetime.datetime) -> int:
         .filter(status=Match.Status.CONFIRMED, expires_at__lte=now)
         .order_by("pk")
     )
+    note = stored_text.text(gettext_noop("组织未在期限内答复"))
     count = 0
     for match in overdue:
-        _free(match, Match.Status.EXPIRED, actor=None, note=_("组织未在期限内答复"))
+        _free(match, Match.Status.EXPIRED, actor=None, note=note)
         count += 1
     return count
 
@@ -320,7 +330,9 @@ def match_assign_manually(
     )
     _hold(match, request, user)
     matches_withdraw_proposed(
-        matches=Match.objects.filter(request=request), actor=user, reason=_("已手工指派")
+        matches=Match.objects.filter(request=request),
+        actor=user,
+        reason=stored_text.text(gettext_noop("已手工指派")),
     )
     match.full_clean()
     match.save()

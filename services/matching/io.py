@@ -7,11 +7,12 @@ from collections import Counter, defaultdict
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from communities.models import Community, Resident, Street
 from organizations.models import Agreement, Organization
 from organizations.queries import agreements_in_force
+from sanlian import stored_text
 from sanlian.audit import audit_record
 from sanlian.refusals import refuse
 from services.matching import core as matching
@@ -319,7 +320,7 @@ def _write(run: MatchingRun, user, requests, offerings, result: matching.Plan, c
             request__resident__community_id__in=community_ids,
         ),
         actor=user,
-        reason=_("重新匹配"),
+        reason=stored_text.text(gettext_noop("重新匹配")),
     )
     Match.objects.bulk_create(_match_rows(run, proposals))
     _unserved_store(run, [i for i in ids if i in still_open], unserved)

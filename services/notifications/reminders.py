@@ -27,10 +27,10 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from sanlian import stored_text
+from sanlian.locale import language_of
 from services.models import Notification, Reminder, ReminderPolicy, Visit
 
 # The tasks module calls the senders below and this module enqueues its dispatch task:
@@ -454,6 +454,7 @@ _SENDING_FIELDS = (
     "response",
     "recipient_user__phone",
     "recipient_user__email",
+    "recipient_user__language",
     "visit__status",
     "visit__scheduled_start",
     "visit__staff_member_id",
@@ -488,9 +489,14 @@ def reminder_facts(reminder: Reminder) -> dict:
     )
 
 
+def reminder_language(reminder: Reminder) -> str:
+    """The recipient's language; a resident reached by phone only gets the portal's."""
+    return language_of(reminder.recipient_user)
+
+
 def reminder_text(reminder: Reminder) -> str:
-    """The message, at most one SMS long, in the portal's language (SMS and e-mail)."""
-    return sms_fit(stored_text.in_source_language(reminder_facts(reminder)))
+    """The message, at most one SMS long, in the recipient's language (SMS and e-mail)."""
+    return sms_fit(stored_text.in_language(reminder_facts(reminder), reminder_language(reminder)))
 
 
 def _is_worker(reminder: Reminder) -> bool:
@@ -815,7 +821,9 @@ def _email_send(reminder: Reminder, address: str) -> str | Exception:
     try:
         answer = email_send(
             address=address,
-            subject=_("上门服务提醒"),
+            subject=stored_text.in_language(
+                stored_text.text(gettext_noop("上门服务提醒")), reminder_language(reminder)
+            ),
             body=reminder_text(reminder),
             idempotency_key=str(reminder.idempotency_key),
         )

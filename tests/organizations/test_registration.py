@@ -187,3 +187,18 @@ def test_registration_folds_a_long_area_list_and_leaves_a_short_one_open(client,
         f.CommunityFactory(street=f.StreetFactory(name=f"新街道{n}"), name=f"新社区{n}")
     html = client.get(reverse("organizations:register")).content.decode()
     assert '<details class="mb-1" open>' not in html and '<details class="mb-1">' in html
+
+
+def test_registration_taken_username_mail_is_in_the_language_of_the_page(
+    client, cast, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.cookies["django_language"] = "en"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("organizations:register"), _payload(cast, username="alice"))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.cookies["django_language"] = "zh-hans"
+        client.post(reverse("organizations:register"), _payload(cast, username="alice"))
+    english, chinese = mailoutbox
+    assert "未能保存" not in english.subject and "alice" in english.body
+    assert "已被使用" not in english.body
+    assert chinese.subject == "您的组织登记未能保存"

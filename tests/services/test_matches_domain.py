@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sanlian.models import AuditEntry
 from services.matching.domain import (
@@ -275,3 +275,18 @@ def test_expire_task_is_scheduled_every_five_minutes():
     entry = app.conf.beat_schedule["expire-matches"]
     assert (entry["task"], entry["schedule"]) == ("services.expire_matches", 300)
     assert task_expire_matches.name == "services.expire_matches"
+
+
+def test_match_expiry_keeps_its_reason_as_facts_read_in_each_language(proposal, clock):
+    cast, _offering, _request, match = proposal
+    match = _confirmed(match, cast)
+    with translation.override("en"):  # whatever language the worker process runs in
+        assert match_expire_overdue(now=timezone.now() + datetime.timedelta(hours=49)) == 1
+    match.refresh_from_db()
+    assert match.response_note == "组织未在期限内答复"
+    entries = AuditEntry.objects.filter(reason="组织未在期限内答复")
+    assert {entry.object_type for entry in entries} == {"services.match", "services.servicerequest"}
+    for entry in entries:
+        with translation.override("en"):
+            assert entry.shown_reason == "The organization did not respond in time"
+        assert entry.shown_reason == "组织未在期限内答复"
