@@ -9,10 +9,12 @@ Which pairs are feasible
 
 What is optimised (DESIGN.md section 5), in this order
     1. need: the priority-weighted number of requests served (`priority()`). This
-       level is strictly lexicographic: its unit cost is scaled, per instance, above
-       the largest total the lower levels can reach in any plan, so no amount of
-       fairness, continuity, distance or load ever displaces a request of higher
-       priority, or serves fewer priority points;
+       level is strictly lexicographic: a request's weight is the rank of its
+       priority among the distinct ones (which plans serve the most depends on their
+       order alone: `_priority_ranks`), and one rank is scaled, per instance, above all
+       the lower levels can gain on any single exchange of requests (`_need_scale`),
+       so no amount of fairness, continuity, distance or load ever displaces a request
+       of higher priority, or serves fewer priority points;
     2. fairness between communities: a community's requests enter through ten
        coverage tiers, the first tenth served costing nothing, each further tenth one
        step more, so places go where coverage is lowest;
