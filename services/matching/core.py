@@ -398,6 +398,13 @@ def _times_fit(requests, offerings, pair_requests, pair_offerings) -> np.ndarray
 
 def _distance_steps(requests, offerings, pair_requests, pair_offerings) -> np.ndarray:
     """`distance_steps(distance_km(...))` for every pair at once."""
+    km = _distances_km(requests, offerings, pair_requests, pair_offerings)
+    steps = np.minimum(np.rint(km / DISTANCE_STEP_KM), DISTANCE_STEPS_CAP)
+    return np.where(np.isnan(km), DISTANCE_STEPS_UNKNOWN, steps).astype(np.int64)
+
+
+def _distances_km(requests, offerings, pair_requests, pair_offerings) -> np.ndarray:
+    """`distance_km(...)` for every pair at once; NaN where a side has no coordinates."""
 
     def coordinates(items):
         lat = np.array([np.nan if x.lat is None else x.lat for x in items], np.float64)
@@ -412,9 +419,7 @@ def _distance_steps(requests, offerings, pair_requests, pair_offerings) -> np.nd
         np.sin((lat2 - lat1) / 2) ** 2
         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     )
-    km = 6371.0 * 2 * np.arcsin(np.minimum(1.0, np.sqrt(a)))
-    steps = np.minimum(np.rint(km / DISTANCE_STEP_KM), DISTANCE_STEPS_CAP)
-    return np.where(np.isnan(km), DISTANCE_STEPS_UNKNOWN, steps).astype(np.int64)
+    return 6371.0 * 2 * np.arcsin(np.minimum(1.0, np.sqrt(a)))
 
 
 def solve(
@@ -450,9 +455,10 @@ def plan(
         pair_requests, pair_offerings = graph.assignment(
             *(flow.flows(handle) for handle in handles)
         )
+    km = _distances_km(requests, offerings, pair_requests, pair_offerings).tolist()
     proposals = [
-        _proposal(requests[i], offerings[j])
-        for i, j in zip(pair_requests.tolist(), pair_offerings.tolist(), strict=True)
+        _proposal(requests[i], offerings[j], None if d != d else d)  # NaN: no coordinates
+        for i, j, d in zip(pair_requests.tolist(), pair_offerings.tolist(), km, strict=True)
     ]
     used = np.bincount(pair_offerings, minlength=len(offerings))
     return Plan(proposals, _unserved(requests, offerings, pair_requests, used, lapsed))
@@ -851,8 +857,7 @@ def _entries(requests, source: int, first_free_node: int, fairness: bool):
     )
 
 
-def _proposal(request: RequestInput, offering: OfferingInput) -> Proposal:
-    km = distance_km(request, offering)
+def _proposal(request: RequestInput, offering: OfferingInput, km: float | None) -> Proposal:
     facts = reason_facts(request, offering, km)
     return Proposal(
         request_id=request.id,

@@ -453,7 +453,11 @@ def test_ranks_and_exchange_scale_give_the_plan_of_points_and_a_whole_plan_scale
             proposals = solve(requests, offerings)
             assignment = {p.request_id: p.offering_id for p in proposals}
             outcomes.append(_objective(requests, offerings, assignment))
-            assert all(p.reason == core.source(list(p.reason_facts)) for p in proposals)
+            by_id = {r.id: r for r in requests} | {o.id: o for o in offerings}
+            for p in proposals:
+                assert p.reason == core.source(list(p.reason_facts))
+                km = distance_km(by_id[p.request_id], by_id[p.offering_id])
+                assert abs(p.distance_km - km) <= 0.005 + 1e-9
         monkeypatch.undo()
         assert outcomes[0] == outcomes[1]
 
