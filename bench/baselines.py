@@ -15,6 +15,7 @@ from services.matching.core import (
     _distance_steps,
     _pair_arrays,
     _proposal,
+    distance_km,
     priority,
 )
 
@@ -41,6 +42,8 @@ def greedy_in_order(
         for j in pair_offerings[first[i] : first[i + 1]]:
             if left[j] > 0:
                 left[j] -= 1
-                proposals.append(_proposal(requests[i], offerings[j]))
+                proposals.append(
+                    _proposal(requests[i], offerings[j], distance_km(requests[i], offerings[j]))
+                )
                 break
     return proposals

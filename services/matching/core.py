@@ -9,10 +9,12 @@ Which pairs are feasible
 
 What is optimised (DESIGN.md section 5), in this order
     1. need: the priority-weighted number of requests served (`priority()`). This
-       level is strictly lexicographic: its unit cost is scaled, per instance, above
-       the largest total the lower levels can reach in any plan, so no amount of
-       fairness, continuity, distance or load ever displaces a request of higher
-       priority, or serves fewer priority points;
+       level is strictly lexicographic: a request's weight is the rank of its
+       priority among the distinct ones (which plans serve the most depends on their
+       order alone: `_priority_ranks`), and one rank is scaled, per instance, above all
+       the lower levels can gain on any single exchange of requests (`_need_scale`),
+       so no amount of fairness, continuity, distance or load ever displaces a request
+       of higher priority, or serves fewer priority points;
     2. fairness between communities: a community's requests enter through ten
        coverage tiers, the first tenth served costing nothing, each further tenth one
        step more, so places go where coverage is lowest;
@@ -396,6 +398,13 @@ def _times_fit(requests, offerings, pair_requests, pair_offerings) -> np.ndarray
 
 def _distance_steps(requests, offerings, pair_requests, pair_offerings) -> np.ndarray:
     """`distance_steps(distance_km(...))` for every pair at once."""
+    km = _distances_km(requests, offerings, pair_requests, pair_offerings)
+    steps = np.minimum(np.rint(km / DISTANCE_STEP_KM), DISTANCE_STEPS_CAP)
+    return np.where(np.isnan(km), DISTANCE_STEPS_UNKNOWN, steps).astype(np.int64)
+
+
+def _distances_km(requests, offerings, pair_requests, pair_offerings) -> np.ndarray:
+    """`distance_km(...)` for every pair at once; NaN where a side has no coordinates."""
 
     def coordinates(items):
         lat = np.array([np.nan if x.lat is None else x.lat for x in items], np.float64)
@@ -410,9 +419,7 @@ def _distance_steps(requests, offerings, pair_requests, pair_offerings) -> np.nd
         np.sin((lat2 - lat1) / 2) ** 2
         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     )
-    km = 6371.0 * 2 * np.arcsin(np.minimum(1.0, np.sqrt(a)))
-    steps = np.minimum(np.rint(km / DISTANCE_STEP_KM), DISTANCE_STEPS_CAP)
-    return np.where(np.isnan(km), DISTANCE_STEPS_UNKNOWN, steps).astype(np.int64)
+    return 6371.0 * 2 * np.arcsin(np.minimum(1.0, np.sqrt(a)))
 
 
 def solve(
@@ -448,9 +455,10 @@ def plan(
         pair_requests, pair_offerings = graph.assignment(
             *(flow.flows(handle) for handle in handles)
         )
+    km = _distances_km(requests, offerings, pair_requests, pair_offerings).tolist()
     proposals = [
-        _proposal(requests[i], offerings[j])
-        for i, j in zip(pair_requests.tolist(), pair_offerings.tolist(), strict=True)
+        _proposal(requests[i], offerings[j], None if d != d else d)  # NaN: no coordinates
+        for i, j, d in zip(pair_requests.tolist(), pair_offerings.tolist(), km, strict=True)
     ]
     used = np.bincount(pair_offerings, minlength=len(offerings))
     return Plan(proposals, _unserved(requests, offerings, pair_requests, used, lapsed))
@@ -694,9 +702,9 @@ def _build_flow(requests, offerings, graph: _Graph, fairness: bool):
     A request reaches an offering by a direct arc or through a slot (`_Graph`). Plus the
     source → sink bypass for requests left unserved. Node numbers: requests, offerings,
     source, sink, one node per community, then the slots. A request's priority is the
-    cost of the arc entering it. Every lower-level cost is non-negative and at most
-    `per_proposal` for one proposal, so no plan's lower levels total more than
-    servable × per_proposal; one priority point is worth more than that.
+    cost of the arc entering it: its rank among the distinct priorities (`_priority_ranks`)
+    times `_need_scale(...)`, which outweighs whatever the lower levels can gain on one
+    exchange of requests (see there), so the plan is lexicographic on need.
     """
     n, m = len(requests), len(offerings)
     source, sink = n + m, n + m + 1
@@ -709,22 +717,17 @@ def _build_flow(requests, offerings, graph: _Graph, fairness: bool):
     distance_unit = LOAD_TIERS  # load adds at most LOAD_TIERS - 1 to one proposal
     choice_unit = distance_unit * (int(steps.max(initial=0)) + 1)
     fairness_unit = choice_unit * (int(choices.max(initial=0)) + 1) if fairness else 0
-    per_proposal = fairness_unit * (LOAD_TIERS - 1) + choice_unit * int(choices.max(initial=0))
-    per_proposal += distance_unit * int(steps.max(initial=0)) + LOAD_TIERS - 1
+    pair_costs = choices * choice_unit + steps * distance_unit
     remaining = np.fromiter((max(o.remaining, 0) for o in offerings), np.int64, m)
-    reaching = np.zeros(n, bool)
-    reaching[graph.direct_requests] = True
-    reaching[graph.entry_requests] = True
     reached = np.zeros(m, bool)
     reached[graph.direct_offerings] = True
     reached[graph.slot_offerings] = True
-    servable = min(int(reaching.sum()), int(remaining[reached].sum()))
-    scale = servable * per_proposal + 1
-    weights = np.fromiter((priority(r) for r in requests), np.int64, n)
-    # Only the order of priorities matters: their common factor would only add digits
-    # to every cost, and the solver's work grows with the digits.
-    weights //= max(int(np.gcd.reduce(weights)), 1)
-    _check_headroom(int(weights.max()) * scale, nodes=first_slot + graph.slots)
+    types = np.fromiter((o.service_type_id for o in offerings), np.int64, m)[reached]
+    # An exchange path stays within one service type and meets each offering once.
+    _types, per_type = np.unique(types, return_counts=True)
+    scale = _need_scale(fairness_unit, pair_costs, offerings_on_a_path=int(per_type.max(initial=0)))
+    weights = _priority_ranks(np.fromiter((priority(r) for r in requests), np.int64, n))
+    _check_headroom(int(weights.max(initial=0)) * scale, nodes=first_slot + graph.slots)
     entry_tails, entry_heads, entry_places, entry_costs = _entries(
         requests, source, n + m + 2, fairness
     )
@@ -775,6 +778,44 @@ def _build_flow(requests, offerings, graph: _Graph, fairness: bool):
     return flow, [arcs[bounds[k] : bounds[k + 1]] for k in (1, 2, 3)]
 
 
+def _priority_ranks(priorities: np.ndarray) -> np.ndarray:
+    """Each priority's rank among the distinct ones (1 = lowest): level 1's unit weights.
+
+    The sets of requests that can be served together are the independent sets of a
+    matroid (a gammoid: requests matched into offerings' places), and every priority is
+    positive. Which plans serve the most priority then depends on the order of the
+    priorities alone, not on their values: a plan is best exactly when, for every
+    priority p, it serves as many requests of priority ≥ p as can be served together
+    (the greedy criterion). Ranks keep that order with far fewer digits than the points,
+    and the solver's work grows with the digits of the largest cost.
+    """
+    _distinct, rank = np.unique(priorities, return_inverse=True)
+    return rank.reshape(-1).astype(np.int64) + 1
+
+
+def _need_scale(fairness_unit: int, pair_costs: np.ndarray, *, offerings_on_a_path: int) -> int:
+    """One rank of priority in cost units: more than the lower levels gain on one exchange.
+
+    If a plan did not serve the most priority, some single exchange would improve it
+    (matroid exchange): a request e enters and one of lower priority f leaves (or a free
+    place takes e), along a path e → o1 ← f1 → o2 ← f2 … → ok ← f on which each request
+    moves to the next offering. A shortest such path meets each offering once, so it
+    has at most `offerings_on_a_path` new pairs and one fewer removed ones: the pairs'
+    costs change by at most k·(max − min) + max. e's community coverage tier costs at
+    most LOAD_TIERS − 1 fairness units (f's can only refund), and only a path ending at
+    a free place fills one more load tier. The min-cost flow would take that exchange
+    if one rank of priority outweighed all that, so at the optimum none is left: the
+    plan serves the most priority (in the order of priorities), and among such plans the
+    least lower-level cost.
+    """
+    if not len(pair_costs):
+        return 1
+    most, least = int(pair_costs.max()), int(pair_costs.min())
+    return (
+        fairness_unit * (LOAD_TIERS - 1) + offerings_on_a_path * (most - least) + most + LOAD_TIERS
+    )
+
+
 def _check_headroom(largest_cost: int, *, nodes: int) -> None:
     """Refuse an instance whose lexicographic costs could overflow inside OR-Tools."""
     if largest_cost * (nodes + 1) >= _COST_LIMIT:
@@ -816,14 +857,19 @@ def _entries(requests, source: int, first_free_node: int, fairness: bool):
     )
 
 
-def _proposal(request: RequestInput, offering: OfferingInput) -> Proposal:
-    km = distance_km(request, offering)
+def _proposal(request: RequestInput, offering: OfferingInput, km: float | None) -> Proposal:
     facts = reason_facts(request, offering, km)
     return Proposal(
         request_id=request.id,
         offering_id=offering.id,
         priority=priority(request),
         distance_km=None if km is None else round(km, 2),
-        reason=source(facts),
+        reason=_sentence(facts),
         reason_facts=tuple(facts),
     )
+
+
+def _sentence(facts: list[dict]) -> str:
+    """`source(facts)` for the facts `reason_facts` writes (flat parameters), done inline:
+    a run writes one per proposal."""
+    return "；".join([f["t"] % f["p"] if f["p"] else f["t"] for f in facts])

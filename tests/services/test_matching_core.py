@@ -436,3 +436,32 @@ def test_slots_and_pairs_give_plans_of_the_same_objective_on_larger_instances(mo
                 assert used <= by_id[offering_id].remaining
             outcomes.append(_objective(requests, offerings, assignment))
         assert outcomes[0] == outcomes[1]
+
+
+def test_ranks_and_exchange_scale_give_the_plan_of_points_and_a_whole_plan_scale(monkeypatch):
+    """Level 1 weighted by priority ranks × the one-exchange bound (`_need_scale`) against
+    the points themselves × a unit above any plan's whole lower-level total: the same
+    objective, on instances too large for brute force."""
+    rng = random.Random(7)
+    for _ in range(6):
+        requests, offerings = _random_instance(rng, 60, 8)
+        outcomes = []
+        for wide in (False, True):
+            if wide:
+                monkeypatch.setattr(core, "_priority_ranks", lambda points: points)
+                monkeypatch.setattr(core, "_need_scale", lambda *args, **kwargs: 10**9)
+            proposals = solve(requests, offerings)
+            assignment = {p.request_id: p.offering_id for p in proposals}
+            outcomes.append(_objective(requests, offerings, assignment))
+            by_id = {r.id: r for r in requests} | {o.id: o for o in offerings}
+            for p in proposals:
+                assert p.reason == core.source(list(p.reason_facts))
+                km = distance_km(by_id[p.request_id], by_id[p.offering_id])
+                assert abs(p.distance_km - km) <= 0.005 + 1e-9
+        monkeypatch.undo()
+        assert outcomes[0] == outcomes[1]
+
+
+def test_priority_ranks_keep_the_order_and_the_ties():
+    points = core.np.array([50, 10, 1360, 50, 12])
+    assert core._priority_ranks(points).tolist() == [3, 1, 4, 3, 2]
