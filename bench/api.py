@@ -179,10 +179,13 @@ def database_seed() -> None:
                 ''
             FROM generate_series(1, {REQUESTS}) g""",  # noqa: S608
         f"""INSERT INTO services_visit (request_id, offering_id, scheduled_start,
-                duration_minutes, status, checked_in_at, checked_out_at, service_log)
+                duration_minutes, status, checked_in_at, checked_out_at, service_log,
+                early_check_in, short_visit, late_sync, location_state, manual_reason,
+                review_note, review_state, condition_note)
             SELECT r, (g - 1) % {OFFERINGS} + 1, s, 60, st,
                 CASE WHEN st = 'completed' THEN s END,
-                CASE WHEN st = 'completed' THEN s + INTERVAL '50 minutes' END, ''
+                CASE WHEN st = 'completed' THEN s + INTERVAL '50 minutes' END, '',
+                false, false, false, '', '', '', '', ''
             FROM (
                 SELECT g, (g - 1) % {REQUESTS} + 1 AS r,
                     TIMESTAMPTZ '2026-03-01 08:00+08' - ((g - 1) % {REQUESTS} % 365) * INTERVAL

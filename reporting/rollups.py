@@ -63,8 +63,8 @@ def wait_tenths(created: datetime.datetime, first_visit: datetime.datetime) -> i
 
     The unit the median is computed in, by the rollups and by the raw reference alike.
     """
-    seconds = max((first_visit - created).total_seconds(), 0)
-    return int(seconds * 10 / 86400 + 0.5)
+    microseconds = max((first_visit - created) // datetime.timedelta(microseconds=1), 0)
+    return (microseconds * 10 + 43_200_000_000) // 86_400_000_000
 
 
 def median_of(histogram: dict[int, int]) -> float | None:
@@ -231,12 +231,16 @@ def _day_rows(days: set | None, model) -> QuerySet:
     return rows if days is None else rows.filter(day__in=days)
 
 
+def _insert(table: str, columns: tuple[str, ...], select: str, params) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) {select}", params)
+
+
 def _figures(*, request_days: set | None, visit_days: set | None) -> None:
-    """Recompute DailyFigures for the union of the days (None: all of them)."""
+    """Recompute DailyFigures for the union of the days (None: all of them); in SQL."""
     days = None if request_days is None else request_days | visit_days
     if days is not None and not days:
         return
-    cells: dict = collections.defaultdict(dict)
     requests = (
         ServiceRequest.objects.filter(_days_q("created_at", days))
         .annotate(day=TruncDate("created_at"))
@@ -244,8 +248,6 @@ def _figures(*, request_days: set | None, visit_days: set | None) -> None:
         .values_list("resident__community_id", "day", "status")
         .annotate(n=Count("id"))
     )
-    for community, day, status, n in requests:
-        cells[(community, day)][request_column(status)] = n
     visits = (
         Visit.objects.filter(_days_q("scheduled_start", days))
         .annotate(day=TruncDate("scheduled_start"))
@@ -253,8 +255,6 @@ def _figures(*, request_days: set | None, visit_days: set | None) -> None:
         .values_list("request__resident__community_id", "day", "status")
         .annotate(n=Count("id"))
     )
-    for community, day, status, n in visits:
-        cells[(community, day)][visit_column(status)] = n
     ratings = (
         Feedback.objects.filter(_days_q("visit__scheduled_start", days))
         .annotate(day=TruncDate("visit__scheduled_start"))
@@ -262,20 +262,41 @@ def _figures(*, request_days: set | None, visit_days: set | None) -> None:
         .values_list("visit__request__resident__community_id", "day")
         .annotate(n=Count("id"), total=Sum("rating"))
     )
-    for community, day, n, total in ratings:
-        cells[(community, day)].update(ratings=n, rating_sum=total)
-    _day_rows(days, DailyFigures).delete()
-    DailyFigures.objects.bulk_create(
-        (
-            DailyFigures(community_id=community, day=day, **values)
-            for (community, day), values in cells.items()
-        ),
-        batch_size=_BULK,
+    (req_sql, req_params), (vis_sql, vis_params), (rat_sql, rat_params) = (
+        query.query.sql_with_params() for query in (requests, visits, ratings)
     )
+    sums = [
+        f"SUM(CASE WHEN family = 'r' AND status = '{status}' THEN n ELSE 0 END)"
+        for status in REQUEST_STATUSES
+    ] + [
+        f"SUM(CASE WHEN family = 'v' AND status = '{status}' THEN n ELSE 0 END)"
+        for status in VISIT_STATUSES
+    ]  # the statuses are the models' own choices, never input
+    sums += ["SUM(CASE WHEN family = 'f' THEN n ELSE 0 END)", "SUM(total)"]
+    select = f"""
+        SELECT day, community, {", ".join(sums)} FROM (
+            SELECT 'r' AS family, community, day, status, n, 0 AS total
+            FROM ({req_sql}) a (community, day, status, n)
+            UNION ALL
+            SELECT 'v', community, day, status, n, 0 FROM ({vis_sql}) b (community, day, status, n)
+            UNION ALL
+            SELECT 'f', community, day, '', n, total FROM ({rat_sql}) c (community, day, n, total)
+        ) counted GROUP BY day, community"""  # noqa: S608 - SQL built by the ORM and constants
+    _day_rows(days, DailyFigures).delete()
+    columns = ("day", "community_id", *FIGURE_COLUMNS)
+    _insert("reporting_dailyfigures", columns, select, (*req_params, *vis_params, *rat_params))
+
+
+# Tenths of a day, rounded half up, in exact integer arithmetic on microseconds: the same
+# number wait_tenths gives in Python.
+_TENTHS_SQL = (
+    "FLOOR((GREATEST(EXTRACT(EPOCH FROM first_visit - created), 0) * 10000000"
+    " + 43200000000) / 86400000000)::integer"
+)
 
 
 def _waits(days: set | None) -> None:
-    """Recompute the wait histogram of requests filed on `days` (None: all)."""
+    """Recompute the wait histogram of requests filed on `days` (None: all); in SQL."""
     if days is not None and not days:
         return
     pairs = (
@@ -284,23 +305,33 @@ def _waits(days: set | None) -> None:
             first_visit=Min(
                 Coalesce("visits__checked_in_at", "visits__scheduled_start"),
                 filter=Q(visits__status__in=TOOK_PLACE),
-            )
+            ),
+            day=TruncDate("created_at"),
         )
         .filter(first_visit__isnull=False)
         .order_by()
-        .values_list("resident__community_id", "created_at", "first_visit")
-    )
-    counts = collections.Counter(
-        (community, _local_day(created), wait_tenths(created, first))
-        for community, created, first in pairs.iterator(chunk_size=_BULK)
+        .values_list("resident__community_id", "day", "created_at", "first_visit")
     )
     _day_rows(days, WaitCount).delete()
+    if connection.vendor != "postgresql":
+        _waits_in_python(pairs)
+        return
+    sql, params = pairs.query.sql_with_params()
+    select = f"""
+        SELECT community, day, {_TENTHS_SQL}, COUNT(*)
+        FROM ({sql}) w (community, day, created, first_visit)
+        GROUP BY 1, 2, 3"""  # noqa: S608 - SQL built by the ORM and constants
+    _insert("reporting_waitcount", ("community_id", "day", "tenths", "n"), select, params)
+
+
+def _waits_in_python(pairs: QuerySet) -> None:
+    """SQLite (no EXTRACT): the same histogram, counted here."""
+    counts = collections.Counter(
+        (community, day, wait_tenths(created, first)) for community, day, created, first in pairs
+    )
     WaitCount.objects.bulk_create(
-        (
-            WaitCount(community_id=community, day=day, tenths=tenths, n=n)
-            for (community, day, tenths), n in counts.items()
-        ),
-        batch_size=_BULK,
+        WaitCount(community_id=community, day=day, tenths=tenths, n=n)
+        for (community, day, tenths), n in counts.items()
     )
 
 
@@ -317,35 +348,33 @@ def _served(residents: set | None) -> None:
     old.delete()
     rows = (
         visits.annotate(day=TruncDate("scheduled_start"))
-        .order_by("request__resident_id", "day")
+        .order_by()
         .values_list("request__resident_id", "request__resident__community_id", "day")
         .distinct()
     )
-    served, previous = [], {}
-    for resident, community, day in rows.iterator(chunk_size=_BULK):
-        served.append(
-            ServedDay(
-                resident_id=resident, community_id=community, day=day,
-                previous_day=previous.get(resident),
-            )
-        )  # fmt: skip
-        previous[resident] = day
-    ServedDay.objects.bulk_create(served, batch_size=_BULK)
+    sql, params = rows.query.sql_with_params()
+    select = f"""
+        SELECT resident, community, day,
+            LAG(day) OVER (PARTITION BY resident ORDER BY day)
+        FROM ({sql}) s (resident, community, day)"""  # noqa: S608 - SQL built by the ORM
+    columns = ("resident_id", "community_id", "day", "previous_day")
+    _insert("reporting_servedday", columns, select, params)
     if touched is not None:
-        touched |= {row.day for row in served}
+        touched |= set(
+            ServedDay.objects.filter(resident_id__in=residents).values_list("day", flat=True)
+        )
         if not touched:
             return
     _day_rows(touched, ServedCount).delete()
-    ServedCount.objects.bulk_create(
-        (
-            ServedCount(community_id=community, day=day, previous_day=before, n=n)
-            for community, day, before, n in _day_rows(touched, ServedDay)
-            .order_by()
-            .values_list("community_id", "day", "previous_day")
-            .annotate(n=Count("id"))
-        ),
-        batch_size=_BULK,
+    counts = (
+        _day_rows(touched, ServedDay)
+        .order_by()
+        .values_list("community_id", "day", "previous_day")
+        .annotate(n=Count("id"))
     )
+    sql, params = counts.query.sql_with_params()
+    columns = ("community_id", "day", "previous_day", "n")
+    _insert("reporting_servedcount", columns, sql, params)
 
 
 # --- reading ----------------------------------------------------------------------------

@@ -1323,13 +1323,16 @@ def _unmet_figures(group: dict) -> dict:
 
 
 def stats_warm() -> list[str]:
-    """Recompute the city-wide overview and area tables into the cache (a beat task).
+    """Fold waiting changes into the rollups, then recompute the figures still counted from
+    raw tables into the cache (a beat task, every WARM_INTERVAL_SECONDS).
 
-    City-wide readers (civil affairs, dashboard tokens) then always hit a warm cache; the
-    figures are at most WARM_INTERVAL_SECONDS old plus the computation (`age_seconds`) while
-    beat runs, and never older than WARM_SECONDS.
+    The overview and area tables read the rollups (computed per request, never cached);
+    the weekly series, allowances and the overview's allowance block are kept warm here,
+    at most WARM_INTERVAL_SECONDS old plus the computation while beat runs, and never older
+    than WARM_SECONDS.
     """
     city = StatsFilter()
+    rollups.rollups_refresh()  # the overview and area tables read these, not the cache
     token = _refreshing.set(True)
     try:
         stats_overview(city)
