@@ -14,7 +14,9 @@ overviews in process:
 - filtered: the whole city with ?date_from= (the last 13 weeks of the data).
 
 Each is `stats_overview` from the rollups, with the cache emptied before every call (a
-cold figure: week trees, allowance block and all), p95 over `--calls` calls. Interleaved
+cold figure: every week's suppression tree, the allowance block), p95 over `--calls`
+calls; and warm (`*_warm`: suppression trees and allowance block cached, the rollup sums
+queried every time, as after a refresh that changed no week of the period). Interleaved
 with it (A B, B A, …; `--repeats` ≥ 3, median and spread printed):
 
 - floor: the bare query of the rollup table for the same scope and dates — one
@@ -79,12 +81,13 @@ def _filters() -> dict:
     }
 
 
-def _overview_ms(stats_filter) -> float:
+def _overview_ms(stats_filter, *, cold: bool = True) -> float:
     from django.core.cache import cache
 
     from reporting.stats import stats_overview
 
-    cache.clear()  # cold: nothing of the figure is cached
+    if cold:
+        cache.clear()  # nothing of the figure is cached: suppression trees, allowance block
     began = time.perf_counter()
     stats_overview(stats_filter)
     return (time.perf_counter() - began) * 1000
@@ -116,6 +119,10 @@ def _floor_ms(stats_filter) -> float:
         )
         cursor.fetchall()
     return (time.perf_counter() - began) * 1000
+
+
+def _warm_ms(stats_filter) -> float:
+    return _overview_ms(stats_filter, cold=False)
 
 
 def _raw_ms(stats_filter) -> float:
@@ -167,6 +174,15 @@ def _incremental_refresh_s() -> dict:
     return {"notes": notes, "processed": processed, "seconds": time.perf_counter() - began}
 
 
+def _vacuum() -> None:
+    """What autovacuum does in a running deployment: the rebuild left dead rows behind."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in ("dailyfigures", "servedday", "servedcount", "waitcount", "rollupdirty"):
+            cursor.execute(f"VACUUM ANALYZE reporting_{table}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--visits", type=int, default=100_000)
@@ -191,12 +207,14 @@ def main() -> None:
     say(f"rollups rebuilt from scratch in {rebuild_s:.1f}s")
     refresh = _incremental_refresh_s()
     say(f"incremental refresh: {refresh['notes']} notes in {refresh['seconds'] * 1000:.0f} ms")
+    _vacuum()
     filters = _filters()
     problems = _check_agreement(filters)
 
     sides = {}
     for name, stats_filter in filters.items():
         sides[f"{name}_rollups"] = lambda s=stats_filter: _p95(_overview_ms, s, args.calls)
+        sides[f"{name}_warm"] = lambda s=stats_filter: _p95(_warm_ms, s, args.calls)
         sides[f"{name}_floor"] = lambda s=stats_filter: _p95(_floor_ms, s, args.calls)
         sides[f"{name}_raw"] = lambda s=stats_filter: max(
             _raw_ms(s) for _ in range(args.raw_repeats)

@@ -90,7 +90,8 @@ def median_of(histogram: dict[int, int]) -> float | None:
 
 
 def _state() -> RollupState:
-    return RollupState.objects.get_or_create(pk=1)[0]
+    # Read only: the row is created by the first refresh (_stamp).
+    return RollupState.objects.filter(pk=1).first() or RollupState(pk=1)
 
 
 def rollups_pending() -> bool:

@@ -567,10 +567,30 @@ def _tree(counts: dict[str, dict], parents: dict, *, status_families=("requests"
 
 def _weekly_trees(stats_filter: StatsFilter) -> dict:
     parents = _parents(stats_filter)
-    return {
-        week.isoformat(): _tree(counts, parents)
-        for week, counts in _counts_by_week(stats_filter).items()
-    }
+    weeks = _counts_by_week(stats_filter)
+    if _raw_tables.get():
+        return {week.isoformat(): _tree(counts, parents) for week, counts in weeks.items()}
+    # A week's decision depends only on its own counts and where its communities lie: kept
+    # under a digest of those, so after a change only the weeks it moved are decided anew.
+    keys = {week: _tree_key(counts, parents) for week, counts in weeks.items()}
+    known = cache.get_many(list(keys.values()))
+    trees = {}
+    for week, counts in weeks.items():
+        tree = known.get(keys[week])
+        if tree is None:
+            tree = _tree(counts, parents)
+            cache.set(keys[week], tree, WARM_SECONDS)
+        trees[week.isoformat()] = tree
+    return trees
+
+
+def _tree_key(counts: dict, parents: dict) -> str:
+    present = sorted({c for by_community in counts.values() for c in by_community})
+    data = (
+        sorted((metric, sorted(by_community.items())) for metric, by_community in counts.items()),
+        [(c, parents[c]) for c in present],
+    )
+    return "stats:v1:tree:" + hashlib.sha256(repr(data).encode()).hexdigest()[:32]
 
 
 def _canonical(stats_filter: StatsFilter) -> StatsFilter:
