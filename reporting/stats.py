@@ -77,7 +77,7 @@ COMPUTING_SECONDS = 30
 _refreshing: ContextVar[bool] = ContextVar("stats_refreshing", default=False)
 _raw_tables: ContextVar[bool] = ContextVar("stats_raw_tables", default=False)
 # Notes a dashboard read may fold into the rollups before answering (beat does the rest).
-READ_REFRESH_BATCH = 500
+READ_REFRESH_BATCH = 100
 DEFAULT_WEEKS = 12
 # Whole-city readers; other staff are held to the communities they work for.
 
