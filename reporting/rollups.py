@@ -236,9 +236,10 @@ def _day_rows(days: set | None, model) -> QuerySet:
     return rows if days is None else rows.filter(day__in=days)
 
 
-def _insert(table: str, columns: tuple[str, ...], select: str, params) -> None:
+def _insert(table: str, columns: tuple[str, ...], select: str, params, *, ctes: str = "") -> None:
+    """INSERT … SELECT; `ctes` name the ORM's subqueries' columns (SQLite has no alias lists)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) {select}", params)
+        cursor.execute(f"{ctes} INSERT INTO {table} ({', '.join(columns)}) {select}", params)
 
 
 def _figures(*, request_days: set | None, visit_days: set | None) -> None:
@@ -278,18 +279,21 @@ def _figures(*, request_days: set | None, visit_days: set | None) -> None:
         for status in VISIT_STATUSES
     ]  # the statuses are the models' own choices, never input
     sums += ["SUM(CASE WHEN family = 'f' THEN n ELSE 0 END)", "SUM(total)"]
+    ctes = f"""WITH a (community, day, status, n) AS ({req_sql}),
+        b (community, day, status, n) AS ({vis_sql}),
+        c (community, day, n, total) AS ({rat_sql})"""
     select = f"""
         SELECT day, community, {", ".join(sums)} FROM (
-            SELECT 'r' AS family, community, day, status, n, 0 AS total
-            FROM ({req_sql}) a (community, day, status, n)
+            SELECT 'r' AS family, community, day, status, n, 0 AS total FROM a
             UNION ALL
-            SELECT 'v', community, day, status, n, 0 FROM ({vis_sql}) b (community, day, status, n)
+            SELECT 'v', community, day, status, n, 0 FROM b
             UNION ALL
-            SELECT 'f', community, day, '', n, total FROM ({rat_sql}) c (community, day, n, total)
+            SELECT 'f', community, day, '', n, total FROM c
         ) counted GROUP BY day, community"""  # noqa: S608 - SQL built by the ORM and constants
     _day_rows(days, DailyFigures).delete()
     columns = ("day", "community_id", *FIGURE_COLUMNS)
-    _insert("reporting_dailyfigures", columns, select, (*req_params, *vis_params, *rat_params))
+    params = (*req_params, *vis_params, *rat_params)
+    _insert("reporting_dailyfigures", columns, select, params, ctes=ctes)
 
 
 # Tenths of a day, rounded half up, in exact integer arithmetic on microseconds: the same
@@ -322,11 +326,10 @@ def _waits(days: set | None) -> None:
         _waits_in_python(pairs)
         return
     sql, params = pairs.query.sql_with_params()
-    select = f"""
-        SELECT community, day, {_TENTHS_SQL}, COUNT(*)
-        FROM ({sql}) w (community, day, created, first_visit)
-        GROUP BY 1, 2, 3"""  # noqa: S608 - SQL built by the ORM and constants
-    _insert("reporting_waitcount", ("community_id", "day", "tenths", "n"), select, params)
+    ctes = f"WITH w (community, day, created, first_visit) AS ({sql})"
+    select = f"SELECT community, day, {_TENTHS_SQL}, COUNT(*) FROM w GROUP BY 1, 2, 3"  # noqa: S608
+    columns = ("community_id", "day", "tenths", "n")
+    _insert("reporting_waitcount", columns, select, params, ctes=ctes)
 
 
 def _waits_in_python(pairs: QuerySet) -> None:
@@ -358,12 +361,12 @@ def _served(residents: set | None) -> None:
         .distinct()
     )
     sql, params = rows.query.sql_with_params()
-    select = f"""
-        SELECT resident, community, day,
-            LAG(day) OVER (PARTITION BY resident ORDER BY day)
-        FROM ({sql}) s (resident, community, day)"""  # noqa: S608 - SQL built by the ORM
+    ctes = f"WITH s (resident, community, day) AS ({sql})"
+    select = """
+        SELECT resident, community, day, LAG(day) OVER (PARTITION BY resident ORDER BY day)
+        FROM s"""
     columns = ("resident_id", "community_id", "day", "previous_day")
-    _insert("reporting_servedday", columns, select, params)
+    _insert("reporting_servedday", columns, select, params, ctes=ctes)
     if touched is not None:
         touched |= set(
             ServedDay.objects.filter(resident_id__in=residents).values_list("day", flat=True)
