@@ -76,6 +76,8 @@ WARM_SECONDS = 5 * 60
 COMPUTING_SECONDS = 30
 _refreshing: ContextVar[bool] = ContextVar("stats_refreshing", default=False)
 _raw_tables: ContextVar[bool] = ContextVar("stats_raw_tables", default=False)
+# While one rollup figure is counted: what its parts share (the week trees), read once.
+_figure_memo: ContextVar[dict | None] = ContextVar("stats_figure_memo", default=None)
 # Notes a dashboard read may fold into the rollups before answering (beat does the rest).
 READ_REFRESH_BATCH = 100
 DEFAULT_WEEKS = 12
@@ -629,6 +631,16 @@ def _hidden_cells(stats_filter: StatsFilter):
 def _week_trees(stats_filter: StatsFilter) -> dict:
     """{Monday (ISO): tree} of the period, shared by every endpoint and area filter."""
     canonical = _canonical(stats_filter)
+    memo = _figure_memo.get()
+    if memo is not None and ("weeks", canonical) in memo:
+        return memo[("weeks", canonical)]  # asked again while counting the same figure
+    trees = _week_trees_of(canonical)
+    if memo is not None:
+        memo[("weeks", canonical)] = trees
+    return trees
+
+
+def _week_trees_of(canonical: StatsFilter) -> dict:
     # Trees from the rollups are kept per rollup version: new counts, new decision.
     name = "suppression:weeks" if _raw_tables.get() else f"suppression:weeks:{_rollup_version()}"
     return _cached(name, canonical, lambda: {"weeks": _weekly_trees(canonical)})["weeks"]
@@ -739,9 +751,13 @@ def _from_rollups(name: str, stats_filter: StatsFilter, compute, *, parts_as_of=
         return _cached(name, stats_filter, compute)
     if rollups.rollups_pending():
         rollups.rollups_refresh(batch=READ_REFRESH_BATCH)
-    with statistics_reads():
-        as_of = rollups.rollups_as_of()
-        figures = compute()
+    token = _figure_memo.set({})
+    try:
+        with statistics_reads():
+            as_of = rollups.rollups_as_of()
+            figures = compute()
+    finally:
+        _figure_memo.reset(token)
     as_of = min([as_of, *(part() for part in parts_as_of)])
     computed_at = timezone.localtime(as_of).isoformat()
     return _aged(
