@@ -78,8 +78,10 @@ _refreshing: ContextVar[bool] = ContextVar("stats_refreshing", default=False)
 _raw_tables: ContextVar[bool] = ContextVar("stats_raw_tables", default=False)
 # While one rollup figure is counted: what its parts share (the week trees), read once.
 _figure_memo: ContextVar[dict | None] = ContextVar("stats_figure_memo", default=None)
-# Notes a dashboard read may fold into the rollups before answering (beat does the rest).
-READ_REFRESH_BATCH = 100
+# Notes a dashboard read folds into the rollups before answering: all that wait, up to a
+# batch (beat does the rest). Fewer would let two reads a second apart disagree (a street's
+# row and its ?street= overview) while a refresh is half done.
+READ_REFRESH_BATCH = rollups.BATCH
 DEFAULT_WEEKS = 12
 # Whole-city readers; other staff are held to the communities they work for.
 
