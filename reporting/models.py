@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 from sanlian.models import BackgroundJob
@@ -58,3 +59,140 @@ class ExportJob(BackgroundJob):
         if not self.file_path or self.expired_at or self.finished_at is None:
             return None
         return self.finished_at + datetime.timedelta(hours=settings.EXPORT_RETENTION_HOURS)
+
+
+# --- Statistics rollups (reporting/rollups.py, docs/architecture.md "Statistics") ----------
+# Per-day, per-community aggregates the overview and area tables read instead of the raw
+# tables. Days are local days (TIME_ZONE). The refresh recomputes whole days that changed,
+# named by the rows database triggers append to RollupDirty in the writer's transaction.
+
+
+class DailyFigures(models.Model):
+    """One community's counts on one local day: requests by the day they were filed, visits
+    and ratings by the day the visit was scheduled for. One column per status, so any
+    period and any set of communities is one SUM over at most days × communities rows."""
+
+    day = models.DateField()
+    community = models.ForeignKey(
+        "communities.Community", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    requests_open = models.PositiveIntegerField(default=0)
+    requests_matched = models.PositiveIntegerField(default=0)
+    requests_scheduled = models.PositiveIntegerField(default=0)
+    requests_done = models.PositiveIntegerField(default=0)
+    requests_cancelled = models.PositiveIntegerField(default=0)
+    visits_scheduled = models.PositiveIntegerField(default=0)
+    visits_in_progress = models.PositiveIntegerField(default=0)
+    visits_completed = models.PositiveIntegerField(default=0)
+    visits_missed = models.PositiveIntegerField(default=0)
+    visits_cancelled = models.PositiveIntegerField(default=0)
+    ratings = models.PositiveIntegerField(default=0)
+    rating_sum = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "day"], name="dailyfigures_one_per_day"),
+        ]
+        indexes = [models.Index(fields=["day", "community"], name="dailyfigures_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} {self.day}"
+
+
+class ServedDay(models.Model):
+    """A resident with a completed visit on `day`, and the resident's previous such day.
+
+    Residents served in a period [a, b] are the rows with a <= day <= b whose previous day
+    is before a (or none): each resident is counted once, at their first day in the period.
+    That turns a distinct count into a sum, which ServedCount keeps per community and day.
+    """
+
+    resident = models.ForeignKey(
+        "communities.Resident", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    community = models.ForeignKey(
+        "communities.Community", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    previous_day = models.DateField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["resident", "day"], name="servedday_one_per_day"),
+        ]
+        indexes = [models.Index(fields=["day"], name="servedday_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id} {self.day}"
+
+
+class ServedCount(models.Model):
+    """ServedDay rows counted per community, day and previous day."""
+
+    community = models.ForeignKey(
+        "communities.Community", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    previous_day = models.DateField(null=True)
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["community", "day"], name="servedcount_community_day_idx"),
+            models.Index(fields=["day"], name="servedcount_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} {self.day} ({self.n})"
+
+
+class WaitCount(models.Model):
+    """Requests filed on `day` whose first visit that took place came `tenths` tenths of a
+    day later: a histogram, so the median over any period is read from sums."""
+
+    community = models.ForeignKey(
+        "communities.Community", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    tenths = models.PositiveIntegerField()
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["community", "day"], name="waitcount_community_day_idx"),
+            models.Index(fields=["day"], name="waitcount_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community_id} {self.day} {self.tenths} ({self.n})"
+
+
+class RollupDirty(models.Model):
+    """What changed since the last refresh, appended by triggers in the writer's transaction.
+
+    `family`: "r" requests (and waits) filed at `at`; "v" visits and ratings scheduled at
+    `at`; "s" the served days of resident `ref`; "m" resident `ref` moved community.
+    `at` is truncated to the quarter hour (every time zone's offset is a multiple of it), so
+    a bulk insert notes few rows; the refresh turns it into a local day.
+    """
+
+    family = models.CharField(max_length=1)
+    at = models.DateTimeField(null=True)
+    ref = models.BigIntegerField(null=True)
+    noted_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        indexes = [models.Index(fields=["noted_at"], name="rollupdirty_noted_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.family} {self.at or self.ref}"
+
+
+class RollupState(models.Model):
+    """One row: when the rollups were last refreshed and a version that moves when they do."""
+
+    refreshed_at = models.DateTimeField(null=True)
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"v{self.version} {self.refreshed_at}"

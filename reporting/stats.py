@@ -11,8 +11,8 @@ Zero is shown, as it points at no one.
 import datetime
 import hashlib
 import itertools
-import statistics
 import time
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
@@ -48,6 +48,7 @@ from communities.models import (
 from communities.queries import communities_visible_to
 from organizations.models import Agreement
 from projects import figures as project_figures
+from reporting import rollups
 from sanlian.roles import CITY_WIDE
 from sanlian.routers import statistics_reads
 from sanlian.suppression import suppressed_cells
@@ -74,6 +75,13 @@ WARM_SECONDS = 5 * 60
 # it (a city-wide overview takes ~5 s cold at a million visits, docs/benchmarks.md).
 COMPUTING_SECONDS = 30
 _refreshing: ContextVar[bool] = ContextVar("stats_refreshing", default=False)
+_raw_tables: ContextVar[bool] = ContextVar("stats_raw_tables", default=False)
+# While one rollup figure is counted: what its parts share (the week trees), read once.
+_figure_memo: ContextVar[dict | None] = ContextVar("stats_figure_memo", default=None)
+# Notes a dashboard read folds into the rollups before answering: all that wait, up to a
+# batch (beat does the rest). Fewer would let two reads a second apart disagree (a street's
+# row and its ?street= overview) while a refresh is half done.
+READ_REFRESH_BATCH = rollups.BATCH
 DEFAULT_WEEKS = 12
 # Whole-city readers; other staff are held to the communities they work for.
 
@@ -241,8 +249,67 @@ def _area_rows(stats_filter: StatsFilter, level: str) -> list[dict]:
     ]
 
 
+def counted_from_raw_tables():
+    """Within this, figures are counted from the raw tables instead of the rollups and never
+    cached: the reference the rollups are checked against (tests/reporting, bench/stats.py)."""
+    return _raw_tables_context()
+
+
+@contextmanager
+def _raw_tables_context():
+    token = _raw_tables.set(True)
+    try:
+        yield
+    finally:
+        _raw_tables.reset(token)
+
+
+def _community_figures(stats_filter: StatsFilter, scope: QuerySet, level: str) -> dict:
+    """Figures about the communities' staff and organizations: current, never by date."""
+    workers = SocialWorker.communities.through.objects.filter(
+        community_id__in=scope, socialworker__active=True
+    )
+    agreements = Agreement.objects.filter(community_id__in=scope, status=Agreement.Status.ACTIVE)
+    return {
+        "social_workers": _grouped(
+            workers, _SOCIAL_WORKER_LINK, level, n=Count("socialworker", distinct=True)
+        ),
+        "organizations": _grouped(
+            agreements, _AGREEMENT, level, n=Count("organization", distinct=True)
+        ),
+    }
+
+
+_REQUEST_COLUMNS = tuple(rollups.request_column(s) for s in ServiceRequest.Status.values)
+
+
 def _figures_by_group(stats_filter: StatsFilter, level: str) -> dict[str, dict]:
-    """The counted figures per group; five queries whatever the number of groups."""
+    """The counted figures per group; four queries whatever the number of groups and days."""
+    if _raw_tables.get():
+        return _figures_by_group_raw(stats_filter, level)
+    scope = communities_in(stats_filter).values("pk")
+    key, _labels = LEVELS[level]
+    period = (stats_filter.date_from, stats_filter.date_to)
+    columns = (*_REQUEST_COLUMNS, "visits_completed", "ratings", "rating_sum")
+    daily = rollups.figures_grouped(scope, *period, key, columns=columns)
+    served = rollups.served_grouped(scope, *period, key)
+    requests, visits, ratings = {}, {}, {}
+    for group in {*daily, *served}:
+        sums = {name: value or 0 for name, value in (daily.get(group) or {}).items()}
+        requests[group] = {"n": sum(sums.get(column, 0) for column in _REQUEST_COLUMNS)}
+        visits[group] = {"n": sums.get("visits_completed", 0), "people": served.get(group, 0)}
+        n = sums.get("ratings", 0)
+        ratings[group] = {"n": n, "average": sums["rating_sum"] / n if n else None}
+    return {
+        **_community_figures(stats_filter, scope, level),
+        "requests": requests,
+        "visits": visits,
+        "ratings": ratings,
+    }
+
+
+def _figures_by_group_raw(stats_filter: StatsFilter, level: str) -> dict[str, dict]:
+    """The counted figures per group from the raw tables: the reference for the rollups."""
     scope = communities_in(stats_filter).values("pk")
     workers = SocialWorker.communities.through.objects.filter(
         community_id__in=scope, socialworker__active=True
@@ -383,8 +450,26 @@ def _local_date(value) -> datetime.date:
 def _counts_by_week(stats_filter: StatsFilter) -> dict[datetime.date, dict]:
     """{Monday: {metric: {community id: count}}} for every week with something to count.
 
-    Four grouped queries whatever the number of weeks and communities.
+    Two queries over the rollups whatever the number of weeks and communities.
     """
+    if _raw_tables.get():
+        return _counts_by_week_raw(stats_filter)
+    scope = communities_in(stats_filter).values("pk")
+    weeks: dict = {}
+    sums = rollups.weekly_by_community(scope, stats_filter.date_from, stats_filter.date_to)
+    for week, columns in sums.items():
+        for column, by_community in columns.items():
+            family, _sep, status = column.partition("_")
+            metric = column if not status else _status_metric(family, status)
+            for community, n in by_community.items():
+                _add(weeks, week, metric, community, n)
+                if family == "requests":
+                    _add(weeks, week, "requests", community, n)
+    return weeks
+
+
+def _counts_by_week_raw(stats_filter: StatsFilter) -> dict[datetime.date, dict]:
+    """_counts_by_week from the raw tables: four grouped queries."""
     scope = communities_in(stats_filter).values("pk")
     weeks: dict = {}
     for family, model, path, field in (
@@ -486,10 +571,30 @@ def _tree(counts: dict[str, dict], parents: dict, *, status_families=("requests"
 
 def _weekly_trees(stats_filter: StatsFilter) -> dict:
     parents = _parents(stats_filter)
-    return {
-        week.isoformat(): _tree(counts, parents)
-        for week, counts in _counts_by_week(stats_filter).items()
-    }
+    weeks = _counts_by_week(stats_filter)
+    if _raw_tables.get():
+        return {week.isoformat(): _tree(counts, parents) for week, counts in weeks.items()}
+    # A week's decision depends only on its own counts and where its communities lie: kept
+    # under a digest of those, so after a change only the weeks it moved are decided anew.
+    keys = {week: _tree_key(counts, parents) for week, counts in weeks.items()}
+    known = cache.get_many(list(keys.values()))
+    trees = {}
+    for week, counts in weeks.items():
+        tree = known.get(keys[week])
+        if tree is None:
+            tree = _tree(counts, parents)
+            cache.set(keys[week], tree, WARM_SECONDS)
+        trees[week.isoformat()] = tree
+    return trees
+
+
+def _tree_key(counts: dict, parents: dict) -> str:
+    present = sorted({c for by_community in counts.values() for c in by_community})
+    data = (
+        sorted((metric, sorted(by_community.items())) for metric, by_community in counts.items()),
+        [(c, parents[c]) for c in present],
+    )
+    return "stats:v1:tree:" + hashlib.sha256(repr(data).encode()).hexdigest()[:32]
 
 
 def _canonical(stats_filter: StatsFilter) -> StatsFilter:
@@ -528,9 +633,24 @@ def _hidden_cells(stats_filter: StatsFilter):
 def _week_trees(stats_filter: StatsFilter) -> dict:
     """{Monday (ISO): tree} of the period, shared by every endpoint and area filter."""
     canonical = _canonical(stats_filter)
-    return _cached("suppression:weeks", canonical, lambda: {"weeks": _weekly_trees(canonical)})[
-        "weeks"
-    ]
+    memo = _figure_memo.get()
+    if memo is not None and ("weeks", canonical) in memo:
+        return memo[("weeks", canonical)]  # asked again while counting the same figure
+    trees = _week_trees_of(canonical)
+    if memo is not None:
+        memo[("weeks", canonical)] = trees
+    return trees
+
+
+def _week_trees_of(canonical: StatsFilter) -> dict:
+    # Trees from the rollups are kept per rollup version: new counts, new decision.
+    name = "suppression:weeks" if _raw_tables.get() else f"suppression:weeks:{_rollup_version()}"
+    return _cached(name, canonical, lambda: {"weeks": _weekly_trees(canonical)})["weeks"]
+
+
+def _rollup_version() -> int:
+    with statistics_reads():
+        return rollups.rollups_version()
 
 
 def whole_weeks(stats_filter: StatsFilter) -> StatsFilter:
@@ -553,6 +673,34 @@ def _by_status(queryset: QuerySet, choices) -> dict:
     return {status: figure(counts.get(status, 0)) for status in choices.values}
 
 
+def _statuses(stats_filter: StatsFilter) -> dict[str, dict]:
+    """Requests and visits of the period by status, unsuppressed; one query (two raw)."""
+    if _raw_tables.get():
+        scope = communities_in(stats_filter).values("pk")
+        requests = ServiceRequest.objects.filter(
+            _in_period("created_at", stats_filter), resident__community_id__in=scope
+        )
+        visits = Visit.objects.filter(
+            _in_period("scheduled_start", stats_filter), request__resident__community_id__in=scope
+        )
+        return {
+            "requests": _by_status(requests, ServiceRequest.Status),
+            "visits": _by_status(visits, Visit.Status),
+        }
+    scope = communities_in(stats_filter).values("pk")
+    sums = rollups.figures_grouped(scope, stats_filter.date_from, stats_filter.date_to, None)
+    sums = sums[None]
+    return {
+        "requests": {
+            status: figure(sums[rollups.request_column(status)])
+            for status in ServiceRequest.Status.values
+        },
+        "visits": {
+            status: figure(sums[rollups.visit_column(status)]) for status in Visit.Status.values
+        },
+    }
+
+
 def _hidden_by_status(counts: dict, family: str, stats_filter: StatsFilter) -> dict:
     hidden, node = _hidden_cells(stats_filter), _filter_node(stats_filter)
     return {
@@ -562,7 +710,17 @@ def _hidden_by_status(counts: dict, family: str, stats_filter: StatsFilter) -> d
 
 
 def _median_days_to_first_visit(stats_filter: StatsFilter) -> dict:
-    """Days from a request to its first visit that took place (checked in or completed)."""
+    """Days from a request to its first visit that took place (checked in or completed),
+    each wait in tenths of a day (rollups.wait_tenths), the median to one decimal."""
+    if _raw_tables.get():
+        histogram = _wait_histogram_raw(stats_filter)
+    else:
+        scope = communities_in(stats_filter).values("pk")
+        histogram = rollups.wait_histogram(scope, stats_filter.date_from, stats_filter.date_to)
+    return _guarded(rollups.median_of(histogram), sum(histogram.values()))
+
+
+def _wait_histogram_raw(stats_filter: StatsFilter) -> dict[int, int]:
     took_place = Q(visits__status__in=(Visit.Status.IN_PROGRESS, Visit.Status.COMPLETED))
     pairs = (
         ServiceRequest.objects.filter(
@@ -577,9 +735,42 @@ def _median_days_to_first_visit(stats_filter: StatsFilter) -> dict:
         .filter(first_visit__isnull=False)
         .values_list("created_at", "first_visit")
     )
-    days = [max((first - created).total_seconds(), 0) / 86400 for created, first in pairs]
-    median = round(statistics.median(days), 1) if days else None
-    return _guarded(median, len(days))
+    histogram: dict[int, int] = {}
+    for created, first in pairs:
+        tenths = rollups.wait_tenths(created, first)
+        histogram[tenths] = histogram.get(tenths, 0) + 1
+    return histogram
+
+
+def _from_rollups(name: str, stats_filter: StatsFilter, compute, *, parts_as_of=()) -> dict:
+    """A figure counted from the rollups now, stamped with the true age of its data.
+
+    Pending changes are first folded in (a bounded batch; beat folds in the rest every
+    minute), then `computed_at` is the time up to which every committed change is counted:
+    the oldest change still waiting, else now, or an older part's (`parts_as_of`) time.
+    """
+    if _raw_tables.get():
+        return _cached(name, stats_filter, compute)
+    if rollups.rollups_pending():
+        rollups.rollups_refresh(batch=READ_REFRESH_BATCH)
+    token = _figure_memo.set({})
+    try:
+        with statistics_reads():
+            as_of = rollups.rollups_as_of()
+            figures = compute()
+    finally:
+        _figure_memo.reset(token)
+    as_of = min([as_of, *(part() for part in parts_as_of)])
+    computed_at = timezone.localtime(as_of).isoformat()
+    return _aged(
+        {
+            "computed_at": computed_at,
+            "generated_at": computed_at,  # the older name, kept for existing clients
+            "max_age_seconds": CACHE_SECONDS,
+            "filters": stats_filter.public(),
+            **figures,
+        }
+    )
 
 
 def _cached(name: str, stats_filter: StatsFilter, compute) -> dict:
@@ -605,6 +796,8 @@ def _cached(name: str, stats_filter: StatsFilter, compute) -> dict:
         }
 
     key = stats_filter.cache_key(name)
+    if _raw_tables.get():
+        return _aged(build())  # the reference: counted now, never from or into the cache
     if _refreshing.get():
         # stats_warm: compute anew and keep it until well after the next warm-up.
         value = build()
@@ -647,37 +840,38 @@ def _computed_once(key: str, build) -> dict:
 
 
 def stats_overview(stats_filter: StatsFilter) -> dict:
-    """City (or scope) totals: pilots, organizations entered, workers, people served, statuses."""
+    """City (or scope) totals: pilots, organizations entered, workers, people served, statuses.
+
+    Counted from the rollups (reporting/rollups.py): a handful of queries over at most
+    days × communities rows, whatever the scope and the dates.
+    """
     stats_filter = whole_weeks(stats_filter)
+    allowances: dict = {}
+
+    def allowance_block_as_of() -> datetime.datetime:
+        return datetime.datetime.fromisoformat(allowances["computed_at"])
 
     def compute() -> dict:
         city = _rows(stats_filter, "city")[0]
-        scope = communities_in(stats_filter).values("pk")
-        requests = ServiceRequest.objects.filter(
-            _in_period("created_at", stats_filter), resident__community_id__in=scope
-        )
-        visits = Visit.objects.filter(
-            _in_period("scheduled_start", stats_filter), request__resident__community_id__in=scope
-        )
+        statuses = _statuses(stats_filter)
+        allowances.update(_allowances_this_month(stats_filter))
         return {
             "communities": city["communities"],
             "pilot_communities": city["pilot_communities"],
             "organizations_entered": city["organizations_entered"],
             "social_workers": city["social_workers"],
             "residents_60_plus_served": city["residents_served"],
-            "requests_by_status": _hidden_by_status(
-                _by_status(requests, ServiceRequest.Status), "requests", stats_filter
-            ),
-            "visits_by_status": _hidden_by_status(
-                _by_status(visits, Visit.Status), "visits", stats_filter
-            ),
+            "requests_by_status": _hidden_by_status(statuses["requests"], "requests", stats_filter),
+            "visits_by_status": _hidden_by_status(statuses["visits"], "visits", stats_filter),
             "median_days_to_first_visit": _median_days_to_first_visit(stats_filter),
             "average_satisfaction": city["average_rating"],
             "ratings": city["ratings"],
-            "allowances": _allowances_this_month(stats_filter),
+            "allowances": {
+                name: value for name, value in allowances.items() if name in _OVERVIEW_ALLOWANCES
+            },
         }
 
-    return _cached("overview", stats_filter, compute)
+    return _from_rollups("overview", stats_filter, compute, parts_as_of=(allowance_block_as_of,))
 
 
 def stats_by_area(stats_filter: StatsFilter, *, level: str) -> dict:
@@ -685,7 +879,7 @@ def stats_by_area(stats_filter: StatsFilter, *, level: str) -> dict:
     if level not in ("community", "street", "district", "city"):
         raise ValueError(level)
     stats_filter = whole_weeks(stats_filter)
-    return _cached(level, stats_filter, lambda: {"results": _rows(stats_filter, level)})
+    return _from_rollups(level, stats_filter, lambda: {"results": _rows(stats_filter, level)})
 
 
 # --- Monetary elderly care (货币养老) ----------------------------------------------------------
@@ -834,18 +1028,33 @@ def _statements_by_status(stats_filter: StatsFilter) -> dict:
     return result
 
 
+_OVERVIEW_ALLOWANCES = (
+    "care_accounts",
+    "credited_this_month",
+    "paid_from_allowances_this_month",
+)
+
+
 def _allowances_this_month(stats_filter: StatsFilter) -> dict:
-    """The overview's block: accounts and this month's credits and visit payments; 2 queries."""
+    """The overview's block: accounts and this month's credits and visit payments.
+
+    Not from the rollups: counted from the ledger (one month of it) and kept CACHE_SECONDS;
+    the overview's age is the older of the block's and the rollups'.
+    """
     area = replace(stats_filter, date_from=None, date_to=None)
-    first, _last = _months(area)
-    hidden = _allowance_hidden(area, first, first)
-    figures = _allowance_figures(_allowance_raw(area, "city").get(None) or {})
-    _mask_allowances(figures, hidden, _filter_node(area))
-    return {
-        "care_accounts": figures["care_accounts"],
-        "credited_this_month": figures["credited"],
-        "paid_from_allowances_this_month": figures["paid_from_allowances"],
-    }
+
+    def compute() -> dict:
+        first, _last = _months(area)
+        hidden = _allowance_hidden(area, first, first)
+        figures = _allowance_figures(_allowance_raw(area, "city").get(None) or {})
+        _mask_allowances(figures, hidden, _filter_node(area))
+        return {
+            "care_accounts": figures["care_accounts"],
+            "credited_this_month": figures["credited"],
+            "paid_from_allowances_this_month": figures["paid_from_allowances"],
+        }
+
+    return _cached("overview:allowances", area, compute)
 
 
 # --- Allowance suppression: the same complementary suppression, by calendar month ---------
@@ -1152,13 +1361,16 @@ def _unmet_figures(group: dict) -> dict:
 
 
 def stats_warm() -> list[str]:
-    """Recompute the city-wide overview and area tables into the cache (a beat task).
+    """Fold waiting changes into the rollups, then recompute the figures still counted from
+    raw tables into the cache (a beat task, every WARM_INTERVAL_SECONDS).
 
-    City-wide readers (civil affairs, dashboard tokens) then always hit a warm cache; the
-    figures are at most WARM_INTERVAL_SECONDS old plus the computation (`age_seconds`) while
-    beat runs, and never older than WARM_SECONDS.
+    The overview and area tables read the rollups (computed per request, never cached);
+    the weekly series, allowances and the overview's allowance block are kept warm here,
+    at most WARM_INTERVAL_SECONDS old plus the computation while beat runs, and never older
+    than WARM_SECONDS.
     """
     city = StatsFilter()
+    rollups.rollups_refresh()  # the overview and area tables read these, not the cache
     token = _refreshing.set(True)
     try:
         stats_overview(city)

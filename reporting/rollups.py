@@ -1,0 +1,469 @@
+"""Statistics rollups: per-day, per-community sums kept current from the raw tables.
+
+Writers never call this module. Database triggers (migration 0004) append to RollupDirty,
+in the writer's own transaction, the quarter hours whose days a change touches and the
+residents whose served days it may move. `rollups_refresh` reads a batch of those notes,
+recomputes the named days (and residents) from the raw tables, deletes exactly the notes it
+read and commits, all under one advisory lock. A change committed before the notes were read
+is in the recomputation; one committed later left a note that the next refresh reads. So
+nothing is lost under concurrent writes, and the figures are exact as of the oldest note
+still waiting (`rollups_as_of`), which is what every response reports as its age.
+
+On SQLite (a fresh checkout, no triggers) every refresh rebuilds the rollups whole.
+"""
+
+import collections
+import datetime
+
+from django.db import connection, transaction
+from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncDate, TruncWeek
+from django.utils import timezone
+
+from reporting.models import (
+    DailyFigures,
+    RollupDirty,
+    RollupState,
+    ServedCount,
+    ServedDay,
+    WaitCount,
+)
+from services.models import Feedback, ServiceRequest, Visit
+
+# One refresh reads at most this many notes; more waiting than REBUILD_OVER (a bulk load)
+# rebuilds everything instead, which is cheaper than recomputing day by day.
+BATCH = 2000
+REBUILD_OVER = 20_000
+# Without triggers (SQLite) readers rebuild the rollups when the last rebuild is this old.
+SQLITE_REBUILD_AFTER = datetime.timedelta(seconds=30)
+_LOCK = 0x5A4E_4C52  # pg advisory lock key of the refresh ("SNLR")
+_BULK = 5000
+
+REQUEST_STATUSES = tuple(ServiceRequest.Status.values)
+VISIT_STATUSES = tuple(Visit.Status.values)
+TOOK_PLACE = (Visit.Status.IN_PROGRESS, Visit.Status.COMPLETED)
+
+
+def request_column(status: str) -> str:
+    return f"requests_{status}"
+
+
+def visit_column(status: str) -> str:
+    return f"visits_{status}"
+
+
+FIGURE_COLUMNS = (
+    *(request_column(s) for s in REQUEST_STATUSES),
+    *(visit_column(s) for s in VISIT_STATUSES),
+    "ratings",
+    "rating_sum",
+)
+
+
+def wait_tenths(created: datetime.datetime, first_visit: datetime.datetime) -> int:
+    """Tenths of a day from a request to its first visit that took place (never negative).
+
+    The unit the median is computed in, by the rollups and by the raw reference alike.
+    """
+    microseconds = max((first_visit - created) // datetime.timedelta(microseconds=1), 0)
+    return (microseconds * 10 + 43_200_000_000) // 86_400_000_000
+
+
+def median_of(histogram: dict[int, int]) -> float | None:
+    """The median, in days to one decimal, of a {tenths: count} histogram."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    ordered = sorted(histogram.items())
+
+    def nth(index: int) -> int:
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if index < seen:
+                return value
+        raise IndexError(index)
+
+    middle = (nth((total - 1) // 2) + nth(total // 2)) / 2
+    return round(middle / 10, 1)
+
+
+# --- refreshing -------------------------------------------------------------------------
+
+
+def _state() -> RollupState:
+    # Read only: the row is created by the first refresh (_stamp).
+    return RollupState.objects.filter(pk=1).first() or RollupState(pk=1)
+
+
+def rollups_pending() -> bool:
+    """Whether a refresh has something to do (on SQLite: the last rebuild is a while old)."""
+    if connection.vendor != "postgresql":
+        refreshed = _state().refreshed_at
+        return refreshed is None or timezone.now() - refreshed > SQLITE_REBUILD_AFTER
+    return RollupDirty.objects.exists()
+
+
+def rollups_refresh(*, batch: int = BATCH) -> int:
+    """Bring the rollups up to date with what was committed; returns the notes processed.
+
+    Another refresh running holds the lock: this one returns 0 at once (readers then serve
+    the rollups as they are, with their true age).
+    """
+    started = timezone.now()
+    with transaction.atomic():
+        if connection.vendor != "postgresql":
+            _rebuild()
+            _stamp(started)
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK])
+            if not cursor.fetchone()[0]:
+                return 0
+        waiting = RollupDirty.objects.count()
+        if not waiting:
+            return 0
+        if waiting > REBUILD_OVER:
+            notes = list(RollupDirty.objects.values_list("id", flat=True))
+            _rebuild()
+        else:
+            rows = list(RollupDirty.objects.order_by("id").values_list("id", "family", "at", "ref"))
+            rows = rows[:batch]
+            notes = [row[0] for row in rows]
+            _recompute(rows)
+        _forget(notes)
+        _stamp(started)
+    return len(notes)
+
+
+def rollups_rebuild() -> None:
+    """Recompute every rollup from the raw tables (after a bulk load, in the demo, on SQLite)."""
+    started = timezone.now()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
+            notes = list(RollupDirty.objects.values_list("id", flat=True))
+        else:
+            notes = []
+        _rebuild()
+        _forget(notes)
+        _stamp(started)
+
+
+def rollups_as_of() -> datetime.datetime:
+    """The time up to which every committed change is counted: the oldest waiting note's,
+    or now when none waits (on SQLite: the last rebuild)."""
+    if connection.vendor != "postgresql":
+        return _state().refreshed_at or timezone.now()
+    oldest = RollupDirty.objects.aggregate(oldest=Min("noted_at"))["oldest"]
+    return min(oldest, timezone.now()) if oldest else timezone.now()
+
+
+def rollups_version() -> int:
+    return _state().version
+
+
+def _forget(notes: list[int]) -> None:
+    """Delete exactly the notes read: one committed since then stays for the next refresh."""
+    for start in range(0, len(notes), 10_000):
+        RollupDirty.objects.filter(id__in=notes[start : start + 10_000]).delete()
+
+
+def _stamp(started: datetime.datetime) -> None:
+    state = RollupState.objects.select_for_update().get_or_create(pk=1)[0]
+    state.refreshed_at = started
+    state.version += 1
+    state.save(update_fields=["refreshed_at", "version"])
+
+
+def _local_day(moment: datetime.datetime) -> datetime.date:
+    return timezone.localtime(moment).date()
+
+
+def _recompute(rows) -> None:
+    request_days, visit_days, residents, moved = set(), set(), set(), set()
+    for _id, family, at, ref in rows:
+        if family == "r":
+            request_days.add(_local_day(at))
+        elif family == "v":
+            visit_days.add(_local_day(at))
+        elif family == "s":
+            residents.add(ref)
+        elif family == "m":
+            moved.add(ref)
+    if moved:
+        # A resident who moved takes their requests, visits and served days along.
+        residents |= moved
+        requests = ServiceRequest.objects.filter(resident_id__in=moved)
+        request_days |= {_local_day(t) for t in requests.values_list("created_at", flat=True)}
+        visits = Visit.objects.filter(request__resident_id__in=moved)
+        visit_days |= {_local_day(t) for t in visits.values_list("scheduled_start", flat=True)}
+    _figures(request_days=request_days, visit_days=visit_days)
+    _waits(request_days)
+    _served(residents)
+
+
+def _rebuild() -> None:
+    _figures(request_days=None, visit_days=None)
+    _waits(None)
+    _served(None)
+
+
+def _days_q(field: str, days: set[datetime.date] | None) -> Q:
+    """Rows whose local day of `field` is in `days` (None: every day), as index ranges."""
+    if days is None:
+        return Q()
+    condition = Q(pk__in=[])
+    ordered = sorted(days)
+    runs = []
+    for day in ordered:
+        if runs and runs[-1][1] + datetime.timedelta(days=1) == day:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    for first, last in runs:
+        start = timezone.make_aware(datetime.datetime.combine(first, datetime.time.min))
+        end = timezone.make_aware(
+            datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min)
+        )
+        condition |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
+    return condition
+
+
+def _day_rows(days: set | None, model) -> QuerySet:
+    rows = model.objects.all()
+    return rows if days is None else rows.filter(day__in=days)
+
+
+def _insert(table: str, columns: tuple[str, ...], select: str, params, *, ctes: str = "") -> None:
+    """INSERT … SELECT; `ctes` name the ORM's subqueries' columns (SQLite has no alias lists)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"{ctes} INSERT INTO {table} ({', '.join(columns)}) {select}", params)
+
+
+def _figures(*, request_days: set | None, visit_days: set | None) -> None:
+    """Recompute DailyFigures for the union of the days (None: all of them); in SQL."""
+    days = None if request_days is None else request_days | visit_days
+    if days is not None and not days:
+        return
+    requests = (
+        ServiceRequest.objects.filter(_days_q("created_at", days))
+        .annotate(day=TruncDate("created_at"))
+        .order_by()
+        .values_list("resident__community_id", "day", "status")
+        .annotate(n=Count("id"))
+    )
+    visits = (
+        Visit.objects.filter(_days_q("scheduled_start", days))
+        .annotate(day=TruncDate("scheduled_start"))
+        .order_by()
+        .values_list("request__resident__community_id", "day", "status")
+        .annotate(n=Count("id"))
+    )
+    ratings = (
+        Feedback.objects.filter(_days_q("visit__scheduled_start", days))
+        .annotate(day=TruncDate("visit__scheduled_start"))
+        .order_by()
+        .values_list("visit__request__resident__community_id", "day")
+        .annotate(n=Count("id"), total=Sum("rating"))
+    )
+    (req_sql, req_params), (vis_sql, vis_params), (rat_sql, rat_params) = (
+        query.query.sql_with_params() for query in (requests, visits, ratings)
+    )
+    sums = [
+        f"SUM(CASE WHEN family = 'r' AND status = '{status}' THEN n ELSE 0 END)"
+        for status in REQUEST_STATUSES
+    ] + [
+        f"SUM(CASE WHEN family = 'v' AND status = '{status}' THEN n ELSE 0 END)"
+        for status in VISIT_STATUSES
+    ]  # the statuses are the models' own choices, never input
+    sums += ["SUM(CASE WHEN family = 'f' THEN n ELSE 0 END)", "SUM(total)"]
+    ctes = f"""WITH a (community, day, status, n) AS ({req_sql}),
+        b (community, day, status, n) AS ({vis_sql}),
+        c (community, day, n, total) AS ({rat_sql})"""
+    select = f"""
+        SELECT day, community, {", ".join(sums)} FROM (
+            SELECT 'r' AS family, community, day, status, n, 0 AS total FROM a
+            UNION ALL
+            SELECT 'v', community, day, status, n, 0 FROM b
+            UNION ALL
+            SELECT 'f', community, day, '', n, total FROM c
+        ) counted GROUP BY day, community"""  # noqa: S608 - SQL built by the ORM and constants
+    _day_rows(days, DailyFigures).delete()
+    columns = ("day", "community_id", *FIGURE_COLUMNS)
+    params = (*req_params, *vis_params, *rat_params)
+    _insert("reporting_dailyfigures", columns, select, params, ctes=ctes)
+
+
+# Tenths of a day, rounded half up, in exact integer arithmetic on microseconds: the same
+# number wait_tenths gives in Python.
+_TENTHS_SQL = (
+    "FLOOR((GREATEST(EXTRACT(EPOCH FROM first_visit - created), 0) * 10000000"
+    " + 43200000000) / 86400000000)::integer"
+)
+
+
+def _waits(days: set | None) -> None:
+    """Recompute the wait histogram of requests filed on `days` (None: all); in SQL."""
+    if days is not None and not days:
+        return
+    pairs = (
+        ServiceRequest.objects.filter(_days_q("created_at", days))
+        .annotate(
+            first_visit=Min(
+                Coalesce("visits__checked_in_at", "visits__scheduled_start"),
+                filter=Q(visits__status__in=TOOK_PLACE),
+            ),
+            day=TruncDate("created_at"),
+        )
+        .filter(first_visit__isnull=False)
+        .order_by()
+        .values_list("resident__community_id", "day", "created_at", "first_visit")
+    )
+    _day_rows(days, WaitCount).delete()
+    if connection.vendor != "postgresql":
+        _waits_in_python(pairs)
+        return
+    sql, params = pairs.query.sql_with_params()
+    ctes = f"WITH w (community, day, created, first_visit) AS ({sql})"
+    select = f"SELECT community, day, {_TENTHS_SQL}, COUNT(*) FROM w GROUP BY 1, 2, 3"  # noqa: S608
+    columns = ("community_id", "day", "tenths", "n")
+    _insert("reporting_waitcount", columns, select, params, ctes=ctes)
+
+
+def _waits_in_python(pairs: QuerySet) -> None:
+    """SQLite (no EXTRACT): the same histogram, counted here."""
+    counts = collections.Counter(
+        (community, day, wait_tenths(created, first)) for community, day, created, first in pairs
+    )
+    WaitCount.objects.bulk_create(
+        WaitCount(community_id=community, day=day, tenths=tenths, n=n)
+        for (community, day, tenths), n in counts.items()
+    )
+
+
+def _served(residents: set | None) -> None:
+    """Recompute the served days of `residents` (None: everyone) and their days' counts."""
+    if residents is not None and not residents:
+        return
+    visits = Visit.objects.filter(status=Visit.Status.COMPLETED)
+    old = ServedDay.objects.all()
+    if residents is not None:
+        visits = visits.filter(request__resident_id__in=residents)
+        old = old.filter(resident_id__in=residents)
+    touched = None if residents is None else set(old.values_list("day", flat=True))
+    old.delete()
+    rows = (
+        visits.annotate(day=TruncDate("scheduled_start"))
+        .order_by()
+        .values_list("request__resident_id", "request__resident__community_id", "day")
+        .distinct()
+    )
+    sql, params = rows.query.sql_with_params()
+    ctes = f"WITH s (resident, community, day) AS ({sql})"
+    select = """
+        SELECT resident, community, day, LAG(day) OVER (PARTITION BY resident ORDER BY day)
+        FROM s"""
+    columns = ("resident_id", "community_id", "day", "previous_day")
+    _insert("reporting_servedday", columns, select, params, ctes=ctes)
+    if touched is not None:
+        touched |= set(
+            ServedDay.objects.filter(resident_id__in=residents).values_list("day", flat=True)
+        )
+        if not touched:
+            return
+    _day_rows(touched, ServedCount).delete()
+    counts = (
+        _day_rows(touched, ServedDay)
+        .order_by()
+        .values_list("community_id", "day", "previous_day")
+        .annotate(n=Count("id"))
+    )
+    sql, params = counts.query.sql_with_params()
+    columns = ("community_id", "day", "previous_day", "n")
+    _insert("reporting_servedcount", columns, sql, params)
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+def _between(first: datetime.date | None, last: datetime.date | None) -> Q:
+    condition = Q()
+    if first:
+        condition &= Q(day__gte=first)
+    if last:
+        condition &= Q(day__lte=last)
+    return condition
+
+
+def _group_field(key: str | None) -> str | None:
+    if key is None:
+        return None
+    return "community_id" if key == "id" else f"community__{key}"
+
+
+def _grouped(rows: QuerySet, key: str | None, **aggregates) -> dict:
+    field = _group_field(key)
+    if field is None:
+        return {None: rows.aggregate(**aggregates)}
+    return {row.pop(field): row for row in rows.order_by().values(field).annotate(**aggregates)}
+
+
+def figures_grouped(
+    communities: QuerySet, first, last, key: str | None, columns=FIGURE_COLUMNS
+) -> dict:
+    """{group: {column: sum}} of DailyFigures over the communities and days; one query."""
+    rows = DailyFigures.objects.filter(_between(first, last), community_id__in=communities)
+    return _grouped(rows, key, **{column: Sum(column) for column in columns})
+
+
+def _served_rows(communities: QuerySet, first, last) -> QuerySet:
+    counted = Q(previous_day__isnull=True)
+    if first:
+        counted |= Q(previous_day__lt=first)
+    return ServedCount.objects.filter(counted, _between(first, last), community_id__in=communities)
+
+
+def served_grouped(communities: QuerySet, first, last, key: str | None) -> dict:
+    """{group: residents with a completed visit in the period}; one query."""
+    grouped = _grouped(_served_rows(communities, first, last), key, n=Sum("n"))
+    return {group: row["n"] or 0 for group, row in grouped.items()}
+
+
+def wait_histogram(communities: QuerySet, first, last) -> dict[int, int]:
+    rows = WaitCount.objects.filter(_between(first, last), community_id__in=communities)
+    return dict(rows.order_by().values_list("tenths").annotate(n=Sum("n")))
+
+
+def weekly_by_community(communities: QuerySet, first, last) -> dict:
+    """{Monday: {column or "people": {community: n}}}: the counts suppression decides on."""
+    weeks: dict = {}
+    columns = (*FIGURE_COLUMNS[:-1],)  # rating sums are not counts of anything
+    rows = (
+        DailyFigures.objects.filter(_between(first, last), community_id__in=communities)
+        .annotate(week=TruncWeek("day"))
+        .order_by()
+        .values_list("week", "community_id")
+        .annotate(*(Sum(column) for column in columns))
+    )
+    for week, community, *sums in rows:
+        cells = weeks.setdefault(_as_date(week), {})
+        for column, n in zip(columns, sums, strict=True):
+            if n:
+                cells.setdefault(column, {})[community] = n
+    people = (
+        ServedCount.objects.filter(_between(first, last), community_id__in=communities)
+        .annotate(week=TruncWeek("day"))
+        .filter(Q(previous_day__isnull=True) | Q(previous_day__lt=TruncWeek("day")))
+        .order_by()
+        .values_list("week", "community_id")
+        .annotate(n=Sum("n"))
+    )
+    for week, community, n in people:
+        weeks.setdefault(_as_date(week), {}).setdefault("people", {})[community] = n
+    return weeks
+
+
+def _as_date(value) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value

@@ -1,0 +1,280 @@
+"""The rollups against the raw tables: after any sequence of changes, every figure agrees."""
+
+import datetime
+import random
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from communities.models import Resident
+from reporting import rollups, stats
+from reporting.models import DailyFigures, RollupDirty, ServedCount, WaitCount
+from reporting.stats import StatsFilter, counted_from_raw_tables, stats_by_area, stats_overview
+from services.models import Feedback, ServiceRequest, Visit
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+TIMES = ("age_seconds", "computed_at", "generated_at", "max_age_seconds")
+
+
+class Town:
+    """Two streets of two communities each, residents, one offering; and random changes."""
+
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+        district = f.DistrictFactory()
+        self.streets = [f.StreetFactory(district=district) for _ in range(2)]
+        self.communities = [
+            f.CommunityFactory(street=street, pilot_batch=batch)
+            for street in self.streets
+            for batch in ("city", "")
+        ]
+        self.district = district
+        self.residents = [
+            f.ResidentFactory(community=community)
+            for community in self.communities
+            for _ in range(6)
+        ]
+        self.service_type = f.ServiceTypeFactory()
+        self.offering = f.OfferingFactory(service_type=self.service_type)
+        self.now = timezone.now()
+
+    def moment(self, days: int = 40) -> datetime.datetime:
+        # Any minute of the day: local midnight is where a wrong time zone shows.
+        return self.now - datetime.timedelta(minutes=self.rng.randrange(days * 24 * 60))
+
+    def pick(self, queryset):
+        rows = list(queryset.order_by("pk"))
+        return self.rng.choice(rows) if rows else None
+
+    def change(self) -> str:
+        action = self.rng.choice(
+            ["request"] * 3 + ["visit"] * 4 + ["advance"] * 4
+            + ["cancel", "reschedule", "rate", "rerate", "unrate", "move", "bulk", "status"]
+        )  # fmt: skip
+        getattr(self, f"_{action}")()
+        return action
+
+    def _request(self):
+        f.ServiceRequestFactory(
+            resident=self.rng.choice(self.residents),
+            service_type=self.service_type,
+            created_at=self.moment(),
+        )
+
+    def _visit(self):
+        request = self.pick(ServiceRequest.objects.all())
+        if request:
+            start = request.created_at + datetime.timedelta(hours=self.rng.randrange(1, 240))
+            f.VisitFactory(request=request, offering=self.offering, scheduled_start=start)
+
+    def _advance(self):
+        visit = self.pick(Visit.objects.filter(status__in=("scheduled", "in_progress")))
+        if visit is None:
+            return
+        if visit.status == Visit.Status.SCHEDULED:
+            visit.status = Visit.Status.IN_PROGRESS
+            visit.checked_in_at = visit.scheduled_start + datetime.timedelta(
+                minutes=self.rng.randrange(-30, 90)
+            )
+        else:
+            visit.status = Visit.Status.COMPLETED
+            visit.checked_out_at = visit.checked_in_at + datetime.timedelta(minutes=50)
+        visit.save()
+
+    def _cancel(self):
+        visit = self.pick(Visit.objects.filter(status="scheduled"))
+        if visit:
+            visit.status = self.rng.choice([Visit.Status.CANCELLED, Visit.Status.MISSED])
+            visit.save(update_fields=["status"])
+
+    def _reschedule(self):
+        # Moves a visit to another day: the day it leaves must be recounted too.
+        visit = self.pick(Visit.objects.all())
+        if visit:
+            visit.scheduled_start += datetime.timedelta(hours=self.rng.randrange(-96, 96))
+            visit.save(update_fields=["scheduled_start"])
+
+    def _rate(self):
+        visit = self.pick(Visit.objects.filter(status="completed", feedback__isnull=True))
+        if visit:
+            f.FeedbackFactory(visit=visit, rating=self.rng.randrange(1, 6))
+
+    def _rerate(self):
+        Feedback.objects.filter(pk=getattr(self.pick(Feedback.objects.all()), "pk", None)).update(
+            rating=self.rng.randrange(1, 6)
+        )
+
+    def _unrate(self):
+        feedback = self.pick(Feedback.objects.all())
+        if feedback:
+            feedback.delete()
+
+    def _move(self):
+        resident = self.rng.choice(self.residents)
+        community = self.rng.choice(self.communities)
+        Resident.objects.filter(pk=resident.pk).update(community=community)
+
+    def _bulk(self):
+        # A queryset update: no save(), no signal; the triggers still see it.
+        day = self.moment().date()
+        Visit.objects.filter(status="scheduled", scheduled_start__date__lte=day).update(
+            status=Visit.Status.MISSED
+        )
+
+    def _status(self):
+        request = self.pick(ServiceRequest.objects.all())
+        if request:
+            request.status = self.rng.choice(ServiceRequest.Status.values)
+            request.save(update_fields=["status"])
+
+    def filters(self) -> list[StatsFilter]:
+        today = timezone.localdate()
+        ids = frozenset(c.pk for c in self.communities[1:3])
+        return [
+            StatsFilter(),
+            StatsFilter(street=self.streets[0].pk),
+            StatsFilter(district=self.district.pk),
+            StatsFilter(pilot_batch="city"),
+            StatsFilter(date_from=today - datetime.timedelta(days=20)),
+            StatsFilter(
+                date_from=today - datetime.timedelta(days=30),
+                date_to=today - datetime.timedelta(days=9),
+            ),
+            StatsFilter(community_ids=ids, date_to=today - datetime.timedelta(days=3)),
+            StatsFilter(street=self.streets[1].pk, date_from=today - datetime.timedelta(days=15)),
+        ]
+
+
+def _without_times(body: dict) -> dict:
+    return {key: value for key, value in body.items() if key not in TIMES}
+
+
+def _comparable(groups: dict) -> dict:
+    """{family: {group: values}} without all-zero groups, averages as rounded floats."""
+    return {
+        family: {
+            group: {name: round(float(value or 0), 9) for name, value in values.items()}
+            for group, values in by_group.items()
+            if any(values.values())
+        }
+        for family, by_group in groups.items()
+    }
+
+
+def _counts(stats_filter: StatsFilter) -> dict:
+    """The unsuppressed counts under every figure, so agreement is not hidden by suppression."""
+    stats_filter = stats.whole_weeks(stats_filter)
+    return {
+        "groups": {
+            level: _comparable(stats._figures_by_group(stats_filter, level))
+            for level in ("city", "district", "street", "community")
+        },
+        "weeks": stats._counts_by_week(stats_filter),
+        "statuses": stats._statuses(stats_filter),
+        "median": stats._median_days_to_first_visit(stats_filter),
+    }
+
+
+def _assert_rollups_agree(town: Town) -> None:
+    while rollups.rollups_refresh(batch=7):
+        pass
+    assert not RollupDirty.objects.exists()
+    for stats_filter in town.filters():
+        cache.clear()
+        from_rollups = {
+            "overview": _without_times(stats_overview(stats_filter)),
+            **{
+                level: _without_times(stats_by_area(stats_filter, level=level))
+                for level in ("city", "district", "street", "community")
+            },
+            "counts": _counts(stats_filter),
+        }
+        with counted_from_raw_tables():
+            from_raw = {
+                "overview": _without_times(stats_overview(stats_filter)),
+                **{
+                    level: _without_times(stats_by_area(stats_filter, level=level))
+                    for level in ("city", "district", "street", "community")
+                },
+                "counts": _counts(stats_filter),
+            }
+        for name, figures in from_rollups.items():
+            assert figures == from_raw[name], (name, stats_filter)
+
+
+def _rollup_rows() -> dict:
+    def rows(model, *fields):
+        return sorted(model.objects.values_list(*fields))
+
+    return {
+        "daily": rows(DailyFigures, "community_id", "day", *rollups.FIGURE_COLUMNS),
+        "served": rows(ServedCount, "community_id", "day", "previous_day", "n"),
+        "waits": rows(WaitCount, "community_id", "day", "tenths", "n"),
+    }
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_rollups_equal_the_raw_tables_after_random_changes(seed):
+    town = Town(seed)
+    done = []
+    for step in range(120):
+        done.append(town.change())
+        if step % 17 == 0:
+            rollups.rollups_refresh(batch=town.rng.randrange(1, 20))  # refreshes in between
+    assert {"reschedule", "move", "bulk", "advance", "rate"} <= set(done)
+    assert Visit.objects.filter(status="completed").count() >= 5
+    _assert_rollups_agree(town)
+    # Incremental refreshes left the same rows a rebuild from scratch does.
+    incremental = _rollup_rows()
+    rollups.rollups_rebuild()
+    assert _rollup_rows() == incremental
+    assert incremental["daily"] and incremental["served"] and incremental["waits"]
+
+
+def test_rollups_follow_changes_after_they_were_counted():
+    town = Town(7)
+    for _ in range(60):
+        town.change()
+    _assert_rollups_agree(town)
+    for _ in range(40):
+        town.change()
+    _assert_rollups_agree(town)
+
+
+def test_a_change_noted_while_refreshing_is_kept_for_the_next_refresh():
+    town = Town(11)
+    for _ in range(30):
+        town.change()
+    rollups.rollups_refresh()
+    town._request()  # noted now, after the refresh read its notes
+    assert RollupDirty.objects.filter(family="r").exists()
+    rollups.rollups_refresh()
+    assert not RollupDirty.objects.exists()
+    assert (
+        sum(
+            sum(getattr(row, rollups.request_column(s)) for s in ServiceRequest.Status.values)
+            for row in DailyFigures.objects.all()
+        )
+        == ServiceRequest.objects.count()
+    )
+
+
+def test_many_waiting_notes_rebuild_instead(monkeypatch):
+    town = Town(5)
+    monkeypatch.setattr(rollups, "REBUILD_OVER", 3)
+    for _ in range(40):
+        town.change()
+    assert RollupDirty.objects.count() > 3
+    rollups.rollups_refresh(batch=1)  # more than REBUILD_OVER waiting: one rebuild takes all
+    assert not RollupDirty.objects.exists()
+    _assert_rollups_agree(town)
+
+
+def test_median_of_tenths():
+    assert rollups.median_of({}) is None
+    assert rollups.median_of({20: 1}) == 2.0
+    assert rollups.median_of({10: 1, 14: 1}) == 1.2  # between the two middle waits
+    assert rollups.median_of({5: 3, 40: 1}) == 0.5
