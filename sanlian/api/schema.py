@@ -7,7 +7,8 @@ beside each view, where they would drift:
 
 - 400: a body or query parameter is invalid, or a page is past API_MAX_PAGE; for
   operations with a request body or query parameters.
-- 401: no or a bad credential (the token's challenge); for views that authenticate.
+- 401: no or a bad credential (the token's challenge); for views that authenticate, and
+  the token endpoint itself (a username and password that do not match).
 - 403: not allowed (role, scope, state), or a session write without its CSRF token; for
   every operation but a public read.
 - 404: no such row, or out of scope; a page or cursor that does not exist; for detail
@@ -71,7 +72,8 @@ class ErrorDocumentingSchema(AutoSchema):
         queries = [p for p in self._get_parameters() if p.get("in") == "query"]
         codes = {
             "400": has_body or bool(queries),
-            "401": bool(view.get_authenticators()),
+            # DRF's own rule: a 401 needs a challenge to send, else the refusal is a 403.
+            "401": bool(view.get_authenticate_header(getattr(view, "request", None))),
             "403": not (public and method == "GET"),
             "404": "{" in self.path or self._is_paginated_list(),
             "409": method in WRITES,
