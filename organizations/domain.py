@@ -25,6 +25,7 @@ from organizations.tasks import task_send_review_email, task_send_username_taken
 from sanlian.audit import audit_record, snapshot
 from sanlian.job_queue import notice_send_after_commit
 from sanlian.models import AuditEntry, User
+from sanlian.refusals import StateConflict
 from sanlian.roles import Role
 
 Status = Organization.Status
@@ -357,7 +358,8 @@ def agreement_request(
     if Agreement.objects.filter(
         organization=organization, community=community, status__in=open_statuses
     ).exists():
-        raise ValidationError({"community": _("本组织与该社区已有待确认或生效中的协议。")})
+        # A conflict with an agreement that exists, not a bad field: the API answers 409.
+        raise StateConflict({"community": _("本组织与该社区已有待确认或生效中的协议。")})
     agreement = Agreement(
         organization=organization,
         community=community,

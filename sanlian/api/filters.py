@@ -42,6 +42,18 @@ class IdFilter(django_filters.NumberFilter):
     field_class = _IdField
 
 
+class _IntegerField(_IdField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", -ID_MAX)
+        super().__init__(*args, **kwargs)
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A filter on an integer column: digits only (django-filter's reads "0.5" too)."""
+
+    field_class = _IntegerField
+
+
 class _ReportDateField(forms.Field):
     def to_python(self, value):
         return parse_report_date(value) if value not in self.empty_values else None
@@ -66,6 +78,12 @@ class ApiFilterSet(django_filters.rest_framework.FilterSet):
         models.ForeignKey: {"filter_class": IdFilter},
         models.OneToOneField: {"filter_class": IdFilter},
         models.DateField: {"filter_class": ReportDateFilter},
+        models.IntegerField: {"filter_class": IntegerFilter},
+        models.SmallIntegerField: {"filter_class": IntegerFilter},
+        models.BigIntegerField: {"filter_class": IntegerFilter},
+        models.PositiveIntegerField: {"filter_class": IntegerFilter},
+        models.PositiveSmallIntegerField: {"filter_class": IntegerFilter},
+        models.PositiveBigIntegerField: {"filter_class": IntegerFilter},
     }
 
 

@@ -5,6 +5,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from sanlian.bounds import REPORT_DATE_SCHEMA, parse_report_date
+from sanlian.validators import (
+    CREDIT_CODE_FORMAT,
+    CREDIT_CODE_PATTERN,
+    MOBILE_PATTERN,
+    validate_credit_code,
+    validate_mobile,
+)
 
 
 def validated(serializer_class, request, **kwargs) -> dict:
@@ -25,3 +32,26 @@ class ReportDateField(serializers.Field):
 
     def to_representation(self, value):
         return value.isoformat()
+
+
+@extend_schema_field({"type": "string", "pattern": MOBILE_PATTERN, "example": "13812345678"})
+class MobileField(serializers.CharField):
+    """A mainland mobile number; the schema states its shape."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=11, validators=[validate_mobile], **kwargs)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": CREDIT_CODE_FORMAT,
+        "pattern": CREDIT_CODE_PATTERN,
+        "description": "GB 32100-2015, with its mod 31 check character (the 18th).",
+    }
+)
+class CreditCodeField(serializers.CharField):
+    """A unified social credit code; the schema states its shape and names its check."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=18, validators=[validate_credit_code], **kwargs)

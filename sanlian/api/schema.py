@@ -13,13 +13,15 @@ beside each view, where they would drift:
   every operation but a public read.
 - 404: no such row, or out of scope; a page or cursor that does not exist; for detail
   operations and paginated lists.
-- 409: another write got there first (a unique constraint); for writes.
+- 409: the object's state refuses the write (sanlian.refusals.StateConflict), or another
+  write got there first (a unique constraint); for writes.
 - 415: a body in a media type the view does not parse; for writes with a body.
 - 429: a throttle or the login lockout; for views with a throttle.
 
 Every error has one shape, the `Error` component: `{"detail": ..., "errors": {field: [...]}}`.
 """
 
+from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -29,11 +31,16 @@ ERROR_DESCRIPTIONS = {
     "401": "未提供或无效的凭据。Missing or invalid credentials (`WWW-Authenticate: Token`).",
     "403": "无权执行此操作。Not allowed for this user, scope or state.",
     "404": "找不到该记录，或无权查看；或页码、游标不存在。Not found or out of scope.",
-    "409": "数据已被他人同时修改。A concurrent write got there first.",
+    "409": (
+        "该记录当前的状态不允许此操作，或数据已被他人同时修改。The object's state refuses it "
+        "(e.g. already answered, deadline passed), or a concurrent write got there first."
+    ),
     "415": "不支持的内容类型。Unsupported media type.",
     "429": "请求过于频繁，或登录已被暂时锁定。Throttled; retry after `Retry-After` seconds.",
 }
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
+# What DRF's TimeField reads and writes: HH:MM, seconds and microseconds optional.
+LOCAL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -65,6 +72,21 @@ class ErrorDocumentingSchema(AutoSchema):
             responses.setdefault(code, response)
         return responses
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        if _blank_read_only_choice(field):
+            # DRF drops allow_blank from read-only fields, but the model's blank choice is
+            # still answered: "" belongs in the enum.
+            field.allow_blank = True
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.TimeField) and schema.get("format") == "time":
+            # A local time of day ("08:00:00"), which JSON Schema's `time` (RFC 3339, with
+            # an offset) is not: say its shape instead.
+            del schema["format"]
+            schema["pattern"] = LOCAL_TIME_PATTERN
+        if _non_empty_list(field):
+            schema["minItems"] = max(schema.get("minItems", 0), 1)
+        return schema
+
     def error_statuses(self) -> list[str]:
         view, method = self.view, self.method
         has_body = method in ("POST", "PUT", "PATCH")
@@ -88,3 +110,21 @@ class ErrorDocumentingSchema(AutoSchema):
             and self._is_list_view()
             and getattr(self.view, "pagination_class", None) is not None
         )
+
+
+def _blank_read_only_choice(field) -> bool:
+    if not (isinstance(field, serializers.ChoiceField) and field.read_only):
+        return False
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    if model is None or "." in (field.source or "") or field.source == "*":
+        return False
+    try:
+        model_field = model._meta.get_field(field.source)
+    except FieldDoesNotExist:
+        return False
+    return bool(getattr(model_field, "blank", False))
+
+
+def _non_empty_list(field) -> bool:
+    lists = (serializers.ListField, serializers.ManyRelatedField, serializers.ListSerializer)
+    return isinstance(field, lists) and not field.read_only and not field.allow_empty
