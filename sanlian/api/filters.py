@@ -29,8 +29,9 @@ class _IdField(forms.IntegerField):
         super().__init__(*args, **kwargs)
 
     def to_python(self, value):
-        # IntegerField also reads "1.0" and " 7 "; the schema says an integer, so only digits.
-        if isinstance(value, str) and value and not value.lstrip("-").isdigit():
+        # IntegerField also reads "1.0" and " 7 ", and takes "" for no filter; the schema
+        # says an integer, so only digits (a filter left out is None, not "").
+        if isinstance(value, str) and not value.lstrip("-").isdigit():
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
@@ -56,7 +57,8 @@ class IntegerFilter(django_filters.NumberFilter):
 
 class _ReportDateField(forms.Field):
     def to_python(self, value):
-        return parse_report_date(value) if value not in self.empty_values else None
+        # A filter left out is None; an empty `?month=` is no date, so a 400 like any other.
+        return parse_report_date(value) if value is not None else None
 
 
 @extend_schema_field(REPORT_DATE_SCHEMA)

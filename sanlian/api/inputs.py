@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from sanlian.bounds import REPORT_DATE_SCHEMA, parse_report_date
 from sanlian.validators import (
@@ -23,6 +24,10 @@ def validated(serializer_class, request, **kwargs) -> dict:
 @extend_schema_field(REPORT_DATE_SCHEMA)
 class ReportDateField(serializers.Field):
     """A date the API takes: YYYY-MM-DD within sanlian.bounds' range, as the schema says."""
+
+    def get_value(self, dictionary):
+        # DRF reads an empty query value as "not given"; the schema's pattern refuses it.
+        return dictionary.get(self.field_name, empty)
 
     def to_internal_value(self, data):
         try:

@@ -39,6 +39,8 @@ ERROR_DESCRIPTIONS = {
     "429": "请求过于频繁，或登录已被暂时锁定。Throttled; retry after `Retry-After` seconds.",
 }
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
+# Any text but the NUL character, which no PostgreSQL text holds (sanlian refuses it: 400).
+NO_NUL_PATTERN = r"^[^\u0000]*$"
 # What DRF's TimeField reads and writes: HH:MM, seconds and microseconds optional.
 LOCAL_TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$"
 
@@ -86,6 +88,17 @@ class ErrorDocumentingSchema(AutoSchema):
         if _non_empty_list(field):
             schema["minItems"] = max(schema.get("minItems", 0), 1)
         return schema
+
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            schema = parameter.get("schema", {})
+            free = schema.get("type") == "string" and not {"enum", "pattern", "format"} & set(
+                schema
+            )
+            if parameter.get("in") == "query" and free:
+                schema["pattern"] = NO_NUL_PATTERN  # the portal refuses NUL bytes (400)
+        return parameters
 
     def error_statuses(self) -> list[str]:
         view, method = self.view, self.method

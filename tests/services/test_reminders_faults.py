@@ -234,9 +234,9 @@ def test_batch_out_of_time_hands_back_the_rest_and_the_sender_goes_on(
 # A claim that aged before its sender began: taken over between loading and sending -----
 
 
-def _expired_claim_time() -> datetime.datetime:
-    timeout = datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
-    return timezone.now() - timeout - datetime.timedelta(seconds=30)
+def _age(ids: list[int]) -> None:
+    timeout = datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS + 30)
+    Reminder.objects.filter(pk__in=ids).update(claimed_at=timezone.now() - timeout)
 
 
 def _takeover_after_loading(monkeypatch, taken: list) -> None:
@@ -245,30 +245,33 @@ def _takeover_after_loading(monkeypatch, taken: list) -> None:
 
     def and_take_over(reminder):
         if not taken:
-            taken.append(reminders_claim_due(now=timezone.now(), limit=100, channel="sms"))
+            taken.append(reminders_claim_due(now=timezone.now(), limit=100, channel="email"))
         return settled(reminder)
 
     monkeypatch.setattr(reminders_module, "_settled_unsent", and_take_over)
 
 
+def _aged_email_claim(cast) -> tuple[str, list[int]]:
+    planned_visits(cast, 2)  # 2 e-mails
+    token, ids = reminders_claim_due(now=timezone.now(), limit=100, channel="email")
+    _age(ids)  # a stalled start: the claim expired before any send
+    return token, ids
+
+
 def test_sender_whose_claim_aged_sends_nothing_the_taker_sends(cast, sms_log, monkeypatch):
-    planned_visits(cast, 2)  # 4 SMS
-    aged = _expired_claim_time()  # a stalled start: the claim expired before any send
-    token, ids = reminders_claim_due(now=aged, limit=100, channel="sms")
+    token, ids = _aged_email_claim(cast)
     taken: list = []
     _takeover_after_loading(monkeypatch, taken)
     outcome = reminders_send_batch(ids=ids, claim_token=token)
     monkeypatch.undo()
     assert taken and sorted(taken[0][1]) == sorted(ids)  # the takeover happened mid-batch
-    assert sms_lines(sms_log) == [] and "sent" not in outcome  # the first renewal said "lost"
+    assert mail.outbox == [] and "sent" not in outcome  # its first renewal found it taken
     reminders_send_batch(ids=taken[0][1], claim_token=taken[0][0])
-    assert len(sms_lines(sms_log)) == 4 and statuses("sms") == {Status.SENT}
+    assert len(mail.outbox) == 2 and statuses("email") == {Status.SENT}
 
 
-def test_control_trusting_an_aged_claim_sends_twice(cast, sms_log, monkeypatch):
-    planned_visits(cast, 2)
-    aged = _expired_claim_time()
-    token, ids = reminders_claim_due(now=aged, limit=100, channel="sms")
+def test_control_trusting_an_aged_claim_mails_beside_its_taker(cast, sms_log, monkeypatch):
+    token, ids = _aged_email_claim(cast)
     monkeypatch.setattr(
         ClaimKeeper, "renew", lambda self: setattr(self, "renewed", time.monotonic())
     )
@@ -276,5 +279,6 @@ def test_control_trusting_an_aged_claim_sends_twice(cast, sms_log, monkeypatch):
     _takeover_after_loading(monkeypatch, taken)
     reminders_send_batch(ids=ids, claim_token=token)
     monkeypatch.undo()
-    reminders_send_batch(ids=taken[0][1], claim_token=taken[0][0])
-    assert len(sms_lines(sms_log)) == 8  # each of the 4 SMS went out twice
+    assert len(mail.outbox) == 2  # mailed although the claim was no longer its own
+    held = Reminder.objects.filter(pk__in=ids).values_list("claim_token", flat=True)
+    assert {str(claim) for claim in held} == {taken[0][0]}
