@@ -15,11 +15,14 @@ Not yet green, so not yet in the default run: set SANLIAN_FUZZ_API=1 to run it. 
 since 2026-12-02: filters and stats take exactly what the schema says (ids, bounded dates,
 page and page_size), a bad token login is a 401, state refusals and duplicates are 409,
 local times, non-empty lists, credit codes and mobiles are stated in the schema. Still
-found (2026-12-03): writes whose body names a row that does not exist (`"resident": 7`,
-a 400 the schema cannot foresee), the matching-job scope (exactly one of city, street,
-community: not stated as a oneOf), and the stats endpoints are slow to fuzz (each new
-filter computes its figures). Seconds per role on this 2-core machine (6 sessions
-sharing it, load ~10): dashboard 256, organization FILL.
+found (2026-12-03, street token, 25 findings): state refusals a domain function raises
+itself rather than through sanlian.refusals.refuse, still 400 where 409 is meant (approve an
+organization no longer submitted, accept an agreement no longer pending, approve a payment
+request already decided); writes whose body names a row that does not exist
+(`"resident": 7`, a 400 the schema cannot foresee); the matching-job scope (exactly one of
+city, street, community: not stated as a oneOf). Seconds per role on this 2-core machine
+with 6 sessions sharing it (load ~10): street 267, dashboard about 250 (its stats figures
+are computed afresh for each new filter); the four together do not yet fit 4 minutes.
 """
 
 import json
