@@ -20,7 +20,7 @@ from communities.serializers import (
     StreetSerializer,
     VenueSerializer,
 )
-from sanlian.api.filters import CreatedRangeFilterSet, IdFilter
+from sanlian.api.filters import ApiFilterSet, CreatedRangeFilterSet, IdFilter
 from sanlian.client_address import client_address
 
 
@@ -56,7 +56,7 @@ class StreetViewSet(viewsets.ReadOnlyModelViewSet):
         return streets_visible_to(self.request.user)
 
 
-class CommunityFilter(django_filters.FilterSet):
+class CommunityFilter(ApiFilterSet):
     district = IdFilter(field_name="street__district")
     street = IdFilter(field_name="street")
     pilot_batch = django_filters.ChoiceFilter(
@@ -92,7 +92,7 @@ class CommunityViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class VenueFilter(django_filters.FilterSet):
+class VenueFilter(ApiFilterSet):
     district = IdFilter(field_name="community__street__district")
     street = IdFilter(field_name="community__street")
 

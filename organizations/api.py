@@ -28,7 +28,7 @@ from sanlian.api.throttling import RegistrationRateThrottle
 
 REGISTRATION_EXAMPLE = {
     "name": "优社优家社会工作服务中心",
-    "credit_code": "52140105MJ0000001X",
+    "credit_code": "52140105MJ00000010",  # a valid check character (GB 32100-2015)
     "category": "public_welfare",
     "legal_representative": "张法人",
     "contact_name": "李联系",

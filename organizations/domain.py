@@ -28,6 +28,7 @@ from sanlian import stored_text
 from sanlian.audit import audit_record, snapshot
 from sanlian.job_queue import notice_send_after_commit
 from sanlian.models import AuditEntry, User
+from sanlian.refusals import StateConflict
 from sanlian.roles import Role
 
 Status = Organization.Status
@@ -366,7 +367,8 @@ def agreement_request(
     if Agreement.objects.filter(
         organization=organization, community=community, status__in=open_statuses
     ).exists():
-        raise ValidationError({"community": _("本组织与该社区已有待确认或生效中的协议。")})
+        # A conflict with an agreement that exists, not a bad field: the API answers 409.
+        raise StateConflict({"community": _("本组织与该社区已有待确认或生效中的协议。")})
     agreement = Agreement(
         organization=organization,
         community=community,

@@ -2,8 +2,8 @@ from rest_framework import serializers
 
 from communities.models import Community, Street, Venue
 from organizations.models import Agreement, Category, Organization
+from sanlian.api.inputs import CreditCodeField, MobileField
 from sanlian.bounds import DESCRIPTION_MAX_CHARS
-from sanlian.validators import validate_credit_code, validate_mobile
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
@@ -44,11 +44,11 @@ class OrganizationRegistrationSerializer(serializers.Serializer):
 
     name = serializers.CharField(max_length=100)
     # Format checks reuse the model's validators so every bad field is reported at once.
-    credit_code = serializers.CharField(max_length=18, validators=[validate_credit_code])
+    credit_code = CreditCodeField()
     category = serializers.ChoiceField(choices=Category.choices)
     legal_representative = serializers.CharField(max_length=30)
     contact_name = serializers.CharField(max_length=30)
-    contact_phone = serializers.CharField(max_length=11, validators=[validate_mobile])
+    contact_phone = MobileField()
     email = serializers.EmailField()
     address = serializers.CharField(max_length=120)
     description = serializers.CharField(

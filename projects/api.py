@@ -89,7 +89,8 @@ class ProjectCallViewSet(
         call = domain.call_publish(actor=request.user, **serializer.domain_arguments())
         return Response(ProjectCallSerializer(call).data, status=status.HTTP_201_CREATED)
 
-    @action(detail=True, methods=["post"])
+    # It answers the ranking as a plain list: no list filters or pages apply.
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def decide(self, request, pk=None):
         # Another office's call is not found here, as its contracts are not.
         call = get_object_or_404(calls_managed_by(request.user), pk=pk)
@@ -174,7 +175,8 @@ class ContractViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return contracts_visible_to(self.request.user).prefetch_related("communities", "milestones")
 
-    @action(detail=True, methods=["get"])
+    # One contract's targets: a plain list, neither filtered nor paginated like the contracts.
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def progress(self, request, pk=None):
         progress = contract_progress(contract=self.get_object())
         return Response(TargetProgressSerializer(progress, many=True).data)

@@ -21,42 +21,52 @@ from reporting.stats import (
     stats_unmet_demand,
     stats_weekly,
 )
+from sanlian.api.filters import ID_MAX, ID_SCHEMA
+from sanlian.api.inputs import ReportDateField
 from sanlian.api.permissions import IsStatsReader
-from sanlian.bounds import validate_report_date
+from sanlian.bounds import REPORT_DATE_SCHEMA
 from services.models import UnservedRequest
 
 
 class StatsQuerySerializer(serializers.Serializer):
-    district = serializers.IntegerField(required=False, min_value=1)
-    street = serializers.IntegerField(required=False, min_value=1)
+    district = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
+    street = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
     pilot_batch = serializers.ChoiceField(
         choices=[choice for choice, _label in PilotBatch.choices if choice], required=False
     )
-    date_from = serializers.DateField(required=False, validators=[validate_report_date])
-    date_to = serializers.DateField(required=False, validators=[validate_report_date])
+    date_from = ReportDateField(required=False)
+    date_to = ReportDateField(required=False)
 
     def validate(self, attrs):
+        # The period runs from the earlier date to the later, in either order: a schema
+        # cannot say "date_to not before date_from", so no valid pair is refused for it.
         start, end = attrs.get("date_from"), attrs.get("date_to")
         if start and end and start > end:
-            raise serializers.ValidationError({"date_to": "结束日期不能早于开始日期。"})
+            attrs["date_from"], attrs["date_to"] = end, start
         return attrs
 
 
 PARAMETERS = [
-    OpenApiParameter("district", OpenApiTypes.INT, description="District id"),
-    OpenApiParameter("street", OpenApiTypes.INT, description="Street id"),
+    OpenApiParameter("district", ID_SCHEMA, description="District id"),
+    OpenApiParameter("street", ID_SCHEMA, description="Street id"),
     OpenApiParameter(
         "pilot_batch", OpenApiTypes.STR, enum=["province", "city"], description="Pilot batch"
     ),
     OpenApiParameter(
         "date_from",
-        OpenApiTypes.DATE,
-        description="First day (inclusive); counts of people use the Monday of its week",
+        REPORT_DATE_SCHEMA,
+        description=(
+            "First day (inclusive; 2000-01-01 to 2099-12-31); counts of people use the Monday "
+            "of its week. With `date_to` before it, the two are taken the other way round."
+        ),
     ),
     OpenApiParameter(
         "date_to",
-        OpenApiTypes.DATE,
-        description="Last day (inclusive); counts of people use the Sunday of its week",
+        REPORT_DATE_SCHEMA,
+        description=(
+            "Last day (inclusive; 2000-01-01 to 2099-12-31); counts of people use the Sunday "
+            "of its week"
+        ),
     ),
 ]
 FIGURE = {"value": 12, "suppressed": False}

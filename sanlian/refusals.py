@@ -1,13 +1,21 @@
 """How a permission predicate says no: `<action>_refusal(user, obj)` returns the exception
 the domain function raises (PermissionDenied for the wrong person, ValidationError with
-the message for the wrong state), or None; `may_<action>` is "no refusal"."""
+the message for the wrong state, raised as a StateConflict), or None; `may_<action>` is
+"no refusal"."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
 Refusal = PermissionDenied | ValidationError
 
 
+class StateConflict(ValidationError):
+    """A refusal for the object's state, not the input (a match no longer awaiting an answer,
+    a deadline passed): pages show it like any ValidationError, the API answers 409."""
+
+
 def refuse(refusal: Refusal | None) -> None:
     """Raise the refusal, if there is one: how domain functions go through the predicates."""
+    if isinstance(refusal, ValidationError) and not isinstance(refusal, StateConflict):
+        raise StateConflict(refusal)
     if refusal is not None:
         raise refusal

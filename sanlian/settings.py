@@ -269,7 +269,8 @@ REST_FRAMEWORK = {
     # Signed in and not a dashboard client; dashboards get /api/v1/stats/ only.
     "DEFAULT_PERMISSION_CLASSES": ["sanlian.api.permissions.IsPortalUser"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        # django-filter's, with strict ids and bounded dates (sanlian/api/filters.py).
+        "sanlian.api.filters.ApiFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],

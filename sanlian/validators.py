@@ -21,6 +21,12 @@ _CREDIT_SHAPE = re.compile(r"[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{1
 
 _MOBILE_SHAPE = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
 
+# The shapes as the API schema states them (sanlian/api/inputs.py). The credit code's check
+# character is beyond a pattern: the schema names it with a format of its own.
+MOBILE_PATTERN = f"^{_MOBILE_SHAPE.pattern}$"
+CREDIT_CODE_PATTERN = f"^{_CREDIT_SHAPE.pattern}$"
+CREDIT_CODE_FORMAT = "cn-unified-social-credit-code"
+
 
 def resident_id_check_char(first17: str) -> str:
     total = sum(int(digit) * weight for digit, weight in zip(first17, _ID_WEIGHTS, strict=True))

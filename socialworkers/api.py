@@ -1,11 +1,10 @@
 """API v1 for social workers, volunteer teams and volunteers (read-only)."""
 
-import django_filters
 from django.db.models import Count
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
-from sanlian.api.filters import IdFilter, in_subquery
+from sanlian.api.filters import ApiFilterSet, IdFilter, in_subquery
 from socialworkers.models import SocialWorker, Volunteer, VolunteerTeam
 from socialworkers.queries import (
     social_workers_visible_to,
@@ -19,7 +18,7 @@ from socialworkers.serializers import (
 )
 
 
-class SocialWorkerFilter(django_filters.FilterSet):
+class SocialWorkerFilter(ApiFilterSet):
     community = IdFilter(method="filter_community")
     street = IdFilter(method="filter_street")
 
@@ -57,7 +56,7 @@ class SocialWorkerViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class VolunteerTeamFilter(django_filters.FilterSet):
+class VolunteerTeamFilter(ApiFilterSet):
     street = IdFilter(field_name="community__street")
     district = IdFilter(field_name="community__street__district")
 
@@ -86,7 +85,7 @@ class VolunteerTeamViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class VolunteerFilter(django_filters.FilterSet):
+class VolunteerFilter(ApiFilterSet):
     community = IdFilter(field_name="team__community")
     street = IdFilter(field_name="team__community__street")
 

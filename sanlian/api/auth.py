@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.exceptions import NotFound, PermissionDenied, Throttled
+from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied, Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -33,6 +33,9 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [LoginRateThrottle]
 
+    def get_authenticate_header(self, request) -> str:
+        return "Token"  # the scheme the token is then sent with; makes the refusal a 401
+
     @extend_schema(
         request=AuthTokenSerializer,
         responses={200: TokenOut},
@@ -55,6 +58,10 @@ class TokenView(APIView):
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         if not serializer.is_valid():
             login_failed(username=username, request=request)
+            if _only_credentials_refused(serializer.errors):
+                # A well-formed request whose username and password do not match: the
+                # credentials are bad (401), the request is not (400 stays for its shape).
+                raise AuthenticationFailed(serializer.errors["non_field_errors"][0])
             serializer.is_valid(raise_exception=True)
         login_succeeded(username=username, request=request)
         user = serializer.validated_data["user"]
@@ -62,6 +69,11 @@ class TokenView(APIView):
             raise PermissionDenied(_("请先在网页上登录并修改临时密码，再获取令牌。"))
         token = token_for_login(user=user)
         return Response({"token": token.key})
+
+
+def _only_credentials_refused(errors: dict) -> bool:
+    codes = [getattr(error, "code", None) for error in errors.get("non_field_errors", [])]
+    return set(errors) == {"non_field_errors"} and codes == ["authorization"]
 
 
 class DashboardClientSerializer(serializers.Serializer):

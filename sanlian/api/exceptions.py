@@ -1,8 +1,9 @@
 """One error shape for every API response: {"detail": "...", "errors": {field: [...]}}.
 
 Domain functions raise Django's ValidationError (bad input → 400) and
-PermissionDenied (→ 403); a unique-constraint race surfaces as IntegrityError
-(→ 409). Nothing a client sends should end in a 500.
+PermissionDenied (→ 403); a refusal for the object's state (sanlian.refusals.StateConflict)
+and a unique-constraint race (IntegrityError) answer 409. Nothing a client sends should
+end in a 500.
 """
 
 import functools
@@ -14,6 +15,8 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from sanlian.refusals import StateConflict
 
 NON_FIELD = "non_field_errors"
 
@@ -74,8 +77,28 @@ def _shape(data) -> dict:
     return {"detail": first, "errors": errors}
 
 
+class StateConflictError(exceptions.ValidationError):
+    """The request is well formed, but the object's state refuses it (HTTP 409)."""
+
+    status_code = status.HTTP_409_CONFLICT
+
+
+def _only_uniqueness(error: DjangoValidationError) -> bool:
+    """A row with this name or code exists already: a conflict, as the IntegrityError is."""
+    errors = (
+        error.error_list
+        if not hasattr(error, "error_dict")
+        else [item for items in error.error_dict.values() for item in items]
+    )
+    return bool(errors) and all(item.code in ("unique", "unique_together") for item in errors)
+
+
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, StateConflict) or (
+        isinstance(exc, DjangoValidationError) and _only_uniqueness(exc)
+    ):
+        exc = StateConflictError(_from_django(exc).detail)
+    elif isinstance(exc, DjangoValidationError):
         exc = _from_django(exc)
     elif isinstance(exc, IntegrityError):
         exc = Conflict()

@@ -1,7 +1,62 @@
 """Input validation shared by the API actions: a serializer's data or a 400 in DRF's form."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+from sanlian.bounds import REPORT_DATE_SCHEMA, parse_report_date
+from sanlian.validators import (
+    CREDIT_CODE_FORMAT,
+    CREDIT_CODE_PATTERN,
+    MOBILE_PATTERN,
+    validate_credit_code,
+    validate_mobile,
+)
+
 
 def validated(serializer_class, request, **kwargs) -> dict:
     serializer = serializer_class(data=request.data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+@extend_schema_field(REPORT_DATE_SCHEMA)
+class ReportDateField(serializers.Field):
+    """A date the API takes: YYYY-MM-DD within sanlian.bounds' range, as the schema says."""
+
+    def get_value(self, dictionary):
+        # DRF reads an empty query value as "not given"; the schema's pattern refuses it.
+        return dictionary.get(self.field_name, empty)
+
+    def to_internal_value(self, data):
+        try:
+            return parse_report_date(data if isinstance(data, str) else "")
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
+
+    def to_representation(self, value):
+        return value.isoformat()
+
+
+@extend_schema_field({"type": "string", "pattern": MOBILE_PATTERN, "example": "13812345678"})
+class MobileField(serializers.CharField):
+    """A mainland mobile number; the schema states its shape."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=11, validators=[validate_mobile], **kwargs)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": CREDIT_CODE_FORMAT,
+        "pattern": CREDIT_CODE_PATTERN,
+        "description": "GB 32100-2015, with its mod 31 check character (the 18th).",
+    }
+)
+class CreditCodeField(serializers.CharField):
+    """A unified social credit code; the schema states its shape and names its check."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=18, validators=[validate_credit_code], **kwargs)

@@ -96,9 +96,30 @@ class StandardPagination(PageNumberPagination):
         )
         return paginated
 
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isdigit() and int(raw) >= 1):  # DRF would quietly use the default
+            raise ValidationError({self.page_size_query_param: _("每页条数应为正整数。")})
+        return min(int(raw), self.max_page_size)
+
     def get_schema_operation_parameters(self, view):
+        bounds = {
+            # Deeper pages answer 400 (use the cursor); page 0 or past the last answers 404.
+            self.page_query_param: {"minimum": 1, "maximum": settings.API_MAX_PAGE},
+            self.page_size_query_param: {"minimum": 1},
+        }
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"Rows per page (default {self.page_size}; more than "
+                    f"{self.max_page_size} are cut to {self.max_page_size})."
+                )
         return [
-            *super().get_schema_operation_parameters(view),
+            *parameters,
             {
                 "name": CURSOR_PARAM,
                 "required": False,

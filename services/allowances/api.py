@@ -4,12 +4,11 @@ The same scoped queries as the pages decide what each caller sees (out of scope 
 Money is in fen (integers), as stored.
 """
 
-import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
-from sanlian.api.filters import IdFilter
+from sanlian.api.filters import ApiFilterSet, IdFilter
 from services.allowances.queries import (
     care_accounts_visible_to,
     ledger_entries_visible_to,
@@ -91,7 +90,7 @@ class SettlementStatementSerializer(serializers.ModelSerializer):
         ]
 
 
-class CareAccountFilter(django_filters.FilterSet):
+class CareAccountFilter(ApiFilterSet):
     community = IdFilter(field_name="resident__community")
     street = IdFilter(field_name="resident__community__street")
 

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from communities.queries import residents_visible_to
-from sanlian.api.filters import CreatedRangeFilterSet, IdFilter
+from sanlian.api.filters import ApiFilterSet, CreatedRangeFilterSet, IdFilter, ReportDateFilter
 from sanlian.api.inputs import validated
 from sanlian.api.permissions import IsPortalUser
 from services.care.domain.requests import request_cancel, request_create
@@ -140,7 +140,7 @@ class RequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(RequestSerializer(service_request).data)
 
 
-class VisitFilter(django_filters.FilterSet):
+class VisitFilter(ApiFilterSet):
     service_type = IdFilter(field_name="request__service_type")
     care_mode = django_filters.ChoiceFilter(
         field_name="request__service_type__care_mode", choices=CareMode.choices
@@ -148,12 +148,8 @@ class VisitFilter(django_filters.FilterSet):
     community = IdFilter(field_name="request__resident__community")
     street = IdFilter(field_name="request__resident__community__street")
     organization = IdFilter(field_name="offering__organization")
-    scheduled_after = django_filters.DateFilter(
-        field_name="scheduled_start", lookup_expr="date__gte"
-    )
-    scheduled_before = django_filters.DateFilter(
-        field_name="scheduled_start", lookup_expr="date__lte"
-    )
+    scheduled_after = ReportDateFilter(field_name="scheduled_start", lookup_expr="date__gte")
+    scheduled_before = ReportDateFilter(field_name="scheduled_start", lookup_expr="date__lte")
 
     class Meta:
         model = Visit

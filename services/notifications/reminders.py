@@ -16,6 +16,7 @@ that no channel could deliver becomes a call on the community's desk (desk).
 
 import datetime
 import logging
+import math
 import time
 import uuid
 from collections.abc import Callable
@@ -549,10 +550,12 @@ def reminders_send_due(
         token, ids = reminders_claim_due(now=timezone.now(), limit=batch_size, channel=channel)
         outcome: dict[str, int] = {}
         if ids:
+            outcome = reminders_send_batch(ids=ids, claim_token=token)
             if on_backlog is not None and len(ids) == batch_size:
+                # After the batch, not between its claim and its sending: starting helpers
+                # publishes to the broker, which can take seconds while Redis reconnects.
                 on_backlog()
                 on_backlog = None
-            outcome = reminders_send_batch(ids=ids, claim_token=token)
         handled += len(ids)
         released = outcome.get(RELEASED, 0)
         drained = len(ids) < batch_size and not released
@@ -593,10 +596,16 @@ class ClaimKeeper:
     cannot reach the database lets it go on only while the last renewal still covers a call.
     """
 
-    def __init__(self, claim_token: str):
-        self.token = claim_token
-        self.started = self.renewed = time.monotonic()
+    def __init__(self, claim_token: str, *, rows: int):
+        self.token, self.rows = claim_token, rows
+        self.started = time.monotonic()
+        # Nothing is known of the claim's age until a renewal: it may have aged since it was
+        # taken (a busy CPU, a slow query), and a sender that trusted it could send what a
+        # takeover sends too. So the first renewal comes before the first call.
+        self.renewed = -math.inf
         self.lost = False
+        if rows:
+            self.renew()
 
     def keep_going(self) -> bool:
         now = time.monotonic()
@@ -616,7 +625,7 @@ class ClaimKeeper:
         except DatabaseError:
             return  # the database is away: the last renewal still counts, see keep_going
         self.renewed = time.monotonic()
-        self.lost = held == 0
+        self.lost = held < self.rows  # some or all taken over: stop, the taker sends them
 
 
 def _send_claimed(*, ids: list[int], claim_token: str, now: datetime.datetime | None) -> list[str]:
@@ -631,7 +640,7 @@ def _send_claimed(*, ids: list[int], claim_token: str, now: datetime.datetime | 
     held = reminders_for_sending().filter(claim_token=claim_token, status=Status.SENDING)
     reminders = list(held) if len(ids) > 1 else list(held.filter(pk__in=ids))
     ready = [reminder for reminder in reminders if not _settled_unsent(reminder)]
-    answers = _deliver_all(ready, keeper=ClaimKeeper(claim_token))
+    answers = _deliver_all(ready, keeper=ClaimKeeper(claim_token, rows=len(reminders)))
     now = now or timezone.now()
     released = [r for r in ready if isinstance(answers[r.pk], NotAttempted)]
     for reminder in ready:

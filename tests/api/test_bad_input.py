@@ -1,16 +1,26 @@
 """Bad input is refused with a clear 4xx, never a 500: deep JSON, far dates, huge lists."""
 
+import datetime
 import json
+import re
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from organizations.models import Organization
+from sanlian.bounds import (
+    EARLIEST_REPORT_DATE,
+    LATEST_REPORT_DATE,
+    REPORT_DATE_PATTERN,
+    parse_report_date,
+)
 from services.models import ServiceRequest
 from tests import factories as f
 from tests.api.conftest import client_for
 from tests.api.test_writes import REGISTRATION
 
+ONE_DAY = datetime.timedelta(days=1)
 STATS = ["overview", "communities", "streets", "districts", "weekly", "allowances"]
 
 
@@ -45,7 +55,7 @@ def test_ordinary_json_still_parses(cast):
     response = client_for().post(
         "/api/v1/auth/token/", {"username": "civil", "password": "wrong"}, format="json"
     )
-    assert response.status_code == 400 and "嵌套" not in response.json()["detail"]
+    assert response.status_code == 401 and "嵌套" not in response.json()["detail"]
 
 
 @pytest.mark.parametrize("endpoint", STATS)
@@ -118,3 +128,41 @@ def test_constraint_violation_reads_in_the_users_language(cast, language, messag
     assert ServiceRequest.objects.count() == 0
     data["preferred_end"] = "19:00"  # control: the same request with a sane window is filed
     assert client.post("/api/v1/requests/", data, format="json").status_code == 201
+
+
+def test_report_date_pattern_agrees_with_the_bounds():
+    inside = [EARLIEST_REPORT_DATE, LATEST_REPORT_DATE, datetime.date(2024, 2, 29)]
+    outside = [EARLIEST_REPORT_DATE - ONE_DAY, LATEST_REPORT_DATE + ONE_DAY]
+    assert all(re.fullmatch(REPORT_DATE_PATTERN, day.isoformat()) for day in inside)
+    assert not any(re.fullmatch(REPORT_DATE_PATTERN, day.isoformat()) for day in outside)
+    assert parse_report_date("2024-02-29") == datetime.date(2024, 2, 29)
+    for raw in ["2024-1-5", "20240105", "2024-W01-1", "2024-02-30", "1999-12-31", "2100-01-01"]:
+        with pytest.raises(ValidationError):
+            parse_report_date(raw)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "created_after=2024-1-5",  # Python would read it; the schema's YYYY-MM-DD does not
+        "created_before=1999-12-31",
+        "street=0",
+        "street=1.0",
+        "page_size=0",
+        "page_size=null",
+        "page=101",
+    ],
+)
+def test_list_queries_outside_the_schema_are_a_400(cast, query):
+    response = client_for(cast.civil).get(f"/api/v1/organizations/?{query}")
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"]
+
+
+def test_an_id_that_matches_no_row_filters_to_nothing(cast):
+    client = client_for(cast.civil)
+    everything = client.get("/api/v1/project-calls/").json()["count"]
+    assert client.get("/api/v1/project-calls/?street=999999").json()["count"] == 0
+    by_street = client.get(f"/api/v1/project-calls/?street={cast.east_street.pk}")
+    assert by_street.status_code == 200 and by_street.json()["count"] <= everything
+    assert client.get("/api/v1/ledger-entries/?account=999999&month=2026-01-01").status_code == 200

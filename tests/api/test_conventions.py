@@ -132,11 +132,11 @@ def test_token_login_and_use(cast):
     assert client.get("/api/v1/communities/").status_code == 200
 
 
-def test_token_login_wrong_password_is_400_then_locked(cast):
+def test_token_login_wrong_password_is_401_then_locked(cast):
     client = APIClient()
     for _ in range(5):
         wrong = client.post("/api/v1/auth/token/", {"username": "civil", "password": "nope"})
-        assert wrong.status_code == 400
+        assert wrong.status_code == 401 and wrong["WWW-Authenticate"] == "Token"
         assert wrong.json()["detail"]
     right = client.post(
         "/api/v1/auth/token/", {"username": "civil", "password": "correct horse battery staple"}

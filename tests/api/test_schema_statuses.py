@@ -33,11 +33,10 @@ def expected(method: str, path: str, operation: dict) -> set[str]:
     public = operation.get("security") in ([], [{}], None) or {} in operation.get("security", [])
     queries = [p for p in operation.get("parameters", []) if p["in"] == "query"]
     writes_body = method in ("POST", "PUT", "PATCH")
-    codes = {"429"}
+    # Every view authenticates, or (the token endpoint) refuses a username and password.
+    codes = {"401", "429"}
     if writes_body or queries:
         codes.add("400")
-    if path != "/api/v1/auth/token/":
-        codes.add("401")  # every view but the token endpoint authenticates
     if not (public and method == "GET"):
         codes.add("403")
     if "{" in path or any(p["name"] == "page" for p in queries):

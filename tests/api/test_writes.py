@@ -48,11 +48,12 @@ def test_organization_registration_bad_input_changes_nothing(cast):
     assert not User.objects.filter(username="runmei-admin").exists()
 
 
-def test_organization_registration_domain_error_is_400_not_500(cast):
+def test_organization_registration_of_a_registered_name_is_a_409_not_500(cast):
     data = {**REGISTRATION, "name": cast.organization.name}
     response = client_for().post("/api/v1/organizations/", data, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409  # well formed; a row with that name exists
     assert "name" in response.json()["errors"]
+    assert not User.objects.filter(username="runmei-admin").exists()
 
 
 @pytest.fixture
@@ -305,7 +306,8 @@ def test_visit_feedback_by_resident_once(both_sides, completed_visit):
     assert response.status_code == 201
     assert Feedback.objects.get().rating == 4
     again = client_for(both_sides.cast.family).post(url, {"rating": 5})
-    assert again.status_code == 400
+    assert again.status_code == 409  # well formed; the visit's state (rated) refuses it
+    assert again.json()["detail"]
     assert Feedback.objects.get().rating == 4
 
 

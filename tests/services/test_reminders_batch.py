@@ -115,7 +115,8 @@ def test_claim_taken_over_during_the_send_is_not_overwritten(cast, settings, sms
 
     def slow_send_many(**kwargs):
         answers = send_many(**kwargs)
-        taken.append(reminders_claim_due(now=later(0.1, now=NOON), limit=100))
+        # Six minutes after the sender's renewal (it renews before its first send).
+        taken.append(reminders_claim_due(now=later(0.1), limit=100))
         return answers
 
     monkeypatch.setattr(reminders_module, "sms_send_many", slow_send_many)

@@ -130,7 +130,8 @@ def test_dead_workers_claim_is_taken_over_and_delivered_once(cast, settings, sms
     reminder_send_claimed(reminder_id=sms.pk, claim_token=dead_token, now=NOON)
     Reminder.objects.filter(pk=sms.pk).update(status=Status.SENDING)
     assert reminders_claim_due(now=later(0.05, now=NOON), limit=100)[1] == []
-    token, taken = reminders_claim_due(now=later(0.1, now=NOON), limit=100)
+    # Six minutes after the dead sender's last renewal (before its send).
+    token, taken = reminders_claim_due(now=later(0.1), limit=100)
     assert set(taken) == set(ids)
     reminders_send_batch(ids=taken, claim_token=token)
     assert reminders_send_batch(ids=ids, claim_token=dead_token) == {"skipped": 7}
@@ -158,7 +159,7 @@ def test_email_accepted_before_the_sender_died_is_not_mailed_again(
     email = Reminder.objects.get(channel="email")
     assert (email.status, len(mail.outbox)) == (Status.SENDING, 1)
     assert email.sent_at is not None  # noted at once, under the dead claim
-    token, taken = reminders_claim_due(now=later(0.1, now=NOON), limit=100)
+    token, taken = reminders_claim_due(now=later(0.1), limit=100)  # after its renewal
     assert set(taken) == set(ids)
     reminders_send_batch(ids=taken, claim_token=token)
     email.refresh_from_db()

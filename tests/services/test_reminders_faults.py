@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.db import OperationalError, connections
 from django.test import Client
@@ -130,7 +131,8 @@ def test_database_away_after_acceptance_sends_no_email_twice(cast, sms_log, monk
     monkeypatch.undo()
     assert len(mail.outbox) == 1
     assert Reminder.objects.get(channel="email").sent_at is None  # the row never heard of it
-    taken_token, taken = reminders_claim_due(now=later(0.1, now=NOON), limit=100, channel="email")
+    # Six minutes after the claim was last renewed (its sender renews before sending).
+    taken_token, taken = reminders_claim_due(now=later(0.1), limit=100, channel="email")
     assert taken == ids
     reminders_send_batch(ids=taken, claim_token=taken_token)
     email = Reminder.objects.get(channel="email")
@@ -147,7 +149,8 @@ def test_control_without_the_cache_note_the_takeover_mails_again(cast, sms_log, 
     with pytest.raises(OperationalError):
         reminders_send_batch(ids=ids, claim_token=token)
     monkeypatch.undo()
-    taken_token, taken = reminders_claim_due(now=later(0.1, now=NOON), limit=100, channel="email")
+    # Six minutes after the claim was last renewed (its sender renews before sending).
+    taken_token, taken = reminders_claim_due(now=later(0.1), limit=100, channel="email")
     reminders_send_batch(ids=taken, claim_token=taken_token)
     assert len(mail.outbox) == 2  # the window the README names: both stores away
 
@@ -226,3 +229,56 @@ def test_batch_out_of_time_hands_back_the_rest_and_the_sender_goes_on(
     assert handled == 3 + 2 + 1  # three claims: 3, then the 2 handed back, then the last
     assert statuses("email") == {Status.SENT} and len(mail.outbox) == 3
     assert set(Reminder.objects.filter(channel="email").values_list("attempts", flat=True)) == {1}
+
+
+# A claim that aged before its sender began: taken over between loading and sending -----
+
+
+def _age(ids: list[int]) -> None:
+    timeout = datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS + 30)
+    Reminder.objects.filter(pk__in=ids).update(claimed_at=timezone.now() - timeout)
+
+
+def _takeover_after_loading(monkeypatch, taken: list) -> None:
+    """Another sender takes the (stale) claim over just after this one loaded its batch."""
+    settled = reminders_module._settled_unsent
+
+    def and_take_over(reminder):
+        if not taken:
+            taken.append(reminders_claim_due(now=timezone.now(), limit=100, channel="email"))
+        return settled(reminder)
+
+    monkeypatch.setattr(reminders_module, "_settled_unsent", and_take_over)
+
+
+def _aged_email_claim(cast) -> tuple[str, list[int]]:
+    planned_visits(cast, 2)  # 2 e-mails
+    token, ids = reminders_claim_due(now=timezone.now(), limit=100, channel="email")
+    _age(ids)  # a stalled start: the claim expired before any send
+    return token, ids
+
+
+def test_sender_whose_claim_aged_sends_nothing_the_taker_sends(cast, sms_log, monkeypatch):
+    token, ids = _aged_email_claim(cast)
+    taken: list = []
+    _takeover_after_loading(monkeypatch, taken)
+    outcome = reminders_send_batch(ids=ids, claim_token=token)
+    monkeypatch.undo()
+    assert taken and sorted(taken[0][1]) == sorted(ids)  # the takeover happened mid-batch
+    assert mail.outbox == [] and "sent" not in outcome  # its first renewal found it taken
+    reminders_send_batch(ids=taken[0][1], claim_token=taken[0][0])
+    assert len(mail.outbox) == 2 and statuses("email") == {Status.SENT}
+
+
+def test_control_trusting_an_aged_claim_mails_beside_its_taker(cast, sms_log, monkeypatch):
+    token, ids = _aged_email_claim(cast)
+    monkeypatch.setattr(
+        ClaimKeeper, "renew", lambda self: setattr(self, "renewed", time.monotonic())
+    )
+    taken: list = []
+    _takeover_after_loading(monkeypatch, taken)
+    reminders_send_batch(ids=ids, claim_token=token)
+    monkeypatch.undo()
+    assert len(mail.outbox) == 2  # mailed although the claim was no longer its own
+    held = Reminder.objects.filter(pk__in=ids).values_list("claim_token", flat=True)
+    assert {str(claim) for claim in held} == {taken[0][0]}
