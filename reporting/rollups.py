@@ -30,6 +30,10 @@ from reporting.models import (
 )
 from services.models import Feedback, ServiceRequest, Visit
 
+# Derived tables, rebuilt from the records at any time: no admin edits them (an edited
+# figure would be out of step with the records until the next rebuild), none is exported.
+ROLLUP_MODELS = (DailyFigures, ServedDay, ServedCount, WaitCount, RollupDirty, RollupState)
+
 # One refresh reads at most this many notes; more waiting than REBUILD_OVER (a bulk load)
 # rebuilds everything instead, which is cheaper than recomputing day by day.
 BATCH = 2000

@@ -92,7 +92,8 @@ def test_record_refusals_say_why(cast, sw, calls):
     pending, done, theirs = calls
     sue = client_for(sw.sue.user)
     again = sue.post(f"{URL}{done.pk}/record/", {"reached": False})
-    assert again.status_code == 400 and "已经记录过了" in again.json()["detail"]
+    # A refusal of the callback's state, not of the input: 409 (sanlian.refusals).
+    assert again.status_code == 409 and "已经记录过了" in again.json()["detail"]
     missing = sue.post(f"{URL}{pending.pk}/record/", {"reached": True})
     assert missing.status_code == 400 and "质量评分" in missing.json()["detail"]
     bad = sue.post(

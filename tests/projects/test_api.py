@@ -73,7 +73,7 @@ def test_project_contract_progress_and_payment_actions(cast):
     response = client_for(cast.civil).post(url)
     assert response.status_code == 200 and response.json()["status"] == "approved"
     again = client_for(cast.civil).post(url)
-    assert again.status_code == 400
+    assert again.status_code == 409 and "已处理" in again.json()["detail"]
     assert Payment.objects.count() == 1
 
 

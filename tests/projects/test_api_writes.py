@@ -148,7 +148,7 @@ def test_apply_bad_input_and_wrong_people_refused(cast):
         == 201
     )
     again = member.post("/api/v1/project-applications/", _apply_body(call), format="json")
-    assert again.status_code == 400 and "已经申报过" in again.json()["detail"]
+    assert again.status_code == 409 and "已经申报过" in again.json()["detail"]
     assert Application.objects.count() == 1
 
 
@@ -158,7 +158,7 @@ def test_award_through_the_api(cast):
     staff = client_for(cast.street_staff)
     early = {"awarded": [ours.pk], "reasons": {str(ours.pk): "方案扎实"}}
     response = staff.post(f"/api/v1/project-calls/{call.pk}/decide/", early, format="json")
-    assert response.status_code == 400 and "申报截止后才能评定" in response.json()["detail"]
+    assert response.status_code == 409 and "申报截止后才能评定" in response.json()["detail"]
     close(call)
     no_reason = {"awarded": [ours.pk], "reasons": {}}
     response = staff.post(f"/api/v1/project-calls/{call.pk}/decide/", no_reason, format="json")
@@ -181,4 +181,4 @@ def test_award_through_the_api(cast):
     assert response.status_code == 200
     assert [(a["id"], a["status"], a["rank"]) for a in response.json()] == [(ours.pk, "awarded", 1)]
     again = staff.post(f"/api/v1/project-calls/{call.pk}/decide/", early, format="json")
-    assert again.status_code == 400 and "已经评定" in again.json()["detail"]
+    assert again.status_code == 409 and "已经评定" in again.json()["detail"]

@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.management import call_command
 
+from casework.models import Callback
 from projects.models import (
     Application,
     CategoryTarget,
@@ -31,7 +32,13 @@ def test_seed_demo_has_an_awarded_and_an_open_call():
     assert contract.status == "active"
     payment = Payment.objects.get()
     assert contract.paid_fen == payment.amount_fen > 0
-    assert contract_verified_total(contract=contract) >= payment.milestone.visits_required
+    # Paid against the output verified when it was asked for; a callback seeded later may
+    # find one of those visits not as logged, which then leaves the running total.
+    assert payment.request.verified_visits >= payment.milestone.visits_required > 0
+    disputed = Callback.objects.filter(happened_as_logged=False).count()
+    assert contract_verified_total(contract=contract) >= (
+        payment.milestone.visits_required - disputed
+    )
     assert Application.objects.filter(organization__members__user__username="org").count() == 2
     incubations = Incubation.objects.order_by("stage")
     assert [i.stage for i in incubations] == ["graduated", "incubating"]
