@@ -864,12 +864,6 @@ def _proposal(request: RequestInput, offering: OfferingInput, km: float | None) 
         offering_id=offering.id,
         priority=priority(request),
         distance_km=None if km is None else round(km, 2),
-        reason=_sentence(facts),
+        reason=source(facts),
         reason_facts=tuple(facts),
     )
-
-
-def _sentence(facts: list[dict]) -> str:
-    """`source(facts)` for the facts `reason_facts` writes (flat parameters), done inline:
-    a run writes one per proposal."""
-    return "；".join([f["t"] % f["p"] if f["p"] else f["t"] for f in facts])
