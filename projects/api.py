@@ -6,9 +6,11 @@ through `projects.rules` (403) or rejects bad input with a message (400).
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from organizations.queries import membership_of
@@ -19,12 +21,16 @@ from projects.queries import (
     applications_visible_to,
     calls_managed_by,
     calls_visible_to,
+    category_targets_visible_to,
     contracts_visible_to,
 )
 from projects.serializers import (
     ApplicationSerializer,
     ApplySerializer,
     CallPublishSerializer,
+    CategoryTargetChangeSerializer,
+    CategoryTargetCreateSerializer,
+    CategoryTargetSerializer,
     ContractSerializer,
     DecisionSerializer,
     PaymentRequestSerializer,
@@ -32,6 +38,8 @@ from projects.serializers import (
     ProjectReasonSerializer,
     TargetProgressSerializer,
 )
+from sanlian.api.inputs import validated
+from sanlian.api.permissions import IsPortalUser
 
 
 def _reason(request) -> str:
@@ -227,3 +235,67 @@ class PaymentRequestViewSet(viewsets.ReadOnlyModelViewSet):
             payment_request=self.get_object(), actor=request.user, reason=_reason(request)
         )
         return Response(PaymentRequestSerializer(payment_request).data)
+
+
+class SetsCategoryTargets(BasePermission):
+    """The targets page's rule (`rules.set_category_targets_refusal`): the bureau only."""
+
+    message = _("只有民政局工作人员可以设定组织培育目标。")
+
+    def has_permission(self, request, view) -> bool:
+        return rules.may_set_category_targets(request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        description=(
+            "The bureau's cultivation targets (培育目标): how many approved organizations of "
+            "each category it wants based in each district. Civil-affairs staff only; the "
+            "dashboards set the count of organizations against them."
+        )
+    ),
+    retrieve=extend_schema(description="One district's target for one category."),
+    create=extend_schema(
+        description=(
+            "Set a target for a district and category that has none (the same rules and "
+            "messages as the targets page): 0 to 10,000. A target that exists already is a "
+            "409; change it with PATCH."
+        ),
+        request=CategoryTargetCreateSerializer,
+        responses={201: CategoryTargetSerializer},
+    ),
+    partial_update=extend_schema(
+        description="Change an existing target's count (0 to 10,000).",
+        request=CategoryTargetChangeSerializer,
+        responses=CategoryTargetSerializer,
+    ),
+)
+class CategoryTargetViewSet(
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = CategoryTargetSerializer
+    permission_classes = [IsPortalUser, SetsCategoryTargets]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    filterset_fields = ["district", "category"]
+    ordering_fields = ["category", "target", "set_at"]
+
+    def get_queryset(self):
+        return category_targets_visible_to(self.request.user).order_by("district__code", "category")
+
+    def create(self, request, *args, **kwargs):
+        target = domain.category_target_create(
+            actor=request.user, **validated(CategoryTargetCreateSerializer, request)
+        )
+        return Response(CategoryTargetSerializer(target).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        target = domain.category_target_change(
+            category_target=self.get_object(),
+            actor=request.user,
+            **validated(CategoryTargetChangeSerializer, request),
+        )
+        return Response(CategoryTargetSerializer(target).data)

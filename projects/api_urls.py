@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 
 from projects.api import (
     ApplicationViewSet,
+    CategoryTargetViewSet,
     ContractViewSet,
     PaymentRequestViewSet,
     ProjectCallViewSet,
@@ -15,6 +16,10 @@ router.register("project-applications", ApplicationViewSet, basename="project-ap
 router.register("project-contracts", ContractViewSet, basename="project-contract")
 router.register(
     "project-payment-requests", PaymentRequestViewSet, basename="project-payment-request"
+)
+
+router.register(
+    "project-category-targets", CategoryTargetViewSet, basename="project-category-target"
 )
 
 urlpatterns = router.urls

@@ -637,19 +637,31 @@ def incubation_end(
 # --- category targets ----------------------------------------------------------------------
 
 
+# The most a district could sensibly be asked to cultivate of one category.
+CATEGORY_TARGET_MAX = 10_000
+
+
+def _check_category_targets(targets: dict[str, int | None]) -> None:
+    if not set(targets) <= set(Category.values):
+        raise ValidationError({"category": _("未知的组织类别。")})
+    if any(
+        value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0)
+        for value in targets.values()
+    ):
+        raise ValidationError({"target": _("目标数量须为不小于零的整数。")})
+    if any(value is not None and value > CATEGORY_TARGET_MAX for value in targets.values()):
+        raise ValidationError(
+            {"target": _("目标数量不能超过 %(max)s。") % {"max": CATEGORY_TARGET_MAX}}
+        )
+
+
 @transaction.atomic
 def category_targets_set(
     *, district: District, targets: dict[str, int | None], actor
 ) -> list[CategoryTarget]:
     """Set the bureau's targets for one district: {category: count, or None for no target}."""
-    _refuse_unless(rules.may_set_category_targets(actor))
-    if not set(targets) <= set(Category.values):
-        raise ValidationError({"targets": _("未知的组织类别。")})
-    if any(
-        value is not None and (not isinstance(value, int) or value < 0)
-        for value in targets.values()
-    ):
-        raise ValidationError({"targets": _("目标数量须为不小于零的整数。")})
+    refuse(rules.set_category_targets_refusal(actor))
+    _check_category_targets(targets)
     before = dict(
         CategoryTarget.objects.filter(district=district).values_list("category", "target")
     )
@@ -665,3 +677,39 @@ def category_targets_set(
     after = dict(CategoryTarget.objects.filter(district=district).values_list("category", "target"))
     audit_record(actor=actor, instance=district, action="change", before=before, after=after)
     return list(CategoryTarget.objects.filter(district=district))
+
+
+@transaction.atomic
+def category_target_create(
+    *, district: District, category: str, target: int, actor
+) -> CategoryTarget:
+    """A target for a district and category that has none yet (the API's create); one that
+    exists is refused as a duplicate, never overwritten: it is changed on its own."""
+    refuse(rules.set_category_targets_refusal(actor))
+    _check_category_targets({category: target})
+    # One writer per district at a time, so two creates of the same target cannot both pass
+    # the check below and the second silently overwrite the first.
+    District.objects.select_for_update().filter(pk=district.pk).exists()
+    if CategoryTarget.objects.filter(district=district, category=category).exists():
+        message = _("%(district)s已设定%(category)s的培育目标，请修改原有目标。") % {
+            "district": district.name,
+            "category": Category(category).label,
+        }
+        raise ValidationError(message, code="unique")
+    category_targets_set(district=district, targets={category: target}, actor=actor)
+    return CategoryTarget.objects.select_related("district").get(
+        district=district, category=category
+    )
+
+
+@transaction.atomic
+def category_target_change(
+    *, category_target: CategoryTarget, target: int, actor
+) -> CategoryTarget:
+    """A new count for an existing target, through the same write as the page."""
+    refuse(rules.set_category_targets_refusal(actor))
+    _check_category_targets({category_target.category: target})
+    category_targets_set(
+        district=category_target.district, targets={category_target.category: target}, actor=actor
+    )
+    return CategoryTarget.objects.select_related("district").get(pk=category_target.pk)

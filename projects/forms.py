@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.models import Street
 from organizations.models import Category
+from projects.domain import CATEGORY_TARGET_MAX
 from projects.models import Incubation, ServiceTarget
 from sanlian.widgets import DateInput
 from services.offerings.models import ServiceType
@@ -275,7 +276,7 @@ class CategoryTargetForm(forms.Form):
         self.fields["district"].queryset = districts
         for code, label in Category.choices:
             self.fields[f"target_{code}"] = forms.IntegerField(
-                label=label, min_value=0, max_value=10_000, required=False
+                label=label, min_value=0, max_value=CATEGORY_TARGET_MAX, required=False
             )
 
     def targets(self) -> dict[str, int | None]:

@@ -4,7 +4,8 @@ from django.db.models import Q, QuerySet
 
 from communities.queries import staff_community_ids
 from organizations.queries import organizations_visible_to
-from projects.models import Application, Contract, Incubation, ProjectCall
+from projects import rules
+from projects.models import Application, CategoryTarget, Contract, Incubation, ProjectCall
 from sanlian.roles import ORGANIZATION_STAFF, STAFF, Role
 
 
@@ -80,3 +81,12 @@ def incubations_visible_to(user) -> QuerySet[Incubation]:
     if user.role in ORGANIZATION_STAFF:
         return incubations.filter(Q(organization__in=visible) | Q(mentor__in=visible))
     return incubations.none()
+
+
+def category_targets_visible_to(user) -> QuerySet[CategoryTarget]:
+    """The bureau's targets, to whoever may set them (the page's rule); others see them
+    only as figures on the dashboards."""
+    targets = CategoryTarget.objects.select_related("district")
+    if not rules.may_set_category_targets(user):
+        return targets.none()
+    return targets

@@ -292,6 +292,16 @@ def may_update_incubation(user, incubation: Incubation) -> bool:
     return update_incubation_refusal(user, incubation) is None
 
 
+# --- category targets ----------------------------------------------------------------------
+
+
+def set_category_targets_refusal(user) -> Refusal | None:
+    """The bureau sets how many organizations of each category each district should have:
+    on the targets page and through the API alike (reading them included)."""
+    if not user.is_authenticated or user.role not in CITY_STAFF:
+        return PermissionDenied()
+    return None
+
+
 def may_set_category_targets(user) -> bool:
-    """The bureau sets how many organizations of each category each district should have."""
-    return user.is_authenticated and user.role in CITY_STAFF
+    return set_category_targets_refusal(user) is None

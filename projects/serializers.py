@@ -3,11 +3,13 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from communities.models import Community, Street
+from communities.models import Community, District, Street
 from organizations.models import Category
+from projects.domain import CATEGORY_TARGET_MAX
 from projects.models import (
     Application,
     BudgetLine,
+    CategoryTarget,
     Contract,
     Criterion,
     Milestone,
@@ -246,3 +248,28 @@ class DecisionSerializer(serializers.Serializer):
             return {int(key): text for key, text in value.items()}
         except ValueError as error:
             raise serializers.ValidationError(_("评定理由须以申报编号为键。")) from error
+
+
+# --- the bureau's category targets ---------------------------------------------------------
+
+
+class CategoryTargetSerializer(serializers.ModelSerializer):
+    district_name = serializers.CharField(source="district.name", read_only=True)
+
+    class Meta:
+        model = CategoryTarget
+        fields = ["id", "district", "district_name", "category", "target", "set_at"]
+
+
+class CategoryTargetCreateSerializer(serializers.Serializer):
+    """A target for a district and category without one: `domain.category_target_create`."""
+
+    district = serializers.PrimaryKeyRelatedField(queryset=District.objects.all())
+    category = serializers.ChoiceField(choices=Category.choices)
+    target = serializers.IntegerField(min_value=0, max_value=CATEGORY_TARGET_MAX)
+
+
+class CategoryTargetChangeSerializer(serializers.Serializer):
+    """A new count for an existing target: `domain.category_target_change`."""
+
+    target = serializers.IntegerField(min_value=0, max_value=CATEGORY_TARGET_MAX)

@@ -172,7 +172,7 @@ def _send(client, rule: Rule, url: str, data: dict, query: dict):
     if rule.probe.method == "GET":
         return client.get(url, query)
     if rule.channel == "api":
-        return client.post(url, data, format="json")
+        return getattr(client, rule.probe.method.lower())(url, data, format="json")
     return client.post(url, data)
 
 

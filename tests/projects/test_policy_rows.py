@@ -6,6 +6,7 @@ import sys
 import pytest
 from django.urls import get_resolver
 
+from projects import rules as project_rules
 from projects.models import Contract, Incubation
 from tests.policy.apps import projects as rows
 from tests.policy.matrix import run_matrix
@@ -28,7 +29,7 @@ def _patch_everywhere(monkeypatch, module: str, name: str, replacement) -> None:
 def test_projects_rows_agree_with_pages_and_api(cast):
     world = build_world(cast)
     count, violations = run_matrix(world, rows.RULES)
-    assert count == 10 * (2 * 11 + 6)  # ten roles; 11 rows with an object, 6 without
+    assert count == 10 * (2 * 13 + 8)  # ten roles; 13 rows with an object, 8 without
     assert violations == []
 
 
@@ -44,3 +45,16 @@ def test_rows_turn_red_when_the_contract_and_incubation_scopes_are_switched_off(
     assert any("project_contracts.list as street_staff" in v and "foreign" in v for v in violations)
     assert any("incubations.list as street_staff" in v and "foreign" in v for v in violations)
     assert any("incubations.end as street_staff on theirs" in v for v in violations)
+
+
+def test_category_target_rows_turn_red_when_the_bureaus_rule_is_switched_off(cast, monkeypatch):
+    world = build_world(cast)
+    # The API's permission and the scoped list both read this predicate: everyone passes.
+    monkeypatch.setattr(project_rules, "may_set_category_targets", lambda user: True)
+    picked = [r for r in rows.RULES if r.obj == "category_targets" and r.channel == "api"]
+    _, violations = run_matrix(world, picked)
+    assert any("api category_targets.list as street_staff" in v for v in violations)
+    assert any("api category_targets.view as organization on theirs" in v for v in violations)
+    # The write itself still refuses through the refusal: nothing changes for other roles.
+    assert not any("changed although forbidden" in v for v in violations)
+    assert not any("created although forbidden" in v for v in violations)

@@ -127,6 +127,32 @@ RULES = (
         data={"stage": "graduated", "ended_on": "2026-01-20", "outcome": "独立运营"},
     ),
     _page("category_targets", "view", "projects:category_targets", {CA: ALL}),
+    _api("category_targets", "list", "project-category-target-list", {CA: ALL}),
+    _api(
+        "category_targets",
+        "view",
+        "project-category-target-detail",
+        {CA: ALL},
+        target="category_target",
+    ),
+    _api(
+        "category_targets",
+        "create",
+        "project-category-target-list",
+        {CA: ALL},
+        method="POST",
+        kwarg="",
+        data={"district": "@district", "category": Category.COMMUNITY_RIGHTS, "target": 4},
+    ),
+    _api(
+        "category_targets",
+        "change",
+        "project-category-target-detail",
+        {CA: ALL},
+        method="PATCH",
+        target="category_target",
+        data={"target": 9},
+    ),
     _page(
         "category_targets",
         "set",
@@ -152,6 +178,8 @@ EFFECTS = {
     ("category_targets", "set"): lambda _none: sorted(
         CategoryTarget.objects.values_list("district", "category", "target")
     ),
+    ("category_targets", "create"): lambda _none: CategoryTarget.objects.count(),
+    ("category_targets", "change"): lambda target: _fresh(target).target,
 }
 
 
@@ -276,6 +304,10 @@ def _projects_side(cast, side, *, runner, member, name):
         contract=contract,
         payment_request=payment_request,
         hub=hub,
+        # Set on each side's district; the page's probe sets another category, so it changes.
+        category_target=CategoryTarget.objects.create(
+            district=side.district, category=Category.PUBLIC_WELFARE, target=2, set_by=cast.civil
+        ),
         incubatee=f.OrganizationFactory(name=f"{name}待入孵组织", home_street=street),
         incubation=incubation,
     )
