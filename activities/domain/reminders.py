@@ -7,6 +7,10 @@ and SMS quiet hours. One ActivityReminder row per sign-up, recipient and channel
 go out once: rows are claimed under SKIP LOCKED, so two runs at once never take the same
 row, and a run that dies after the gateway answered sends again with the same idempotency
 key, which the gateway (and the in-app dedupe key) answers "already delivered".
+
+A person whose reminders of a place all failed is not left in silence: they go on the
+desk list of the activity's community ("电话告知居民：活动…"), the visit reminders' list,
+through the same `desk_calls_open`, and leave it when staff record the call.
 """
 
 import datetime
@@ -37,6 +41,7 @@ from services.notifications.channels import (
     sms_fit,
     sms_send_many,
 )
+from services.notifications.desk import Unreached, all_channels_failed, desk_calls_open
 from services.notifications.models import notification_texts
 from services.notifications.reminders import (
     PermanentChannelError,
@@ -187,6 +192,43 @@ def _report_channels(reminders, answers, now: datetime.datetime) -> None:
             channel_record_failure(channel=channel, error=str(down[0])[:200], now=now)
 
 
+def _lock_places(signup_ids: list[int]) -> None:
+    # In one order, so two runs cannot wait on each other.
+    list(Signup.objects.select_for_update().filter(pk__in=signup_ids).order_by("pk").values("pk"))
+
+
+def activity_desk_calls_open_for_failed(*, reminders: list[ActivityReminder]) -> int:
+    """Open a desk call for each person whose reminders of one place all failed (none sent,
+    none still pending); returns how many calls are new.
+
+    Runs in the sender's transaction, after its outcomes are written. Two runs failing one
+    person's two channels at once would each see the other's row still pending and both
+    stay silent; with the places locked first, the later run waits for the earlier one's
+    commit and sees its failure.
+    """
+    failed = [reminder for reminder in reminders if reminder.status == Status.FAILED]
+    if not failed:
+        return 0
+    signup_ids = sorted({reminder.signup_id for reminder in failed})
+    _lock_places(signup_ids)
+    alive = set(
+        ActivityReminder.objects.filter(
+            signup_id__in=signup_ids, status__in=(Status.SENT, Status.PENDING)
+        ).values_list("signup_id", "recipient_key")
+    )
+    unreached = [
+        Unreached(
+            recipient_key=reminder.recipient_key,
+            recipient_user_id=reminder.recipient_user_id,
+            community_id=reminder.signup.activity.community_id,
+            signup_id=reminder.signup_id,
+        )
+        for reminder in failed
+        if (reminder.signup_id, reminder.recipient_key) not in alive
+    ]
+    return desk_calls_open(unreached=unreached, reason=all_channels_failed())
+
+
 @transaction.atomic
 def activity_reminders_send_due(*, now: datetime.datetime) -> int:
     """Send the pending reminders of upcoming places; returns how many were delivered now
@@ -199,6 +241,7 @@ def activity_reminders_send_due(*, now: datetime.datetime) -> int:
     for reminder in reminders:
         _record(reminder, answers[reminder.pk], now)
     _report_channels(reminders, answers, now)
+    activity_desk_calls_open_for_failed(reminders=reminders)
     return sum(1 for r in reminders if r.status == Status.SENT and r.response != ALREADY_DELIVERED)
 
 

@@ -50,11 +50,26 @@ class DeskCallAdmin(ScopedAdmin):
     """Reminders that became a phone call for the community's desk; closed on their page."""
 
     scope = desk_calls_visible_to
-    list_display = ("created_at", "community", "visit", "reason", "called_at", "called_by")
+    list_display = (
+        "created_at",
+        "community",
+        "visit",
+        "signup",
+        "reason",
+        "called_at",
+        "called_by",
+    )
     list_filter = ("called_at",)
-    list_select_related = ("community", "visit", "called_by")
+    list_select_related = (
+        "community",
+        "visit",
+        "signup__resident",
+        "signup__activity",
+        "called_by",
+    )
     readonly_fields = (
         "visit",
+        "signup",
         "recipient_key",
         "recipient_user",
         "community",

@@ -4,9 +4,14 @@ A reminder that failed for good, with no other channel of the same recipient and
 delivered or still trying, becomes "phone this person" on the community's desk. So does a
 reminder held back by a paused channel when its visit is near. One open call per person
 and visit; staff close it by recording the call.
+
+Activity reminders (the activities app, above this one) end the same way: they hand the
+people no channel reached to `desk_calls_open`, which opens one call per person and place
+on the activity's community's desk, the same list and the same way to close it.
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
@@ -23,6 +28,21 @@ ALIVE = (Status.SENT, Status.PENDING, Status.SENDING)
 PAUSED_LEAD = datetime.timedelta(hours=2)
 
 
+@dataclass(frozen=True)
+class Unreached:
+    """A person no channel reached about one visit or one activity place (`signup_id`)."""
+
+    recipient_key: str
+    recipient_user_id: int | None
+    community_id: int
+    visit_id: int | None = None
+    signup_id: int | None = None
+
+
+def all_channels_failed() -> str:
+    return _("所有提醒渠道均发送失败")
+
+
 def _slot(reminder: Reminder) -> tuple:
     return (reminder.visit_id, reminder.recipient_key, reminder.offset_minutes)
 
@@ -37,7 +57,7 @@ def desk_calls_open_for_failed(*, reminders: list[Reminder]) -> int:
         ).values_list("visit_id", "recipient_key", "offset_minutes")
     )
     unreached = [reminder for reminder in reminders if _slot(reminder) not in alive]
-    return _open(unreached, reason=_("所有提醒渠道均发送失败"))
+    return _open(unreached, reason=all_channels_failed())
 
 
 def desk_calls_open_for_paused(*, now: datetime.datetime) -> int:
@@ -64,18 +84,36 @@ def desk_calls_open_for_paused(*, now: datetime.datetime) -> int:
 
 
 def _open(reminders: list[Reminder], *, reason: str) -> int:
-    calls = {
-        (reminder.visit_id, reminder.recipient_key): DeskCall(
-            visit_id=reminder.visit_id,
+    unreached = [
+        Unreached(
             recipient_key=reminder.recipient_key,
             recipient_user_id=reminder.recipient_user_id,
             community_id=reminder.visit.request.resident.community_id,
-            reason=reason,
+            visit_id=reminder.visit_id,
         )
         for reminder in reminders
+    ]
+    return desk_calls_open(unreached=unreached, reason=reason)
+
+
+def desk_calls_open(*, unreached: list[Unreached], reason: str) -> int:
+    """Put each person on their community's desk list, once per visit or place while the
+    call is open (a partial unique constraint: two senders at once still make one call).
+    Returns how many calls are new."""
+    calls = {
+        (person.visit_id, person.signup_id, person.recipient_key): DeskCall(
+            visit_id=person.visit_id,
+            signup_id=person.signup_id,
+            recipient_key=person.recipient_key,
+            recipient_user_id=person.recipient_user_id,
+            community_id=person.community_id,
+            reason=reason,
+        )
+        for person in unreached
     }
+    if not calls:
+        return 0
     before = DeskCall.objects.filter(called_at__isnull=True).count()
-    # The partial unique constraint keeps one open call per person and visit.
     DeskCall.objects.bulk_create(calls.values(), ignore_conflicts=True)
     return DeskCall.objects.filter(called_at__isnull=True).count() - before
 

@@ -30,10 +30,28 @@ class ChannelState(models.Model):
 
 
 class DeskCall(models.Model):
-    """ "Phone this person": a reminder no channel could deliver, on the community's desk."""
+    """ "Phone this person": a reminder no channel could deliver, on the community's desk.
+
+    About a visit, or about a place in a community activity (`signup`, the activities app's
+    sign-up; named by string only: services never imports activities, whose reminders open
+    these calls through `desk.desk_calls_open`). Exactly one of the two is set.
+    """
 
     visit = models.ForeignKey(
-        "services.Visit", verbose_name=_("上门服务"), on_delete=models.CASCADE, related_name="+"
+        "services.Visit",
+        verbose_name=_("上门服务"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    signup = models.ForeignKey(
+        "activities.Signup",
+        verbose_name=_("活动报名"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     # The reminder's recipient_key: "resident:<id>" or "user:<id>".
     recipient_key = models.CharField(_("接收人"), max_length=40)
@@ -67,7 +85,19 @@ class DeskCall(models.Model):
                 condition=Q(called_at__isnull=True),
                 name="desk_call_one_open_per_visit_recipient",
             ),
+            # And per person and activity place.
+            models.UniqueConstraint(
+                fields=["signup", "recipient_key"],
+                condition=Q(called_at__isnull=True),
+                name="desk_call_one_open_per_signup_recipient",
+            ),
+            models.CheckConstraint(
+                condition=Q(visit__isnull=False, signup__isnull=True)
+                | Q(visit__isnull=True, signup__isnull=False),
+                name="desk_call_for_a_visit_or_a_signup",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.visit_id} → {self.recipient_key}"
+        about = f"visit {self.visit_id}" if self.visit_id else f"signup {self.signup_id}"
+        return f"{about} → {self.recipient_key}"

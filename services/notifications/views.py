@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -130,13 +131,13 @@ class DeskCallForm(forms.Form):
 
 @login_required
 def desk_call_list(request: HttpRequest) -> HttpResponse:
-    """People no reminder reached, to be phoned before their visit; open calls first."""
+    """People no reminder reached, to be phoned before their visit or activity, soonest
+    first."""
     if not may_view_desk_calls(request.user):
         raise PermissionDenied
     calls = desk_calls_visible_to(request.user).filter(called_at__isnull=True)
-    page = Paginator(calls.order_by("visit__scheduled_start", "id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    soonest = Coalesce("visit__scheduled_start", "signup__activity__starts_at")
+    page = Paginator(calls.order_by(soonest, "id"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "services/notifications/desk_calls.html",
