@@ -689,7 +689,7 @@ def category_target_create(
     _check_category_targets({category: target})
     # One writer per district at a time, so two creates of the same target cannot both pass
     # the check below and the second silently overwrite the first.
-    District.objects.select_for_update().filter(pk=district.pk).exists()
+    list(District.objects.select_for_update().filter(pk=district.pk).values_list("pk"))
     if CategoryTarget.objects.filter(district=district, category=category).exists():
         message = _("%(district)s已设定%(category)s的培育目标，请修改原有目标。") % {
             "district": district.name,

@@ -18,7 +18,7 @@ import logging
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_noop
 
@@ -41,7 +41,13 @@ from services.notifications.channels import (
     sms_fit,
     sms_send_many,
 )
-from services.notifications.desk import Unreached, all_channels_failed, desk_calls_open
+from services.notifications.desk import (
+    PAUSED_LEAD,
+    Unreached,
+    all_channels_failed,
+    channel_paused_when_near,
+    desk_calls_open,
+)
 from services.notifications.models import notification_texts
 from services.notifications.reminders import (
     PermanentChannelError,
@@ -217,16 +223,44 @@ def activity_desk_calls_open_for_failed(*, reminders: list[ActivityReminder]) ->
         ).values_list("signup_id", "recipient_key")
     )
     unreached = [
-        Unreached(
-            recipient_key=reminder.recipient_key,
-            recipient_user_id=reminder.recipient_user_id,
-            community_id=reminder.signup.activity.community_id,
-            signup_id=reminder.signup_id,
-        )
+        _unreached(reminder)
         for reminder in failed
         if (reminder.signup_id, reminder.recipient_key) not in alive
     ]
     return desk_calls_open(unreached=unreached, reason=all_channels_failed())
+
+
+def _unreached(reminder: ActivityReminder) -> Unreached:
+    return Unreached(
+        recipient_key=reminder.recipient_key,
+        recipient_user_id=reminder.recipient_user_id,
+        community_id=reminder.signup.activity.community_id,
+        signup_id=reminder.signup_id,
+    )
+
+
+def activity_desk_calls_open_for_paused(*, now: datetime.datetime) -> int:
+    """A reminder a paused channel holds back from a place whose activity is near, for a
+    person nothing reached: on the desk too, as for visits (desk.PAUSED_LEAD)."""
+    paused = channels_paused(now=now)
+    if not paused:
+        return 0
+    reached = ActivityReminder.objects.filter(
+        signup=OuterRef("signup"), recipient_key=OuterRef("recipient_key"), status=Status.SENT
+    )
+    stuck = (
+        ActivityReminder.objects.filter(
+            _upcoming(now),
+            channel__in=paused,
+            status=Status.PENDING,
+            signup__activity__starts_at__lte=now + PAUSED_LEAD,
+        )
+        .exclude(Exists(reached))
+        .select_related("signup__activity")
+    )
+    return desk_calls_open(
+        unreached=[_unreached(reminder) for reminder in stuck], reason=channel_paused_when_near()
+    )
 
 
 @transaction.atomic
@@ -242,6 +276,7 @@ def activity_reminders_send_due(*, now: datetime.datetime) -> int:
         _record(reminder, answers[reminder.pk], now)
     _report_channels(reminders, answers, now)
     activity_desk_calls_open_for_failed(reminders=reminders)
+    activity_desk_calls_open_for_paused(now=now)
     return sum(1 for r in reminders if r.status == Status.SENT and r.response != ALREADY_DELIVERED)
 
 

@@ -43,6 +43,10 @@ def all_channels_failed() -> str:
     return _("所有提醒渠道均发送失败")
 
 
+def channel_paused_when_near() -> str:
+    return _("通知渠道暂停，服务临近")
+
+
 def _slot(reminder: Reminder) -> tuple:
     return (reminder.visit_id, reminder.recipient_key, reminder.offset_minutes)
 
@@ -80,7 +84,7 @@ def desk_calls_open_for_paused(*, now: datetime.datetime) -> int:
         .exclude(Exists(reached))
         .select_related("visit__request__resident")
     )
-    return _open(list(stuck), reason=_("通知渠道暂停，服务临近"))
+    return _open(list(stuck), reason=channel_paused_when_near())
 
 
 def _open(reminders: list[Reminder], *, reason: str) -> int:

@@ -19,7 +19,7 @@ from activities.domain.reminders import (
 )
 from activities.models import ActivityReminder
 from sanlian.roles import Role
-from services.models import DeskCall
+from services.models import ChannelState, DeskCall
 from services.notifications.channels import ChannelError
 from tests import factories as f
 from tests.factories.activities import ActivityFactory
@@ -105,6 +105,25 @@ def test_a_person_with_no_channel_left_gets_one_call_and_one_reached_gets_none(
     assert set(DeskCall.objects.values_list("signup", "community")) == {
         (place.pk, cast.community.pk)
     }
+
+
+def test_a_paused_sms_channel_near_the_activity_goes_to_the_desk(cast, venue, sms_log):
+    cast.family.phone = "13800001111"
+    cast.family.save()
+    soon = ActivityFactory(venue=venue, title="剪纸课", starts_at=timezone.now() + 1.5 * HOUR)
+    later = ActivityFactory(venue=venue, title="书法课", starts_at=timezone.now() + 5 * HOUR)
+    for activity in (soon, later):
+        signup_create(actor=cast.resident.user, activity=activity, resident=cast.resident)
+    ChannelState.objects.create(channel="sms", failures=3, paused_until=timezone.now() + DAY)
+    activity_reminders_send(now=timezone.now(), ahead=DAY)
+    assert sms_lines(sms_log) == []
+    # Only the resident's own phone (SMS only) is unreached, and only for the near activity;
+    # the daughter's in-app message reached her. The later one still has time to recover.
+    call = DeskCall.objects.get()
+    assert (call.signup.activity, call.recipient_key) == (soon, f"resident:{cast.resident.pk}")
+    assert "暂停" in call.reason
+    activity_reminders_send(now=timezone.now(), ahead=DAY)
+    assert DeskCall.objects.count() == 1
 
 
 def test_delivered_reminders_make_no_desk_call(cast, place, sms_log):
