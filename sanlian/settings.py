@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Django's widget templates, found by FORM_RENDERER below beside the portal's own.
+    "django.forms",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -112,6 +114,9 @@ TEMPLATES = [
         },
     },
 ]
+# Widgets render through the project's templates, so templates/django/forms/widgets/ can
+# word the empty choice of every select ("请选择…", not Django's `---------`; issue 21).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # SQLite by default so a checkout runs at once; DATABASE_URL for PostgreSQL.
 DATABASES = {

@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from sanlian.api.auth import DashboardTokenViewSet, OwnTokenViewSet, TokenView
+from sanlian.api.root import ApiRootView
 
 app_name = "api"
 
@@ -28,6 +29,7 @@ APP_ROUTES = (
 )
 
 urlpatterns = [
+    path("", ApiRootView.as_view(), name="root"),
     path("auth/token/", TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up code as a script of its own (docs/?script),

@@ -9,6 +9,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
 from sanlian.api.filters import ApiFilterSet, IdFilter
+from sanlian.api.language import StoredTextField
 from services.allowances.queries import (
     care_accounts_visible_to,
     ledger_entries_visible_to,
@@ -29,6 +30,12 @@ class CareAccountSerializer(serializers.ModelSerializer):
 
 class LedgerEntrySerializer(serializers.ModelSerializer):
     actor = serializers.SerializerMethodField(help_text="The user's name, or null for the system.")
+    reason = StoredTextField(
+        facts="reason_facts",
+        text="reason",
+        help_text="Why the entry was booked, in the language of Accept-Language (zh-hans, "
+        "en; else the user's). A person's own words (a correction's reason) stay as written.",
+    )
 
     class Meta:
         model = LedgerEntry

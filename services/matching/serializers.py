@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from communities.models import Community, Street
+from sanlian.api.language import StoredTextField
 from services.matching.models import MatchingJob
 from services.models import (
     Match,
@@ -15,6 +16,12 @@ class MatchSerializer(serializers.ModelSerializer):
     service_type_name = serializers.CharField(source="request.service_type.name", read_only=True)
     organization = serializers.IntegerField(source="offering.organization_id", read_only=True)
     organization_name = serializers.CharField(source="offering.organization.name", read_only=True)
+    reason = StoredTextField(
+        facts="reason_facts",
+        text="reason",
+        help_text="Why this match, in the language of Accept-Language (zh-hans, en; else "
+        "the user's).",
+    )
 
     class Meta:
         model = Match

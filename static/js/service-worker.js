@@ -2,8 +2,13 @@
 // It keeps the worker's "my visits" page and today's and tomorrow's visit pages readable
 // without a network: pages are fetched from the network first and their last good copy
 // is answered offline; static files are answered from the cache and refreshed behind.
-// Steps taken offline are not queued here but by static/js/visit_queue.js (IndexedDB).
+// Steps taken offline are queued by static/js/visit_queue.js in IndexedDB; the page sends
+// them while it is open, and this worker's Background Sync ("sync" event) sends them when
+// the network returns after the page was closed (static/js/step_queue.js, shared by both).
 "use strict";
+
+// The view serving /sw.js writes the static file's address in (hashed in production).
+importScripts("__STEP_QUEUE_URL__");
 
 var CACHE = "sanlian-worker-v1";
 var PAGES = /^\/services\/visits\/(mine\/|\d+\/)$/;
@@ -75,4 +80,28 @@ self.addEventListener("fetch", function (event) {
 // not yet sent stays on the phone until its owner signs in again.
 self.addEventListener("message", function (event) {
   if (event.data === "forget-pages") caches.delete(CACHE);
+});
+
+function tellPages(result) {
+  return self.clients.matchAll({ type: "window" }).then(function (pages) {
+    pages.forEach(function (page) {
+      page.postMessage({ type: "steps-sent", sent: result.sent, refused: result.refused });
+    });
+  });
+}
+
+// The queue of the worker signed in on this phone, when the browser says the network is
+// back; a step that must wait rejects, and the browser tries again later (with backoff).
+self.addEventListener("sync", function (event) {
+  if (event.tag !== SanlianQueue.TAG) return;
+  event.waitUntil(
+    SanlianQueue.currentUser().then(function (user) {
+      return SanlianQueue.drain(user).then(
+        function (result) { return result.sent ? tellPages(result) : null; },
+        function (error) {
+          return (error.sent ? tellPages(error) : Promise.resolve()).then(function () { throw error; });
+        }
+      );
+    })
+  );
 });

@@ -1,44 +1,23 @@
 // The worker app on the phone: installs the service worker, keeps today's and tomorrow's
 // visit pages for offline reading, and queues check-in, check-out (with the service log)
 // and completion in IndexedDB with the phone's own time and one idempotency key per step.
-// The queue is sent oldest first, each step once, whenever the network is there; the
+// The queue (static/js/step_queue.js) is sent oldest first, each step once, by this page
+// while it is open and by the service worker's Background Sync after it is closed; the
 // portal answers a replayed key as already done (services/care/domain/sync.py).
 // Texts come from data attributes the templates render in the reader's language.
 (function () {
   "use strict";
   var CACHE = "sanlian-worker-v1";
   var app = document.querySelector("[data-worker-app]");
-  if (!app || !window.indexedDB) return;
+  if (!app || !window.indexedDB || !window.SanlianQueue) return;
   var user = app.dataset.user;
   var status = document.querySelector("[data-queue-status]");
   var flushing = false;
 
-  function openDb() {
-    return new Promise(function (resolve, reject) {
-      var request = indexedDB.open("sanlian-worker", 1);
-      request.onupgradeneeded = function () {
-        request.result.createObjectStore("steps", { keyPath: "seq", autoIncrement: true });
-      };
-      request.onsuccess = function () { resolve(request.result); };
-      request.onerror = function () { reject(request.error); };
-    });
-  }
-
-  function withStore(mode, work) {
-    return openDb().then(function (db) {
-      return new Promise(function (resolve, reject) {
-        var tx = db.transaction("steps", mode);
-        var result = work(tx.objectStore("steps"));
-        tx.oncomplete = function () { resolve(result && result.result); };
-        tx.onerror = function () { reject(tx.error); };
-      });
-    });
-  }
+  var Queue = window.SanlianQueue;
 
   function queued() {
-    return withStore("readonly", function (store) { return store.getAll(); }).then(function (all) {
-      return (all || []).filter(function (item) { return item.user === user; });
-    });
+    return Queue.queued(user);
   }
 
   function newKey() {
@@ -94,7 +73,17 @@
       fields: fields,
       csrf: csrf,
     };
-    return withStore("readwrite", function (store) { return store.add(item); });
+    return Queue.add(item);
+  }
+
+  // Background Sync: the service worker sends the queue when the network returns, even
+  // after this page is closed. Where the browser has none, the "online" event below does
+  // it while the page is open (it does too where it has one: the first to come sends).
+  function requestSync() {
+    if (!("serviceWorker" in navigator) || !("SyncManager" in window)) return Promise.resolve();
+    return navigator.serviceWorker.ready
+      .then(function (registration) { return registration.sync.register(Queue.TAG); })
+      .catch(function () { return null; });
   }
 
   function onSubmit(event) {
@@ -106,7 +95,8 @@
       .then(function (items) {
         showQueuedState(items);
         sayCount(items);
-        flush();
+        requestSync();
+        return flush();
       });
   }
 
@@ -117,71 +107,31 @@
     return field ? field.value : "";
   }
 
-  function send(item) {
-    var body = new URLSearchParams(item.fields);
-    body.set("key", item.key);
-    body.set("step", item.step);
-    body.set("device_at", item.device_at);
-    return fetch(item.url, {
-      method: "POST",
-      body: body,
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": currentCsrf() || item.csrf, Accept: "application/json" },
-    });
-  }
-
-  function forget(item) {
-    return withStore("readwrite", function (store) { return store.delete(item.seq); });
-  }
-
-  // Sent (2xx) or refused by the portal (a JSON 4xx): off the queue. No network, a server
-  // error, a signed-out session or a stale CSRF token: kept, and tried again later.
-  function settle(item, response) {
-    var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
-    if (response.redirected || response.status >= 500 || (!response.ok && !json)) {
-      return Promise.reject(new Error("later"));
-    }
-    if (response.ok) return forget(item).then(function () { return ""; });
-    return response.json().then(function (answer) {
-      return forget(item).then(function () {
-        return status.dataset.textRefused + " " + (answer.errors || []).join(" ");
-      });
-    });
+  function sent(result) {
+    var refused = result.refused.map(function (words) { return status.dataset.textRefused + " " + words; });
+    if (refused.length) sessionStorage.setItem("sanlian-refused", refused.join(" "));
+    if (result.sent && app.dataset.visit) window.location.reload();
+    else if (result.sent) sayCount([], status && status.dataset.textSent);
   }
 
   function flush() {
     if (flushing || !navigator.onLine) return Promise.resolve();
     flushing = true;
-    var sent = 0;
-    var refused = [];
-    // Steps queued while sending join the end of the run: the page reloads once, at the end.
-    function next(items) {
-      if (!items.length) {
-        return queued().then(function (rest) { return rest.length ? next(rest) : null; });
+    return Queue.drain(user, currentCsrf()).then(
+      function (result) {
+        flushing = false;
+        sent(result);
+      },
+      function () {
+        flushing = false;
+        return queued().then(function (items) { sayCount(items, status && status.dataset.textLater); });
       }
-      var item = items[0];
-      return send(item)
-        .then(function (response) { return settle(item, response); })
-        .then(function (refusal) {
-          sent += 1;
-          if (refusal) refused.push(refusal);
-          return next(items.slice(1));
-        });
-    }
-    return queued()
-      .then(next)
-      .then(
-        function () {
-          flushing = false;
-          if (refused.length) sessionStorage.setItem("sanlian-refused", refused.join(" "));
-          if (sent && app.dataset.visit) window.location.reload();
-          else if (sent) sayCount([], status && status.dataset.textSent);
-        },
-        function () {
-          flushing = false;
-          return queued().then(function (items) { sayCount(items, status && status.dataset.textLater); });
-        }
-      );
+    );
+  }
+
+  // The service worker sent the queue (Background Sync): show what the portal now says.
+  function onWorkerMessage(event) {
+    if (event.data && event.data.type === "steps-sent") sent(event.data);
   }
 
   // --- offline reading: the worker's pages of today and tomorrow ---------------------------
@@ -233,14 +183,15 @@
       sayCount(items, refused || "");
     });
     window.addEventListener("online", flush);
-    var ready = Promise.resolve();
+    if ("serviceWorker" in navigator) navigator.serviceWorker.addEventListener("message", onWorkerMessage);
+    var ready = Queue.signedIn(user);
     if (navigator.onLine) {
       var worker = "serviceWorker" in navigator
         ? navigator.serviceWorker.register(app.dataset.serviceWorker, { scope: "/" }).then(function () {
             return navigator.serviceWorker.ready;
           })
         : Promise.resolve();
-      ready = Promise.all([worker, keepPages()]).then(flush);
+      ready = Promise.all([ready, worker, keepPages()]).then(flush);
     }
     ready.then(function () { app.dataset.offlineReady = "1"; });
   }

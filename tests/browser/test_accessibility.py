@@ -1,4 +1,4 @@
-"""axe-core on the resident, hotline and dashboard pages; keyboard use; a 375-px phone screen."""
+"""axe-core on the resident, hotline, dashboard and browsable API pages; a 375-px phone screen."""
 
 import pytest
 
@@ -20,10 +20,17 @@ def pages(cast):
         ),
         "hotline": ("community", ["/services/hotline/", "/services/requests/"]),
         "dashboard": ("street", ["/dashboard/", "/exports/"]),
+        # DRF's browsable API, as a person clicking the README's links sees it.
+        "api": (
+            "civil",
+            ["/api/v1/", "/api/v1/stats/", "/api/v1/stats/overview/", "/api/v1/ledger-entries/"],
+        ),
+        # A resource that takes POST shows the raw-data form too.
+        "api-form": ("grandma", ["/api/v1/requests/", f"/api/v1/requests/{request.pk}/"]),
     }
 
 
-@pytest.mark.parametrize("area", ["resident", "hotline", "dashboard"])
+@pytest.mark.parametrize("area", ["resident", "hotline", "dashboard", "api", "api-form"])
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 def test_pages_have_no_serious_accessibility_violations(open_tab, pages, area, viewport):
     username, paths = pages[area]
@@ -33,6 +40,10 @@ def test_pages_have_no_serious_accessibility_violations(open_tab, pages, area, v
     found = {}
     for index, path in enumerate(paths):
         tab.goto(path)
+        if path.startswith("/api/"):
+            # The portal's page (language, landmarks, menu), not DRF's Bootstrap 3 one.
+            assert tab.page.locator("html[lang] header .sl-navbar").count() == 1
+            assert tab.page.locator("main [data-testid=api-response]").count() == 1
         tab.shot(f"{index}")
         violations = tab.axe()
         if violations:

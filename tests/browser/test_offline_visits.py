@@ -2,9 +2,11 @@
 check-out and completion are queued there, and sent once when the network returns."""
 
 import datetime
+import time
 from decimal import Decimal
 
 import pytest
+from django.core.signals import request_started
 from django.utils import timezone
 
 from sanlian.roles import Role
@@ -40,10 +42,64 @@ def _visit_now(cast) -> Visit:
     return today, tomorrow
 
 
-def test_offline_check_in_out_and_complete_are_sent_once_when_back_online(open_tab, cast):
+@pytest.fixture
+def step_posts():
+    """Every step POST the portal receives, whoever sent it (the page or the service worker,
+    whose requests Playwright does not see once the page is closed): the live server runs in
+    this process, so Django's request_started signal counts them where they arrive."""
+    step_posts: list[str] = []
+
+    def arrived(sender, environ=None, **kwargs):
+        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"].endswith("/steps/"):
+            step_posts.append(environ["PATH_INFO"])
+
+    request_started.connect(arrived, weak=False)
+    yield step_posts
+    request_started.disconnect(arrived)
+
+
+def _queued_on_phone(page) -> int:
+    return page.evaluate(
+        """() => new Promise(resolve => {
+        const open = indexedDB.open('sanlian-worker');
+        open.onsuccess = () => {
+            const read = open.result.transaction('steps').objectStore('steps').count();
+            read.onsuccess = () => resolve(read.result);
+        };
+    })"""
+    )
+
+
+def _queue_three_steps_offline(tab, visit) -> None:
+    tab.page.click("[data-step=check_in]")
+    tab.page.wait_for_selector("form[data-step-form=after_check_in]:not([hidden])")
+    tab.page.fill("form[data-step-form=after_check_in] textarea[name=service_log]", "理发、量血压")
+    tab.page.click("[data-step=check_out]")
+    tab.page.wait_for_function(
+        "() => document.querySelector('[data-queue-status]').textContent.startsWith('2')"
+    )
+    tab.page.click("[data-step=complete]")
+    tab.page.wait_for_selector("[data-step-done]:not([hidden])")
+    assert tab.page.inner_text("[data-queue-status]").startswith("3")
+
+
+def _completed_once(visit) -> None:
+    visit.refresh_from_db()
+    assert visit.status == Visit.Status.COMPLETED
+    assert visit.service_log == "理发、量血压"
+    steps = list(VisitStep.objects.filter(visit=visit).order_by("device_at"))
+    assert [step.kind for step in steps] == ["check_in", "check_out", "complete"]
+    assert visit.checked_in_at == steps[0].device_at < steps[0].received_at
+    assert visit.checked_out_at == steps[1].device_at
+
+
+def test_offline_check_in_out_and_complete_are_sent_once_when_back_online(
+    open_tab, cast, step_posts
+):
     visit, tomorrow = _visit_now(cast)
     tab = open_tab("offline-visit", viewport=PHONE)
-    tab.context.grant_permissions(["geolocation"])
+    # Chromium on a phone allows Background Sync by default; a Playwright context asks.
+    tab.context.grant_permissions(["geolocation", "background-sync"])
     tab.context.set_geolocation(NEAR)
     tab.login("worker")
     tab.goto("/services/visits/mine/")
@@ -60,16 +116,7 @@ def test_offline_check_in_out_and_complete_are_sent_once_when_back_online(open_t
     tab.goto(f"/services/visits/{visit.pk}/")
     tab.shot("2-visit-offline")
 
-    tab.page.click("[data-step=check_in]")
-    tab.page.wait_for_selector("form[data-step-form=after_check_in]:not([hidden])")
-    tab.page.fill("form[data-step-form=after_check_in] textarea[name=service_log]", "理发、量血压")
-    tab.page.click("[data-step=check_out]")
-    tab.page.wait_for_function(
-        "() => document.querySelector('[data-queue-status]').textContent.startsWith('2')"
-    )
-    tab.page.click("[data-step=complete]")
-    tab.page.wait_for_selector("[data-step-done]:not([hidden])")
-    assert tab.page.inner_text("[data-queue-status]").startswith("3")
+    _queue_three_steps_offline(tab, visit)
     tab.shot("3-queued-offline")
     visit.refresh_from_db()
     assert visit.status == Visit.Status.SCHEDULED and not VisitStep.objects.exists()
@@ -84,23 +131,50 @@ def test_offline_check_in_out_and_complete_are_sent_once_when_back_online(open_t
     tab.shot("4-sent-online")
     assert tab.axe() == []
 
-    visit.refresh_from_db()
-    assert visit.status == Visit.Status.COMPLETED
-    assert visit.service_log == "理发、量血压"
-    steps = list(VisitStep.objects.filter(visit=visit).order_by("device_at"))
-    assert [step.kind for step in steps] == ["check_in", "check_out", "complete"]
-    assert visit.checked_in_at == steps[0].device_at < steps[0].received_at
-    assert visit.checked_out_at == steps[1].device_at
+    _completed_once(visit)
     assert visit.location_state == "verified" and not visit.late_sync
-    assert (
-        tab.page.evaluate(
-            """() => new Promise(resolve => {
-            const open = indexedDB.open('sanlian-worker');
-            open.onsuccess = () => {
-                const read = open.result.transaction('steps').objectStore('steps').count();
-                read.onsuccess = () => resolve(read.result);
-            };
-        })"""
-        )
-        == 0
+    assert _queued_on_phone(tab.page) == 0
+    # The page and the service worker's Background Sync both send when the network comes
+    # back: each step still left the phone once.
+    assert len(step_posts) == 3, step_posts
+
+
+def test_the_queue_is_sent_by_background_sync_after_the_page_is_closed(open_tab, cast, step_posts):
+    """Queued offline, the page closed, the network back: the service worker's sync event
+    sends the steps, each once, with nobody looking at the page."""
+    visit, _tomorrow = _visit_now(cast)
+    tab = open_tab("offline-sync", viewport=PHONE)
+    tab.context.grant_permissions(["geolocation", "background-sync"])
+    tab.context.set_geolocation(NEAR)
+    tab.login("worker")
+    tab.goto(f"/services/visits/{visit.pk}/")
+    tab.page.wait_for_selector(
+        "[data-worker-app][data-offline-ready]", state="attached", timeout=15_000
     )
+    assert tab.page.evaluate("() => 'SyncManager' in window")
+
+    tab.context.set_offline(True)
+    tab.page.reload()
+    _queue_three_steps_offline(tab, visit)
+    tab.shot("1-queued-offline")
+    # The service worker holds the sync until the network is back.
+    assert tab.page.evaluate("() => navigator.serviceWorker.ready.then(r => r.sync.getTags())") == [
+        "sanlian-steps"
+    ]
+    tab.page.close()
+    assert step_posts == [] and not VisitStep.objects.exists()
+
+    tab.context.set_offline(False)
+    deadline = time.monotonic() + 30
+    while VisitStep.objects.filter(visit=visit).count() < 3 and time.monotonic() < deadline:
+        time.sleep(0.25)
+    time.sleep(1)  # a second sender, were there one, would have come by now
+    _completed_once(visit)
+    assert len(step_posts) == 3, step_posts
+
+    tab.page = tab.context.new_page()
+    tab.goto(f"/services/visits/{visit.pk}/")
+    tab.page.wait_for_selector("[data-testid=verification]")
+    assert _queued_on_phone(tab.page) == 0
+    tab.shot("2-sent-while-closed")
+    assert len(step_posts) == 3, step_posts

@@ -109,3 +109,41 @@ def test_allowance_list_query_count_constant(cast, path, pinned):
     one = count()
     grow(20)
     assert count() == one == pinned
+
+
+@pytest.mark.django_db
+def test_ledger_entry_reasons_in_the_callers_language(cast, money):
+    """The portal's own reasons are stored as facts and written in the caller's language:
+    Accept-Language first, else the user's language; a person's own words stay as written."""
+    own, _statement = money
+    LedgerEntry.objects.create(
+        account=own, kind="correction", amount_fen=-100, reason="户籍迁出", actor=cast.civil
+    )
+    user = cast.resident.user
+    client = client_for(user)
+
+    def reasons(**headers) -> dict[str, str]:
+        rows = client.get("/api/v1/ledger-entries/", **headers).json()["results"]
+        return {row["kind"]: row["reason"] for row in rows}
+
+    chinese = reasons(HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
+    assert chinese["credit"].startswith("2026-03") and "月度补贴：" in chinese["credit"]
+    assert "上门服务：" in chinese["visit_debit"]
+    english = reasons(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.8")
+    assert english["credit"].startswith("Monthly allowance for 2026-03")
+    assert english["visit_debit"].startswith("Visit on ")
+    assert "上门服务" not in english["visit_debit"]
+    assert english["correction"] == chinese["correction"] == "户籍迁出"
+    # No header (or one the portal does not speak): the user's own language.
+    assert reasons() == chinese
+    user.language = "en"
+    user.save(update_fields=["language"])
+    assert reasons() == english
+    assert reasons(HTTP_ACCEPT_LANGUAGE="fr-FR") == english
+    assert reasons(HTTP_ACCEPT_LANGUAGE="zh-Hans") == chinese
+    entry = LedgerEntry.objects.filter(account=own, kind="credit").get()
+    one = client.get(f"/api/v1/ledger-entries/{entry.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert one["reason"] == english["credit"]
+    # The stored Chinese text is untouched by reading.
+    entry.refresh_from_db()
+    assert entry.reason == chinese["credit"]

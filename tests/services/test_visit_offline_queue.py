@@ -251,3 +251,12 @@ def test_two_replays_of_one_key_at_once_take_effect_once(field):
     assert sorted(answer.status_code for answer in answers) == [200, 200]
     assert sorted(answer.json()["replayed"] for answer in answers) == [False, True]
     assert VisitStep.objects.count() == 1
+
+
+def test_the_service_worker_imports_the_shared_queue_by_its_static_address(client):
+    """Background Sync runs the page's queue code (static/js/step_queue.js) in the worker,
+    at the address the static storage serves it under (hashed in production)."""
+    answer = client.get("/sw.js").content.decode()
+    assert 'importScripts("/static/js/step_queue.js")' in answer
+    assert "__STEP_QUEUE_URL__" not in answer
+    assert 'addEventListener("sync"' in answer

@@ -30,7 +30,9 @@ def _worker_source() -> str:
 
 @require_GET
 def service_worker(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(_worker_source(), content_type="text/javascript; charset=utf-8")
+    # The shared queue code is a static file of its own (hashed names in production).
+    source = _worker_source().replace("__STEP_QUEUE_URL__", static("js/step_queue.js"))
+    response = HttpResponse(source, content_type="text/javascript; charset=utf-8")
     # A new version must reach phones on their next visit, not after a day's HTTP cache.
     response["Cache-Control"] = "no-cache"
     response["Service-Worker-Allowed"] = "/"
