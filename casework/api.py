@@ -2,7 +2,6 @@
 which organizations read and social workers record. Writes go through casework.domain;
 an object out of the caller's scope answers 404, a refusal 403 or 400 with its reason."""
 
-import django_filters
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
@@ -17,7 +16,7 @@ from casework.serializers import (
     CallbackSerializer,
     CaseSerializer,
 )
-from sanlian.api.filters import IdFilter
+from sanlian.api.filters import ApiFilterSet, IdFilter
 from sanlian.api.inputs import validated
 
 
@@ -51,7 +50,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class CallbackFilter(django_filters.FilterSet):
+class CallbackFilter(ApiFilterSet):
     organization = IdFilter(field_name="visit__offering__organization")
 
     class Meta:

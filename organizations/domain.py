@@ -144,7 +144,7 @@ def _organization_transition(
     # Lock the row so two reviewers acting at once cannot both move it.
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     if not rules.may_review_organization(reviewer, organization, action):
-        raise ValidationError(refused)
+        raise StateConflict(refused)
     before = snapshot(organization, _REVIEW_FIELDS)
     from_status = organization.status
     organization.status = to_status
@@ -253,7 +253,7 @@ def organization_resubmit(*, organization: Organization, actor) -> Organization:
     require_member(organization=organization, actor=actor, admin=True)
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     if not rules.may_resubmit(actor, organization):
-        raise ValidationError(_("只有未通过审核的组织可以重新提交。"))
+        raise StateConflict(_("只有未通过审核的组织可以重新提交。"))
     fields = ["status", "submitted_at"]
     before = snapshot(organization, fields)
     organization.status = Status.SUBMITTED
@@ -292,7 +292,7 @@ def organization_update_profile(
 ) -> Organization:
     require_member(organization=organization, actor=actor)
     if not rules.may_edit_profile(actor, organization):
-        raise ValidationError(_("只有已批准或未通过审核的组织可以修改资料。"))
+        raise StateConflict(_("只有已批准或未通过审核的组织可以修改资料。"))
     unknown = set(fields) - set(PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"not profile fields: {sorted(unknown)}")
@@ -320,7 +320,7 @@ def organization_member_invite(
     """Create a member's account; returns the one-time password to hand over in person."""
     require_member(organization=organization, actor=actor, admin=True)
     if not rules.may_invite_member(actor, organization):
-        raise ValidationError(_("只有已批准的组织可以添加成员。"))
+        raise StateConflict(_("只有已批准的组织可以添加成员。"))
     password = secrets.token_urlsafe(9)
     user = User(
         username=username,
@@ -360,7 +360,7 @@ def agreement_request(
 ) -> Agreement:
     require_member(organization=organization, actor=actor)
     if not rules.may_request_agreement(actor, organization):
-        raise ValidationError(_("只有已批准的组织可以申请入驻社区。"))
+        raise StateConflict(_("只有已批准的组织可以申请入驻社区。"))
     if venue is not None and venue.community_id != community.pk:
         raise ValidationError({"venue": _("场地必须属于所选社区。")})
     open_statuses = (Agreement.Status.PENDING, Agreement.Status.ACTIVE)
@@ -396,9 +396,9 @@ def _agreement_decide(*, agreement: Agreement, actor, to_status: str, reason: st
         raise PermissionDenied(_("该协议不在您的管辖范围内。"))
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if not rules.may_decide_agreement(actor, agreement):
-        raise ValidationError(_("只有待确认的申请可以处理。"))
+        raise StateConflict(_("只有待确认的申请可以处理。"))
     if to_status == Agreement.Status.ACTIVE and not rules.is_approved(agreement.organization):
-        raise ValidationError(_("该组织当前不是已批准状态，不能签约。"))
+        raise StateConflict(_("该组织当前不是已批准状态，不能签约。"))
     return _agreement_change(agreement=agreement, actor=actor, to_status=to_status, reason=reason)
 
 
@@ -442,7 +442,7 @@ def agreement_end(*, agreement: Agreement, actor, reason: str = "") -> Agreement
     require_member(organization=agreement.organization, actor=actor)
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if not rules.may_end_agreement(actor, agreement):
-        raise ValidationError(_("只有生效中的协议可以结束。"))
+        raise StateConflict(_("只有生效中的协议可以结束。"))
     agreement.end_date = max(timezone.localdate(), agreement.start_date)
     return _agreement_change(
         agreement=agreement, actor=actor, to_status=Agreement.Status.ENDED, reason=reason

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from communities.models import Community, Street, Venue
 from organizations.models import Agreement, Category, Organization
-from sanlian.api.inputs import CreditCodeField, MobileField
+from sanlian.api.inputs import CreditCodeField, MobileField, PasswordField
 from sanlian.bounds import DESCRIPTION_MAX_CHARS
 
 
@@ -64,7 +64,7 @@ class OrganizationRegistrationSerializer(serializers.Serializer):
         queryset=Street.objects.all(), many=True, required=False, default=list
     )
     username = serializers.CharField(max_length=150)
-    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    password = PasswordField()
 
 
 class ReasonSerializer(serializers.Serializer):

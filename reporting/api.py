@@ -22,7 +22,7 @@ from reporting.stats import (
     stats_weekly,
 )
 from sanlian.api.filters import ID_MAX, ID_SCHEMA
-from sanlian.api.inputs import ReportDateField
+from sanlian.api.inputs import ReportDateField, query_data
 from sanlian.api.permissions import IsStatsReader
 from sanlian.bounds import REPORT_DATE_SCHEMA
 from services.models import UnservedRequest
@@ -79,7 +79,7 @@ class StatsView(APIView):
     permission_classes = [IsStatsReader]
 
     def stats_filter(self, request) -> StatsFilter:
-        query = StatsQuerySerializer(data=request.query_params)
+        query = StatsQuerySerializer(data=query_data(request))
         query.is_valid(raise_exception=True)
         scope = stats_scope(request.user)
         return StatsFilter(community_ids=scope, **query.validated_data)
@@ -234,7 +234,7 @@ class AllowancesView(StatsView):
     )
     def get(self, request):
         stats_filter = self.stats_filter(request)
-        query = AllowancesQuerySerializer(data=request.query_params)
+        query = AllowancesQuerySerializer(data=query_data(request))
         query.is_valid(raise_exception=True)
         return Response(stats_allowances(stats_filter, **query.validated_data))
 

@@ -283,9 +283,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "sanlian.api.schema.ErrorDocumentingSchema",
     # JSON with a nesting limit (deep bodies are a 400, not a RecursionError); forms as usual.
     "DEFAULT_PARSER_CLASSES": [
+        # JSON only, the API's contract (a JSON REST API under /api/v1/): a form body cannot
+        # say null or an empty list, so the schema of a JSON body does not describe it.
         "sanlian.api.parsers.BoundedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "sanlian.api.pagination.StandardPagination",
     "EXCEPTION_HANDLER": "sanlian.api.exceptions.exception_handler",

@@ -2,8 +2,11 @@
 
 Domain functions raise Django's ValidationError (bad input → 400) and
 PermissionDenied (→ 403); a refusal for the object's state (sanlian.refusals.StateConflict)
-and a unique-constraint race (IntegrityError) answer 409. Nothing a client sends should
-end in a 500.
+and a unique-constraint race (IntegrityError) answer 409. A body well formed in every field
+but naming a row that does not exist, or that the caller may not see (`"resident": 7`),
+answers 404 with the field named, as a path naming such a row does: the schema can say an
+id is an integer, never which ids exist, so a 400 there would refuse data the schema
+accepts. Nothing a client sends should end in a 500.
 """
 
 import functools
@@ -83,6 +86,29 @@ class StateConflictError(exceptions.ValidationError):
     status_code = status.HTTP_409_CONFLICT
 
 
+class MissingReference(exceptions.ValidationError):
+    """Every field is well formed, but a row the body names is missing or out of reach."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+
+
+# DRF's code when a related field's id (or slug) matches no row of its queryset.
+_MISSING = "does_not_exist"
+
+
+def _codes(codes) -> list[str]:
+    if isinstance(codes, dict):
+        return [code for item in codes.values() for code in _codes(item)]
+    if isinstance(codes, list):
+        return [code for item in codes for code in _codes(item)]
+    return [codes]
+
+
+def _only_missing_rows(exc: exceptions.ValidationError) -> bool:
+    codes = _codes(exc.get_codes())
+    return bool(codes) and all(code == _MISSING for code in codes)
+
+
 def _only_uniqueness(error: DjangoValidationError) -> bool:
     """A row with this name or code exists already: a conflict, as the IntegrityError is."""
     errors = (
@@ -100,6 +126,8 @@ def exception_handler(exc, context):
         exc = StateConflictError(_from_django(exc).detail)
     elif isinstance(exc, DjangoValidationError):
         exc = _from_django(exc)
+    elif type(exc) is exceptions.ValidationError and _only_missing_rows(exc):
+        exc = MissingReference(exc.detail)
     elif isinstance(exc, IntegrityError):
         exc = Conflict()
     elif isinstance(exc, Http404):
@@ -110,4 +138,6 @@ def exception_handler(exc, context):
     if response is None:
         return None
     response.data = _shape(response.data)
+    if isinstance(exc, MissingReference):
+        response.data["detail"] = str(_("提交的内容指向的记录不存在，或您无权查看。"))
     return response

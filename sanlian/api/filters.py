@@ -2,7 +2,8 @@
 
 What a filter accepts is what the schema says it accepts, and nothing else answers 200: an
 id is a positive 64-bit integer (one that matches no row filters to nothing, it is not an
-error), a date is YYYY-MM-DD within sanlian.bounds' range; anything else is a 400.
+error), a date is YYYY-MM-DD within sanlian.bounds' range, a boolean is true or false;
+anything else is a 400.
 """
 
 import django_filters
@@ -11,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 
@@ -41,6 +43,29 @@ class IdFilter(django_filters.NumberFilter):
     """A filter on a related object's id: a positive 64-bit integer, else a clear 400."""
 
     field_class = _IdField
+
+
+_BOOLEANS = {"true": True, "false": False}
+
+
+class _BooleanField(forms.Field):
+    # django-filter's NullBooleanField reads "null", "unknown", "1", "yes" and more; the
+    # schema says a boolean, which a query string spells true or false.
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value is None:
+            return None
+        if value not in _BOOLEANS:
+            raise ValidationError(_("请填写 true 或 false。"), code="invalid")
+        return _BOOLEANS[value]
+
+
+@extend_schema_field({"type": "boolean"})
+class BooleanFilter(django_filters.BooleanFilter):
+    """A filter on a boolean column: `true` or `false`, else a clear 400."""
+
+    field_class = _BooleanField
 
 
 class _IntegerField(_IdField):
@@ -80,6 +105,7 @@ class ApiFilterSet(django_filters.rest_framework.FilterSet):
         models.ForeignKey: {"filter_class": IdFilter},
         models.OneToOneField: {"filter_class": IdFilter},
         models.DateField: {"filter_class": ReportDateFilter},
+        models.BooleanField: {"filter_class": BooleanFilter},
         models.IntegerField: {"filter_class": IntegerFilter},
         models.SmallIntegerField: {"filter_class": IntegerFilter},
         models.BigIntegerField: {"filter_class": IntegerFilter},

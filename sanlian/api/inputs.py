@@ -15,6 +15,37 @@ from sanlian.validators import (
 )
 
 
+def query_data(request) -> dict:
+    """The query string as a plain dict (the last value of a repeated name, as QueryDict reads
+    it): DRF reads an empty value in a QueryDict as "not given" (`?pilot_batch=` would be no
+    filter), where the schema refuses an empty value the field's type does not admit."""
+    return request.query_params.dict()
+
+
+PASSWORD_FORMAT = "password"  # noqa: S105 - the OpenAPI format's name, not a password
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": PASSWORD_FORMAT,
+        "minLength": 8,
+        "writeOnly": True,
+        "description": (
+            "至少 8 位，不能全是数字，不能是常见密码，不能与用户名、联系人或邮箱相近。"
+            "At least 8 characters, not all digits, not a common password, not like the "
+            "username, contact name or e-mail (Django's password validators)."
+        ),
+    }
+)
+class PasswordField(serializers.CharField):
+    """A new account's password: the schema names the rules a pattern cannot state."""
+
+    def __init__(self, **kwargs):
+        # min_length as MinimumLengthValidator's; DRF's own schema would say 1 otherwise.
+        super().__init__(write_only=True, min_length=8, style={"input_type": "password"}, **kwargs)
+
+
 def validated(serializer_class, request, **kwargs) -> dict:
     serializer = serializer_class(data=request.data, **kwargs)
     serializer.is_valid(raise_exception=True)

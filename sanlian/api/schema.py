@@ -12,7 +12,8 @@ beside each view, where they would drift:
 - 403: not allowed (role, scope, state), or a session write without its CSRF token; for
   every operation but a public read.
 - 404: no such row, or out of scope; a page or cursor that does not exist; for detail
-  operations and paginated lists.
+  operations and paginated lists, and for writes whose body names rows by id (a related
+  field: `"resident": 7` when there is no resident 7, or none the caller may see).
 - 409: the object's state refuses the write (sanlian.refusals.StateConflict), or another
   write got there first (a unique constraint); for writes.
 - 415: a body in a media type the view does not parse; for writes with a body.
@@ -23,6 +24,7 @@ Every error has one shape, the `Error` component: `{"detail": ..., "errors": {fi
 
 from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
@@ -107,12 +109,18 @@ class ErrorDocumentingSchema(AutoSchema):
             # DRF's own rule: a 401 needs a challenge to send, else the refusal is a 403.
             "401": bool(view.get_authenticate_header(getattr(view, "request", None))),
             "403": not (public and method == "GET"),
-            "404": "{" in self.path or self._is_paginated_list(),
+            "404": "{" in self.path or self._is_paginated_list() or self._body_names_rows(),
             "409": method in WRITES,
             "415": has_body,
             "429": bool(view.get_throttles()),
         }
         return [code for code, applies in codes.items() if applies]
+
+    def _body_names_rows(self) -> bool:
+        if self.method not in ("POST", "PUT", "PATCH"):
+            return False
+        serializer = force_instance(self.get_request_serializer())
+        return isinstance(serializer, serializers.BaseSerializer) and _names_rows(serializer)
 
     def _is_paginated_list(self) -> bool:
         return (
@@ -120,6 +128,21 @@ class ErrorDocumentingSchema(AutoSchema):
             and self._is_list_view()
             and getattr(self.view, "pagination_class", None) is not None
         )
+
+
+def _names_rows(serializer) -> bool:
+    """Whether a body this serializer reads can name a row by id (or slug)."""
+    serializer = getattr(serializer, "child", serializer)
+    if not hasattr(serializer, "fields"):
+        return False
+    for field in serializer.fields.values():
+        if field.read_only:
+            continue
+        if isinstance(field, serializers.RelatedField | serializers.ManyRelatedField):
+            return True
+        if isinstance(field, serializers.BaseSerializer) and _names_rows(field):
+            return True
+    return False
 
 
 def _blank_read_only_choice(field) -> bool:

@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from communities.models import Community, Street
@@ -95,3 +96,29 @@ class MatchingJobCreateSerializer(serializers.Serializer):
             )
         data["week_start"] = week_start_of(data["week_start"])
         return data
+
+
+def _scope_schema(chosen: str) -> dict:
+    """One branch of the oneOf: `chosen` given, the other two left out (or null, or false).
+
+    Written with `not` rather than `enum`: drf-spectacular lifts every enum into a shared
+    component, which would merge these one-value sets with the models' choices."""
+    given = {"not": {"enum": [False]}} if chosen == "city" else {"type": "integer"}
+    properties = {
+        "city": {"not": {"enum": [True]}},
+        "street": {"not": {"type": "integer"}},
+        "community": {"not": {"type": "integer"}},
+    }
+    return {"title": chosen, "required": [chosen], "properties": {**properties, chosen: given}}
+
+
+class MatchingJobScopeSchema(OpenApiSerializerExtension):
+    """States `validate`'s rule in the schema, so a client (and schemathesis) can know which
+    bodies are accepted: exactly one of `city: true`, a `street` id, a `community` id."""
+
+    target_class = MatchingJobCreateSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = super().map_serializer(auto_schema, direction)
+        schema["oneOf"] = [_scope_schema(scope) for scope in ("city", "street", "community")]
+        return schema

@@ -2,10 +2,10 @@
 
 import datetime
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sanlian.refusals import StateConflict
 from services.offerings.models import week_start_of
 
 
@@ -17,6 +17,5 @@ def service_week_is_past(week_start: datetime.date) -> bool:
 def week_check_not_past(week_start: datetime.date) -> None:
     """Refuse a service week that has already ended, beside the form's week field."""
     if service_week_is_past(week_start):
-        raise ValidationError(
-            {"week_start": _("服务周已过去，只能选择本周或以后的周。")}, code="past_week"
-        )
+        # Well formed, refused by the calendar (a deadline passed): the API answers 409.
+        raise StateConflict({"week_start": _("服务周已过去，只能选择本周或以后的周。")})

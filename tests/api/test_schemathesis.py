@@ -38,6 +38,7 @@ from rest_framework import throttling
 from rest_framework.authtoken.models import Token
 from schemathesis.engine import StopReason, events, from_schema
 
+from sanlian.api.inputs import PASSWORD_FORMAT
 from sanlian.roles import Role
 from sanlian.validators import CREDIT_CODE_FORMAT, CREDIT_CODE_PATTERN, credit_code_check_char
 from tests.policy.world import build_world
@@ -125,7 +126,17 @@ def _credit_codes() -> st.SearchStrategy[str]:
     return first17.map(lambda start: start + credit_code_check_char(start))
 
 
+def _passwords() -> st.SearchStrategy[str]:
+    """Passwords the schema's password format admits: 8 characters or more, not all digits,
+    not common, not like any other field (a random hex tail sees to the last two)."""
+    return st.uuids().map(lambda uuid: f"Pw-{uuid.hex[:16]}")
+
+
 schemathesis.openapi.format(CREDIT_CODE_FORMAT, _credit_codes())
+schemathesis.openapi.format(PASSWORD_FORMAT, _passwords())
+
+
+requests, seconds, answering = Counter(), Counter(), Counter()
 
 
 def run_schemathesis(
@@ -140,8 +151,14 @@ def run_schemathesis(
     problems, scenarios, finished = [], Counter(), None
     for event in from_schema(schema).execute():
         problems += _failures(event)
-        if isinstance(event, events.ScenarioFinished) and event.is_test_scenario:
-            scenarios[event.phase.value] += 1
+        if isinstance(event, events.ScenarioFinished):
+            requests[event.phase.value] += len(event.recorder.interactions)
+            answering[event.phase.value] += sum(
+                i.response.elapsed for i in event.recorder.interactions.values() if i.response
+            )
+            seconds[event.phase.value] += event.elapsed_time
+            if event.is_test_scenario:
+                scenarios[event.phase.value] += 1
         if isinstance(event, events.EngineFinished):
             finished = event
     return sorted(set(problems)), scenarios, finished
@@ -166,6 +183,9 @@ def test_api_keeps_its_schema_for_every_phase_and_check(
     elapsed = time.monotonic() - started
     with capsys.disabled():
         print(f"\nschemathesis {role}: {dict(scenarios)} in {elapsed:.0f} s")
+        print(f"requests {dict(requests)} seconds { {k: round(v) for k, v in seconds.items()} }")
+        print(f"server seconds { {k: round(v) for k, v in answering.items()} }")
+        requests.clear(), seconds.clear(), answering.clear()
     assert problems == [], "\n".join(problems)
     assert finished is not None and finished.stop_reason == StopReason.COMPLETED
     assert set(scenarios) == {"examples", "coverage", "fuzzing", "stateful"}, scenarios

@@ -11,7 +11,7 @@ from communities.models import Resident
 from communities.privacy import consent_current
 from organizations.models import Organization
 from sanlian.audit import audit_record, snapshot
-from sanlian.refusals import refuse
+from sanlian.refusals import StateConflict, refuse
 from services.care import rules
 from services.matching.domain import matches_withdraw_for_request
 from services.models import RequestChannel, ServiceRequest, ServiceType
@@ -40,19 +40,18 @@ IN_PROGRESS = (
 
 
 def _check_can_file(*, resident: Resident, service_type: ServiceType) -> None:
+    # The resident's state refuses the request, not its fields: the API answers 409.
     if resident.anonymised_at is not None:
-        raise ValidationError(_("该居民信息已匿名化，不能再登记服务需求。"))
+        raise StateConflict(_("该居民信息已匿名化，不能再登记服务需求。"))
     if consent_current(resident) is None:
-        raise ValidationError(
+        raise StateConflict(
             _("该居民尚未签署（或已撤回）知情同意，不能登记服务需求。请先记录知情同意。")
         )
     duplicate = ServiceRequest.objects.filter(
         resident=resident, service_type=service_type, status__in=IN_PROGRESS
     )
     if duplicate.exists():
-        raise ValidationError(
-            {"service_type": _("该居民已有同类服务需求正在处理中，无需重复提交。")}
-        )
+        raise StateConflict({"service_type": _("该居民已有同类服务需求正在处理中，无需重复提交。")})
 
 
 def _check_choice(*, resident: Resident, service_type: ServiceType, preferred, excluded) -> None:

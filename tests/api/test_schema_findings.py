@@ -1,0 +1,210 @@
+"""What schemathesis found the API answering against its own schema, each kept fixed here
+in a fast test (tests/api/test_schemathesis.py finds them again, slowly):
+
+- a refusal for the object's state that a domain function raised as a plain
+  ValidationError answered 400 (approve an organization no longer submitted, accept an
+  agreement no longer pending, match a week already gone): it is a 409;
+- a well-formed body naming a row that does not exist answered 400: it is a 404 naming the
+  field, documented on every write whose body names rows;
+- the matching job's "exactly one scope" rule was not in the schema: it is a oneOf;
+- `?pilot_batch=` on the stats and `?happened_as_logged=null` on the callbacks were taken
+  as "no filter", where the schema refuses them: they are a 400;
+- a registration's password rules were not in the schema: the field has the `password`
+  format, a minimum length and the rules in its description.
+"""
+
+import jsonschema
+import pytest
+from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
+
+from casework.models import Callback
+from organizations.models import Agreement, Organization
+from services.models import ServiceRequest
+from tests import factories as f
+from tests.api.conftest import client_for
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+# --- state refusals answer 409 --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "status"),
+    [
+        ("approve", Organization.Status.APPROVED),
+        ("reject", Organization.Status.APPROVED),
+        ("reinstate", Organization.Status.APPROVED),
+        ("suspend", Organization.Status.SUBMITTED),
+    ],
+)
+def test_reviewing_an_organization_in_the_wrong_state_is_a_conflict(cast, action, status):
+    organization = f.OrganizationFactory(status=status, home_street=cast.east_street)
+    answer = client_for(cast.civil).post(
+        f"/api/v1/organizations/{organization.pk}/{action}/", {"reason": "核实"}, format="json"
+    )
+    assert answer.status_code == 409, answer.content
+    assert answer.json()["detail"]
+    organization.refresh_from_db()
+    assert organization.status == status
+
+
+def test_reviewing_a_submitted_organization_still_succeeds(cast):
+    organization = f.OrganizationFactory(status=Organization.Status.SUBMITTED)
+    answer = client_for(cast.civil).post(f"/api/v1/organizations/{organization.pk}/approve/")
+    assert answer.status_code == 200, answer.content
+    organization.refresh_from_db()
+    assert organization.status == Organization.Status.APPROVED
+
+
+@pytest.mark.parametrize("verb", ["accept", "decline"])
+def test_deciding_an_agreement_no_longer_pending_is_a_conflict(cast, verb):
+    agreement = Agreement.objects.get(organization=cast.organization, community=cast.community)
+    assert agreement.status == Agreement.Status.ACTIVE
+    answer = client_for(cast.street_staff).post(
+        f"/api/v1/agreements/{agreement.pk}/{verb}/", {"reason": "场地不足"}, format="json"
+    )
+    assert answer.status_code == 409, answer.content
+    agreement.refresh_from_db()
+    assert agreement.status == Agreement.Status.ACTIVE
+
+
+def test_starting_matching_for_a_week_gone_is_a_conflict_and_this_week_is_not(cast, clock):
+    client = client_for(cast.street_staff)
+    gone = {"street": cast.east_street.pk, "week_start": str(clock.week(-1))}
+    answer = client.post("/api/v1/matching-jobs/", gone, format="json")
+    assert answer.status_code == 409, answer.content
+    assert list(answer.json()["errors"]) == ["week_start"]
+    this_week = {"street": cast.east_street.pk, "week_start": str(clock.monday)}
+    assert client.post("/api/v1/matching-jobs/", this_week, format="json").status_code == 201
+
+
+# --- a body naming a missing row answers 404 -------------------------------------------------
+
+
+def _request_body(cast, **changes) -> dict:
+    body = {
+        "resident": cast.resident.pk,
+        "service_type": f.ServiceTypeFactory().pk,
+        "preferred_days": [1, 3],
+        "preferred_start": "09:00",
+        "preferred_end": "11:00",
+    }
+    return {**body, **changes}
+
+
+def test_a_body_naming_a_row_that_does_not_exist_is_a_404_naming_the_field(cast):
+    missing = 10**9
+    answer = client_for(cast.street_staff).post(
+        "/api/v1/requests/", _request_body(cast, resident=missing), format="json"
+    )
+    assert answer.status_code == 404, answer.content
+    assert list(answer.json()["errors"]) == ["resident"]
+    assert not ServiceRequest.objects.exists()
+
+
+def test_a_missing_row_beside_a_malformed_field_is_still_a_400(cast):
+    body = _request_body(cast, resident=10**9, preferred_days=["monday"])
+    answer = client_for(cast.street_staff).post("/api/v1/requests/", body, format="json")
+    assert answer.status_code == 400, answer.content
+    assert set(answer.json()["errors"]) == {"resident", "preferred_days"}
+
+
+def test_control_the_same_body_naming_a_row_that_exists_is_created(cast):
+    f.ConsentFactory(resident=cast.resident)
+    answer = client_for(cast.street_staff).post(
+        "/api/v1/requests/", _request_body(cast), format="json"
+    )
+    assert answer.status_code == 201, answer.content
+    assert ServiceRequest.objects.get().resident == cast.resident
+
+
+def test_writes_whose_body_names_rows_document_the_404_and_others_do_not(schema):
+    paths = schema["paths"]
+    for path in ("/api/v1/requests/", "/api/v1/agreements/", "/api/v1/matching-jobs/"):
+        assert "404" in paths[path]["post"]["responses"], path
+    assert "404" not in paths["/api/v1/auth/token/"]["post"]["responses"]
+
+
+# --- the matching job's scope is stated as a oneOf -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "accepted"),
+    [
+        ({"city": True}, True),
+        ({"street": 3}, True),
+        ({"community": 5, "street": None, "city": False}, True),
+        ({}, False),
+        ({"city": False}, False),
+        ({"city": True, "street": 3}, False),
+        ({"street": 3, "community": 5}, False),
+    ],
+)
+def test_the_schema_says_exactly_one_matching_scope(schema, body, accepted):
+    request = schema["components"]["schemas"]["MatchingJobCreateRequest"]
+    validator = jsonschema.Draft4Validator(_nullable_to_json_schema(request))
+    assert validator.is_valid({**body, "week_start": "2099-01-05"}) is accepted
+
+
+def _nullable_to_json_schema(node):
+    """OpenAPI 3.0's `nullable` in JSON Schema terms, as schemathesis reads it."""
+    if isinstance(node, list):
+        return [_nullable_to_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _nullable_to_json_schema(value) for key, value in node.items()}
+    if node.pop("nullable", False) and "type" in node:
+        node["type"] = [node["type"], "null"]
+    return node
+
+
+def test_the_api_refuses_two_matching_scopes_as_the_schema_does(cast, clock):
+    body = {"city": True, "street": cast.east_street.pk, "week_start": str(clock.monday)}
+    answer = client_for(cast.civil).post("/api/v1/matching-jobs/", body, format="json")
+    assert answer.status_code == 400, answer.content
+
+
+# --- empty or null query values the schema refuses answer 400 ---------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/v1/stats/weekly/", "/api/v1/stats/unmet-demand/"])
+def test_an_empty_pilot_batch_is_refused_as_the_schema_says(cast, path):
+    dashboard = f.UserFactory(role="dashboard")
+    client = client_for(dashboard)
+    assert client.get(path, {"pilot_batch": ""}).status_code == 400
+    assert client.get(path, {"pilot_batch": "city"}).status_code == 200  # control
+
+
+def test_a_boolean_filter_takes_true_or_false_and_nothing_else(both_sides):
+    visit = both_sides.ours.visit
+    Callback.objects.create(
+        visit=visit,
+        social_worker=both_sides.ours.worker,
+        week_start=visit.scheduled_start.date(),
+        status=Callback.Status.DONE,
+        happened_as_logged=True,
+        quality_score=5,
+        done_at=timezone.now(),
+    )
+    client = client_for(both_sides.cast.civil)
+    found = client.get("/api/v1/callbacks/", {"happened_as_logged": "true"}).json()
+    assert [row["visit"] for row in found["results"]] == [visit.pk]
+    assert client.get("/api/v1/callbacks/", {"happened_as_logged": "false"}).json()["results"] == []
+    for bad in ("null", "", "1", "unknown"):
+        answer = client.get("/api/v1/callbacks/", {"happened_as_logged": bad})
+        assert answer.status_code == 400, (bad, answer.content)
+
+
+# --- the password's rules are in the schema -------------------------------------------------
+
+
+def test_the_registration_password_states_its_rules(schema):
+    request = schema["components"]["schemas"]["OrganizationRegistrationRequest"]
+    password = request["properties"]["password"]
+    assert password["format"] == "password" and password["minLength"] == 8
+    assert "common" in password["description"]
