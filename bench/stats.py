@@ -14,10 +14,10 @@ overviews in process:
 - filtered: the whole city with ?date_from= (the last 13 weeks of the data).
 
 Each is `stats_overview` from the rollups, with the cache emptied before every call (a
-cold figure: every week's suppression tree, the allowance block), p95 over `--calls`
-calls; and warm (`*_warm`: suppression trees and allowance block cached, the rollup sums
-queried every time, as after a refresh that changed no week of the period). Interleaved
-with it (A B, B A, …; `--repeats` ≥ 3, median and spread printed):
+cold figure: nothing cached, the allowance block counted from the ledger again; the
+suppression decisions are rows the refresh stored, read like the sums), p95 over `--calls`
+calls; and warm (`*_warm`: the allowance block cached, everything else queried every
+time). Interleaved with it (A B, B A, …; `--repeats` ≥ 3, median and spread printed):
 
 - floor: the bare query of the rollup table for the same scope and dates — one
   SUM over DailyFigures plus one over ServedCount, what no implementation could skip;
@@ -87,7 +87,7 @@ def _overview_ms(stats_filter, *, cold: bool = True) -> float:
     from reporting.stats import stats_overview
 
     if cold:
-        cache.clear()  # nothing of the figure is cached: suppression trees, allowance block
+        cache.clear()  # nothing of the figure is cached (the allowance block is the only part)
     began = time.perf_counter()
     stats_overview(stats_filter)
     return (time.perf_counter() - began) * 1000
@@ -179,7 +179,8 @@ def _vacuum() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        for table in ("dailyfigures", "servedday", "servedcount", "waitcount", "rollupdirty"):
+        tables = ("dailyfigures", "servedday", "servedcount", "waitcount", "rollupdirty")
+    for table in (*tables, "suppressedcell", "suppressionscope"):
             cursor.execute(f"VACUUM ANALYZE reporting_{table}")
 
 
