@@ -181,7 +181,7 @@ def _vacuum() -> None:
     with connection.cursor() as cursor:
         tables = ("dailyfigures", "servedday", "servedcount", "waitcount", "rollupdirty")
     for table in (*tables, "suppressedcell", "suppressionscope"):
-            cursor.execute(f"VACUUM ANALYZE reporting_{table}")
+        cursor.execute(f"VACUUM ANALYZE reporting_{table}")
 
 
 def main() -> None:
