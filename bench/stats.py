@@ -178,10 +178,10 @@ def _vacuum() -> None:
     """What autovacuum does in a running deployment: the rebuild left dead rows behind."""
     from django.db import connection
 
+    tables = ("dailyfigures", "servedday", "servedcount", "waitcount", "rollupdirty")
     with connection.cursor() as cursor:
-        tables = ("dailyfigures", "servedday", "servedcount", "waitcount", "rollupdirty")
-    for table in (*tables, "suppressedcell", "suppressionscope"):
-        cursor.execute(f"VACUUM ANALYZE reporting_{table}")
+        for table in (*tables, "suppressedcell", "suppressionscope"):
+            cursor.execute(f"VACUUM ANALYZE reporting_{table}")
 
 
 def main() -> None:

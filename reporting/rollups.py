@@ -550,29 +550,28 @@ def _grouped(rows: QuerySet, key: str | None, **aggregates) -> dict:
     return {row.pop(field): row for row in rows.order_by().values(field).annotate(**aggregates)}
 
 
-def figures_grouped(
-    communities: QuerySet, first, last, key: str | None, columns=FIGURE_COLUMNS
-) -> dict:
-    """{group: {column: sum}} of DailyFigures over the communities and days; one query."""
-    rows = DailyFigures.objects.filter(_between(first, last), community_id__in=communities)
+def figures_grouped(communities, first, last, key: str | None, columns=FIGURE_COLUMNS) -> dict:
+    """{group: {column: sum}} of DailyFigures over the communities (ids, a query of them, or
+    None: all) and days; one query."""
+    rows = DailyFigures.objects.filter(_between(first, last), _of(communities))
     return _grouped(rows, key, **{column: Sum(column) for column in columns})
 
 
-def _served_rows(communities: QuerySet, first, last) -> QuerySet:
+def _served_rows(communities, first, last) -> QuerySet:
     counted = Q(previous_day__isnull=True)
     if first:
         counted |= Q(previous_day__lt=first)
-    return ServedCount.objects.filter(counted, _between(first, last), community_id__in=communities)
+    return ServedCount.objects.filter(counted, _between(first, last), _of(communities))
 
 
-def served_grouped(communities: QuerySet, first, last, key: str | None) -> dict:
+def served_grouped(communities, first, last, key: str | None) -> dict:
     """{group: residents with a completed visit in the period}; one query."""
     grouped = _grouped(_served_rows(communities, first, last), key, n=Sum("n"))
     return {group: row["n"] or 0 for group, row in grouped.items()}
 
 
-def wait_histogram(communities: QuerySet, first, last) -> dict[int, int]:
-    rows = WaitCount.objects.filter(_between(first, last), community_id__in=communities)
+def wait_histogram(communities, first, last) -> dict[int, int]:
+    rows = WaitCount.objects.filter(_between(first, last), _of(communities))
     return dict(rows.order_by().values_list("tenths").annotate(n=Sum("n")))
 
 
