@@ -196,3 +196,45 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.version} {self.refreshed_at}"
+
+
+class SuppressionScope(models.Model):
+    """A set of communities whose figures are read (the whole city, or one caller's scope).
+
+    `key` is a digest of its communities with their street and district as they were when
+    its decisions were taken: a community added or moved gives a new key, so decisions taken
+    on the old map are never read again (the refresh drops them).
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    communities = models.JSONField(null=True)  # community ids; None: every community
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]} ({'city' if self.communities is None else len(self.communities)})"
+
+
+class SuppressedCell(models.Model):
+    """One cell a week's complementary suppression hides in one scope, as decided by the
+    rollup refresh from the rollups it committed with (reporting/rollups.py).
+
+    A cell is (metric, level, node): node is the community, street or district id, None for
+    the city. `hidden` False: the cell itself is shown but a cell beneath it is hidden (what
+    a pilot-batch subset must know). A week with nothing hidden has no rows.
+    """
+
+    scope = models.ForeignKey(
+        SuppressionScope, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    week = models.DateField()
+    metric = models.CharField(max_length=40)
+    level = models.CharField(max_length=10)
+    node = models.BigIntegerField(null=True)
+    hidden = models.BooleanField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["scope", "week", "level"], name="suppressedcell_scope_week_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.metric} {self.level} {self.node}"

@@ -14,25 +14,40 @@ On SQLite (a fresh checkout, no triggers) every refresh rebuilds the rollups who
 
 import collections
 import datetime
+import hashlib
+from contextlib import contextmanager
 
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncWeek
 from django.utils import timezone
 
+from communities.models import Community
+from reporting import suppression
 from reporting.models import (
     DailyFigures,
     RollupDirty,
     RollupState,
     ServedCount,
     ServedDay,
+    SuppressedCell,
+    SuppressionScope,
     WaitCount,
 )
 from services.models import Feedback, ServiceRequest, Visit
 
 # Derived tables, rebuilt from the records at any time: no admin edits them (an edited
 # figure would be out of step with the records until the next rebuild), none is exported.
-ROLLUP_MODELS = (DailyFigures, ServedDay, ServedCount, WaitCount, RollupDirty, RollupState)
+ROLLUP_MODELS = (
+    DailyFigures,
+    ServedDay,
+    ServedCount,
+    WaitCount,
+    RollupDirty,
+    RollupState,
+    SuppressionScope,
+    SuppressedCell,
+)
 
 # One refresh reads at most this many notes; more waiting than REBUILD_OVER (a bulk load)
 # rebuilds everything instead, which is cheaper than recomputing day by day.
@@ -134,7 +149,7 @@ def rollups_refresh(*, batch: int = BATCH) -> int:
             rows = list(RollupDirty.objects.order_by("id").values_list("id", "family", "at", "ref"))
             rows = rows[:batch]
             notes = [row[0] for row in rows]
-            _recompute(rows)
+            _decide_weeks(_recompute(rows))
         _forget(notes)
         _stamp(started)
     return len(notes)
@@ -185,7 +200,8 @@ def _local_day(moment: datetime.datetime) -> datetime.date:
     return timezone.localtime(moment).date()
 
 
-def _recompute(rows) -> None:
+def _recompute(rows) -> set[datetime.date]:
+    """Recompute the days and residents the notes name; returns every day whose rows changed."""
     request_days, visit_days, residents, moved = set(), set(), set(), set()
     for _id, family, at, ref in rows:
         if family == "r":
@@ -205,13 +221,14 @@ def _recompute(rows) -> None:
         visit_days |= {_local_day(t) for t in visits.values_list("scheduled_start", flat=True)}
     _figures(request_days=request_days, visit_days=visit_days)
     _waits(request_days)
-    _served(residents)
+    return request_days | visit_days | _served(residents)
 
 
 def _rebuild() -> None:
     _figures(request_days=None, visit_days=None)
     _waits(None)
     _served(None)
+    _decide_weeks(None)
 
 
 def _days_q(field: str, days: set[datetime.date] | None) -> Q:
@@ -347,10 +364,11 @@ def _waits_in_python(pairs: QuerySet) -> None:
     )
 
 
-def _served(residents: set | None) -> None:
-    """Recompute the served days of `residents` (None: everyone) and their days' counts."""
+def _served(residents: set | None) -> set | None:
+    """Recompute the served days of `residents` (None: everyone) and their days' counts;
+    returns the days whose counts were recomputed (None: all)."""
     if residents is not None and not residents:
-        return
+        return set()
     visits = Visit.objects.filter(status=Visit.Status.COMPLETED)
     old = ServedDay.objects.all()
     if residents is not None:
@@ -376,7 +394,7 @@ def _served(residents: set | None) -> None:
             ServedDay.objects.filter(resident_id__in=residents).values_list("day", flat=True)
         )
         if not touched:
-            return
+            return touched
     _day_rows(touched, ServedCount).delete()
     counts = (
         _day_rows(touched, ServedDay)
@@ -387,6 +405,124 @@ def _served(residents: set | None) -> None:
     sql, params = counts.query.sql_with_params()
     columns = ("community_id", "day", "previous_day", "n")
     _insert("reporting_servedcount", columns, sql, params)
+    return touched
+
+
+# --- suppression decisions, stored beside the rollups -----------------------------------
+# Each week's complementary suppression (reporting/suppression.py) is decided from the
+# rollups by whoever writes them, in the same transaction and under the same lock: the
+# refresh for the weeks whose days it recomputed, a rebuild for every week. A reader reads
+# rollups and decisions committed together, so a decision always matches the counts it
+# hides (docs/architecture.md, "Suppression decided once").
+
+
+def _monday(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def _geography() -> dict[int, tuple[int, int]]:
+    """{community id: (street id, district id)} of every community; one query."""
+    rows = Community.objects.order_by().values_list("pk", "street_id", "street__district_id")
+    return {pk: (street, district) for pk, street, district in rows}
+
+
+def _parents_of(geography: dict, communities) -> dict[int, tuple[int, int]]:
+    if communities is None:
+        return geography
+    return {pk: geography[pk] for pk in communities if pk in geography}
+
+
+def scope_key(parents: dict[int, tuple[int, int]]) -> str:
+    """The digest a scope's decisions are stored under: its communities and where they lie."""
+    return hashlib.sha256(repr(sorted(parents.items())).encode()).hexdigest()[:32]
+
+
+def _decide_weeks(days: set[datetime.date] | None) -> None:
+    """Decide anew, for every scope read so far and the whole city, the weeks of `days`
+    (None: every week). Scopes whose map of communities changed are dropped: their next
+    reader registers them again (suppression_scope)."""
+    if days is not None and not days:
+        return
+    weeks = None if days is None else {_monday(day) for day in days}
+    geography = _geography()
+    city_key = scope_key(geography)
+    live = []
+    for scope in SuppressionScope.objects.order_by("pk"):
+        if scope.key != scope_key(_parents_of(geography, scope.communities)):
+            scope.delete()
+        else:
+            live.append(scope)
+    if not any(scope.key == city_key for scope in live):
+        city = SuppressionScope.objects.create(key=city_key, communities=None)
+        _decide(city, None, geography)
+    for scope in live:
+        _decide(scope, weeks, _parents_of(geography, scope.communities))
+
+
+def _decide(scope: SuppressionScope, weeks: set | None, parents: dict) -> None:
+    """Store the decisions of `scope` for `weeks` (None: all), from the committed rollups."""
+    first = last = None
+    if weeks is not None:
+        first, last = min(weeks), max(weeks) + datetime.timedelta(days=6)
+    communities = None if scope.communities is None else list(parents)
+    counts = suppression.weekly_metrics(weekly_by_community(communities, first, last))
+    cells = SuppressedCell.objects.filter(scope=scope)
+    (cells if weeks is None else cells.filter(week__in=weeks)).delete()
+    rows = []
+    for week, by_metric in counts.items():
+        if weeks is not None and week not in weeks:
+            continue
+        decided = suppression.tree(by_metric, parents)
+        for cell in decided["below"]:
+            metric, level, node = cell
+            rows.append(
+                SuppressedCell(
+                    scope=scope,
+                    week=week,
+                    metric=metric,
+                    level=level,
+                    node=node,
+                    hidden=cell in decided["hidden"],
+                )
+            )
+    SuppressedCell.objects.bulk_create(rows, batch_size=_BULK)
+
+
+def suppression_scope(communities: frozenset[int] | None) -> int:
+    """The id of the stored scope of `communities` (None: the whole city), registered with
+    every week decided when it is read for the first time (or its map changed).
+
+    Registration takes the refresh's lock (waiting for a running refresh), so it decides
+    from rollups no refresh is writing, and every later refresh keeps it current.
+    """
+    parents = _parents_of(_geography_of(communities), communities)
+    key = scope_key(parents)
+    found = SuppressionScope.objects.filter(key=key).values_list("pk", flat=True).first()
+    if found is not None:
+        return found
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
+        stored = None if communities is None else sorted(parents)
+        scope, created = SuppressionScope.objects.get_or_create(
+            key=key, defaults={"communities": stored}
+        )
+        if created:
+            _decide(scope, None, parents)
+    return scope.pk
+
+
+def _geography_of(communities: frozenset[int] | None) -> dict[int, tuple[int, int]]:
+    """_geography restricted to `communities` in the query itself; one query."""
+    if communities is None:
+        return _geography()
+    rows = (
+        Community.objects.filter(pk__in=communities)
+        .order_by()
+        .values_list("pk", "street_id", "street__district_id")
+    )
+    return {pk: (street, district) for pk, street, district in rows}
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -414,38 +550,42 @@ def _grouped(rows: QuerySet, key: str | None, **aggregates) -> dict:
     return {row.pop(field): row for row in rows.order_by().values(field).annotate(**aggregates)}
 
 
-def figures_grouped(
-    communities: QuerySet, first, last, key: str | None, columns=FIGURE_COLUMNS
-) -> dict:
-    """{group: {column: sum}} of DailyFigures over the communities and days; one query."""
-    rows = DailyFigures.objects.filter(_between(first, last), community_id__in=communities)
+def figures_grouped(communities, first, last, key: str | None, columns=FIGURE_COLUMNS) -> dict:
+    """{group: {column: sum}} of DailyFigures over the communities (ids, a query of them, or
+    None: all) and days; one query."""
+    rows = DailyFigures.objects.filter(_between(first, last), _of(communities))
     return _grouped(rows, key, **{column: Sum(column) for column in columns})
 
 
-def _served_rows(communities: QuerySet, first, last) -> QuerySet:
+def _served_rows(communities, first, last) -> QuerySet:
     counted = Q(previous_day__isnull=True)
     if first:
         counted |= Q(previous_day__lt=first)
-    return ServedCount.objects.filter(counted, _between(first, last), community_id__in=communities)
+    return ServedCount.objects.filter(counted, _between(first, last), _of(communities))
 
 
-def served_grouped(communities: QuerySet, first, last, key: str | None) -> dict:
+def served_grouped(communities, first, last, key: str | None) -> dict:
     """{group: residents with a completed visit in the period}; one query."""
     grouped = _grouped(_served_rows(communities, first, last), key, n=Sum("n"))
     return {group: row["n"] or 0 for group, row in grouped.items()}
 
 
-def wait_histogram(communities: QuerySet, first, last) -> dict[int, int]:
-    rows = WaitCount.objects.filter(_between(first, last), community_id__in=communities)
+def wait_histogram(communities, first, last) -> dict[int, int]:
+    rows = WaitCount.objects.filter(_between(first, last), _of(communities))
     return dict(rows.order_by().values_list("tenths").annotate(n=Sum("n")))
 
 
-def weekly_by_community(communities: QuerySet, first, last) -> dict:
-    """{Monday: {column or "people": {community: n}}}: the counts suppression decides on."""
+def _of(communities) -> Q:
+    return Q() if communities is None else Q(community_id__in=communities)
+
+
+def weekly_by_community(communities, first, last) -> dict:
+    """{Monday: {column or "people": {community: n}}}: the counts suppression decides on.
+    `communities`: ids or a query of them; None: every community."""
     weeks: dict = {}
     columns = (*FIGURE_COLUMNS[:-1],)  # rating sums are not counts of anything
     rows = (
-        DailyFigures.objects.filter(_between(first, last), community_id__in=communities)
+        DailyFigures.objects.filter(_between(first, last), _of(communities))
         .annotate(week=TruncWeek("day"))
         .order_by()
         .values_list("week", "community_id")
@@ -457,7 +597,7 @@ def weekly_by_community(communities: QuerySet, first, last) -> dict:
             if n:
                 cells.setdefault(column, {})[community] = n
     people = (
-        ServedCount.objects.filter(_between(first, last), community_id__in=communities)
+        ServedCount.objects.filter(_between(first, last), _of(communities))
         .annotate(week=TruncWeek("day"))
         .filter(Q(previous_day__isnull=True) | Q(previous_day__lt=TruncWeek("day")))
         .order_by()
@@ -471,3 +611,47 @@ def weekly_by_community(communities: QuerySet, first, last) -> dict:
 
 def _as_date(value) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def suppressed_in(scope: int, first, last, *, level: str, hidden_only: bool) -> set[tuple]:
+    """The stored cells (metric, level, node) of one level hidden in any week of
+    [first, last] (whole weeks), or with a hidden cell beneath (`hidden_only` False); one
+    query."""
+    cells = SuppressedCell.objects.filter(scope_id=scope, level=level)
+    if first:
+        cells = cells.filter(week__gte=first)
+    if last:
+        cells = cells.filter(week__lte=last)
+    if hidden_only:
+        cells = cells.filter(hidden=True)
+    return set(cells.order_by().values_list("metric", "level", "node").distinct())
+
+
+def suppressed_by_week(scope: int, first, last) -> dict[str, dict]:
+    """{Monday (ISO): {"hidden": cells, "below": cells}} of the stored decisions; one query."""
+    cells = SuppressedCell.objects.filter(scope_id=scope, week__gte=first, week__lte=last)
+    trees: dict[str, dict] = {}
+    for week, metric, level, node, hidden in cells.values_list(
+        "week", "metric", "level", "node", "hidden"
+    ):
+        tree = trees.setdefault(week.isoformat(), {"hidden": set(), "below": set()})
+        tree["below"].add((metric, level, node))
+        if hidden:
+            tree["hidden"].add((metric, level, node))
+    return trees
+
+
+@contextmanager
+def one_snapshot():
+    """Every statistics read inside sees one snapshot (REPEATABLE READ) on PostgreSQL, so
+    the sums and the stored decisions that hide them come from the same commits. Inside a
+    transaction already (tests, a caller's atomic block) the caller's isolation holds."""
+    alias = router.db_for_read(DailyFigures) or "default"
+    target = connections[alias]
+    if target.vendor != "postgresql" or target.in_atomic_block:
+        yield
+        return
+    with transaction.atomic(using=alias):
+        with target.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield

@@ -48,7 +48,7 @@ from communities.models import (
 from communities.queries import communities_visible_to
 from organizations.models import Agreement
 from projects import figures as project_figures
-from reporting import rollups
+from reporting import rollups, suppression
 from sanlian.roles import CITY_WIDE
 from sanlian.routers import statistics_reads
 from sanlian.suppression import suppressed_cells
@@ -65,7 +65,7 @@ from services.models import (
 )
 from socialworkers.models import SocialWorker
 
-SUPPRESSION_THRESHOLD = 5
+SUPPRESSION_THRESHOLD = suppression.THRESHOLD
 CACHE_SECONDS = 60
 # The city-wide figures are recomputed by beat every WARM_INTERVAL_SECONDS (stats_warm) and
 # kept WARM_SECONDS, so a dashboard never waits for the cold computation.
@@ -290,9 +290,8 @@ def _figures_by_group(stats_filter: StatsFilter, level: str) -> dict[str, dict]:
     scope = communities_in(stats_filter).values("pk")
     key, _labels = LEVELS[level]
     period = (stats_filter.date_from, stats_filter.date_to)
-    columns = (*_REQUEST_COLUMNS, "visits_completed", "ratings", "rating_sum")
-    daily = rollups.figures_grouped(scope, *period, key, columns=columns)
-    served = rollups.served_grouped(scope, *period, key)
+    daily = _daily_sums(stats_filter, key)
+    served = rollups.served_grouped(_community_ids(stats_filter), *period, key)
     requests, visits, ratings = {}, {}, {}
     for group in {*daily, *served}:
         sums = {name: value or 0 for name, value in (daily.get(group) or {}).items()}
@@ -306,6 +305,33 @@ def _figures_by_group(stats_filter: StatsFilter, level: str) -> dict[str, dict]:
         "visits": visits,
         "ratings": ratings,
     }
+
+
+def _daily_sums(stats_filter: StatsFilter, key: str | None) -> dict:
+    """{group: {column: sum}} of every DailyFigures column; one query per figure, shared by
+    its parts (the overview's city row and its statuses)."""
+    memo = _figure_memo.get()
+    if memo is not None and ("daily", stats_filter, key) in memo:
+        return memo[("daily", stats_filter, key)]
+    scope = _community_ids(stats_filter)
+    sums = rollups.figures_grouped(scope, stats_filter.date_from, stats_filter.date_to, key)
+    if memo is not None:
+        memo[("daily", stats_filter, key)] = sums
+    return sums
+
+
+def _community_ids(stats_filter: StatsFilter) -> list[int] | None:
+    """The ids of the communities counted (None: every one), read once per figure: the
+    rollup sums then filter on a list of ids, as a bare query of the table would."""
+    if stats_filter == StatsFilter(date_from=stats_filter.date_from, date_to=stats_filter.date_to):
+        return None
+    memo = _figure_memo.get()
+    if memo is not None and ("ids", stats_filter) in memo:
+        return memo[("ids", stats_filter)]
+    ids = list(communities_in(stats_filter).order_by().values_list("pk", flat=True))
+    if memo is not None:
+        memo[("ids", stats_filter)] = ids
+    return ids
 
 
 def _figures_by_group_raw(stats_filter: StatsFilter, level: str) -> dict[str, dict]:
@@ -385,7 +411,7 @@ def _row(area: dict, figures: dict[str, dict]) -> dict:
 def _rows(stats_filter: StatsFilter, level: str) -> list[dict]:
     figures = _figures_by_group(stats_filter, level)
     rows = [_row(area, figures) for area in _area_rows(stats_filter, level)]
-    hidden = _hidden_cells(stats_filter)
+    hidden = _hidden_cells(stats_filter, level if level != "city" else None)
     for row in rows:
         node = (level, row["id"]) if level != "city" else _filter_node(stats_filter)
         for field, metric in _ROW_METRICS.items():
@@ -421,11 +447,9 @@ def _filter_node(stats_filter: StatsFilter) -> tuple:
     return ("city", None)
 
 
-def _status_metric(family: str, status: str) -> str:
-    # A completed visit is the "visits completed" figure itself: one cell, not two.
-    return (
-        "visits" if (family, status) == ("visits", Visit.Status.COMPLETED) else f"{family}:{status}"
-    )
+_status_metric = suppression.status_metric
+_add = suppression.add
+_tree = suppression.tree
 
 
 def _parents(stats_filter: StatsFilter) -> dict[int, tuple[int, int]]:
@@ -436,11 +460,6 @@ def _parents(stats_filter: StatsFilter) -> dict[int, tuple[int, int]]:
         .order_by()
         .values_list("pk", "street_id", "street__district_id")
     }
-
-
-def _add(periods: dict, period, metric: str, community: int, n: int) -> None:
-    by_metric = periods.setdefault(period, {}).setdefault(metric, {})
-    by_metric[community] = by_metric.get(community, 0) + n
 
 
 def _local_date(value) -> datetime.date:
@@ -455,17 +474,8 @@ def _counts_by_week(stats_filter: StatsFilter) -> dict[datetime.date, dict]:
     if _raw_tables.get():
         return _counts_by_week_raw(stats_filter)
     scope = communities_in(stats_filter).values("pk")
-    weeks: dict = {}
     sums = rollups.weekly_by_community(scope, stats_filter.date_from, stats_filter.date_to)
-    for week, columns in sums.items():
-        for column, by_community in columns.items():
-            family, _sep, status = column.partition("_")
-            metric = column if not status else _status_metric(family, status)
-            for community, n in by_community.items():
-                _add(weeks, week, metric, community, n)
-                if family == "requests":
-                    _add(weeks, week, "requests", community, n)
-    return weeks
+    return suppression.weekly_metrics(sums)
 
 
 def _counts_by_week_raw(stats_filter: StatsFilter) -> dict[datetime.date, dict]:
@@ -516,85 +526,12 @@ def _counts_by_week_raw(stats_filter: StatsFilter) -> dict[datetime.date, dict]:
     return weeks
 
 
-def _tree(counts: dict[str, dict], parents: dict, *, status_families=("requests",)) -> dict:
-    """The cells to hide in one period: {"hidden": cells, "below": cells with a hidden
-    descendant}; a cell is (metric, level, id). Communities with nothing counted are left
-    out: a zero is shown anyway and complements are chosen among non-zero cells."""
-    if not any(
-        0 < n < SUPPRESSION_THRESHOLD
-        for by_community in counts.values()
-        for n in by_community.values()
-    ):
-        # Nothing small anywhere: an area's count is small only if a community's is.
-        return {"hidden": set(), "below": set()}
-    present = {c for by_community in counts.values() for c, n in by_community.items() if n}
-    values, groups = {}, []
-    children: dict[tuple, list[tuple]] = {}
-    for community in sorted(present):
-        street, district = parents[community]
-        for child, parent in (
-            (("community", community), ("street", street)),
-            (("street", street), ("district", district)),
-            (("district", district), ("city", None)),
-        ):
-            siblings = children.setdefault(parent, [])
-            if child not in siblings:
-                siblings.append(child)
-    for metric, by_community in counts.items():
-        for community in present:
-            values[(metric, "community", community)] = by_community.get(community, 0)
-        for level in _TREE[1:]:
-            for parent, kids in children.items():
-                if parent[0] == level:
-                    values[(metric, *parent)] = sum(values[(metric, *kid)] for kid in kids)
-        groups += [
-            ((metric, *parent), [(metric, *kid) for kid in kids])
-            for parent, kids in children.items()
-        ]
-    nodes = {cell[1:] for cell in values}
-    for family in status_families:
-        statuses = [m for m in counts if m.startswith(f"{family}:")]
-        if statuses:
-            groups += [((family, *node), [(m, *node) for m in statuses]) for node in nodes]
-    hidden = suppressed_cells(values, groups, threshold=SUPPRESSION_THRESHOLD)
-    below = set(hidden)  # a node "has something hidden" when it or a descendant is hidden
-    for metric, *leaf in list(hidden):
-        if leaf[0] == "community":
-            street, district = parents[leaf[1]]
-            below |= {
-                (metric, "street", street),
-                (metric, "district", district),
-                (metric, "city", None),
-            }
-    return {"hidden": hidden, "below": below}
-
-
 def _weekly_trees(stats_filter: StatsFilter) -> dict:
+    """Every week's decision taken now from the raw tables' counts: the reference only; from
+    the rollups, decisions are stored by the refresh and read (_stored_trees)."""
     parents = _parents(stats_filter)
     weeks = _counts_by_week(stats_filter)
-    if _raw_tables.get():
-        return {week.isoformat(): _tree(counts, parents) for week, counts in weeks.items()}
-    # A week's decision depends only on its own counts and where its communities lie: kept
-    # under a digest of those, so after a change only the weeks it moved are decided anew.
-    keys = {week: _tree_key(counts, parents) for week, counts in weeks.items()}
-    known = cache.get_many(list(keys.values()))
-    trees = {}
-    for week, counts in weeks.items():
-        tree = known.get(keys[week])
-        if tree is None:
-            tree = _tree(counts, parents)
-            cache.set(keys[week], tree, WARM_SECONDS)
-        trees[week.isoformat()] = tree
-    return trees
-
-
-def _tree_key(counts: dict, parents: dict) -> str:
-    present = sorted({c for by_community in counts.values() for c in by_community})
-    data = (
-        sorted((metric, sorted(by_community.items())) for metric, by_community in counts.items()),
-        [(c, parents[c]) for c in present],
-    )
-    return "stats:v1:tree:" + hashlib.sha256(repr(data).encode()).hexdigest()[:32]
+    return {week.isoformat(): _tree(counts, parents) for week, counts in weeks.items()}
 
 
 def _canonical(stats_filter: StatsFilter) -> StatsFilter:
@@ -624,33 +561,49 @@ def _period_hidden(trees: dict, periods, stats_filter: StatsFilter):
     return lambda metric, node: (metric, *node) in cells
 
 
-def _hidden_cells(stats_filter: StatsFilter):
-    """A predicate (metric, node) -> hidden, for figures computed under `stats_filter`."""
-    trees = _week_trees(stats_filter)
-    return _period_hidden(trees, trees, stats_filter)
+def _hidden_cells(stats_filter: StatsFilter, level: str | None):
+    """A predicate (metric, node) -> hidden, for figures computed under `stats_filter`, asked
+    about nodes of `level` (None: the filter's own node). From the rollups: the decisions the
+    refresh stored, read in one query; never decided here."""
+    level = level or _filter_node(stats_filter)[0]
+    if _raw_tables.get():
+        trees = _week_trees(stats_filter)
+        return _period_hidden(trees, trees, stats_filter)
+    hidden_only = stats_filter.pilot_batch is None
+    memo = _figure_memo.get()
+    key = ("cells", _canonical(stats_filter), level, hidden_only)
+    if memo is not None and key in memo:
+        cells = memo[key]
+    else:
+        scope = _scope_id(stats_filter)
+        first, last = stats_filter.date_from, stats_filter.date_to
+        cells = rollups.suppressed_in(scope, first, last, level=level, hidden_only=hidden_only)
+        if memo is not None:
+            memo[key] = cells
+    return lambda metric, node: (metric, *node) in cells
+
+
+def _scope_id(stats_filter: StatsFilter) -> int:
+    """The stored suppression scope of the caller (registered on its first read)."""
+    memo = _figure_memo.get()
+    if memo is not None and ("scope", stats_filter.community_ids) in memo:
+        return memo[("scope", stats_filter.community_ids)]
+    scope = rollups.suppression_scope(stats_filter.community_ids)
+    if memo is not None:
+        memo[("scope", stats_filter.community_ids)] = scope
+    return scope
 
 
 def _week_trees(stats_filter: StatsFilter) -> dict:
     """{Monday (ISO): tree} of the period, shared by every endpoint and area filter."""
     canonical = _canonical(stats_filter)
-    memo = _figure_memo.get()
-    if memo is not None and ("weeks", canonical) in memo:
-        return memo[("weeks", canonical)]  # asked again while counting the same figure
-    trees = _week_trees_of(canonical)
-    if memo is not None:
-        memo[("weeks", canonical)] = trees
-    return trees
-
-
-def _week_trees_of(canonical: StatsFilter) -> dict:
-    # Trees from the rollups are kept per rollup version: new counts, new decision.
-    name = "suppression:weeks" if _raw_tables.get() else f"suppression:weeks:{_rollup_version()}"
-    return _cached(name, canonical, lambda: {"weeks": _weekly_trees(canonical)})["weeks"]
-
-
-def _rollup_version() -> int:
-    with statistics_reads():
-        return rollups.rollups_version()
+    if _raw_tables.get():
+        return _cached("suppression:weeks", canonical, lambda: {"weeks": _weekly_trees(canonical)})[
+            "weeks"
+        ]
+    first = canonical.date_from or datetime.date.min
+    last = canonical.date_to or datetime.date.max
+    return rollups.suppressed_by_week(_scope_id(canonical), first, last)
 
 
 def whole_weeks(stats_filter: StatsFilter) -> StatsFilter:
@@ -687,9 +640,7 @@ def _statuses(stats_filter: StatsFilter) -> dict[str, dict]:
             "requests": _by_status(requests, ServiceRequest.Status),
             "visits": _by_status(visits, Visit.Status),
         }
-    scope = communities_in(stats_filter).values("pk")
-    sums = rollups.figures_grouped(scope, stats_filter.date_from, stats_filter.date_to, None)
-    sums = sums[None]
+    sums = _daily_sums(stats_filter, None)[None]
     return {
         "requests": {
             status: figure(sums[rollups.request_column(status)])
@@ -702,7 +653,7 @@ def _statuses(stats_filter: StatsFilter) -> dict[str, dict]:
 
 
 def _hidden_by_status(counts: dict, family: str, stats_filter: StatsFilter) -> dict:
-    hidden, node = _hidden_cells(stats_filter), _filter_node(stats_filter)
+    hidden, node = _hidden_cells(stats_filter, None), _filter_node(stats_filter)
     return {
         status: _HIDDEN if hidden(_status_metric(family, status), node) else cell
         for status, cell in counts.items()
@@ -715,7 +666,7 @@ def _median_days_to_first_visit(stats_filter: StatsFilter) -> dict:
     if _raw_tables.get():
         histogram = _wait_histogram_raw(stats_filter)
     else:
-        scope = communities_in(stats_filter).values("pk")
+        scope = _community_ids(stats_filter)
         histogram = rollups.wait_histogram(scope, stats_filter.date_from, stats_filter.date_to)
     return _guarded(rollups.median_of(histogram), sum(histogram.values()))
 
@@ -755,7 +706,8 @@ def _from_rollups(name: str, stats_filter: StatsFilter, compute, *, parts_as_of=
         rollups.rollups_refresh(batch=READ_REFRESH_BATCH)
     token = _figure_memo.set({})
     try:
-        with statistics_reads():
+        _scope_id(stats_filter)  # a scope read for the first time is decided before reading
+        with statistics_reads(), rollups.one_snapshot():
             as_of = rollups.rollups_as_of()
             figures = compute()
     finally:

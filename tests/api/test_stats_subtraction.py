@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from reporting import stats
+from reporting import rollups, stats, suppression
 from sanlian.api.domain import dashboard_token_issue
 from services.allowances.domain import allowances_credit_month
 from services.models import ServiceRequest, Visit
@@ -121,11 +121,20 @@ def test_no_endpoint_gives_a_hidden_cell_back_by_subtraction(world):
     assert _attack(client) == []
 
 
+def _decide_with(monkeypatch, name: str, value) -> None:
+    """Patch the suppression everywhere it is decided, then let the rollups decide anew:
+    week decisions are stored by the refresh (reporting/rollups.py), not taken on read."""
+    monkeypatch.setattr(stats, name, value)
+    monkeypatch.setattr(suppression, {"SUPPRESSION_THRESHOLD": "THRESHOLD"}.get(name, name), value)
+    rollups.rollups_rebuild()
+    cache.clear()
+
+
 def test_control_with_primary_suppression_only_the_attack_recovers_cells(world, monkeypatch):
     """Control: hiding only the small cells, as before, lets the attack through."""
     cast, people = world
-    monkeypatch.setattr(
-        stats,
+    _decide_with(
+        monkeypatch,
         "suppressed_cells",
         lambda values, groups, threshold: {c for c, v in values.items() if 0 < v < threshold},
     )
@@ -369,13 +378,12 @@ def test_control_without_time_suppression_the_attack_recovers_true_cells(weeks_w
     """Control: with only the small cells hidden and dates taken as given (as before), the
     same attack gives hidden cells back, and the values are right."""
     cast, weeks = weeks_world
-    monkeypatch.setattr(stats, "suppressed_cells", lambda values, groups, threshold: set())
+    _decide_with(monkeypatch, "suppressed_cells", lambda values, groups, threshold: set())
     monkeypatch.setattr(stats, "whole_weeks", lambda stats_filter: stats_filter)
     client = _reader(cast)
     recovered = _hidden_in_truth_set(client, _time_attack(client, cast, weeks))
     kinds = {where[0].split("/")[0] for where, _value in recovered}
     assert {"weekly", "communities", "allowances"} <= kinds
-    monkeypatch.setattr(stats, "SUPPRESSION_THRESHOLD", 0)  # now read the true values
-    cache.clear()
+    _decide_with(monkeypatch, "SUPPRESSION_THRESHOLD", 0)  # now read the true values
     for where, value in recovered:
         assert _truth(client, where) == value, where

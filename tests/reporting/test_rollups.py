@@ -7,9 +7,16 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from communities.models import Resident
-from reporting import rollups, stats
-from reporting.models import DailyFigures, RollupDirty, ServedCount, WaitCount
+from communities.models import Community, Resident
+from reporting import rollups, stats, suppression
+from reporting.models import (
+    DailyFigures,
+    RollupDirty,
+    ServedCount,
+    SuppressedCell,
+    SuppressionScope,
+    WaitCount,
+)
 from reporting.stats import StatsFilter, counted_from_raw_tables, stats_by_area, stats_overview
 from services.models import Feedback, ServiceRequest, Visit
 from tests import factories as f
@@ -178,11 +185,11 @@ def _counts(stats_filter: StatsFilter) -> dict:
     }
 
 
-def _assert_rollups_agree(town: Town) -> None:
+def _assert_rollups_agree(town: Town, filters: list[StatsFilter] | None = None) -> None:
     while rollups.rollups_refresh(batch=7):
         pass
     assert not RollupDirty.objects.exists()
-    for stats_filter in town.filters():
+    for stats_filter in town.filters() if filters is None else filters:
         cache.clear()
         from_rollups = {
             "overview": _without_times(stats_overview(stats_filter)),
@@ -213,6 +220,13 @@ def _rollup_rows() -> dict:
         "daily": rows(DailyFigures, "community_id", "day", *rollups.FIGURE_COLUMNS),
         "served": rows(ServedCount, "community_id", "day", "previous_day", "n"),
         "waits": rows(WaitCount, "community_id", "day", "tenths", "n"),
+        # The stored suppression decisions of every scope read so far (None sorts as -1).
+        "cells": sorted(
+            (key, week, metric, level, -1 if node is None else node, hidden)
+            for key, week, metric, level, node, hidden in SuppressedCell.objects.values_list(
+                "scope__key", "week", "metric", "level", "node", "hidden"
+            )
+        ),
     }
 
 
@@ -232,6 +246,8 @@ def test_rollups_equal_the_raw_tables_after_random_changes(seed):
     rollups.rollups_rebuild()
     assert _rollup_rows() == incremental
     assert incremental["daily"] and incremental["served"] and incremental["waits"]
+    assert incremental["cells"]  # small counts were hidden, so decisions were compared
+    assert SuppressionScope.objects.count() >= 2  # the city and the staff scope of filters()
 
 
 def test_rollups_follow_changes_after_they_were_counted():
@@ -271,6 +287,78 @@ def test_many_waiting_notes_rebuild_instead(monkeypatch):
     rollups.rollups_refresh(batch=1)  # more than REBUILD_OVER waiting: one rebuild takes all
     assert not RollupDirty.objects.exists()
     _assert_rollups_agree(town)
+
+
+def _lone_request(town: Town, days_ago: int) -> StatsFilter:
+    """In a week nobody else filed in, one request in a community and six in its neighbour:
+    the one is small, and the six are hidden as its complement on the street. Returns the
+    filter of that week."""
+    created = town.now - datetime.timedelta(days=days_ago)
+    first, second = town.communities[0], town.communities[1]
+    for resident in [r for r in town.residents if r.community == first][:1] + [
+        r for r in town.residents if r.community == second
+    ]:
+        f.ServiceRequestFactory(
+            resident=resident, service_type=town.service_type, created_at=created
+        )
+    day = timezone.localdate(created)
+    return StatsFilter(date_from=day, date_to=day)
+
+
+def test_stored_decisions_left_stale_fail_the_comparison(monkeypatch):
+    """Control: a refresh that recounts the days but does not decide their weeks anew is
+    caught, both against the raw reference and against a rebuild."""
+    town = Town(3)
+    for _ in range(60):
+        town.change()
+    _assert_rollups_agree(town)
+    decide = rollups._decide_weeks
+    monkeypatch.setattr(
+        rollups, "_decide_weeks", lambda days: decide(None if days is None else set())
+    )
+    week = _lone_request(town, days_ago=70)
+    with pytest.raises(AssertionError):
+        _assert_rollups_agree(town, [week])
+    stale = _rollup_rows()["cells"]
+    rollups.rollups_rebuild()
+    assert _rollup_rows()["cells"] != stale
+    _assert_rollups_agree(town, [week])  # the rebuild decided every week again
+
+
+def test_a_read_only_reads_the_stored_decisions(monkeypatch):
+    town = Town(4)
+    for _ in range(40):
+        town.change()
+    week = _lone_request(town, days_ago=70)
+    _assert_rollups_agree(town, [*town.filters(), week])  # every scope read once: registered
+
+    def deciding(*args, **kwargs):
+        raise AssertionError("a read decided suppression")
+
+    monkeypatch.setattr(suppression, "tree", deciding)
+    cache.clear()
+    for stats_filter in town.filters():
+        stats_overview(stats_filter)
+        stats_by_area(stats_filter, level="community")
+    rows = stats_by_area(week, level="community")["results"]
+    assert [row["requests"] for row in rows[:2]] == [{"value": None, "suppressed": True}] * 2
+
+
+def test_a_community_moved_to_another_street_is_decided_on_the_new_map():
+    town = Town(9)
+    for _ in range(60):
+        town.change()
+    week = _lone_request(town, days_ago=70)
+    _assert_rollups_agree(town, [*town.filters(), week])
+    city = SuppressionScope.objects.get(communities__isnull=True).key
+    staff = set(SuppressionScope.objects.exclude(key=city).values_list("key", flat=True))
+    Community.objects.filter(pk=town.communities[0].pk).update(street=town.streets[1])
+    _assert_rollups_agree(town, [*town.filters(), week])  # not read: decided on the old map
+    town._request()
+    rollups.rollups_refresh()  # drops the city's decisions taken on the old map
+    keys = set(SuppressionScope.objects.values_list("key", flat=True))
+    assert city not in keys
+    assert staff <= keys  # the staff scope (communities 1 and 2) did not move
 
 
 def test_median_of_tenths():
