@@ -10,9 +10,9 @@ triggered as beat does (every 60 s; it sends batch after batch and starts
 REMINDER_SENDERS - 1 more senders) until all are sent; the time runs from the first
 trigger to the last sent_at; duplicates are counted per idempotency key in the log.
 The floor, in the same run: a plain loop reading the same reminders (fresh keys) with
-the same query and texts and handing them to the same backend one batch at a time,
-without Celery, claims or recorded outcomes; for comparison also one send (one open of
-the log) per message. Then 10,000 reminders fall due at the same minute:
+the same query, writing their texts the way the senders do (`reminder_texts`, a batch at a
+time) and handing them to the same backend one batch at a time, without Celery, claims or
+recorded outcomes. Then 10,000 reminders fall due at the same minute:
 lateness = sent_at - due_at.
 Targets: ≥ 2,000 reminders/s, ≥ 50 % of the plain loop, lateness p95 ≤ 90 s, 0 duplicates.
 
