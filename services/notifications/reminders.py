@@ -283,12 +283,13 @@ def reminders_send_listed(*, ids: list[int], due: datetime.datetime) -> int:
     (an eager test run, a clock far off) claims only what is due by the clock.
     Returns how many it claimed.
     """
+    began = time.monotonic()  # no later than the claim's claimed_at: see ClaimKeeper
     now = timezone.now()
     if due - now <= datetime.timedelta(seconds=1):
         now = max(now, due)
     token, claimed = reminders_claim_due(now=now, limit=len(ids), among=ids)
     if claimed:
-        reminders_send_batch(ids=claimed, claim_token=token)
+        reminders_send_batch(ids=claimed, claim_token=token, claimed=began)
     return len(claimed)
 
 
@@ -497,7 +498,21 @@ def reminder_language(reminder: Reminder) -> str:
 
 def reminder_text(reminder: Reminder) -> str:
     """The message, at most one SMS long, in the recipient's language (SMS and e-mail)."""
-    return sms_fit(stored_text.in_language(reminder_facts(reminder), reminder_language(reminder)))
+    return reminder_texts([reminder])[0]
+
+
+def reminder_texts(reminders: list[Reminder]) -> list[str]:
+    """`reminder_text` of each, in order: a batch is written one language at a time, each
+    template translated and each visit's time formatted once (stored_text.in_language_many)."""
+    places: dict[str, list[int]] = {}
+    for at, reminder in enumerate(reminders):
+        places.setdefault(reminder_language(reminder), []).append(at)
+    texts = [""] * len(reminders)
+    for language, ats in places.items():
+        facts = [reminder_facts(reminders[at]) for at in ats]
+        for at, text in zip(ats, stored_text.in_language_many(facts, language), strict=True):
+            texts[at] = sms_fit(text)
+    return texts
 
 
 def _is_worker(reminder: Reminder) -> bool:
@@ -547,10 +562,11 @@ def reminders_send_due(
     """
     handled = 0
     while True:
+        claimed = time.monotonic()  # no later than the claim's claimed_at: see ClaimKeeper
         token, ids = reminders_claim_due(now=timezone.now(), limit=batch_size, channel=channel)
         outcome: dict[str, int] = {}
         if ids:
-            outcome = reminders_send_batch(ids=ids, claim_token=token)
+            outcome = reminders_send_batch(ids=ids, claim_token=token, claimed=claimed)
             if on_backlog is not None and len(ids) == batch_size:
                 # After the batch, not between its claim and its sending: starting helpers
                 # publishes to the broker, which can take seconds while Redis reconnects.
@@ -566,13 +582,19 @@ def reminders_send_due(
 
 def reminder_send_claimed(*, reminder_id: int, claim_token: str, now: datetime.datetime) -> str:
     """Send one claimed reminder and record the outcome; returns the new status."""
-    statuses = _send_claimed(ids=[reminder_id], claim_token=claim_token, now=now)
+    statuses = _send_claimed(ids=[reminder_id], claim_token=claim_token, now=now, claimed=None)
     return statuses[0] if statuses else "skipped"
 
 
-def reminders_send_batch(*, ids: list[int], claim_token: str) -> dict[str, int]:
-    """Send a claimed batch: one query loads it, one UPDATE records it; counts per status."""
-    statuses = _send_claimed(ids=ids, claim_token=claim_token, now=None)
+def reminders_send_batch(
+    *, ids: list[int], claim_token: str, claimed: float | None = None
+) -> dict[str, int]:
+    """Send a claimed batch: one query loads it, one UPDATE records it; counts per status.
+
+    `claimed`: the `time.monotonic()` at which the caller began the claim, when it made the
+    claim itself; the claim then needs no renewal before the first send (ClaimKeeper).
+    """
+    statuses = _send_claimed(ids=ids, claim_token=claim_token, now=None, claimed=claimed)
     outcome: dict[str, int] = {}
     if len(statuses) < len(ids):
         outcome["skipped"] = len(ids) - len(statuses)  # taken over, or already finished
@@ -596,14 +618,20 @@ class ClaimKeeper:
     cannot reach the database lets it go on only while the last renewal still covers a call.
     """
 
-    def __init__(self, claim_token: str, *, rows: int):
+    def __init__(self, claim_token: str, *, rows: int, claimed: float | None = None):
         self.token, self.rows = claim_token, rows
         self.started = time.monotonic()
+        self.lost = False
+        if claimed is not None:
+            # The sender made the claim itself and timed it from before its claimed_at was
+            # taken: the claim is at most this old, as if renewed then (one UPDATE of the
+            # whole batch fewer; keep_going still renews it before it could expire).
+            self.renewed = claimed
+            return
         # Nothing is known of the claim's age until a renewal: it may have aged since it was
         # taken (a busy CPU, a slow query), and a sender that trusted it could send what a
         # takeover sends too. So the first renewal comes before the first call.
         self.renewed = -math.inf
-        self.lost = False
         if rows:
             self.renew()
 
@@ -628,7 +656,9 @@ class ClaimKeeper:
         self.lost = held < self.rows  # some or all taken over: stop, the taker sends them
 
 
-def _send_claimed(*, ids: list[int], claim_token: str, now: datetime.datetime | None) -> list[str]:
+def _send_claimed(
+    *, ids: list[int], claim_token: str, now: datetime.datetime | None, claimed: float | None
+) -> list[str]:
     """Deliver the reminders of `ids` still held under `claim_token`; their new statuses.
 
     Outcomes are recorded only after the gateways answered: a sender that dies in
@@ -640,7 +670,8 @@ def _send_claimed(*, ids: list[int], claim_token: str, now: datetime.datetime | 
     held = reminders_for_sending().filter(claim_token=claim_token, status=Status.SENDING)
     reminders = list(held) if len(ids) > 1 else list(held.filter(pk__in=ids))
     ready = [reminder for reminder in reminders if not _settled_unsent(reminder)]
-    answers = _deliver_all(ready, keeper=ClaimKeeper(claim_token, rows=len(reminders)))
+    keeper = ClaimKeeper(claim_token, rows=len(reminders), claimed=claimed)
+    answers = _deliver_all(ready, keeper=keeper)
     now = now or timezone.now()
     released = [r for r in ready if isinstance(answers[r.pk], NotAttempted)]
     for reminder in ready:
@@ -750,10 +781,11 @@ def _deliver_all(reminders: list[Reminder], *, keeper: ClaimKeeper) -> dict[int,
     in_app: list[tuple[Reminder, Notification]] = []
     emails: list[tuple[Reminder, str]] = []
     paused = channels_paused(now=timezone.now()) if reminders else set()
+    texts = _batch_texts([r for r in reminders if r.channel not in paused])
     for reminder in reminders:
         try:
             message = (
-                _message(reminder)
+                _message(reminder, texts.get(reminder.pk))
                 if reminder.channel not in paused
                 else NotAttempted("paused", channel_failed=True)
             )
@@ -767,19 +799,42 @@ def _deliver_all(reminders: list[Reminder], *, keeper: ClaimKeeper) -> dict[int,
             in_app.append((reminder, message))
         else:
             emails.append((reminder, message))
+    if (in_app or sms) and not keeper.keep_going():
+        # The claim may not outlive the sends (a batch that took long to load): hand back.
+        answers.update({r.pk: NotAttempted() for r, _message in in_app + sms + emails})
+        in_app, sms, emails = [], [], []
     answers.update(_in_bulk(in_app, lambda notes: notifications_create_many(notifications=notes)))
     answers.update(
         _in_bulk(sms, lambda texts: sms_send_many(messages=texts, keep_going=keeper.keep_going))
     )
+    answers.update(_emails_send(emails, keeper=keeper, texts=texts))
+    return answers
+
+
+def _emails_send(
+    emails: list[tuple[Reminder, str]], *, keeper: ClaimKeeper, texts: dict[int, str]
+) -> dict[int, str | Exception]:
+    """One by one (SMTP has no batch), each only while the claim is sure to outlive it."""
+    answers: dict[int, str | Exception] = {}
     failed = out_of_time = False
     for reminder, address in emails:
         out_of_time = out_of_time or failed or not keeper.keep_going()
         if out_of_time:
             answers[reminder.pk] = NotAttempted(channel_failed=failed)
             continue
-        answers[reminder.pk] = _email_send(reminder, address)
+        answers[reminder.pk] = _email_send(reminder, address, texts.get(reminder.pk))
         failed = isinstance(answers[reminder.pk], ChannelDown)
     return answers
+
+
+def _batch_texts(reminders: list[Reminder]) -> dict[int, str]:
+    """The SMS and e-mail texts of a batch in one go; none if one of them cannot be
+    written (each is then written alone, so its error stays its own)."""
+    written = [r for r in reminders if r.channel in (Channel.SMS, Channel.EMAIL)]
+    try:
+        return dict(zip([r.pk for r in written], reminder_texts(written), strict=True))
+    except Exception:
+        return {}
 
 
 def _in_bulk(pairs: list[tuple], send) -> dict[int, str | Exception]:
@@ -794,14 +849,15 @@ def _in_bulk(pairs: list[tuple], send) -> dict[int, str | Exception]:
     }
 
 
-def _message(reminder: Reminder) -> SmsMessage | Notification | str:
-    """What goes out: an SMS, an in-app notification, or the e-mail address (body apart)."""
+def _message(reminder: Reminder, text: str | None = None) -> SmsMessage | Notification | str:
+    """What goes out: an SMS, an in-app notification, or the e-mail address (body apart);
+    `text`: the SMS's, if written already (_batch_texts)."""
     user = reminder.recipient_user
     if reminder.channel == Channel.SMS:
         phone = reminder.visit.request.resident.phone if user is None else user.phone
         if not phone:
             raise PermanentChannelError("no phone number")
-        return SmsMessage(phone, reminder_text(reminder), str(reminder.idempotency_key))
+        return SmsMessage(phone, text or reminder_text(reminder), str(reminder.idempotency_key))
     if user is None:
         raise PermanentChannelError("no recipient account")
     if reminder.channel == Channel.EMAIL:
@@ -818,7 +874,7 @@ def _message(reminder: Reminder) -> SmsMessage | Notification | str:
     )
 
 
-def _email_send(reminder: Reminder, address: str) -> str | Exception:
+def _email_send(reminder: Reminder, address: str, text: str | None = None) -> str | Exception:
     """Send one e-mail and note its delivery on the reminder at once.
 
     SMTP has no idempotency key, so the mail server cannot refuse a resend the way the
@@ -833,7 +889,7 @@ def _email_send(reminder: Reminder, address: str) -> str | Exception:
             subject=stored_text.in_language(
                 stored_text.text(gettext_noop("上门服务提醒")), reminder_language(reminder)
             ),
-            body=reminder_text(reminder),
+            body=text or reminder_text(reminder),
             idempotency_key=str(reminder.idempotency_key),
         )
     except Exception as error:

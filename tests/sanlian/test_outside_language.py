@@ -12,7 +12,7 @@ from activities.domain.reminders import _text as activity_reminder_text
 from activities.models import ActivityReminder, Signup
 from organizations.emails import organization_send_review_email
 from services.models import Reminder
-from services.notifications.reminders import reminder_text, reminders_send_due
+from services.notifications.reminders import reminder_text, reminder_texts, reminders_send_due
 from tests import factories as f
 from tests.factories.activities import ActivityFactory
 from tests.services._reminders_support import care_visit, later, sms_log  # noqa: F401
@@ -64,6 +64,25 @@ def test_visit_reminder_sms_is_in_each_recipients_language(cast):
     # A resident reached on their phone, with no account to choose on: the portal's language.
     by_phone = f.ReminderFactory(visit=care.visit, recipient_user=None)
     assert reminder_text(by_phone).startswith("【三社联动】提醒：")
+
+
+def test_visit_reminder_texts_of_a_batch_are_each_in_their_recipients_language(cast):
+    """A batch is written a language at a time (reminder_texts); each text is still the one
+    written for its reminder alone, in its recipient's language, in the batch's order."""
+    care = care_visit(cast, start=later(2))
+    other = care_visit(cast, start=later(5))
+    care.worker.language = "en"
+    care.worker.save()
+    batch = [
+        _reminder(care.visit, care.worker),
+        _reminder(care.visit, care.volunteer),
+        f.ReminderFactory(visit=other.visit, recipient_user=None),
+        _reminder(other.visit, care.worker),
+    ]
+    texts = reminder_texts(batch)
+    assert texts == [reminder_text(reminder) for reminder in batch]
+    assert [text.startswith("[Sanlian]") for text in texts] == [True, False, False, True]
+    assert texts[0] != texts[3]  # two visits, two times
 
 
 def test_visit_reminder_email_subject_and_body_are_in_the_recipients_language(cast, sms_log):  # noqa: F811

@@ -11,8 +11,9 @@ import time
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.db import OperationalError, connections
+from django.db import OperationalError, connection, connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from services.models import ChannelState, Notification, Reminder
@@ -282,3 +283,52 @@ def test_control_trusting_an_aged_claim_mails_beside_its_taker(cast, sms_log, mo
     assert len(mail.outbox) == 2  # mailed although the claim was no longer its own
     held = Reminder.objects.filter(pk__in=ids).values_list("claim_token", flat=True)
     assert {str(claim) for claim in held} == {taken[0][0]}
+
+
+# A sender that made its claim itself knows its age: no renewal before the first send ------
+
+
+def _claim_updates(queries) -> int:
+    return sum('SET "claimed_at"' in query["sql"] for query in queries.captured_queries)
+
+
+def test_sender_that_just_claimed_sends_without_renewing_first(cast, sms_log):
+    planned_visits(cast, 2)
+    began = time.monotonic()
+    token, ids = reminders_claim_due(now=timezone.now(), limit=100, channel="sms")
+    with CaptureQueriesContext(connection) as queries:
+        outcome = reminders_send_batch(ids=ids, claim_token=token, claimed=began)
+    assert outcome == {Status.SENT: len(ids)} and _claim_updates(queries) == 0
+    # Control: a claim of unknown age (made elsewhere) is renewed before anything is sent.
+    planned_visits(cast, 1)
+    token, ids = reminders_claim_due(now=timezone.now(), limit=100, channel="sms")
+    with CaptureQueriesContext(connection) as queries:
+        reminders_send_batch(ids=ids, claim_token=token)
+    assert _claim_updates(queries) == 1
+
+
+def test_sender_whose_own_claim_aged_renews_and_sends_no_sms_beside_its_taker(
+    cast, sms_log, monkeypatch
+):
+    """Its claim began longer ago than the timeout (a stalled start): the batch is renewed
+    before the SMS go out, finds the claim taken over, and hands everything to the taker."""
+    planned_visits(cast, 2)
+    began = time.monotonic() - settings.REMINDER_CLAIM_TIMEOUT_SECONDS - 30
+    token, ids = reminders_claim_due(now=timezone.now(), limit=100, channel="sms")
+    _age(ids)
+    taken: list = []
+    settled = reminders_module._settled_unsent
+
+    def and_take_over(reminder):
+        if not taken:
+            taken.append(reminders_claim_due(now=timezone.now(), limit=100, channel="sms"))
+        return settled(reminder)
+
+    monkeypatch.setattr(reminders_module, "_settled_unsent", and_take_over)
+    outcome = reminders_send_batch(ids=ids, claim_token=token, claimed=began)
+    monkeypatch.undo()
+    assert taken and sorted(taken[0][1]) == sorted(ids)
+    assert sms_lines(sms_log) == [] and "sent" not in outcome
+    reminders_send_batch(ids=taken[0][1], claim_token=taken[0][0])
+    assert len(sms_lines(sms_log)) == len(ids)
+    assert set(Reminder.objects.filter(pk__in=ids).values_list("attempts", flat=True)) == {2}
