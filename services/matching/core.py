@@ -39,7 +39,10 @@ Why a request stays unserved (`Unserved.code`), from the same pairs
 
 The problem is solved as a min-cost flow with OR-Tools: source → community coverage
 tiers → request (cap 1) → offering (cap 1 per pair) → load tiers → sink, plus one
-source → sink bypass so requests may stay unserved.
+source → sink bypass so requests may stay unserved. Requests alike in everything the
+objective sees (type, community, place, hours, weekdays, priority rank, no choice of
+their own) enter as one class of capacity = its size, through shared slot nodes
+(`_Graph`): the same optimum with far fewer nodes and arcs.
 """
 
 import functools
