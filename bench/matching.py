@@ -467,10 +467,29 @@ def matching_run_once(street_id: int, week: datetime.date) -> dict:
     user = User.objects.get(username="bench-staff")
     baseline_rss = process_peak_mib()
     began, began_cpu = time.perf_counter(), time.process_time()
-    run = matching_run(user=user, street=street, week_start=week)
-    seconds = round(time.perf_counter() - began, 3)
+    marks = []  # the run reports progress after the read (30) and after the solve (70)
+    run = matching_run(
+        user=user,
+        street=street,
+        week_start=week,
+        progress=lambda percent: marks.append((time.perf_counter(), time.process_time())),
+    )
+    ended = (time.perf_counter(), time.process_time())
+    seconds = round(ended[0] - began, 3)
+    read, solved = marks if len(marks) == 2 else (ended, ended)
     return {
         "end_to_end_s": seconds,
+        # Where the time went: read the snapshot, solve, write (wall, and this process's CPU).
+        "phases_s": {
+            "read": round(read[0] - began, 2),
+            "solve": round(solved[0] - read[0], 2),
+            "write": round(ended[0] - solved[0], 2),
+        },
+        "phases_cpu_s": {
+            "read": round(read[1] - began_cpu, 2),
+            "solve": round(solved[1] - read[1], 2),
+            "write": round(ended[1] - solved[1], 2),
+        },
         # This process's CPU time (PostgreSQL's own work not included): the steadier
         # figure when other jobs share the cores.
         "end_to_end_cpu_s": round(time.process_time() - began_cpu, 3),
@@ -717,6 +736,11 @@ def size_report(row: dict) -> None:
         f"    fcfs {row['fcfs_s']:.3f}s, urgent-first {row['urgent_first_s']:.3f}s  "
         f"end-to-end {row['end_to_end_s']:.2f}s (CPU {row['end_to_end_cpu_s']:.2f}s here)  "
         f"peak {row['peak_rss_mib']:.0f} MiB (fresh process)"
+    )
+    phases, cpu = row.get("phases_s", {}), row.get("phases_cpu_s", {})
+    say(
+        "    end-to-end by phase (wall / CPU here): "
+        + ", ".join(f"{name} {phases[name]:.2f}s / {cpu[name]:.2f}s" for name in phases)
     )
     for name in ("solver", "fcfs", "urgent_first"):
         q = row[name]

@@ -39,7 +39,10 @@ Why a request stays unserved (`Unserved.code`), from the same pairs
 
 The problem is solved as a min-cost flow with OR-Tools: source → community coverage
 tiers → request (cap 1) → offering (cap 1 per pair) → load tiers → sink, plus one
-source → sink bypass so requests may stay unserved.
+source → sink bypass so requests may stay unserved. Requests alike in everything the
+objective sees (type, community, place, hours, weekdays, priority rank, no choice of
+their own) enter as one class of capacity = its size, through shared slot nodes
+(`_Graph`): the same optimum with far fewer nodes and arcs.
 """
 
 import functools
@@ -134,8 +137,13 @@ class Proposal:
     offering_id: int
     priority: int
     distance_km: float | None
-    reason: str
     reason_facts: tuple = ()
+
+    @functools.cached_property
+    def reason(self) -> str:
+        """The facts as one Chinese sentence, written when first asked for (by the run's
+        write), not by the solve: 15k of them took ~0.3 s of a 20k solve."""
+        return source(list(self.reason_facts))
 
 
 class UnservedCode:
@@ -542,20 +550,41 @@ class _Graph:
     A request without a choice of its own (no named, excluded or earlier organization)
     costs the same with an offering as every other such request of its type, community,
     place and hours: only its weekdays differ. Those requests share "slot" nodes, one per
-    (type, community, place, hours, weekday): request → each slot of a preferred weekday
-    (cap 1) → every open offering with a window that day fitting the hours (cost of the
-    pair). A request reaches exactly the offerings it is feasible with, at the same cost,
-    so the plan is the same as with one arc per pair; the arcs are far fewer. Requests
-    with a choice, and those of a key shared by fewer than SLOT_MIN_REQUESTS, keep one
-    arc per pair (`direct_*`).
+    (type, community, place, hours, weekday), and every open offering with a window that
+    day fitting the hours leaves the slot (cost of the pair). A request reaches exactly
+    the offerings it is feasible with, at the same cost, so the plan is the same as with
+    one arc per pair; the arcs are far fewer. Requests with a choice, and those of a key
+    shared by fewer than SLOT_MIN_REQUESTS, keep one arc per pair (`direct_*`).
+
+    Requests in slots are further merged into **classes**: the same key, the same
+    weekdays (those with a slot) and the same priority rank. Every arc and every cost
+    of the flow — community tier, need, the slots and so their offerings — is the same
+    for the members of a class, so a class enters the graph by one arc of capacity =
+    its size and cost = one member's, with no request nodes: a class flow of k stands
+    for k members served, and any plan of the requests maps to one of the classes at
+    the same cost and back. The members served are the first k in a fixed order (the
+    longest waiting, then the lowest id: `_tie_break`). A class's arc ends at a
+    "group" node (key and weekdays) that fans out to its slots, or at the slot itself
+    when the group has one weekday.
     """
 
-    direct_requests: np.ndarray
+    weights: np.ndarray  # every request's priority rank (level 1)
+    direct: np.ndarray  # requests with one arc per pair; flow node k is direct[k]
+    direct_nodes: np.ndarray  # pair arcs: direct node → offering
     direct_offerings: np.ndarray
     direct_steps: np.ndarray
     direct_choices: np.ndarray
-    entry_requests: np.ndarray  # request → slot arcs
-    entry_slots: np.ndarray
+    plain: np.ndarray  # requests in classes, by class, within one by `_tie_break`
+    class_sizes: np.ndarray
+    class_ranks: np.ndarray
+    class_groups: np.ndarray
+    class_targets: np.ndarray  # a slot id, or slots + group node for groups of 2+ weekdays
+    class_communities: np.ndarray  # request index of one member (its community)
+    group_tails: np.ndarray  # group → slot fan-out, sorted by group
+    group_slots: np.ndarray
+    group_real: np.ndarray  # an arc of the flow (the group has a node), else implied
+    groups: int
+    group_nodes: int
     slot_ids: np.ndarray  # slot → offering arcs
     slot_offerings: np.ndarray
     slot_steps: np.ndarray
@@ -563,11 +592,12 @@ class _Graph:
 
     @property
     def arcs(self) -> int:
-        return len(self.direct_requests) + len(self.entry_requests)
+        return len(self.direct_nodes) + len(self.slot_ids)
 
     @classmethod
     def of(cls, requests, offerings) -> "_Graph":
         n = len(requests)
+        weights = _priority_ranks(np.fromiter((priority(r) for r in requests), np.int64, n))
         all_keys: dict[tuple, int] = {}
         key_of_all = np.fromiter(
             (
@@ -585,54 +615,105 @@ class _Graph:
         choosing = np.fromiter((_chooses(r) for r in requests), bool, n)
         choosing |= ~crowded[key_of_all]
         direct = np.flatnonzero(choosing)
-        pairs = _Pairs.of([requests[i] for i in direct], offerings)
-        sub_requests, sub_offerings = pairs.requests[pairs.open], pairs.offerings[pairs.open]
         chosen = [requests[i] for i in direct]
+        pairs = _Pairs.of(chosen, offerings)
+        sub_requests, sub_offerings = pairs.requests[pairs.open], pairs.offerings[pairs.open]
         direct_steps = _distance_steps(chosen, offerings, sub_requests, sub_offerings)
         direct_choices = _choices(chosen, offerings, sub_requests, sub_offerings)
         plain = np.flatnonzero(~choosing)
         used_keys, key_of = np.unique(key_of_all[plain], return_inverse=True)
+        key_of = key_of.reshape(-1)
         by_index = list(all_keys)
-        keys = {by_index[k]: i for i, k in enumerate(used_keys.tolist())}
-        slot_ids, slot_offerings, slot_steps = _slot_arcs(list(keys), offerings)
+        keys = [by_index[k] for k in used_keys.tolist()]
+        slot_ids, slot_offerings, slot_steps = _slot_arcs(keys, offerings)
         has_slot = np.zeros(len(keys) * 7, bool)
         has_slot[slot_ids] = True
+        # The weekdays of a key that have a slot, as a mask; a request's other days add nothing.
+        key_days = (has_slot.reshape(-1, 7) << np.arange(7)).sum(axis=1) if keys else has_slot
         masks = np.fromiter((requests[i].days_mask for i in plain), np.int64, len(plain))
-        entry_requests, entry_slots = [], []
+        days = masks & key_days[key_of] if len(plain) else masks
+        reaching = days > 0
+        plain, key_of, days = plain[reaching], key_of[reaching], days[reaching]
+        group_keys, group_of = np.unique(key_of * 128 + days, return_inverse=True)
+        group_of = group_of.reshape(-1)
+        class_key = _class_keys(group_of, weights[plain])
+        order = np.lexsort((_tie_break(requests, plain), -weights[plain], class_key))
+        plain, class_key, group_of = plain[order], class_key[order], group_of[order]
+        starts = np.flatnonzero(np.diff(class_key, prepend=-1))  # keys are ≥ 1
+        class_sizes = np.diff(np.r_[starts, len(plain)]).astype(np.int64)
+        class_groups = group_of[starts]
+        # Fan-out of each group to the slots of its weekdays, sorted by group.
+        group_key, group_days = group_keys // 128, group_keys % 128
+        group_tails, group_slots = [], []
         for day in range(7):
-            slot = key_of * 7 + day
-            takes = ((masks >> day) & 1).astype(bool) & has_slot[slot]
-            entry_requests.append(plain[takes])
-            entry_slots.append(slot[takes])
-        entry_slots = np.concatenate(entry_slots)
+            on = np.flatnonzero((group_days >> day) & 1)
+            group_tails.append(on)
+            group_slots.append(group_key[on] * 7 + day)
+        group_tails = np.concatenate(group_tails)
+        group_slots = np.concatenate(group_slots)
+        by_group = np.argsort(group_tails, kind="stable")
+        group_tails, group_slots = group_tails[by_group], group_slots[by_group]
+        fan = np.bincount(group_tails, minlength=len(group_keys))
+        several = fan > 1
+        group_node = np.full(len(group_keys), -1, np.int64)
+        group_node[several] = np.arange(int(several.sum()))
+        slots = len(keys) * 7
+        single_slot = np.zeros(len(group_keys), np.int64)
+        single_slot[group_tails[~several[group_tails]]] = group_slots[~several[group_tails]]
+        class_targets = np.where(
+            several[class_groups], slots + group_node[class_groups], single_slot[class_groups]
+        )
         # A slot no request enters adds no pair: dropped, so the arcs (and the cost units
         # taken from them) are exactly those of the feasible pairs.
-        entered = np.zeros(len(keys) * 7, bool)
-        entered[entry_slots] = True
+        entered = np.zeros(slots, bool)
+        entered[group_slots] = True
         kept = entered[slot_ids]
         return cls(
-            direct[sub_requests],
-            sub_offerings,
-            direct_steps,
-            direct_choices,
-            np.concatenate(entry_requests),
-            entry_slots,
-            slot_ids[kept],
-            slot_offerings[kept],
-            slot_steps[kept],
-            len(keys) * 7,
+            weights=weights,
+            direct=direct,
+            direct_nodes=sub_requests,
+            direct_offerings=sub_offerings,
+            direct_steps=direct_steps,
+            direct_choices=direct_choices,
+            plain=plain,
+            class_sizes=class_sizes,
+            class_ranks=weights[plain[starts]],  # the highest of the class (sorted so)
+            class_groups=class_groups,
+            class_targets=class_targets,
+            class_communities=plain[starts],
+            group_tails=group_tails,
+            group_slots=group_slots,
+            group_real=several[group_tails],
+            groups=len(group_keys),
+            group_nodes=int(several.sum()),
+            slot_ids=slot_ids[kept],
+            slot_offerings=slot_offerings[kept],
+            slot_steps=slot_steps[kept],
+            slots=slots,
         )
 
-    def assignment(self, direct_flows, entry_flows, slot_flows):
+    def assignment(self, direct_flows, class_flows, group_flows, slot_flows):
         """(request, offering) index arrays of the proposals, from the arcs' flows.
 
-        Every request entering a slot fits every offering leaving it, at the same cost,
-        so the requests of a slot are paired with its offerings in any order.
+        A class flow of k serves its first k members; a group's served members go to its
+        slots as the group's arcs carry them (all have those weekdays); every request in
+        a slot fits every offering leaving it at the same cost, so they pair in any order.
         """
         by_direct = direct_flows > 0
-        entered = entry_flows > 0
-        slot_requests = self.entry_requests[entered]
-        request_slots = self.entry_slots[entered]
+        starts = np.cumsum(self.class_sizes) - self.class_sizes
+        within = np.arange(len(self.plain)) - np.repeat(starts, self.class_sizes)
+        picked = within < np.repeat(class_flows, self.class_sizes)
+        served = self.plain[picked]
+        served_groups = np.repeat(self.class_groups, self.class_sizes)[picked]
+        fan_flows = np.zeros(len(self.group_tails), np.int64)
+        fan_flows[self.group_real] = group_flows
+        implied = ~self.group_real
+        fan_flows[implied] = np.bincount(served_groups, minlength=self.groups)[
+            self.group_tails[implied]
+        ]
+        if not np.array_equal(np.repeat(self.group_tails, fan_flows), served_groups):
+            raise RuntimeError("min-cost flow broke conservation at a group")
+        request_slots = np.repeat(self.group_slots, fan_flows)
         leaving = slot_flows > 0
         offering_slots = np.repeat(self.slot_ids[leaving], slot_flows[leaving])
         slot_offerings = np.repeat(self.slot_offerings[leaving], slot_flows[leaving])
@@ -641,9 +722,28 @@ class _Graph:
         if not np.array_equal(request_slots[by_slot], offering_slots[by_offering_slot]):
             raise RuntimeError("min-cost flow broke conservation at a slot")
         return (
-            np.concatenate([self.direct_requests[by_direct], slot_requests[by_slot]]),
+            np.concatenate([self.direct[self.direct_nodes[by_direct]], served[by_slot]]),
             np.concatenate([self.direct_offerings[by_direct], slot_offerings[by_offering_slot]]),
         )
+
+
+def _tie_break(requests, indexes: np.ndarray) -> np.ndarray:
+    """Each request's place among `indexes` in who is served first within a class: the
+    longest waiting, then the lowest id."""
+    waited = np.fromiter((requests[i].days_waited for i in indexes), np.int64, len(indexes))
+    ids = np.fromiter((requests[i].id for i in indexes), np.int64, len(indexes))
+    position = np.empty(len(indexes), np.int64)
+    position[np.lexsort((ids, -waited))] = np.arange(len(indexes))
+    return position
+
+
+def _class_keys(groups: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """The class of each request in slots: its group (key and weekdays) *and* its rank.
+
+    Merging different ranks would be wrong: the class would be weighed as its highest
+    member while the flow may serve the lower ones (the control in the tests does this).
+    """
+    return groups * (int(ranks.max(initial=0)) + 1) + ranks
 
 
 def _slot_arcs(keys: list[tuple], offerings):
@@ -697,19 +797,28 @@ def _fitting_days(requests, offerings, pair_requests, pair_offerings) -> np.ndar
 
 
 def _build_flow(requests, offerings, graph: _Graph, fairness: bool):
-    """source → community tiers → request (cap 1) → offering → load tiers → sink.
+    """source → community tiers → request or class → offering → load tiers → sink.
 
-    A request reaches an offering by a direct arc or through a slot (`_Graph`). Plus the
-    source → sink bypass for requests left unserved. Node numbers: requests, offerings,
-    source, sink, one node per community, then the slots. A request's priority is the
-    cost of the arc entering it: its rank among the distinct priorities (`_priority_ranks`)
-    times `_need_scale(...)`, which outweighs whatever the lower levels can gain on one
-    exchange of requests (see there), so the plan is lexicographic on need.
+    A request with a choice (or of a thin key) is a node of its own with one arc per
+    pair; the others enter as classes (`_Graph`) and reach offerings through slots.
+    Plus the source → sink bypass for requests left unserved. Node numbers: the direct
+    requests, offerings, source, sink, one node per community, the slots, then the group
+    nodes. A request's priority is the cost of the arc entering it (or its class): its
+    rank among the distinct priorities (`_priority_ranks`) times `_need_scale(...)`,
+    which outweighs whatever the lower levels can gain on one exchange of requests (see
+    there), so the plan is lexicographic on need.
     """
-    n, m = len(requests), len(offerings)
-    source, sink = n + m, n + m + 1
-    communities = len({r.community_id for r in requests}) if fairness else 0
-    first_slot = n + m + 2 + communities
+    n, m, nd = len(requests), len(offerings), len(graph.direct)
+    source, sink = nd + m, nd + m + 1
+    community_index: dict[int, int] = {}
+    members = np.fromiter(
+        (community_index.setdefault(r.community_id, len(community_index)) for r in requests),
+        np.int64,
+        n,
+    )
+    communities = len(community_index) if fairness else 0
+    first_slot = nd + m + 2 + communities
+    nodes = first_slot + graph.slots + graph.group_nodes
     steps = np.concatenate([graph.direct_steps, graph.slot_steps])
     choices = np.concatenate(
         [graph.direct_choices, np.full(len(graph.slot_ids), CHOICE_NEUTRAL, np.int64)]
@@ -726,41 +835,50 @@ def _build_flow(requests, offerings, graph: _Graph, fairness: bool):
     # An exchange path stays within one service type and meets each offering once.
     _types, per_type = np.unique(types, return_counts=True)
     scale = _need_scale(fairness_unit, pair_costs, offerings_on_a_path=int(per_type.max(initial=0)))
-    weights = _priority_ranks(np.fromiter((priority(r) for r in requests), np.int64, n))
-    _check_headroom(int(weights.max(initial=0)) * scale, nodes=first_slot + graph.slots)
-    entry_tails, entry_heads, entry_places, entry_costs = _entries(
-        requests, source, n + m + 2, fairness
+    _check_headroom(int(graph.weights.max(initial=0)) * scale, nodes=nodes)
+    entry_heads = np.concatenate([np.arange(nd), graph.class_targets + first_slot])
+    entry_places = np.concatenate([np.ones(nd, np.int64), graph.class_sizes])
+    entry_weights = np.concatenate([graph.weights[graph.direct], graph.class_ranks])
+    entry_members = members[np.concatenate([graph.direct, graph.class_communities])]
+    tier_tails, tier_heads, tier_places, tier_costs = _community_tiers(
+        members, source, nd + m + 2, fairness
     )
-    entry_costs = entry_costs * fairness_unit
-    entry_costs[-n:] -= weights * scale  # the arcs into the requests
+    entry_tails = entry_members + nd + m + 2 if fairness else np.full(len(entry_heads), source)
     tier_offerings = np.flatnonzero(reached)
     tiers = [load_tiers(int(remaining[j])) for j in tier_offerings.tolist()]
     tier_counts = np.fromiter((len(t) for t in tiers), np.int64, len(tiers))
     tier_flat = np.asarray([tier for t in tiers for tier in t], np.int64).reshape(-1, 2)
     direct_costs = graph.direct_choices * choice_unit + graph.direct_steps * distance_unit
     slot_costs = CHOICE_NEUTRAL * choice_unit + graph.slot_steps * distance_unit
+    group_arcs = graph.group_real
     parts = [
-        (entry_tails, entry_heads, entry_places, entry_costs),
+        (tier_tails, tier_heads, tier_places, tier_costs * fairness_unit),
         (
-            graph.direct_requests,
-            graph.direct_offerings + n,
-            np.ones(len(graph.direct_requests), np.int64),
+            graph.direct_nodes,
+            graph.direct_offerings + nd,
+            np.ones(len(graph.direct_nodes), np.int64),
             direct_costs,
         ),
+        (entry_tails, entry_heads, entry_places, -entry_weights * scale),
         (
-            graph.entry_requests,
-            graph.entry_slots + first_slot,
-            np.ones(len(graph.entry_requests), np.int64),
-            np.zeros(len(graph.entry_requests), np.int64),
+            graph.slots
+            + first_slot
+            + np.searchsorted(
+                np.flatnonzero(np.bincount(graph.group_tails, minlength=graph.groups) > 1),
+                graph.group_tails[group_arcs],
+            ),
+            graph.group_slots[group_arcs] + first_slot,
+            np.full(int(group_arcs.sum()), n, np.int64),
+            np.zeros(int(group_arcs.sum()), np.int64),
         ),
         (
             graph.slot_ids + first_slot,
-            graph.slot_offerings + n,
+            graph.slot_offerings + nd,
             np.full(len(graph.slot_ids), n, np.int64),
             slot_costs,
         ),
         (
-            np.repeat(tier_offerings, tier_counts) + n,
+            np.repeat(tier_offerings, tier_counts) + nd,
             np.full(len(tier_flat), sink, np.int64),
             tier_flat[:, 0],
             tier_flat[:, 1],
@@ -775,7 +893,8 @@ def _build_flow(requests, offerings, graph: _Graph, fairness: bool):
     flow.set_node_supply(source, n)
     flow.set_node_supply(sink, -n)
     bounds = np.cumsum([0, *(len(part[0]) for part in parts)])
-    return flow, [arcs[bounds[k] : bounds[k + 1]] for k in (1, 2, 3)]
+    direct, entries, groups, slots = (arcs[bounds[k] : bounds[k + 1]] for k in (1, 2, 3, 4))
+    return flow, [direct, entries[nd:], groups, slots]
 
 
 def _priority_ranks(priorities: np.ndarray) -> np.ndarray:
@@ -825,35 +944,27 @@ def _check_headroom(largest_cost: int, *, nodes: int) -> None:
         )
 
 
-def _entries(requests, source: int, first_free_node: int, fairness: bool):
-    """Arcs by which flow enters the requests: (tails, heads, capacities, coverage tiers).
+def _community_tiers(members: np.ndarray, source: int, first_community: int, fairness: bool):
+    """Arcs source → community by coverage tiers: (tails, heads, capacities, tier costs).
 
-    Without fairness, source → request. With it, source → the request's community by
-    coverage tiers → request: the first tenth of a community's requests enters at tier
-    0, the next tenth at tier 1, and so on, so a place goes where coverage is lowest.
+    The first tenth of a community's requests enters at tier 0, the next tenth at tier
+    1, and so on, so a place goes where coverage is lowest. Without fairness, none.
     """
-    n = len(requests)
     if not fairness:
-        return np.full(n, source), np.arange(n), np.ones(n, np.int64), np.zeros(n, np.int64)
-    community_index: dict[int, int] = {}
-    members = np.fromiter(
-        (community_index.setdefault(r.community_id, len(community_index)) for r in requests),
-        np.int64,
-        n,
-    )
-    sizes = np.bincount(members)
+        empty = np.zeros(0, np.int64)
+        return empty, empty, empty, empty
     tier_tails, tier_heads, tier_places, tier_costs = [], [], [], []
-    for c, size in enumerate(sizes.tolist()):
+    for c, size in enumerate(np.bincount(members).tolist()):
         for places, tier in load_tiers(size):
             tier_tails.append(source)
-            tier_heads.append(first_free_node + c)
+            tier_heads.append(first_community + c)
             tier_places.append(places)
             tier_costs.append(tier)
     return (
-        np.concatenate([tier_tails, members + first_free_node]),
-        np.concatenate([tier_heads, np.arange(n)]),
-        np.concatenate([tier_places, np.ones(n, np.int64)]),
-        np.concatenate([tier_costs, np.zeros(n, np.int64)]),
+        np.asarray(tier_tails, np.int64),
+        np.asarray(tier_heads, np.int64),
+        np.asarray(tier_places, np.int64),
+        np.asarray(tier_costs, np.int64),
     )
 
 
@@ -864,6 +975,5 @@ def _proposal(request: RequestInput, offering: OfferingInput, km: float | None) 
         offering_id=offering.id,
         priority=priority(request),
         distance_km=None if km is None else round(km, 2),
-        reason=source(facts),
         reason_facts=tuple(facts),
     )

@@ -161,17 +161,16 @@ def matches_withdraw_proposed(*, matches, actor, reason: str | dict) -> int:
     Bulk on purpose: a matching run may replace thousands of proposals at once.
     """
     proposed = list(matches.filter(status=Match.Status.PROPOSED).values_list("pk", flat=True))
-    AuditEntry.objects.bulk_create(
-        AuditEntry(
-            actor=actor if actor is not None and actor.is_authenticated else None,
-            action=AuditEntry.Action.STATUS,
-            object_type=Match._meta.label_lower,
-            object_id=str(pk),
-            changes={"status": [Match.Status.PROPOSED, Match.Status.WITHDRAWN]},
-            **audit_reason_fields(reason),
-        )
-        for pk in proposed
-    )
+    # The same actor, change and reason for every entry: worked out once, not per match
+    # (rendering the reason's text per entry took ~0.3 ms each, 5 s for a city-wide run).
+    common = {
+        "actor": actor if actor is not None and actor.is_authenticated else None,
+        "action": AuditEntry.Action.STATUS,
+        "object_type": Match._meta.label_lower,
+        "changes": {"status": [Match.Status.PROPOSED, Match.Status.WITHDRAWN]},
+        **audit_reason_fields(reason),
+    }
+    AuditEntry.objects.bulk_create(AuditEntry(object_id=str(pk), **common) for pk in proposed)
     return Match.objects.filter(pk__in=proposed).update(status=Match.Status.WITHDRAWN)
 
 

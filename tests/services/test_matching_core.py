@@ -421,7 +421,7 @@ def test_slots_and_pairs_give_plans_of_the_same_objective_on_larger_instances(mo
         ]
         monkeypatch.setattr(core, "SLOT_MIN_REQUESTS", 3)
         slotted = core._Graph.of(requests, offerings)
-        assert len(slotted.entry_requests) > 0 and len(slotted.direct_requests) > 0
+        assert len(slotted.plain) > 0 and len(slotted.direct_nodes) > 0
         outcomes = []
         for slot_min in (3, 10**9):
             monkeypatch.setattr(core, "SLOT_MIN_REQUESTS", slot_min)

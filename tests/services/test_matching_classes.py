@@ -1,0 +1,129 @@
+"""Requests alike in everything the objective sees enter the flow as one class (core._Graph).
+
+The compressed flow must give plans of exactly the objective of the uncompressed one (one
+arc per pair) and of brute force; a control merging requests of different priority must
+be caught by the same checks.
+"""
+
+import random
+from collections import Counter
+
+from services.matching import core
+from services.matching.core import Window, feasible, priority, solve
+from tests.services.test_matching_core import _brute_force, _objective, _offering, _request
+
+UNCOMPRESSED = 10**9  # SLOT_MIN_REQUESTS no key reaches: one arc per pair, no classes
+COMPRESSED = 1  # every request without a choice of its own in a class
+
+
+def _alike_instance(rng: random.Random, n_requests: int, n_offerings: int):
+    """Few communities, hours, weekday patterns and priorities: classes of several requests."""
+    place = {1: (37.80, 112.50), 2: (37.83, 112.55)}
+    requests = []
+    for i in range(n_requests):
+        community_id = rng.choice([1, 2])
+        requests.append(
+            _request(
+                i,
+                community_id=community_id,
+                days_mask=rng.choice([0b1, 0b11, 0b110, 0b1111111]),
+                start=8 * 60,
+                end=rng.choice([12, 18]) * 60,
+                urgent=rng.random() < 0.15,
+                living_alone=rng.random() < 0.4,
+                days_waited=rng.choice([0, 10, 70, 80]),
+                lat=place[community_id][0],
+                lon=place[community_id][1],
+                preferred_organization_id=1 if rng.random() < 0.1 else None,
+            )
+        )
+    offerings = [
+        _offering(
+            100 + j,
+            organization_id=j,
+            served_community_ids=frozenset(rng.sample([1, 2], rng.randint(1, 2))),
+            windows=tuple(Window(d, 9 * 60, 11 * 60) for d in rng.sample(range(7), 2)),
+            remaining=rng.randint(0, 3),
+            lat=37.80 + rng.random() / 20,
+            lon=112.50 + rng.random() / 20,
+        )
+        for j in range(n_offerings)
+    ]
+    return requests, offerings
+
+
+def _plan_objective(requests, offerings):
+    proposals = solve(requests, offerings)
+    assignment = {p.request_id: p.offering_id for p in proposals}
+    assert len(assignment) == len(proposals)
+    by_request = {r.id: r for r in requests}
+    by_offering = {o.id: o for o in offerings}
+    for p in proposals:
+        assert feasible(by_request[p.request_id], by_offering[p.offering_id])
+        assert p.priority == priority(by_request[p.request_id])
+    for offering_id, used in Counter(assignment.values()).items():
+        assert used <= by_offering[offering_id].remaining
+    return _objective(requests, offerings, assignment), proposals
+
+
+def test_classes_hold_several_requests_and_the_plan_equals_brute_force(monkeypatch):
+    monkeypatch.setattr(core, "SLOT_MIN_REQUESTS", COMPRESSED)
+    rng = random.Random(15_2026)
+    merged = 0
+    for _ in range(120):
+        requests, offerings = _alike_instance(rng, 7, 3)
+        graph = core._Graph.of(requests, offerings)
+        merged += int((graph.class_sizes > 1).any())
+        objective, _proposals = _plan_objective(requests, offerings)
+        assert objective == _brute_force(requests, offerings)
+    assert merged >= 20  # the instances do exercise classes of several requests
+
+
+def _compare(monkeypatch, rng, rounds: int) -> list[bool]:
+    """For each instance: does the compressed plan's objective equal the uncompressed one's?"""
+    equal = []
+    for _ in range(rounds):
+        requests, offerings = _alike_instance(rng, 150, 10)
+        outcomes = []
+        for slot_min in (COMPRESSED, UNCOMPRESSED):
+            monkeypatch.setattr(core, "SLOT_MIN_REQUESTS", slot_min)
+            outcomes.append(_plan_objective(requests, offerings)[0])
+        equal.append(outcomes[0] == outcomes[1])
+    return equal
+
+
+def test_compressed_and_uncompressed_flows_give_the_same_objective(monkeypatch):
+    rng = random.Random(7)
+    monkeypatch.setattr(core, "SLOT_MIN_REQUESTS", COMPRESSED)
+    requests, offerings = _alike_instance(rng, 150, 10)
+    graph = core._Graph.of(requests, offerings)
+    plain = sum(1 for r in requests if r.preferred_organization_id is None)
+    assert len(graph.class_sizes) < 0.6 * plain and graph.class_sizes.max() >= 4
+    assert all(_compare(monkeypatch, random.Random(8), 25))
+
+
+def test_control_merging_different_priorities_is_caught(monkeypatch):
+    """Classes keyed by group alone (ranks merged, the class weighed as its highest member)."""
+    monkeypatch.setattr(core, "_class_keys", lambda groups, ranks: groups + 1)
+    assert not all(_compare(monkeypatch, random.Random(8), 25))
+
+
+def test_within_a_class_the_longest_waiting_are_served_first(monkeypatch):
+    monkeypatch.setattr(core, "SLOT_MIN_REQUESTS", COMPRESSED)
+    rng = random.Random(3)
+    checked = 0
+    for _ in range(30):
+        requests, offerings = _alike_instance(rng, 60, 4)
+        served = {p.request_id for p in solve(requests, offerings)}
+        classes = {}
+        for r in requests:
+            if r.preferred_organization_id is None:
+                key = (r.community_id, r.end, r.days_mask, priority(r))
+                classes.setdefault(key, []).append(r)
+        for members in classes.values():
+            ranked = sorted(members, key=lambda r: (-r.days_waited, r.id))
+            flags = [r.id in served for r in ranked]
+            # Served members come first: no served one after an unserved one.
+            assert flags == sorted(flags, reverse=True)
+            checked += 0 < sum(flags) < len(flags)
+    assert checked >= 10  # classes only partly served do occur
