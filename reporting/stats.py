@@ -76,7 +76,7 @@ WARM_SECONDS = 5 * 60
 COMPUTING_SECONDS = 30
 _refreshing: ContextVar[bool] = ContextVar("stats_refreshing", default=False)
 _raw_tables: ContextVar[bool] = ContextVar("stats_raw_tables", default=False)
-# While one rollup figure is counted: what its parts share (the week trees), read once.
+# While one rollup figure is counted: what its parts share (sums, ids, cells), read once.
 _figure_memo: ContextVar[dict | None] = ContextVar("stats_figure_memo", default=None)
 # Notes a dashboard read folds into the rollups before answering: all that wait, up to a
 # batch (beat does the rest). Fewer would let two reads a second apart disagree (a street's
@@ -528,7 +528,7 @@ def _counts_by_week_raw(stats_filter: StatsFilter) -> dict[datetime.date, dict]:
 
 def _weekly_trees(stats_filter: StatsFilter) -> dict:
     """Every week's decision taken now from the raw tables' counts: the reference only; from
-    the rollups, decisions are stored by the refresh and read (_stored_trees)."""
+    the rollups, decisions are stored by the refresh and read (rollups.suppressed_by_week)."""
     parents = _parents(stats_filter)
     weeks = _counts_by_week(stats_filter)
     return {week.isoformat(): _tree(counts, parents) for week, counts in weeks.items()}
