@@ -488,12 +488,14 @@ def _decide(scope: SuppressionScope, weeks: set | None, parents: dict) -> None:
     SuppressedCell.objects.bulk_create(rows, batch_size=_BULK)
 
 
-def suppression_scope(communities: frozenset[int] | None) -> int:
+def suppression_scope(communities: frozenset[int] | None) -> int | None:
     """The id of the stored scope of `communities` (None: the whole city), registered with
     every week decided when it is read for the first time (or its map changed).
 
-    Registration takes the refresh's lock (waiting for a running refresh), so it decides
-    from rollups no refresh is writing, and every later refresh keeps it current.
+    Registration takes the refresh's lock, so it decides from rollups no refresh is writing,
+    and every later refresh keeps the scope current. A reader never waits for the lock:
+    while a refresh holds it, an unregistered scope answers None and that one read decides
+    in memory from the same committed rollups (stats._hidden_cells).
     """
     parents = _parents_of(_geography_of(communities), communities)
     key = scope_key(parents)
@@ -503,7 +505,9 @@ def suppression_scope(communities: frozenset[int] | None) -> int:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK])
+                if not cursor.fetchone()[0]:
+                    return None
         stored = None if communities is None else sorted(parents)
         scope, created = SuppressionScope.objects.get_or_create(
             key=key, defaults={"communities": stored}

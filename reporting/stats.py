@@ -76,7 +76,7 @@ WARM_SECONDS = 5 * 60
 COMPUTING_SECONDS = 30
 _refreshing: ContextVar[bool] = ContextVar("stats_refreshing", default=False)
 _raw_tables: ContextVar[bool] = ContextVar("stats_raw_tables", default=False)
-# While one rollup figure is counted: what its parts share (the week trees), read once.
+# While one rollup figure is counted: what its parts share (sums, ids, cells), read once.
 _figure_memo: ContextVar[dict | None] = ContextVar("stats_figure_memo", default=None)
 # Notes a dashboard read folds into the rollups before answering: all that wait, up to a
 # batch (beat does the rest). Fewer would let two reads a second apart disagree (a street's
@@ -527,8 +527,9 @@ def _counts_by_week_raw(stats_filter: StatsFilter) -> dict[datetime.date, dict]:
 
 
 def _weekly_trees(stats_filter: StatsFilter) -> dict:
-    """Every week's decision taken now from the raw tables' counts: the reference only; from
-    the rollups, decisions are stored by the refresh and read (_stored_trees)."""
+    """Every week's decision taken now: from the raw tables' counts (the reference), or from
+    the rollups for a scope never read while a refresh holds the lock; otherwise decisions
+    are stored by the refresh and read (rollups.suppressed_by_week)."""
     parents = _parents(stats_filter)
     weeks = _counts_by_week(stats_filter)
     return {week.isoformat(): _tree(counts, parents) for week, counts in weeks.items()}
@@ -566,7 +567,8 @@ def _hidden_cells(stats_filter: StatsFilter, level: str | None):
     about nodes of `level` (None: the filter's own node). From the rollups: the decisions the
     refresh stored, read in one query; never decided here."""
     level = level or _filter_node(stats_filter)[0]
-    if _raw_tables.get():
+    if _raw_tables.get() or _scope_id(stats_filter) is None:
+        # The reference; or a scope never read before while a refresh holds the lock.
         trees = _week_trees(stats_filter)
         return _period_hidden(trees, trees, stats_filter)
     hidden_only = stats_filter.pilot_batch is None
@@ -583,8 +585,9 @@ def _hidden_cells(stats_filter: StatsFilter, level: str | None):
     return lambda metric, node: (metric, *node) in cells
 
 
-def _scope_id(stats_filter: StatsFilter) -> int:
-    """The stored suppression scope of the caller (registered on its first read)."""
+def _scope_id(stats_filter: StatsFilter) -> int | None:
+    """The stored suppression scope of the caller (registered on its first read; None while
+    a refresh holds the lock and it was never read)."""
     memo = _figure_memo.get()
     if memo is not None and ("scope", stats_filter.community_ids) in memo:
         return memo[("scope", stats_filter.community_ids)]
@@ -597,13 +600,12 @@ def _scope_id(stats_filter: StatsFilter) -> int:
 def _week_trees(stats_filter: StatsFilter) -> dict:
     """{Monday (ISO): tree} of the period, shared by every endpoint and area filter."""
     canonical = _canonical(stats_filter)
-    if _raw_tables.get():
-        return _cached("suppression:weeks", canonical, lambda: {"weeks": _weekly_trees(canonical)})[
-            "weeks"
-        ]
+    scope = None if _raw_tables.get() else _scope_id(canonical)
+    if scope is None:
+        return _weekly_trees(canonical)  # decided now: the reference, or a lock held
     first = canonical.date_from or datetime.date.min
     last = canonical.date_to or datetime.date.max
-    return rollups.suppressed_by_week(_scope_id(canonical), first, last)
+    return rollups.suppressed_by_week(scope, first, last)
 
 
 def whole_weeks(stats_filter: StatsFilter) -> StatsFilter:
