@@ -138,3 +138,25 @@ def test_matching_run_skips_requests_already_holding_a_match(cast, service_type,
     )
     assert run.matches.count() == 0
     assert run.stats["requests"] == 0
+
+
+def test_candidates_list_each_offering_once_and_only_when_it_serves_the_scope(
+    cast, service_type, clock
+):
+    """The offerings' read is an EXISTS on the listed communities (no join + DISTINCT): an
+    offering listing several communities of the scope comes once, with all of them; one
+    listing only a community outside the scope does not come."""
+    f.ServiceRequestFactory(resident=cast.resident, service_type=service_type)
+    neighbour = f.CommunityFactory(street=cast.east_street, name="桃南三社区")
+    listed_org = f.OrganizationFactory()
+    both = _offering(listed_org, service_type, communities=[cast.community, neighbour])
+    _offering(listed_org, service_type, communities=[cast.other_community])
+    # Listed in the scope *and* under an agreement there: still once.
+    agreed_and_listed = _offering(cast.organization, service_type, communities=[cast.community])
+    _requests, offerings = matching_candidates(
+        street=cast.east_street, week_start=clock.next_monday
+    )
+    ids = [o.id for o in offerings]
+    assert sorted(ids) == sorted({both.pk, agreed_and_listed.pk}) and len(ids) == 2
+    by_id = {o.id: o for o in offerings}
+    assert {cast.community.pk, neighbour.pk} <= by_id[both.pk].served_community_ids
