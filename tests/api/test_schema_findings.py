@@ -6,6 +6,8 @@ in a fast test (tests/api/test_schemathesis.py finds them again, slowly):
   agreement no longer pending, match a week already gone): it is a 409;
 - a well-formed body naming a row that does not exist answered 400: it is a 404 naming the
   field, documented on every write whose body names rows;
+- a form body (which cannot say null) was parsed against the JSON body's schema: the API
+  takes JSON only, and answers a form 415;
 - the matching job's "exactly one scope" rule was not in the schema: it is a oneOf;
 - `?pilot_batch=` on the stats and `?happened_as_logged=null` on the callbacks were taken
   as "no filter", where the schema refuses them: they are a 400;
@@ -128,6 +130,30 @@ def test_writes_whose_body_names_rows_document_the_404_and_others_do_not(schema)
     for path in ("/api/v1/requests/", "/api/v1/agreements/", "/api/v1/matching-jobs/"):
         assert "404" in paths[path]["post"]["responses"], path
     assert "404" not in paths["/api/v1/auth/token/"]["post"]["responses"]
+
+
+def test_filing_the_same_service_again_while_one_is_in_progress_is_a_conflict(cast):
+    f.ConsentFactory(resident=cast.resident)
+    client, body = client_for(cast.street_staff), _request_body(cast)
+    assert client.post("/api/v1/requests/", body, format="json").status_code == 201
+    again = client.post("/api/v1/requests/", body, format="json")
+    assert again.status_code == 409, again.content
+    assert list(again.json()["errors"]) == ["service_type"]
+    assert ServiceRequest.objects.count() == 1
+
+
+# --- bodies are JSON, the one media type the schema describes --------------------------------
+
+
+def test_a_form_body_is_refused_and_the_schema_offers_json_only(cast, schema):
+    organization = f.OrganizationFactory(status=Organization.Status.SUBMITTED)
+    url = f"/api/v1/organizations/{organization.pk}/reject/"
+    form = client_for(cast.civil).post(url, {"reason": "材料不全"}, format="multipart")
+    assert form.status_code == 415
+    organization.refresh_from_db()
+    assert organization.status == Organization.Status.SUBMITTED
+    body = schema["paths"]["/api/v1/requests/"]["post"]["requestBody"]["content"]
+    assert list(body) == ["application/json"]
 
 
 # --- the matching job's scope is stated as a oneOf -----------------------------------------
