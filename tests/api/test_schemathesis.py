@@ -27,17 +27,20 @@ the `password` format (the validators' rules in its description), which _passwor
 generates, as _credit_codes does for the credit code's check character.
 
 Findings by role, 2026-12-03: before, dashboard 2, organization 8, street 16, civil affairs
-15; after, the dashboard run passes (0 findings); the organization, street and civil-affairs
-runs were not completed again with the final budget before the session ended (the last
-complete street run, before the JSON-only and consent fixes, found 1: the duplicate
-request, since a 409).
+15. After: dashboard 0 (passes, 149 s); organization 5 in its first run without max-time
+(813 s: reject, suspend and decline took `{}` in the schema while the domain wants a reason,
+now required in the schema; a 500 on project-calls/null,null/decide/, now a 404), not run
+again since those fixes; street and civil affairs not run again with the final budget
+before the session ended (the last complete street run, before the JSON-only and consent
+fixes, found 1: the duplicate request, since a 409).
 
 The budget: a seed, examples per operation, stateful steps, and no schemathesis max-time.
 Given one, schemathesis repeats the fuzzing and stateful phases in cycles until that time is
 up, which is why every role used to take its whole 240 s; MAX_SECONDS is now checked after
 the run instead. Without it the coverage phase is what costs: dashboard 149 s (952 coverage
 requests for 11 stats operations, about 110 ms each on the server, each new filter's figures
-computed afresh), and the organization role past 400 s on this 2-core machine at load ~11.
+computed afresh), organization 813 s (6,398 coverage requests for 108 operations, 680 s of
+them in the server), on this 2-core machine at load ~11.
 The four together do not fit 8 minutes yet: that is what keeps the run opt-in.
 """
 
