@@ -22,6 +22,7 @@ from organizations.serializers import (
     OrganizationRegistrationSerializer,
     OrganizationSerializer,
     ReasonSerializer,
+    RequiredReasonSerializer,
 )
 from sanlian.api.filters import CreatedRangeFilterSet, IdFilter, in_subquery
 from sanlian.api.throttling import RegistrationRateThrottle
@@ -57,8 +58,8 @@ class OrganizationFilter(CreatedRangeFilterSet):
         )
 
 
-def _reason(request) -> str:
-    serializer = ReasonSerializer(data=request.data)
+def _reason(request, serializer_class=ReasonSerializer) -> str:
+    serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data["reason"]
 
@@ -75,6 +76,11 @@ REVIEW = extend_schema(
     request=ReasonSerializer,
     responses=OrganizationSerializer,
     examples=[OpenApiExample("Reason", value={"reason": "材料齐全，同意登记。"})],
+)
+REFUSAL = extend_schema(
+    request=RequiredReasonSerializer,
+    responses=OrganizationSerializer,
+    examples=[OpenApiExample("Reason", value={"reason": "材料不全。"})],
 )
 
 
@@ -130,9 +136,11 @@ class OrganizationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
         domain.organization_register(**serializer.validated_data)
         return Response({"detail": str(REGISTRATION_ACCEPTED)}, status=status.HTTP_202_ACCEPTED)
 
-    def _review(self, request, review) -> Response:
+    def _review(self, request, review, serializer_class=ReasonSerializer) -> Response:
         organization = review(
-            organization=self.get_object(), reviewer=request.user, reason=_reason(request)
+            organization=self.get_object(),
+            reviewer=request.user,
+            reason=_reason(request, serializer_class),
         )
         return Response(OrganizationSerializer(organization).data)
 
@@ -141,15 +149,15 @@ class OrganizationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
     def approve(self, request, pk=None):
         return self._review(request, domain.organization_approve)
 
-    @REVIEW
+    @REFUSAL
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        return self._review(request, domain.organization_reject)
+        return self._review(request, domain.organization_reject, RequiredReasonSerializer)
 
-    @REVIEW
+    @REFUSAL
     @action(detail=True, methods=["post"])
     def suspend(self, request, pk=None):
-        return self._review(request, domain.organization_suspend)
+        return self._review(request, domain.organization_suspend, RequiredReasonSerializer)
 
     @REVIEW
     @action(detail=True, methods=["post"])
@@ -224,10 +232,16 @@ class AgreementViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
         return Response(AgreementSerializer(agreement).data)
 
-    @DECISION
+    @extend_schema(
+        request=RequiredReasonSerializer,
+        responses=AgreementSerializer,
+        examples=[OpenApiExample("Reason", value={"reason": "场地不足。"})],
+    )
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
         agreement = domain.agreement_decline(
-            agreement=self.get_object(), actor=request.user, reason=_reason(request)
+            agreement=self.get_object(),
+            actor=request.user,
+            reason=_reason(request, RequiredReasonSerializer),
         )
         return Response(AgreementSerializer(agreement).data)

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from communities.models import Community, Street, Venue
 from organizations.models import Agreement, Category, Organization
-from sanlian.api.inputs import CreditCodeField, MobileField, PasswordField
+from sanlian.api.inputs import CreditCodeField, MobileField, PasswordField, RequiredTextField
 from sanlian.bounds import DESCRIPTION_MAX_CHARS
 
 
@@ -69,6 +69,12 @@ class OrganizationRegistrationSerializer(serializers.Serializer):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class RequiredReasonSerializer(serializers.Serializer):
+    """A refusal (reject, suspend, decline) must say why: the domain requires the reason."""
+
+    reason = RequiredTextField()
 
 
 class AgreementSerializer(serializers.ModelSerializer):

@@ -5,11 +5,11 @@ through `projects.rules` (403) or rejects bad input with a message (400).
 """
 
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
@@ -100,7 +100,8 @@ class ProjectCallViewSet(
     # It answers the ranking as a plain list: no list filters or pages apply.
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def decide(self, request, pk=None):
-        # Another office's call is not found here, as its contracts are not.
+        # Another office's call is not found here, as its contracts are not. DRF's lookup: a
+        # malformed id (`null,null`) is a 404, where Django's raises ValueError (a 500).
         call = get_object_or_404(calls_managed_by(request.user), pk=pk)
         serializer = DecisionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -46,6 +46,15 @@ class PasswordField(serializers.CharField):
         super().__init__(write_only=True, min_length=8, style={"input_type": "password"}, **kwargs)
 
 
+@extend_schema_field({"type": "string", "maxLength": 2000, "pattern": r"\S"})
+class RequiredTextField(serializers.CharField):
+    """Text that must say something: DRF trims it, so blank or spaces only is a 400, and the
+    schema's pattern (a character that is not a space) says so."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=2000, **kwargs)
+
+
 def validated(serializer_class, request, **kwargs) -> dict:
     serializer = serializer_class(data=request.data, **kwargs)
     serializer.is_valid(raise_exception=True)

@@ -6,11 +6,16 @@ in a fast test (tests/api/test_schemathesis.py finds them again, slowly):
   agreement no longer pending, match a week already gone): it is a 409;
 - a well-formed body naming a row that does not exist answered 400: it is a 404 naming the
   field, documented on every write whose body names rows;
+- a form body (which cannot say null) was parsed against the JSON body's schema: the API
+  takes JSON only, and answers a form 415;
 - the matching job's "exactly one scope" rule was not in the schema: it is a oneOf;
 - `?pilot_batch=` on the stats and `?happened_as_logged=null` on the callbacks were taken
   as "no filter", where the schema refuses them: they are a 400;
 - a registration's password rules were not in the schema: the field has the `password`
-  format, a minimum length and the rules in its description.
+  format, a minimum length and the rules in its description;
+- reject, suspend and decline took `{}` in the schema but the domain wanted a reason: the
+  reason is required (and not blank) in the schema too;
+- a malformed call id (`null,null`) on project-calls/{id}/decide/ was a 500: it is a 404.
 """
 
 import jsonschema
@@ -130,6 +135,30 @@ def test_writes_whose_body_names_rows_document_the_404_and_others_do_not(schema)
     assert "404" not in paths["/api/v1/auth/token/"]["post"]["responses"]
 
 
+def test_filing_the_same_service_again_while_one_is_in_progress_is_a_conflict(cast):
+    f.ConsentFactory(resident=cast.resident)
+    client, body = client_for(cast.street_staff), _request_body(cast)
+    assert client.post("/api/v1/requests/", body, format="json").status_code == 201
+    again = client.post("/api/v1/requests/", body, format="json")
+    assert again.status_code == 409, again.content
+    assert list(again.json()["errors"]) == ["service_type"]
+    assert ServiceRequest.objects.count() == 1
+
+
+# --- bodies are JSON, the one media type the schema describes --------------------------------
+
+
+def test_a_form_body_is_refused_and_the_schema_offers_json_only(cast, schema):
+    organization = f.OrganizationFactory(status=Organization.Status.SUBMITTED)
+    url = f"/api/v1/organizations/{organization.pk}/reject/"
+    form = client_for(cast.civil).post(url, {"reason": "材料不全"}, format="multipart")
+    assert form.status_code == 415
+    organization.refresh_from_db()
+    assert organization.status == Organization.Status.SUBMITTED
+    body = schema["paths"]["/api/v1/requests/"]["post"]["requestBody"]["content"]
+    assert list(body) == ["application/json"]
+
+
 # --- the matching job's scope is stated as a oneOf -----------------------------------------
 
 
@@ -208,3 +237,34 @@ def test_the_registration_password_states_its_rules(schema):
     password = request["properties"]["password"]
     assert password["format"] == "password" and password["minLength"] == 8
     assert "common" in password["description"]
+
+
+# --- a refusal's reason is required in the schema as in the domain --------------------------
+
+
+def test_a_refusal_without_a_reason_is_refused_by_the_schema_and_the_api(cast, schema):
+    paths = schema["paths"]
+    for path in ("/api/v1/organizations/{id}/reject/", "/api/v1/agreements/{id}/decline/"):
+        ref = paths[path]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        body = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+        assert body["required"] == ["reason"], path
+    assert "required" not in _body_schema(schema, "/api/v1/organizations/{id}/approve/")
+    organization = f.OrganizationFactory(status=Organization.Status.SUBMITTED)
+    url = f"/api/v1/organizations/{organization.pk}/reject/"
+    client = client_for(cast.civil)
+    for bad in ({}, {"reason": "   "}):
+        answer = client.post(url, bad, format="json")
+        assert answer.status_code == 400 and list(answer.json()["errors"]) == ["reason"]
+    assert client.post(url, {"reason": "材料不全"}, format="json").status_code == 200
+
+
+def _body_schema(schema, path) -> dict:
+    content = schema["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+    return schema["components"]["schemas"][content["schema"]["$ref"].rsplit("/", 1)[1]]
+
+
+def test_a_malformed_call_id_is_a_404_not_a_server_error(cast):
+    answer = client_for(cast.civil).post(
+        "/api/v1/project-calls/null,null/decide/", {"awarded": [], "reasons": {}}, format="json"
+    )
+    assert answer.status_code == 404

@@ -11,18 +11,37 @@ operations it can reach (/api/v1/stats/; every other one answers it 403, which
 tests/policy asserts operation by operation), and methods an operation does not have are
 probed once, with the civil-affairs token (they answer 405 whoever asks).
 
-Not yet green, so not yet in the default run: set SANLIAN_FUZZ_API=1 to run it. Fixed
-since 2026-12-02: filters and stats take exactly what the schema says (ids, bounded dates,
-page and page_size), a bad token login is a 401, state refusals and duplicates are 409,
-local times, non-empty lists, credit codes and mobiles are stated in the schema. Still
-found (2026-12-03, street token, 25 findings): state refusals a domain function raises
-itself rather than through sanlian.refusals.refuse, still 400 where 409 is meant (approve an
-organization no longer submitted, accept an agreement no longer pending, approve a payment
-request already decided); writes whose body names a row that does not exist
-(`"resident": 7`, a 400 the schema cannot foresee); the matching-job scope (exactly one of
-city, street, community: not stated as a oneOf). Seconds per role on this 2-core machine
-with 6 sessions sharing it (load ~10): street 267, dashboard about 250 (its stats figures
-are computed afresh for each new filter); the four together do not yet fit 4 minutes.
+Not yet in the default run: set SANLIAN_FUZZ_API=1 to run it (see "budget" below).
+
+Findings, fixed at their root and each kept by a fast test in
+tests/api/test_schema_findings.py: state refusals a domain function raised as a plain
+ValidationError are StateConflicts, so 409 (organization review and resubmission,
+agreement decisions, a resident without consent or with the same service in progress, a
+service week already gone); a well-formed body naming a row that does not exist or is out
+of reach is a 404 naming the field (sanlian/api/exceptions.py), documented on every write
+whose body names rows (sanlian/api/schema.py), since a schema can say "an integer" but
+never which ids exist; the matching job's scope is stated as a oneOf; the API parses JSON
+only (a form body cannot say null, so one schema could not describe both); `?pilot_batch=`
+and a boolean filter's `null` are a 400, as the schema says; a new account's password has
+the `password` format (the validators' rules in its description), which _passwords below
+generates, as _credit_codes does for the credit code's check character.
+
+Findings by role, 2026-12-03: before, dashboard 2, organization 8, street 16, civil affairs
+15. After: dashboard 0 (passes, 149 s); organization 5 in its first run without max-time
+(813 s: reject, suspend and decline took `{}` in the schema while the domain wants a reason,
+now required in the schema; a 500 on project-calls/null,null/decide/, now a 404), not run
+again since those fixes; street and civil affairs not run again with the final budget
+before the session ended (the last complete street run, before the JSON-only and consent
+fixes, found 1: the duplicate request, since a 409).
+
+The budget: a seed, examples per operation, stateful steps, and no schemathesis max-time.
+Given one, schemathesis repeats the fuzzing and stateful phases in cycles until that time is
+up, which is why every role used to take its whole 240 s; MAX_SECONDS is now checked after
+the run instead. Without it the coverage phase is what costs: dashboard 149 s (952 coverage
+requests for 11 stats operations, about 110 ms each on the server, each new filter's figures
+computed afresh), organization 813 s (6,398 coverage requests for 108 operations, 680 s of
+them in the server), on this 2-core machine at load ~11.
+The four together do not fit 8 minutes yet: that is what keeps the run opt-in.
 """
 
 import json
@@ -48,20 +67,27 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         os.environ.get("SANLIAN_FUZZ_API") != "1",
-        reason="opt-in until it passes: SANLIAN_FUZZ_API=1 (see the module docstring)",
+        reason="opt-in until the four roles fit the budget: SANLIAN_FUZZ_API=1 (see above)",
     ),
 ]
 
 ROLES = (Role.DASHBOARD, Role.ORGANIZATION, Role.STREET_STAFF, Role.CIVIL_AFFAIRS)
 SEED = 20261202
-EXAMPLES = 3  # per operation, in the fuzzing phase
+EXAMPLES = 2  # per operation and generation mode, in the fuzzing phase
+WORKERS = 1  # two were no faster: the client and the live server share one interpreter
 STATEFUL_STEPS = 10
 STATEFUL_SCENARIOS = 3
-MAX_SECONDS = 240  # a guard: a run ended by it fails, so the budget above is what bounds it
+# The guard, checked after the run. Not schemathesis's max-time: given one, it repeats the
+# fuzzing and stateful phases in cycles until that time is up, so every run took all of it.
+MAX_SECONDS = 480
 SLOWEST_ANSWER_MS = 10_000  # the max_response_time check
 # A dashboard token reaches /api/v1/stats/ and nothing else (every other operation answers
 # it 403, which tests/policy asserts per operation): its run covers what it can reach.
 REACHES = {Role.DASHBOARD: r"^/api/v1/stats/"}
+ALL_PHASES = {"examples", "coverage", "fuzzing", "stateful"}
+# The stats operations link to nothing (no response names another operation's input), so
+# the stateful phase has no step to take with the dashboard token: schemathesis skips it.
+PHASES = {Role.DASHBOARD: ALL_PHASES - {"stateful"}}
 # Methods an operation does not have answer 405 before any role matters: probed once, with
 # the role that passes most permission checks, not four times.
 PROBES_UNEXPECTED_METHODS = Role.CIVIL_AFFAIRS
@@ -74,10 +100,10 @@ def _config(role: str, base_url: str, token: str) -> schemathesis.Config:
     return schemathesis.Config.from_dict(
         {
             "seed": SEED,
-            "max-time": MAX_SECONDS,
+            "request-timeout": SLOWEST_ANSWER_MS / 1000 * 3,
             "base-url": base_url,
             "headers": {"Authorization": f"Token {token}"},
-            "workers": 1,
+            "workers": WORKERS,
             "generation": {"max-examples": EXAMPLES, "database": "none"},
             "checks": {"max_response_time": SLOWEST_ANSWER_MS / 1000},
             "phases": {
@@ -186,6 +212,8 @@ def test_api_keeps_its_schema_for_every_phase_and_check(
         print(f"requests {dict(requests)} seconds { {k: round(v) for k, v in seconds.items()} }")
         print(f"server seconds { {k: round(v) for k, v in answering.items()} }")
         requests.clear(), seconds.clear(), answering.clear()
+        print("\n".join(problems))
     assert problems == [], "\n".join(problems)
     assert finished is not None and finished.stop_reason == StopReason.COMPLETED
-    assert set(scenarios) == {"examples", "coverage", "fuzzing", "stateful"}, scenarios
+    assert elapsed < MAX_SECONDS, f"{role}: {elapsed:.0f} s, past the {MAX_SECONDS} s guard"
+    assert set(scenarios) == PHASES.get(role, ALL_PHASES), scenarios

@@ -208,7 +208,8 @@ def probe_url(rule: Rule, objects, *, with_query: bool = False) -> str:
 
 
 def _form_errors(response) -> dict:
-    if response.status_code == 400 and isinstance(getattr(response, "data", None), dict):
+    # The API names the field in a 400, or in a 404 when the id names no row in reach.
+    if response.status_code in (400, 404) and isinstance(getattr(response, "data", None), dict):
         return dict(response.data)
     context = getattr(response, "context", None)
     form = context.get("form") if context is not None else None
@@ -331,7 +332,7 @@ def judge(world, p: Probe) -> str | None:
         # The other side's id in the body of a page the user may use: a form error, no change.
         if p.changed:
             return f"foreign {choice} accepted ({p.status})"
-        if p.changed is False and p.status in (200, 400) and _clear_error(p, choice):
+        if p.changed is False and p.status in (200, 400, 404) and _clear_error(p, choice):
             return None
         return f"foreign {choice} not refused with a clear form error ({p.status}, {p.errors})"
     reaches = cell and (cell == ALL or p.side == "ours")
