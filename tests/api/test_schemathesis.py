@@ -30,9 +30,10 @@ Findings by role, 2026-12-03: before, dashboard 2, organization 8, street 16, ci
 15. After: dashboard 0 (passes, 149 s); organization 5 in its first run without max-time
 (813 s: reject, suspend and decline took `{}` in the schema while the domain wants a reason,
 now required in the schema; a 500 on project-calls/null,null/decide/, now a 404), not run
-again since those fixes; street and civil affairs not run again with the final budget
-before the session ended (the last complete street run, before the JSON-only and consent
-fixes, found 1: the duplicate request, since a 409).
+again since those fixes; street 6 (595 s, run before those fixes): the same reason and
+decide findings, and `{"reason": 0}` accepted as text by DRF's CharField on decline,
+suspend and project-contracts suspend (NOT fixed: a string field must refuse a number);
+civil affairs not run again with the final budget before the session ended.
 
 The budget: a seed, examples per operation, stateful steps, and no schemathesis max-time.
 Given one, schemathesis repeats the fuzzing and stateful phases in cycles until that time is
