@@ -2,7 +2,13 @@ from rest_framework import serializers
 
 from communities.models import Community, Street, Venue
 from organizations.models import Agreement, Category, Organization
-from sanlian.api.inputs import CreditCodeField, MobileField, PasswordField, RequiredTextField
+from sanlian.api.inputs import (
+    CreditCodeField,
+    MobileField,
+    PasswordField,
+    RequiredTextField,
+    StrictTextField,
+)
 from sanlian.bounds import DESCRIPTION_MAX_CHARS
 
 
@@ -68,7 +74,7 @@ class OrganizationRegistrationSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    reason = StrictTextField(required=False, allow_blank=True, default="", max_length=2000)
 
 
 class RequiredReasonSerializer(serializers.Serializer):

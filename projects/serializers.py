@@ -17,6 +17,7 @@ from projects.models import (
     ProjectCall,
     ServiceTarget,
 )
+from sanlian.api.inputs import StrictTextField
 from services.offerings.models import ServiceType
 from socialworkers.models import SocialWorker, VolunteerTeam
 
@@ -156,7 +157,7 @@ class PaymentRequestSerializer(serializers.ModelSerializer):
 
 
 class ProjectReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=200)
+    reason = StrictTextField(max_length=200)
 
 
 # --- writes: the same domain functions as the pages --------------------------------------

@@ -1,6 +1,7 @@
 """Input validation shared by the API actions: a serializer's data or a 400 in DRF's form."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
@@ -46,8 +47,20 @@ class PasswordField(serializers.CharField):
         super().__init__(write_only=True, min_length=8, style={"input_type": "password"}, **kwargs)
 
 
+class StrictTextField(serializers.CharField):
+    """Text as the schema says it: a JSON string. DRF's CharField turns a number into its
+    digits (`{"reason": 0}` would be stored as the reason "0"); this one refuses it."""
+
+    default_error_messages = {"invalid": _("请填写文字，不能是数字或其他类型。")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 @extend_schema_field({"type": "string", "maxLength": 2000, "pattern": r"\S"})
-class RequiredTextField(serializers.CharField):
+class RequiredTextField(StrictTextField):
     """Text that must say something: DRF trims it, so blank or spaces only is a 400, and the
     schema's pattern (a character that is not a space) says so."""
 

@@ -1,3 +1,6 @@
+import datetime
+
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -18,6 +21,12 @@ from services.matching.serializers import (
 )
 from services.matching.tasks import task_run_matching
 from services.models import Match
+from services.offerings.models import week_start_of
+
+
+def _next_week() -> str:
+    """The example's week: next week as of start-up (a past week is refused with 409)."""
+    return (week_start_of(timezone.localdate()) + datetime.timedelta(days=7)).isoformat()
 
 
 class MatchFilter(CreatedRangeFilterSet):
@@ -99,7 +108,7 @@ class MatchViewSet(viewsets.ReadOnlyModelViewSet):
         ),
         request=MatchingJobCreateSerializer,
         responses=MatchingJobSerializer,
-        examples=[OpenApiExample("City-wide", value={"city": True, "week_start": "2026-03-09"})],
+        examples=[OpenApiExample("City-wide", value={"city": True, "week_start": _next_week()})],
     ),
 )
 class MatchingJobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -252,10 +252,26 @@ def test_a_refusal_without_a_reason_is_refused_by_the_schema_and_the_api(cast, s
     organization = f.OrganizationFactory(status=Organization.Status.SUBMITTED)
     url = f"/api/v1/organizations/{organization.pk}/reject/"
     client = client_for(cast.civil)
-    for bad in ({}, {"reason": "   "}):
+    for bad in ({}, {"reason": "   "}, {"reason": 0}, {"reason": 1.5}, {"reason": ["x"]}):
         answer = client.post(url, bad, format="json")
-        assert answer.status_code == 400 and list(answer.json()["errors"]) == ["reason"]
+        assert answer.status_code == 400 and list(answer.json()["errors"]) == ["reason"], bad
+        organization.refresh_from_db()
+        assert organization.status == Organization.Status.SUBMITTED
     assert client.post(url, {"reason": "材料不全"}, format="json").status_code == 200
+
+
+def test_a_decline_reason_given_as_a_number_is_refused_not_stored_as_its_digits(cast):
+    # DRF's CharField would take {"reason": 0} as the reason "0"; the schema says a string.
+    agreement = Agreement.objects.get(organization=cast.organization, community=cast.community)
+    Agreement.objects.filter(pk=agreement.pk).update(status=Agreement.Status.PENDING)
+    client = client_for(cast.street_staff)
+    url = f"/api/v1/agreements/{agreement.pk}/decline/"
+    answer = client.post(url, {"reason": 0}, format="json")
+    assert answer.status_code == 400 and list(answer.json()["errors"]) == ["reason"]
+    agreement.refresh_from_db()
+    assert agreement.status == Agreement.Status.PENDING
+    # control: the same decline with words is taken
+    assert client.post(url, {"reason": "场地不足"}, format="json").status_code == 200
 
 
 def _body_schema(schema, path) -> dict:
