@@ -30,14 +30,17 @@ def test_resident_signs_up_through_the_api_and_cancels(cast, venue):
     )
 
 
-def test_api_refuses_a_resident_out_of_scope_with_400_and_changes_nothing(cast, venue):
+def test_api_refuses_a_resident_out_of_scope_with_404_and_changes_nothing(cast, venue):
+    # A body naming a row the caller may not see reads as one that does not exist: a 404
+    # naming the field (sanlian/api/exceptions.py).
     activity = ActivityFactory(venue=venue)
     response = client_for(cast.family).post(
         f"/api/v1/activities/{activity.pk}/sign-up/",
         {"resident": cast.other_resident.pk},
         format="json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 404
+    assert list(response.json()["errors"]) == ["resident"]
     assert not Signup.objects.exists()
 
 
