@@ -4,8 +4,10 @@ Every page fails the test on an HTTP 5xx answer or a browser console error. Each
 can be saved as a PNG under screenshots/ (gitignored) for a person to look at.
 """
 
+import datetime
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,21 @@ AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe" / "axe.min.js").read_text
 SCREENSHOTS = ROOT / "screenshots"
 PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's password
 PHONE = {"width": 375, "height": 740}
+# The journeys schedule a visit "later today" and check in on the day: a test that starts
+# this close to local midnight waits for the new day instead of scheduling into the past.
+MIDNIGHT_MARGIN = datetime.timedelta(minutes=6)
+
+
+@pytest.fixture(autouse=True)
+def _clear_of_midnight():
+    from django.utils import timezone
+
+    now = timezone.localtime()
+    midnight = (now + datetime.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    if midnight - now < MIDNIGHT_MARGIN:
+        time.sleep((midnight - now).total_seconds() + 5)
+
+
 DESKTOP = {"width": 1280, "height": 900}
 
 try:
