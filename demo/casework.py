@@ -22,7 +22,8 @@ from communities.models import Resident
 from demo.kit import DemoContext, bulk, weighted
 from sanlian.models import User
 from sanlian.roles import Role
-from services.models import ServiceType, Visit
+from services.care.domain.requests import IN_PROGRESS
+from services.models import ServiceRequest, ServiceType, Visit
 from socialworkers.models import SocialWorker
 
 # Share (%) of each ability level among assessed older residents at home, roughly as city
@@ -119,11 +120,24 @@ _CASES = (
 
 def _cases(ctx: DemoContext, residents: list) -> None:
     user = ctx.runmei.user
-    consented = [r for r in residents if r.consents.filter(withdrawn_at__isnull=True).exists()]
     planned = {
         "助洁": ServiceType.objects.filter(code="cleaning").first(),
         "助浴": ServiceType.objects.filter(code="bathing").first(),
     }
+    # A case's planned service files a request: a resident with one of those types already
+    # in progress (which residents those are depends on the demo's anchor day) would be
+    # refused a second, so the cases go to residents without one.
+    busy = set(
+        ServiceRequest.objects.filter(
+            service_type__in=[t for t in planned.values() if t is not None],
+            status__in=IN_PROGRESS,
+        ).values_list("resident_id", flat=True)
+    )
+    consented = [
+        r
+        for r in residents
+        if r.pk not in busy and r.consents.filter(withdrawn_at__isnull=True).exists()
+    ]
     for resident, (source, need, goals, outcome) in zip(
         consented[-len(_CASES) :], _CASES, strict=False
     ):
