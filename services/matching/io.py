@@ -71,16 +71,20 @@ def _request_inputs(community_ids: list[int], week_start: datetime.date):
         "resident__community__latitude", "resident__community__longitude",
         "preferred_organization_id", "excluded_organization_id",
     ))  # fmt: skip
-    served_by = _organizations_that_served({row["resident_id"] for row in rows})
+    served_by = _organizations_that_served(community_ids)
     # Today and the zone once per run, not per request (40k look-ups were ~0.6 s at 20k).
     today, zone = timezone.localdate(), timezone.get_current_timezone()
     return [_request_input(row, week_start, served_by, today, zone) for row in rows]
 
 
-def _organizations_that_served(resident_ids: set[int]) -> dict[int, frozenset[int]]:
-    """Resident id → organizations that accepted one of the resident's requests before."""
+def _organizations_that_served(community_ids: list[int]) -> dict[int, frozenset[int]]:
+    """Resident id → organizations that accepted one of the resident's requests before,
+    for the residents of the scope (by community: a list of every resident id made the
+    query text alone cost seconds city-wide)."""
     rows = (
-        Match.objects.filter(request__resident_id__in=resident_ids, status=Match.Status.ACCEPTED)
+        Match.objects.filter(
+            request__resident__community_id__in=community_ids, status=Match.Status.ACCEPTED
+        )
         .values_list("request__resident_id", "offering__organization_id")
         .distinct()
     )
@@ -301,13 +305,15 @@ def _write(run: MatchingRun, user, requests, offerings, result: matching.Plan, c
     as written and the skipped counts by reason.
     """
     ids = [r.id for r in requests]
+    # Locked by scope, not by a list of every id (city-wide 100k ids in the query text
+    # cost seconds to build); a request that left the scope meanwhile gets nothing.
     still_open = set(
-        ServiceRequest.objects.select_for_update()
-        .filter(pk__in=ids, status=ServiceRequest.Status.OPEN)
+        ServiceRequest.objects.select_for_update(of=("self",))
+        .filter(status=ServiceRequest.Status.OPEN, resident__community_id__in=community_ids)
         .exclude(matches__status__in=Match.HOLDING)
         .order_by("pk")
         .values_list("pk", flat=True)
-    )
+    ).intersection(ids)
     room = _places_now([o.id for o in offerings], run.week_start)
     proposals, changed = [], []
     for proposal in sorted(result.proposals, key=lambda p: (-p.priority, p.request_id)):
