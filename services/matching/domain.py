@@ -161,7 +161,9 @@ def matches_withdraw_proposed(*, matches, actor, reason: str | dict) -> int:
 
     Bulk on purpose: a matching run may replace thousands of proposals at once.
     """
-    proposed = list(matches.filter(status=Match.Status.PROPOSED).values_list("pk", flat=True))
+    proposed = list(
+        matches.filter(status=Match.Status.PROPOSED).order_by().values_list("pk", flat=True)
+    )
     # The same actor, change and reason for every entry: worked out once, not per match
     # (rendering the reason's text per entry took ~0.3 ms each, 5 s for a city-wide run).
     reasons = audit_reason_fields(reason)
