@@ -517,7 +517,7 @@ def process_peak_mib() -> float:
 
 def database_seed(instance: Instance) -> int:
     """Replace the benchmark tables' rows with the instance (bulk inserts); the street's id."""
-    from django.db import transaction
+    from django.db import connection, transaction
 
     database_clear()
     with transaction.atomic():
@@ -527,6 +527,11 @@ def database_seed(instance: Instance) -> int:
         _seed_offerings(instance, organizations, types, communities, venues)
         _seed_requests(instance, types, communities)
         _seed_user()
+    if connection.vendor == "postgresql":
+        # A live database has planner statistics (autovacuum); fresh bulk inserts have
+        # none, and a re-run's withdrawal then chose a plan 20 × slower (2026-12-03).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return street.pk
 
 

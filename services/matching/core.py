@@ -137,12 +137,21 @@ class Proposal:
     offering_id: int
     priority: int
     distance_km: float | None
-    reason_facts: tuple = ()
+    # The pair itself, kept so the reason is written when first asked for (by the run's
+    # write), not by the solve: 15k reasons were ~0.25 s of a 20k solve's ~1.7 s.
+    request: RequestInput | None = field(default=None, repr=False, compare=False)
+    offering: OfferingInput | None = field(default=None, repr=False, compare=False)
+    km: float | None = field(default=None, repr=False, compare=False)  # unrounded
+
+    @functools.cached_property
+    def reason_facts(self) -> tuple:
+        if self.request is None or self.offering is None:
+            return ()
+        return tuple(reason_facts(self.request, self.offering, self.km))
 
     @functools.cached_property
     def reason(self) -> str:
-        """The facts as one Chinese sentence, written when first asked for (by the run's
-        write), not by the solve: 15k of them took ~0.3 s of a 20k solve."""
+        """The facts as one Chinese sentence."""
         return source(list(self.reason_facts))
 
 
@@ -265,14 +274,14 @@ _CHOICE_FACTS = {
     CHOICE_SERVED_BEFORE: text(gettext_noop("曾为该居民服务")),
     CHOICE_EXCLUDED: text(gettext_noop("居民曾要求回避该机构，别无名额")),
 }
-_PLACE_FACTS = {
-    place: text(place)
-    for place in (
-        gettext_noop("同社区"),
-        gettext_noop("已签入驻协议"),
-        gettext_noop("服务覆盖本社区"),
-    )
-}
+_SAME_COMMUNITY, _AGREED, _SERVES = (
+    gettext_noop("同社区"),
+    gettext_noop("已签入驻协议"),
+    gettext_noop("服务覆盖本社区"),
+)
+
+
+_PLACE_FACTS = {place: text(place) for place in (_SAME_COMMUNITY, _AGREED, _SERVES)}
 
 
 def choice(request: RequestInput, offering: OfferingInput) -> int:
@@ -289,10 +298,10 @@ def choice(request: RequestInput, offering: OfferingInput) -> int:
 
 def _place_fact(request: RequestInput, offering: OfferingInput) -> str:
     if offering.home_community_id == request.community_id:
-        return gettext_noop("同社区")
+        return _SAME_COMMUNITY
     if request.community_id in offering.agreement_community_ids:
-        return gettext_noop("已签入驻协议")
-    return gettext_noop("服务覆盖本社区")
+        return _AGREED
+    return _SERVES
 
 
 @functools.lru_cache(maxsize=512)
@@ -463,10 +472,27 @@ def plan(
         pair_requests, pair_offerings = graph.assignment(
             *(flow.flows(handle) for handle in handles)
         )
-    km = _distances_km(requests, offerings, pair_requests, pair_offerings).tolist()
+    km = _distances_km(requests, offerings, pair_requests, pair_offerings)
+    rounded = np.round(km, 2).tolist()
+    points = graph.priorities[pair_requests].tolist()
     proposals = [
-        _proposal(requests[i], offerings[j], None if d != d else d)  # NaN: no coordinates
-        for i, j, d in zip(pair_requests.tolist(), pair_offerings.tolist(), km, strict=True)
+        Proposal(
+            request_id=requests[i].id,
+            offering_id=offerings[j].id,
+            priority=p,
+            distance_km=None if d != d else r,  # NaN: no coordinates
+            request=requests[i],
+            offering=offerings[j],
+            km=None if d != d else d,
+        )
+        for i, j, p, d, r in zip(
+            pair_requests.tolist(),
+            pair_offerings.tolist(),
+            points,
+            km.tolist(),
+            rounded,
+            strict=True,
+        )
     ]
     used = np.bincount(pair_offerings, minlength=len(offerings))
     return Plan(proposals, _unserved(requests, offerings, pair_requests, used, lapsed))
@@ -568,6 +594,7 @@ class _Graph:
     when the group has one weekday.
     """
 
+    priorities: np.ndarray  # every request's priority (points)
     weights: np.ndarray  # every request's priority rank (level 1)
     direct: np.ndarray  # requests with one arc per pair; flow node k is direct[k]
     direct_nodes: np.ndarray  # pair arcs: direct node → offering
@@ -597,7 +624,8 @@ class _Graph:
     @classmethod
     def of(cls, requests, offerings) -> "_Graph":
         n = len(requests)
-        weights = _priority_ranks(np.fromiter((priority(r) for r in requests), np.int64, n))
+        priorities = np.fromiter((priority(r) for r in requests), np.int64, n)
+        weights = _priority_ranks(priorities)
         all_keys: dict[tuple, int] = {}
         key_of_all = np.fromiter(
             (
@@ -669,6 +697,7 @@ class _Graph:
         entered[group_slots] = True
         kept = entered[slot_ids]
         return cls(
+            priorities=priorities,
             weights=weights,
             direct=direct,
             direct_nodes=sub_requests,
@@ -969,11 +998,12 @@ def _community_tiers(members: np.ndarray, source: int, first_community: int, fai
 
 
 def _proposal(request: RequestInput, offering: OfferingInput, km: float | None) -> Proposal:
-    facts = reason_facts(request, offering, km)
     return Proposal(
         request_id=request.id,
         offering_id=offering.id,
         priority=priority(request),
         distance_km=None if km is None else round(km, 2),
-        reason_facts=tuple(facts),
+        request=request,
+        offering=offering,
+        km=km,
     )

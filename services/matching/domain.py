@@ -27,6 +27,7 @@ from organizations.models import Organization
 from organizations.queries import agreements_in_force
 from sanlian import stored_text
 from sanlian.audit import audit_reason_fields, audit_record, snapshot
+from sanlian.bulk_rows import rows_insert
 from sanlian.models import AuditEntry
 from sanlian.refusals import refuse
 from services.matching.rules import (
@@ -160,17 +161,30 @@ def matches_withdraw_proposed(*, matches, actor, reason: str | dict) -> int:
 
     Bulk on purpose: a matching run may replace thousands of proposals at once.
     """
-    proposed = list(matches.filter(status=Match.Status.PROPOSED).values_list("pk", flat=True))
+    proposed = list(
+        matches.filter(status=Match.Status.PROPOSED).order_by().values_list("pk", flat=True)
+    )
     # The same actor, change and reason for every entry: worked out once, not per match
     # (rendering the reason's text per entry took ~0.3 ms each, 5 s for a city-wide run).
-    common = {
-        "actor": actor if actor is not None and actor.is_authenticated else None,
-        "action": AuditEntry.Action.STATUS,
-        "object_type": Match._meta.label_lower,
-        "changes": {"status": [Match.Status.PROPOSED, Match.Status.WITHDRAWN]},
-        **audit_reason_fields(reason),
-    }
-    AuditEntry.objects.bulk_create(AuditEntry(object_id=str(pk), **common) for pk in proposed)
+    reasons = audit_reason_fields(reason)
+    common = (
+        actor.pk if actor is not None and actor.is_authenticated else None,
+        timezone.now(),
+        AuditEntry.Action.STATUS,
+        Match._meta.label_lower,
+        "",
+        {"status": [Match.Status.PROPOSED, Match.Status.WITHDRAWN]},
+        reasons["reason"],
+        reasons["reason_facts"],
+    )
+    rows_insert(
+        model=AuditEntry,
+        columns=(
+            "actor_id", "at", "action", "object_type", "object_repr", "changes", "reason",
+            "reason_facts", "object_id",
+        ),
+        rows=((*common, str(pk)) for pk in proposed),
+    )  # fmt: skip
     return Match.objects.filter(pk__in=proposed).update(status=Match.Status.WITHDRAWN)
 
 

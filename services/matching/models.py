@@ -95,11 +95,12 @@ class Match(models.Model):
     # an old row whose text did not parse, which then shows `reason` as written.
     reason_facts = models.JSONField(_("匹配理由（原始信息）"), null=True, blank=True)
     status = models.CharField(
-        _("状态"), max_length=10, choices=Status.choices, default=Status.PROPOSED, db_index=True
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PROPOSED
     )
     proposed_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        db_index=False,  # no query looks matches up by the person; see Meta
         verbose_name=_("确认人"),
         null=True,
         blank=True,
@@ -110,6 +111,7 @@ class Match(models.Model):
     expires_at = models.DateTimeField(_("答复期限"), null=True, blank=True)
     responded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        db_index=False,  # no query looks matches up by the person; see Meta
         verbose_name=_("答复人"),
         null=True,
         blank=True,
@@ -130,6 +132,10 @@ class Match(models.Model):
                 name="match_one_holding_per_request",
             ),
         ]
+        # A matching run inserts tens of thousands of rows at once, and each index costs
+        # on every row: the status index without its LIKE twin (no query matches status
+        # by pattern), none on confirmed_by / responded_by (no query filters by them).
+        indexes = [models.Index(fields=["status"], name="match_status_idx")]
 
     def __str__(self) -> str:
         return f"{self.request} ⇄ {self.offering}"
@@ -155,7 +161,11 @@ class UnservedRequest(models.Model):
         CHANGED = "changed", _("匹配期间服务名额有变，下次匹配再试")
 
     run = models.ForeignKey(
-        MatchingRun, verbose_name=_("匹配批次"), on_delete=models.CASCADE, related_name="unserved"
+        MatchingRun,
+        verbose_name=_("匹配批次"),
+        on_delete=models.CASCADE,
+        related_name="unserved",
+        db_index=False,  # the unique (run, request) below leads with run and serves its look-ups
     )
     request = models.ForeignKey(
         ServiceRequest,
