@@ -171,7 +171,9 @@ class RollupDirty(models.Model):
     """What changed since the last refresh, appended by triggers in the writer's transaction.
 
     `family`: "r" requests (and waits) filed at `at`; "v" visits and ratings scheduled at
-    `at`; "s" the served days of resident `ref`; "m" resident `ref` moved community.
+    `at`; "s" the served days of resident `ref`; "m" resident `ref` moved community; "a"
+    the allowance figures of a month: the local month of `at`, or month number `ref`
+    (year × 12 + month - 1) when the row names a month itself (a credit, a statement).
     `at` is truncated to the quarter hour (every time zone's offset is a multiple of it), so
     a bulk insert notes few rows; the refresh turns it into a local day.
     """
@@ -208,6 +210,9 @@ class SuppressionScope(models.Model):
 
     key = models.CharField(max_length=64, unique=True)
     communities = models.JSONField(null=True)  # community ids; None: every community
+    # The last day a read used the scope: the refresh drops a staff scope unread for
+    # SCOPE_UNREAD_DAYS (reporting/rollups.py) rather than deciding it for ever.
+    read_on = models.DateField(null=True)
 
     def __str__(self) -> str:
         return f"{self.key[:8]} ({'city' if self.communities is None else len(self.communities)})"
@@ -238,3 +243,28 @@ class SuppressedCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.week} {self.metric} {self.level} {self.node}"
+
+
+class SuppressedMonthCell(models.Model):
+    """One cell a calendar month's complementary suppression of the allowance figures hides
+    in one scope (reporting/stats.py, "Allowance suppression"), decided by the rollup
+    refresh for the months whose ledger, accounts or statements changed.
+
+    As SuppressedCell, by month: a cell is (basis, level, node), `hidden` False when only a
+    cell beneath it is hidden. A month with nothing hidden has no rows.
+    """
+
+    scope = models.ForeignKey(
+        SuppressionScope, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    month = models.DateField()
+    metric = models.CharField(max_length=40)
+    level = models.CharField(max_length=10)
+    node = models.BigIntegerField(null=True)
+    hidden = models.BooleanField()
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "month"], name="suppressedmonth_scope_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.metric} {self.level} {self.node}"
