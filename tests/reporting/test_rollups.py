@@ -14,11 +14,21 @@ from reporting.models import (
     RollupDirty,
     ServedCount,
     SuppressedCell,
+    SuppressedMonthCell,
     SuppressionScope,
     WaitCount,
 )
 from reporting.stats import StatsFilter, counted_from_raw_tables, stats_by_area, stats_overview
-from services.models import Feedback, ServiceRequest, Visit
+from services.allowances.models import month_start
+from services.models import (
+    CareAccount,
+    Feedback,
+    LedgerEntry,
+    ServiceRequest,
+    SettlementLine,
+    SettlementStatement,
+    Visit,
+)
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +70,7 @@ class Town:
         action = self.rng.choice(
             ["request"] * 3 + ["visit"] * 4 + ["advance"] * 4
             + ["cancel", "reschedule", "rate", "rerate", "unrate", "move", "bulk", "status"]
+            + ["account", "credit", "debit", "line", "settle", "reopen"]
         )  # fmt: skip
         getattr(self, f"_{action}")()
         return action
@@ -137,6 +148,55 @@ class Town:
             request.status = self.rng.choice(ServiceRequest.Status.values)
             request.save(update_fields=["status"])
 
+    # The allowance figures, decided by month: accounts, ledger entries, statements.
+
+    def month(self, back: int) -> datetime.date:
+        month = month_start(timezone.localdate())
+        for _ in range(back):
+            month = month_start(month - datetime.timedelta(days=1))
+        return month
+
+    def _account(self):
+        resident = self.rng.choice(self.residents)
+        opened = self.moment(days=70)
+        if not CareAccount.objects.filter(resident=resident).update(opened_at=opened):
+            f.CareAccountFactory(resident=resident, opened_at=opened)
+
+    def _credit(self):
+        account = self.pick(CareAccount.objects.all())
+        if account:
+            f.LedgerEntryFactory(account=account, month=self.month(self.rng.randrange(3)))
+
+    def _debit(self):
+        visit = self.pick(Visit.objects.filter(status="completed", ledger_entries__isnull=True))
+        if visit:
+            account = f.CareAccountFactory(resident=visit.request.resident)
+            debit = self.rng.random() < 0.5
+            f.LedgerEntryFactory(
+                account=account, visit=visit, month=None, rule=None,
+                kind=LedgerEntry.Kind.VISIT_DEBIT if debit else LedgerEntry.Kind.CO_PAYMENT,
+                amount_fen=-500 if debit else 0, copay_fen=0 if debit else 300,
+                created_at=self.moment(days=70),
+            )  # fmt: skip
+
+    def _line(self):
+        visit = self.pick(Visit.objects.filter(status="completed", settlement_line__isnull=True))
+        if visit:
+            statement, _ = SettlementStatement.objects.get_or_create(
+                organization=self.offering.organization, month=self.month(self.rng.randrange(3))
+            )
+            f.SettlementLineFactory(statement=statement, visit=visit)
+
+    def _settle(self):
+        SettlementStatement.objects.filter(
+            pk=getattr(self.pick(SettlementStatement.objects.all()), "pk", None)
+        ).update(status=SettlementStatement.Status.APPROVED, approved_at=timezone.now())
+
+    def _reopen(self):
+        line = self.pick(SettlementLine.objects.all())
+        if line:
+            line.delete()
+
     def filters(self) -> list[StatsFilter]:
         today = timezone.localdate()
         ids = frozenset(c.pk for c in self.communities[1:3])
@@ -210,6 +270,17 @@ def _assert_rollups_agree(town: Town, filters: list[StatsFilter] | None = None) 
             }
         for name, figures in from_rollups.items():
             assert figures == from_raw[name], (name, stats_filter)
+        _assert_months_agree(stats_filter)
+
+
+def _assert_months_agree(stats_filter: StatsFilter) -> None:
+    """Every month's stored allowance decision of the filter's scope is the one taken now
+    from the raw ledger, accounts and statements (the overview shows only this month's)."""
+    scope = StatsFilter(community_ids=stats_filter.community_ids)
+    last = month_start(timezone.localdate() + datetime.timedelta(days=400))
+    live = stats._monthly_trees(scope, last)
+    stored = rollups.suppressed_by_month(stats._scope_id(scope), last)
+    assert stored == {month: tree for month, tree in live.items() if tree["below"]}, stats_filter
 
 
 def _rollup_rows() -> dict:
@@ -227,6 +298,12 @@ def _rollup_rows() -> dict:
                 "scope__key", "week", "metric", "level", "node", "hidden"
             )
         ),
+        "month cells": sorted(
+            (key, month, metric, level, -1 if node is None else node, hidden)
+            for key, month, metric, level, node, hidden in SuppressedMonthCell.objects.values_list(
+                "scope__key", "month", "metric", "level", "node", "hidden"
+            )
+        ),
     }
 
 
@@ -234,11 +311,11 @@ def _rollup_rows() -> dict:
 def test_rollups_equal_the_raw_tables_after_random_changes(seed):
     town = Town(seed)
     done = []
-    for step in range(120):
+    for step in range(170):
         done.append(town.change())
         if step % 17 == 0:
             rollups.rollups_refresh(batch=town.rng.randrange(1, 20))  # refreshes in between
-    assert {"reschedule", "move", "bulk", "advance", "rate"} <= set(done)
+    assert {"reschedule", "move", "bulk", "advance", "rate", "credit", "debit", "line"} <= set(done)
     assert Visit.objects.filter(status="completed").count() >= 5
     _assert_rollups_agree(town)
     # Incremental refreshes left the same rows a rebuild from scratch does.
@@ -247,6 +324,7 @@ def test_rollups_equal_the_raw_tables_after_random_changes(seed):
     assert _rollup_rows() == incremental
     assert incremental["daily"] and incremental["served"] and incremental["waits"]
     assert incremental["cells"]  # small counts were hidden, so decisions were compared
+    assert incremental["month cells"]
     assert SuppressionScope.objects.count() >= 2  # the city and the staff scope of filters()
 
 
@@ -312,9 +390,11 @@ def test_stored_decisions_left_stale_fail_the_comparison(monkeypatch):
     for _ in range(60):
         town.change()
     _assert_rollups_agree(town)
-    decide = rollups._decide_weeks
+    decide = rollups._decide_periods
     monkeypatch.setattr(
-        rollups, "_decide_weeks", lambda days: decide(None if days is None else set())
+        rollups,
+        "_decide_periods",
+        lambda days, months: decide(None if days is None else set(), months),
     )
     week = _lone_request(town, days_ago=70)
     with pytest.raises(AssertionError):
