@@ -97,10 +97,19 @@ def _run(statements):
     return run
 
 
+def _forget_scopes(apps, schema_editor):
+    """Scopes registered before this migration have no month decisions: drop them, and each
+    is registered anew (weeks and months decided) by its next read."""
+    apps.get_model("reporting", "SuppressionScope").objects.all().delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("reporting", "0006_stored_month_suppression_and_scope_reads"),
         ("services", "0019_desk_call_for_activity_signups"),
     ]
 
-    operations = [migrations.RunPython(_run(_forward_sql), _run(_reverse_sql))]
+    operations = [
+        migrations.RunPython(_run(_forward_sql), _run(_reverse_sql)),
+        migrations.RunPython(_forget_scopes, migrations.RunPython.noop),
+    ]
