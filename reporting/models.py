@@ -104,7 +104,7 @@ class ServedDay(models.Model):
 
     Residents served in a period [a, b] are the rows with a <= day <= b whose previous day
     is before a (or none): each resident is counted once, at their first day in the period.
-    That turns a distinct count into a sum, which ServedCount keeps per community and day.
+    That turns a distinct count into a sum, which ServedCount keeps per community and week.
     """
 
     resident = models.ForeignKey(
@@ -127,23 +127,31 @@ class ServedDay(models.Model):
 
 
 class ServedCount(models.Model):
-    """ServedDay rows counted per community, day and previous day."""
+    """ServedDay rows counted per community, week and previous week: each resident once per
+    week they were served in (at their first day of it), with the Monday of the last week
+    before it they were served in (None: never before).
+
+    Residents served in weeks [a, b] are the rows with a <= week <= b whose previous week is
+    before a (or none). Every published period is whole weeks (stats.whole_weeks), so a
+    read sums at most one row per community, week and previous week: about 30,000 rows at a
+    million visits, fewer than DailyFigures' days × communities (it was 245,000 by day).
+    """
 
     community = models.ForeignKey(
         "communities.Community", on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    day = models.DateField()
-    previous_day = models.DateField(null=True)
+    week = models.DateField()
+    previous_week = models.DateField(null=True)
     n = models.PositiveIntegerField()
 
     class Meta:
         indexes = [
-            models.Index(fields=["community", "day"], name="servedcount_community_day_idx"),
-            models.Index(fields=["day"], name="servedcount_day_idx"),
+            models.Index(fields=["community", "week"], name="servedcount_community_week_idx"),
+            models.Index(fields=["week"], name="servedcount_week_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.community_id} {self.day} ({self.n})"
+        return f"{self.community_id} {self.week} ({self.n})"
 
 
 class WaitCount(models.Model):

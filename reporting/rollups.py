@@ -442,17 +442,31 @@ def _served(residents: set | None) -> set | None:
         )
         if not touched:
             return touched
-    _day_rows(touched, ServedCount).delete()
-    counts = (
-        _day_rows(touched, ServedDay)
+    _served_weeks(None if touched is None else {_monday(day) for day in touched})
+    return touched
+
+
+def _served_weeks(weeks: set[datetime.date] | None) -> None:
+    """Recount ServedCount for `weeks` (Mondays; None: all) from ServedDay: a resident's
+    first day in a week is the row whose previous day lies before that week's Monday."""
+    counts = ServedCount.objects.all()
+    days = ServedDay.objects.all()
+    if weeks is not None:
+        counts = counts.filter(week__in=weeks)
+        days = days.filter(
+            day__in={w + datetime.timedelta(days=i) for w in weeks for i in range(7)}
+        )
+    counts.delete()
+    first_in_week = (
+        days.filter(Q(previous_day__isnull=True) | Q(previous_day__lt=TruncWeek("day")))
+        .annotate(week=TruncWeek("day"), previous_week=TruncWeek("previous_day"))
         .order_by()
-        .values_list("community_id", "day", "previous_day")
+        .values_list("community_id", "week", "previous_week")
         .annotate(n=Count("id"))
     )
-    sql, params = counts.query.sql_with_params()
-    columns = ("community_id", "day", "previous_day", "n")
+    sql, params = first_in_week.query.sql_with_params()
+    columns = ("community_id", "week", "previous_week", "n")
     _insert("reporting_servedcount", columns, sql, params)
-    return touched
 
 
 # --- suppression decisions, stored beside the rollups -----------------------------------
@@ -740,14 +754,25 @@ def figures_grouped(communities, first, last, key: str | None, columns=FIGURE_CO
 
 
 def _served_rows(communities, first, last) -> QuerySet:
-    counted = Q(previous_day__isnull=True)
+    if (first and first.weekday() != 0) or (last and last.weekday() != 6):
+        raise ValueError("residents served are counted for whole weeks only")
+    counted = Q(previous_week__isnull=True)
     if first:
-        counted |= Q(previous_day__lt=first)
-    return ServedCount.objects.filter(counted, _between(first, last), _of(communities))
+        counted |= Q(previous_week__lt=first)
+    return ServedCount.objects.filter(counted, _weeks_between(first, last), _of(communities))
+
+
+def _weeks_between(first: datetime.date | None, last: datetime.date | None) -> Q:
+    condition = Q()
+    if first:
+        condition &= Q(week__gte=first)
+    if last:
+        condition &= Q(week__lte=last)
+    return condition
 
 
 def served_grouped(communities, first, last, key: str | None) -> dict:
-    """{group: residents with a completed visit in the period}; one query."""
+    """{group: residents with a completed visit in the period (whole weeks)}; one query."""
     grouped = _grouped(_served_rows(communities, first, last), key, n=Sum("n"))
     return {group: row["n"] or 0 for group, row in grouped.items()}
 
@@ -778,10 +803,8 @@ def weekly_by_community(communities, first, last) -> dict:
         for column, n in zip(columns, sums, strict=True):
             if n:
                 cells.setdefault(column, {})[community] = n
-    people = (
-        ServedCount.objects.filter(_between(first, last), _of(communities))
-        .annotate(week=TruncWeek("day"))
-        .filter(Q(previous_day__isnull=True) | Q(previous_day__lt=TruncWeek("day")))
+    people = (  # every row is a resident's first day in its week
+        ServedCount.objects.filter(_weeks_between(first, last), _of(communities))
         .order_by()
         .values_list("week", "community_id")
         .annotate(n=Sum("n"))

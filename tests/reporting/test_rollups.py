@@ -288,11 +288,11 @@ def _assert_months_agree(stats_filter: StatsFilter) -> None:
 
 def _rollup_rows() -> dict:
     def rows(model, *fields):
-        return sorted(model.objects.values_list(*fields))
+        return sorted(model.objects.values_list(*fields), key=str)  # str: None sorts too
 
     return {
         "daily": rows(DailyFigures, "community_id", "day", *rollups.FIGURE_COLUMNS),
-        "served": rows(ServedCount, "community_id", "day", "previous_day", "n"),
+        "served": rows(ServedCount, "community_id", "week", "previous_week", "n"),
         "waits": rows(WaitCount, "community_id", "day", "tenths", "n"),
         # The stored suppression decisions of every scope read so far (None sorts as -1).
         "cells": sorted(
