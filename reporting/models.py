@@ -175,6 +175,23 @@ class WaitCount(models.Model):
         return f"{self.community_id} {self.day} {self.tenths} ({self.n})"
 
 
+class WaitCityCount(models.Model):
+    """WaitCount summed over the whole city by week filed (Monday): what a city-wide median
+    reads, at most weeks × tenths rows (WaitCount holds ~200,000 at a million visits)."""
+
+    week = models.DateField()
+    tenths = models.PositiveIntegerField()
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["week", "tenths"], name="waitcitycount_one_per_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.tenths} ({self.n})"
+
+
 class RollupDirty(models.Model):
     """What changed since the last refresh, appended by triggers in the writer's transaction.
 

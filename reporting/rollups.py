@@ -33,6 +33,7 @@ from reporting.models import (
     SuppressedCell,
     SuppressedMonthCell,
     SuppressionScope,
+    WaitCityCount,
     WaitCount,
 )
 from services.allowances.models import month_start
@@ -52,6 +53,7 @@ ROLLUP_MODELS = (
     ServedDay,
     ServedCount,
     WaitCount,
+    WaitCityCount,
     RollupDirty,
     RollupState,
     SuppressionScope,
@@ -392,12 +394,31 @@ def _waits(days: set | None) -> None:
     _day_rows(days, WaitCount).delete()
     if connection.vendor != "postgresql":
         _waits_in_python(pairs)
-        return
-    sql, params = pairs.query.sql_with_params()
-    ctes = f"WITH w (community, day, created, first_visit) AS ({sql})"
-    select = f"SELECT community, day, {_TENTHS_SQL}, COUNT(*) FROM w GROUP BY 1, 2, 3"  # noqa: S608
-    columns = ("community_id", "day", "tenths", "n")
-    _insert("reporting_waitcount", columns, select, params, ctes=ctes)
+    else:
+        sql, params = pairs.query.sql_with_params()
+        ctes = f"WITH w (community, day, created, first_visit) AS ({sql})"
+        select = f"SELECT community, day, {_TENTHS_SQL}, COUNT(*) FROM w GROUP BY 1, 2, 3"  # noqa: S608
+        columns = ("community_id", "day", "tenths", "n")
+        _insert("reporting_waitcount", columns, select, params, ctes=ctes)
+    _city_waits(None if days is None else {_monday(day) for day in days})
+
+
+def _city_waits(weeks: set[datetime.date] | None) -> None:
+    """Recount WaitCityCount for `weeks` (Mondays; None: all) from WaitCount."""
+    counts = WaitCityCount.objects.all()
+    rows = WaitCount.objects.all()
+    if weeks is not None:
+        counts = counts.filter(week__in=weeks)
+        rows = rows.filter(day__in={w + datetime.timedelta(i) for w in weeks for i in range(7)})
+    counts.delete()
+    summed = (
+        rows.annotate(week=TruncWeek("day"))
+        .order_by()
+        .values_list("week", "tenths")
+        .annotate(n=Sum("n"))
+    )
+    sql, params = summed.query.sql_with_params()
+    _insert("reporting_waitcitycount", ("week", "tenths", "n"), sql, params)
 
 
 def _waits_in_python(pairs: QuerySet) -> None:
@@ -778,7 +799,14 @@ def served_grouped(communities, first, last, key: str | None) -> dict:
 
 
 def wait_histogram(communities, first, last) -> dict[int, int]:
-    rows = WaitCount.objects.filter(_between(first, last), _of(communities))
+    """{tenths: requests} filed in the period (whole weeks); one query. The whole city reads
+    WaitCityCount (weeks × tenths rows), a set of communities their own WaitCount rows."""
+    if (first and first.weekday() != 0) or (last and last.weekday() != 6):
+        raise ValueError("waits are counted for whole weeks only")
+    if communities is None:
+        rows = WaitCityCount.objects.filter(_weeks_between(first, last))
+    else:
+        rows = WaitCount.objects.filter(_between(first, last), _of(communities))
     return dict(rows.order_by().values_list("tenths").annotate(n=Sum("n")))
 
 

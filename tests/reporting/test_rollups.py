@@ -16,6 +16,7 @@ from reporting.models import (
     SuppressedCell,
     SuppressedMonthCell,
     SuppressionScope,
+    WaitCityCount,
     WaitCount,
 )
 from reporting.stats import StatsFilter, counted_from_raw_tables, stats_by_area, stats_overview
@@ -294,6 +295,7 @@ def _rollup_rows() -> dict:
         "daily": rows(DailyFigures, "community_id", "day", *rollups.FIGURE_COLUMNS),
         "served": rows(ServedCount, "community_id", "week", "previous_week", "n"),
         "waits": rows(WaitCount, "community_id", "day", "tenths", "n"),
+        "city waits": rows(WaitCityCount, "week", "tenths", "n"),
         # The stored suppression decisions of every scope read so far (None sorts as -1).
         "cells": sorted(
             (key, week, metric, level, -1 if node is None else node, hidden)
@@ -326,6 +328,7 @@ def test_rollups_equal_the_raw_tables_after_random_changes(seed):
     rollups.rollups_rebuild()
     assert _rollup_rows() == incremental
     assert incremental["daily"] and incremental["served"] and incremental["waits"]
+    assert incremental["city waits"]
     assert incremental["cells"]  # small counts were hidden, so decisions were compared
     assert incremental["month cells"]
     assert SuppressionScope.objects.count() >= 2  # the city and the staff scope of filters()
