@@ -112,16 +112,17 @@ def _floor_ms(stats_filter) -> float:
     if since:
         where.append("day >= %s")
         params.append(since)
-    served = "previous_day IS NULL" + (" OR previous_day < %s" if since else "")
+    served = "previous_week IS NULL" + (" OR previous_week < %s" if since else "")
     sums = ", ".join(f"SUM({column})" for column in FIGURE_COLUMNS)
     condition = " AND ".join(where)
+    served_in = condition.replace("day >=", "week >=")  # ServedCount counts by week
     # The scopes measured here are the caller's communities and a date; no area filters.
     assert not (stats_filter.district or stats_filter.street or stats_filter.pilot_batch)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {sums} FROM reporting_dailyfigures WHERE {condition}", params)  # noqa: S608 - fixed column names
         cursor.fetchall()
         cursor.execute(
-            f"SELECT SUM(n) FROM reporting_servedcount WHERE {condition} AND ({served})",  # noqa: S608
+            f"SELECT SUM(n) FROM reporting_servedcount WHERE {served_in} AND ({served})",  # noqa: S608
             params + ([since] if since else []),
         )
         cursor.fetchall()

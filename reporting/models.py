@@ -104,7 +104,7 @@ class ServedDay(models.Model):
 
     Residents served in a period [a, b] are the rows with a <= day <= b whose previous day
     is before a (or none): each resident is counted once, at their first day in the period.
-    That turns a distinct count into a sum, which ServedCount keeps per community and day.
+    That turns a distinct count into a sum, which ServedCount keeps per community and week.
     """
 
     resident = models.ForeignKey(
@@ -127,23 +127,31 @@ class ServedDay(models.Model):
 
 
 class ServedCount(models.Model):
-    """ServedDay rows counted per community, day and previous day."""
+    """ServedDay rows counted per community, week and previous week: each resident once per
+    week they were served in (at their first day of it), with the Monday of the last week
+    before it they were served in (None: never before).
+
+    Residents served in weeks [a, b] are the rows with a <= week <= b whose previous week is
+    before a (or none). Every published period is whole weeks (stats.whole_weeks), so a
+    read sums at most one row per community, week and previous week: about 30,000 rows at a
+    million visits, fewer than DailyFigures' days × communities (it was 245,000 by day).
+    """
 
     community = models.ForeignKey(
         "communities.Community", on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    day = models.DateField()
-    previous_day = models.DateField(null=True)
+    week = models.DateField()
+    previous_week = models.DateField(null=True)
     n = models.PositiveIntegerField()
 
     class Meta:
         indexes = [
-            models.Index(fields=["community", "day"], name="servedcount_community_day_idx"),
-            models.Index(fields=["day"], name="servedcount_day_idx"),
+            models.Index(fields=["community", "week"], name="servedcount_community_week_idx"),
+            models.Index(fields=["week"], name="servedcount_week_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.community_id} {self.day} ({self.n})"
+        return f"{self.community_id} {self.week} ({self.n})"
 
 
 class WaitCount(models.Model):
@@ -167,11 +175,30 @@ class WaitCount(models.Model):
         return f"{self.community_id} {self.day} {self.tenths} ({self.n})"
 
 
+class WaitCityCount(models.Model):
+    """WaitCount summed over the whole city by week filed (Monday): what a city-wide median
+    reads, at most weeks × tenths rows (WaitCount holds ~200,000 at a million visits)."""
+
+    week = models.DateField()
+    tenths = models.PositiveIntegerField()
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["week", "tenths"], name="waitcitycount_one_per_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.tenths} ({self.n})"
+
+
 class RollupDirty(models.Model):
     """What changed since the last refresh, appended by triggers in the writer's transaction.
 
     `family`: "r" requests (and waits) filed at `at`; "v" visits and ratings scheduled at
-    `at`; "s" the served days of resident `ref`; "m" resident `ref` moved community.
+    `at`; "s" the served days of resident `ref`; "m" resident `ref` moved community; "a"
+    the allowance figures of a month: the local month of `at`, or month number `ref`
+    (year × 12 + month - 1) when the row names a month itself (a credit, a statement).
     `at` is truncated to the quarter hour (every time zone's offset is a multiple of it), so
     a bulk insert notes few rows; the refresh turns it into a local day.
     """
@@ -208,6 +235,9 @@ class SuppressionScope(models.Model):
 
     key = models.CharField(max_length=64, unique=True)
     communities = models.JSONField(null=True)  # community ids; None: every community
+    # The last day a read used the scope: the refresh drops a staff scope unread for
+    # SCOPE_UNREAD_DAYS (reporting/rollups.py) rather than deciding it for ever.
+    read_on = models.DateField(null=True)
 
     def __str__(self) -> str:
         return f"{self.key[:8]} ({'city' if self.communities is None else len(self.communities)})"
@@ -238,3 +268,28 @@ class SuppressedCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.week} {self.metric} {self.level} {self.node}"
+
+
+class SuppressedMonthCell(models.Model):
+    """One cell a calendar month's complementary suppression of the allowance figures hides
+    in one scope (reporting/stats.py, "Allowance suppression"), decided by the rollup
+    refresh for the months whose ledger, accounts or statements changed.
+
+    As SuppressedCell, by month: a cell is (basis, level, node), `hidden` False when only a
+    cell beneath it is hidden. A month with nothing hidden has no rows.
+    """
+
+    scope = models.ForeignKey(
+        SuppressionScope, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    month = models.DateField()
+    metric = models.CharField(max_length=40)
+    level = models.CharField(max_length=10)
+    node = models.BigIntegerField(null=True)
+    hidden = models.BooleanField()
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "month"], name="suppressedmonth_scope_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.metric} {self.level} {self.node}"

@@ -18,8 +18,8 @@ import hashlib
 from contextlib import contextmanager
 
 from django.db import connection, connections, router, transaction
-from django.db.models import Count, Min, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncDate, TruncWeek
+from django.db.models import Case, Count, DateField, F, Min, Q, QuerySet, Sum, When
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from communities.models import Community
@@ -31,10 +31,20 @@ from reporting.models import (
     ServedCount,
     ServedDay,
     SuppressedCell,
+    SuppressedMonthCell,
     SuppressionScope,
+    WaitCityCount,
     WaitCount,
 )
-from services.models import Feedback, ServiceRequest, Visit
+from services.allowances.models import month_start
+from services.models import (
+    CareAccount,
+    Feedback,
+    LedgerEntry,
+    ServiceRequest,
+    SettlementLine,
+    Visit,
+)
 
 # Derived tables, rebuilt from the records at any time: no admin edits them (an edited
 # figure would be out of step with the records until the next rebuild), none is exported.
@@ -43,10 +53,12 @@ ROLLUP_MODELS = (
     ServedDay,
     ServedCount,
     WaitCount,
+    WaitCityCount,
     RollupDirty,
     RollupState,
     SuppressionScope,
     SuppressedCell,
+    SuppressedMonthCell,
 )
 
 # One refresh reads at most this many notes; more waiting than REBUILD_OVER (a bulk load)
@@ -56,6 +68,9 @@ REBUILD_OVER = 20_000
 # Without triggers (SQLite) readers rebuild the rollups when the last rebuild is this old.
 SQLITE_REBUILD_AFTER = datetime.timedelta(seconds=30)
 _LOCK = 0x5A4E_4C52  # pg advisory lock key of the refresh ("SNLR")
+# A caller's scope nobody read for this long is dropped by the refresh (the whole city's is
+# kept): a staff member who left, a reassignment. Read again, it is registered anew.
+SCOPE_UNREAD_DAYS = 30
 _BULK = 5000
 
 REQUEST_STATUSES = tuple(ServiceRequest.Status.values)
@@ -149,7 +164,7 @@ def rollups_refresh(*, batch: int = BATCH) -> int:
             rows = list(RollupDirty.objects.order_by("id").values_list("id", "family", "at", "ref"))
             rows = rows[:batch]
             notes = [row[0] for row in rows]
-            _decide_weeks(_recompute(rows))
+            _decide_periods(*_recompute(rows))
         _forget(notes)
         _stamp(started)
     return len(notes)
@@ -179,6 +194,18 @@ def rollups_as_of() -> datetime.datetime:
     return min(oldest, timezone.now()) if oldest else timezone.now()
 
 
+def rollups_waiting() -> tuple[datetime.datetime, bool]:
+    """rollups_as_of, and whether a change to the allowance figures (a ledger entry, an
+    account, a statement, a resident who moved) waits for the refresh; one query."""
+    if connection.vendor != "postgresql":
+        return rollups_as_of(), True
+    waiting = RollupDirty.objects.aggregate(
+        oldest=Min("noted_at"), allowances=Count("id", filter=Q(family__in=("a", "m")))
+    )
+    oldest = waiting["oldest"]
+    return (min(oldest, timezone.now()) if oldest else timezone.now()), bool(waiting["allowances"])
+
+
 def rollups_version() -> int:
     return _state().version
 
@@ -200,9 +227,14 @@ def _local_day(moment: datetime.datetime) -> datetime.date:
     return timezone.localtime(moment).date()
 
 
-def _recompute(rows) -> set[datetime.date]:
-    """Recompute the days and residents the notes name; returns every day whose rows changed."""
-    request_days, visit_days, residents, moved = set(), set(), set(), set()
+def _month_numbered(number: int) -> datetime.date:
+    return datetime.date(number // 12, number % 12 + 1, 1)
+
+
+def _recompute(rows) -> tuple[set[datetime.date], set[datetime.date]]:
+    """Recompute the days and residents the notes name; returns every day whose rows changed
+    and every month whose allowance figures did."""
+    request_days, visit_days, residents, moved, months = set(), set(), set(), set(), set()
     for _id, family, at, ref in rows:
         if family == "r":
             request_days.add(_local_day(at))
@@ -212,7 +244,10 @@ def _recompute(rows) -> set[datetime.date]:
             residents.add(ref)
         elif family == "m":
             moved.add(ref)
+        elif family == "a" and (at or ref is not None):
+            months.add(month_start(_local_day(at)) if at else _month_numbered(ref))
     if moved:
+        months |= _months_of_residents(moved)
         # A resident who moved takes their requests, visits and served days along.
         residents |= moved
         requests = ServiceRequest.objects.filter(resident_id__in=moved)
@@ -221,14 +256,28 @@ def _recompute(rows) -> set[datetime.date]:
         visit_days |= {_local_day(t) for t in visits.values_list("scheduled_start", flat=True)}
     _figures(request_days=request_days, visit_days=visit_days)
     _waits(request_days)
-    return request_days | visit_days | _served(residents)
+    return request_days | visit_days | _served(residents), months
+
+
+def _months_of_residents(residents: set[int]) -> set[datetime.date]:
+    """The months whose allowance figures count these residents' accounts and entries (a
+    resident who moved takes them along; settlement lines keep their own community)."""
+    opened = CareAccount.objects.filter(resident_id__in=residents).values_list("opened_at")
+    entries = LedgerEntry.objects.filter(account__resident_id__in=residents)
+    months = {month_start(_local_day(at)) for (at,) in opened}
+    for kind, month, at in entries.values_list("kind", "month", "created_at"):
+        if kind != LedgerEntry.Kind.CREDIT:
+            months.add(month_start(_local_day(at)))
+        elif month:
+            months.add(month_start(month))
+    return months
 
 
 def _rebuild() -> None:
     _figures(request_days=None, visit_days=None)
     _waits(None)
     _served(None)
-    _decide_weeks(None)
+    _decide_periods(None, None)
 
 
 def _days_q(field: str, days: set[datetime.date] | None) -> Q:
@@ -345,12 +394,31 @@ def _waits(days: set | None) -> None:
     _day_rows(days, WaitCount).delete()
     if connection.vendor != "postgresql":
         _waits_in_python(pairs)
-        return
-    sql, params = pairs.query.sql_with_params()
-    ctes = f"WITH w (community, day, created, first_visit) AS ({sql})"
-    select = f"SELECT community, day, {_TENTHS_SQL}, COUNT(*) FROM w GROUP BY 1, 2, 3"  # noqa: S608
-    columns = ("community_id", "day", "tenths", "n")
-    _insert("reporting_waitcount", columns, select, params, ctes=ctes)
+    else:
+        sql, params = pairs.query.sql_with_params()
+        ctes = f"WITH w (community, day, created, first_visit) AS ({sql})"
+        select = f"SELECT community, day, {_TENTHS_SQL}, COUNT(*) FROM w GROUP BY 1, 2, 3"  # noqa: S608
+        columns = ("community_id", "day", "tenths", "n")
+        _insert("reporting_waitcount", columns, select, params, ctes=ctes)
+    _city_waits(None if days is None else {_monday(day) for day in days})
+
+
+def _city_waits(weeks: set[datetime.date] | None) -> None:
+    """Recount WaitCityCount for `weeks` (Mondays; None: all) from WaitCount."""
+    counts = WaitCityCount.objects.all()
+    rows = WaitCount.objects.all()
+    if weeks is not None:
+        counts = counts.filter(week__in=weeks)
+        rows = rows.filter(day__in={w + datetime.timedelta(i) for w in weeks for i in range(7)})
+    counts.delete()
+    summed = (
+        rows.annotate(week=TruncWeek("day"))
+        .order_by()
+        .values_list("week", "tenths")
+        .annotate(n=Sum("n"))
+    )
+    sql, params = summed.query.sql_with_params()
+    _insert("reporting_waitcitycount", ("week", "tenths", "n"), sql, params)
 
 
 def _waits_in_python(pairs: QuerySet) -> None:
@@ -395,17 +463,31 @@ def _served(residents: set | None) -> set | None:
         )
         if not touched:
             return touched
-    _day_rows(touched, ServedCount).delete()
-    counts = (
-        _day_rows(touched, ServedDay)
+    _served_weeks(None if touched is None else {_monday(day) for day in touched})
+    return touched
+
+
+def _served_weeks(weeks: set[datetime.date] | None) -> None:
+    """Recount ServedCount for `weeks` (Mondays; None: all) from ServedDay: a resident's
+    first day in a week is the row whose previous day lies before that week's Monday."""
+    counts = ServedCount.objects.all()
+    days = ServedDay.objects.all()
+    if weeks is not None:
+        counts = counts.filter(week__in=weeks)
+        days = days.filter(
+            day__in={w + datetime.timedelta(days=i) for w in weeks for i in range(7)}
+        )
+    counts.delete()
+    first_in_week = (
+        days.filter(Q(previous_day__isnull=True) | Q(previous_day__lt=TruncWeek("day")))
+        .annotate(week=TruncWeek("day"), previous_week=TruncWeek("previous_day"))
         .order_by()
-        .values_list("community_id", "day", "previous_day")
+        .values_list("community_id", "week", "previous_week")
         .annotate(n=Count("id"))
     )
-    sql, params = counts.query.sql_with_params()
-    columns = ("community_id", "day", "previous_day", "n")
+    sql, params = first_in_week.query.sql_with_params()
+    columns = ("community_id", "week", "previous_week", "n")
     _insert("reporting_servedcount", columns, sql, params)
-    return touched
 
 
 # --- suppression decisions, stored beside the rollups -----------------------------------
@@ -437,26 +519,34 @@ def scope_key(parents: dict[int, tuple[int, int]]) -> str:
     return hashlib.sha256(repr(sorted(parents.items())).encode()).hexdigest()[:32]
 
 
-def _decide_weeks(days: set[datetime.date] | None) -> None:
-    """Decide anew, for every scope read so far and the whole city, the weeks of `days`
-    (None: every week). Scopes whose map of communities changed are dropped: their next
-    reader registers them again (suppression_scope)."""
-    if days is not None and not days:
+def _decide_periods(days: set[datetime.date] | None, months: set[datetime.date] | None) -> None:
+    """Decide anew, for every scope read so far and the whole city, the weeks of `days` and
+    the allowance `months` (None: every one). Scopes whose map of communities changed, and
+    callers' scopes unread for SCOPE_UNREAD_DAYS, are dropped: their next reader registers
+    them again (suppression_scope)."""
+    if days is not None and not days and not months:
         return
     weeks = None if days is None else {_monday(day) for day in days}
     geography = _geography()
     city_key = scope_key(geography)
+    unread = timezone.localdate() - datetime.timedelta(days=SCOPE_UNREAD_DAYS)
     live = []
     for scope in SuppressionScope.objects.order_by("pk"):
-        if scope.key != scope_key(_parents_of(geography, scope.communities)):
+        forgotten = scope.key != city_key and scope.read_on is not None and scope.read_on < unread
+        if forgotten or scope.key != scope_key(_parents_of(geography, scope.communities)):
             scope.delete()
         else:
             live.append(scope)
     if not any(scope.key == city_key for scope in live):
         city = SuppressionScope.objects.create(key=city_key, communities=None)
         _decide(city, None, geography)
+        _decide_months(city, None, geography)
     for scope in live:
-        _decide(scope, weeks, _parents_of(geography, scope.communities))
+        parents = _parents_of(geography, scope.communities)
+        if weeks is None or weeks:
+            _decide(scope, weeks, parents)
+        if months is None or months:
+            _decide_months(scope, months, parents)
 
 
 def _decide(scope: SuppressionScope, weeks: set | None, parents: dict) -> None:
@@ -488,6 +578,125 @@ def _decide(scope: SuppressionScope, weeks: set | None, parents: dict) -> None:
     SuppressedCell.objects.bulk_create(rows, batch_size=_BULK)
 
 
+def _decide_months(scope: SuppressionScope, months: set | None, parents: dict) -> None:
+    """Store the allowance decisions of `scope` for `months` (None: all), from the ledger,
+    accounts and statements as this transaction sees them."""
+    first = last = None
+    if months is not None:
+        first, last = min(months), max(months)
+    communities = None if scope.communities is None else list(parents)
+    counts = monthly_by_community(communities, first, last)
+    cells = SuppressedMonthCell.objects.filter(scope=scope)
+    (cells if months is None else cells.filter(month__in=months)).delete()
+    rows = []
+    for month, by_basis in counts.items():
+        if months is not None and month not in months:
+            continue
+        decided = suppression.tree(by_basis, parents, status_families=())
+        rows += [
+            SuppressedMonthCell(
+                scope=scope,
+                month=month,
+                metric=metric,
+                level=level,
+                node=node,
+                hidden=(metric, level, node) in decided["hidden"],
+            )
+            for metric, level, node in decided["below"]
+        ]
+    SuppressedMonthCell.objects.bulk_create(rows, batch_size=_BULK)
+
+
+def _month_start_at(month: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(month, datetime.time.min))
+
+
+def _month_after(month: datetime.date) -> datetime.date:
+    return month_start(month + datetime.timedelta(days=31))
+
+
+def monthly_by_community(communities, first, last) -> dict:
+    """{first of month: {basis: {community: residents}}} of the months first..last (None:
+    unbounded): what the allowance suppression decides on; three queries.
+
+    Care accounts by the local month they were opened; credits by the month they are for;
+    debits, co-payments and corrections by the local month they were booked; settlement
+    lines by their statement's month, one basis per statement status. `communities`: ids or
+    a query of them; None: every community.
+    """
+    ledger = "account__resident__community_id"
+    opened, credits, booked, lines = Q(), Q(), Q(), Q()
+    if first:
+        start = _month_start_at(first)
+        opened &= Q(opened_at__gte=start)
+        credits &= Q(month__gte=first)
+        booked &= Q(created_at__gte=start)
+        lines &= Q(statement__month__gte=first)
+    if last:
+        end = _month_start_at(_month_after(last))
+        opened &= Q(opened_at__lt=end)
+        credits &= Q(month__lt=_month_after(last))
+        booked &= Q(created_at__lt=end)
+        lines &= Q(statement__month__lt=_month_after(last))
+    months: dict = {}
+    accounts = (
+        CareAccount.objects.filter(opened, _of_path("resident__community_id", communities))
+        .annotate(m=TruncMonth("opened_at"))
+        .order_by()
+        .values_list("m", "resident__community_id")
+        .annotate(n=Count("id"))
+    )
+    for month, community, n in accounts:
+        suppression.add(months, month_start(_local_month(month)), "accounts", community, n)
+    kind = LedgerEntry.Kind
+    entries = (
+        LedgerEntry.objects.filter(
+            (Q(kind=kind.CREDIT) & credits) | (~Q(kind=kind.CREDIT) & booked),
+            _of_path(ledger, communities),
+        )
+        .annotate(
+            m=Case(
+                When(kind=kind.CREDIT, then=F("month")),
+                default=TruncMonth("created_at", output_field=DateField()),
+                output_field=DateField(),
+            )
+        )
+        .order_by()
+        .values_list("m", ledger, "kind")
+        .annotate(n=Count("account", distinct=True))
+    )
+    basis = {
+        kind.CREDIT: "credited",
+        kind.VISIT_DEBIT: "paid",
+        kind.CO_PAYMENT: "copay",
+        kind.CORRECTION: "corrected",
+    }
+    for month, community, entry_kind, n in entries:
+        if entry_kind in basis and month is not None:
+            # A booked month comes back as a (local, naive) datetime: the same key as a date.
+            month = month_start(_local_month(month))
+            suppression.add(months, month, basis[entry_kind], community, n)
+    settled = (
+        SettlementLine.objects.filter(lines, _of_path("community_id", communities))
+        .order_by()
+        .values_list("statement__month", "community_id", "statement__status")
+        .annotate(n=Count("resident", distinct=True))
+    )
+    for month, community, status, n in settled:
+        suppression.add(months, month_start(month), f"statement:{status}", community, n)
+    return months
+
+
+def _local_month(value) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def _of_path(path: str, communities) -> Q:
+    return Q() if communities is None else Q(**{f"{path}__in": communities})
+
+
 def suppression_scope(communities: frozenset[int] | None) -> int | None:
     """The id of the stored scope of `communities` (None: the whole city), registered with
     every week decided when it is read for the first time (or its map changed).
@@ -499,9 +708,12 @@ def suppression_scope(communities: frozenset[int] | None) -> int | None:
     """
     parents = _parents_of(_geography_of(communities), communities)
     key = scope_key(parents)
-    found = SuppressionScope.objects.filter(key=key).values_list("pk", flat=True).first()
+    found = SuppressionScope.objects.filter(key=key).values_list("pk", "read_on").first()
+    today = timezone.localdate()
     if found is not None:
-        return found
+        if found[1] != today:  # one write per scope and day: what keeps it from being pruned
+            SuppressionScope.objects.filter(pk=found[0]).update(read_on=today)
+        return found[0]
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -510,10 +722,11 @@ def suppression_scope(communities: frozenset[int] | None) -> int | None:
                     return None
         stored = None if communities is None else sorted(parents)
         scope, created = SuppressionScope.objects.get_or_create(
-            key=key, defaults={"communities": stored}
+            key=key, defaults={"communities": stored, "read_on": today}
         )
         if created:
             _decide(scope, None, parents)
+            _decide_months(scope, None, parents)
     return scope.pk
 
 
@@ -562,20 +775,38 @@ def figures_grouped(communities, first, last, key: str | None, columns=FIGURE_CO
 
 
 def _served_rows(communities, first, last) -> QuerySet:
-    counted = Q(previous_day__isnull=True)
+    if (first and first.weekday() != 0) or (last and last.weekday() != 6):
+        raise ValueError("residents served are counted for whole weeks only")
+    counted = Q(previous_week__isnull=True)
     if first:
-        counted |= Q(previous_day__lt=first)
-    return ServedCount.objects.filter(counted, _between(first, last), _of(communities))
+        counted |= Q(previous_week__lt=first)
+    return ServedCount.objects.filter(counted, _weeks_between(first, last), _of(communities))
+
+
+def _weeks_between(first: datetime.date | None, last: datetime.date | None) -> Q:
+    condition = Q()
+    if first:
+        condition &= Q(week__gte=first)
+    if last:
+        condition &= Q(week__lte=last)
+    return condition
 
 
 def served_grouped(communities, first, last, key: str | None) -> dict:
-    """{group: residents with a completed visit in the period}; one query."""
+    """{group: residents with a completed visit in the period (whole weeks)}; one query."""
     grouped = _grouped(_served_rows(communities, first, last), key, n=Sum("n"))
     return {group: row["n"] or 0 for group, row in grouped.items()}
 
 
 def wait_histogram(communities, first, last) -> dict[int, int]:
-    rows = WaitCount.objects.filter(_between(first, last), _of(communities))
+    """{tenths: requests} filed in the period (whole weeks); one query. The whole city reads
+    WaitCityCount (weeks × tenths rows), a set of communities their own WaitCount rows."""
+    if (first and first.weekday() != 0) or (last and last.weekday() != 6):
+        raise ValueError("waits are counted for whole weeks only")
+    if communities is None:
+        rows = WaitCityCount.objects.filter(_weeks_between(first, last))
+    else:
+        rows = WaitCount.objects.filter(_between(first, last), _of(communities))
     return dict(rows.order_by().values_list("tenths").annotate(n=Sum("n")))
 
 
@@ -600,10 +831,8 @@ def weekly_by_community(communities, first, last) -> dict:
         for column, n in zip(columns, sums, strict=True):
             if n:
                 cells.setdefault(column, {})[community] = n
-    people = (
-        ServedCount.objects.filter(_between(first, last), _of(communities))
-        .annotate(week=TruncWeek("day"))
-        .filter(Q(previous_day__isnull=True) | Q(previous_day__lt=TruncWeek("day")))
+    people = (  # every row is a resident's first day in its week
+        ServedCount.objects.filter(_weeks_between(first, last), _of(communities))
         .order_by()
         .values_list("week", "community_id")
         .annotate(n=Sum("n"))
@@ -639,6 +868,21 @@ def suppressed_by_week(scope: int, first, last) -> dict[str, dict]:
         "week", "metric", "level", "node", "hidden"
     ):
         tree = trees.setdefault(week.isoformat(), {"hidden": set(), "below": set()})
+        tree["below"].add((metric, level, node))
+        if hidden:
+            tree["hidden"].add((metric, level, node))
+    return trees
+
+
+def suppressed_by_month(scope: int, last: datetime.date) -> dict[str, dict]:
+    """{first of month (ISO): {"hidden": cells, "below": cells}} of the stored allowance
+    decisions of the months up to `last`; one query."""
+    cells = SuppressedMonthCell.objects.filter(scope_id=scope, month__lte=last)
+    trees: dict[str, dict] = {}
+    for month, metric, level, node, hidden in cells.values_list(
+        "month", "metric", "level", "node", "hidden"
+    ):
+        tree = trees.setdefault(month.isoformat(), {"hidden": set(), "below": set()})
         tree["below"].add((metric, level, node))
         if hidden:
             tree["hidden"].add((metric, level, node))

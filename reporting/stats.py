@@ -22,17 +22,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
     Avg,
-    Case,
     Count,
-    DateField,
     F,
     Min,
     Q,
     QuerySet,
     Sum,
-    When,
 )
-from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
+from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 
 from activities.queries import FIGURES as ACTIVITY_FIGURES
@@ -323,8 +320,11 @@ def _daily_sums(stats_filter: StatsFilter, key: str | None) -> dict:
 def _community_ids(stats_filter: StatsFilter) -> list[int] | None:
     """The ids of the communities counted (None: every one), read once per figure: the
     rollup sums then filter on a list of ids, as a bare query of the table would."""
-    if stats_filter == StatsFilter(date_from=stats_filter.date_from, date_to=stats_filter.date_to):
+    dates = StatsFilter(date_from=stats_filter.date_from, date_to=stats_filter.date_to)
+    if stats_filter == dates:
         return None
+    if stats_filter == replace(dates, community_ids=stats_filter.community_ids):
+        return sorted(stats_filter.community_ids)  # a staff scope: its ids, no query
     memo = _figure_memo.get()
     if memo is not None and ("ids", stats_filter) in memo:
         return memo[("ids", stats_filter)]
@@ -710,7 +710,8 @@ def _from_rollups(name: str, stats_filter: StatsFilter, compute, *, parts_as_of=
     try:
         _scope_id(stats_filter)  # a scope read for the first time is decided before reading
         with statistics_reads(), rollups.one_snapshot():
-            as_of = rollups.rollups_as_of()
+            as_of, waiting = rollups.rollups_waiting()
+            _figure_memo.get()["allowances waiting"] = waiting
             figures = compute()
     finally:
         _figure_memo.reset(token)
@@ -1032,51 +1033,8 @@ _ALLOWANCE_BASES = {
 def _counts_by_month(stats_filter: StatsFilter, last: datetime.date) -> dict:
     """{first of month (ISO): {basis: {community id: residents}}} up to `last`; 3 queries."""
     scope = communities_in(stats_filter).values("pk")
-    _start, end = _bounds(StatsFilter(date_to=_after(last) - datetime.timedelta(days=1)))
-    months: dict = {}
-    opened = (
-        CareAccount.objects.filter(resident__community_id__in=scope, opened_at__lt=end)
-        .annotate(m=TruncMonth("opened_at"))
-        .order_by()
-        .values_list("m", "resident__community_id")
-        .annotate(n=Count("id"))
-    )
-    for month, community, n in opened:
-        _add(months, month_start(_local_date(month)).isoformat(), "accounts", community, n)
-    kind = LedgerEntry.Kind
-    entries = LedgerEntry.objects.filter(
-        Q(kind=kind.CREDIT, month__lte=last) | (~Q(kind=kind.CREDIT) & Q(created_at__lt=end)),
-        account__resident__community_id__in=scope,
-    ).annotate(
-        m=Case(
-            When(kind=kind.CREDIT, then=F("month")),
-            default=TruncMonth("created_at", output_field=DateField()),
-            output_field=DateField(),
-        )
-    )
-    basis = {
-        kind.CREDIT: "credited",
-        kind.VISIT_DEBIT: "paid",
-        kind.CO_PAYMENT: "copay",
-        kind.CORRECTION: "corrected",
-    }
-    rows = (
-        entries.order_by()
-        .values_list("m", f"{_LEDGER}_id", "kind")
-        .annotate(n=Count("account", distinct=True))
-    )
-    for month, community, entry_kind, n in rows:
-        if entry_kind in basis:
-            _add(months, month_start(month).isoformat(), basis[entry_kind], community, n)
-    lines = (
-        SettlementLine.objects.filter(community_id__in=scope, statement__month__lte=last)
-        .order_by()
-        .values_list("statement__month", "community_id", "statement__status")
-        .annotate(n=Count("resident", distinct=True))
-    )
-    for month, community, status, n in lines:
-        _add(months, month_start(month).isoformat(), f"statement:{status}", community, n)
-    return months
+    months = rollups.monthly_by_community(scope, None, last)
+    return {month.isoformat(): counts for month, counts in months.items()}
 
 
 def _monthly_trees(stats_filter: StatsFilter, last: datetime.date) -> dict:
@@ -1088,11 +1046,21 @@ def _monthly_trees(stats_filter: StatsFilter, last: datetime.date) -> dict:
 
 
 def _allowance_hidden(stats_filter: StatsFilter, first: datetime.date, last: datetime.date):
-    """A predicate (basis, node) -> hidden for allowance figures of months first..last."""
+    """A predicate (basis, node) -> hidden for allowance figures of months first..last.
+
+    Read from the decisions the rollup refresh stored when the read's snapshot holds no
+    change to the allowance figures the refresh has yet to decide (_from_rollups); else
+    decided now, from the same counts (and cached a minute).
+    """
     canonical = replace(_canonical(stats_filter), date_from=None, date_to=last)
-    trees = _cached(
-        "suppression:months", canonical, lambda: {"months": _monthly_trees(canonical, last)}
-    )["months"]
+    memo = _figure_memo.get()
+    scope = None if memo is None or memo.get("allowances waiting", True) else _scope_id(canonical)
+    if scope is not None:
+        trees = rollups.suppressed_by_month(scope, last)
+    else:
+        trees = _cached(
+            "suppression:months", canonical, lambda: {"months": _monthly_trees(canonical, last)}
+        )["months"]
     in_period = [m for m in trees if first.isoformat() <= m]
     stock = _period_hidden(trees, list(trees), stats_filter)
     flows = _period_hidden(trees, in_period, stats_filter)
