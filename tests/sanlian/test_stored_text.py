@@ -6,7 +6,8 @@ import importlib
 import pytest
 from django.apps import apps
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 
 from sanlian import stored_text
 from services.matching.core import reason_facts
@@ -171,3 +172,16 @@ def test_many_sentences_in_one_go_read_as_each_alone():
     with stored_text.in_language_writer("en") as write:
         english = [write(msgid, **params) for msgid, params in sentences[:2]]
     assert "月" not in english[0] and english[0] != english[1]
+
+
+def test_moments_written_in_a_batch_read_as_django_formats_them():
+    """The batch writer splits a format once (_MomentFormat); Django's date_format, format by
+    format: escapes, letters of every kind, both languages' moment formats."""
+    when = timezone.make_aware(datetime.datetime(2026, 3, 7, 9, 5, 4))
+    formats_to_check = ["n月j日 H:i", "N j, Y, P", r"\Y\e\s: D, d M y \a\t g:i a", "jS F o, l"]
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            formats_to_check.append(gettext("n月j日 H:i"))
+            for format_string in formats_to_check:
+                expected = formats.date_format(when, format_string)
+                assert stored_text._MomentFormat(format_string).write(when) == expected
