@@ -671,31 +671,51 @@ def _log_unexpected(ready: list[Outgoing], answers: dict[int, str | Exception]) 
         )
 
 
-_OUTCOME_FIELDS = ("status", "sent_at", "next_attempt_at", "response")
-
-
 def _outcomes_record(reminders: list[Outgoing], *, claim_token: str) -> None:
-    """The outcomes of a batch, by the claim holder only: one UPDATE however many reminders
-    and however they differ (an HTTP gateway answers each with its own message id)."""
+    """The outcomes of a batch, by the claim holder only, in one UPDATE however many
+    reminders and however their outcomes differ (an HTTP gateway answers each message with
+    an id of its own). Only the listed reminders: others of the claim were handed back."""
     if not reminders:
         return
     if connection.vendor != "postgresql":
         _outcomes_record_by_outcome(reminders, claim_token=claim_token)
         return
+    outcomes = [_outcome(reminder) for reminder in reminders]
+    ids = [reminder.pk for reminder in reminders]
+    if len(set(outcomes)) == 1:
+        # The usual batch, every reminder delivered alike: no arrays of outcomes, whose
+        # thousands of literals PostgreSQL parses and casts one by one.
+        outcome_source, params = _ONE_OUTCOME, [ids, *outcomes[0]]
+    else:
+        outcome_source, params = _OUTCOME_ARRAYS, [ids, *map(list, zip(*outcomes, strict=True))]
     table = connection.ops.quote_name(Reminder._meta.db_table)
-    columns = [[reminder.pk for reminder in reminders]] + [
-        [getattr(reminder, field) for reminder in reminders] for field in _OUTCOME_FIELDS
-    ]
     with connection.cursor() as cursor:
         # The token in the WHERE clause: a claim taken over meanwhile is not overwritten.
         cursor.execute(
             f"UPDATE {table} AS r SET status = o.status, sent_at = o.sent_at,"  # noqa: S608 - the model's table, values as parameters
-            " next_attempt_at = o.next_attempt_at, response = o.response"
-            " FROM unnest(%s::bigint[], %s::varchar[], %s::timestamptz[], %s::timestamptz[],"
-            " %s::varchar[]) AS o(id, status, sent_at, next_attempt_at, response)"
+            f" next_attempt_at = o.next_attempt_at, response = o.response FROM {outcome_source}"
             " WHERE r.id = o.id AND r.claim_token = %s AND r.status = %s",
-            [*columns, claim_token, Status.SENDING],
+            [*params, claim_token, Status.SENDING],
         )
+
+
+_OUTCOME_FIELDS = ("status", "sent_at", "next_attempt_at", "response")
+
+
+def _outcome(reminder: Outgoing) -> tuple:
+    return tuple(getattr(reminder, field) for field in _OUTCOME_FIELDS)
+
+
+# The rows `o` an outcome UPDATE takes its values from: the ids, then one outcome for all
+# or an array of each outcome field, in the order of _OUTCOME_FIELDS.
+_ONE_OUTCOME = (
+    "(SELECT unnest(%s::bigint[]) AS id, %s::varchar AS status, %s::timestamptz AS sent_at,"
+    " %s::timestamptz AS next_attempt_at, %s::varchar AS response) AS o"
+)
+_OUTCOME_ARRAYS = (
+    "unnest(%s::bigint[], %s::varchar[], %s::timestamptz[], %s::timestamptz[], %s::varchar[])"
+    " AS o(id, status, sent_at, next_attempt_at, response)"
+)
 
 
 @transaction.atomic
@@ -703,8 +723,7 @@ def _outcomes_record_by_outcome(reminders: list[Outgoing], *, claim_token: str) 
     """One UPDATE per distinct outcome (SQLite has no arrays to join)."""
     groups: dict[tuple, list[int]] = {}
     for reminder in reminders:
-        outcome = tuple(getattr(reminder, field) for field in _OUTCOME_FIELDS)
-        groups.setdefault(outcome, []).append(reminder.pk)
+        groups.setdefault(_outcome(reminder), []).append(reminder.pk)
     for outcome, pks in groups.items():
         held = Reminder.objects.filter(claim_token=claim_token, status=Status.SENDING, pk__in=pks)
         held.update(**dict(zip(_OUTCOME_FIELDS, outcome, strict=True)))
