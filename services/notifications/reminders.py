@@ -454,18 +454,6 @@ def _claim_serialised(
     return list(Reminder.objects.filter(claim_token=token).values_list("pk", flat=True))
 
 
-def reminder_text(reminder: Reminder) -> str:
-    """The message, at most one SMS long, in the recipient's language (SMS and e-mail)."""
-    return reminder_texts([reminder])[0]
-
-
-def reminder_texts(reminders: list[Reminder]) -> list[str]:
-    """`reminder_text` of each stored reminder, in order, as a sender writes its batch."""
-    mine = Reminder.objects.filter(pk__in=[reminder.pk for reminder in reminders])
-    rows = {row.pk: row for row in reminders_outgoing(mine)}
-    return outgoing_texts([rows[reminder.pk] for reminder in reminders])
-
-
 def _visit_link(visit_id: int) -> str:
     try:
         return reverse("services:visit_detail", kwargs={"pk": visit_id})

@@ -11,7 +11,8 @@ import pytest
 from django.utils import timezone
 
 from sanlian.roles import Role
-from services.models import Visit
+from services.models import Reminder, Visit
+from services.notifications.outgoing import outgoing_texts, reminders_outgoing
 from tests import factories as f
 
 # 14:00 in Shanghai: outside quiet hours.
@@ -54,6 +55,13 @@ def care_visit(cast, *, start: datetime.datetime) -> SimpleNamespace:
     return SimpleNamespace(
         visit=visit, worker=worker_user, leader=leader_user, volunteer=volunteer_user
     )
+
+
+def texts_of(reminders: list[Reminder]) -> list[str]:
+    """The SMS and e-mail texts of stored reminders, written as their sender writes a batch."""
+    rows = reminders_outgoing(Reminder.objects.filter(pk__in=[r.pk for r in reminders]))
+    by_pk = {row.pk: row for row in rows}
+    return outgoing_texts([by_pk[reminder.pk] for reminder in reminders])
 
 
 def later(hours: float, *, now: datetime.datetime | None = None) -> datetime.datetime:

@@ -11,8 +11,8 @@ from services.notifications.channels import (
     notification_create,
     sms_fit,
 )
-from services.notifications.reminders import reminder_text, reminders_plan_for_visit
-from tests.services._reminders_support import NOON, care_visit, gateway, later, sms_log
+from services.notifications.reminders import reminders_plan_for_visit
+from tests.services._reminders_support import NOON, care_visit, gateway, later, sms_log, texts_of
 
 __all__ = ["gateway", "sms_log"]
 
@@ -76,7 +76,7 @@ def test_reminder_text_is_short_and_holds_no_identifier(cast, sms_log):
     care = care_visit(cast, start=later(30, now=NOON))
     reminders_plan_for_visit(visit=care.visit, now=NOON)
     for reminder in Reminder.objects.filter(visit=care.visit):
-        text = reminder_text(reminder)
+        (text,) = texts_of([reminder])
         assert len(text) <= SMS_MAX_CHARS
         assert cast.resident.id_number not in text
         assert cast.resident.phone not in text

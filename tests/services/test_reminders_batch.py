@@ -1,5 +1,6 @@
 """Sending a claimed batch at once: one load, one record, claims honoured to the end."""
 
+import dataclasses
 import uuid
 from collections import Counter
 
@@ -16,6 +17,7 @@ from services.notifications.channels import (
     SmsMessage,
     notifications_create_many,
 )
+from services.notifications.outgoing import OUTGOING_COLUMNS, Outgoing
 from services.notifications.reminders import (
     reminders_claim_due,
     reminders_plan_for_visit,
@@ -76,6 +78,11 @@ def test_batch_queries_do_not_grow_when_every_answer_differs(cast, settings, sms
     sms = Reminder.objects.filter(channel="sms")
     assert set(sms.values_list("status", flat=True)) == {Status.SENT}
     assert len(set(sms.values_list("response", flat=True))) == len(gateway.received) == 8
+
+
+def test_outgoing_rows_read_each_field_from_its_column():
+    # Rows are built positionally from the query's columns: same names, same order.
+    assert list(OUTGOING_COLUMNS) == [field.name for field in dataclasses.fields(Outgoing)]
 
 
 def recorded_senders(monkeypatch) -> Counter:
