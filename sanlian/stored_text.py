@@ -147,6 +147,8 @@ class _Batch:
 
     def _raw(self, value):
         """A parameter as given to `text`, written as `render` writes its stored form."""
+        if type(value) is str:  # names, the most of a batch's parameters: kept as they are
+            return value
         if isinstance(value, datetime.datetime):
             text = self.moments.get(value)
             if text is None:
