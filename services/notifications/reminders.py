@@ -419,7 +419,11 @@ def reminders_claim_due(
 
 def _claim_skip_locked(condition: Q, *, token: uuid.UUID, now: datetime.datetime, limit: int):
     """Claim up to `limit` reminders meeting `condition` that no other sender holds, in one
-    statement: the UPDATE takes the ids its subquery locks (SKIP LOCKED) and returns them."""
+    statement: the UPDATE takes the ids its subquery locks (SKIP LOCKED) and returns them.
+
+    `= ANY(ARRAY(…))`, not `IN (…)`: the array is an init plan, run once, and the rows are
+    then found by primary key; PostgreSQL may plan an IN as a hash join over a scan of
+    the whole table."""
     due = Reminder.objects.filter(condition).order_by("due_at")
     locked = due.select_for_update(skip_locked=True).values("pk")[:limit]
     subquery, params = locked.query.sql_with_params()
@@ -427,7 +431,7 @@ def _claim_skip_locked(condition: Q, *, token: uuid.UUID, now: datetime.datetime
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET status = %s, claimed_at = %s, claim_token = %s,"  # noqa: S608 - names from the model, values as parameters
-            f" attempts = attempts + 1 WHERE id IN ({subquery}) RETURNING id",
+            f" attempts = attempts + 1 WHERE id = ANY(ARRAY({subquery})) RETURNING id",
             [Status.SENDING, now, str(token), *params],
         )
         return [pk for (pk,) in cursor.fetchall()]
