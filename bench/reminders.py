@@ -10,10 +10,10 @@ triggered as beat does (every 60 s; it sends batch after batch and starts
 REMINDER_SENDERS - 1 more senders) until all are sent; the time runs from the first
 trigger to the last sent_at; duplicates are counted per idempotency key in the log.
 The floor, in the same run: a plain loop reading the same reminders (fresh keys) with
-the same query, writing their texts the way the senders do (`reminder_texts`, a batch at a
-time) and handing them to the same backend one batch at a time, without Celery, claims or
-recorded outcomes. Then 10,000 reminders fall due at the same minute:
-lateness = sent_at - due_at.
+the senders' query (`reminders_outgoing`, plain rows), writing their texts the way the
+senders do (`outgoing_texts`, a batch at a time) and handing them to the same backend one
+batch at a time, without Celery, claims or recorded outcomes. Then 10,000 reminders fall
+due at the same minute: lateness = sent_at - due_at.
 Targets: ≥ 2,000 reminders/s, ≥ 50 % of the plain loop, lateness p95 ≤ 90 s, 0 duplicates.
 
 Fair by construction (issue 20): one worker process (`-c 1`, REMINDER_SENDERS=1) against
@@ -127,27 +127,24 @@ def celery_run(app, queue: str, total: int, *, every_s: float, timeout_s: float)
 
 
 def plain_loop(total: int, *, chunk: int) -> float:
-    """The floor: read the reminders, build their texts and hand them to the same backend
-    in chunks of one batch (`sms_send_many`, as the workers do), nothing else: no Celery,
-    no claims, no recorded outcomes."""
+    """The floor: read the reminders as the senders do (`reminders_outgoing`: the same
+    columns and joins, plain rows, here all in one query), write their texts as they do
+    (`outgoing_texts`) and hand them to the same backend in chunks of one batch
+    (`sms_send_many`), nothing else: no Celery, no claims, no recorded outcomes."""
+    from services.models import Reminder
     from services.notifications.channels import SmsMessage, sms_send_many
-    from services.notifications.reminders import reminder_texts, reminders_for_sending
+    from services.notifications.outgoing import outgoing_texts, reminders_outgoing
 
-    def send(chunk_of: list) -> int:
-        # The texts a batch at a time, as the senders write them (reminder_texts).
+    def send(rows: list) -> int:
         messages = [
-            SmsMessage(r.visit.request.resident.phone, text, str(r.idempotency_key))
-            for r, text in zip(chunk_of, reminder_texts(chunk_of), strict=True)
+            SmsMessage(row.resident_phone, text, str(row.idempotency_key))
+            for row, text in zip(rows, outgoing_texts(rows), strict=True)
         ]
         return sms_send_many(messages=messages).count("delivered")
 
     began = time.perf_counter()
-    sent, reminders = 0, []
-    for reminder in reminders_for_sending().iterator(chunk_size=chunk):
-        reminders.append(reminder)
-        if len(reminders) == chunk:
-            sent, reminders = sent + send(reminders), []
-    sent += send(reminders)
+    rows = reminders_outgoing(Reminder.objects.all())
+    sent = sum(send(rows[at : at + chunk]) for at in range(0, len(rows), chunk))
     assert sent == total, sent
     return time.perf_counter() - began
 

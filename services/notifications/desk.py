@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from services.models import DeskCall, Reminder, Visit
 from services.notifications import rules
 from services.notifications.channel_health import channels_paused
+from services.notifications.outgoing import Outgoing
 
 Status = Reminder.Status
 ALIVE = (Status.SENT, Status.PENDING, Status.SENDING)
@@ -47,12 +48,13 @@ def channel_paused_when_near() -> str:
     return _("通知渠道暂停，服务临近")
 
 
-def _slot(reminder: Reminder) -> tuple:
+def _slot(reminder: Reminder | Outgoing) -> tuple:
     return (reminder.visit_id, reminder.recipient_key, reminder.offset_minutes)
 
 
-def desk_calls_open_for_failed(*, reminders: list[Reminder]) -> int:
-    """Open a call for each recipient whose reminders of one offset all failed."""
+def desk_calls_open_for_failed(*, reminders: list[Outgoing]) -> int:
+    """Open a call for each recipient whose reminders of one offset all failed (a sender's
+    rows, which carry their resident's community)."""
     if not reminders:
         return 0
     alive = set(
@@ -60,8 +62,12 @@ def desk_calls_open_for_failed(*, reminders: list[Reminder]) -> int:
             visit_id__in={reminder.visit_id for reminder in reminders}, status__in=ALIVE
         ).values_list("visit_id", "recipient_key", "offset_minutes")
     )
-    unreached = [reminder for reminder in reminders if _slot(reminder) not in alive]
-    return _open(unreached, reason=all_channels_failed())
+    unreached = [
+        _unreached(reminder, community_id=reminder.community_id)
+        for reminder in reminders
+        if _slot(reminder) not in alive
+    ]
+    return desk_calls_open(unreached=unreached, reason=all_channels_failed())
 
 
 def desk_calls_open_for_paused(*, now: datetime.datetime) -> int:
@@ -84,20 +90,20 @@ def desk_calls_open_for_paused(*, now: datetime.datetime) -> int:
         .exclude(Exists(reached))
         .select_related("visit__request__resident")
     )
-    return _open(list(stuck), reason=channel_paused_when_near())
-
-
-def _open(reminders: list[Reminder], *, reason: str) -> int:
     unreached = [
-        Unreached(
-            recipient_key=reminder.recipient_key,
-            recipient_user_id=reminder.recipient_user_id,
-            community_id=reminder.visit.request.resident.community_id,
-            visit_id=reminder.visit_id,
-        )
-        for reminder in reminders
+        _unreached(reminder, community_id=reminder.visit.request.resident.community_id)
+        for reminder in stuck
     ]
-    return desk_calls_open(unreached=unreached, reason=reason)
+    return desk_calls_open(unreached=unreached, reason=channel_paused_when_near())
+
+
+def _unreached(reminder: Reminder | Outgoing, *, community_id: int) -> Unreached:
+    return Unreached(
+        recipient_key=reminder.recipient_key,
+        recipient_user_id=reminder.recipient_user_id,
+        community_id=community_id,
+        visit_id=reminder.visit_id,
+    )
 
 
 def desk_calls_open(*, unreached: list[Unreached], reason: str) -> int:

@@ -50,11 +50,16 @@ from services.notifications.channels import (
     SmsMessage,
     email_send,
     notifications_create_many,
-    sms_fit,
     sms_send_many,
 )
 from services.notifications.desk import desk_calls_open_for_failed
 from services.notifications.models import notification_texts
+from services.notifications.outgoing import (
+    Outgoing,
+    outgoing_facts,
+    outgoing_texts,
+    reminders_outgoing,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -400,145 +405,64 @@ def reminders_claim_due(
     """Claim up to `limit` due reminders (of `channel`, or of any channel not paused;
     with `among`, only reminders of those ids)."""
     token = uuid.uuid4()
-    claim = {
-        "status": Status.SENDING,
-        "claimed_at": now,
-        "claim_token": token,
-        "attempts": F("attempts") + 1,
-    }
     conditions = _claimable(now, channel, among)
-    with transaction.atomic():
-        ids: list[int] = []
-        skip_locked = connection.features.has_select_for_update_skip_locked
+    if not connection.features.has_select_for_update_skip_locked:
+        return str(token), _claim_serialised(conditions, token=token, now=now, limit=limit)
+    ids: list[int] = []
+    with transaction.atomic():  # FOR UPDATE needs a transaction; one commit for both
         for condition in conditions:
-            wanted = limit - len(ids)
-            if wanted <= 0:
+            if len(ids) >= limit:
                 break
-            due = Reminder.objects.filter(condition).order_by("due_at")
-            if skip_locked:
-                due = due.select_for_update(skip_locked=True)
-            ids += due.values_list("pk", flat=True)[:wanted]
-        if skip_locked:
-            Reminder.objects.filter(pk__in=ids).update(**claim)
-        else:
-            # SQLite has no SKIP LOCKED, but its writers take turns (IMMEDIATE
-            # transactions), so the conditional UPDATE is itself the claim.
-            claimable = conditions[0] | conditions[1]
-            Reminder.objects.filter(claimable, pk__in=ids).update(**claim)
-            ids = list(Reminder.objects.filter(claim_token=token).values_list("pk", flat=True))
+            ids += _claim_skip_locked(condition, token=token, now=now, limit=limit - len(ids))
     return str(token), ids
 
 
-# What sending reads, in one query per batch: only the columns the texts and the
-# outcomes need (a full row of each of nine tables cost more than the rest of a send).
-_SENDING_RELATED = (
-    "visit__request__resident",
-    "visit__request__service_type",
-    "visit__offering__organization",
-    "visit__social_worker",
-    "visit__volunteer",
-    "recipient_user",
-)
-_SENDING_FIELDS = (
-    "visit_id",
-    "recipient_key",
-    "offset_minutes",
-    "visit__request__resident__community_id",
-    "recipient_user_id",
-    "channel",
-    "idempotency_key",
-    "attempts",
-    "status",
-    "claim_token",
-    "due_at",
-    "sent_at",
-    "next_attempt_at",
-    "response",
-    "recipient_user__phone",
-    "recipient_user__email",
-    "recipient_user__language",
-    "visit__status",
-    "visit__scheduled_start",
-    "visit__staff_member_id",
-    "visit__request__resident__name",
-    "visit__request__resident__phone",
-    "visit__request__service_type__name",
-    "visit__offering__organization__name",
-    "visit__social_worker__user_id",
-    "visit__volunteer__user_id",
-)
-_OUTCOME_FIELDS = ["status", "sent_at", "next_attempt_at", "response"]
+def _claim_skip_locked(condition: Q, *, token: uuid.UUID, now: datetime.datetime, limit: int):
+    """Claim up to `limit` reminders meeting `condition` that no other sender holds, in one
+    statement: the UPDATE takes the ids its subquery locks (SKIP LOCKED) and returns them.
 
-
-def reminder_facts(reminder: Reminder) -> dict:
-    """The message as facts (sanlian.stored_text): names and times, never an identifier."""
-    visit = reminder.visit
-    values = {
-        "when": visit.scheduled_start,
-        "service": visit.request.service_type.name,
-        "resident": visit.request.resident.name,
-        "organization": visit.offering.organization.name,
-    }
-    if _is_worker(reminder):
-        return stored_text.text(
-            gettext_noop("【三社联动】提醒：您%(when)s为%(resident)s提供“%(service)s”。"), **values
+    `= ANY(ARRAY(…))`, not `IN (…)`: the array is an init plan, run once, and the rows are
+    then found by primary key; PostgreSQL may plan an IN as a hash join over a scan of
+    the whole table."""
+    due = Reminder.objects.filter(condition).order_by("due_at")
+    locked = due.select_for_update(skip_locked=True).values("pk")[:limit]
+    subquery, params = locked.query.sql_with_params()
+    table = connection.ops.quote_name(Reminder._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, claimed_at = %s, claim_token = %s,"  # noqa: S608 - names from the model, values as parameters
+            f" attempts = attempts + 1 WHERE id = ANY(ARRAY({subquery})) RETURNING id",
+            [Status.SENDING, now, str(token), *params],
         )
-    return stored_text.text(
-        gettext_noop(
-            "【三社联动】提醒：%(resident)s的“%(service)s”将于%(when)s开始，%(organization)s。"
-        ),
-        **values,
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+@transaction.atomic
+def _claim_serialised(
+    conditions: tuple[Q, Q], *, token: uuid.UUID, now: datetime.datetime, limit: int
+) -> list[int]:
+    """SQLite has no SKIP LOCKED, but its writers take turns (IMMEDIATE transactions), so
+    the conditional UPDATE is itself the claim."""
+    ids: list[int] = []
+    for condition in conditions:
+        wanted = limit - len(ids)
+        if wanted > 0:
+            ids += (
+                Reminder.objects.filter(condition)
+                .order_by("due_at")
+                .values_list("pk", flat=True)[:wanted]
+            )
+    Reminder.objects.filter(conditions[0] | conditions[1], pk__in=ids).update(
+        status=Status.SENDING, claimed_at=now, claim_token=token, attempts=F("attempts") + 1
     )
+    return list(Reminder.objects.filter(claim_token=token).values_list("pk", flat=True))
 
 
-def reminder_language(reminder: Reminder) -> str:
-    """The recipient's language; a resident reached by phone only gets the portal's."""
-    return language_of(reminder.recipient_user)
-
-
-def reminder_text(reminder: Reminder) -> str:
-    """The message, at most one SMS long, in the recipient's language (SMS and e-mail)."""
-    return reminder_texts([reminder])[0]
-
-
-def reminder_texts(reminders: list[Reminder]) -> list[str]:
-    """`reminder_text` of each, in order: a batch is written one language at a time, each
-    template translated and each visit's time formatted once (stored_text.in_language_many)."""
-    places: dict[str, list[int]] = {}
-    for at, reminder in enumerate(reminders):
-        places.setdefault(reminder_language(reminder), []).append(at)
-    texts = [""] * len(reminders)
-    for language, ats in places.items():
-        facts = [reminder_facts(reminders[at]) for at in ats]
-        for at, text in zip(ats, stored_text.in_language_many(facts, language), strict=True):
-            texts[at] = sms_fit(text)
-    return texts
-
-
-def _is_worker(reminder: Reminder) -> bool:
-    visit = reminder.visit
-    user_id = reminder.recipient_user_id
-    return user_id is not None and user_id in {
-        visit.social_worker.user_id if visit.social_worker else None,
-        visit.volunteer.user_id if visit.volunteer else None,
-        visit.staff_member_id,
-    }
-
-
-def _visit_link(visit: Visit) -> str:
+def _visit_link(visit_id: int) -> str:
     try:
-        return reverse("services:visit_detail", kwargs={"pk": visit.pk})
+        return reverse("services:visit_detail", kwargs={"pk": visit_id})
     except NoReverseMatch:
         return reverse("notifications:list")
-
-
-def reminders_for_sending() -> QuerySet[Reminder]:
-    """Reminders with what their messages need, in one query."""
-    return (
-        Reminder.objects.select_related(*_SENDING_RELATED)
-        .only(*_SENDING_FIELDS)
-        .order_by("due_at", "id")
-    )
 
 
 def reminders_send_due(
@@ -667,8 +591,8 @@ def _send_claimed(
     """
     # By the token, not the ids: the claim gave exactly these ids this token, and an IN list
     # of hundreds of ids costs more to build than the rest of the query.
-    held = reminders_for_sending().filter(claim_token=claim_token, status=Status.SENDING)
-    reminders = list(held) if len(ids) > 1 else list(held.filter(pk__in=ids))
+    held = Reminder.objects.filter(claim_token=claim_token, status=Status.SENDING)
+    reminders = reminders_outgoing(held if len(ids) > 1 else held.filter(pk__in=ids))
     ready = [reminder for reminder in reminders if not _settled_unsent(reminder)]
     keeper = ClaimKeeper(claim_token, rows=len(reminders), claimed=claimed)
     answers = _deliver_all(ready, keeper=keeper)
@@ -695,7 +619,7 @@ def _send_claimed(
     ]
 
 
-def _release(reminders: list[Reminder], *, claim_token: str) -> None:
+def _release(reminders: list[Outgoing], *, claim_token: str) -> None:
     """Hand back untried reminders: pending again, their attempt not counted."""
     if reminders:
         Reminder.objects.filter(
@@ -706,7 +630,7 @@ def _release(reminders: list[Reminder], *, claim_token: str) -> None:
 
 
 def _channels_report(
-    ready: list[Reminder], answers: dict[int, str | Exception], *, now: datetime.datetime
+    ready: list[Outgoing], answers: dict[int, str | Exception], *, now: datetime.datetime
 ) -> None:
     """One report per channel and batch: delivered something, or failed as a channel."""
     for channel in {reminder.channel for reminder in ready}:
@@ -721,7 +645,7 @@ def _channels_report(
             )
 
 
-def _log_unexpected(ready: list[Reminder], answers: dict[int, str | Exception]) -> None:
+def _log_unexpected(ready: list[Outgoing], answers: dict[int, str | Exception]) -> None:
     """One log entry per batch for errors no channel expects (a bug, a broken setting)."""
     unexpected = [
         (reminder.pk, answers[reminder.pk])
@@ -739,27 +663,70 @@ def _log_unexpected(ready: list[Reminder], answers: dict[int, str | Exception]) 
         )
 
 
+def _outcomes_record(reminders: list[Outgoing], *, claim_token: str) -> None:
+    """The outcomes of a batch, by the claim holder only, in one UPDATE however many
+    reminders and however their outcomes differ (an HTTP gateway answers each message with
+    an id of its own). Only the listed reminders: others of the claim were handed back."""
+    if not reminders:
+        return
+    if connection.vendor != "postgresql":
+        _outcomes_record_by_outcome(reminders, claim_token=claim_token)
+        return
+    outcomes = [_outcome(reminder) for reminder in reminders]
+    ids = [reminder.pk for reminder in reminders]
+    if len(set(outcomes)) == 1:
+        # The usual batch, every reminder delivered alike: no arrays of outcomes, whose
+        # thousands of literals PostgreSQL parses and casts one by one.
+        outcome_source, params = _ONE_OUTCOME, [ids, *outcomes[0]]
+    else:
+        outcome_source, params = _OUTCOME_ARRAYS, [ids, *map(list, zip(*outcomes, strict=True))]
+    table = connection.ops.quote_name(Reminder._meta.db_table)
+    with connection.cursor() as cursor:
+        # The token in the WHERE clause: a claim taken over meanwhile is not overwritten.
+        cursor.execute(
+            f"UPDATE {table} AS r SET status = o.status, sent_at = o.sent_at,"  # noqa: S608 - the model's table, values as parameters
+            f" next_attempt_at = o.next_attempt_at, response = o.response FROM {outcome_source}"
+            " WHERE r.id = o.id AND r.claim_token = %s AND r.status = %s",
+            [*params, claim_token, Status.SENDING],
+        )
+
+
+_OUTCOME_FIELDS = ("status", "sent_at", "next_attempt_at", "response")
+
+
+def _outcome(reminder: Outgoing) -> tuple:
+    return tuple(getattr(reminder, field) for field in _OUTCOME_FIELDS)
+
+
+# The rows `o` an outcome UPDATE takes its values from: the ids, then one outcome for all
+# or an array of each outcome field, in the order of _OUTCOME_FIELDS.
+_ONE_OUTCOME = (
+    "(SELECT unnest(%s::bigint[]) AS id, %s::varchar AS status, %s::timestamptz AS sent_at,"
+    " %s::timestamptz AS next_attempt_at, %s::varchar AS response) AS o"
+)
+_OUTCOME_ARRAYS = (
+    "unnest(%s::bigint[], %s::varchar[], %s::timestamptz[], %s::timestamptz[], %s::varchar[])"
+    " AS o(id, status, sent_at, next_attempt_at, response)"
+)
+
+
 @transaction.atomic
-def _outcomes_record(reminders: list[Reminder], *, claim_token: str) -> None:
-    """One UPDATE per distinct outcome (usually one per batch), by the claim holder only."""
+def _outcomes_record_by_outcome(reminders: list[Outgoing], *, claim_token: str) -> None:
+    """One UPDATE per distinct outcome (SQLite has no arrays to join)."""
     groups: dict[tuple, list[int]] = {}
     for reminder in reminders:
-        outcome = tuple(getattr(reminder, field) for field in _OUTCOME_FIELDS)
-        groups.setdefault(outcome, []).append(reminder.pk)
+        groups.setdefault(_outcome(reminder), []).append(reminder.pk)
     for outcome, pks in groups.items():
-        # The token in the WHERE clause: a claim taken over meanwhile is not overwritten.
-        held = Reminder.objects.filter(claim_token=claim_token, status=Status.SENDING)
-        if len(groups) > 1 or len(pks) == 1:
-            held = held.filter(pk__in=pks)
+        held = Reminder.objects.filter(claim_token=claim_token, status=Status.SENDING, pk__in=pks)
         held.update(**dict(zip(_OUTCOME_FIELDS, outcome, strict=True)))
 
 
-def _settled_unsent(reminder: Reminder) -> bool:
+def _settled_unsent(reminder: Outgoing) -> bool:
     """Set the outcome of a reminder that must not be sent; False if it is to be sent."""
     if reminder.sent_at is not None or _email_noted_elsewhere(reminder):
         # An e-mail the server accepted before its sender died (see _email_send).
         reminder.status, reminder.response = Status.SENT, ALREADY_DELIVERED
-    elif reminder.visit.status != Visit.Status.SCHEDULED:
+    elif reminder.visit_status != Visit.Status.SCHEDULED:
         reminder.status, reminder.response = Status.CANCELLED, "visit no longer scheduled"
     elif reminder.attempts > settings.REMINDER_MAX_ATTEMPTS:
         # Claimed again and again by workers that died while sending it.
@@ -770,16 +737,16 @@ def _settled_unsent(reminder: Reminder) -> bool:
     return True
 
 
-def _deliver_all(reminders: list[Reminder], *, keeper: ClaimKeeper) -> dict[int, str | Exception]:
+def _deliver_all(reminders: list[Outgoing], *, keeper: ClaimKeeper) -> dict[int, str | Exception]:
     """Per reminder id: the channel's answer, or the error that stopped it.
 
     In-app first, then SMS, then e-mail one by one: the slowest channel goes last, a
     channel paused meanwhile is not tried, and e-mail stops at its first ChannelDown.
     """
     answers: dict[int, str | Exception] = {}
-    sms: list[tuple[Reminder, SmsMessage]] = []
-    in_app: list[tuple[Reminder, Notification]] = []
-    emails: list[tuple[Reminder, str]] = []
+    sms: list[tuple[Outgoing, SmsMessage]] = []
+    in_app: list[tuple[Outgoing, Notification]] = []
+    emails: list[tuple[Outgoing, str]] = []
     paused = channels_paused(now=timezone.now()) if reminders else set()
     texts = _batch_texts([r for r in reminders if r.channel not in paused])
     for reminder in reminders:
@@ -812,7 +779,7 @@ def _deliver_all(reminders: list[Reminder], *, keeper: ClaimKeeper) -> dict[int,
 
 
 def _emails_send(
-    emails: list[tuple[Reminder, str]], *, keeper: ClaimKeeper, texts: dict[int, str]
+    emails: list[tuple[Outgoing, str]], *, keeper: ClaimKeeper, texts: dict[int, str]
 ) -> dict[int, str | Exception]:
     """One by one (SMTP has no batch), each only while the claim is sure to outlive it."""
     answers: dict[int, str | Exception] = {}
@@ -827,12 +794,12 @@ def _emails_send(
     return answers
 
 
-def _batch_texts(reminders: list[Reminder]) -> dict[int, str]:
+def _batch_texts(reminders: list[Outgoing]) -> dict[int, str]:
     """The SMS and e-mail texts of a batch in one go; none if one of them cannot be
     written (each is then written alone, so its error stays its own)."""
     written = [r for r in reminders if r.channel in (Channel.SMS, Channel.EMAIL)]
     try:
-        return dict(zip([r.pk for r in written], reminder_texts(written), strict=True))
+        return dict(zip([r.pk for r in written], outgoing_texts(written), strict=True))
     except Exception:
         return {}
 
@@ -849,32 +816,33 @@ def _in_bulk(pairs: list[tuple], send) -> dict[int, str | Exception]:
     }
 
 
-def _message(reminder: Reminder, text: str | None = None) -> SmsMessage | Notification | str:
+def _message(reminder: Outgoing, text: str | None = None) -> SmsMessage | Notification | str:
     """What goes out: an SMS, an in-app notification, or the e-mail address (body apart);
     `text`: the SMS's, if written already (_batch_texts)."""
-    user = reminder.recipient_user
+    to_user = reminder.recipient_user_id is not None
     if reminder.channel == Channel.SMS:
-        phone = reminder.visit.request.resident.phone if user is None else user.phone
+        phone = reminder.phone if to_user else reminder.resident_phone
         if not phone:
             raise PermanentChannelError("no phone number")
-        return SmsMessage(phone, text or reminder_text(reminder), str(reminder.idempotency_key))
-    if user is None:
+        text = text or outgoing_texts([reminder])[0]
+        return SmsMessage(phone, text, str(reminder.idempotency_key))
+    if not to_user:
         raise PermanentChannelError("no recipient account")
     if reminder.channel == Channel.EMAIL:
-        if not user.email:
+        if not reminder.email:
             raise PermanentChannelError("no e-mail address")
-        return user.email
+        return reminder.email
     return Notification(
-        user=user,
+        user_id=reminder.recipient_user_id,
         **notification_texts(
-            title=stored_text.text(gettext_noop("上门服务提醒")), body=reminder_facts(reminder)
+            title=stored_text.text(gettext_noop("上门服务提醒")), body=outgoing_facts(reminder)
         ),
-        link=_visit_link(reminder.visit),
+        link=_visit_link(reminder.visit_id),
         dedupe_key=f"reminder:{reminder.idempotency_key}",
     )
 
 
-def _email_send(reminder: Reminder, address: str, text: str | None = None) -> str | Exception:
+def _email_send(reminder: Outgoing, address: str, text: str | None = None) -> str | Exception:
     """Send one e-mail and note its delivery on the reminder at once.
 
     SMTP has no idempotency key, so the mail server cannot refuse a resend the way the
@@ -887,9 +855,9 @@ def _email_send(reminder: Reminder, address: str, text: str | None = None) -> st
         answer = email_send(
             address=address,
             subject=stored_text.in_language(
-                stored_text.text(gettext_noop("上门服务提醒")), reminder_language(reminder)
+                stored_text.text(gettext_noop("上门服务提醒")), language_of(reminder)
             ),
-            body=text or reminder_text(reminder),
+            body=text or outgoing_texts([reminder])[0],
             idempotency_key=str(reminder.idempotency_key),
         )
     except Exception as error:
@@ -898,11 +866,11 @@ def _email_send(reminder: Reminder, address: str, text: str | None = None) -> st
     return answer
 
 
-def _delivery_key(reminder: Reminder) -> str:
+def _delivery_key(reminder: Outgoing) -> str:
     return f"reminder-delivered:{reminder.idempotency_key}"
 
 
-def _email_note_delivery(reminder: Reminder) -> None:
+def _email_note_delivery(reminder: Outgoing) -> None:
     """Note an accepted e-mail in the cache (Redis) first, then on the row.
 
     Two stores: with the database away at this moment, the cache still tells a sender
@@ -916,13 +884,13 @@ def _email_note_delivery(reminder: Reminder) -> None:
     _email_note_delivery_on_row(reminder)
 
 
-def _email_note_delivery_on_row(reminder: Reminder) -> None:
+def _email_note_delivery_on_row(reminder: Outgoing) -> None:
     Reminder.objects.filter(
         pk=reminder.pk, claim_token=reminder.claim_token, status=Status.SENDING
     ).update(sent_at=timezone.now())
 
 
-def _email_noted_elsewhere(reminder: Reminder) -> bool:
+def _email_noted_elsewhere(reminder: Outgoing) -> bool:
     """An e-mail of an earlier claim noted in the cache only (the database was away)."""
     if reminder.channel != Channel.EMAIL or reminder.attempts <= 1:
         return False  # a first attempt has nothing to find
@@ -932,7 +900,7 @@ def _email_noted_elsewhere(reminder: Reminder) -> bool:
         return False
 
 
-def _reminder_fail(reminder: Reminder, *, error: Exception, now: datetime.datetime) -> None:
+def _reminder_fail(reminder: Outgoing, *, error: Exception, now: datetime.datetime) -> None:
     """Set the outcome of a failed attempt: retried after a backoff, or failed for good."""
     final = isinstance(error, PermanentChannelError) or (
         reminder.attempts >= settings.REMINDER_MAX_ATTEMPTS

@@ -11,11 +11,18 @@ from activities.domain.reminders import _message as activity_reminder_message
 from activities.domain.reminders import _text as activity_reminder_text
 from activities.models import ActivityReminder, Signup
 from organizations.emails import organization_send_review_email
+from sanlian import stored_text
 from services.models import Reminder
-from services.notifications.reminders import reminder_text, reminder_texts, reminders_send_due
+from services.notifications.channels import sms_fit
+from services.notifications.outgoing import outgoing_facts, reminders_outgoing
+from services.notifications.reminders import reminders_send_due
 from tests import factories as f
 from tests.factories.activities import ActivityFactory
-from tests.services._reminders_support import care_visit, later, sms_log  # noqa: F401
+from tests.services._reminders_support import care_visit, later, sms_log, texts_of  # noqa: F401
+
+
+def reminder_text(reminder) -> str:
+    return texts_of([reminder])[0]
 
 
 def _switch(client, language):
@@ -67,8 +74,9 @@ def test_visit_reminder_sms_is_in_each_recipients_language(cast):
 
 
 def test_visit_reminder_texts_of_a_batch_are_each_in_their_recipients_language(cast):
-    """A batch is written a language at a time (reminder_texts); each text is still the one
-    written for its reminder alone, in its recipient's language, in the batch's order."""
+    """A batch is written a language at a time (outgoing_texts); each text is still the one
+    written for its reminder alone, in its recipient's language, in the batch's order, and
+    the sentence its stored facts (an in-app notification's) read as in that language."""
     care = care_visit(cast, start=later(2))
     other = care_visit(cast, start=later(5))
     care.worker.language = "en"
@@ -79,10 +87,17 @@ def test_visit_reminder_texts_of_a_batch_are_each_in_their_recipients_language(c
         f.ReminderFactory(visit=other.visit, recipient_user=None),
         _reminder(other.visit, care.worker),
     ]
-    texts = reminder_texts(batch)
+    texts = texts_of(batch)
     assert texts == [reminder_text(reminder) for reminder in batch]
     assert [text.startswith("[Sanlian]") for text in texts] == [True, False, False, True]
     assert texts[0] != texts[3]  # two visits, two times
+    rows = {row.pk: row for row in reminders_outgoing(Reminder.objects.all())}
+    languages = ["en", "zh-hans", "zh-hans", "en"]
+    from_facts = [
+        sms_fit(stored_text.in_language(outgoing_facts(rows[reminder.pk]), language))
+        for reminder, language in zip(batch, languages, strict=True)
+    ]
+    assert texts == from_facts
 
 
 def test_visit_reminder_email_subject_and_body_are_in_the_recipients_language(cast, sms_log):  # noqa: F811

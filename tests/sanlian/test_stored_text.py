@@ -6,7 +6,8 @@ import importlib
 import pytest
 from django.apps import apps
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 
 from sanlian import stored_text
 from services.matching.core import reason_facts
@@ -144,22 +145,43 @@ def test_the_old_channel_alert_is_parsed_with_its_channel_name():
 
 
 def test_many_sentences_in_one_go_read_as_each_alone():
-    """in_language_many (a batch of reminders) writes what in_language writes, sentence by
-    sentence: shared moments and message ids, nested sentences, lists, broken facts."""
+    """in_language_writer (a batch of reminders) writes what in_language writes of the
+    facts, sentence by sentence: shared moments and message ids, nested sentences, dates,
+    numbers, broken facts."""
     at = timezone.make_aware(datetime.datetime(2026, 12, 3, 10, 30))
     other = timezone.make_aware(datetime.datetime(2026, 12, 4, 8, 5))
     overdue = "%(resident)s %(when)s的%(service)s服务已超时未签到，请核实。"
+    review = "%(name)s 的个案检视应于 %(due)s 完成。"
     sentences = [
-        stored_text.text(overdue, resident="王秀英", when=at, service="理发"),
-        stored_text.text(overdue, resident="李桂兰", when=other, service="量血压"),
-        stored_text.text(overdue, resident="张玉梅", when=at, service="理发"),
-        stored_text.text("%(name)s 的个案检视应于 %(due)s 完成。", name="王秀英", due="2026-12-02"),
-        [stored_text.text("上门服务提醒"), stored_text.text(overdue, resident="甲", when=at)],
-        {"t": "%(gone)s 不在了", "p": {"other": 1}},
-        None,
+        (overdue, {"resident": "王秀英", "when": at, "service": "理发"}),
+        (overdue, {"resident": "李桂兰", "when": other, "service": "量血压"}),
+        (overdue, {"resident": "张玉梅", "when": at, "service": "理发"}),
+        (review, {"name": "王秀英", "due": datetime.date(2026, 12, 2)}),
+        (review, {"name": 7, "due": "2026-12-02"}),
+        (overdue, {"resident": stored_text.text("上门服务提醒"), "when": at, "service": "理发"}),
+        ("%(gone)s 不在了", {"other": 1}),
+        ("上门服务提醒", {}),
     ]
     for language in ("zh-hans", "en"):
-        alone = [stored_text.in_language(sentence, language) for sentence in sentences]
-        assert stored_text.in_language_many(sentences, language) == alone
-    english = stored_text.in_language_many(sentences[:2], "en")
+        alone = [
+            stored_text.in_language(stored_text.text(msgid, **params), language)
+            for msgid, params in sentences
+        ]
+        with stored_text.in_language_writer(language) as write:
+            assert [write(msgid, **params) for msgid, params in sentences] == alone
+    with stored_text.in_language_writer("en") as write:
+        english = [write(msgid, **params) for msgid, params in sentences[:2]]
     assert "月" not in english[0] and english[0] != english[1]
+
+
+def test_moments_written_in_a_batch_read_as_django_formats_them():
+    """The batch writer splits a format once (_MomentFormat); Django's date_format, format by
+    format: escapes, letters of every kind, both languages' moment formats."""
+    when = timezone.make_aware(datetime.datetime(2026, 3, 7, 9, 5, 4))
+    formats_to_check = ["n月j日 H:i", "N j, Y, P", r"\Y\e\s: D, d M y \a\t g:i a", "jS F o, l"]
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            formats_to_check.append(gettext("n月j日 H:i"))
+            for format_string in formats_to_check:
+                expected = formats.date_format(when, format_string)
+                assert stored_text._MomentFormat(format_string).write(when) == expected

@@ -1,14 +1,18 @@
 """Shared pieces of the reminder tests: a visit with every kind of recipient."""
 
 import datetime
+import json
+import threading
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
 
 from sanlian.roles import Role
-from services.models import Visit
+from services.models import Reminder, Visit
+from services.notifications.outgoing import outgoing_texts, reminders_outgoing
 from tests import factories as f
 
 # 14:00 in Shanghai: outside quiet hours.
@@ -53,6 +57,13 @@ def care_visit(cast, *, start: datetime.datetime) -> SimpleNamespace:
     )
 
 
+def texts_of(reminders: list[Reminder]) -> list[str]:
+    """The SMS and e-mail texts of stored reminders, written as their sender writes a batch."""
+    rows = reminders_outgoing(Reminder.objects.filter(pk__in=[r.pk for r in reminders]))
+    by_pk = {row.pk: row for row in rows}
+    return outgoing_texts([by_pk[reminder.pk] for reminder in reminders])
+
+
 def later(hours: float, *, now: datetime.datetime | None = None) -> datetime.datetime:
     return (now or timezone.now()) + datetime.timedelta(hours=hours)
 
@@ -75,3 +86,39 @@ def celery_broker_at(url: str):
     finally:
         app.conf.broker_url, app.conf.task_always_eager = saved
         reset_pools()
+
+
+class GatewayHandler(BaseHTTPRequestHandler):
+    """A gateway that dedupes on the Idempotency-Key header; status 500 on demand."""
+
+    def do_POST(self):
+        server = self.server
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        key = self.headers["Idempotency-Key"]
+        server.received.append((key, self.headers["Authorization"], body))
+        if server.fail:
+            self.send_response(500)
+            self.end_headers()
+            return
+        status = "duplicate" if key in server.seen else "delivered"
+        server.seen.add(key)
+        payload = json.dumps({"status": status, "id": f"msg-{len(server.seen)}"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def gateway():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), GatewayHandler)
+    server.received, server.seen, server.fail = [], set(), False
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()

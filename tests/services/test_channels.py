@@ -1,7 +1,3 @@
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from services.models import Notification, Reminder
@@ -15,46 +11,10 @@ from services.notifications.channels import (
     notification_create,
     sms_fit,
 )
-from services.notifications.reminders import reminder_text, reminders_plan_for_visit
-from tests.services._reminders_support import NOON, care_visit, later, sms_log
+from services.notifications.reminders import reminders_plan_for_visit
+from tests.services._reminders_support import NOON, care_visit, gateway, later, sms_log, texts_of
 
-__all__ = ["sms_log"]
-
-
-class GatewayHandler(BaseHTTPRequestHandler):
-    """A gateway that dedupes on the Idempotency-Key header; status 500 on demand."""
-
-    def do_POST(self):
-        server = self.server
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        key = self.headers["Idempotency-Key"]
-        server.received.append((key, self.headers["Authorization"], body))
-        if server.fail:
-            self.send_response(500)
-            self.end_headers()
-            return
-        status = "duplicate" if key in server.seen else "delivered"
-        server.seen.add(key)
-        payload = json.dumps({"status": status, "id": f"msg-{len(server.seen)}"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def gateway():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), GatewayHandler)
-    server.received, server.seen, server.fail = [], set(), False
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+__all__ = ["gateway", "sms_log"]
 
 
 def http_gateway(server) -> HttpSmsGateway:
@@ -116,7 +76,7 @@ def test_reminder_text_is_short_and_holds_no_identifier(cast, sms_log):
     care = care_visit(cast, start=later(30, now=NOON))
     reminders_plan_for_visit(visit=care.visit, now=NOON)
     for reminder in Reminder.objects.filter(visit=care.visit):
-        text = reminder_text(reminder)
+        (text,) = texts_of([reminder])
         assert len(text) <= SMS_MAX_CHARS
         assert cast.resident.id_number not in text
         assert cast.resident.phone not in text

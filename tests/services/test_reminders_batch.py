@@ -1,5 +1,6 @@
 """Sending a claimed batch at once: one load, one record, claims honoured to the end."""
 
+import dataclasses
 import uuid
 from collections import Counter
 
@@ -16,15 +17,23 @@ from services.notifications.channels import (
     SmsMessage,
     notifications_create_many,
 )
+from services.notifications.outgoing import OUTGOING_COLUMNS, Outgoing
 from services.notifications.reminders import (
     reminders_claim_due,
     reminders_plan_for_visit,
     reminders_send_batch,
 )
 from services.notifications.tasks import task_dispatch_due_reminders
-from tests.services._reminders_support import NOON, care_visit, later, sms_lines, sms_log
+from tests.services._reminders_support import (
+    NOON,
+    care_visit,
+    gateway,
+    later,
+    sms_lines,
+    sms_log,
+)
 
-__all__ = ["sms_log"]
+__all__ = ["gateway", "sms_log"]
 
 Status = Reminder.Status
 
@@ -35,23 +44,45 @@ def planned_visits(cast, count: int) -> None:
         reminders_plan_for_visit(visit=care.visit, now=NOON)
 
 
-def queries_to_send(now) -> tuple[int, int]:
-    """(queries apart from the one delivery note per e-mail, reminders sent)."""
-    token, ids = reminders_claim_due(now=now, limit=1000)
+def queries_to_claim_and_send(now) -> tuple[int, int]:
+    """(queries of a claim and its batch apart from the one delivery note per e-mail,
+    reminders sent)."""
     mailed = len(mail.outbox)
     with CaptureQueriesContext(connection) as queries:
+        token, ids = reminders_claim_due(now=now, limit=1000)
         outcome = reminders_send_batch(ids=ids, claim_token=token)
     return len(queries) - (len(mail.outbox) - mailed), outcome[Status.SENT]
 
 
 def test_batch_queries_do_not_grow_with_the_batch(cast, sms_log):
     planned_visits(cast, 1)
-    small = queries_to_send(NOON)
+    small = queries_to_claim_and_send(NOON)
     planned_visits(cast, 3)
-    large = queries_to_send(NOON)
+    large = queries_to_claim_and_send(NOON)
     assert (small[1], large[1]) == (7, 21)
     assert small[0] == large[0]  # SMS and in-app messages: the same queries for 7 or 21
     assert len(sms_lines(sms_log)) == 8
+
+
+def test_batch_queries_do_not_grow_when_every_answer_differs(cast, settings, sms_log, gateway):
+    """An HTTP gateway answers each SMS with its own message id: still one UPDATE records
+    the batch, whatever its size (not one per distinct outcome)."""
+    settings.SMS_BACKEND = "http"
+    settings.SMS_HTTP_URL = f"http://127.0.0.1:{gateway.server_address[1]}/sms"
+    planned_visits(cast, 1)
+    small = queries_to_claim_and_send(NOON)
+    planned_visits(cast, 3)
+    large = queries_to_claim_and_send(NOON)
+    assert (small[1], large[1]) == (7, 21)
+    assert small[0] == large[0]
+    sms = Reminder.objects.filter(channel="sms")
+    assert set(sms.values_list("status", flat=True)) == {Status.SENT}
+    assert len(set(sms.values_list("response", flat=True))) == len(gateway.received) == 8
+
+
+def test_outgoing_rows_read_each_field_from_its_column():
+    # Rows are built positionally from the query's columns: same names, same order.
+    assert list(OUTGOING_COLUMNS) == [field.name for field in dataclasses.fields(Outgoing)]
 
 
 def recorded_senders(monkeypatch) -> Counter:

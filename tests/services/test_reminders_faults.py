@@ -232,6 +232,26 @@ def test_batch_out_of_time_hands_back_the_rest_and_the_sender_goes_on(
     assert set(Reminder.objects.filter(channel="email").values_list("attempts", flat=True)) == {1}
 
 
+def test_emails_handed_back_are_not_recorded_as_sent_with_those_mailed(cast, sms_log, monkeypatch):
+    """Two e-mails mailed alike (one outcome), then the batch's time is up: the third is
+    handed back pending, not recorded as sent with the other two, and is mailed next time."""
+    planned_visits(cast, 3, now=NOON)
+    token, ids = reminders_claim_due(now=NOON, limit=100, channel="email")
+    budget = iter([True, True])  # time for two e-mails
+    monkeypatch.setattr(ClaimKeeper, "keep_going", lambda self: next(budget, False))
+    outcome = reminders_send_batch(ids=ids, claim_token=token)
+    monkeypatch.undo()
+    assert outcome == {Status.SENT: 2, "released": 1} and len(mail.outbox) == 2
+    emails = Reminder.objects.filter(channel="email")
+    assert sorted(emails.values_list("status", flat=True)) == ["pending", "sent", "sent"]
+    handed_back = emails.get(status=Status.PENDING)
+    assert (handed_back.attempts, handed_back.sent_at) == (0, None)
+    token, ids = reminders_claim_due(now=NOON, limit=100, channel="email")
+    assert ids == [handed_back.pk]
+    reminders_send_batch(ids=ids, claim_token=token)
+    assert statuses("email") == {Status.SENT} and len(mail.outbox) == 3
+
+
 # A claim that aged before its sender began: taken over between loading and sending -----
 
 
