@@ -284,3 +284,54 @@ def test_a_malformed_call_id_is_a_404_not_a_server_error(cast):
         "/api/v1/project-calls/null,null/decide/", {"awarded": [], "reasons": {}}, format="json"
     )
     assert answer.status_code == 404
+
+
+# --- a row that exists but does not fit the rest of the body answers 404 too -----------------
+
+
+@pytest.mark.parametrize("field", ["preferred_organization", "excluded_organization"])
+def test_an_organization_not_serving_the_residents_community_is_a_404_naming_the_field(cast, field):
+    f.ConsentFactory(resident=cast.resident)
+    body = _request_body(cast, **{field: cast.other_organization.pk})
+    answer = client_for(cast.street_staff).post("/api/v1/requests/", body, format="json")
+    assert answer.status_code == 404, answer.content
+    assert list(answer.json()["errors"]) == [field]
+    assert not ServiceRequest.objects.exists()
+
+
+def test_control_an_organization_offering_the_service_there_may_be_preferred(cast):
+    f.ConsentFactory(resident=cast.resident)
+    service_type = f.ServiceTypeFactory()
+    f.OfferingFactory(
+        organization=cast.organization, service_type=service_type, communities=[cast.community]
+    )
+    body = _request_body(
+        cast, service_type=service_type.pk, preferred_organization=cast.organization.pk
+    )
+    answer = client_for(cast.street_staff).post("/api/v1/requests/", body, format="json")
+    assert answer.status_code == 201, answer.content
+    assert ServiceRequest.objects.get().preferred_organization == cast.organization
+
+
+def _agreement_body(cast, venue) -> dict:
+    start = timezone.localdate().isoformat()
+    return {"community": cast.other_community.pk, "venue": venue.pk, "start_date": start}
+
+
+def test_a_venue_of_another_community_is_a_404_naming_the_field(cast):
+    body = _agreement_body(cast, f.VenueFactory(community=cast.community))
+    answer = client_for(cast.member).post("/api/v1/agreements/", body, format="json")
+    assert answer.status_code == 404, answer.content
+    assert list(answer.json()["errors"]) == ["venue"]
+    assert not Agreement.objects.filter(organization=cast.organization).exclude(
+        community=cast.community
+    )
+
+
+def test_control_a_venue_of_the_chosen_community_is_accepted(cast):
+    venue = f.VenueFactory(community=cast.other_community)
+    answer = client_for(cast.member).post(
+        "/api/v1/agreements/", _agreement_body(cast, venue), format="json"
+    )
+    assert answer.status_code == 201, answer.content
+    assert Agreement.objects.get(organization=cast.organization, venue=venue)
