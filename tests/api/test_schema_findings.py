@@ -335,3 +335,14 @@ def test_control_a_venue_of_the_chosen_community_is_accepted(cast):
     )
     assert answer.status_code == 201, answer.content
     assert Agreement.objects.get(organization=cast.organization, venue=venue)
+
+
+# --- the API index's schema describes the index it answers ----------------------------------
+
+
+def test_the_api_index_matches_its_schema(cast, schema):
+    answer = client_for(cast.member).get("/api/v1/")
+    described = schema["paths"]["/api/v1/"]["get"]["responses"]["200"]
+    validator = jsonschema.Draft4Validator(described["content"]["application/json"]["schema"])
+    assert list(validator.iter_errors(answer.json())) == []
+    assert answer.json()["visits"].endswith("/api/v1/visits/")
