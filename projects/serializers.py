@@ -248,7 +248,11 @@ class DecisionSerializer(serializers.Serializer):
         try:
             return {int(key): text for key, text in value.items()}
         except ValueError as error:
-            raise serializers.ValidationError(_("评定理由须以申报编号为键。")) from error
+            # A key that is no number names no application: a missing row (404), as an
+            # unknown id would be; the schema can say "keys" but not which.
+            raise serializers.ValidationError(
+                _("评定理由须以申报编号为键。"), code="does_not_exist"
+            ) from error
 
 
 # --- the bureau's category targets ---------------------------------------------------------

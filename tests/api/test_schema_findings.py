@@ -25,9 +25,11 @@ from drf_spectacular.generators import SchemaGenerator
 
 from casework.models import Callback
 from organizations.models import Agreement, Organization
+from projects import domain as projects_domain
 from services.models import ServiceRequest
 from tests import factories as f
 from tests.api.conftest import client_for
+from tests.projects._support import apply, close, publish
 
 
 @pytest.fixture(scope="module")
@@ -346,3 +348,35 @@ def test_the_api_index_matches_its_schema(cast, schema):
     validator = jsonschema.Draft4Validator(described["content"]["application/json"]["schema"])
     assert list(validator.iter_errors(answer.json())) == []
     assert answer.json()["visits"].endswith("/api/v1/visits/")
+
+
+# --- a PATCH changes what it names; the decision's reasons are keyed by application ---------
+
+
+def test_an_empty_patch_of_a_category_target_changes_nothing_and_answers_it(cast):
+    district = f.StreetFactory().district
+    [target] = projects_domain.category_targets_set(
+        district=district, targets={"culture_sports": 3}, actor=cast.civil
+    )
+    url = f"/api/v1/project-category-targets/{target.pk}/"
+    client = client_for(cast.civil)
+    answer = client.patch(url, {}, format="json")
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["target"] == 3
+    # control: a PATCH naming the count changes it
+    assert client.patch(url, {"target": 5}, format="json").json()["target"] == 5
+    target.refresh_from_db()
+    assert target.target == 5
+
+
+def test_a_decision_reason_keyed_by_no_application_is_a_404_naming_the_field(cast):
+    call = publish(cast, actor=cast.street_staff, street=cast.east_street)
+    ours = apply(cast, call)
+    close(call)
+    url = f"/api/v1/project-calls/{call.pk}/decide/"
+    body = {"awarded": [], "reasons": {str(ours.pk): "好", "x-extra": "好"}}
+    answer = client_for(cast.street_staff).post(url, body, format="json")
+    assert answer.status_code == 404, answer.content
+    assert list(answer.json()["errors"]) == ["reasons"]
+    ours.refresh_from_db()
+    assert ours.status == "submitted"
