@@ -21,11 +21,15 @@ in a fast test (tests/api/test_schemathesis.py finds them again, slowly):
 import jsonschema
 import pytest
 from django.utils import timezone
-from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.generators import EndpointEnumerator, SchemaGenerator
+from drf_spectacular.plumbing import force_instance
+from rest_framework import serializers
+from rest_framework.authtoken.models import Token
 
 from casework.models import Callback
 from organizations.models import Agreement, Organization
 from projects import domain as projects_domain
+from sanlian.api.inputs import StrictTextField
 from services.models import ServiceRequest
 from tests import factories as f
 from tests.api.conftest import client_for
@@ -380,3 +384,69 @@ def test_a_decision_reason_keyed_by_no_application_is_a_404_naming_the_field(cas
     assert list(answer.json()["errors"]) == ["reasons"]
     ours.refresh_from_db()
     assert ours.status == "submitted"
+
+
+# --- text fields take text: a number is refused, not stored as its digits ------------------
+
+
+def _writable_text_fields(field, name: str):
+    if isinstance(field, serializers.BaseSerializer):
+        field = getattr(field, "child", field)
+        for sub_name, sub in getattr(field, "fields", {}).items():
+            if not sub.read_only:
+                yield from _writable_text_fields(sub, f"{name}.{sub_name}")
+    elif isinstance(field, serializers.ListField | serializers.DictField):
+        yield from _writable_text_fields(field.child, f"{name}[]")
+    elif isinstance(field, serializers.CharField):
+        yield name, field
+
+
+def test_every_text_a_request_body_writes_refuses_a_number():
+    generator, found, lenient = SchemaGenerator(), [], []
+    for path, _regex, method, callback in EndpointEnumerator().get_api_endpoints():
+        if method not in ("POST", "PUT", "PATCH"):
+            continue
+        view = generator.create_view(callback, method)
+        body = force_instance(view.schema.get_request_serializer())
+        if not isinstance(body, serializers.BaseSerializer):
+            continue
+        for name, field in _writable_text_fields(body, f"{method} {path} {type(body).__name__}"):
+            found.append(name)
+            # An e-mail address has an "@", which no number's digits have: refused anyway.
+            if not isinstance(field, StrictTextField | serializers.EmailField):
+                lenient.append(name)
+    assert len(found) > 20  # the walk reaches the bodies: registration, check-out, decide, …
+    assert lenient == []
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [("/api/v1/dashboard-tokens/", {"name": 0}), ("/api/v1/auth/token/", {"username": 0})],
+)
+def test_a_number_where_the_schema_says_a_string_is_a_400_and_creates_nothing(cast, path, body):
+    tokens = Token.objects.count()
+    answer = client_for(cast.civil).post(path, {"password": "x", **body}, format="json")
+    assert answer.status_code == 400, answer.content
+    assert list(answer.json()["errors"]) == list(body)
+    assert Token.objects.count() == tokens
+
+
+def test_control_a_dashboard_token_named_in_text_is_issued(cast):
+    body = {"name": "大屏"}
+    answer = client_for(cast.civil).post("/api/v1/dashboard-tokens/", body, format="json")
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["name"] == "大屏"
+
+
+def test_a_cancel_reason_given_as_a_number_is_refused_and_the_request_stays(cast):
+    request = f.ServiceRequestFactory(resident=cast.resident)
+    url = f"/api/v1/requests/{request.pk}/cancel/"
+    answer = client_for(cast.street_staff).post(url, {"reason": 0}, format="json")
+    assert answer.status_code == 400, answer.content
+    request.refresh_from_db()
+    assert request.status != ServiceRequest.Status.CANCELLED
+    # control: a reason in words cancels it
+    answer = client_for(cast.street_staff).post(url, {"reason": "已住院"}, format="json")
+    assert answer.status_code == 200, answer.content
+    request.refresh_from_db()
+    assert request.status == ServiceRequest.Status.CANCELLED
