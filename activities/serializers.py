@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from activities.models import Activity, Signup, Suggestion, TimeBankAccount
 from communities.models import Resident
+from sanlian.api.inputs import StrictTextField
 
 
 class ActivitySerializer(serializers.ModelSerializer):
@@ -67,7 +68,7 @@ class SignUpInput(serializers.Serializer):
 
 class FeedbackInput(serializers.Serializer):
     rating = serializers.IntegerField(min_value=1, max_value=5)
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    comment = StrictTextField(required=False, allow_blank=True, max_length=500)
 
 
 class TimeBankAccountSerializer(serializers.ModelSerializer):

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from casework.models import Assessment, Callback, Case
+from sanlian.api.inputs import StrictTextField
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
@@ -75,4 +76,4 @@ class CallbackRecordSerializer(serializers.Serializer):
     quality_score = serializers.IntegerField(
         min_value=1, max_value=5, required=False, allow_null=True, default=None
     )
-    comment = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    comment = StrictTextField(max_length=300, required=False, allow_blank=True, default="")

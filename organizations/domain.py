@@ -28,7 +28,7 @@ from sanlian import stored_text
 from sanlian.audit import audit_record, snapshot
 from sanlian.job_queue import notice_send_after_commit
 from sanlian.models import AuditEntry, User
-from sanlian.refusals import StateConflict
+from sanlian.refusals import OutOfReach, StateConflict
 from sanlian.roles import Role
 
 Status = Organization.Status
@@ -362,7 +362,7 @@ def agreement_request(
     if not rules.may_request_agreement(actor, organization):
         raise StateConflict(_("只有已批准的组织可以申请入驻社区。"))
     if venue is not None and venue.community_id != community.pk:
-        raise ValidationError({"venue": _("场地必须属于所选社区。")})
+        raise OutOfReach({"venue": _("场地必须属于所选社区。")})
     open_statuses = (Agreement.Status.PENDING, Agreement.Status.ACTIVE)
     if Agreement.objects.filter(
         organization=organization, community=community, status__in=open_statuses

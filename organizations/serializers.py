@@ -48,16 +48,16 @@ class OrganizationSerializer(serializers.ModelSerializer):
 class OrganizationRegistrationSerializer(serializers.Serializer):
     """Input of an online registration; the account named here becomes the organization's admin."""
 
-    name = serializers.CharField(max_length=100)
+    name = StrictTextField(max_length=100)
     # Format checks reuse the model's validators so every bad field is reported at once.
     credit_code = CreditCodeField()
     category = serializers.ChoiceField(choices=Category.choices)
-    legal_representative = serializers.CharField(max_length=30)
-    contact_name = serializers.CharField(max_length=30)
+    legal_representative = StrictTextField(max_length=30)
+    contact_name = StrictTextField(max_length=30)
     contact_phone = MobileField()
     email = serializers.EmailField()
-    address = serializers.CharField(max_length=120)
-    description = serializers.CharField(
+    address = StrictTextField(max_length=120)
+    description = StrictTextField(
         required=False, allow_blank=True, default="", max_length=DESCRIPTION_MAX_CHARS
     )
     home_street = serializers.PrimaryKeyRelatedField(
@@ -69,7 +69,7 @@ class OrganizationRegistrationSerializer(serializers.Serializer):
     streets = serializers.PrimaryKeyRelatedField(
         queryset=Street.objects.all(), many=True, required=False, default=list
     )
-    username = serializers.CharField(max_length=150)
+    username = StrictTextField(max_length=150)
     password = PasswordField()
 
 
@@ -122,4 +122,4 @@ class AgreementRequestSerializer(serializers.Serializer):
     )
     start_date = serializers.DateField()
     end_date = serializers.DateField(required=False, allow_null=True, default=None)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = StrictTextField(required=False, allow_blank=True, default="")

@@ -294,9 +294,12 @@ class CategoryTargetViewSet(
         return Response(CategoryTargetSerializer(target).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
-        target = domain.category_target_change(
-            category_target=self.get_object(),
-            actor=request.user,
-            **validated(CategoryTargetChangeSerializer, request),
-        )
+        # A PATCH changes the fields it names (as the schema says, every one optional): `{}`
+        # names none and changes nothing.
+        target = self.get_object()
+        change = validated(CategoryTargetChangeSerializer, request, partial=True)
+        if change:
+            target = domain.category_target_change(
+                category_target=target, actor=request.user, **change
+            )
         return Response(CategoryTargetSerializer(target).data)

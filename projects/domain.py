@@ -36,7 +36,7 @@ from projects.models import (
 )
 from projects.progress import contract_verified_total
 from sanlian.audit import audit_record
-from sanlian.refusals import refuse
+from sanlian.refusals import OutOfReach, StateConflict, refuse
 from sanlian.roles import PROJECT_REVIEWERS, Role
 from services.allowances.models import yuan
 from socialworkers.models import SocialWorker, VolunteerTeam
@@ -305,12 +305,14 @@ def call_decide(
     ranking = call_ranking(call=call)
     ids = {a.pk for a in ranking}
     if not awarded_ids <= ids:
-        raise ValidationError(_("只能评定本项目的申报。"))
+        raise OutOfReach({"awarded": _("只能评定本项目的申报。")})
+    # The call's applications and ceiling decide these, not the body's shape: a conflict
+    # with the call as it stands (the API's 409), as a deadline passed is.
     if any(not reasons.get(a.pk, "").strip() for a in ranking):
-        raise ValidationError({"reasons": _("请为每份申报填写评定理由。")})
+        raise StateConflict({"reasons": _("请为每份申报填写评定理由。")})
     awarded_total = sum(a.requested_fen for a in ranking if a.pk in awarded_ids)
     if awarded_total > call.budget_ceiling_fen:
-        raise ValidationError(
+        raise StateConflict(
             _("立项金额合计 %(total)s 元超过了项目上限 %(ceiling)s 元。")
             % {"total": yuan(awarded_total), "ceiling": call.budget_ceiling_yuan}
         )

@@ -164,7 +164,7 @@ class ProjectReasonSerializer(serializers.Serializer):
 
 
 class CriterionInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=60)
+    name = StrictTextField(max_length=60)
     max_points = serializers.IntegerField(min_value=1, max_value=1000)
 
 
@@ -189,8 +189,8 @@ class TargetInputSerializer(serializers.Serializer):
 class CallPublishSerializer(serializers.Serializer):
     """Publish a call: `domain.call_publish` checks scope, dates, ceiling and targets."""
 
-    title = serializers.CharField(max_length=100)
-    purpose = serializers.CharField(max_length=5000)
+    title = StrictTextField(max_length=100)
+    purpose = StrictTextField(max_length=5000)
     categories = serializers.ListField(
         child=serializers.ChoiceField(choices=Category.choices), allow_empty=False
     )
@@ -214,7 +214,7 @@ class CallPublishSerializer(serializers.Serializer):
 
 
 class ApplyBudgetLineSerializer(serializers.Serializer):
-    item = serializers.CharField(max_length=60)
+    item = StrictTextField(max_length=60)
     amount_fen = serializers.IntegerField(min_value=1)
 
 
@@ -222,7 +222,7 @@ class ApplySerializer(serializers.Serializer):
     """Apply to a call for one's own organization: `domain.application_submit` decides."""
 
     call = serializers.PrimaryKeyRelatedField(queryset=ProjectCall.objects.all())
-    plan = serializers.CharField(max_length=5000)
+    plan = StrictTextField(max_length=5000)
     budget_lines = ApplyBudgetLineSerializer(many=True, allow_empty=False)
     social_workers = serializers.PrimaryKeyRelatedField(
         queryset=SocialWorker.objects.all(), many=True, required=False
@@ -242,13 +242,17 @@ class DecisionSerializer(serializers.Serializer):
     """The award decision: the applications awarded, and a reason for every application."""
 
     awarded = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
-    reasons = serializers.DictField(child=serializers.CharField(max_length=500))
+    reasons = serializers.DictField(child=StrictTextField(max_length=500))
 
     def validate_reasons(self, value):
         try:
             return {int(key): text for key, text in value.items()}
         except ValueError as error:
-            raise serializers.ValidationError(_("评定理由须以申报编号为键。")) from error
+            # A key that is no number names no application: a missing row (404), as an
+            # unknown id would be; the schema can say "keys" but not which.
+            raise serializers.ValidationError(
+                _("评定理由须以申报编号为键。"), code="does_not_exist"
+            ) from error
 
 
 # --- the bureau's category targets ---------------------------------------------------------

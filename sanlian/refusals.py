@@ -13,6 +13,13 @@ class StateConflict(ValidationError):
     a deadline passed): pages show it like any ValidationError, the API answers 409."""
 
 
+class OutOfReach(ValidationError):
+    """A row the input names exists, but not among those it may name here (an organization
+    that does not serve the resident's community, a venue of another community): pages show
+    it like any ValidationError, the API answers 404 naming the field, as for a row that
+    does not exist, since a schema can say "an id" but never which ids fit together."""
+
+
 def refuse(refusal: Refusal | None) -> None:
     """Raise the refusal, if there is one: how domain functions go through the predicates."""
     if isinstance(refusal, ValidationError) and not isinstance(refusal, StateConflict):

@@ -15,12 +15,24 @@ from sanlian.api.domain import (
     dashboard_token_issue,
     dashboard_token_revoke,
 )
+from sanlian.api.inputs import StrictTextField
 from sanlian.api.permissions import IsCivilAffairs
 from sanlian.api.throttling import LoginRateThrottle
 from sanlian.api.tokens import token_find, token_for_login, token_revoke, token_summary, tokens_of
 from sanlian.lockout import login_failed, login_is_locked, login_succeeded
 
 TokenOut = inline_serializer("Token", {"token": serializers.CharField()})
+
+
+# DRF's, with its username and password strings as the schema says (not numbers).
+class TokenRequestSerializer(AuthTokenSerializer):
+    username = StrictTextField(label=_("用户名"), write_only=True)
+    password = StrictTextField(
+        label=_("密码"), style={"input_type": "password"}, trim_whitespace=False, write_only=True
+    )
+
+    class Meta:
+        ref_name = "AuthToken"
 
 
 class TokenView(APIView):
@@ -37,7 +49,7 @@ class TokenView(APIView):
         return "Token"  # the scheme the token is then sent with; makes the refusal a 401
 
     @extend_schema(
-        request=AuthTokenSerializer,
+        request=TokenRequestSerializer,
         responses={200: TokenOut},
         examples=[
             OpenApiExample(
@@ -55,7 +67,7 @@ class TokenView(APIView):
         username = str(request.data.get("username", ""))
         if login_is_locked(username=username, request=request):
             raise Throttled(detail=_("登录失败次数过多，该账户已暂时锁定，请稍后再试。"))
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer = TokenRequestSerializer(data=request.data, context={"request": request})
         if not serializer.is_valid():
             login_failed(username=username, request=request)
             if _only_credentials_refused(serializer.errors):
@@ -78,7 +90,7 @@ def _only_credentials_refused(errors: dict) -> bool:
 
 class DashboardClientSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    name = serializers.CharField(source="display_name", max_length=50)
+    name = StrictTextField(source="display_name", max_length=50)
     active = serializers.BooleanField(source="is_active", read_only=True)
     issued_at = serializers.DateTimeField(source="date_joined", read_only=True)
 

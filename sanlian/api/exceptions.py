@@ -4,9 +4,10 @@ Domain functions raise Django's ValidationError (bad input → 400) and
 PermissionDenied (→ 403); a refusal for the object's state (sanlian.refusals.StateConflict)
 and a unique-constraint race (IntegrityError) answer 409. A body well formed in every field
 but naming a row that does not exist, or that the caller may not see (`"resident": 7`),
-answers 404 with the field named, as a path naming such a row does: the schema can say an
-id is an integer, never which ids exist, so a 400 there would refuse data the schema
-accepts. Nothing a client sends should end in a 500.
+or that exists but may not be named beside the rest of the body (sanlian.refusals.OutOfReach:
+a venue of another community), answers 404 with the field named, as a path naming such a
+row does: the schema can say an id is an integer, never which ids exist or fit together, so
+a 400 there would refuse data the schema accepts. Nothing a client sends should end in a 500.
 """
 
 import functools
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from sanlian.refusals import StateConflict
+from sanlian.refusals import OutOfReach, StateConflict
 
 NON_FIELD = "non_field_errors"
 
@@ -124,6 +125,8 @@ def exception_handler(exc, context):
         isinstance(exc, DjangoValidationError) and _only_uniqueness(exc)
     ):
         exc = StateConflictError(_from_django(exc).detail)
+    elif isinstance(exc, OutOfReach):
+        exc = MissingReference(_from_django(exc).detail)
     elif isinstance(exc, DjangoValidationError):
         exc = _from_django(exc)
     elif type(exc) is exceptions.ValidationError and _only_missing_rows(exc):

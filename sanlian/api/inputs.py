@@ -23,6 +23,19 @@ def query_data(request) -> dict:
     return request.query_params.dict()
 
 
+class StrictTextField(serializers.CharField):
+    """Text as the schema says it: a JSON string. DRF's CharField turns a number into its
+    digits (`{"reason": 0}` would be stored as the reason "0"); this one refuses it. Every
+    text a request body writes is one (tests/api/test_conventions.py walks them all)."""
+
+    default_error_messages = {"invalid": _("请填写文字，不能是数字或其他类型。")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 PASSWORD_FORMAT = "password"  # noqa: S105 - the OpenAPI format's name, not a password
 
 
@@ -39,24 +52,12 @@ PASSWORD_FORMAT = "password"  # noqa: S105 - the OpenAPI format's name, not a pa
         ),
     }
 )
-class PasswordField(serializers.CharField):
+class PasswordField(StrictTextField):
     """A new account's password: the schema names the rules a pattern cannot state."""
 
     def __init__(self, **kwargs):
         # min_length as MinimumLengthValidator's; DRF's own schema would say 1 otherwise.
         super().__init__(write_only=True, min_length=8, style={"input_type": "password"}, **kwargs)
-
-
-class StrictTextField(serializers.CharField):
-    """Text as the schema says it: a JSON string. DRF's CharField turns a number into its
-    digits (`{"reason": 0}` would be stored as the reason "0"); this one refuses it."""
-
-    default_error_messages = {"invalid": _("请填写文字，不能是数字或其他类型。")}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 @extend_schema_field({"type": "string", "maxLength": 2000, "pattern": r"\S"})
@@ -93,7 +94,7 @@ class ReportDateField(serializers.Field):
 
 
 @extend_schema_field({"type": "string", "pattern": MOBILE_PATTERN, "example": "13812345678"})
-class MobileField(serializers.CharField):
+class MobileField(StrictTextField):
     """A mainland mobile number; the schema states its shape."""
 
     def __init__(self, **kwargs):
@@ -108,7 +109,7 @@ class MobileField(serializers.CharField):
         "description": "GB 32100-2015, with its mod 31 check character (the 18th).",
     }
 )
-class CreditCodeField(serializers.CharField):
+class CreditCodeField(StrictTextField):
     """A unified social credit code; the schema states its shape and names its check."""
 
     def __init__(self, **kwargs):

@@ -5,8 +5,7 @@ and a new resource is listed without an edit here.
 """
 
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -42,8 +41,11 @@ class ApiRootView(APIView):
     permission_classes = [AllowAny]
     name = "Sanlian API v1"
 
+    # A map of path to address: the keys are the resources, not one property "resource".
     @extend_schema(
-        responses=inline_serializer("ApiIndex", {"resource": serializers.URLField()}),
+        responses={
+            200: {"type": "object", "additionalProperties": {"type": "string", "format": "uri"}}
+        },
         description="The API's resources by path, each with its address.",
     )
     def get(self, request):

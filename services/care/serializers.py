@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from communities.models import Resident
 from organizations.models import Organization
+from sanlian.api.inputs import StrictTextField
 from services.care.verification import position_of
 from services.models import (
     Feedback,
@@ -58,7 +59,7 @@ class RequestCreateSerializer(serializers.Serializer):
     )
     preferred_start = serializers.TimeField(default=datetime.time(8, 0))
     preferred_end = serializers.TimeField(default=datetime.time(18, 0))
-    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    notes = StrictTextField(required=False, allow_blank=True, default="", max_length=500)
     urgent = serializers.BooleanField(default=False)
     channel = serializers.ChoiceField(choices=RequestChannel.choices, default=RequestChannel.WEB)
     # Checked by the domain: only organizations serving the resident's community.
@@ -76,7 +77,7 @@ class RequestCreateSerializer(serializers.Serializer):
 
 
 class CancelSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    reason = StrictTextField(required=False, allow_blank=True, default="", max_length=200)
 
 
 class VisitSerializer(serializers.ModelSerializer):
@@ -139,15 +140,11 @@ class VisitSerializer(serializers.ModelSerializer):
 
 
 class ServiceLogSerializer(serializers.Serializer):
-    service_log = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=2000
-    )
+    service_log = StrictTextField(required=False, allow_blank=True, default="", max_length=2000)
     condition_changed = serializers.BooleanField(
         required=False, default=False, help_text="the resident's condition changed: reassess"
     )
-    condition_note = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=200
-    )
+    condition_note = StrictTextField(required=False, allow_blank=True, default="", max_length=200)
 
 
 class PositionSerializer(serializers.Serializer):
@@ -163,7 +160,7 @@ class PositionSerializer(serializers.Serializer):
     accuracy_m = serializers.FloatField(
         required=False, allow_null=True, min_value=0, help_text="accuracy radius, metres"
     )
-    manual_reason = serializers.CharField(
+    manual_reason = StrictTextField(
         required=False,
         allow_blank=True,
         default="",
@@ -184,6 +181,8 @@ class CheckOutSerializer(ServiceLogSerializer, PositionSerializer):
 
 
 class FeedbackSerializer(serializers.ModelSerializer):
+    comment = StrictTextField(required=False, allow_blank=True, max_length=500)
+
     class Meta:
         model = Feedback
         fields = ["id", "visit", "rating", "comment", "created_at"]

@@ -3,6 +3,7 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from communities.models import Community, Street
+from sanlian.api.inputs import StrictTextField
 from sanlian.api.language import StoredTextField
 from services.matching.models import MatchingJob
 from services.models import (
@@ -50,7 +51,7 @@ class MatchSerializer(serializers.ModelSerializer):
 
 
 class DeclineSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=200)
+    reason = StrictTextField(max_length=200)
 
 
 class MatchingJobSerializer(serializers.ModelSerializer):

@@ -21,13 +21,19 @@ in a fast test (tests/api/test_schemathesis.py finds them again, slowly):
 import jsonschema
 import pytest
 from django.utils import timezone
-from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.generators import EndpointEnumerator, SchemaGenerator
+from drf_spectacular.plumbing import force_instance
+from rest_framework import serializers
+from rest_framework.authtoken.models import Token
 
 from casework.models import Callback
 from organizations.models import Agreement, Organization
+from projects import domain as projects_domain
+from sanlian.api.inputs import StrictTextField
 from services.models import ServiceRequest
 from tests import factories as f
 from tests.api.conftest import client_for
+from tests.projects._support import apply, close, publish
 
 
 @pytest.fixture(scope="module")
@@ -284,3 +290,163 @@ def test_a_malformed_call_id_is_a_404_not_a_server_error(cast):
         "/api/v1/project-calls/null,null/decide/", {"awarded": [], "reasons": {}}, format="json"
     )
     assert answer.status_code == 404
+
+
+# --- a row that exists but does not fit the rest of the body answers 404 too -----------------
+
+
+@pytest.mark.parametrize("field", ["preferred_organization", "excluded_organization"])
+def test_an_organization_not_serving_the_residents_community_is_a_404_naming_the_field(cast, field):
+    f.ConsentFactory(resident=cast.resident)
+    body = _request_body(cast, **{field: cast.other_organization.pk})
+    answer = client_for(cast.street_staff).post("/api/v1/requests/", body, format="json")
+    assert answer.status_code == 404, answer.content
+    assert list(answer.json()["errors"]) == [field]
+    assert not ServiceRequest.objects.exists()
+
+
+def test_control_an_organization_offering_the_service_there_may_be_preferred(cast):
+    f.ConsentFactory(resident=cast.resident)
+    service_type = f.ServiceTypeFactory()
+    f.OfferingFactory(
+        organization=cast.organization, service_type=service_type, communities=[cast.community]
+    )
+    body = _request_body(
+        cast, service_type=service_type.pk, preferred_organization=cast.organization.pk
+    )
+    answer = client_for(cast.street_staff).post("/api/v1/requests/", body, format="json")
+    assert answer.status_code == 201, answer.content
+    assert ServiceRequest.objects.get().preferred_organization == cast.organization
+
+
+def _agreement_body(cast, venue) -> dict:
+    start = timezone.localdate().isoformat()
+    return {"community": cast.other_community.pk, "venue": venue.pk, "start_date": start}
+
+
+def test_a_venue_of_another_community_is_a_404_naming_the_field(cast):
+    body = _agreement_body(cast, f.VenueFactory(community=cast.community))
+    answer = client_for(cast.member).post("/api/v1/agreements/", body, format="json")
+    assert answer.status_code == 404, answer.content
+    assert list(answer.json()["errors"]) == ["venue"]
+    assert not Agreement.objects.filter(organization=cast.organization).exclude(
+        community=cast.community
+    )
+
+
+def test_control_a_venue_of_the_chosen_community_is_accepted(cast):
+    venue = f.VenueFactory(community=cast.other_community)
+    answer = client_for(cast.member).post(
+        "/api/v1/agreements/", _agreement_body(cast, venue), format="json"
+    )
+    assert answer.status_code == 201, answer.content
+    assert Agreement.objects.get(organization=cast.organization, venue=venue)
+
+
+# --- the API index's schema describes the index it answers ----------------------------------
+
+
+def test_the_api_index_matches_its_schema(cast, schema):
+    answer = client_for(cast.member).get("/api/v1/")
+    described = schema["paths"]["/api/v1/"]["get"]["responses"]["200"]
+    validator = jsonschema.Draft4Validator(described["content"]["application/json"]["schema"])
+    assert list(validator.iter_errors(answer.json())) == []
+    assert answer.json()["visits"].endswith("/api/v1/visits/")
+
+
+# --- a PATCH changes what it names; the decision's reasons are keyed by application ---------
+
+
+def test_an_empty_patch_of_a_category_target_changes_nothing_and_answers_it(cast):
+    district = f.StreetFactory().district
+    [target] = projects_domain.category_targets_set(
+        district=district, targets={"culture_sports": 3}, actor=cast.civil
+    )
+    url = f"/api/v1/project-category-targets/{target.pk}/"
+    client = client_for(cast.civil)
+    answer = client.patch(url, {}, format="json")
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["target"] == 3
+    # control: a PATCH naming the count changes it
+    assert client.patch(url, {"target": 5}, format="json").json()["target"] == 5
+    target.refresh_from_db()
+    assert target.target == 5
+
+
+def test_a_decision_reason_keyed_by_no_application_is_a_404_naming_the_field(cast):
+    call = publish(cast, actor=cast.street_staff, street=cast.east_street)
+    ours = apply(cast, call)
+    close(call)
+    url = f"/api/v1/project-calls/{call.pk}/decide/"
+    body = {"awarded": [], "reasons": {str(ours.pk): "好", "x-extra": "好"}}
+    answer = client_for(cast.street_staff).post(url, body, format="json")
+    assert answer.status_code == 404, answer.content
+    assert list(answer.json()["errors"]) == ["reasons"]
+    ours.refresh_from_db()
+    assert ours.status == "submitted"
+
+
+# --- text fields take text: a number is refused, not stored as its digits ------------------
+
+
+def _writable_text_fields(field, name: str):
+    if isinstance(field, serializers.BaseSerializer):
+        field = getattr(field, "child", field)
+        for sub_name, sub in getattr(field, "fields", {}).items():
+            if not sub.read_only:
+                yield from _writable_text_fields(sub, f"{name}.{sub_name}")
+    elif isinstance(field, serializers.ListField | serializers.DictField):
+        yield from _writable_text_fields(field.child, f"{name}[]")
+    elif isinstance(field, serializers.CharField):
+        yield name, field
+
+
+def test_every_text_a_request_body_writes_refuses_a_number():
+    generator, found, lenient = SchemaGenerator(), [], []
+    for path, _regex, method, callback in EndpointEnumerator().get_api_endpoints():
+        if method not in ("POST", "PUT", "PATCH"):
+            continue
+        view = generator.create_view(callback, method)
+        body = force_instance(view.schema.get_request_serializer())
+        if not isinstance(body, serializers.BaseSerializer):
+            continue
+        for name, field in _writable_text_fields(body, f"{method} {path} {type(body).__name__}"):
+            found.append(name)
+            # An e-mail address has an "@", which no number's digits have: refused anyway.
+            if not isinstance(field, StrictTextField | serializers.EmailField):
+                lenient.append(name)
+    assert len(found) > 20  # the walk reaches the bodies: registration, check-out, decide, …
+    assert lenient == []
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [("/api/v1/dashboard-tokens/", {"name": 0}), ("/api/v1/auth/token/", {"username": 0})],
+)
+def test_a_number_where_the_schema_says_a_string_is_a_400_and_creates_nothing(cast, path, body):
+    tokens = Token.objects.count()
+    answer = client_for(cast.civil).post(path, {"password": "x", **body}, format="json")
+    assert answer.status_code == 400, answer.content
+    assert list(answer.json()["errors"]) == list(body)
+    assert Token.objects.count() == tokens
+
+
+def test_control_a_dashboard_token_named_in_text_is_issued(cast):
+    body = {"name": "大屏"}
+    answer = client_for(cast.civil).post("/api/v1/dashboard-tokens/", body, format="json")
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["name"] == "大屏"
+
+
+def test_a_cancel_reason_given_as_a_number_is_refused_and_the_request_stays(cast):
+    request = f.ServiceRequestFactory(resident=cast.resident)
+    url = f"/api/v1/requests/{request.pk}/cancel/"
+    answer = client_for(cast.street_staff).post(url, {"reason": 0}, format="json")
+    assert answer.status_code == 400, answer.content
+    request.refresh_from_db()
+    assert request.status != ServiceRequest.Status.CANCELLED
+    # control: a reason in words cancels it
+    answer = client_for(cast.street_staff).post(url, {"reason": "已住院"}, format="json")
+    assert answer.status_code == 200, answer.content
+    request.refresh_from_db()
+    assert request.status == ServiceRequest.Status.CANCELLED

@@ -11,7 +11,7 @@ from communities.models import Resident
 from communities.privacy import consent_current
 from organizations.models import Organization
 from sanlian.audit import audit_record, snapshot
-from sanlian.refusals import StateConflict, refuse
+from sanlian.refusals import OutOfReach, StateConflict, refuse
 from services.care import rules
 from services.matching.domain import matches_withdraw_for_request
 from services.models import RequestChannel, ServiceRequest, ServiceType
@@ -57,20 +57,20 @@ def _check_can_file(*, resident: Resident, service_type: ServiceType) -> None:
 def _check_choice(*, resident: Resident, service_type: ServiceType, preferred, excluded) -> None:
     """Only organizations serving the resident's community may be named or excluded."""
     serving = organizations_serving([resident.community_id])
-    errors = {}
     offering_it = organizations_serving([resident.community_id], service_type=service_type)
+    out_of_reach = {}
     if preferred is not None and not offering_it.filter(pk=preferred.pk).exists():
-        errors["preferred_organization"] = _(
+        out_of_reach["preferred_organization"] = _(
             "该机构没有为该居民所在社区提供这项服务，不能指定。请从列出的机构中选择。"
         )
     if excluded is not None and not serving.filter(pk=excluded.pk).exists():
-        errors["excluded_organization"] = _(
+        out_of_reach["excluded_organization"] = _(
             "该机构不为该居民所在社区提供服务，无需回避。请从列出的机构中选择。"
         )
+    if out_of_reach:
+        raise OutOfReach(out_of_reach)
     if preferred is not None and excluded is not None and preferred.pk == excluded.pk:
-        errors["excluded_organization"] = _("同一家机构不能既指定又回避。")
-    if errors:
-        raise ValidationError(errors)
+        raise ValidationError({"excluded_organization": _("同一家机构不能既指定又回避。")})
 
 
 @transaction.atomic
