@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.db.models import Count
 
+from communities.models import Resident
 from services.care.domain.requests import request_cancel
 from services.matching import core, io
 from services.models import Match, OfferingWeek, ServiceRequest, UnservedRequest
@@ -74,6 +75,27 @@ def test_request_cancelled_during_the_solve_is_not_proposed(cast, clock, monkeyp
     assert run.matches.count() == 5
     assert run.stats["skipped"] == {"request_changed": 1, "offering_changed": 0}
     assert run.stats["served"] == 5
+
+
+def test_request_whose_resident_moved_out_of_scope_during_the_solve_is_not_proposed(
+    cast, clock, monkeypatch
+):
+    """The re-check locks the scope's open requests by community: one that left the scope
+    since the snapshot gets neither a proposal nor a verdict from this run."""
+    _offering, requests = _scene(cast)
+    mover = requests[0].resident
+
+    def moved():
+        Resident.objects.filter(pk=mover.pk).update(community=cast.other_community)
+
+    _during_solve(monkeypatch, moved)
+
+    run = io.matching_run(user=cast.civil, community=cast.community, week_start=clock.next_monday)
+
+    assert not Match.objects.filter(request=requests[0]).exists()
+    assert not UnservedRequest.objects.filter(request=requests[0]).exists()
+    assert run.matches.count() == 5
+    assert run.stats["skipped"] == {"request_changed": 1, "offering_changed": 0}
 
 
 def test_places_lost_during_the_solve_keep_the_highest_priority(cast, clock, monkeypatch):
