@@ -538,7 +538,8 @@ def _decide_periods(days: set[datetime.date] | None, months: set[datetime.date] 
         else:
             live.append(scope)
     if not any(scope.key == city_key for scope in live):
-        city = SuppressionScope.objects.create(key=city_key, communities=None)
+        today = timezone.localdate()
+        city = SuppressionScope.objects.create(key=city_key, communities=None, read_on=today)
         _decide(city, None, geography)
         _decide_months(city, None, geography)
     for scope in live:

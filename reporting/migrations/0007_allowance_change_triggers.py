@@ -14,6 +14,16 @@ _ACCOUNTS = """
     INSERT INTO reporting_rollupdirty (family, at)
     SELECT DISTINCT 'a', reporting_quarter(opened_at) FROM {rows};
 """
+# An account given to another resident takes its entries to that resident's community.
+_ACCOUNT_MOVED = f"""
+    INSERT INTO reporting_rollupdirty (family, at, ref)
+    SELECT DISTINCT 'a',
+        CASE WHEN e.kind = 'credit' THEN NULL ELSE reporting_quarter(e.created_at) END,
+        CASE WHEN e.kind = 'credit' THEN {_MONTH_NUMBER.format(d="e.month")} END
+    FROM old_rows o JOIN new_rows n ON n.id = o.id
+        JOIN services_ledgerentry e ON e.account_id = o.id
+    WHERE o.resident_id <> n.resident_id;
+"""
 _ENTRIES = f"""
     INSERT INTO reporting_rollupdirty (family, at, ref)
     SELECT DISTINCT 'a',
@@ -44,7 +54,8 @@ def _every_side(body: str) -> str:
 
 
 FUNCTIONS = {
-    "reporting_note_accounts": _every_side(_ACCOUNTS),
+    "reporting_note_accounts": _every_side(_ACCOUNTS)
+    + f"IF TG_OP = 'UPDATE' THEN {_ACCOUNT_MOVED} END IF;",
     "reporting_note_entries": _every_side(_ENTRIES),
     "reporting_note_lines": _every_side(_LINES),
     "reporting_note_statements": _STATEMENTS,

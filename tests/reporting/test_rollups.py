@@ -577,3 +577,23 @@ def test_an_overview_read_is_a_fixed_number_of_queries(scope, django_assert_max_
     cache.clear()
     with django_assert_max_num_queries(QUERIES_COLD):
         stats_overview(stats_filter)
+
+
+def test_an_account_given_to_another_resident_moves_its_months():
+    """The entries follow their account to the other resident's community: the months they
+    were booked in are decided anew (the trigger on accounts notes them)."""
+    town = Town(14)
+    _assert_rollups_agree(town, [StatsFilter()])
+    first, other = town.residents[0], town.residents[-1]  # two streets apart
+    account = f.CareAccountFactory(resident=first, opened_at=town.now)
+    for resident in [r for r in town.residents if r.community == first.community][1:]:
+        f.LedgerEntryFactory(
+            account=f.CareAccountFactory(resident=resident, opened_at=town.now),
+            month=town.month(4),
+        )
+    f.LedgerEntryFactory(account=account, month=town.month(4))
+    _assert_rollups_agree(town, [StatsFilter()])
+    RollupDirty.objects.all().delete()
+    CareAccount.objects.filter(pk=account.pk).update(resident=other)
+    assert RollupDirty.objects.filter(family="a", ref__isnull=False).exists()
+    _assert_rollups_agree(town, [StatsFilter()])
