@@ -1,48 +1,63 @@
 """Schemathesis keeps the API to its own schema, for each role that holds a token.
 
 Every phase (examples, coverage, fuzzing, stateful) and every check, including the schema
-conformance of each answer and of its status code, run against a live server (the
-portal's WSGI app in a thread, on the test database) with a real token of the dashboard,
-organization, street and civil-affairs roles. No check is excluded. The budget is fixed:
-a seed, so each run sends the same requests, a number of examples per operation and
-phase, a number of stateful steps, and a time cap that must not be what ends the run. Two
-choices keep it short without checking less: the dashboard token's run covers the
-operations it can reach (/api/v1/stats/; every other one answers it 403, which
-tests/policy asserts operation by operation), and methods an operation does not have are
-probed once, with the civil-affairs token (they answer 405 whoever asks).
+conformance of each answer and of its status code, run against the portal served by
+gunicorn (two processes, the test settings, on the test database) with a real token of the
+dashboard, organization, street and civil-affairs roles. No check is excluded. The budget
+is fixed: a seed, so each run sends the same requests, a number of examples per operation
+and mode, a number of stateful steps, and a time guard checked after the run (not
+schemathesis's max-time: given one, it repeats the fuzzing and stateful phases in cycles
+until that time is up). The dashboard token's run covers the operations it can reach
+(/api/v1/stats/; every other one answers it 403, which tests/policy asserts operation by
+operation).
 
-Not yet in the default run: set SANLIAN_FUZZ_API=1 to run it (see "budget" below).
+Two runs, one budget each (BOUNDED and FULL below):
+- in the default suite, the four roles in turn on one world and one server, within 240 s:
+  1 example per operation and mode, 1 stateful scenario of 5 steps, and the coverage
+  phase's positive cases (every boundary value the schema admits must be taken) shared
+  out, each operation's to one of the organization, street and civil-affairs tokens;
+  what the schema refuses is sent by the fuzzing phase's negative examples (methods an
+  operation does not have are negative coverage cases: their check acts in FULL only);
+- opt-in, SANLIAN_FUZZ_API=1, every case of every phase per role (2 examples per
+  operation and mode, 3 stateful scenarios of 10 steps, the coverage phase's negative
+  cases too, and methods an operation does not have, probed with the civil-affairs token).
 
 Findings, fixed at their root and each kept by a fast test in
 tests/api/test_schema_findings.py: state refusals a domain function raised as a plain
 ValidationError are StateConflicts, so 409 (organization review and resubmission,
 agreement decisions, a resident without consent or with the same service in progress, a
-service week already gone); a well-formed body naming a row that does not exist or is out
-of reach is a 404 naming the field (sanlian/api/exceptions.py), documented on every write
-whose body names rows (sanlian/api/schema.py), since a schema can say "an integer" but
-never which ids exist; the matching job's scope is stated as a oneOf; the API parses JSON
-only (a form body cannot say null, so one schema could not describe both); `?pilot_batch=`
-and a boolean filter's `null` are a 400, as the schema says; a new account's password has
-the `password` format (the validators' rules in its description), which _passwords below
-generates, as _credit_codes does for the credit code's check character.
+service week already gone, a decision missing an application's reason or over the call's
+ceiling); a well-formed body naming a row that does not exist or is out of reach is a 404
+naming the field (sanlian/api/exceptions.py), documented on every write whose body names
+rows (sanlian/api/schema.py), since a schema can say "an integer" but never which ids exist
+or fit together: so is a row that exists but does not fit the rest of the body
+(sanlian.refusals.OutOfReach: a preferred or avoided organization not serving the
+resident's community, a venue of another community, an award outside the call, a reason
+keyed by no application); the matching job's scope is stated as a oneOf; the API parses
+JSON only (a form body cannot say null, so one schema could not describe both);
+`?pilot_batch=` and a boolean filter's `null` are a 400, as the schema says; a new
+account's password has the `password` format (the validators' rules in its description),
+which _passwords below generates, as _credit_codes does for the credit code's check
+character; a refusal's reason is required in the schema as in the domain; every text a
+request body writes refuses a number (DRF's CharField stored `{"name": 0}` as "0"), a test
+walking every body; the API index's schema is a map of path to address; an empty PATCH of
+a category target changes nothing (every field of a PATCH is optional in the schema).
 
-Findings by role, 2026-12-03: before, dashboard 2, organization 8, street 16, civil affairs
-15. After: dashboard 0 (passes, 149 s); organization 5 in its first run without max-time
-(813 s: reject, suspend and decline took `{}` in the schema while the domain wants a reason,
-now required in the schema; a 500 on project-calls/null,null/decide/, now a 404), not run
-again since those fixes; street 6 (595 s, run before those fixes): the same reason and
-decide findings, and `{"reason": 0}` accepted as text by DRF's CharField on decline,
-suspend and project-contracts suspend (NOT fixed: a string field must refuse a number);
-civil affairs not run again with the final budget before the session ended.
+Findings by role, 2026-12-03: at first, dashboard 2, organization 8, street 16, civil
+affairs 15. Later, with gunicorn: organization 1 (the index) and civil affairs 5 (the
+index, the empty PATCH, a decision's reason keyed by no number, a number as a token's name
+and as a cancel reason); street 0 once the index and decision fixes were in. After: 0 for
+each role, in both runs.
 
-The budget: a seed, examples per operation, stateful steps, and no schemathesis max-time.
-Given one, schemathesis repeats the fuzzing and stateful phases in cycles until that time is
-up, which is why every role used to take its whole 240 s; MAX_SECONDS is now checked after
-the run instead. Without it the coverage phase is what costs: dashboard 149 s (952 coverage
-requests for 11 stats operations, about 110 ms each on the server, each new filter's figures
-computed afresh), organization 813 s (6,398 coverage requests for 108 operations, 680 s of
-them in the server), on this 2-core machine at load ~11.
-The four together do not fit 8 minutes yet: that is what keeps the run opt-in.
+Seconds, on this 2-core machine shared by five sessions (load average in brackets):
+- BOUNDED, the four roles: 68 s [1.5] (dashboard 13, organization 16, street 18, civil
+  affairs 21; 2,441 requests), 98 s with the world's set-up.
+- FULL, a role at a time: dashboard 48 s [3], organization 412 s [6], street 654 s [6],
+  civil affairs 481 s [6] (about 7,000 requests each, 6,600 of them the coverage phase's;
+  about 50-75 ms an answer at that load against 10 ms at load 1.7: the machine's load, not
+  the portal, decides). Four together do not fit 8 minutes on this machine: FULL stays
+  opt-in. Before gunicorn, pytest-django's live_server served from a thread of the test's
+  own process and took about 50 ms an answer even unloaded.
 """
 
 import json
