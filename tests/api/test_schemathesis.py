@@ -50,14 +50,14 @@ and as a cancel reason); street 0 once the index and decision fixes were in. Aft
 each role, in both runs.
 
 Seconds, on this 2-core machine shared by five sessions (load average in brackets):
-- BOUNDED, the four roles: 68 s [1.5] (dashboard 13, organization 16, street 18, civil
-  affairs 21; 2,441 requests), 98 s with the world's set-up.
-- FULL, a role at a time: dashboard 48 s [3], organization 412 s [6], street 654 s [6],
-  civil affairs 481 s [6] (about 7,000 requests each, 6,600 of them the coverage phase's;
-  about 50-75 ms an answer at that load against 10 ms at load 1.7: the machine's load, not
-  the portal, decides). Four together do not fit 8 minutes on this machine: FULL stays
-  opt-in. Before gunicorn, pytest-django's live_server served from a thread of the test's
-  own process and took about 50 ms an answer even unloaded.
+- BOUNDED, the four roles in one test: 68 s [1.5] and 103 s [5] (dashboard 21, organization
+  26, street 27, civil affairs 29; 2,441 requests), plus about 30 s of set-up.
+- FULL, the four in one run on the final code: 895 s [3-5], dashboard 67 s, organization
+  332 s, street 265 s, civil affairs 175 s (about 7,000 requests each but the dashboard's
+  974, 6,600-7,400 of them the coverage phase's; 20-75 ms an answer in the server as the
+  load goes, 10 ms at load 1.7). Four together do not fit 8 minutes here: FULL stays opt-in.
+  Before gunicorn, pytest-django's live_server served from a thread of the test's own
+  process, and took about 50 ms an answer even unloaded (organization 813 s, then 480 s).
 """
 
 import json
