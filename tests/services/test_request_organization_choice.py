@@ -170,8 +170,11 @@ def test_api_refuses_a_foreign_organization(client, world):
         content_type="application/json",
     )
 
-    assert response.status_code == 400, response.content
-    assert "preferred_organization" in response.json().get("errors", response.json())
+    # An organization that exists but does not serve the resident's community is out of
+    # reach: 404 naming the field, as the API's rule says (sanlian/api/exceptions.py).
+    assert response.status_code == 404, response.content
+    assert list(response.json()["errors"]) == ["preferred_organization"]
+    assert not ServiceRequest.objects.exists()
     assert not ServiceRequest.objects.exists()
 
 
