@@ -142,6 +142,18 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the portal's default language: the language middleware activates
+    the request's language in the test's own thread and leaves it there, so a test that
+    browsed in English would otherwise make the next one read English messages."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 # The fault suite and the schemathesis run have fixed budgets (README, "Tests"): the
 # summary says how long each took, setup and teardown included, so a run shows drift.
 BUDGETS = {"faults": 240, "fuzz": 300}
