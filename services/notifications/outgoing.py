@@ -3,8 +3,10 @@
 A batch of reminders is loaded in one query as tuples (`reminders_outgoing`), not as
 model instances: the reminder and its visit, request, resident, service type, offering,
 organization, workers and recipient built as ten instances per reminder cost more than the
-rest of a send (issue 20). The texts of a batch are written a language at a time, each
-template translated once and each visit's time formatted once.
+rest of a send (issue 20). A sender that claims its batch itself reads it with the claim,
+by the same query over the claimed rows (`outgoing_claimed_select`). The texts of a batch
+are written a language at a time, each template translated once and each visit's time
+formatted once.
 """
 
 import datetime
