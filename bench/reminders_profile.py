@@ -4,8 +4,8 @@
         .venv/bin/python -m bench.reminders_profile --scale 0.1 --reminders 5000
 
 Seeds `--reminders` due SMS reminders on bench/api.py's city (as bench/reminders.py does)
-and runs `reminders_claim_due` + `reminders_send_batch` batch after batch, as a sender
-does, three ways on fresh reminders each: timed (wall and CPU seconds of this process),
+and runs a sender (`reminders_send_due`: claim and send batch after batch until none is
+due), three ways on fresh reminders each: timed (wall and CPU seconds of this process),
 with every query captured (count and time per kind of statement), and under cProfile
 (the functions with the most time of their own and below them). Not a benchmark with a
 target: it tells what a reminder costs and where, to decide what to make cheaper.
@@ -13,6 +13,7 @@ target: it tells what a reminder costs and where, to decide what to make cheaper
 
 import argparse
 import cProfile
+import math
 import os
 import pstats
 import re
@@ -25,18 +26,11 @@ from bench.common import django_setup, emit, say
 
 
 def send_all(batch_size: int) -> int:
-    from django.utils import timezone
+    """Claim and send batch after batch as a sender does (`reminders_send_due`), until none
+    is due."""
+    from services.notifications.reminders import reminders_send_due
 
-    from services.notifications.reminders import reminders_claim_due, reminders_send_batch
-
-    sent = 0
-    while True:
-        began = time.monotonic()
-        token, ids = reminders_claim_due(now=timezone.now(), limit=batch_size, channel="sms")
-        if not ids:
-            return sent
-        reminders_send_batch(ids=ids, claim_token=token, claimed=began)
-        sent += len(ids)
+    return reminders_send_due(batch_size=batch_size, deadline=math.inf, channel="sms")
 
 
 def statement_kind(sql: str) -> str:

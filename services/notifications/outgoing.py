@@ -3,15 +3,20 @@
 A batch of reminders is loaded in one query as tuples (`reminders_outgoing`), not as
 model instances: the reminder and its visit, request, resident, service type, offering,
 organization, workers and recipient built as ten instances per reminder cost more than the
-rest of a send (issue 20). The texts of a batch are written a language at a time, each
-template translated once and each visit's time formatted once.
+rest of a send (issue 20). A sender that claims its batch itself reads it with the claim,
+by the same query over the claimed rows (`outgoing_claimed_select`). The texts of a batch
+are written a language at a time, each template translated once and each visit's time
+formatted once.
 """
 
 import datetime
+import functools
 import uuid
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import CharField, QuerySet
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_noop
 
 from sanlian import stored_text
@@ -36,9 +41,10 @@ class Outgoing:
     recipient_key: str
     offset_minutes: int
     channel: str
-    idempotency_key: uuid.UUID
+    # Text when read with the claim (outgoing_claimed_select): a sender only writes them out.
+    idempotency_key: uuid.UUID | str
     attempts: int
-    claim_token: uuid.UUID | None
+    claim_token: uuid.UUID | str | None
     status: str
     sent_at: datetime.datetime | None
     next_attempt_at: datetime.datetime | None
@@ -95,6 +101,28 @@ def reminders_outgoing(reminders: QuerySet[Reminder]) -> list[Outgoing]:
     """The reminders of `reminders` as rows, in due order, in one query."""
     rows = reminders.order_by("due_at", "id").values_list(*OUTGOING_COLUMNS.values())
     return [Outgoing(*row) for row in rows]
+
+
+# Read as text by the claim: psycopg2 would build a uuid.UUID of each key and token, per row,
+# for the sender to turn it back into text (a message's key, a dedupe key, a filter).
+_AS_TEXT = ("idempotency_key", "claim_token")
+
+
+@functools.cache
+def outgoing_claimed_select() -> str:
+    """The query of `reminders_outgoing` (the same columns, joins and order, compiled by the
+    ORM once per process) reading the rows of a `claimed` CTE instead of the table: a
+    claim's `UPDATE … RETURNING *` then hands back its batch as rows in one statement."""
+    columns = [
+        Cast(column, CharField()) if name in _AS_TEXT else column
+        for name, column in OUTGOING_COLUMNS.items()
+    ]
+    query = Reminder.objects.order_by("due_at", "id").values_list(*columns).query
+    sql, params = query.sql_with_params()
+    table = f" FROM {connection.ops.quote_name(Reminder._meta.db_table)} "
+    if params or sql.count(table) != 1:
+        raise RuntimeError(f"unexpected SQL for the claimed rows: {sql}")
+    return sql.replace(table, f" FROM claimed AS {table[6:]}")
 
 
 def outgoing_is_worker(row: Outgoing) -> bool:

@@ -15,10 +15,13 @@ that no channel could deliver becomes a call on the community's desk (desk).
 """
 
 import datetime
+import functools
 import logging
 import math
+import operator
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 
 from django.conf import settings
@@ -56,6 +59,7 @@ from services.notifications.desk import desk_calls_open_for_failed
 from services.notifications.models import notification_texts
 from services.notifications.outgoing import (
     Outgoing,
+    outgoing_claimed_select,
     outgoing_facts,
     outgoing_texts,
     reminders_outgoing,
@@ -292,9 +296,9 @@ def reminders_send_listed(*, ids: list[int], due: datetime.datetime) -> int:
     now = timezone.now()
     if due - now <= datetime.timedelta(seconds=1):
         now = max(now, due)
-    token, claimed = reminders_claim_due(now=now, limit=len(ids), among=ids)
+    token, claimed = _reminders_claim(now=now, limit=len(ids), among=ids)
     if claimed:
-        reminders_send_batch(ids=claimed, claim_token=token, claimed=began)
+        _send_rows(claimed, claim_token=token, now=None, claimed=began)
     return len(claimed)
 
 
@@ -376,6 +380,19 @@ def _claimable(
     A retry's next_attempt_at is set after a claim, so later than its due_at: the
     due_at bound holds for retries too.
     """
+    paused, quiet = frozenset(channels_paused(now=now)), sms_quiet_at(now)
+    return _claim_conditions(now, channel, among, paused=paused, quiet=quiet)
+
+
+def _claim_conditions(
+    now: datetime.datetime,
+    channel: str | None,
+    among: list[int] | None,
+    *,
+    paused: frozenset[str],
+    quiet: bool,
+) -> tuple[Q, Q]:
+    """`_claimable` with the paused channels and quiet hours given."""
     stale = now - datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
     taken_over = Q(status=Status.SENDING, claimed_at__lt=stale)
     ready = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
@@ -384,11 +401,10 @@ def _claimable(
         taken_over, due = taken_over & Q(channel=channel), due & Q(channel=channel)
     if among is not None:
         taken_over, due = taken_over & Q(pk__in=among), due & Q(pk__in=among)
-    paused = channels_paused(now=now)
     if paused:
         # A paused channel's reminders wait (or go to the desk) instead of each timing out.
         taken_over, due = taken_over & ~Q(channel__in=paused), due & ~Q(channel__in=paused)
-    if sms_quiet_at(now):
+    if quiet:
         # Deferred, not dropped: claimable again when quiet hours end.
         loud = ~Q(channel=Channel.SMS, urgent=False)
         return taken_over & loud, due & loud
@@ -404,43 +420,110 @@ def reminders_claim_due(
 ) -> tuple[str, list[int]]:
     """Claim up to `limit` due reminders (of `channel`, or of any channel not paused;
     with `among`, only reminders of those ids)."""
-    token = uuid.uuid4()
-    conditions = _claimable(now, channel, among)
+    token, rows = _reminders_claim(now=now, limit=limit, channel=channel, among=among)
+    return token, [row.pk for row in rows]
+
+
+def _reminders_claim(
+    *,
+    now: datetime.datetime,
+    limit: int,
+    channel: str | None = None,
+    among: list[int] | None = None,
+) -> tuple[str, list[Outgoing]]:
+    """`reminders_claim_due`, the claimed reminders read as a sender reads them (on
+    PostgreSQL by the claim's own statement), in due order per condition."""
+    token = str(uuid.uuid4())
     if not connection.features.has_select_for_update_skip_locked:
-        return str(token), _claim_serialised(conditions, token=token, now=now, limit=limit)
-    ids: list[int] = []
-    with transaction.atomic():  # FOR UPDATE needs a transaction; one commit for both
-        for condition in conditions:
-            if len(ids) >= limit:
+        _claim_serialised(_claimable(now, channel, among), token=token, now=now, limit=limit)
+        held = Reminder.objects.filter(claim_token=token, status=Status.SENDING)
+        return token, reminders_outgoing(held)
+    rows: list[Outgoing] = []
+    with transaction.atomic():  # one commit for both statements
+        for where in _claimable_sql(now, channel, among):
+            if len(rows) >= limit:
                 break
-            ids += _claim_skip_locked(condition, token=token, now=now, limit=limit - len(ids))
-    return str(token), ids
+            rows += _claim_skip_locked(where, token=token, now=now, limit=limit - len(rows))
+    return token, rows
 
 
-def _claim_skip_locked(condition: Q, *, token: uuid.UUID, now: datetime.datetime, limit: int):
-    """Claim up to `limit` reminders meeting `condition` that no other sender holds, in one
-    statement: the UPDATE takes the ids its subquery locks (SKIP LOCKED) and returns them.
+def _claim_skip_locked(
+    where: tuple[str, list], *, token: str, now: datetime.datetime, limit: int
+) -> list[Outgoing]:
+    """Claim up to `limit` reminders meeting the condition `where` (SQL, parameters) that no
+    other sender holds, and read them, in one statement: the UPDATE takes the ids its
+    subquery locks (SKIP LOCKED) and hands its rows to the senders' SELECT
+    (`outgoing_claimed_select`).
 
     `= ANY(ARRAY(…))`, not `IN (…)`: the array is an init plan, run once, and the rows are
     then found by primary key; PostgreSQL may plan an IN as a hash join over a scan of
     the whole table."""
-    due = Reminder.objects.filter(condition).order_by("due_at")
-    locked = due.select_for_update(skip_locked=True).values("pk")[:limit]
-    subquery, params = locked.query.sql_with_params()
-    table = connection.ops.quote_name(Reminder._meta.db_table)
+    condition, params = where
+    head, tail = _claim_statement()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET status = %s, claimed_at = %s, claim_token = %s,"  # noqa: S608 - names from the model, values as parameters
-            f" attempts = attempts + 1 WHERE id = ANY(ARRAY({subquery})) RETURNING id",
-            [Status.SENDING, now, str(token), *params],
-        )
-        return [pk for (pk,) in cursor.fetchall()]
+        cursor.execute(head + condition + tail, [Status.SENDING.value, now, token, *params, limit])
+        return [Outgoing(*row) for row in cursor.fetchall()]
+
+
+def _claimable_sql(
+    now: datetime.datetime, channel: str | None, among: list[int] | None
+) -> list[tuple[str, list]]:
+    """`_claimable` as SQL: (condition, parameters) of each.
+
+    A sender claims batch after batch with the same conditions at other moments, so they
+    are compiled once per kind (channel, paused channels, quiet hours, claim timeout) at a
+    fixed moment, and each claim puts its own moments in (the ORM's compiling cost more
+    than the claim's statement, issue 20). With `among` (an ETA task's ids) each time."""
+    paused, quiet = frozenset(channels_paused(now=now)), sms_quiet_at(now)
+    if among is not None:
+        conditions = _claim_conditions(now, channel, among, paused=paused, quiet=quiet)
+        return [_where_sql(condition) for condition in conditions]
+    timeout = datetime.timedelta(seconds=settings.REMINDER_CLAIM_TIMEOUT_SECONDS)
+    moments = {_COMPILED_AT: now, _COMPILED_AT - timeout: now - timeout}
+    return [
+        (sql, [moments.get(p, p) if isinstance(p, datetime.datetime) else p for p in params])
+        for sql, params in _claimable_compiled(channel, paused, quiet, timeout)
+    ]
+
+
+# The moment the claim conditions are compiled at: any moment would do, no claim's is this.
+_COMPILED_AT = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+
+@functools.lru_cache(maxsize=32)
+def _claimable_compiled(
+    channel: str | None, paused: frozenset[str], quiet: bool, timeout: datetime.timedelta
+) -> list[tuple[str, tuple]]:
+    conditions = _claim_conditions(_COMPILED_AT, channel, None, paused=paused, quiet=quiet)
+    compiled = [_where_sql(condition) for condition in conditions]
+    for _sql, params in compiled:
+        # Each condition bounds a moment (claimed_at, due_at): one must be there to set.
+        if not {_COMPILED_AT, _COMPILED_AT - timeout} & set(params):
+            raise RuntimeError(f"no moment among the claim's parameters: {params}")
+    return [(sql, tuple(params)) for sql, params in compiled]
+
+
+def _where_sql(condition: Q) -> tuple[str, list]:
+    query = Reminder.objects.filter(condition).query
+    return query.get_compiler(connection=connection).compile(query.where)
+
+
+@functools.cache
+def _claim_statement() -> tuple[str, str]:
+    """The claim's statement around its condition: (before it, after it)."""
+    table = connection.ops.quote_name(Reminder._meta.db_table)
+    head = (
+        f"WITH claimed AS (UPDATE {table} SET status = %s, claimed_at = %s, claim_token = %s,"  # noqa: S608 - the model's table, values as parameters
+        f" attempts = attempts + 1 WHERE id = ANY(ARRAY(SELECT id FROM {table} WHERE "
+    )
+    tail = " ORDER BY due_at LIMIT %s FOR UPDATE SKIP LOCKED)) RETURNING *) "
+    return head, tail + outgoing_claimed_select()
 
 
 @transaction.atomic
 def _claim_serialised(
-    conditions: tuple[Q, Q], *, token: uuid.UUID, now: datetime.datetime, limit: int
-) -> list[int]:
+    conditions: tuple[Q, Q], *, token: str, now: datetime.datetime, limit: int
+) -> None:
     """SQLite has no SKIP LOCKED, but its writers take turns (IMMEDIATE transactions), so
     the conditional UPDATE is itself the claim."""
     ids: list[int] = []
@@ -455,7 +538,6 @@ def _claim_serialised(
     Reminder.objects.filter(conditions[0] | conditions[1], pk__in=ids).update(
         status=Status.SENDING, claimed_at=now, claim_token=token, attempts=F("attempts") + 1
     )
-    return list(Reminder.objects.filter(claim_token=token).values_list("pk", flat=True))
 
 
 def _visit_link(visit_id: int) -> str:
@@ -487,26 +569,29 @@ def reminders_send_due(
     handled = 0
     while True:
         claimed = time.monotonic()  # no later than the claim's claimed_at: see ClaimKeeper
-        token, ids = reminders_claim_due(now=timezone.now(), limit=batch_size, channel=channel)
+        token, rows = _reminders_claim(now=timezone.now(), limit=batch_size, channel=channel)
         outcome: dict[str, int] = {}
-        if ids:
-            outcome = reminders_send_batch(ids=ids, claim_token=token, claimed=claimed)
-            if on_backlog is not None and len(ids) == batch_size:
+        if rows:
+            statuses = _send_rows(rows, claim_token=token, now=None, claimed=claimed)
+            outcome = _counts(statuses, claimed=len(rows))
+            if on_backlog is not None and len(rows) == batch_size:
                 # After the batch, not between its claim and its sending: starting helpers
                 # publishes to the broker, which can take seconds while Redis reconnects.
                 on_backlog()
                 on_backlog = None
-        handled += len(ids)
+        handled += len(rows)
         released = outcome.get(RELEASED, 0)
-        drained = len(ids) < batch_size and not released
-        stuck = outcome.get(HELD_BACK) or (ids and released == len(ids))
+        drained = len(rows) < batch_size and not released
+        stuck = outcome.get(HELD_BACK) or (rows and released == len(rows))
         if drained or stuck or time.monotonic() >= deadline:
             return handled
 
 
 def reminder_send_claimed(*, reminder_id: int, claim_token: str, now: datetime.datetime) -> str:
     """Send one claimed reminder and record the outcome; returns the new status."""
-    statuses = _send_claimed(ids=[reminder_id], claim_token=claim_token, now=now, claimed=None)
+    statuses = _send_rows(
+        _held(ids=[reminder_id], claim_token=claim_token), claim_token=claim_token, now=now
+    )
     return statuses[0] if statuses else "skipped"
 
 
@@ -514,17 +599,28 @@ def reminders_send_batch(
     *, ids: list[int], claim_token: str, claimed: float | None = None
 ) -> dict[str, int]:
     """Send a claimed batch: one query loads it, one UPDATE records it; counts per status.
+    (A sender that claims for itself has its batch from the claim: `reminders_send_due`.)
 
     `claimed`: the `time.monotonic()` at which the caller began the claim, when it made the
     claim itself; the claim then needs no renewal before the first send (ClaimKeeper).
     """
-    statuses = _send_claimed(ids=ids, claim_token=claim_token, now=None, claimed=claimed)
-    outcome: dict[str, int] = {}
-    if len(statuses) < len(ids):
-        outcome["skipped"] = len(ids) - len(statuses)  # taken over, or already finished
-    for status in statuses:
-        outcome[status] = outcome.get(status, 0) + 1
-    return outcome
+    rows = _held(ids=ids, claim_token=claim_token)
+    return _counts(_send_rows(rows, claim_token=claim_token, claimed=claimed), claimed=len(ids))
+
+
+def _held(*, ids: list[int], claim_token: str) -> list[Outgoing]:
+    """The reminders of `ids` still held under `claim_token`, read as a sender reads them."""
+    # By the token, not the ids: the claim gave exactly these ids this token, and an IN list
+    # of hundreds of ids costs more to build than the rest of the query.
+    held = Reminder.objects.filter(claim_token=claim_token, status=Status.SENDING)
+    return reminders_outgoing(held if len(ids) > 1 else held.filter(pk__in=ids))
+
+
+def _counts(statuses: list[str], *, claimed: int) -> dict[str, int]:
+    outcome = Counter(statuses)
+    if len(statuses) < claimed:
+        outcome["skipped"] = claimed - len(statuses)  # taken over, or already finished
+    return dict(outcome)
 
 
 # What a sender reports for reminders it handed back untried (they are "pending" again):
@@ -580,36 +676,40 @@ class ClaimKeeper:
         self.lost = held < self.rows  # some or all taken over: stop, the taker sends them
 
 
-def _send_claimed(
-    *, ids: list[int], claim_token: str, now: datetime.datetime | None, claimed: float | None
+def _send_rows(
+    reminders: list[Outgoing],
+    *,
+    claim_token: str,
+    now: datetime.datetime | None = None,
+    claimed: float | None = None,
 ) -> list[str]:
-    """Deliver the reminders of `ids` still held under `claim_token`; their new statuses.
+    """Deliver `reminders`, held under `claim_token`; their new statuses.
 
     Outcomes are recorded only after the gateways answered: a sender that dies in
     between leaves its claim "sending", and whoever takes it over sends again,
     which the gateways answer with "already delivered".
     """
-    # By the token, not the ids: the claim gave exactly these ids this token, and an IN list
-    # of hundreds of ids costs more to build than the rest of the query.
-    held = Reminder.objects.filter(claim_token=claim_token, status=Status.SENDING)
-    reminders = reminders_outgoing(held if len(ids) > 1 else held.filter(pk__in=ids))
     ready = [reminder for reminder in reminders if not _settled_unsent(reminder)]
     keeper = ClaimKeeper(claim_token, rows=len(reminders), claimed=claimed)
     answers = _deliver_all(ready, keeper=keeper)
     now = now or timezone.now()
-    released = [r for r in ready if isinstance(answers[r.pk], NotAttempted)]
+    released: list[Outgoing] = []
+    unexpected: list[tuple[int, Exception]] = []
     for reminder in ready:
         answer = answers[reminder.pk]
-        if isinstance(answer, NotAttempted):
-            continue
-        if isinstance(answer, Exception):
-            _reminder_fail(reminder, error=answer, now=now)
+        if not isinstance(answer, Exception):
+            reminder.status, reminder.sent_at, reminder.response = Status.SENT, now, answer[:300]
+        elif isinstance(answer, NotAttempted):
+            released.append(reminder)
         else:
-            reminder.status, reminder.sent_at = Status.SENT, now
-            reminder.response = answer[:300]
-    _log_unexpected(ready, answers)
-    released_pks = {reminder.pk for reminder in released}
-    recorded = [reminder for reminder in reminders if reminder.pk not in released_pks]
+            _reminder_fail(reminder, error=answer, now=now)
+            if not isinstance(answer, ChannelError):
+                unexpected.append((reminder.pk, answer))
+    _log_unexpected(unexpected)
+    recorded = reminders
+    if released:
+        released_pks = {reminder.pk for reminder in released}
+        recorded = [reminder for reminder in reminders if reminder.pk not in released_pks]
     _outcomes_record(recorded, claim_token=claim_token)
     _release(released, claim_token=claim_token)
     _channels_report(ready, answers, now=now)
@@ -645,14 +745,9 @@ def _channels_report(
             )
 
 
-def _log_unexpected(ready: list[Outgoing], answers: dict[int, str | Exception]) -> None:
-    """One log entry per batch for errors no channel expects (a bug, a broken setting)."""
-    unexpected = [
-        (reminder.pk, answers[reminder.pk])
-        for reminder in ready
-        if isinstance(answers[reminder.pk], Exception)
-        and not isinstance(answers[reminder.pk], ChannelError)
-    ]
+def _log_unexpected(unexpected: list[tuple[int, Exception]]) -> None:
+    """One log entry per batch for errors no channel expects (a bug, a broken setting):
+    (reminder id, error) of each."""
     if unexpected:
         first_pk, first_error = unexpected[0]
         logger.error(
@@ -694,8 +789,8 @@ def _outcomes_record(reminders: list[Outgoing], *, claim_token: str) -> None:
 _OUTCOME_FIELDS = ("status", "sent_at", "next_attempt_at", "response")
 
 
-def _outcome(reminder: Outgoing) -> tuple:
-    return tuple(getattr(reminder, field) for field in _OUTCOME_FIELDS)
+# A reminder's outcome as a tuple, in the order of _OUTCOME_FIELDS.
+_outcome = operator.attrgetter(*_OUTCOME_FIELDS)
 
 
 # The rows `o` an outcome UPDATE takes its values from: the ids, then one outcome for all

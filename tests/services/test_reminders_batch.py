@@ -1,6 +1,7 @@
 """Sending a claimed batch at once: one load, one record, claims honoured to the end."""
 
 import dataclasses
+import math
 import uuid
 from collections import Counter
 
@@ -17,7 +18,7 @@ from services.notifications.channels import (
     SmsMessage,
     notifications_create_many,
 )
-from services.notifications.outgoing import OUTGOING_COLUMNS, Outgoing
+from services.notifications.outgoing import OUTGOING_COLUMNS, Outgoing, reminders_outgoing
 from services.notifications.reminders import (
     reminders_claim_due,
     reminders_plan_for_visit,
@@ -78,6 +79,50 @@ def test_batch_queries_do_not_grow_when_every_answer_differs(cast, settings, sms
     sms = Reminder.objects.filter(channel="sms")
     assert set(sms.values_list("status", flat=True)) == {Status.SENT}
     assert len(set(sms.values_list("response", flat=True))) == len(gateway.received) == 8
+
+
+def queries_of_a_sender() -> tuple[list[str], int]:
+    """(the statements of a sender's claim and batch that read or write reminders, apart
+    from the one delivery note per e-mail; reminders it handled)."""
+    with CaptureQueriesContext(connection) as queries:
+        handled = reminders_module.reminders_send_due(batch_size=1000, deadline=math.inf)
+    statements = [query["sql"] for query in queries.captured_queries]
+    reminders = [
+        sql
+        for sql in statements
+        if '"services_reminder"' in sql
+        and not sql.startswith('UPDATE "services_reminder" SET "sent_at"')
+    ]
+    return [sql.split(" ", 1)[0] for sql in reminders], handled
+
+
+def test_sender_reads_its_batch_in_the_claim_however_large(cast, sms_log):
+    """A sender's claim hands back its batch (no query loads it after), and the statements
+    that claim, read and record a batch are the same for 7 reminders or 21."""
+    planned_visits(cast, 1)
+    small = queries_of_a_sender()
+    planned_visits(cast, 3)
+    large = queries_of_a_sender()
+    assert (small[1], large[1]) == (7, 21)
+    # One claim per condition (taken over, due), each returning its rows; one outcome UPDATE.
+    assert small[0] == large[0] == ["WITH", "WITH", "UPDATE"]
+    assert set(Reminder.objects.values_list("status", flat=True)) == {Status.SENT}
+    assert len(sms_lines(sms_log)) == 8 and len(mail.outbox) == 4
+
+
+def test_claimed_rows_read_what_the_senders_query_reads(cast):
+    # The claim's SELECT is the senders' (reminders_outgoing) compiled over the claimed rows;
+    # keys and tokens come as text.
+    planned_visits(cast, 2)
+    token, claimed = reminders_module._reminders_claim(now=NOON, limit=100)
+    loaded = reminders_outgoing(Reminder.objects.filter(claim_token=token))
+
+    def as_text(row: Outgoing) -> Outgoing:
+        key, claim = str(row.idempotency_key), str(row.claim_token)
+        return dataclasses.replace(row, idempotency_key=key, claim_token=claim)
+
+    assert len(claimed) == 14 and {row.claim_token for row in claimed} == {token}
+    assert [as_text(row) for row in claimed] == [as_text(row) for row in loaded]
 
 
 def test_outgoing_rows_read_each_field_from_its_column():
