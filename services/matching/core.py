@@ -612,10 +612,12 @@ class _Graph:
     group_real: np.ndarray  # an arc of the flow (the group has a node), else implied
     groups: int
     group_nodes: int
-    slot_ids: np.ndarray  # slot → offering arcs
+    slot_ids: np.ndarray  # node → offering arcs (tails: routing nodes, see `_hubs`)
     slot_offerings: np.ndarray
     slot_steps: np.ndarray
-    slots: int
+    link_tails: np.ndarray  # slot → hub arcs (routing nodes)
+    link_heads: np.ndarray
+    slots: int  # routing nodes: slots and hubs that have a node of their own
 
     @property
     def arcs(self) -> int:
@@ -696,6 +698,9 @@ class _Graph:
         entered = np.zeros(slots, bool)
         entered[group_slots] = True
         kept = entered[slot_ids]
+        hubs = _hubs(keys, slot_ids[kept], slot_offerings[kept], slot_steps[kept], len(offerings))
+        # Slot ids become routing nodes; a group's node is numbered after them.
+        routed = np.append(hubs["slot_node"], hubs["nodes"] + np.arange(int(several.sum())))
         return cls(
             priorities=priorities,
             weights=weights,
@@ -708,25 +713,28 @@ class _Graph:
             class_sizes=class_sizes,
             class_ranks=weights[plain[starts]],  # the highest of the class (sorted so)
             class_groups=class_groups,
-            class_targets=class_targets,
+            class_targets=routed[class_targets],
             class_communities=plain[starts],
             group_tails=group_tails,
-            group_slots=group_slots,
+            group_slots=routed[group_slots],
             group_real=several[group_tails],
             groups=len(group_keys),
             group_nodes=int(several.sum()),
-            slot_ids=slot_ids[kept],
-            slot_offerings=slot_offerings[kept],
-            slot_steps=slot_steps[kept],
-            slots=slots,
+            slot_ids=hubs["tails"],
+            slot_offerings=hubs["offerings"],
+            slot_steps=hubs["steps"],
+            link_tails=hubs["link_tails"],
+            link_heads=hubs["link_heads"],
+            slots=hubs["nodes"],
         )
 
-    def assignment(self, direct_flows, class_flows, group_flows, slot_flows):
+    def assignment(self, direct_flows, class_flows, group_flows, slot_flows, link_flows):
         """(request, offering) index arrays of the proposals, from the arcs' flows.
 
         A class flow of k serves its first k members; a group's served members go to its
-        slots as the group's arcs carry them (all have those weekdays); every request in
-        a slot fits every offering leaving it at the same cost, so they pair in any order.
+        slots as the group's arcs carry them (all have those weekdays), then along the
+        links and to offerings as those arcs carry them: every request at a routing node
+        fits every offering reachable from it at the same cost, so they pair in any order.
         """
         by_direct = direct_flows > 0
         starts = np.cumsum(self.class_sizes) - self.class_sizes
@@ -742,18 +750,38 @@ class _Graph:
         ]
         if not np.array_equal(np.repeat(self.group_tails, fan_flows), served_groups):
             raise RuntimeError("min-cost flow broke conservation at a group")
-        request_slots = np.repeat(self.group_slots, fan_flows)
-        leaving = slot_flows > 0
-        offering_slots = np.repeat(self.slot_ids[leaving], slot_flows[leaving])
-        slot_offerings = np.repeat(self.slot_offerings[leaving], slot_flows[leaving])
-        by_slot = np.argsort(request_slots, kind="stable")
-        by_offering_slot = np.argsort(offering_slots, kind="stable")
-        if not np.array_equal(request_slots[by_slot], offering_slots[by_offering_slot]):
+        at = np.repeat(self.group_slots, fan_flows)  # routing node of each of `served`
+        tails = np.concatenate([self.link_tails, self.slot_ids])
+        heads = np.concatenate([self.link_heads, self.slots + self.slot_offerings])
+        flows = np.concatenate([link_flows, slot_flows])
+        # Slots with links first (their merged hubs' offerings too), then the hubs.
+        first = np.zeros(self.slots, bool)
+        first[self.link_tails] = True
+        at = _route(at, tails, heads, flows, first)
+        at = _route(at, tails, heads, flows, ~first)
+        if len(at) and at.min() < self.slots:
             raise RuntimeError("min-cost flow broke conservation at a slot")
         return (
-            np.concatenate([self.direct[self.direct_nodes[by_direct]], served[by_slot]]),
-            np.concatenate([self.direct_offerings[by_direct], slot_offerings[by_offering_slot]]),
+            np.concatenate([self.direct[self.direct_nodes[by_direct]], served]),
+            np.concatenate([self.direct_offerings[by_direct], at - self.slots]),
         )
+
+
+def _route(at, tails, heads, flows, moving):
+    """Move the items at the nodes `moving` along those nodes' arcs, as the flows say.
+
+    `at` holds node numbers; those ≥ len(moving) are past the nodes (offerings) and stay.
+    """
+    waiting = np.flatnonzero(at < len(moving))  # the others have reached an offering
+    movers = waiting[moving[at[waiting]]]
+    movers = movers[np.argsort(at[movers], kind="stable")]
+    arcs = np.flatnonzero(moving[tails] & (flows > 0))
+    arcs = arcs[np.argsort(tails[arcs], kind="stable")]
+    if not np.array_equal(np.repeat(tails[arcs], flows[arcs]), at[movers]):
+        raise RuntimeError("min-cost flow broke conservation at a slot")
+    moved = at.copy()
+    moved[movers] = np.repeat(heads[arcs], flows[arcs])
+    return moved
 
 
 def _tie_break(requests, indexes: np.ndarray) -> np.ndarray:
@@ -806,6 +834,80 @@ def _slot_arcs(keys: list[tuple], offerings):
         slot_offerings.append(pair_offerings[on])
         slot_steps.append(steps[on])
     return np.concatenate(slot_ids), np.concatenate(slot_offerings), np.concatenate(slot_steps)
+
+
+_HUB_KEYS = 62  # keys of one place sharing hubs: their hours are bits of an int64 mask
+
+
+def _hubs(keys: list[tuple], slot_ids, slot_offerings, slot_steps, m: int) -> dict:
+    """Slot → offering arcs factored through "hubs": the same pairs with far fewer arcs.
+
+    A slot is (key, weekday) and a key is (type, community, place, hours). Keys of one
+    (type, community, place) differ in hours only, and a pair's cost does not depend on
+    the hours: an offering fits some of those keys' hours that weekday, at one cost for
+    all. A hub is (type, community, place, weekday, the set of keys fitting): each slot
+    whose key is in the set → the hub (cost 0), and the hub → each offering with exactly
+    that set (the pair's cost). A slot reaches through its hubs exactly the offerings it
+    reached before, at the same costs, and each through one hub only (an offering has one
+    set per weekday), so the plan is the same. At the reference density three hours fit
+    each window: ~150k slot arcs become ~60k hub arcs and ~12k links.
+
+    Nodes are then contracted, which keeps every path and cost: a slot with one hub *is*
+    that hub, and a hub fed by one slot is that slot. Returns the routing nodes
+    (`slot_node[slot id]`, −1 for a slot without arcs), the links between them, and the
+    arcs to offerings (`tails` are routing nodes).
+    """
+    place_ids: dict[tuple, int] = {}
+    place = np.fromiter(
+        (place_ids.setdefault(k[:4], len(place_ids)) for k in keys), np.int64, len(keys)
+    )
+    per_place = np.bincount(place, minlength=len(place_ids))
+    # A place with more hours than a mask holds gets no shared hubs: each key on its own.
+    crowded = per_place[place] > _HUB_KEYS
+    place = np.where(crowded, len(place_ids) + np.arange(len(keys)), place)
+    by_place = np.argsort(place, kind="stable")
+    within = np.zeros(len(keys), np.int64)
+    firsts = np.flatnonzero(np.diff(place[by_place], prepend=-1))
+    within[by_place] = np.arange(len(keys)) - np.repeat(firsts, np.diff(np.r_[firsts, len(keys)]))
+    arc_keys, days = slot_ids // 7, slot_ids % 7
+    cells, cell_of = np.unique(
+        (place[arc_keys] * 7 + days) * m + slot_offerings, return_inverse=True
+    )
+    cell_of = cell_of.reshape(-1)
+    masks = np.zeros(len(cells), np.int64)
+    np.bitwise_or.at(masks, cell_of, np.int64(1) << within[arc_keys])
+    cell_steps = np.zeros(len(cells), np.int64)
+    cell_steps[cell_of] = slot_steps  # one place: every key's pair costs the same
+    hub_keys, hub_of = np.unique(np.stack([cells // m, masks], axis=1), axis=0, return_inverse=True)
+    hub_of = hub_of.reshape(-1)
+    hub_count = len(hub_keys)
+    links = np.unique(slot_ids * hub_count + hub_of[cell_of])
+    link_slots, link_hubs = links // hub_count, links % hub_count
+    slots = len(keys) * 7
+    fan_out = np.bincount(link_slots, minlength=slots)
+    fan_in = np.bincount(link_hubs, minlength=hub_count)
+    own_slots = np.flatnonzero(fan_out > 1)  # slots keeping a node: links to several hubs
+    merged = fan_in[link_hubs] == 1  # a hub fed by one slot becomes that slot...
+    merged &= fan_out[link_slots] > 1  # ...unless the slot has one hub and becomes the hub
+    hub_node = np.full(hub_count, -1, np.int64)
+    own_hubs = np.ones(hub_count, bool)
+    own_hubs[link_hubs[merged]] = False
+    hub_node[own_hubs] = len(own_slots) + np.arange(int(own_hubs.sum()))
+    slot_node = np.full(slots, -1, np.int64)
+    slot_node[own_slots] = np.arange(len(own_slots))
+    hub_node[link_hubs[merged]] = slot_node[link_slots[merged]]
+    single = fan_out[link_slots] == 1
+    slot_node[link_slots[single]] = hub_node[link_hubs[single]]
+    kept = (fan_out[link_slots] > 1) & ~merged
+    return {
+        "slot_node": slot_node,
+        "nodes": len(own_slots) + int(own_hubs.sum()),
+        "link_tails": slot_node[link_slots[kept]],
+        "link_heads": hub_node[link_hubs[kept]],
+        "tails": hub_node[hub_of],
+        "offerings": cells % m,
+        "steps": cell_steps,
+    }
 
 
 def _fitting_days(requests, offerings, pair_requests, pair_offerings) -> np.ndarray:
@@ -907,6 +1009,12 @@ def _build_flow(requests, offerings, graph: _Graph, fairness: bool):
             slot_costs,
         ),
         (
+            graph.link_tails + first_slot,
+            graph.link_heads + first_slot,
+            np.full(len(graph.link_tails), n, np.int64),
+            np.zeros(len(graph.link_tails), np.int64),
+        ),
+        (
             np.repeat(tier_offerings, tier_counts) + nd,
             np.full(len(tier_flat), sink, np.int64),
             tier_flat[:, 0],
@@ -922,8 +1030,8 @@ def _build_flow(requests, offerings, graph: _Graph, fairness: bool):
     flow.set_node_supply(source, n)
     flow.set_node_supply(sink, -n)
     bounds = np.cumsum([0, *(len(part[0]) for part in parts)])
-    direct, entries, groups, slots = (arcs[bounds[k] : bounds[k + 1]] for k in (1, 2, 3, 4))
-    return flow, [direct, entries[nd:], groups, slots]
+    direct, entries, groups, slots, links = (arcs[bounds[k] : bounds[k + 1]] for k in range(1, 6))
+    return flow, [direct, entries[nd:], groups, slots, links]
 
 
 def _priority_ranks(priorities: np.ndarray) -> np.ndarray:

@@ -112,7 +112,9 @@ def test_within_a_class_the_longest_waiting_are_served_first(monkeypatch):
     monkeypatch.setattr(core, "SLOT_MIN_REQUESTS", COMPRESSED)
     rng = random.Random(3)
     checked = 0
-    for _ in range(30):
+    # 60 instances: which of several equally good plans the flow returns decides how many
+    # classes end up partly served (7 in the first 30 since the hubs, 10+ before).
+    for _ in range(60):
         requests, offerings = _alike_instance(rng, 60, 4)
         served = {p.request_id for p in solve(requests, offerings)}
         classes = {}
