@@ -343,7 +343,30 @@ class _Pairs:
     open: np.ndarray  # the windows fit and the offering has a place left
 
     @classmethod
-    def of(cls, requests, offerings) -> "_Pairs":
+    def of(cls, requests, offerings, table: "_Offerings | None" = None) -> "_Pairs":
+        table = table or _Offerings.of(offerings)
+        pair_requests, pair_offerings = table.candidates(requests)
+        fits = _times_fit(requests, table, pair_requests, pair_offerings)
+        return cls(
+            pair_requests, pair_offerings, fits, fits & (table.remaining[pair_offerings] > 0)
+        )
+
+
+@dataclass
+class _Offerings:
+    """What the pairs need of the offerings, as arrays: built once per solve, used by all."""
+
+    keys: dict[tuple[int, int], int]  # (service type, community) → key number
+    sorted_keys: np.ndarray  # one entry per (offering, community served), by key
+    sorted_offerings: np.ndarray
+    weekday: np.ndarray  # (m × widest) windows; padding falls on "weekday 7"
+    window_start: np.ndarray
+    window_end: np.ndarray
+    durations: np.ndarray
+    remaining: np.ndarray
+
+    @classmethod
+    def of(cls, offerings) -> "_Offerings":
         keys: dict[tuple[int, int], int] = {}
         offering_keys, offering_index = [], []
         for j, offering in enumerate(offerings):
@@ -351,27 +374,29 @@ class _Pairs:
                 key = keys.setdefault((offering.service_type_id, community_id), len(keys))
                 offering_keys.append(key)
                 offering_index.append(j)
+        order = np.argsort(np.asarray(offering_keys, np.int64), kind="stable")
+        m = len(offerings)
+        return cls(
+            keys,
+            np.asarray(offering_keys, np.int64)[order],
+            np.asarray(offering_index, np.int64)[order],
+            *_window_arrays(offerings, m),
+            np.fromiter((o.remaining for o in offerings), np.int64, m),
+        )
+
+    def candidates(self, requests):
+        """(request, offering) index arrays of every pair of the same type and community."""
         request_keys = np.fromiter(
-            (keys.get((r.service_type_id, r.community_id), -1) for r in requests),
+            (self.keys.get((r.service_type_id, r.community_id), -1) for r in requests),
             np.int64,
             len(requests),
         )
-        pair_requests, pair_offerings = _join(request_keys, offering_keys, offering_index)
-        fits = _times_fit(requests, offerings, pair_requests, pair_offerings)
-        remaining = np.fromiter((o.remaining for o in offerings), np.int64, len(offerings))
-        return cls(pair_requests, pair_offerings, fits, fits & (remaining[pair_offerings] > 0))
-
-
-def _join(request_keys, offering_keys, offering_index):
-    order = np.argsort(np.asarray(offering_keys, np.int64), kind="stable")
-    sorted_keys = np.asarray(offering_keys, np.int64)[order]
-    sorted_offerings = np.asarray(offering_index, np.int64)[order]
-    first = np.searchsorted(sorted_keys, request_keys, "left")
-    counts = np.searchsorted(sorted_keys, request_keys, "right") - first
-    counts[request_keys < 0] = 0
-    pair_requests = np.repeat(np.arange(len(request_keys)), counts)
-    within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    return pair_requests, sorted_offerings[np.repeat(first, counts) + within]
+        first = np.searchsorted(self.sorted_keys, request_keys, "left")
+        counts = np.searchsorted(self.sorted_keys, request_keys, "right") - first
+        counts[request_keys < 0] = 0
+        pair_requests = np.repeat(np.arange(len(request_keys)), counts)
+        within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        return pair_requests, self.sorted_offerings[np.repeat(first, counts) + within]
 
 
 SLOT_MIN_REQUESTS = 8  # below this, a slot's arcs outnumber the pairs it replaces
@@ -395,13 +420,13 @@ def _window_arrays(offerings, m: int):
     return weekday, window_start, window_end, durations
 
 
-def _times_fit(requests, offerings, pair_requests, pair_offerings) -> np.ndarray:
-    n, m = len(requests), len(offerings)
+def _times_fit(requests, table: _Offerings, pair_requests, pair_offerings) -> np.ndarray:
+    n = len(requests)
     days = np.fromiter((r.days_mask for r in requests), np.int32, n)
     starts = np.fromiter((r.start for r in requests), np.int32, n)
     ends = np.fromiter((r.end for r in requests), np.int32, n)
     # Padding windows fall on "weekday 7", a bit no request sets.
-    weekday, window_start, window_end, durations = _window_arrays(offerings, m)
+    weekday, window_start, window_end = table.weekday, table.window_start, table.window_end
     fits = np.zeros(len(pair_requests), bool)
     for lo in range(0, len(pair_requests), _PAIR_CHUNK):
         i, j = pair_requests[lo : lo + _PAIR_CHUNK], pair_offerings[lo : lo + _PAIR_CHUNK]
@@ -409,7 +434,9 @@ def _times_fit(requests, offerings, pair_requests, pair_offerings) -> np.ndarray
         overlap = np.minimum(window_end[j], ends[i, None]) - np.maximum(
             window_start[j], starts[i, None]
         )
-        fits[lo : lo + _PAIR_CHUNK] = ((overlap >= durations[j, None]) & (on_day == 1)).any(axis=1)
+        fits[lo : lo + _PAIR_CHUNK] = ((overlap >= table.durations[j, None]) & (on_day == 1)).any(
+            axis=1
+        )
     return fits
 
 
@@ -445,8 +472,11 @@ def solve(
     *,
     fairness: bool = True,
 ) -> list[Proposal]:
-    """The optimal proposals; each request at most once, no offering over its remaining places."""
-    return plan(requests, offerings, fairness=fairness).proposals
+    """The optimal proposals; each request at most once, no offering over its remaining places.
+
+    The proposals of `plan`, without the reasons of the requests left out (not asked for).
+    """
+    return _optimum(requests, offerings, fairness)[0]
 
 
 def plan(
@@ -462,6 +492,13 @@ def plan(
     agreement that is not in force that week. `fairness=False` drops level 2 (the
     benchmark's plain objective); the order of the other levels is unchanged.
     """
+    proposals, pair_requests, pair_offerings = _optimum(requests, offerings, fairness)
+    used = np.bincount(pair_offerings, minlength=len(offerings))
+    return Plan(proposals, _unserved(requests, offerings, pair_requests, used, lapsed))
+
+
+def _optimum(requests, offerings, fairness: bool):
+    """The optimal proposals, and the (request, offering) index arrays they stand for."""
     graph = _Graph.of(requests, offerings)
     pair_requests, pair_offerings = np.zeros(0, np.int64), np.zeros(0, np.int64)
     if graph.arcs:
@@ -494,8 +531,7 @@ def plan(
             strict=True,
         )
     ]
-    used = np.bincount(pair_offerings, minlength=len(offerings))
-    return Plan(proposals, _unserved(requests, offerings, pair_requests, used, lapsed))
+    return proposals, pair_requests, pair_offerings
 
 
 def _unserved(requests, offerings, served, used, lapsed) -> list[Unserved]:
@@ -646,7 +682,8 @@ class _Graph:
         choosing |= ~crowded[key_of_all]
         direct = np.flatnonzero(choosing)
         chosen = [requests[i] for i in direct]
-        pairs = _Pairs.of(chosen, offerings)
+        table = _Offerings.of(offerings)
+        pairs = _Pairs.of(chosen, offerings, table)
         sub_requests, sub_offerings = pairs.requests[pairs.open], pairs.offerings[pairs.open]
         direct_steps = _distance_steps(chosen, offerings, sub_requests, sub_offerings)
         direct_choices = _choices(chosen, offerings, sub_requests, sub_offerings)
@@ -655,7 +692,7 @@ class _Graph:
         key_of = key_of.reshape(-1)
         by_index = list(all_keys)
         keys = [by_index[k] for k in used_keys.tolist()]
-        slot_ids, slot_offerings, slot_steps = _slot_arcs(keys, offerings)
+        slot_ids, slot_offerings, slot_steps = _slot_arcs(keys, offerings, table)
         has_slot = np.zeros(len(keys) * 7, bool)
         has_slot[slot_ids] = True
         # The weekdays of a key that have a slot, as a mask; a request's other days add nothing.
@@ -803,12 +840,13 @@ def _class_keys(groups: np.ndarray, ranks: np.ndarray) -> np.ndarray:
     return groups * (int(ranks.max(initial=0)) + 1) + ranks
 
 
-def _slot_arcs(keys: list[tuple], offerings):
+def _slot_arcs(keys: list[tuple], offerings, table: _Offerings):
     """(slot id, offering, distance steps) for each slot and open offering fitting it.
 
     Slot id = key index × 7 + weekday. An offering fits a slot when it serves the
     key's community with its type and one of its windows that weekday overlaps the
-    key's hours for at least the service's duration.
+    key's hours for at least the service's duration (`_fitting_days`: a key's pair with
+    no such weekday is no pair, as `_times_fit` says for a request of every weekday).
     """
     reps = [
         RequestInput(
@@ -823,9 +861,10 @@ def _slot_arcs(keys: list[tuple], offerings):
         )
         for k, (t, c, lat, lon, start, end) in enumerate(keys)
     ]
-    pairs = _Pairs.of(reps, offerings)
-    pair_keys, pair_offerings = pairs.requests[pairs.open], pairs.offerings[pairs.open]
-    days = _fitting_days(reps, offerings, pair_keys, pair_offerings)
+    pair_keys, pair_offerings = table.candidates(reps)
+    days = _fitting_days(reps, table, pair_keys, pair_offerings)
+    fitting = (days > 0) & (table.remaining[pair_offerings] > 0)
+    pair_keys, pair_offerings, days = pair_keys[fitting], pair_offerings[fitting], days[fitting]
     steps = _distance_steps(reps, offerings, pair_keys, pair_offerings)
     slot_ids, slot_offerings, slot_steps = [], [], []
     for day in range(7):
@@ -878,7 +917,10 @@ def _hubs(keys: list[tuple], slot_ids, slot_offerings, slot_steps, m: int) -> di
     np.bitwise_or.at(masks, cell_of, np.int64(1) << within[arc_keys])
     cell_steps = np.zeros(len(cells), np.int64)
     cell_steps[cell_of] = slot_steps  # one place: every key's pair costs the same
-    hub_keys, hub_of = np.unique(np.stack([cells // m, masks], axis=1), axis=0, return_inverse=True)
+    distinct_masks, mask_of = np.unique(masks, return_inverse=True)
+    hub_keys, hub_of = np.unique(
+        cells // m * len(distinct_masks) + mask_of.reshape(-1), return_inverse=True
+    )
     hub_of = hub_of.reshape(-1)
     hub_count = len(hub_keys)
     links = np.unique(slot_ids * hub_count + hub_of[cell_of])
@@ -910,12 +952,13 @@ def _hubs(keys: list[tuple], slot_ids, slot_offerings, slot_steps, m: int) -> di
     }
 
 
-def _fitting_days(requests, offerings, pair_requests, pair_offerings) -> np.ndarray:
+def _fitting_days(requests, table: _Offerings, pair_requests, pair_offerings) -> np.ndarray:
     """For each pair, the weekdays (bit d) on which a window of the offering fits the hours."""
-    n, m = len(requests), len(offerings)
+    n = len(requests)
     starts = np.fromiter((r.start for r in requests), np.int32, n)
     ends = np.fromiter((r.end for r in requests), np.int32, n)
-    weekday, window_start, window_end, durations = _window_arrays(offerings, m)
+    weekday, window_start, window_end = table.weekday, table.window_start, table.window_end
+    durations = table.durations
     days = np.zeros(len(pair_requests), np.int64)
     for lo in range(0, len(pair_requests), _PAIR_CHUNK):
         i, j = pair_requests[lo : lo + _PAIR_CHUNK], pair_offerings[lo : lo + _PAIR_CHUNK]
