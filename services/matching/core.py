@@ -42,7 +42,9 @@ tiers → request (cap 1) → offering (cap 1 per pair) → load tiers → sink,
 source → sink bypass so requests may stay unserved. Requests alike in everything the
 objective sees (type, community, place, hours, weekdays, priority rank, no choice of
 their own) enter as one class of capacity = its size, through shared slot nodes
-(`_Graph`): the same optimum with far fewer nodes and arcs.
+(`_Graph`), and a place's slots reach offerings through hubs shared by its hours
+(`_hubs`): the same pairs at the same costs, so the same optimum, with far fewer nodes
+and arcs.
 """
 
 import functools
@@ -399,7 +401,7 @@ class _Offerings:
         return pair_requests, self.sorted_offerings[np.repeat(first, counts) + within]
 
 
-SLOT_MIN_REQUESTS = 8  # below this, a slot's arcs outnumber the pairs it replaces
+SLOT_MIN_REQUESTS = 4  # below this, a key's slots cost more than its pairs (measured, dense 20k)
 _PAIR_CHUNK = 250_000  # bounds the temporary (pairs × windows) arrays to a few MB each
 
 
@@ -913,8 +915,7 @@ def _hubs(keys: list[tuple], slot_ids, slot_offerings, slot_steps, m: int) -> di
         (place[arc_keys] * 7 + days) * m + slot_offerings, return_inverse=True
     )
     cell_of = cell_of.reshape(-1)
-    masks = np.zeros(len(cells), np.int64)
-    np.bitwise_or.at(masks, cell_of, np.int64(1) << within[arc_keys])
+    masks = _key_sets(cell_of, len(cells), within[arc_keys])
     cell_steps = np.zeros(len(cells), np.int64)
     cell_steps[cell_of] = slot_steps  # one place: every key's pair costs the same
     distinct_masks, mask_of = np.unique(masks, return_inverse=True)
@@ -950,6 +951,13 @@ def _hubs(keys: list[tuple], slot_ids, slot_offerings, slot_steps, m: int) -> di
         "offerings": cells % m,
         "steps": cell_steps,
     }
+
+
+def _key_sets(cell_of: np.ndarray, cells: int, bits: np.ndarray) -> np.ndarray:
+    """Per cell (place, weekday, offering), the set of its place's keys fitting: a mask."""
+    masks = np.zeros(cells, np.int64)
+    np.bitwise_or.at(masks, cell_of, np.int64(1) << bits)
+    return masks
 
 
 def _fitting_days(requests, table: _Offerings, pair_requests, pair_offerings) -> np.ndarray:
