@@ -620,15 +620,17 @@ class _Graph:
     one arc per pair; the arcs are far fewer. Requests with a choice, and those of a key
     shared by fewer than SLOT_MIN_REQUESTS, keep one arc per pair (`direct_*`).
 
-    Requests in slots are further merged into **classes**: the same key, the same
-    weekdays (those with a slot) and the same priority rank. Every arc and every cost
-    of the flow — community tier, need, the slots and so their offerings — is the same
-    for the members of a class, so a class enters the graph by one arc of capacity =
+    Requests in slots are further merged into **classes**: the same place (type,
+    community, coordinates), the same nodes reached on each of their weekdays (`_hubs`
+    merges the slots of hours that reach the same hubs, so requests of different hours
+    may share a class) and the same priority rank. Every arc and every cost of the flow
+    — community tier, need, the slots and so their offerings — is the same for the
+    members of a class, so a class enters the graph by one arc of capacity =
     its size and cost = one member's, with no request nodes: a class flow of k stands
     for k members served, and any plan of the requests maps to one of the classes at
     the same cost and back. The members served are the first k in a fixed order (the
     longest waiting, then the lowest id: `_tie_break`). A class's arc ends at a
-    "group" node (key and weekdays) that fans out to its slots, or at the slot itself
+    "group" node (the nodes of its weekdays) that fans out to them, or at the node itself
     when the group has one weekday.
     """
 
@@ -703,43 +705,44 @@ class _Graph:
         days = masks & key_days[key_of] if len(plain) else masks
         reaching = days > 0
         plain, key_of, days = plain[reaching], key_of[reaching], days[reaching]
-        group_keys, group_of = np.unique(key_of * 128 + days, return_inverse=True)
-        group_of = group_of.reshape(-1)
+        slots = len(keys) * 7
+        alike, alike_of = np.unique(key_of * 128 + days, return_inverse=True)
+        fan_tails, fan_slots = [], []  # (key, weekdays) → the slots of those weekdays
+        for day in range(7):
+            on = np.flatnonzero(((alike % 128) >> day) & 1)
+            fan_tails.append(on)
+            fan_slots.append(alike[on] // 128 * 7 + day)
+        fan_tails, fan_slots = np.concatenate(fan_tails), np.concatenate(fan_slots)
+        # A slot no request enters adds no pair: dropped, so the arcs (and the cost units
+        # taken from them) are exactly those of the feasible pairs.
+        entered = np.zeros(slots, bool)
+        entered[fan_slots] = True
+        kept = entered[slot_ids]
+        hubs = _hubs(keys, slot_ids[kept], slot_offerings[kept], slot_steps[kept], len(offerings))
+        # A group: requests whose weekdays reach the same nodes, one per weekday (merged
+        # slots make keys of one place alike across hours). Rows by weekday, −1 for none.
+        reached = np.full((len(alike), 7), -1, np.int64)
+        reached[fan_tails, fan_slots % 7] = hubs["slot_node"][fan_slots]
+        group_rows, group_of = np.unique(reached, axis=0, return_inverse=True)
+        group_of = group_of.reshape(-1)[alike_of.reshape(-1)]
         class_key = _class_keys(group_of, weights[plain])
         order = np.lexsort((_tie_break(requests, plain), -weights[plain], class_key))
         plain, class_key, group_of = plain[order], class_key[order], group_of[order]
         starts = np.flatnonzero(np.diff(class_key, prepend=-1))  # keys are ≥ 1
         class_sizes = np.diff(np.r_[starts, len(plain)]).astype(np.int64)
         class_groups = group_of[starts]
-        # Fan-out of each group to the slots of its weekdays, sorted by group.
-        group_key, group_days = group_keys // 128, group_keys % 128
-        group_tails, group_slots = [], []
-        for day in range(7):
-            on = np.flatnonzero((group_days >> day) & 1)
-            group_tails.append(on)
-            group_slots.append(group_key[on] * 7 + day)
-        group_tails = np.concatenate(group_tails)
-        group_slots = np.concatenate(group_slots)
-        by_group = np.argsort(group_tails, kind="stable")
-        group_tails, group_slots = group_tails[by_group], group_slots[by_group]
-        fan = np.bincount(group_tails, minlength=len(group_keys))
+        # Fan-out of each group to its nodes, sorted by group.
+        group_tails, group_days = np.nonzero(group_rows >= 0)
+        group_slots = group_rows[group_tails, group_days]
+        fan = np.bincount(group_tails, minlength=len(group_rows))
         several = fan > 1
-        group_node = np.full(len(group_keys), -1, np.int64)
-        group_node[several] = np.arange(int(several.sum()))
-        slots = len(keys) * 7
-        single_slot = np.zeros(len(group_keys), np.int64)
+        group_node = np.full(len(group_rows), -1, np.int64)
+        group_node[several] = hubs["nodes"] + np.arange(int(several.sum()))
+        single_slot = np.zeros(len(group_rows), np.int64)
         single_slot[group_tails[~several[group_tails]]] = group_slots[~several[group_tails]]
         class_targets = np.where(
-            several[class_groups], slots + group_node[class_groups], single_slot[class_groups]
+            several[class_groups], group_node[class_groups], single_slot[class_groups]
         )
-        # A slot no request enters adds no pair: dropped, so the arcs (and the cost units
-        # taken from them) are exactly those of the feasible pairs.
-        entered = np.zeros(slots, bool)
-        entered[group_slots] = True
-        kept = entered[slot_ids]
-        hubs = _hubs(keys, slot_ids[kept], slot_offerings[kept], slot_steps[kept], len(offerings))
-        # Slot ids become routing nodes; a group's node is numbered after them.
-        routed = np.append(hubs["slot_node"], hubs["nodes"] + np.arange(int(several.sum())))
         return cls(
             priorities=priorities,
             weights=weights,
@@ -752,12 +755,12 @@ class _Graph:
             class_sizes=class_sizes,
             class_ranks=weights[plain[starts]],  # the highest of the class (sorted so)
             class_groups=class_groups,
-            class_targets=routed[class_targets],
+            class_targets=class_targets,
             class_communities=plain[starts],
             group_tails=group_tails,
-            group_slots=routed[group_slots],
+            group_slots=group_slots,
             group_real=several[group_tails],
-            groups=len(group_keys),
+            groups=len(group_rows),
             group_nodes=int(several.sum()),
             slot_ids=hubs["tails"],
             slot_offerings=hubs["offerings"],
@@ -834,7 +837,7 @@ def _tie_break(requests, indexes: np.ndarray) -> np.ndarray:
 
 
 def _class_keys(groups: np.ndarray, ranks: np.ndarray) -> np.ndarray:
-    """The class of each request in slots: its group (key and weekdays) *and* its rank.
+    """The class of each request in slots: its group (nodes per weekday) *and* its rank.
 
     Merging different ranks would be wrong: the class would be weighed as its highest
     member while the flow may serve the lower ones (the control in the tests does this).
@@ -893,8 +896,10 @@ def _hubs(keys: list[tuple], slot_ids, slot_offerings, slot_steps, m: int) -> di
     set per weekday), so the plan is the same. At the reference density three hours fit
     each window: ~150k slot arcs become ~60k hub arcs and ~12k links.
 
-    Nodes are then contracted, which keeps every path and cost: a slot with one hub *is*
-    that hub, and a hub fed by one slot is that slot. Returns the routing nodes
+    Nodes are then merged, which keeps every path and cost: slots of one place and
+    weekday reaching the same hubs are one node (`_twins`: at the reference density the
+    two longer hours fit every window the shorter ones do), a slot with one hub *is* that
+    hub, and a hub fed by one slot is that slot. Returns the routing nodes
     (`slot_node[slot id]`, −1 for a slot without arcs), the links between them, and the
     arcs to offerings (`tails` are routing nodes).
     """
@@ -925,8 +930,11 @@ def _hubs(keys: list[tuple], slot_ids, slot_offerings, slot_steps, m: int) -> di
     hub_of = hub_of.reshape(-1)
     hub_count = len(hub_keys)
     links = np.unique(slot_ids * hub_count + hub_of[cell_of])
+    twin_of, slots = _twins(
+        links // hub_count, links % hub_count, hub_keys // len(distinct_masks), len(keys) * 7
+    )
+    links = np.unique(twin_of[links // hub_count] * hub_count + links % hub_count)
     link_slots, link_hubs = links // hub_count, links % hub_count
-    slots = len(keys) * 7
     fan_out = np.bincount(link_slots, minlength=slots)
     fan_in = np.bincount(link_hubs, minlength=hub_count)
     own_slots = np.flatnonzero(fan_out > 1)  # slots keeping a node: links to several hubs
@@ -943,7 +951,7 @@ def _hubs(keys: list[tuple], slot_ids, slot_offerings, slot_steps, m: int) -> di
     slot_node[link_slots[single]] = hub_node[link_hubs[single]]
     kept = (fan_out[link_slots] > 1) & ~merged
     return {
-        "slot_node": slot_node,
+        "slot_node": np.append(slot_node, -1)[twin_of],  # −1: no links, no node
         "nodes": len(own_slots) + int(own_hubs.sum()),
         "link_tails": slot_node[link_slots[kept]],
         "link_heads": hub_node[link_hubs[kept]],
@@ -951,6 +959,32 @@ def _hubs(keys: list[tuple], slot_ids, slot_offerings, slot_steps, m: int) -> di
         "offerings": cells % m,
         "steps": cell_steps,
     }
+
+
+def _twins(link_slots: np.ndarray, link_hubs: np.ndarray, hub_days: np.ndarray, slots: int):
+    """Slots with the same hubs (so of one place and weekday) as one number: (per slot id
+    its number, −1 for a slot without links; how many numbers).
+
+    Hubs come numbered by (place and weekday, set): a hub's rank within its place and
+    weekday is a bit, and a slot's hubs a mask. A place and weekday with more hubs than a
+    mask holds keeps every slot on its own.
+    """
+    starts = np.flatnonzero(np.diff(hub_days, prepend=-1))
+    rank = np.arange(len(hub_days)) - np.repeat(starts, np.diff(np.r_[starts, len(hub_days)]))
+    bits = np.zeros(slots, np.int64)
+    np.bitwise_or.at(bits, link_slots, np.int64(1) << np.minimum(rank[link_hubs], 62))
+    day = np.full(slots, -1, np.int64)
+    day[link_slots] = hub_days[link_hubs]  # a slot's hubs share its place and weekday
+    linked = np.unique(link_slots)
+    _bits, bits_of = np.unique(bits[linked], return_inverse=True)
+    signature = day[linked] * (len(_bits) + 1) + bits_of.reshape(-1)
+    wide = np.zeros(slots, bool)
+    wide[link_slots[rank[link_hubs] >= 62]] = True
+    signature = np.where(wide[linked], -1 - linked, signature)
+    _signatures, twin = np.unique(signature, return_inverse=True)
+    twin_of = np.full(slots, -1, np.int64)
+    twin_of[linked] = twin.reshape(-1)
+    return twin_of, len(_signatures)
 
 
 def _key_sets(cell_of: np.ndarray, cells: int, bits: np.ndarray) -> np.ndarray:

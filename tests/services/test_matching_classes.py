@@ -171,8 +171,9 @@ def _hub_instance(rng: random.Random, n_requests: int, n_offerings: int):
 
 
 def test_hubs_keep_the_pairs_and_the_plan(monkeypatch):
-    """Slot arcs through hubs (shared by a place's hours, contracted where a slot has one
-    hub or a hub one slot): brute force on small instances, one arc per pair on larger."""
+    """Slot arcs through hubs (shared by a place's hours, merged where slots have the same
+    hubs, where a slot has one hub or a hub one slot, and requests of twin slots in one
+    class): brute force on small instances, one arc per pair on larger ones."""
     monkeypatch.setattr(core, "SLOT_MIN_REQUESTS", COMPRESSED)
     rng = random.Random(2026_12_04)
     for _ in range(80):
@@ -185,6 +186,13 @@ def test_hubs_keep_the_pairs_and_the_plan(monkeypatch):
         graph = core._Graph.of(requests, offerings)
         shapes["links"] += len(graph.link_tails) > 0  # slots reaching several shared hubs
         shapes["fewer arcs"] += len(graph.slot_ids) + len(graph.link_tails) < _slot_pairs(graph)
+        members = [requests[i] for i in graph.plain.tolist()]
+        ends = core.np.cumsum(graph.class_sizes).tolist()
+        hours = [
+            {(r.start, r.end) for r in members[e - k : e]}
+            for e, k in zip(ends, graph.class_sizes.tolist(), strict=True)
+        ]
+        shapes["classes across hours"] += any(len(h) > 1 for h in hours)  # twin slots
         outcomes = []
         for slot_min in (COMPRESSED, UNCOMPRESSED):
             monkeypatch.setattr(core, "SLOT_MIN_REQUESTS", slot_min)
@@ -192,6 +200,7 @@ def test_hubs_keep_the_pairs_and_the_plan(monkeypatch):
         monkeypatch.setattr(core, "SLOT_MIN_REQUESTS", COMPRESSED)
         assert outcomes[0] == outcomes[1]
     assert shapes["links"] >= 15 and shapes["fewer arcs"] >= 15
+    assert shapes["classes across hours"] >= 15
 
 
 def _slot_pairs(graph) -> int:
