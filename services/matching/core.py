@@ -1107,16 +1107,44 @@ def _build_flow(requests, offerings, graph: _Graph, fairness: bool):
         ),
         (np.asarray([source]), np.asarray([sink]), np.asarray([n]), np.asarray([0])),
     ]
+    tails, heads, capacities, costs = (
+        np.concatenate([np.asarray(part[k], np.int64) for part in parts]) for k in range(4)
+    )
+    number = _solver_numbers(nd, m, first_slot, graph.slots, nodes)
     flow = min_cost_flow.SimpleMinCostFlow()
     arcs = flow.add_arcs_with_capacity_and_unit_cost(
-        *(np.concatenate([np.asarray(part[k]) for part in parts]).astype(dtype)
-          for k, dtype in enumerate((np.int32, np.int32, np.int64, np.int64)))
-    )  # fmt: skip
-    flow.set_node_supply(source, n)
-    flow.set_node_supply(sink, -n)
+        number[tails].astype(np.int32), number[heads].astype(np.int32), capacities, costs
+    )
+    flow.set_node_supply(int(number[source]), n)
+    flow.set_node_supply(int(number[sink]), -n)
     bounds = np.cumsum([0, *(len(part[0]) for part in parts)])
     direct, entries, groups, slots, links = (arcs[bounds[k] : bounds[k + 1]] for k in range(1, 6))
     return flow, [direct, entries[nd:], groups, slots, links]
+
+
+def _solver_numbers(nd: int, m: int, first_slot: int, slots: int, nodes: int) -> np.ndarray:
+    """The number OR-Tools knows each node by: groups, slots and hubs, communities, sink,
+    source, offerings, direct requests (ours: direct, offerings, source, sink, communities,
+    slots and hubs, groups).
+
+    Any numbering gives the same optimum; this one is a matter of speed. OR-Tools' cost
+    scaling took 0.46 s instead of 0.56 s (median of 9, dense 20k, 2026-12-04) with the
+    nodes requests enter first and the offerings last (measured; why lies inside OR-Tools'
+    push-relabel and was not studied). Other instances may favour another order.
+    """
+    order = np.concatenate(
+        [
+            np.arange(first_slot + slots, nodes),  # groups
+            np.arange(first_slot, first_slot + slots),  # slots and hubs
+            np.arange(nd + m + 2, first_slot),  # communities
+            [nd + m + 1, nd + m],  # sink, source
+            np.arange(nd, nd + m),  # offerings
+            np.arange(nd),  # direct requests
+        ]
+    ).astype(np.int64)
+    number = np.empty(nodes, np.int64)
+    number[order] = np.arange(nodes)
+    return number
 
 
 def _priority_ranks(priorities: np.ndarray) -> np.ndarray:
