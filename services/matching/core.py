@@ -452,9 +452,9 @@ def _distance_steps(requests, offerings, pair_requests, pair_offerings) -> np.nd
 def _distances_km(requests, offerings, pair_requests, pair_offerings) -> np.ndarray:
     """`distance_km(...)` for every pair at once; NaN where a side has no coordinates."""
 
-    def coordinates(items):
-        lat = np.array([np.nan if x.lat is None else x.lat for x in items], np.float64)
-        lon = np.array([np.nan if x.lon is None else x.lon for x in items], np.float64)
+    def coordinates(items):  # None (no coordinates) becomes NaN
+        lat = np.array([x.lat for x in items], np.float64)
+        lon = np.array([x.lon for x in items], np.float64)
         return np.radians(lat), np.radians(lon)
 
     request_lat, request_lon = coordinates(requests)
@@ -920,7 +920,8 @@ def _hubs(keys: list[tuple], slot_ids, slot_offerings, slot_steps, m: int) -> di
         (place[arc_keys] * 7 + days) * m + slot_offerings, return_inverse=True
     )
     cell_of = cell_of.reshape(-1)
-    masks = _key_sets(cell_of, len(cells), within[arc_keys])
+    masks = np.zeros(len(cells), np.int64)  # per cell, the set of its place's keys fitting
+    np.bitwise_or.at(masks, cell_of, np.int64(1) << within[arc_keys])
     cell_steps = np.zeros(len(cells), np.int64)
     cell_steps[cell_of] = slot_steps  # one place: every key's pair costs the same
     distinct_masks, mask_of = np.unique(masks, return_inverse=True)
@@ -929,7 +930,7 @@ def _hubs(keys: list[tuple], slot_ids, slot_offerings, slot_steps, m: int) -> di
     )
     hub_of = hub_of.reshape(-1)
     hub_count = len(hub_keys)
-    links = np.unique(slot_ids * hub_count + hub_of[cell_of])
+    links = _links(hub_keys, distinct_masks, place, within, hub_count)
     twin_of, slots = _twins(
         links // hub_count, links % hub_count, hub_keys // len(distinct_masks), len(keys) * 7
     )
@@ -961,6 +962,23 @@ def _hubs(keys: list[tuple], slot_ids, slot_offerings, slot_steps, m: int) -> di
     }
 
 
+def _links(hub_keys, distinct_masks, place, within, hub_count: int) -> np.ndarray:
+    """(slot id × hub_count + hub) of each slot → hub link, sorted: every key in a hub's
+    set, on the hub's weekday. Read from the hubs' masks, not from the slot arcs."""
+    place_days, masks = (
+        hub_keys // len(distinct_masks),
+        distinct_masks[hub_keys % len(distinct_masks)],
+    )
+    key_at = np.full((int(place.max(initial=0)) + 1) * 64, -1, np.int64)
+    key_at[place * 64 + within] = np.arange(len(place))
+    links = []
+    for bit in range(int(within.max(initial=0)) + 1):
+        hubs = np.flatnonzero((masks >> bit) & 1)
+        keys = key_at[place_days[hubs] // 7 * 64 + bit]
+        links.append((keys * 7 + place_days[hubs] % 7) * hub_count + hubs)
+    return np.sort(np.concatenate(links)) if links else np.zeros(0, np.int64)
+
+
 def _twins(link_slots: np.ndarray, link_hubs: np.ndarray, hub_days: np.ndarray, slots: int):
     """Slots with the same hubs (so of one place and weekday) as one number: (per slot id
     its number, −1 for a slot without links; how many numbers).
@@ -985,13 +1003,6 @@ def _twins(link_slots: np.ndarray, link_hubs: np.ndarray, hub_days: np.ndarray, 
     twin_of = np.full(slots, -1, np.int64)
     twin_of[linked] = twin.reshape(-1)
     return twin_of, len(_signatures)
-
-
-def _key_sets(cell_of: np.ndarray, cells: int, bits: np.ndarray) -> np.ndarray:
-    """Per cell (place, weekday, offering), the set of its place's keys fitting: a mask."""
-    masks = np.zeros(cells, np.int64)
-    np.bitwise_or.at(masks, cell_of, np.int64(1) << bits)
-    return masks
 
 
 def _fitting_days(requests, table: _Offerings, pair_requests, pair_offerings) -> np.ndarray:

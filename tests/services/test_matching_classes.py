@@ -219,10 +219,24 @@ def _slot_pairs(graph) -> int:
 
 
 def test_control_hubs_ignoring_the_hours_are_caught(monkeypatch):
-    """Hubs keyed by place and weekday alone (every key of a place in every set): a slot
+    """Every slot linked to every hub of its place and weekday (the hours ignored): a slot
     would reach offerings whose windows do not fit its hours. The same checks catch it."""
+    real = core._links
+
+    def hours_ignored(hub_keys, distinct_masks, place, within, hub_count):
+        links = real(hub_keys, distinct_masks, place, within, hub_count).tolist()
+        hub_days = (hub_keys // len(distinct_masks)).tolist()
+        slots = {link // hub_count for link in links}
+        links += [
+            slot * hub_count + hub
+            for slot in slots
+            for hub, day in enumerate(hub_days)
+            if day == int(place[slot // 7]) * 7 + slot % 7
+        ]
+        return core.np.unique(core.np.asarray(links, core.np.int64))
+
     monkeypatch.setattr(core, "SLOT_MIN_REQUESTS", COMPRESSED)
-    monkeypatch.setattr(core, "_key_sets", lambda cell_of, cells, bits: core.np.ones(cells, int))
+    monkeypatch.setattr(core, "_links", hours_ignored)
     rng = random.Random(2026_12_04)
     caught = 0
     for _ in range(80):
