@@ -402,6 +402,7 @@ class _Offerings:
 
 
 SLOT_MIN_REQUESTS = 4  # below this, a key's slots cost more than its pairs (measured, dense 20k)
+SLOT_MIN_PAIRS = 64  # nor below this many requests × offerings of the key (measured)
 _PAIR_CHUNK = 250_000  # bounds the temporary (pairs × windows) arrays to a few MB each
 
 
@@ -680,13 +681,26 @@ class _Graph:
             np.int64,
             n,
         )
-        # A slot pays off only when enough requests share it: fewer keep one arc per pair.
-        crowded = np.bincount(key_of_all, minlength=len(all_keys)) >= SLOT_MIN_REQUESTS
+        table = _Offerings.of(offerings)
+        by_index = list(all_keys)
+        sizes = np.bincount(key_of_all, minlength=len(all_keys))
+        candidates = np.flatnonzero(sizes >= SLOT_MIN_REQUESTS)
+        slot_ids, slot_offerings, slot_steps = _slot_arcs(
+            [by_index[k] for k in candidates.tolist()], offerings, table
+        )
+        # Slots pay off only when enough requests share them, each with enough offerings:
+        # the others keep one arc per pair (at ~4 offerings a request, as in the sparse
+        # family, slots and groups add more nodes than the arcs they save).
+        m = len(offerings)
+        reach = np.bincount(
+            np.unique(slot_ids // 7 * m + slot_offerings) // m, minlength=len(candidates)
+        )
+        slotted = np.zeros(len(all_keys), bool)
+        slotted[candidates[reach * sizes[candidates] >= SLOT_MIN_PAIRS]] = True
         choosing = np.fromiter((_chooses(r) for r in requests), bool, n)
-        choosing |= ~crowded[key_of_all]
+        choosing |= ~slotted[key_of_all]
         direct = np.flatnonzero(choosing)
         chosen = [requests[i] for i in direct]
-        table = _Offerings.of(offerings)
         pairs = _Pairs.of(chosen, offerings, table)
         sub_requests, sub_offerings = pairs.requests[pairs.open], pairs.offerings[pairs.open]
         direct_steps = _distance_steps(chosen, offerings, sub_requests, sub_offerings)
@@ -694,9 +708,14 @@ class _Graph:
         plain = np.flatnonzero(~choosing)
         used_keys, key_of = np.unique(key_of_all[plain], return_inverse=True)
         key_of = key_of.reshape(-1)
-        by_index = list(all_keys)
         keys = [by_index[k] for k in used_keys.tolist()]
-        slot_ids, slot_offerings, slot_steps = _slot_arcs(keys, offerings, table)
+        # Slot ids from the candidates' numbering to the used keys'.
+        position = np.full(len(all_keys), -1, np.int64)
+        position[used_keys] = np.arange(len(used_keys))
+        arc_keys = position[candidates[slot_ids // 7]]
+        used = arc_keys >= 0
+        slot_ids = arc_keys[used] * 7 + slot_ids[used] % 7
+        slot_offerings, slot_steps = slot_offerings[used], slot_steps[used]
         has_slot = np.zeros(len(keys) * 7, bool)
         has_slot[slot_ids] = True
         # The weekdays of a key that have a slot, as a mask; a request's other days add nothing.

@@ -8,12 +8,20 @@ be caught by the same checks.
 import random
 from collections import Counter
 
+import pytest
+
 from services.matching import core
 from services.matching.core import Window, feasible, priority, solve
 from tests.services.test_matching_core import _brute_force, _objective, _offering, _request
 
 UNCOMPRESSED = 10**9  # SLOT_MIN_REQUESTS no key reaches: one arc per pair, no classes
 COMPRESSED = 1  # every request without a choice of its own in a class
+
+
+@pytest.fixture(autouse=True)
+def _slots_by_size_alone(monkeypatch):
+    """SLOT_MIN_REQUESTS alone decides who is in slots here (the instances are small)."""
+    monkeypatch.setattr(core, "SLOT_MIN_PAIRS", 0)
 
 
 def _alike_instance(rng: random.Random, n_requests: int, n_offerings: int):

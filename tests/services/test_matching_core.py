@@ -33,6 +33,12 @@ from services.matching.core import (
 MORNING = (Window(0, 9 * 60, 12 * 60),)
 
 
+@pytest.fixture(autouse=True)
+def _slots_by_size_alone(monkeypatch):
+    """SLOT_MIN_REQUESTS alone decides who is in slots here (the instances are small)."""
+    monkeypatch.setattr(core, "SLOT_MIN_PAIRS", 0)
+
+
 def _request(id, **kwargs) -> RequestInput:
     values = {
         "service_type_id": 1,
