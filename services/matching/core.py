@@ -619,7 +619,8 @@ class _Graph:
     day fitting the hours leaves the slot (cost of the pair). A request reaches exactly
     the offerings it is feasible with, at the same cost, so the plan is the same as with
     one arc per pair; the arcs are far fewer. Requests with a choice, and those of a key
-    shared by fewer than SLOT_MIN_REQUESTS, keep one arc per pair (`direct_*`).
+    shared by fewer than SLOT_MIN_REQUESTS or with fewer than SLOT_MIN_PAIRS requests ×
+    offerings, keep one arc per pair (`direct_*`): which way is faster, not the plan.
 
     Requests in slots are further merged into **classes**: the same place (type,
     community, coordinates), the same nodes reached on each of their weekdays (`_hubs`
