@@ -33,6 +33,12 @@ from services.matching.core import (
 MORNING = (Window(0, 9 * 60, 12 * 60),)
 
 
+@pytest.fixture(autouse=True)
+def _slots_by_size_alone(monkeypatch):
+    """SLOT_MIN_REQUESTS alone decides who is in slots here (the instances are small)."""
+    monkeypatch.setattr(core, "SLOT_MIN_PAIRS", 0)
+
+
 def _request(id, **kwargs) -> RequestInput:
     values = {
         "service_type_id": 1,
@@ -156,6 +162,20 @@ def test_solve_equals_brute_force_optimum_on_random_instances(monkeypatch, slot_
         proposals = solve(requests, offerings)
         assignment = {p.request_id: p.offering_id for p in proposals}
         assert _objective(requests, offerings, assignment) == _brute_force(requests, offerings)
+
+
+def test_control_half_the_need_scale_is_caught(monkeypatch):
+    """`_need_scale` is not loose where it matters: at half of it, lower levels buy their
+    way past need on some of the brute-force instances above (5 of 150 on 2026-12-04)."""
+    real = core._need_scale
+    monkeypatch.setattr(core, "_need_scale", lambda *args, **kwargs: real(*args, **kwargs) // 2)
+    rng = random.Random(20260312)
+    wrong = 0
+    for _ in range(150):
+        requests, offerings = _random_instance(rng, 5, 3)
+        assignment = {p.request_id: p.offering_id for p in solve(requests, offerings)}
+        wrong += _objective(requests, offerings, assignment) != _brute_force(requests, offerings)
+    assert wrong > 0
 
 
 def test_solve_always_respects_capacity_and_feasibility():
