@@ -665,12 +665,16 @@ def _hidden_by_status(counts: dict, family: str, stats_filter: StatsFilter) -> d
 def _median_days_to_first_visit(stats_filter: StatsFilter) -> dict:
     """Days from a request to its first visit that took place (checked in or completed),
     each wait in tenths of a day (rollups.wait_tenths), the median to one decimal."""
-    if _raw_tables.get():
-        histogram = _wait_histogram_raw(stats_filter)
-    else:
-        scope = _community_ids(stats_filter)
-        histogram = rollups.wait_histogram(scope, stats_filter.date_from, stats_filter.date_to)
+    histogram = wait_histogram(stats_filter)
     return _guarded(rollups.median_of(histogram), sum(histogram.values()))
+
+
+def wait_histogram(stats_filter: StatsFilter) -> dict[int, int]:
+    """{tenths of a day: requests} the median is read from (unsuppressed)."""
+    if _raw_tables.get():
+        return _wait_histogram_raw(stats_filter)
+    scope = _community_ids(stats_filter)
+    return rollups.wait_histogram(scope, stats_filter.date_from, stats_filter.date_to)
 
 
 def _wait_histogram_raw(stats_filter: StatsFilter) -> dict[int, int]:

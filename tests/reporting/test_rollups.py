@@ -18,6 +18,7 @@ from reporting.models import (
     SuppressionScope,
     WaitCityCount,
     WaitCount,
+    WaitStreetCount,
 )
 from reporting.stats import StatsFilter, counted_from_raw_tables, stats_by_area, stats_overview
 from services.allowances.models import month_start
@@ -246,6 +247,7 @@ def _counts(stats_filter: StatsFilter) -> dict:
         "weeks": stats._counts_by_week(stats_filter),
         "statuses": stats._statuses(stats_filter),
         "median": stats._median_days_to_first_visit(stats_filter),
+        "waits": stats.wait_histogram(stats_filter),
     }
 
 
@@ -296,6 +298,7 @@ def _rollup_rows() -> dict:
         "served": rows(ServedCount, "community_id", "week", "previous_week", "n"),
         "waits": rows(WaitCount, "community_id", "day", "tenths", "n"),
         "city waits": rows(WaitCityCount, "week", "tenths", "n"),
+        "street waits": rows(WaitStreetCount, "street_id", "week", "tenths", "n"),
         # The stored suppression decisions of every scope read so far (None sorts as -1).
         "cells": sorted(
             (key, week, metric, level, -1 if node is None else node, hidden)
@@ -322,13 +325,13 @@ def test_rollups_equal_the_raw_tables_after_random_changes(seed):
             rollups.rollups_refresh(batch=town.rng.randrange(1, 20))  # refreshes in between
     assert {"reschedule", "move", "bulk", "advance", "rate", "credit", "debit", "line"} <= set(done)
     assert Visit.objects.filter(status="completed").count() >= 5
-    _assert_rollups_agree(town)
+    _assert_rollups_agree(town, [*town.filters(), *_whole_streets(town)])
     # Incremental refreshes left the same rows a rebuild from scratch does.
     incremental = _rollup_rows()
     rollups.rollups_rebuild()
     assert _rollup_rows() == incremental
     assert incremental["daily"] and incremental["served"] and incremental["waits"]
-    assert incremental["city waits"]
+    assert incremental["city waits"] and incremental["street waits"]
     assert incremental["cells"]  # small counts were hidden, so decisions were compared
     assert incremental["month cells"]
     assert SuppressionScope.objects.count() >= 2  # the city and the staff scope of filters()
@@ -445,6 +448,81 @@ def test_a_community_moved_to_another_street_is_decided_on_the_new_map():
     keys = set(SuppressionScope.objects.values_list("key", flat=True))
     assert city not in keys
     assert staff <= keys  # the staff scope (communities 1 and 2) did not move
+
+
+def _waited_requests(town: Town, community: Community, *, days: int) -> None:
+    """Six requests of `community` whose first visit came `days` days later."""
+    for resident in [r for r in town.residents if r.community_id == community.pk]:
+        created = town.now - datetime.timedelta(days=50)
+        request = f.ServiceRequestFactory(
+            resident=resident, service_type=town.service_type, created_at=created
+        )
+        start = created + datetime.timedelta(days=days)
+        f.VisitFactory(
+            request=request,
+            offering=town.offering,
+            scheduled_start=start,
+            status=Visit.Status.COMPLETED,
+            checked_in_at=start,
+            checked_out_at=start + datetime.timedelta(minutes=50),
+        )
+
+
+def _whole_streets(town: Town) -> list[StatsFilter]:
+    """The filters a street's histogram answers: each street's staff and ?street=."""
+    return [
+        StatsFilter(community_ids=frozenset(c.pk for c in street.communities.all()))
+        for street in town.streets
+    ] + [StatsFilter(street=street.pk) for street in town.streets]
+
+
+@pytest.mark.parametrize("skip", [False, True], ids=["as built", "control"])
+def test_a_street_histogram_follows_new_waits(monkeypatch, skip):
+    """Control: a refresh that recounts WaitCount but not the streets' histograms is caught
+    against the raw count and against a rebuild."""
+    town = Town(15)
+    for _ in range(60):
+        town.change()
+    _assert_rollups_agree(town, _whole_streets(town))
+    if skip:
+        monkeypatch.setattr(rollups, "_street_waits", lambda weeks, streets=None: None)
+    _waited_requests(town, town.communities[0], days=9)
+    if skip:
+        with pytest.raises(AssertionError):
+            _assert_rollups_agree(town, _whole_streets(town))
+    else:
+        _assert_rollups_agree(town, _whole_streets(town))
+    incremental = _rollup_rows()["street waits"]
+    monkeypatch.undo()
+    rollups.rollups_rebuild()
+    assert (_rollup_rows()["street waits"] == incremental) is not skip
+
+
+@pytest.mark.parametrize("skip", [False, True], ids=["as built", "control"])
+def test_a_community_moved_to_another_street_takes_its_waits_along(monkeypatch, skip):
+    """The trigger notes both streets; the refresh recounts their histograms. Control: a
+    refresh that ignores the note leaves the streets' medians on the old map."""
+    town = Town(16)
+    for _ in range(30):
+        town.change()
+    _waited_requests(town, town.communities[0], days=12)
+    _assert_rollups_agree(town, _whole_streets(town))
+    if skip:
+        monkeypatch.setattr(rollups, "_street_waits", lambda weeks, streets=None: None)
+    Community.objects.filter(pk=town.communities[0].pk).update(street=town.streets[1])
+    assert set(RollupDirty.objects.filter(family="c").values_list("ref", flat=True)) == {
+        town.streets[0].pk,
+        town.streets[1].pk,
+    }
+    if skip:
+        with pytest.raises(AssertionError):
+            _assert_rollups_agree(town, _whole_streets(town))
+    else:
+        _assert_rollups_agree(town, _whole_streets(town))
+    incremental = _rollup_rows()["street waits"]
+    monkeypatch.undo()
+    rollups.rollups_rebuild()
+    assert (_rollup_rows()["street waits"] == incremental) is not skip
 
 
 def test_median_of_tenths():
