@@ -762,6 +762,19 @@ def suppression_scope(communities: frozenset[int] | None) -> int | None:
     return scope.pk
 
 
+def scope_found(communities, geography: dict, scopes: list) -> int | None:
+    """The stored scope of `communities` among `scopes` (id, key, read_on), given their
+    `geography`, as suppression_scope finds it (marking it read today); None: not stored."""
+    key = scope_key(_parents_of(geography, communities))
+    for pk, found, read_on in scopes:
+        if found == key:
+            today = timezone.localdate()
+            if read_on != today:
+                SuppressionScope.objects.filter(pk=pk).update(read_on=today)
+            return pk
+    return None
+
+
 def _geography_of(communities: frozenset[int] | None) -> dict[int, tuple[int, int]]:
     """_geography restricted to `communities` in the query itself; one query."""
     if communities is None:

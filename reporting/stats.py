@@ -20,6 +20,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection, router
 from django.db.models import (
     Avg,
     Count,
@@ -46,6 +47,8 @@ from communities.queries import communities_visible_to
 from organizations.models import Agreement
 from projects import figures as project_figures
 from reporting import rollups, suppression
+from reporting.models import DailyFigures
+from reporting.overview_read import overview_read
 from sanlian.roles import CITY_WIDE
 from sanlian.routers import statistics_reads
 from sanlian.suppression import suppressed_cells
@@ -228,6 +231,10 @@ def _ratio(area: Decimal | None, households: int | None) -> float | None:
 
 def _area_rows(stats_filter: StatsFilter, level: str) -> list[dict]:
     """Facts of the communities themselves, grouped; one query."""
+    return _memoized(("area", stats_filter, level), lambda: _area_rows_read(stats_filter, level))
+
+
+def _area_rows_read(stats_filter: StatsFilter, level: str) -> list[dict]:
     key, labels = LEVELS[level]
     communities = communities_in(stats_filter).order_by()
     aggregates = {
@@ -261,8 +268,26 @@ def _raw_tables_context():
         _raw_tables.reset(token)
 
 
+def _memoized(key: tuple, read):
+    """`read()` once per figure (what its parts share), or what _read_at_once read."""
+    memo = _figure_memo.get()
+    if memo is not None and key in memo:
+        return memo[key]
+    value = read()
+    if memo is not None:
+        memo[key] = value
+    return value
+
+
 def _community_figures(stats_filter: StatsFilter, scope: QuerySet, level: str) -> dict:
     """Figures about the communities' staff and organizations: current, never by date."""
+    return _memoized(
+        ("community figures", stats_filter, level),
+        lambda: _community_figures_read(scope, level),
+    )
+
+
+def _community_figures_read(scope: QuerySet, level: str) -> dict:
     workers = SocialWorker.communities.through.objects.filter(
         community_id__in=scope, socialworker__active=True
     )
@@ -288,7 +313,10 @@ def _figures_by_group(stats_filter: StatsFilter, level: str) -> dict[str, dict]:
     key, _labels = LEVELS[level]
     period = (stats_filter.date_from, stats_filter.date_to)
     daily = _daily_sums(stats_filter, key)
-    served = rollups.served_grouped(_community_ids(stats_filter), *period, key)
+    served = _memoized(
+        ("served", stats_filter, key),
+        lambda: rollups.served_grouped(_community_ids(stats_filter), *period, key),
+    )
     requests, visits, ratings = {}, {}, {}
     for group in {*daily, *served}:
         sums = {name: value or 0 for name, value in (daily.get(group) or {}).items()}
@@ -673,8 +701,11 @@ def wait_histogram(stats_filter: StatsFilter) -> dict[int, int]:
     """{tenths of a day: requests} the median is read from (unsuppressed)."""
     if _raw_tables.get():
         return _wait_histogram_raw(stats_filter)
-    scope = _community_ids(stats_filter)
-    return rollups.wait_histogram(scope, stats_filter.date_from, stats_filter.date_to)
+    first, last = stats_filter.date_from, stats_filter.date_to
+    return _memoized(
+        ("waits", stats_filter),
+        lambda: rollups.wait_histogram(_community_ids(stats_filter), first, last),
+    )
 
 
 def _wait_histogram_raw(stats_filter: StatsFilter) -> dict[int, int]:
@@ -699,24 +730,32 @@ def _wait_histogram_raw(stats_filter: StatsFilter) -> dict[int, int]:
     return histogram
 
 
-def _from_rollups(name: str, stats_filter: StatsFilter, compute, *, parts_as_of=()) -> dict:
+def _from_rollups(
+    name: str, stats_filter: StatsFilter, compute, *, parts_as_of=(), read_at_once=False
+) -> dict:
     """A figure counted from the rollups now, stamped with the true age of its data.
 
     Pending changes are first folded in (a bounded batch; beat folds in the rest every
     minute), then `computed_at` is the time up to which every committed change is counted:
     the oldest change still waiting, else now, or an older part's (`parts_as_of`) time.
+    `read_at_once`: what `compute` reads is read first in one statement (the overview's,
+    _read_at_once); otherwise `compute` queries inside one REPEATABLE READ snapshot.
     """
     if _raw_tables.get():
         return _cached(name, stats_filter, compute)
-    if rollups.rollups_pending():
-        rollups.rollups_refresh(batch=READ_REFRESH_BATCH)
     token = _figure_memo.set({})
     try:
-        _scope_id(stats_filter)  # a scope read for the first time is decided before reading
-        with statistics_reads(), rollups.one_snapshot():
-            as_of, waiting = rollups.rollups_waiting()
-            _figure_memo.get()["allowances waiting"] = waiting
+        as_of = _read_at_once(stats_filter) if read_at_once else None
+        if as_of is not None:
             figures = compute()
+        else:
+            if rollups.rollups_pending():
+                rollups.rollups_refresh(batch=READ_REFRESH_BATCH)
+            _scope_id(stats_filter)  # a scope read for the first time is decided before reading
+            with statistics_reads(), rollups.one_snapshot():
+                as_of, waiting = rollups.rollups_waiting()
+                _figure_memo.get()["allowances waiting"] = waiting
+                figures = compute()
     finally:
         _figure_memo.reset(token)
     as_of = min([as_of, *(part() for part in parts_as_of)])
@@ -730,6 +769,59 @@ def _from_rollups(name: str, stats_filter: StatsFilter, compute, *, parts_as_of=
             **figures,
         }
     )
+
+
+def _read_at_once(stats_filter: StatsFilter) -> datetime.datetime | None:
+    """Read everything the overview's city row, statuses and median need in one statement
+    (reporting/overview_read.py) into the figure's memo, and return its `as_of`: waiting
+    notes are folded in and a scope read for the first time is registered, then it reads
+    again. None on SQLite, on a replica, and for a scope the read cannot find after
+    registering it: the caller then queries part by part in one snapshot."""
+    alias = router.db_for_read(DailyFigures) or "default"
+    if alias != "default" or connection.vendor != "postgresql":
+        return None
+    memo = _figure_memo.get()
+    ids = _community_ids(stats_filter)
+    node = _filter_node(stats_filter)
+    hidden_only = stats_filter.pilot_batch is None
+    refreshed = registered = False
+    while True:
+        read = overview_read(
+            ids=ids,
+            scope=stats_filter.community_ids,
+            first=stats_filter.date_from,
+            last=stats_filter.date_to,
+            level=node[0],
+            hidden_only=hidden_only,
+        )
+        if read["pending"] and not refreshed:
+            refreshed = True
+            rollups.rollups_refresh(batch=READ_REFRESH_BATCH)
+            continue
+        scope = rollups.scope_found(stats_filter.community_ids, read["geography"], read["scopes"])
+        if scope is None and not registered:
+            registered = True
+            if rollups.suppression_scope(stats_filter.community_ids) is not None:
+                continue  # registered now: read its cells with the sums
+            break  # a refresh holds the lock: this read decides in memory, as before
+        if scope is None:
+            return None
+        break
+    memo[("scope", stats_filter.community_ids)] = scope
+    if scope is not None:
+        cells = read["cells"].get(scope, set())
+        memo[("cells", _canonical(stats_filter), node[0], hidden_only)] = cells
+    memo[("daily", stats_filter, None)] = {None: read["daily"]}
+    memo[("served", stats_filter, None)] = {None: read["served"]}
+    memo[("community figures", stats_filter, "city")] = {
+        "social_workers": {None: {"n": read["workers"]}},
+        "organizations": {None: {"n": read["organizations"]}},
+    }
+    memo[("area", stats_filter, "city")] = [{"key": None, **read["area"]}]
+    memo[("waits", stats_filter)] = read["waits"]
+    # Not read in the allowance block's own snapshot: it reads it again (_allowance_hidden).
+    memo["allowances waiting"] = None
+    return read["as_of"]
 
 
 def _cached(name: str, stats_filter: StatsFilter, compute) -> dict:
@@ -830,7 +922,13 @@ def stats_overview(stats_filter: StatsFilter) -> dict:
             },
         }
 
-    return _from_rollups("overview", stats_filter, compute, parts_as_of=(allowance_block_as_of,))
+    return _from_rollups(
+        "overview",
+        stats_filter,
+        compute,
+        parts_as_of=(allowance_block_as_of,),
+        read_at_once=True,
+    )
 
 
 def stats_by_area(stats_filter: StatsFilter, *, level: str) -> dict:
@@ -1003,6 +1101,16 @@ def _allowances_this_month(stats_filter: StatsFilter) -> dict:
     area = replace(stats_filter, date_from=None, date_to=None)
 
     def compute() -> dict:
+        memo = _figure_memo.get()
+        if memo is None or memo.get("allowances waiting", False) is not None:
+            return counted()
+        # Read after the rollups' one statement (_read_at_once): the stored month decisions
+        # are trusted only if this block's own snapshot holds no change waiting for them.
+        with rollups.one_snapshot():
+            memo["allowances waiting"] = rollups.rollups_waiting()[1]
+            return counted()
+
+    def counted() -> dict:
         first, _last = _months(area)
         hidden = _allowance_hidden(area, first, first)
         figures = _allowance_figures(_allowance_raw(area, "city").get(None) or {})

@@ -1,0 +1,145 @@
+"""The overview's rollups in one statement (PostgreSQL).
+
+An overview read was eleven queries in a REPEATABLE READ transaction (BEGIN, SET and COMMIT
+three round trips more). One statement sees one snapshot at any isolation level, so the
+same consistency costs one round trip: every part below is a scalar subquery returning
+JSON. The parts mean what rollups.figures_grouped, served_grouped, wait_histogram,
+suppressed_in and rollups_waiting and the stats module's community facts mean for one
+group; tests/reporting compares the overview with the raw count for every kind of filter.
+"""
+
+# ruff: noqa: S608 - the SQL is built from constants and table names; every value is a parameter
+
+import datetime
+import json
+from decimal import Decimal
+
+from django.db import connection
+from django.utils import timezone
+
+from organizations.models import Agreement
+from reporting.rollups import FIGURE_COLUMNS, tenths_summed
+from socialworkers.models import SocialWorker
+
+_AREA_SUMS = (
+    "COUNT(*), COUNT(*) FILTER (WHERE pilot_batch <> ''), SUM(households),"
+    " SUM(residents_60_plus), SUM(facility_area_m2)"
+)
+
+
+def overview_read(*, ids, scope, first, last, level: str, hidden_only: bool) -> dict:
+    """The rollups an overview reads, in one statement: the waiting notes, the geography of
+    the caller's `scope` (None: the city) and the stored scopes it may be, the DailyFigures
+    and ServedCount sums, workers, organizations and area facts of the communities `ids`
+    (None: all), the stored cells of `level` for the candidate scopes, and the wait
+    histogram; `first`/`last`: whole weeks or None."""
+    params: dict = {"first": first, "last": last, "level": level, "hidden_only": hidden_only}
+    of_ids = "TRUE" if ids is None else "community_id = ANY(%(ids)s)"
+    params["ids"] = ids
+    days = "".join(
+        (" AND day >= %(first)s" if first else "", " AND day <= %(last)s" if last else "")
+    )
+    weeks = days.replace("day", "week")
+    if scope is None:
+        of_scope, candidates = "TRUE", "communities IS NULL"
+    else:
+        params["scope"] = sorted(scope)
+        of_scope = "c.id = ANY(%(scope)s)"
+        candidates = (
+            "communities = (SELECT to_jsonb(array_agg(id ORDER BY id))"
+            " FROM communities_community WHERE id = ANY(%(scope)s))"
+        )
+    served = "previous_week IS NULL" + (" OR previous_week < %(first)s" if first else "")
+    links = SocialWorker.communities.through._meta.db_table
+    params["active"] = Agreement.Status.ACTIVE
+    sums = ", ".join(f"SUM({column})" for column in FIGURE_COLUMNS)
+    parts = {
+        "notes": "SELECT json_build_array(MIN(noted_at), COUNT(*) FILTER"
+        " (WHERE family IN ('a', 'm')), COUNT(*)) FROM reporting_rollupdirty",
+        "geography": "SELECT json_agg(json_build_array(c.id, c.street_id, s.district_id))"
+        " FROM communities_community c JOIN communities_street s ON s.id = c.street_id"
+        f" WHERE {of_scope}",
+        "scopes": "SELECT json_agg(json_build_array(id, key, read_on))"
+        f" FROM reporting_suppressionscope WHERE {candidates}",
+        "daily": f"SELECT json_build_array({sums}) FROM reporting_dailyfigures"
+        f" WHERE {of_ids}{days}",
+        "served": f"SELECT SUM(n) FROM reporting_servedcount WHERE {of_ids}{weeks} AND ({served})",
+        "workers": f"SELECT COUNT(DISTINCT l.socialworker_id) FROM {links} l"
+        " JOIN socialworkers_socialworker w ON w.id = l.socialworker_id"
+        f" WHERE w.active AND {of_ids.replace('community_id', 'l.community_id')}",
+        "organizations": "SELECT COUNT(DISTINCT organization_id) FROM organizations_agreement"
+        f" WHERE status = %(active)s AND {of_ids}",
+        "area": f"SELECT json_build_array({_AREA_SUMS}) FROM communities_community"
+        f" WHERE {of_ids.replace('community_id', 'id')}",
+        "cells": "SELECT json_agg(json_build_array(scope_id, metric, level, node)) FROM ("
+        " SELECT DISTINCT scope_id, metric, level, node FROM reporting_suppressedcell"
+        " WHERE scope_id = ANY(ARRAY(SELECT id FROM reporting_suppressionscope"
+        f" WHERE {candidates}))"
+        f" AND level = %(level)s AND (hidden OR NOT %(hidden_only)s){weeks}) t",
+        "waits": "SELECT json_agg(json_build_array(tenths, n)) FROM ("
+        f" SELECT tenths, SUM(n) n FROM ({_waits_sql(ids, days, weeks)}) w GROUP BY tenths) t",
+    }
+    columns = ", ".join(f"({sql})::text" for sql in parts.values())
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns}", params)
+        row = cursor.fetchone()
+    read = {name: json.loads(text, parse_float=Decimal) if text else None
+            for name, text in zip(parts, row, strict=True)}  # fmt: skip
+    return _overview_parts(read)
+
+
+def _waits_sql(ids, days: str, weeks: str) -> str:
+    """wait_histogram's rows: WaitStreetCount for the streets `ids` hold whole, WaitCount
+    for their other communities, or the city's. The ids found by a subquery are an ARRAY
+    (an InitPlan) so each table is read through its index: as `IN (subquery)` PostgreSQL
+    hashed the whole table, or started a parallel worker (~10 ms) for an empty rest."""
+    if ids is None:
+        return f"SELECT tenths, n FROM reporting_waitcitycount WHERE TRUE{weeks}"
+    whole = (
+        "SELECT street_id FROM communities_community WHERE street_id IN"
+        " (SELECT street_id FROM communities_community WHERE id = ANY(%(ids)s))"
+        " GROUP BY street_id HAVING bool_and(id = ANY(%(ids)s))"
+    )
+    rest = (
+        "SELECT id FROM communities_community"
+        f" WHERE id = ANY(%(ids)s) AND street_id NOT IN ({whole})"
+    )
+    return (
+        "SELECT tenths, n FROM reporting_waitstreetcount"
+        f" WHERE street_id = ANY(ARRAY({whole})){weeks}"
+        " UNION ALL SELECT tenths, n FROM reporting_waitcount"
+        f" WHERE community_id = ANY(ARRAY({rest})){days}"
+    )
+
+
+def _overview_parts(read: dict) -> dict:
+    oldest, allowances, notes = read["notes"]
+    now = timezone.now()
+    oldest = datetime.datetime.fromisoformat(oldest) if oldest else None
+    cells: dict[int, set] = {}
+    for scope, metric, level, node in read["cells"] or ():
+        cells.setdefault(scope, set()).add((metric, level, node))
+    communities, pilots, households, sixty_plus, area = read["area"]
+    return {
+        "pending": bool(notes),
+        "as_of": min(oldest, now) if oldest else now,
+        "allowances waiting": bool(allowances),
+        "geography": {pk: (street, district) for pk, street, district in read["geography"] or ()},
+        "scopes": [
+            (pk, key, datetime.date.fromisoformat(on) if on else None)
+            for pk, key, on in read["scopes"] or ()
+        ],
+        "daily": dict(zip(FIGURE_COLUMNS, read["daily"], strict=True)),
+        "served": read["served"] or 0,
+        "workers": read["workers"],
+        "organizations": read["organizations"],
+        "area": {
+            "communities": communities,
+            "pilot_communities": pilots,
+            "households_sum": households,
+            "residents_60_plus_sum": sixty_plus,
+            "facility_area_sum": None if area is None else Decimal(area),
+        },
+        "cells": cells,
+        "waits": tenths_summed(read["waits"] or ()),
+    }
