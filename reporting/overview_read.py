@@ -18,7 +18,8 @@ from django.db import connection
 from django.utils import timezone
 
 from organizations.models import Agreement
-from reporting.rollups import FIGURE_COLUMNS, tenths_summed
+from reporting.rollups import FIGURE_COLUMNS, tenths_summed, trees_by_period
+from services.models import LedgerEntry
 from socialworkers.models import SocialWorker
 
 _AREA_SUMS = (
@@ -79,13 +80,7 @@ def overview_read(*, ids, scope, first, last, level: str, hidden_only: bool) -> 
         "waits": "SELECT json_agg(json_build_array(tenths, n)) FROM ("
         f" SELECT tenths, SUM(n) n FROM ({_waits_sql(ids, days, weeks)}) w GROUP BY tenths) t",
     }
-    columns = ", ".join(f"({sql})::text" for sql in parts.values())
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns}", params)
-        row = cursor.fetchone()
-    read = {name: json.loads(text, parse_float=Decimal) if text else None
-            for name, text in zip(parts, row, strict=True)}  # fmt: skip
-    return _overview_parts(read)
+    return _overview_parts(_read(parts, params))
 
 
 def _waits_sql(ids, days: str, weeks: str) -> str:
@@ -142,4 +137,80 @@ def _overview_parts(read: dict) -> dict:
         },
         "cells": cells,
         "waits": tenths_summed(read["waits"] or ()),
+    }
+
+
+# The allowance block (stats._allowance_raw and _allowance_hidden for one group): what the
+# overview reads when its cached block has expired, in one statement of its own, with the
+# notes that say whether the stored month decisions may be trusted in that same snapshot.
+_LEDGER_SUMS = {
+    "credited_residents": "COUNT(DISTINCT e.account_id) FILTER (WHERE {credit})",
+    "credited_total": "SUM(e.amount_fen) FILTER (WHERE {credit})",
+    "paid_residents": "COUNT(DISTINCT e.account_id) FILTER (WHERE {debit})",
+    "paid_visits": "COUNT(DISTINCT e.visit_id) FILTER (WHERE {debit})",
+    "debit_total": "SUM(e.amount_fen) FILTER (WHERE {debit})",
+    "copay_residents": "COUNT(DISTINCT e.account_id) FILTER (WHERE {copay})",
+    "copay_total": "SUM(e.copay_fen) FILTER (WHERE {copay})",
+    "corrected_residents": "COUNT(DISTINCT e.account_id) FILTER (WHERE {correction})",
+    "corrections": "COUNT(e.id) FILTER (WHERE {correction})",
+    "correction_amount_total": "SUM(e.amount_fen) FILTER (WHERE {correction})",
+    "correction_copay_total": "SUM(e.copay_fen) FILTER (WHERE {correction})",
+}
+
+
+def allowance_read(*, ids, scope: int, first, last, start, end) -> dict:
+    """The allowance figures of the communities `ids` (None: all) for the months
+    `first`..`last` (entries booked in [start, end)), the stored month decisions of `scope`
+    up to `last`, and whether a change to them waits for the refresh; one statement."""
+    kinds = {
+        name: f"e.kind = '{kind}'"  # the model's own choices, never input
+        for name, kind in (
+            ("credit", LedgerEntry.Kind.CREDIT),
+            ("debit", LedgerEntry.Kind.VISIT_DEBIT),
+            ("copay", LedgerEntry.Kind.CO_PAYMENT),
+            ("correction", LedgerEntry.Kind.CORRECTION),
+        )
+    }
+    sums = ", ".join(sql.format(**kinds) for sql in _LEDGER_SUMS.values())
+    of_ids = "TRUE" if ids is None else "r.community_id = ANY(%(ids)s)"
+    params = {"ids": ids, "scope": scope, "first": first, "last": last}
+    params.update(start=start, end=end)
+    parts = {
+        "waiting": "SELECT COUNT(*) FROM reporting_rollupdirty WHERE family IN ('a', 'm')",
+        "cells": "SELECT json_agg(json_build_array(month, metric, level, node, hidden))"
+        " FROM reporting_suppressedmonthcell WHERE scope_id = %(scope)s AND month <= %(last)s",
+        "ledger": f"SELECT json_build_array({sums}) FROM services_ledgerentry e"
+        " JOIN services_careaccount a ON a.id = e.account_id"
+        " JOIN communities_resident r ON r.id = a.resident_id"
+        f" WHERE (({kinds['credit']} AND e.month >= %(first)s AND e.month <= %(last)s)"
+        f" OR (NOT {kinds['credit']} AND e.created_at >= %(start)s AND e.created_at < %(end)s))"
+        f" AND {of_ids}",
+        "accounts": "SELECT COUNT(*) FROM services_careaccount a"
+        " JOIN communities_resident r ON r.id = a.resident_id"
+        f" WHERE a.opened_at < %(end)s AND {of_ids}",
+    }
+    read = _read(parts, params)
+    cells = [
+        (datetime.date.fromisoformat(month), metric, level, node, hidden)
+        for month, metric, level, node, hidden in read["cells"] or ()
+    ]
+    return {
+        "waiting": bool(read["waiting"]),
+        "months": trees_by_period(cells),
+        "raw": {
+            "accounts": read["accounts"],
+            **dict(zip(_LEDGER_SUMS, read["ledger"], strict=True)),
+        },
+    }
+
+
+def _read(parts: dict[str, str], params: dict) -> dict:
+    """Each part's JSON value, read in one statement."""
+    columns = ", ".join(f"({sql})::text" for sql in parts.values())
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns}", params)
+        row = cursor.fetchone()
+    return {
+        name: json.loads(text, parse_float=Decimal) if text else None
+        for name, text in zip(parts, row, strict=True)
     }

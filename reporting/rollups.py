@@ -938,17 +938,17 @@ def suppressed_in(scope: int, first, last, *, level: str, hidden_only: bool) -> 
 def suppressed_by_week(scope: int, first, last) -> dict[str, dict]:
     """{Monday (ISO): {"hidden": cells, "below": cells}} of the stored decisions; one query."""
     cells = SuppressedCell.objects.filter(scope_id=scope, week__gte=first, week__lte=last)
-    return _trees_by_period(cells.values_list("week", "metric", "level", "node", "hidden"))
+    return trees_by_period(cells.values_list("week", "metric", "level", "node", "hidden"))
 
 
 def suppressed_by_month(scope: int, last: datetime.date) -> dict[str, dict]:
     """{first of month (ISO): {"hidden": cells, "below": cells}} of the stored allowance
     decisions of the months up to `last`; one query."""
     cells = SuppressedMonthCell.objects.filter(scope_id=scope, month__lte=last)
-    return _trees_by_period(cells.values_list("month", "metric", "level", "node", "hidden"))
+    return trees_by_period(cells.values_list("month", "metric", "level", "node", "hidden"))
 
 
-def _trees_by_period(rows) -> dict[str, dict]:
+def trees_by_period(rows) -> dict[str, dict]:
     """Stored cells (period, metric, level, node, hidden) as {period (ISO): {"hidden":
     cells, "below": cells}}: every stored cell was below the threshold."""
     trees: dict[str, dict] = {}

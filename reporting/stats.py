@@ -48,7 +48,7 @@ from organizations.models import Agreement
 from projects import figures as project_figures
 from reporting import rollups, suppression
 from reporting.models import DailyFigures
-from reporting.overview_read import overview_read
+from reporting.overview_read import allowance_read, overview_read
 from sanlian.roles import CITY_WIDE
 from sanlian.routers import statistics_reads
 from sanlian.suppression import suppressed_cells
@@ -981,6 +981,12 @@ def _allowance_raw(stats_filter: StatsFilter, level: str) -> dict:
     Credits count by the month they are for; debits, co-payments and corrections by the
     day they were booked. Care accounts: those opened before the period ends.
     """
+    return _memoized(
+        ("allowance raw", stats_filter, level), lambda: _allowance_raw_read(stats_filter, level)
+    )
+
+
+def _allowance_raw_read(stats_filter: StatsFilter, level: str) -> dict:
     first, last = _months(stats_filter)
     start, _end = _bounds(StatsFilter(date_from=first))
     _start, end = _bounds(StatsFilter(date_to=_after(last) - datetime.timedelta(days=1)))
@@ -1104,8 +1110,10 @@ def _allowances_this_month(stats_filter: StatsFilter) -> dict:
         memo = _figure_memo.get()
         if memo is None or memo.get("allowances waiting", False) is not None:
             return counted()
-        # Read after the rollups' one statement (_read_at_once): the stored month decisions
-        # are trusted only if this block's own snapshot holds no change waiting for them.
+        # After the rollups' one statement (_read_at_once): the stored month decisions are
+        # trusted only if this block's own snapshot holds no change waiting for them.
+        if _allowances_read_at_once(area):
+            return counted()
         with rollups.one_snapshot():
             memo["allowances waiting"] = rollups.rollups_waiting()[1]
             return counted()
@@ -1122,6 +1130,27 @@ def _allowances_this_month(stats_filter: StatsFilter) -> dict:
         }
 
     return _cached("overview:allowances", area, compute)
+
+
+def _allowances_read_at_once(area: StatsFilter) -> bool:
+    """Read the overview's allowance block (ledger, accounts, stored month decisions) in one
+    statement into the memo; False when a change to them waits for the refresh (or the
+    scope is not stored): the caller then decides in a snapshot, part by part."""
+    scope = _scope_id(area)
+    if scope is None:
+        return False
+    first, last = _months(area)
+    start, _end = _bounds(StatsFilter(date_from=first))
+    _start, end = _bounds(StatsFilter(date_to=_after(last) - datetime.timedelta(days=1)))
+    ids = _community_ids(area)
+    read = allowance_read(ids=ids, scope=scope, first=first, last=last, start=start, end=end)
+    if read["waiting"]:
+        return False
+    memo = _figure_memo.get()
+    memo["allowances waiting"] = False
+    memo[("month cells", scope, last)] = read["months"]
+    memo[("allowance raw", area, "city")] = {None: read["raw"]}
+    return True
 
 
 # --- Allowance suppression: the same complementary suppression, by calendar month ---------
@@ -1168,7 +1197,9 @@ def _allowance_hidden(stats_filter: StatsFilter, first: datetime.date, last: dat
     memo = _figure_memo.get()
     scope = None if memo is None or memo.get("allowances waiting", True) else _scope_id(canonical)
     if scope is not None:
-        trees = rollups.suppressed_by_month(scope, last)
+        trees = _memoized(
+            ("month cells", scope, last), lambda: rollups.suppressed_by_month(scope, last)
+        )
     else:
         trees = _cached(
             "suppression:months", canonical, lambda: {"months": _monthly_trees(canonical, last)}
