@@ -14,7 +14,7 @@ import datetime
 import json
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connections
 from django.utils import timezone
 
 from organizations.models import Agreement
@@ -28,7 +28,7 @@ _AREA_SUMS = (
 )
 
 
-def overview_read(*, ids, scope, first, last, level: str, hidden_only: bool) -> dict:
+def overview_read(*, using: str, ids, scope, first, last, level: str, hidden_only: bool) -> dict:
     """The rollups an overview reads, in one statement: the waiting notes, the geography of
     the caller's `scope` (None: the city) and the stored scopes it may be, the DailyFigures
     and ServedCount sums, workers, organizations and area facts of the communities `ids`
@@ -80,7 +80,7 @@ def overview_read(*, ids, scope, first, last, level: str, hidden_only: bool) -> 
         "waits": "SELECT json_agg(json_build_array(tenths, n)) FROM ("
         f" SELECT tenths, SUM(n) n FROM ({_waits_sql(ids, days, weeks)}) w GROUP BY tenths) t",
     }
-    return _overview_parts(_read(parts, params))
+    return _overview_parts(_read(using, parts, params))
 
 
 def _waits_sql(ids, days: str, weeks: str) -> str:
@@ -158,7 +158,7 @@ _LEDGER_SUMS = {
 }
 
 
-def allowance_read(*, ids, scope: int, first, last, start, end) -> dict:
+def allowance_read(*, using: str, ids, scope: int, first, last, start, end) -> dict:
     """The allowance figures of the communities `ids` (None: all) for the months
     `first`..`last` (entries booked in [start, end)), the stored month decisions of `scope`
     up to `last`, and whether a change to them waits for the refresh; one statement."""
@@ -189,7 +189,7 @@ def allowance_read(*, ids, scope: int, first, last, start, end) -> dict:
         " JOIN communities_resident r ON r.id = a.resident_id"
         f" WHERE a.opened_at < %(end)s AND {of_ids}",
     }
-    read = _read(parts, params)
+    read = _read(using, parts, params)
     cells = [
         (datetime.date.fromisoformat(month), metric, level, node, hidden)
         for month, metric, level, node, hidden in read["cells"] or ()
@@ -204,10 +204,10 @@ def allowance_read(*, ids, scope: int, first, last, start, end) -> dict:
     }
 
 
-def _read(parts: dict[str, str], params: dict) -> dict:
-    """Each part's JSON value, read in one statement."""
+def _read(using: str, parts: dict[str, str], params: dict) -> dict:
+    """Each part's JSON value, read in one statement on the database `using`."""
     columns = ", ".join(f"({sql})::text" for sql in parts.values())
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(f"SELECT {columns}", params)
         row = cursor.fetchone()
     return {

@@ -20,7 +20,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, router
+from django.db import connections, router
 from django.db.models import (
     Avg,
     Count,
@@ -775,10 +775,11 @@ def _read_at_once(stats_filter: StatsFilter) -> datetime.datetime | None:
     """Read everything the overview's city row, statuses and median need in one statement
     (reporting/overview_read.py) into the figure's memo, and return its `as_of`: waiting
     notes are folded in and a scope read for the first time is registered, then it reads
-    again. None on SQLite, on a replica, and for a scope the read cannot find after
-    registering it: the caller then queries part by part in one snapshot."""
-    alias = router.db_for_read(DailyFigures) or "default"
-    if alias != "default" or connection.vendor != "postgresql":
+    again. None on SQLite, and for a scope the read cannot find after registering it (a
+    replica lagging behind): the caller then queries part by part in one snapshot."""
+    with statistics_reads():
+        using = router.db_for_read(DailyFigures) or "default"  # the replica, if any
+    if connections[using].vendor != "postgresql":
         return None
     memo = _figure_memo.get()
     ids = _community_ids(stats_filter)
@@ -787,6 +788,7 @@ def _read_at_once(stats_filter: StatsFilter) -> datetime.datetime | None:
     refreshed = registered = False
     while True:
         read = overview_read(
+            using=using,
             ids=ids,
             scope=stats_filter.community_ids,
             first=stats_filter.date_from,
@@ -1143,7 +1145,11 @@ def _allowances_read_at_once(area: StatsFilter) -> bool:
     start, _end = _bounds(StatsFilter(date_from=first))
     _start, end = _bounds(StatsFilter(date_to=_after(last) - datetime.timedelta(days=1)))
     ids = _community_ids(area)
-    read = allowance_read(ids=ids, scope=scope, first=first, last=last, start=start, end=end)
+    with statistics_reads():
+        using = router.db_for_read(DailyFigures) or "default"
+    read = allowance_read(
+        using=using, ids=ids, scope=scope, first=first, last=last, start=start, end=end
+    )
     if read["waiting"]:
         return False
     memo = _figure_memo.get()

@@ -89,7 +89,9 @@ class Migration(migrations.Migration):
             options={
                 "constraints": [
                     models.UniqueConstraint(
-                        fields=("street", "week", "tenths"), name="waitstreetcount_one_per_week"
+                        fields=("street", "week", "tenths"),
+                        include=("n",),
+                        name="waitstreetcount_one_per_week",
                     )
                 ],
             },
