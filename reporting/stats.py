@@ -279,11 +279,11 @@ def _memoized(key: tuple, read):
     return value
 
 
-def _community_figures(stats_filter: StatsFilter, scope: QuerySet, level: str) -> dict:
+def _community_figures(stats_filter: StatsFilter, level: str) -> dict:
     """Figures about the communities' staff and organizations: current, never by date."""
     return _memoized(
         ("community figures", stats_filter, level),
-        lambda: _community_figures_read(scope, level),
+        lambda: _community_figures_read(communities_in(stats_filter).values("pk"), level),
     )
 
 
@@ -309,7 +309,6 @@ def _figures_by_group(stats_filter: StatsFilter, level: str) -> dict[str, dict]:
     """The counted figures per group; four queries whatever the number of groups and days."""
     if _raw_tables.get():
         return _figures_by_group_raw(stats_filter, level)
-    scope = communities_in(stats_filter).values("pk")
     key, _labels = LEVELS[level]
     period = (stats_filter.date_from, stats_filter.date_to)
     daily = _daily_sums(stats_filter, key)
@@ -325,7 +324,7 @@ def _figures_by_group(stats_filter: StatsFilter, level: str) -> dict[str, dict]:
         n = sums.get("ratings", 0)
         ratings[group] = {"n": n, "average": sums["rating_sum"] / n if n else None}
     return {
-        **_community_figures(stats_filter, scope, level),
+        **_community_figures(stats_filter, level),
         "requests": requests,
         "visits": visits,
         "ratings": ratings,
