@@ -10,6 +10,7 @@ group; tests/reporting compares the overview with the raw count for every kind o
 
 # ruff: noqa: S608 - the SQL is built from constants and table names; every value is a parameter
 
+import collections
 import datetime
 import json
 from decimal import Decimal
@@ -28,12 +29,15 @@ _AREA_SUMS = (
 )
 
 
-def overview_read(*, using: str, ids, scope, first, last, level: str, hidden_only: bool) -> dict:
+def overview_read(
+    *, using: str, ids, scope, first, last, level: str, hidden_only: bool, allowances=None
+) -> dict:
     """The rollups an overview reads, in one statement: the waiting notes, the geography of
     the caller's `scope` (None: the city) and the stored scopes it may be, the DailyFigures
     and ServedCount sums, workers, organizations and area facts of the communities `ids`
     (None: all), the stored cells of `level` for the candidate scopes, and the wait
-    histogram; `first`/`last`: whole weeks or None."""
+    histogram; `first`/`last`: whole weeks or None. `allowances`: the period of the
+    allowance block (allowance_read) when it is to be read too (it is not cached)."""
     params: dict = {"first": first, "last": last, "level": level, "hidden_only": hidden_only}
     of_ids = "TRUE" if ids is None else "community_id = ANY(%(ids)s)"
     params["ids"] = ids
@@ -80,6 +84,10 @@ def overview_read(*, using: str, ids, scope, first, last, level: str, hidden_onl
         "waits": "SELECT json_agg(json_build_array(tenths, n)) FROM ("
         f" SELECT tenths, SUM(n) n FROM ({_waits_sql(ids, days, weeks)}) w GROUP BY tenths) t",
     }
+    if allowances is not None:
+        candidates_ids = f"SELECT id FROM reporting_suppressionscope WHERE {candidates}"
+        parts.update(_allowance_parts(ids, f"ARRAY({candidates_ids})"))
+        params.update(allowances)
     return _overview_parts(_read(using, parts, params))
 
 
@@ -137,6 +145,7 @@ def _overview_parts(read: dict) -> dict:
         },
         "cells": cells,
         "waits": tenths_summed(read["waits"] or ()),
+        "allowances": _allowance_figures(read) if "ledger" in read else None,
     }
 
 
@@ -158,10 +167,24 @@ _LEDGER_SUMS = {
 }
 
 
-def allowance_read(*, using: str, ids, scope: int, first, last, start, end) -> dict:
-    """The allowance figures of the communities `ids` (None: all) for the months
-    `first`..`last` (entries booked in [start, end)), the stored month decisions of `scope`
-    up to `last`, and whether a change to them waits for the refresh; one statement."""
+def allowance_read(*, using: str, ids, scope: int, period: dict) -> dict:
+    """The allowance figures of the communities `ids` (None: all) for the months of
+    `period` (see _allowance_parts), the stored month decisions of `scope` up to its last
+    month, and whether a change to them waits for the refresh; one
+    statement."""
+    parts = {
+        "waiting": "SELECT COUNT(*) FROM reporting_rollupdirty WHERE family IN ('a', 'm')",
+        **_allowance_parts(ids, "ARRAY[%(scope)s]::bigint[]"),
+    }
+    read = _read(using, parts, {"ids": ids, "scope": scope, **period})
+    return {"waiting": bool(read["waiting"]), **_allowance_figures(read)[scope]}
+
+
+def _allowance_parts(ids, scopes: str) -> dict[str, str]:
+    """The SQL of the allowance block: ledger sums, accounts, and the month cells of the
+    scopes in the array expression `scopes`. Parameters: ids and the period's months_from,
+    months_to (credits by the month they are for) and booked_from, booked_before (other
+    entries by when they were booked; accounts opened before it)."""
     kinds = {
         name: f"e.kind = '{kind}'"  # the model's own choices, never input
         for name, kind in (
@@ -173,35 +196,36 @@ def allowance_read(*, using: str, ids, scope: int, first, last, start, end) -> d
     }
     sums = ", ".join(sql.format(**kinds) for sql in _LEDGER_SUMS.values())
     of_ids = "TRUE" if ids is None else "r.community_id = ANY(%(ids)s)"
-    params = {"ids": ids, "scope": scope, "first": first, "last": last}
-    params.update(start=start, end=end)
-    parts = {
-        "waiting": "SELECT COUNT(*) FROM reporting_rollupdirty WHERE family IN ('a', 'm')",
-        "cells": "SELECT json_agg(json_build_array(month, metric, level, node, hidden))"
-        " FROM reporting_suppressedmonthcell WHERE scope_id = %(scope)s AND month <= %(last)s",
+    return {
+        "month cells": "SELECT json_agg(json_build_array(scope_id, month, metric, level, node,"
+        " hidden)) FROM reporting_suppressedmonthcell"
+        f" WHERE scope_id = ANY({scopes}) AND month <= %(months_to)s",
         "ledger": f"SELECT json_build_array({sums}) FROM services_ledgerentry e"
         " JOIN services_careaccount a ON a.id = e.account_id"
         " JOIN communities_resident r ON r.id = a.resident_id"
-        f" WHERE (({kinds['credit']} AND e.month >= %(first)s AND e.month <= %(last)s)"
-        f" OR (NOT {kinds['credit']} AND e.created_at >= %(start)s AND e.created_at < %(end)s))"
+        f" WHERE (({kinds['credit']} AND e.month >= %(months_from)s"
+        " AND e.month <= %(months_to)s) OR (NOT "
+        f"{kinds['credit']} AND e.created_at >= %(booked_from)s"
+        " AND e.created_at < %(booked_before)s))"
         f" AND {of_ids}",
         "accounts": "SELECT COUNT(*) FROM services_careaccount a"
         " JOIN communities_resident r ON r.id = a.resident_id"
-        f" WHERE a.opened_at < %(end)s AND {of_ids}",
+        f" WHERE a.opened_at < %(booked_before)s AND {of_ids}",
     }
-    read = _read(using, parts, params)
-    cells = [
-        (datetime.date.fromisoformat(month), metric, level, node, hidden)
-        for month, metric, level, node, hidden in read["cells"] or ()
-    ]
-    return {
-        "waiting": bool(read["waiting"]),
-        "months": trees_by_period(cells),
-        "raw": {
-            "accounts": read["accounts"],
-            **dict(zip(_LEDGER_SUMS, read["ledger"], strict=True)),
-        },
-    }
+
+
+def _allowance_figures(read: dict) -> collections.defaultdict:
+    """{scope id: {"months": stored decisions, "raw": the block's sums}} of what was read
+    (the sums are the same for every scope the read may be)."""
+    cells: dict[int, list] = {}
+    for scope, month, metric, level, node, hidden in read["month cells"] or ():
+        month = datetime.date.fromisoformat(month)
+        cells.setdefault(scope, []).append((month, metric, level, node, hidden))
+    raw = {"accounts": read["accounts"], **dict(zip(_LEDGER_SUMS, read["ledger"], strict=True))}
+    return collections.defaultdict(
+        lambda: {"months": {}, "raw": raw},
+        {scope: {"months": trees_by_period(rows), "raw": raw} for scope, rows in cells.items()},
+    )
 
 
 def _read(using: str, parts: dict[str, str], params: dict) -> dict:

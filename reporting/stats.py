@@ -784,16 +784,23 @@ def _read_at_once(stats_filter: StatsFilter) -> datetime.datetime | None:
     ids = _community_ids(stats_filter)
     node = _filter_node(stats_filter)
     hidden_only = stats_filter.pilot_batch is None
+    # The allowance block, when its cached copy has expired, is read in the same statement
+    # (the cache is asked once: _cached takes the answer from the memo).
+    area = replace(stats_filter, date_from=None, date_to=None)
+    block = area.cache_key(_ALLOWANCE_BLOCK)
+    memo[("cached", block)] = cache.get(block)
+    period = None if memo[("cached", block)] is not None else _allowance_period(area)
     refreshed = registered = False
     while True:
         read = overview_read(
             using=using,
-            ids=ids,
+            ids=ids,  # the area's communities too: communities_in ignores the dates
             scope=stats_filter.community_ids,
             first=stats_filter.date_from,
             last=stats_filter.date_to,
             level=node[0],
             hidden_only=hidden_only,
+            allowances=period,
         )
         if read["pending"] and not refreshed:
             refreshed = True
@@ -820,8 +827,10 @@ def _read_at_once(stats_filter: StatsFilter) -> datetime.datetime | None:
     }
     memo[("area", stats_filter, "city")] = [{"key": None, **read["area"]}]
     memo[("waits", stats_filter)] = read["waits"]
-    # Not read in the allowance block's own snapshot: it reads it again (_allowance_hidden).
+    # Not read with the allowance block: it reads it again with it (_allowance_hidden).
     memo["allowances waiting"] = None
+    if read["allowances"] is not None and scope is not None and not read["allowances waiting"]:
+        _allowances_memoized(area, scope, read["allowances"][scope])
     return read["as_of"]
 
 
@@ -854,9 +863,17 @@ def _cached(name: str, stats_filter: StatsFilter, compute) -> dict:
         # stats_warm: compute anew and keep it until well after the next warm-up.
         value = build()
         cache.set(key, value, WARM_SECONDS)
-    elif (value := cache.get(key)) is None:
+    elif (value := _cache_get(key)) is None:
         value = _computed_once(key, build)
     return _aged(value)
+
+
+def _cache_get(key: str):
+    """The cached value, or the answer _read_at_once had for it in this figure."""
+    memo = _figure_memo.get()
+    if memo is not None and ("cached", key) in memo:
+        return memo.pop(("cached", key))
+    return cache.get(key)
 
 
 def _aged(value: dict) -> dict:
@@ -1099,6 +1116,9 @@ _OVERVIEW_ALLOWANCES = (
 )
 
 
+_ALLOWANCE_BLOCK = "overview:allowances"
+
+
 def _allowances_this_month(stats_filter: StatsFilter) -> dict:
     """The overview's block: accounts and this month's credits and visit payments.
 
@@ -1130,7 +1150,7 @@ def _allowances_this_month(stats_filter: StatsFilter) -> dict:
             "paid_from_allowances_this_month": figures["paid_from_allowances"],
         }
 
-    return _cached("overview:allowances", area, compute)
+    return _cached(_ALLOWANCE_BLOCK, area, compute)
 
 
 def _allowances_read_at_once(area: StatsFilter) -> bool:
@@ -1140,22 +1160,30 @@ def _allowances_read_at_once(area: StatsFilter) -> bool:
     scope = _scope_id(area)
     if scope is None:
         return False
-    first, last = _months(area)
-    start, _end = _bounds(StatsFilter(date_from=first))
-    _start, end = _bounds(StatsFilter(date_to=_after(last) - datetime.timedelta(days=1)))
     ids = _community_ids(area)
     with statistics_reads():
         using = router.db_for_read(DailyFigures) or "default"
-    read = allowance_read(
-        using=using, ids=ids, scope=scope, first=first, last=last, start=start, end=end
-    )
+    read = allowance_read(using=using, ids=ids, scope=scope, period=_allowance_period(area))
     if read["waiting"]:
         return False
+    _allowances_memoized(area, scope, read)
+    return True
+
+
+def _allowance_period(area: StatsFilter) -> dict:
+    """The overview allowance block's months and booking times (overview_read)."""
+    first, last = _months(area)
+    start, _end = _bounds(StatsFilter(date_from=first))
+    _start, end = _bounds(StatsFilter(date_to=_after(last) - datetime.timedelta(days=1)))
+    return {"months_from": first, "months_to": last, "booked_from": start, "booked_before": end}
+
+
+def _allowances_memoized(area: StatsFilter, scope: int, read: dict) -> None:
+    """What the block's parts read, read with no change to them waiting (trusted)."""
     memo = _figure_memo.get()
     memo["allowances waiting"] = False
-    memo[("month cells", scope, last)] = read["months"]
+    memo[("month cells", scope, _months(area)[1])] = read["months"]
     memo[("allowance raw", area, "city")] = {None: read["raw"]}
-    return True
 
 
 # --- Allowance suppression: the same complementary suppression, by calendar month ---------

@@ -36,10 +36,10 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 TIMES = ("age_seconds", "computed_at", "generated_at", "max_age_seconds")
-# Statements of one overview read: the rollups in one; the allowance block, when it is not
-# cached, its ledger, accounts, month decisions and waiting notes in one more.
+# Statements of one overview read: the rollups in one, with the allowance block's ledger,
+# accounts and month decisions when the block is not cached.
 QUERIES_WARM = 1
-QUERIES_COLD = 2
+QUERIES_COLD = 1
 
 
 class Town:
