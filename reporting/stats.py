@@ -774,8 +774,8 @@ def _read_at_once(stats_filter: StatsFilter) -> datetime.datetime | None:
     """Read everything the overview's city row, statuses and median need in one statement
     (reporting/overview_read.py) into the figure's memo, and return its `as_of`: waiting
     notes are folded in and a scope read for the first time is registered, then it reads
-    again. None on SQLite, and for a scope the read cannot find after registering it (a
-    replica lagging behind): the caller then queries part by part in one snapshot."""
+    again. None on SQLite, and for a scope not stored after the attempt to register it:
+    the caller then queries part by part in one snapshot."""
     with statistics_reads():
         using = router.db_for_read(DailyFigures) or "default"  # the replica, if any
     if connections[using].vendor != "postgresql":
@@ -811,14 +811,14 @@ def _read_at_once(stats_filter: StatsFilter) -> datetime.datetime | None:
             registered = True
             if rollups.suppression_scope(stats_filter.community_ids) is not None:
                 continue  # registered now: read its cells with the sums
-            break  # a refresh holds the lock: this read decides in memory, as before
         if scope is None:
+            # A refresh holds the lock (the read decides in memory, which must see the
+            # snapshot the sums came from) or a lagging replica: part by part, one snapshot.
             return None
         break
     memo[("scope", stats_filter.community_ids)] = scope
-    if scope is not None:
-        cells = read["cells"].get(scope, set())
-        memo[("cells", _canonical(stats_filter), node[0], hidden_only)] = cells
+    cells = read["cells"].get(scope, set())
+    memo[("cells", _canonical(stats_filter), node[0], hidden_only)] = cells
     memo[("daily", stats_filter, None)] = {None: read["daily"]}
     memo[("served", stats_filter, None)] = {None: read["served"]}
     memo[("community figures", stats_filter, "city")] = {
@@ -829,7 +829,7 @@ def _read_at_once(stats_filter: StatsFilter) -> datetime.datetime | None:
     memo[("waits", stats_filter)] = read["waits"]
     # Not read with the allowance block: it reads it again with it (_allowance_hidden).
     memo["allowances waiting"] = None
-    if read["allowances"] is not None and scope is not None and not read["allowances waiting"]:
+    if read["allowances"] is not None and not read["allowances waiting"]:
         _allowances_memoized(area, scope, read["allowances"][scope])
     return read["as_of"]
 
