@@ -150,8 +150,9 @@ def _overview_parts(read: dict) -> dict:
 
 
 # The allowance block (stats._allowance_raw and _allowance_hidden for one group): what the
-# overview reads when its cached block has expired, in one statement of its own, with the
-# notes that say whether the stored month decisions may be trusted in that same snapshot.
+# overview reads when its cached block has expired, in its one statement (or, when the
+# block's notes waited there, in one of its own), with the notes that say whether the
+# stored month decisions may be trusted in that same snapshot.
 _LEDGER_SUMS = {
     "credited_residents": "COUNT(DISTINCT e.account_id) FILTER (WHERE {credit})",
     "credited_total": "SUM(e.amount_fen) FILTER (WHERE {credit})",
@@ -170,8 +171,7 @@ _LEDGER_SUMS = {
 def allowance_read(*, using: str, ids, scope: int, period: dict) -> dict:
     """The allowance figures of the communities `ids` (None: all) for the months of
     `period` (see _allowance_parts), the stored month decisions of `scope` up to its last
-    month, and whether a change to them waits for the refresh; one
-    statement."""
+    month, and whether a change to them waits for the refresh; one statement."""
     parts = {
         "waiting": "SELECT COUNT(*) FROM reporting_rollupdirty WHERE family IN ('a', 'm')",
         **_allowance_parts(ids, "ARRAY[%(scope)s]::bigint[]"),
