@@ -187,6 +187,7 @@ def _vacuum() -> None:
     from django.db import connection
 
     tables = ("dailyfigures", "servedday", "servedcount", "waitcount", "rollupdirty")
+    tables += ("waitcitycount", "waitstreetcount")  # the histograms the overview reads
     with connection.cursor() as cursor:
         for table in (*tables, "suppressedcell", "suppressionscope"):
             cursor.execute(f"VACUUM ANALYZE reporting_{table}")

@@ -35,6 +35,7 @@ from reporting.models import (
     SuppressionScope,
     WaitCityCount,
     WaitCount,
+    WaitStreetCount,
 )
 from services.allowances.models import month_start
 from services.models import (
@@ -54,6 +55,7 @@ ROLLUP_MODELS = (
     ServedCount,
     WaitCount,
     WaitCityCount,
+    WaitStreetCount,
     RollupDirty,
     RollupState,
     SuppressionScope,
@@ -235,6 +237,7 @@ def _recompute(rows) -> tuple[set[datetime.date], set[datetime.date]]:
     """Recompute the days and residents the notes name; returns every day whose rows changed
     and every month whose allowance figures did."""
     request_days, visit_days, residents, moved, months = set(), set(), set(), set(), set()
+    streets = set()
     for _id, family, at, ref in rows:
         if family == "r":
             request_days.add(_local_day(at))
@@ -244,6 +247,8 @@ def _recompute(rows) -> tuple[set[datetime.date], set[datetime.date]]:
             residents.add(ref)
         elif family == "m":
             moved.add(ref)
+        elif family == "c":
+            streets.add(ref)
         elif family == "a" and (at or ref is not None):
             months.add(month_start(_local_day(at)) if at else _month_numbered(ref))
     if moved:
@@ -256,6 +261,8 @@ def _recompute(rows) -> tuple[set[datetime.date], set[datetime.date]]:
         visit_days |= {_local_day(t) for t in visits.values_list("scheduled_start", flat=True)}
     _figures(request_days=request_days, visit_days=visit_days)
     _waits(request_days)
+    if streets:
+        _street_waits(None, streets)  # every week: the street's communities changed
     return request_days | visit_days | _served(residents), months
 
 
@@ -400,7 +407,9 @@ def _waits(days: set | None) -> None:
         select = f"SELECT community, day, {_TENTHS_SQL}, COUNT(*) FROM w GROUP BY 1, 2, 3"  # noqa: S608
         columns = ("community_id", "day", "tenths", "n")
         _insert("reporting_waitcount", columns, select, params, ctes=ctes)
-    _city_waits(None if days is None else {_monday(day) for day in days})
+    weeks = None if days is None else {_monday(day) for day in days}
+    _city_waits(weeks)
+    _street_waits(weeks)
 
 
 def _city_waits(weeks: set[datetime.date] | None) -> None:
@@ -419,6 +428,28 @@ def _city_waits(weeks: set[datetime.date] | None) -> None:
     )
     sql, params = summed.query.sql_with_params()
     _insert("reporting_waitcitycount", ("week", "tenths", "n"), sql, params)
+
+
+def _street_waits(weeks: set[datetime.date] | None, streets: set[int] | None = None) -> None:
+    """Recount WaitStreetCount for `weeks` (Mondays; None: all) of `streets` (None: every
+    one) from WaitCount, by each community's street now."""
+    counts = WaitStreetCount.objects.all()
+    rows = WaitCount.objects.all()
+    if weeks is not None:
+        counts = counts.filter(week__in=weeks)
+        rows = rows.filter(day__in={w + datetime.timedelta(i) for w in weeks for i in range(7)})
+    if streets is not None:
+        counts = counts.filter(street_id__in=streets)
+        rows = rows.filter(community__street_id__in=streets)
+    counts.delete()
+    summed = (
+        rows.annotate(week=TruncWeek("day"))
+        .order_by()
+        .values_list("community__street_id", "week", "tenths")
+        .annotate(n=Sum("n"))
+    )
+    sql, params = summed.query.sql_with_params()
+    _insert("reporting_waitstreetcount", ("street_id", "week", "tenths", "n"), sql, params)
 
 
 def _waits_in_python(pairs: QuerySet) -> None:
@@ -731,6 +762,19 @@ def suppression_scope(communities: frozenset[int] | None) -> int | None:
     return scope.pk
 
 
+def scope_found(communities, geography: dict, scopes: list) -> int | None:
+    """The stored scope of `communities` among `scopes` (id, key, read_on), given their
+    `geography`, as suppression_scope finds it (marking it read today); None: not stored."""
+    key = scope_key(_parents_of(geography, communities))
+    for pk, found, read_on in scopes:
+        if found == key:
+            today = timezone.localdate()
+            if read_on != today:
+                SuppressionScope.objects.filter(pk=pk).update(read_on=today)
+            return pk
+    return None
+
+
 def _geography_of(communities: frozenset[int] | None) -> dict[int, tuple[int, int]]:
     """_geography restricted to `communities` in the query itself; one query."""
     if communities is None:
@@ -800,15 +844,45 @@ def served_grouped(communities, first, last, key: str | None) -> dict:
 
 
 def wait_histogram(communities, first, last) -> dict[int, int]:
-    """{tenths: requests} filed in the period (whole weeks); one query. The whole city reads
-    WaitCityCount (weeks × tenths rows), a set of communities their own WaitCount rows."""
+    """{tenths: requests} filed in the period (whole weeks); one query."""
+    return tenths_summed(_waits_read(communities, first, last))
+
+
+def tenths_summed(rows) -> dict[int, int]:
+    histogram: dict[int, int] = {}
+    for tenths, n in rows:  # a tenths value may come from the streets and the rest alike
+        histogram[tenths] = histogram.get(tenths, 0) + n
+    return histogram
+
+
+def _waits_read(communities, first, last) -> QuerySet:
+    """The wait histogram's (tenths, n) rows: the whole city reads WaitCityCount (weeks ×
+    tenths rows); a set of communities reads WaitStreetCount for the streets it holds whole
+    and WaitCount for its other communities (a street's staff reads no WaitCount row)."""
     if (first and first.weekday() != 0) or (last and last.weekday() != 6):
         raise ValueError("waits are counted for whole weeks only")
     if communities is None:
         rows = WaitCityCount.objects.filter(_weeks_between(first, last))
-    else:
-        rows = WaitCount.objects.filter(_between(first, last), _of(communities))
-    return dict(rows.order_by().values_list("tenths").annotate(n=Sum("n")))
+        return rows.order_by().values_list("tenths").annotate(n=Sum("n"))
+    ids = list(communities)
+    held = Community.objects.filter(pk__in=ids).values("street_id")
+    whole = (
+        Community.objects.filter(street_id__in=held)
+        .order_by()
+        .values("street_id")
+        .annotate(missing=Count("pk", filter=~Q(pk__in=ids)))
+        .filter(missing=0)
+        .values("street_id")
+    )
+    streets = WaitStreetCount.objects.filter(_weeks_between(first, last), street_id__in=whole)
+    rest = Community.objects.filter(pk__in=ids).exclude(street_id__in=whole).values("pk")
+    others = WaitCount.objects.filter(_between(first, last), community_id__in=rest)
+    return (
+        streets.order_by()
+        .values_list("tenths")
+        .annotate(n=Sum("n"))
+        .union(others.order_by().values_list("tenths").annotate(n=Sum("n")), all=True)
+    )
 
 
 def _of(communities) -> Q:
@@ -864,17 +938,17 @@ def suppressed_in(scope: int, first, last, *, level: str, hidden_only: bool) -> 
 def suppressed_by_week(scope: int, first, last) -> dict[str, dict]:
     """{Monday (ISO): {"hidden": cells, "below": cells}} of the stored decisions; one query."""
     cells = SuppressedCell.objects.filter(scope_id=scope, week__gte=first, week__lte=last)
-    return _trees_by_period(cells.values_list("week", "metric", "level", "node", "hidden"))
+    return trees_by_period(cells.values_list("week", "metric", "level", "node", "hidden"))
 
 
 def suppressed_by_month(scope: int, last: datetime.date) -> dict[str, dict]:
     """{first of month (ISO): {"hidden": cells, "below": cells}} of the stored allowance
     decisions of the months up to `last`; one query."""
     cells = SuppressedMonthCell.objects.filter(scope_id=scope, month__lte=last)
-    return _trees_by_period(cells.values_list("month", "metric", "level", "node", "hidden"))
+    return trees_by_period(cells.values_list("month", "metric", "level", "node", "hidden"))
 
 
-def _trees_by_period(rows) -> dict[str, dict]:
+def trees_by_period(rows) -> dict[str, dict]:
     """Stored cells (period, metric, level, node, hidden) as {period (ISO): {"hidden":
     cells, "below": cells}}: every stored cell was below the threshold."""
     trees: dict[str, dict] = {}

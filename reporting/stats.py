@@ -20,6 +20,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections, router
 from django.db.models import (
     Avg,
     Count,
@@ -46,6 +47,8 @@ from communities.queries import communities_visible_to
 from organizations.models import Agreement
 from projects import figures as project_figures
 from reporting import rollups, suppression
+from reporting.models import DailyFigures
+from reporting.overview_read import allowance_read, overview_read
 from sanlian.roles import CITY_WIDE
 from sanlian.routers import statistics_reads
 from sanlian.suppression import suppressed_cells
@@ -228,6 +231,10 @@ def _ratio(area: Decimal | None, households: int | None) -> float | None:
 
 def _area_rows(stats_filter: StatsFilter, level: str) -> list[dict]:
     """Facts of the communities themselves, grouped; one query."""
+    return _memoized(("area", stats_filter, level), lambda: _area_rows_read(stats_filter, level))
+
+
+def _area_rows_read(stats_filter: StatsFilter, level: str) -> list[dict]:
     key, labels = LEVELS[level]
     communities = communities_in(stats_filter).order_by()
     aggregates = {
@@ -261,8 +268,26 @@ def _raw_tables_context():
         _raw_tables.reset(token)
 
 
-def _community_figures(stats_filter: StatsFilter, scope: QuerySet, level: str) -> dict:
+def _memoized(key: tuple, read):
+    """`read()` once per figure (what its parts share), or what _read_at_once read."""
+    memo = _figure_memo.get()
+    if memo is not None and key in memo:
+        return memo[key]
+    value = read()
+    if memo is not None:
+        memo[key] = value
+    return value
+
+
+def _community_figures(stats_filter: StatsFilter, level: str) -> dict:
     """Figures about the communities' staff and organizations: current, never by date."""
+    return _memoized(
+        ("community figures", stats_filter, level),
+        lambda: _community_figures_read(communities_in(stats_filter).values("pk"), level),
+    )
+
+
+def _community_figures_read(scope: QuerySet, level: str) -> dict:
     workers = SocialWorker.communities.through.objects.filter(
         community_id__in=scope, socialworker__active=True
     )
@@ -284,11 +309,13 @@ def _figures_by_group(stats_filter: StatsFilter, level: str) -> dict[str, dict]:
     """The counted figures per group; four queries whatever the number of groups and days."""
     if _raw_tables.get():
         return _figures_by_group_raw(stats_filter, level)
-    scope = communities_in(stats_filter).values("pk")
     key, _labels = LEVELS[level]
     period = (stats_filter.date_from, stats_filter.date_to)
     daily = _daily_sums(stats_filter, key)
-    served = rollups.served_grouped(_community_ids(stats_filter), *period, key)
+    served = _memoized(
+        ("served", stats_filter, key),
+        lambda: rollups.served_grouped(_community_ids(stats_filter), *period, key),
+    )
     requests, visits, ratings = {}, {}, {}
     for group in {*daily, *served}:
         sums = {name: value or 0 for name, value in (daily.get(group) or {}).items()}
@@ -297,7 +324,7 @@ def _figures_by_group(stats_filter: StatsFilter, level: str) -> dict[str, dict]:
         n = sums.get("ratings", 0)
         ratings[group] = {"n": n, "average": sums["rating_sum"] / n if n else None}
     return {
-        **_community_figures(stats_filter, scope, level),
+        **_community_figures(stats_filter, level),
         "requests": requests,
         "visits": visits,
         "ratings": ratings,
@@ -665,12 +692,19 @@ def _hidden_by_status(counts: dict, family: str, stats_filter: StatsFilter) -> d
 def _median_days_to_first_visit(stats_filter: StatsFilter) -> dict:
     """Days from a request to its first visit that took place (checked in or completed),
     each wait in tenths of a day (rollups.wait_tenths), the median to one decimal."""
-    if _raw_tables.get():
-        histogram = _wait_histogram_raw(stats_filter)
-    else:
-        scope = _community_ids(stats_filter)
-        histogram = rollups.wait_histogram(scope, stats_filter.date_from, stats_filter.date_to)
+    histogram = wait_histogram(stats_filter)
     return _guarded(rollups.median_of(histogram), sum(histogram.values()))
+
+
+def wait_histogram(stats_filter: StatsFilter) -> dict[int, int]:
+    """{tenths of a day: requests} the median is read from (unsuppressed)."""
+    if _raw_tables.get():
+        return _wait_histogram_raw(stats_filter)
+    first, last = stats_filter.date_from, stats_filter.date_to
+    return _memoized(
+        ("waits", stats_filter),
+        lambda: rollups.wait_histogram(_community_ids(stats_filter), first, last),
+    )
 
 
 def _wait_histogram_raw(stats_filter: StatsFilter) -> dict[int, int]:
@@ -695,24 +729,32 @@ def _wait_histogram_raw(stats_filter: StatsFilter) -> dict[int, int]:
     return histogram
 
 
-def _from_rollups(name: str, stats_filter: StatsFilter, compute, *, parts_as_of=()) -> dict:
+def _from_rollups(
+    name: str, stats_filter: StatsFilter, compute, *, parts_as_of=(), read_at_once=False
+) -> dict:
     """A figure counted from the rollups now, stamped with the true age of its data.
 
     Pending changes are first folded in (a bounded batch; beat folds in the rest every
     minute), then `computed_at` is the time up to which every committed change is counted:
     the oldest change still waiting, else now, or an older part's (`parts_as_of`) time.
+    `read_at_once`: what `compute` reads is read first in one statement (the overview's,
+    _read_at_once); otherwise `compute` queries inside one REPEATABLE READ snapshot.
     """
     if _raw_tables.get():
         return _cached(name, stats_filter, compute)
-    if rollups.rollups_pending():
-        rollups.rollups_refresh(batch=READ_REFRESH_BATCH)
     token = _figure_memo.set({})
     try:
-        _scope_id(stats_filter)  # a scope read for the first time is decided before reading
-        with statistics_reads(), rollups.one_snapshot():
-            as_of, waiting = rollups.rollups_waiting()
-            _figure_memo.get()["allowances waiting"] = waiting
+        as_of = _read_at_once(stats_filter) if read_at_once else None
+        if as_of is not None:
             figures = compute()
+        else:
+            if rollups.rollups_pending():
+                rollups.rollups_refresh(batch=READ_REFRESH_BATCH)
+            _scope_id(stats_filter)  # a scope read for the first time is decided before reading
+            with statistics_reads(), rollups.one_snapshot():
+                as_of, waiting = rollups.rollups_waiting()
+                _figure_memo.get()["allowances waiting"] = waiting
+                figures = compute()
     finally:
         _figure_memo.reset(token)
     as_of = min([as_of, *(part() for part in parts_as_of)])
@@ -726,6 +768,70 @@ def _from_rollups(name: str, stats_filter: StatsFilter, compute, *, parts_as_of=
             **figures,
         }
     )
+
+
+def _read_at_once(stats_filter: StatsFilter) -> datetime.datetime | None:
+    """Read everything the overview's city row, statuses and median need in one statement
+    (reporting/overview_read.py) into the figure's memo, and return its `as_of`: waiting
+    notes are folded in and a scope read for the first time is registered, then it reads
+    again. None on SQLite, and for a scope not stored after the attempt to register it:
+    the caller then queries part by part in one snapshot."""
+    with statistics_reads():
+        using = router.db_for_read(DailyFigures) or "default"  # the replica, if any
+    if connections[using].vendor != "postgresql":
+        return None
+    memo = _figure_memo.get()
+    ids = _community_ids(stats_filter)
+    node = _filter_node(stats_filter)
+    hidden_only = stats_filter.pilot_batch is None
+    # The allowance block, when its cached copy has expired, is read in the same statement
+    # (the cache is asked once: _cached takes the answer from the memo).
+    area = replace(stats_filter, date_from=None, date_to=None)
+    block = area.cache_key(_ALLOWANCE_BLOCK)
+    memo[("cached", block)] = cache.get(block)
+    period = None if memo[("cached", block)] is not None else _allowance_period(area)
+    refreshed = registered = False
+    while True:
+        read = overview_read(
+            using=using,
+            ids=ids,  # the area's communities too: communities_in ignores the dates
+            scope=stats_filter.community_ids,
+            first=stats_filter.date_from,
+            last=stats_filter.date_to,
+            level=node[0],
+            hidden_only=hidden_only,
+            allowances=period,
+        )
+        if read["pending"] and not refreshed:
+            refreshed = True
+            rollups.rollups_refresh(batch=READ_REFRESH_BATCH)
+            continue
+        scope = rollups.scope_found(stats_filter.community_ids, read["geography"], read["scopes"])
+        if scope is None and not registered:
+            registered = True
+            if rollups.suppression_scope(stats_filter.community_ids) is not None:
+                continue  # registered now: read its cells with the sums
+        if scope is None:
+            # A refresh holds the lock (the read decides in memory, which must see the
+            # snapshot the sums came from) or a lagging replica: part by part, one snapshot.
+            return None
+        break
+    memo[("scope", stats_filter.community_ids)] = scope
+    cells = read["cells"].get(scope, set())
+    memo[("cells", _canonical(stats_filter), node[0], hidden_only)] = cells
+    memo[("daily", stats_filter, None)] = {None: read["daily"]}
+    memo[("served", stats_filter, None)] = {None: read["served"]}
+    memo[("community figures", stats_filter, "city")] = {
+        "social_workers": {None: {"n": read["workers"]}},
+        "organizations": {None: {"n": read["organizations"]}},
+    }
+    memo[("area", stats_filter, "city")] = [{"key": None, **read["area"]}]
+    memo[("waits", stats_filter)] = read["waits"]
+    # Not read with the allowance block: it reads it again with it (_allowance_hidden).
+    memo["allowances waiting"] = None
+    if read["allowances"] is not None and not read["allowances waiting"]:
+        _allowances_memoized(area, scope, read["allowances"][scope])
+    return read["as_of"]
 
 
 def _cached(name: str, stats_filter: StatsFilter, compute) -> dict:
@@ -757,9 +863,17 @@ def _cached(name: str, stats_filter: StatsFilter, compute) -> dict:
         # stats_warm: compute anew and keep it until well after the next warm-up.
         value = build()
         cache.set(key, value, WARM_SECONDS)
-    elif (value := cache.get(key)) is None:
+    elif (value := _cache_get(key)) is None:
         value = _computed_once(key, build)
     return _aged(value)
+
+
+def _cache_get(key: str):
+    """The cached value, or the answer _read_at_once had for it in this figure."""
+    memo = _figure_memo.get()
+    if memo is not None and ("cached", key) in memo:
+        return memo.pop(("cached", key))
+    return cache.get(key)
 
 
 def _aged(value: dict) -> dict:
@@ -826,7 +940,13 @@ def stats_overview(stats_filter: StatsFilter) -> dict:
             },
         }
 
-    return _from_rollups("overview", stats_filter, compute, parts_as_of=(allowance_block_as_of,))
+    return _from_rollups(
+        "overview",
+        stats_filter,
+        compute,
+        parts_as_of=(allowance_block_as_of,),
+        read_at_once=True,
+    )
 
 
 def stats_by_area(stats_filter: StatsFilter, *, level: str) -> dict:
@@ -879,6 +999,12 @@ def _allowance_raw(stats_filter: StatsFilter, level: str) -> dict:
     Credits count by the month they are for; debits, co-payments and corrections by the
     day they were booked. Care accounts: those opened before the period ends.
     """
+    return _memoized(
+        ("allowance raw", stats_filter, level), lambda: _allowance_raw_read(stats_filter, level)
+    )
+
+
+def _allowance_raw_read(stats_filter: StatsFilter, level: str) -> dict:
     first, last = _months(stats_filter)
     start, _end = _bounds(StatsFilter(date_from=first))
     _start, end = _bounds(StatsFilter(date_to=_after(last) - datetime.timedelta(days=1)))
@@ -990,6 +1116,9 @@ _OVERVIEW_ALLOWANCES = (
 )
 
 
+_ALLOWANCE_BLOCK = "overview:allowances"
+
+
 def _allowances_this_month(stats_filter: StatsFilter) -> dict:
     """The overview's block: accounts and this month's credits and visit payments.
 
@@ -999,6 +1128,18 @@ def _allowances_this_month(stats_filter: StatsFilter) -> dict:
     area = replace(stats_filter, date_from=None, date_to=None)
 
     def compute() -> dict:
+        memo = _figure_memo.get()
+        if memo is None or memo.get("allowances waiting", False) is not None:
+            return counted()
+        # After the rollups' one statement (_read_at_once): the stored month decisions are
+        # trusted only if this block's own snapshot holds no change waiting for them.
+        if _allowances_read_at_once(area):
+            return counted()
+        with rollups.one_snapshot():
+            memo["allowances waiting"] = rollups.rollups_waiting()[1]
+            return counted()
+
+    def counted() -> dict:
         first, _last = _months(area)
         hidden = _allowance_hidden(area, first, first)
         figures = _allowance_figures(_allowance_raw(area, "city").get(None) or {})
@@ -1009,7 +1150,40 @@ def _allowances_this_month(stats_filter: StatsFilter) -> dict:
             "paid_from_allowances_this_month": figures["paid_from_allowances"],
         }
 
-    return _cached("overview:allowances", area, compute)
+    return _cached(_ALLOWANCE_BLOCK, area, compute)
+
+
+def _allowances_read_at_once(area: StatsFilter) -> bool:
+    """Read the overview's allowance block (ledger, accounts, stored month decisions) in one
+    statement into the memo; False when a change to them waits for the refresh (or the
+    scope is not stored): the caller then decides in a snapshot, part by part."""
+    scope = _scope_id(area)
+    if scope is None:
+        return False
+    ids = _community_ids(area)
+    with statistics_reads():
+        using = router.db_for_read(DailyFigures) or "default"
+    read = allowance_read(using=using, ids=ids, scope=scope, period=_allowance_period(area))
+    if read["waiting"]:
+        return False
+    _allowances_memoized(area, scope, read)
+    return True
+
+
+def _allowance_period(area: StatsFilter) -> dict:
+    """The overview allowance block's months and booking times (overview_read)."""
+    first, last = _months(area)
+    start, _end = _bounds(StatsFilter(date_from=first))
+    _start, end = _bounds(StatsFilter(date_to=_after(last) - datetime.timedelta(days=1)))
+    return {"months_from": first, "months_to": last, "booked_from": start, "booked_before": end}
+
+
+def _allowances_memoized(area: StatsFilter, scope: int, read: dict) -> None:
+    """What the block's parts read, read with no change to them waiting (trusted)."""
+    memo = _figure_memo.get()
+    memo["allowances waiting"] = False
+    memo[("month cells", scope, _months(area)[1])] = read["months"]
+    memo[("allowance raw", area, "city")] = {None: read["raw"]}
 
 
 # --- Allowance suppression: the same complementary suppression, by calendar month ---------
@@ -1056,7 +1230,9 @@ def _allowance_hidden(stats_filter: StatsFilter, first: datetime.date, last: dat
     memo = _figure_memo.get()
     scope = None if memo is None or memo.get("allowances waiting", True) else _scope_id(canonical)
     if scope is not None:
-        trees = rollups.suppressed_by_month(scope, last)
+        trees = _memoized(
+            ("month cells", scope, last), lambda: rollups.suppressed_by_month(scope, last)
+        )
     else:
         trees = _cached(
             "suppression:months", canonical, lambda: {"months": _monthly_trees(canonical, last)}
