@@ -14,8 +14,8 @@ Each size also builds a plain OR-Tools min-cost flow over the *same* feasible pa
 fairness, continuity, distance or load: priority alone) in the same process: the floor.
 The solver is timed as the run calls it (`plan`: the proposals and every unserved
 request's reason). Solver and floor are timed interleaved (`--repeat`, at least 3),
-reported as median and spread; the floor must serve exactly the solver's priority total (both are optimal on
-priority, level 1 of the objective), or the run fails.
+reported as median and spread; the floor must serve exactly the solver's priority total
+(both are optimal on priority, level 1 of the objective), or the run fails.
 
 Families: **sparse** (today's demo-shaped instance, ~4 feasible pairs per request) and
 **dense** (the reference city density: 60 communities per 20k requests, every home-visit
