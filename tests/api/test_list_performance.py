@@ -154,3 +154,39 @@ def test_page_at_the_limit_and_the_cursor_still_answer(cast, settings):
         seen += [row["id"] for row in page["results"]]
         url = page["next"]
     assert len(seen) == len(set(seen)) == 3
+
+
+def _numbered(client, path: str, size: int) -> list[list[int]]:
+    pages, number = [], 1
+    while True:
+        response = client.get(f"{path}?page_size={size}&page={number}")
+        if response.status_code == 404:  # past the last page
+            return pages
+        pages.append([row["id"] for row in response.json()["results"]])
+        number += 1
+
+
+@pytest.mark.parametrize("path", ["/api/v1/visits/", "/api/v1/requests/"])
+def test_numbered_pages_past_the_first_are_the_offset_pages_of_the_list(cast, path):
+    """Past page 1 a page's keys are picked first (`pagination._rows`); the pages must be
+    exactly the list's rows in its order, each once, as a plain OFFSET gives them
+    (visits: model rows with ties on the start time; requests: value rows)."""
+    _visits(cast.resident, 7)
+    _visits(cast.other_resident, 3)
+    client = client_for(cast.street_staff)
+    whole = [row["id"] for row in client.get(f"{path}?page_size=100").json()["results"]]
+    assert len(whole) == 7
+    for size in (1, 2, 3):
+        pages = _numbered(client, path, size)
+        assert pages == [whole[i : i + size] for i in range(0, len(whole), size)]
+
+
+def test_a_deep_numbered_page_reads_its_rows_by_key_not_by_offset(cast):
+    _visits(cast.resident, 6)
+    client = client_for(cast.civil)
+    with CaptureQueriesContext(connection) as deep:
+        assert len(client.get("/api/v1/visits/?page_size=2&page=3").json()["results"]) == 2
+    offsets = [q["sql"] for q in deep.captured_queries if "OFFSET" in q["sql"]]
+    # One OFFSET, over the keys alone (a single selected column); the rows are read by key.
+    assert len(offsets) == 1
+    assert offsets[0].split(" FROM ")[0].count(",") == 0
