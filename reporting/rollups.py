@@ -208,10 +208,6 @@ def rollups_waiting() -> tuple[datetime.datetime, bool]:
     return (min(oldest, timezone.now()) if oldest else timezone.now()), bool(waiting["allowances"])
 
 
-def rollups_version() -> int:
-    return _state().version
-
-
 def _forget(notes: list[int]) -> None:
     """Delete exactly the notes read: one committed since then stays for the next refresh."""
     for start in range(0, len(notes), 10_000):
